@@ -1,0 +1,87 @@
+import COpenBLAS
+
+/// Whether a GEMM operand is used as stored or transposed.
+public enum Transpose: Sendable {
+    case none, transposed
+    fileprivate var cblas: CBLAS_TRANSPOSE { self == .none ? CblasNoTrans : CblasTrans }
+}
+
+/// Which implementation computes a matrix product.
+public enum GEMMBackend: String, Sendable, CaseIterable {
+    /// OpenBLAS `cblas_sgemm`: the one every layer uses.
+    case blas
+    /// Three nested loops: the reference the BLAS path must match in tests, and a baseline for benchmarks.
+    case naive
+}
+
+/// Row-major single-precision GEMM:  C (m×n) = alpha · op(A) (m×k) · op(B) (k×n) + beta · C.
+///
+/// `lda`, `ldb`, `ldc` are row strides in elements of the matrices *as stored*: A is m×k (or k×m when
+/// transposed), B is k×n (or n×k when transposed). Arguments are checked with preconditions because a
+/// wrong stride here is always a programming error, never bad input.
+public func sgemm(_ backend: GEMMBackend = .blas,
+                  transA: Transpose = .none, transB: Transpose = .none,
+                  m: Int, n: Int, k: Int,
+                  alpha: Float = 1,
+                  a: UnsafePointer<Float>, lda: Int,
+                  b: UnsafePointer<Float>, ldb: Int,
+                  beta: Float = 0,
+                  c: UnsafeMutablePointer<Float>, ldc: Int) {
+    precondition(m >= 0 && n >= 0 && k >= 0, "negative GEMM extent m=\(m) n=\(n) k=\(k)")
+    precondition(lda >= max(1, transA == .none ? k : m), "lda \(lda) too small")
+    precondition(ldb >= max(1, transB == .none ? n : k), "ldb \(ldb) too small")
+    precondition(ldc >= max(1, n), "ldc \(ldc) too small")
+    guard m > 0 && n > 0 else { return }
+    switch backend {
+    case .blas:
+        cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    case .naive:
+        naiveSGEMM(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                   a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+}
+
+private func naiveSGEMM(transA: Transpose, transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
+                        a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    for i in 0..<m {
+        for j in 0..<n {
+            var sum: Float = 0
+            for p in 0..<k {
+                let aip = transA == .none ? a[i * lda + p] : a[p * lda + i]
+                let bpj = transB == .none ? b[p * ldb + j] : b[j * ldb + p]
+                sum += aip * bpj
+            }
+            // beta == 0 must ignore C entirely (it may hold NaN garbage), as BLAS does.
+            c[i * ldc + j] = alpha * sum + (beta == 0 ? 0 : beta * c[i * ldc + j])
+        }
+    }
+}
+
+extension Tensor {
+    /// Matrix product of two rank-2 tensors, `op(self) · op(other)`, through the chosen backend.
+    public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false,
+                       backend: GEMMBackend = .blas) -> Tensor {
+        precondition(rank == 2 && other.rank == 2, "matmul needs rank-2 tensors, got \(shape) and \(other.shape)")
+        let m = transposeSelf ? shape[1] : shape[0]
+        let k = transposeSelf ? shape[0] : shape[1]
+        let k2 = transposeOther ? other.shape[1] : other.shape[0]
+        let n = transposeOther ? other.shape[0] : other.shape[1]
+        precondition(k == k2, "matmul inner extents differ: \(shape) · \(other.shape)")
+        var out = Tensor(zeros: [m, n])
+        data.withUnsafeBufferPointer { a in
+            other.data.withUnsafeBufferPointer { b in
+                out.data.withUnsafeMutableBufferPointer { c in
+                    sgemm(backend, transA: transposeSelf ? .transposed : .none,
+                          transB: transposeOther ? .transposed : .none,
+                          m: m, n: n, k: k,
+                          a: a.baseAddress!, lda: max(1, shape[1]),
+                          b: b.baseAddress!, ldb: max(1, other.shape[1]),
+                          c: c.baseAddress!, ldc: max(1, n))
+                }
+            }
+        }
+        return out
+    }
+}

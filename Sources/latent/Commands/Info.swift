@@ -1,0 +1,18 @@
+import ArgumentParser
+import LatentIO
+
+/// `latent info FILE…`: what a safetensors, IDX, NPY or CSV file holds.
+struct Info: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Describe a .safetensors, IDX (.gz), .npy or .csv file: tensors, shapes, dtypes, metadata.")
+
+    @Argument(help: "Files to describe.")
+    var files: [String]
+
+    func run() throws {
+        for (i, file) in files.enumerated() {
+            if i > 0 { print() }
+            print(try FileSummary.describe(file))
+        }
+    }
+}

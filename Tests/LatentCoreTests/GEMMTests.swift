@@ -1,0 +1,98 @@
+import Testing
+@testable import LatentCore
+
+/// The BLAS path must agree with the naive reference on every shape class the models use.
+@Suite struct GEMMTests {
+    struct Case: CustomTestStringConvertible, Sendable {
+        let m, n, k: Int
+        let transA, transB: Transpose
+        var alpha: Float = 1
+        var beta: Float = 0
+        var pad = 0  // extra elements per stored row, to exercise leading dimensions
+        var testDescription: String { "\(m)×\(k)·\(k)×\(n) tA=\(transA) tB=\(transB) α=\(alpha) β=\(beta) pad=\(pad)" }
+    }
+
+    static let cases: [Case] = [
+        Case(m: 17, n: 17, k: 17, transA: .none, transB: .none),          // square
+        Case(m: 128, n: 64, k: 784, transA: .none, transB: .none),        // training-like
+        Case(m: 300, n: 3, k: 20, transA: .none, transB: .none),          // tall
+        Case(m: 1, n: 512, k: 10, transA: .none, transB: .none),          // 1×N (decode)
+        Case(m: 200, n: 1, k: 33, transA: .none, transB: .none),          // N×1
+        Case(m: 1, n: 1, k: 1000, transA: .none, transB: .none),          // dot product
+        Case(m: 31, n: 45, k: 12, transA: .transposed, transB: .none),    // dW = Xᵀ·dY
+        Case(m: 31, n: 45, k: 12, transA: .none, transB: .transposed),    // Y = X·Wᵀ (PyTorch Linear)
+        Case(m: 9, n: 70, k: 5, transA: .transposed, transB: .transposed),
+        Case(m: 23, n: 19, k: 29, transA: .none, transB: .none, alpha: 0.5, beta: 1),   // accumulate
+        Case(m: 23, n: 19, k: 29, transA: .transposed, transB: .none, alpha: -2, beta: 0.25, pad: 3),
+        Case(m: 5, n: 4, k: 0, transA: .none, transB: .none, beta: 1),    // empty inner dimension
+    ]
+
+    @Test(arguments: cases)
+    func blasMatchesNaive(_ c: Case) {
+        var rng = SeededRNG(seed: UInt64(c.m * 1000 + c.n * 10 + c.k))
+        let aRows = c.transA == .none ? c.m : c.k, aCols = c.transA == .none ? c.k : c.m
+        let bRows = c.transB == .none ? c.k : c.n, bCols = c.transB == .none ? c.n : c.k
+        let lda = aCols + c.pad, ldb = bCols + c.pad, ldc = c.n + c.pad
+        let a = (0..<(aRows * max(lda, 1))).map { _ in rng.nextNormal() }
+        let b = (0..<(bRows * max(ldb, 1))).map { _ in rng.nextNormal() }
+        let c0 = (0..<(c.m * ldc)).map { _ in rng.nextNormal() }
+        var fast = c0, slow = c0
+        for backend in [GEMMBackend.blas, .naive] {
+            var out = c0
+            out.withUnsafeMutableBufferPointer { cp in
+                a.withUnsafeBufferPointer { ap in
+                    b.withUnsafeBufferPointer { bp in
+                        sgemm(backend, transA: c.transA, transB: c.transB, m: c.m, n: c.n, k: c.k, alpha: c.alpha,
+                              a: ap.baseAddress!, lda: max(lda, 1), b: bp.baseAddress!, ldb: max(ldb, 1),
+                              beta: c.beta, c: cp.baseAddress!, ldc: ldc)
+                    }
+                }
+            }
+            if backend == .blas { fast = out } else { slow = out }
+        }
+        // Float32 sums of k products of unit normals: error grows like sqrt(k)·ε·|terms|.
+        let tolerance = Float(1e-5) * Float(max(c.k, 1)).squareRoot() * 10
+        var worst: Float = 0
+        for i in 0..<c.m {
+            for j in 0..<c.n { worst = max(worst, abs(fast[i * ldc + j] - slow[i * ldc + j])) }
+            // padding columns must be untouched
+            for j in c.n..<ldc { #expect(fast[i * ldc + j] == c0[i * ldc + j]) }
+        }
+        #expect(worst <= tolerance, "largest difference \(worst) > \(tolerance)")
+    }
+
+    @Test func naiveComputesAHandWorkedProduct() {
+        // [1 2 3; 4 5 6] · [7 8; 9 10; 11 12] = [58 64; 139 154]
+        let a = Tensor(shape: [2, 3], data: [1, 2, 3, 4, 5, 6])
+        let b = Tensor(shape: [3, 2], data: [7, 8, 9, 10, 11, 12])
+        for backend in GEMMBackend.allCases {
+            #expect(a.matmul(b, backend: backend).data == [58, 64, 139, 154])
+            #expect(a.matmul(a, transposeOther: true, backend: backend).data == [14, 32, 32, 77])
+            #expect(a.matmul(a, transposeSelf: true, backend: backend).shape == [3, 3])
+        }
+    }
+
+    @Test func betaZeroIgnoresGarbageInC() {
+        let a: [Float] = [1, 2], b: [Float] = [3, 4]
+        for backend in GEMMBackend.allCases {
+            var c: [Float] = [.nan]
+            sgemm(backend, m: 1, n: 1, k: 2, a: a, lda: 2, b: b, ldb: 1, beta: 0, c: &c, ldc: 1)
+            #expect(c == [11])
+        }
+    }
+
+    @Test func threadCountDoesNotChangeTheProduct() {
+        var rng = SeededRNG(seed: 7)
+        let a = Tensor.randomNormal(shape: [256, 300], using: &rng)
+        let b = Tensor.randomNormal(shape: [300, 200], using: &rng)
+        let before = ComputeThreads.current
+        defer { ComputeThreads.set(before) }
+        ComputeThreads.useSingle()
+        #expect(ComputeThreads.current == 1)
+        let one = a.matmul(b)
+        ComputeThreads.useAll()
+        let all = a.matmul(b)
+        let worst = zip(one.data, all.data).map { abs($0 - $1) }.max() ?? 0
+        #expect(worst < 1e-3)
+    }
+}
