@@ -17,9 +17,10 @@ public enum CSVMatrix {
         var firstDataLine = 0
         var rows = 0
         var sawHeader = false
-        for (lineIndex, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        for (lineIndex, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).enumerated() {
             let lineNumber = lineIndex + 1
-            let line = rawLine.last == "\r" ? rawLine.dropLast() : rawLine
+            // "\r\n" is one Character in Swift, so Windows line ends are split on above.
+            let line = rawLine
             if line.allSatisfy({ $0 == " " || $0 == "\t" }) { continue }
             let fields = line.split(whereSeparator: { $0 == "," || $0 == ";" || $0 == "\t" || $0 == " " })
             var row: [Float] = []
