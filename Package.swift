@@ -24,13 +24,15 @@ let package = Package(
         // MARK: Swift modules
         .target(name: "LatentCore", dependencies: ["COpenBLAS"]),
         .target(name: "LatentIO", dependencies: ["LatentCore", "CZlib", "CPNG"]),
+        .target(name: "LatentNN", dependencies: ["LatentCore", "LatentIO"]),
         .executableTarget(name: "latent", dependencies: [
-            "LatentCore", "LatentIO",
+            "LatentCore", "LatentIO", "LatentNN",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: Tests
         .testTarget(name: "LatentCoreTests", dependencies: ["LatentCore"]),
-        .testTarget(name: "LatentIOTests", dependencies: ["LatentIO", "LatentCore", "CPNG"]),
+        .testTarget(name: "LatentIOTests", dependencies: ["LatentIO", "LatentCore", "CPNG"], exclude: ["Fixtures"]),
+        .testTarget(name: "LatentNNTests", dependencies: ["LatentNN", "LatentIO", "LatentCore"]),
     ]
 )
