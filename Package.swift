@@ -20,19 +20,22 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG",
                        providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CFloatEnv", path: "Sources/CFloatEnv"),
 
         // MARK: Swift modules
-        .target(name: "LatentCore", dependencies: ["COpenBLAS"]),
+        .target(name: "LatentCore", dependencies: ["COpenBLAS", "CFloatEnv"]),
         .target(name: "LatentIO", dependencies: ["LatentCore", "CZlib", "CPNG"]),
-        .target(name: "LatentNN", dependencies: ["LatentCore", "LatentIO"]),
+        .target(name: "LatentNN", dependencies: ["LatentCore", "LatentIO", "LatentProjection"]),
+        .target(name: "LatentProjection", dependencies: ["LatentCore", "COpenBLAS"]),
         .executableTarget(name: "latent", dependencies: [
-            "LatentCore", "LatentIO", "LatentNN",
+            "LatentCore", "LatentIO", "LatentNN", "LatentProjection",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
         // MARK: Tests
         .testTarget(name: "LatentCoreTests", dependencies: ["LatentCore"]),
         .testTarget(name: "LatentIOTests", dependencies: ["LatentIO", "LatentCore", "CPNG"], exclude: ["Fixtures"]),
-        .testTarget(name: "LatentNNTests", dependencies: ["LatentNN", "LatentIO", "LatentCore"]),
+        .testTarget(name: "LatentNNTests", dependencies: ["LatentNN", "LatentIO", "LatentCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "LatentProjectionTests", dependencies: ["LatentProjection", "LatentCore"]),
     ]
 )

@@ -2,3 +2,9 @@
 // (cblas-openblas.h → openblas-pthread/cblas.h); it also declares
 // openblas_set_num_threads, which the reference-BLAS cblas.h lacks.
 #include <cblas-openblas.h>
+
+// LAPACK's divide-and-conquer symmetric eigensolver (PCA). OpenBLAS exports it, but Debian ships no
+// LAPACK header alongside OpenBLAS's, so the Fortran prototype is declared here. Single-character
+// arguments are passed without Fortran's hidden length arguments, as LAPACKE itself does on this ABI.
+void dsyevd_(const char *jobz, const char *uplo, const int *n, double *a, const int *lda, double *w,
+             double *work, const int *lwork, int *iwork, const int *liwork, int *info);

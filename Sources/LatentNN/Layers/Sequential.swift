@@ -18,11 +18,26 @@ public final class Sequential {
     public var specs: [OpSpec] { layers.map(\.spec) }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        layers.reduce(x) { $1.forward($0, training: training) }
+        forward(x, training: training, through: layers.count)
+    }
+
+    /// Runs only the first `count` layers (training fuses a final Sigmoid into its loss).
+    public func forward(_ x: Tensor, training: Bool, through count: Int) -> Tensor {
+        layers[0..<count].reduce(x) { $1.forward($0, training: training) }
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        layers.reversed().reduce(dy) { $1.backward($0) }
+        backward(dy, through: layers.count)
+    }
+
+    /// Back-propagates through the first `count` layers (the ones the matching forward ran).
+    public func backward(_ dy: Tensor, through count: Int) -> Tensor {
+        layers[0..<count].reversed().reduce(dy) { $1.backward($0) }
+    }
+
+    /// The number of layers before a final Sigmoid, when the block ends in one.
+    public var countBeforeFinalSigmoid: Int? {
+        layers.last is Sigmoid ? layers.count - 1 : nil
     }
 
     /// Every trainable parameter with its full dotted name.

@@ -1,0 +1,58 @@
+import Foundation
+import LatentCore
+
+/// Adam (Kingma & Ba, 2015) with bias correction; AdamW's decoupled weight decay when `weightDecay` > 0
+/// (Loshchilov & Hutter, 2019). Matches `torch.optim.Adam` / `AdamW` update for update.
+public final class Adam {
+    public var learningRate: Float
+    public let beta1: Float, beta2: Float, eps: Float, weightDecay: Float
+    public private(set) var step = 0
+    private let parameters: [Parameter]
+    private var m: [[Float]]
+    private var v: [[Float]]
+
+    public init(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+                eps: Float = 1e-8, weightDecay: Float = 0) {
+        self.parameters = parameters
+        self.learningRate = learningRate
+        self.beta1 = beta1
+        self.beta2 = beta2
+        self.eps = eps
+        self.weightDecay = weightDecay
+        m = parameters.map { [Float](repeating: 0, count: $0.value.count) }
+        v = m
+    }
+
+    /// One update from the accumulated gradients, which are then zeroed.
+    public func update() {
+        step += 1
+        let c1 = 1 - powf(beta1, Float(step)), c2 = 1 - powf(beta2, Float(step))
+        let lr = learningRate, b1 = beta1, b2 = beta2, eps = eps, decay = 1 - learningRate * weightDecay
+        for (pi, p) in parameters.enumerated() {
+            p.value.data.withUnsafeMutableBufferPointer { w in
+                p.grad.data.withUnsafeMutableBufferPointer { g in
+                    m[pi].withUnsafeMutableBufferPointer { m in
+                        v[pi].withUnsafeMutableBufferPointer { v in
+                            for i in 0..<w.count {
+                                let gi = g[i]
+                                m[i] = b1 * m[i] + (1 - b1) * gi
+                                v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                                let mhat = m[i] / c1, vhat = v[i] / c2
+                                w[i] = w[i] * decay - lr * mhat / (vhat.squareRoot() + eps)
+                                g[i] = 0
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Forgets the moments of some rows of a parameter (used when dead codebook entries are restarted).
+    public func resetMoments(of parameter: Parameter, rows: [Int], rowSize: Int) {
+        guard let pi = parameters.firstIndex(where: { $0 === parameter }) else { return }
+        for r in rows {
+            for j in 0..<rowSize { m[pi][r * rowSize + j] = 0; v[pi][r * rowSize + j] = 0 }
+        }
+    }
+}

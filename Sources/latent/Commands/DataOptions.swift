@@ -1,0 +1,40 @@
+import ArgumentParser
+import LatentIO
+
+/// `--data DIR` shared by the commands that read the shipped (or another) MNIST-format dataset.
+struct DataOptions: ParsableArguments {
+    @Option(name: .customLong("data"), help: ArgumentHelp(
+        "Folder with mnist-{train,heldout}-{images-idx3,labels-idx1}-ubyte.gz, or an images IDX file (default: the shipped Weights/data).",
+        valueName: "path"))
+    var path: String?
+
+    func directory() throws -> String {
+        if let path { return path }
+        guard let dir = ShippedData.directory() else {
+            throw ValidationError("cannot find Weights/data; run from the repository or pass --data")
+        }
+        return dir
+    }
+
+    func trainSet() throws -> LabeledImages {
+        let dir = try directory()
+        return try LabeledImages.read(images: dir + "/" + ShippedData.trainImages, labels: dir + "/" + ShippedData.trainLabels)
+    }
+
+    /// The held-out set, or — when `--data` names an images IDX file — that file with its labels
+    /// file (the same name with `images-idx3` → `labels-idx1`).
+    func heldOutSet() throws -> LabeledImages {
+        if let path, path.contains("images") && !isDirectory(path) {
+            return try LabeledImages.read(images: path, labels: path.replacingOccurrences(of: "images-idx3", with: "labels-idx1"))
+        }
+        let dir = try directory()
+        return try LabeledImages.read(images: dir + "/" + ShippedData.heldOutImages, labels: dir + "/" + ShippedData.heldOutLabels)
+    }
+}
+
+import Foundation
+
+func isDirectory(_ path: String) -> Bool {
+    var isDir: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
+}
