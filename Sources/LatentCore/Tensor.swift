@@ -15,6 +15,13 @@ public struct Tensor: Equatable, Sendable {
         self.data = data
     }
 
+    /// A tensor whose values are unspecified: for outputs that the caller overwrites completely
+    /// (a GEMM with beta = 0, an element-wise map), saving the zero fill on hot paths.
+    public static func uninitialized(shape: [Int]) -> Tensor {
+        guard let n = Tensor.elementCount(shape) else { preconditionFailure("shape \(shape) overflows Int") }
+        return Tensor(shape: shape, data: [Float](unsafeUninitializedCapacity: n) { _, count in count = n })
+    }
+
     public init(zeros shape: [Int]) {
         self.init(shape: shape, repeating: 0)
     }

@@ -7,17 +7,23 @@ public final class ReLU: Layer {
     public init() {}
     public var spec: OpSpec { .relu }
 
+    // Single-pass maps into fresh buffers: mutating a copy would first duplicate the input, which the
+    // previous layer still holds.
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        var y = x
-        y.data.withUnsafeMutableBufferPointer { p in for i in p.indices where p[i] < 0 { p[i] = 0 } }
+        var y = Tensor.uninitialized(shape: x.shape)
+        y.data.withUnsafeMutableBufferPointer { out in
+            x.data.withUnsafeBufferPointer { inp in for i in 0..<inp.count { out[i] = max(inp[i], 0) } }
+        }
         output = y
         return y
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        var dx = dy
+        var dx = Tensor.uninitialized(shape: dy.shape)
         dx.data.withUnsafeMutableBufferPointer { d in
-            output.data.withUnsafeBufferPointer { y in for i in d.indices where y[i] <= 0 { d[i] = 0 } }
+            output.data.withUnsafeBufferPointer { y in
+                dy.data.withUnsafeBufferPointer { g in for i in 0..<g.count { d[i] = y[i] > 0 ? g[i] : 0 } }
+            }
         }
         return dx
     }

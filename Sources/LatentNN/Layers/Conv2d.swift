@@ -37,12 +37,12 @@ public final class Conv2d: Layer {
         geometry = g
         batch = n
         let columns = n * g.positions
-        if cols.count != g.patchSize * columns { cols = [Float](repeating: 0, count: g.patchSize * columns) }
+        if cols.count != g.patchSize * columns { cols = uninitializedFloats(g.patchSize * columns) }
         cols.withUnsafeMutableBufferPointer { cp in
             x.data.withUnsafeBufferPointer { g.im2col($0.baseAddress!, batch: n, into: cp.baseAddress!) }
         }
         // Y' (OC, N·P) = W (OC, C·k·k) · cols (C·k·k, N·P), bias preloaded.
-        var yPrime = [Float](repeating: 0, count: outChannels * columns)
+        var yPrime = uninitializedFloats(outChannels * columns)
         yPrime.withUnsafeMutableBufferPointer { yp in
             for oc in 0..<outChannels {
                 (yp.baseAddress! + oc * columns).update(repeating: bias.value.data[oc], count: columns)
@@ -50,7 +50,7 @@ public final class Conv2d: Layer {
             sgemm(m: outChannels, n: columns, k: g.patchSize, a: weight.value.data, lda: g.patchSize,
                   b: cols, ldb: columns, beta: 1, c: yp.baseAddress!, ldc: columns)
         }
-        var y = Tensor(zeros: [n, outChannels, g.outHeight, g.outWidth])
+        var y = Tensor.uninitialized(shape: [n, outChannels, g.outHeight, g.outWidth])
         y.data.withUnsafeMutableBufferPointer { out in
             permuteChannelMajorToBatch(yPrime, n: n, c: outChannels, p: g.positions, into: out.baseAddress!)
         }
@@ -60,7 +60,7 @@ public final class Conv2d: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         guard let g = geometry else { preconditionFailure("Conv2d.backward before forward") }
         let n = batch, columns = n * g.positions
-        var dyPrime = [Float](repeating: 0, count: outChannels * columns)
+        var dyPrime = uninitializedFloats(outChannels * columns)
         dyPrime.withUnsafeMutableBufferPointer { p in
             permuteBatchToChannelMajor(dy.data, n: n, c: outChannels, p: g.positions, into: p.baseAddress!)
         }
@@ -79,7 +79,7 @@ public final class Conv2d: Layer {
             }
         }
         // dcols (C·k·k, N·P) = Wᵀ · dY', then scattered back to the image.
-        var dcols = [Float](repeating: 0, count: g.patchSize * columns)
+        var dcols = uninitializedFloats(g.patchSize * columns)
         dcols.withUnsafeMutableBufferPointer { dc in
             sgemm(transA: .transposed, m: g.patchSize, n: columns, k: outChannels, a: weight.value.data, lda: g.patchSize,
                   b: dyPrime, ldb: columns, c: dc.baseAddress!, ldc: columns)
@@ -132,17 +132,17 @@ public final class ConvTranspose2d: Layer {
         geometry = g
         batch = n
         let columns = n * g.positions
-        if inputPrime.count != inChannels * columns { inputPrime = [Float](repeating: 0, count: inChannels * columns) }
+        if inputPrime.count != inChannels * columns { inputPrime = uninitializedFloats(inChannels * columns) }
         inputPrime.withUnsafeMutableBufferPointer { p in
             permuteBatchToChannelMajor(x.data, n: n, c: inChannels, p: g.positions, into: p.baseAddress!)
         }
         // cols (OC·k·k, N·HW) = W_rᵀ (OC·k·k, IC) · X' (IC, N·HW)
-        var cols = [Float](repeating: 0, count: g.patchSize * columns)
+        var cols = uninitializedFloats(g.patchSize * columns)
         cols.withUnsafeMutableBufferPointer { cp in
             sgemm(transA: .transposed, m: g.patchSize, n: columns, k: inChannels, a: weight.value.data, lda: g.patchSize,
                   b: inputPrime, ldb: columns, c: cp.baseAddress!, ldc: columns)
         }
-        var y = Tensor(zeros: [n, outChannels, g.height, g.width])
+        var y = Tensor.uninitialized(shape: [n, outChannels, g.height, g.width])  // bias fill covers it
         y.data.withUnsafeMutableBufferPointer { yp in
             let plane = g.height * g.width
             for b in 0..<n {
@@ -158,7 +158,7 @@ public final class ConvTranspose2d: Layer {
     public func backward(_ dy: Tensor) -> Tensor {
         guard let g = geometry else { preconditionFailure("ConvTranspose2d.backward before forward") }
         let n = batch, columns = n * g.positions
-        var dcols = [Float](repeating: 0, count: g.patchSize * columns)
+        var dcols = uninitializedFloats(g.patchSize * columns)
         dcols.withUnsafeMutableBufferPointer { dc in
             dy.data.withUnsafeBufferPointer { g.im2col($0.baseAddress!, batch: n, into: dc.baseAddress!) }
         }
@@ -181,12 +181,12 @@ public final class ConvTranspose2d: Layer {
             }
         }
         // dX' (IC, N·HW) = W_r (IC, OC·k·k) · dcols
-        var dxPrime = [Float](repeating: 0, count: inChannels * columns)
+        var dxPrime = uninitializedFloats(inChannels * columns)
         dxPrime.withUnsafeMutableBufferPointer { p in
             sgemm(m: inChannels, n: columns, k: g.patchSize, a: weight.value.data, lda: g.patchSize,
                   b: dcols, ldb: columns, c: p.baseAddress!, ldc: columns)
         }
-        var dx = Tensor(zeros: [n, inChannels, g.outHeight, g.outWidth])
+        var dx = Tensor.uninitialized(shape: [n, inChannels, g.outHeight, g.outWidth])
         dx.data.withUnsafeMutableBufferPointer { p in
             permuteChannelMajorToBatch(dxPrime, n: n, c: inChannels, p: g.positions, into: p.baseAddress!)
         }

@@ -22,7 +22,7 @@ public final class Linear: Layer {
         requireShape(x.rank == 2 && x.shape[1] == inFeatures, "Linear(\(inFeatures)→\(outFeatures)) got input \(x.shape)")
         input = x
         let n = x.shape[0]
-        var y = Tensor(zeros: [n, outFeatures])
+        var y = Tensor.uninitialized(shape: [n, outFeatures])  // bias rows fill it
         y.data.withUnsafeMutableBufferPointer { yp in
             bias.value.data.withUnsafeBufferPointer { bp in
                 for i in 0..<n { (yp.baseAddress! + i * outFeatures).update(from: bp.baseAddress!, count: outFeatures) }
@@ -49,7 +49,7 @@ public final class Linear: Layer {
             }
         }
         // dx (N, in) = dy (N, out) · W (out, in)
-        var dx = Tensor(zeros: [n, inFeatures])
+        var dx = Tensor.uninitialized(shape: [n, inFeatures])  // GEMM with beta = 0 fills it
         dx.data.withUnsafeMutableBufferPointer { dxp in
             sgemm(m: n, n: inFeatures, k: outFeatures, a: dy.data, lda: outFeatures,
                   b: weight.value.data, ldb: inFeatures, c: dxp.baseAddress!, ldc: inFeatures)

@@ -59,7 +59,7 @@ public struct TrainingObserver {
 /// Gathers rows `indices` of images (N, C, H, W) into a batch.
 func gatherBatch(_ images: Tensor, _ indices: ArraySlice<Int>) -> Tensor {
     let per = images.count / images.shape[0]
-    var out = Tensor(zeros: [indices.count] + Array(images.shape.dropFirst()))
+    var out = Tensor.uninitialized(shape: [indices.count] + Array(images.shape.dropFirst()))
     out.data.withUnsafeMutableBufferPointer { dst in
         images.data.withUnsafeBufferPointer { src in
             for (b, i) in indices.enumerated() {
