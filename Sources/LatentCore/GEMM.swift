@@ -33,6 +33,14 @@ public func sgemm(_ backend: GEMMBackend = .blas,
     precondition(ldc >= max(1, n), "ldc \(ldc) too small")
     guard m > 0 && n > 0 else { return }
     switch backend {
+    case .blas where m == 1 && transB == .transposed:
+        // One row times a stored-transposed matrix is a matrix-vector product: sgemv streams B once,
+        // where sgemm would first copy (pack) all of it. This is every Linear layer at batch 1.
+        cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(n), Int32(k), alpha, b, Int32(ldb),
+                    a, Int32(transA == .none ? 1 : lda), beta, c, 1)
+    case .blas where m == 1:
+        cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), alpha, b, Int32(ldb),
+                    a, Int32(transA == .none ? 1 : lda), beta, c, 1)
     case .blas:
         cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))

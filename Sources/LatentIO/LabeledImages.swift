@@ -62,6 +62,14 @@ public enum ShippedData {
         return candidates.first { FileManager.default.fileExists(atPath: $0 + "/" + heldOutImages) }
     }
 
+    /// The folder holding the shipped models (`Weights/`).
+    public static func weightsDirectory() -> String? {
+        directory().map { ($0 as NSString).deletingLastPathComponent }
+    }
+
+    /// The model `latent` opens when none is named.
+    public static let defaultModel = "vae-z10.safetensors"
+
     public static let trainImages = "mnist-train-images-idx3-ubyte.gz"
     public static let trainLabels = "mnist-train-labels-idx1-ubyte.gz"
     public static let heldOutImages = "mnist-heldout-images-idx3-ubyte.gz"

@@ -10,6 +10,6 @@ struct Latent: ParsableCommand {
             The explorer opens with no arguments once the terminal UI lands; until then this help is the default.
             Data and models ship in Weights/: `latent info Weights/data/mnist-heldout-images-idx3-ubyte.gz`.
             """,
-        subcommands: [Train.self, Info.self, Bench.self]
+        subcommands: [Train.self, Decode.self, Encode.self, Eval.self, Info.self, Bench.self]
     )
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LatentIO
+import LatentNN
 
 /// `latent info FILE…`: what a safetensors, IDX, NPY or CSV file holds.
 struct Info: ParsableCommand {
@@ -13,6 +14,10 @@ struct Info: ParsableCommand {
         for (i, file) in files.enumerated() {
             if i > 0 { print() }
             print(try FileSummary.describe(file))
+            // A LatentExplorer model also gets its architecture (and must load, or this is an error).
+            if file.hasSuffix(".safetensors"), try SafetensorsFile.read(file).metadata(ModelConfig.metadataKey) != nil {
+                print(ModelSummary.describe(try Autoencoder.load(file)))
+            }
         }
     }
 }

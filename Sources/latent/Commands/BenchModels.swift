@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import LatentCore
+import LatentIO
+import LatentNN
+
+/// `latent bench train`: training throughput per architecture, one thread and all cores.
+struct BenchTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Training images/s of each architecture (fresh weights, shipped data), 1 thread and all cores.")
+
+    @Option(help: "Epochs per measurement (the first is a warm-up and not counted when > 1).") var epochs = 3
+    @OptionGroup var data: DataOptions
+
+    func run() throws {
+        let train = try data.trainSet()
+        let cases: [(String, ModelConfig)] = [
+            ("VAE z=10 (784-512-256-10)", .mlpVAE(latentDim: 10)),
+            ("VAE z=2", .mlpVAE(latentDim: 2)),
+            ("CVAE z=2", .mlpVAE(latentDim: 2, conditional: true)),
+            ("VQ-VAE K=32 D=16", .convVQVAE(codebookSize: 32, codeDim: 16)),
+        ]
+        let threadCounts = Array(Set([1, ComputeThreads.available])).sorted()
+        print("model                        " + threadCounts.map { "\($0) thread\($0 == 1 ? " " : "s")  img/s" }.joined(separator: "   "))
+        // Held-out evaluation is not part of the measurement: a tiny held-out set keeps it negligible.
+        let tiny = LabeledImages(images: Tensor(shape: [16] + Array(train.images.shape.dropFirst()),
+                                                data: Array(train.images.data.prefix(16 * train.pixelsPerImage))),
+                                 labels: Array(train.labels.prefix(16)), classNames: train.classNames)
+        for (name, config) in cases {
+            var row = name.padding(toLength: 29, withPad: " ", startingAt: 0)
+            for t in threadCounts {
+                var options = TrainingOptions()
+                options.epochs = epochs
+                options.threads = t
+                let model = try Autoencoder(config: config, seed: 1)
+                let reports = try Trainer.train(model, data: train, heldOut: tiny, options: options)
+                let counted = reports.count > 1 ? Array(reports.dropFirst()) : reports
+                let rate = counted.map(\.imagesPerSecond).reduce(0, +) / Double(counted.count)
+                row += String(format: "%17.0f   ", rate)
+            }
+            print(row)
+        }
+    }
+}
+
+/// `latent bench decode`: single-threaded batch-1 decode latency of every model in Weights/.
+struct BenchDecode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decode",
+        abstract: "Single-threaded decode latency (µs, median and p99) of each shipped model, batch 1.")
+
+    @Option(help: "Decodes per model.") var count = 2000
+    @Argument(help: "Model files (default: every .safetensors in Weights/).") var models: [String] = []
+
+    func run() throws {
+        ComputeThreads.useSingle()
+        ComputeThreads.flushSubnormalsOnThisThread()
+        var paths = models
+        if paths.isEmpty, let dir = ShippedData.weightsDirectory() {
+            paths = try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".safetensors") }
+                .sorted().map { dir + "/" + $0 }
+        }
+        guard !paths.isEmpty else { throw ValidationError("no models found; pass model files") }
+        print("model                          median µs     p99 µs   (\(count) decodes, 1 thread)")
+        for path in paths {
+            let model = try Autoencoder.load(path)
+            var rng = SeededRNG(seed: 1)
+            var samples: [Double] = []
+            samples.reserveCapacity(count)
+            var sink: Float = 0
+            for i in 0..<(count + 100) {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                switch model {
+                case .vae(let m):
+                    let z = Tensor.randomNormal(shape: [1, m.latentDim], using: &rng)
+                    sink += m.decode(z, labels: m.isConditional ? [i % m.config.classCount] : nil).data[400]
+                case .vqvae(let m):
+                    let codes = (0..<m.positions).map { _ in rng.nextInt(below: m.codebookSize) }
+                    sink += m.decode(codes: codes).data[400]
+                }
+                if i >= 100 { samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000) }  // 100 warm-up
+            }
+            samples.sort()
+            let name = (path as NSString).lastPathComponent.padding(toLength: 30, withPad: " ", startingAt: 0)
+            print(name + String(format: "%10.1f %10.1f", samples[samples.count / 2], samples[samples.count * 99 / 100]))
+            if sink.isNaN { print("(NaN in output)") }
+        }
+    }
+}

@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import LatentCore
+import LatentIO
+import LatentNN
+
+/// `latent decode`: one image from a latent vector (VAE) or a grid of codes (VQ-VAE).
+struct Decode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Decode a latent vector (--z) or a code grid (--codes) into an image.")
+
+    @OptionGroup var model: ModelOptions
+    @Option(help: ArgumentHelp("Latent vector, comma-separated (VAE, CVAE).", valueName: "z1,z2,…")) var z: String?
+    @Option(help: ArgumentHelp("Code indices in raster order, comma-separated (VQ-VAE).", valueName: "c1,c2,…")) var codes: String?
+    @Option(help: "Class index or name to condition on (conditional VAE).") var label: String?
+    @Option(help: "text, json, pgm or png.") var format: OutputFormat = .text
+    @Option(name: [.short, .customLong("output")], help: "Write to this file instead of stdout.") var output: String?
+
+    func run() throws {
+        let path = try model.resolvedPath()
+        let loaded = try Autoencoder.load(path)
+        let config = loaded.config
+        let image: Tensor
+        switch loaded {
+        case .vae(let m):
+            guard codes == nil else { throw ValidationError("--codes is for a VQ-VAE; \(path) is a \(config.kind.rawValue): use --z") }
+            guard let z else { throw ValidationError("give the latent vector with --z (\(m.latentDim) numbers)") }
+            let values = try parseFloats(z, expected: m.latentDim, what: "--z")
+            let labels = try parseLabel(config: config).map { [$0] }
+            image = m.decode(Tensor(shape: [1, m.latentDim], data: values), labels: labels)
+        case .vqvae(let m):
+            guard z == nil else { throw ValidationError("--z is for a VAE; \(path) is a VQ-VAE: use --codes") }
+            guard label == nil else { throw ValidationError("--label is for a conditional VAE") }
+            guard let codes else {
+                throw ValidationError("give the code grid with --codes (\(m.positions) indices in 0..<\(m.codebookSize))")
+            }
+            image = m.decode(codes: try parseCodes(codes, count: m.positions, codebookSize: m.codebookSize))
+        }
+        try writeImage(image, format: format, to: output)
+    }
+
+    func parseLabel(config: ModelConfig) throws -> Int? {
+        guard config.kind == .cvae else {
+            if label != nil { throw ValidationError("--label is for a conditional VAE") }
+            return nil
+        }
+        guard let label else { throw ValidationError("a conditional VAE needs --label (one of \(config.classNames.joined(separator: ", ")))") }
+        if let i = config.classNames.firstIndex(of: label) { return i }
+        if let i = Int(label), (0..<config.classCount).contains(i) { return i }
+        throw ValidationError("--label '\(label)' is not a class of this model (0…\(config.classCount - 1) or \(config.classNames.joined(separator: ", ")))")
+    }
+}
+
+/// Comma- or space-separated finite numbers, exactly `expected` of them.
+func parseFloats(_ text: String, expected: Int, what: String) throws -> [Float] {
+    let fields = text.split(whereSeparator: { $0 == "," || $0 == " " })
+    guard fields.count == expected else {
+        throw ValidationError("\(what) has \(fields.count) value\(fields.count == 1 ? "" : "s"); this model needs \(expected)")
+    }
+    return try fields.enumerated().map { i, f in
+        guard let v = Float(f), v.isFinite else { throw ValidationError("\(what) value \(i + 1) ('\(f)') is not a finite number") }
+        return v
+    }
+}
+
+func parseCodes(_ text: String, count: Int, codebookSize: Int) throws -> [Int] {
+    let fields = text.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\n" })
+    guard fields.count == count else {
+        throw ValidationError("--codes has \(fields.count) indices; this model's grid needs \(count)")
+    }
+    return try fields.enumerated().map { i, f in
+        guard let c = Int(f) else { throw ValidationError("--codes entry \(i + 1) ('\(f)') is not an integer") }
+        guard (0..<codebookSize).contains(c) else {
+            throw ValidationError("--codes entry \(i + 1) is \(c), outside the codebook 0…\(codebookSize - 1)")
+        }
+        return c
+    }
+}
+
+/// Writes one image (1, C, H, W) with values in [0, 1] in the requested format.
+func writeImage(_ image: Tensor, format: OutputFormat, to output: String?) throws {
+    let h = image.shape[2], w = image.shape[3]
+    let pixels = Array(image.data.prefix(h * w))
+    let bytes: [UInt8]
+    switch format {
+    case .text: bytes = Array(AsciiArt.render(pixels, width: w, height: h).utf8)
+    case .json:
+        let data = pixels.map { Evaluation.format(Double($0)) }.joined(separator: ",")
+        bytes = Array("{\"shape\":[1,\(h),\(w)],\"data\":[\(data)]}\n".utf8)
+    case .pgm: bytes = PGM.encode(pixels: bytesFromUnitFloats(pixels), width: w, height: h)
+    case .png: bytes = try PNG.encode(pixels: bytesFromUnitFloats(pixels), width: w, height: h)
+    }
+    try emit(bytes, binary: format == .pgm || format == .png, to: output)
+}
+
+/// Writes to a file, or to stdout (refusing binary output to a terminal).
+func emit(_ bytes: [UInt8], binary: Bool, to output: String?) throws {
+    if let output { return try FileBytes.write(bytes, to: output) }
+    if binary && isatty(STDOUT_FILENO) != 0 {
+        throw ValidationError("refusing to write a binary image to the terminal; use -o FILE or a pipe")
+    }
+    FileHandle.standardOutput.write(Data(bytes))
+}
+
+/// A greyscale image as text, two pixel rows per line with a 10-step ASCII ramp.
+enum AsciiArt {
+    static let ramp = Array(" .:-=+*#%@")
+
+    static func render(_ pixels: [Float], width: Int, height: Int) -> String {
+        var out = ""
+        for row in stride(from: 0, to: height, by: 2) {
+            for col in 0..<width {
+                let a = pixels[row * width + col]
+                let b = row + 1 < height ? pixels[(row + 1) * width + col] : a
+                let v = min(max((a + b) / 2, 0), 1)
+                out.append(ramp[min(ramp.count - 1, Int(v * Float(ramp.count)))])
+            }
+            out.append("\n")
+        }
+        return out
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import LatentCore
+import LatentIO
+import LatentNN
+
+/// `latent encode`: the latent of one dataset image — μ and log σ² (VAE) or the code grid (VQ-VAE).
+struct Encode: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Encode one image of a dataset: μ and log σ² (VAE) or its code grid (VQ-VAE).")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var data: DataOptions
+    @Option(help: "Image index in the data (default set: the held-out digits).") var index: Int
+    @Option(help: "text or json.") var format: OutputFormat = .text
+
+    func validate() throws {
+        guard format == .text || format == .json else { throw ValidationError("--format must be text or json for encode") }
+    }
+
+    func run() throws {
+        let m = try model.load()
+        let set = try data.heldOutSet()
+        guard (0..<set.count).contains(index) else {
+            throw ValidationError("--index \(index) is outside the data's 0…\(set.count - 1)")
+        }
+        guard Array(set.images.shape.dropFirst()) == m.config.inputShape else {
+            throw ValidationError("the data's images are \(Array(set.images.shape.dropFirst())), the model takes \(m.config.inputShape)")
+        }
+        let x = Tensor(shape: [1] + m.config.inputShape, data: Array(set.pixels(of: index)))
+        let label = set.labels[index]
+        let fmt = { (v: [Float]) in v.map { Evaluation.format(Double($0)) }.joined(separator: ",") }
+        switch m {
+        case .vae(let v):
+            let (mu, logvar) = v.encode(x, labels: v.isConditional ? [label] : nil)
+            if format == .json {
+                print("{\"index\":\(index),\"label\":\(label),\"mu\":[\(fmt(mu.data))],\"logvar\":[\(fmt(logvar.data))]}")
+            } else {
+                print("index \(index), label \(label)")
+                print("mu     " + fmt(mu.data))
+                print("logvar " + fmt(logvar.data))
+            }
+        case .vqvae(let q):
+            let codes = q.encode(x)
+            if format == .json {
+                print("{\"index\":\(index),\"label\":\(label),\"grid\":[\(q.gridHeight),\(q.gridWidth)],\"codes\":[\(codes.map(String.init).joined(separator: ","))]}")
+            } else {
+                print("index \(index), label \(label), \(q.gridHeight)×\(q.gridWidth) codes of \(q.codebookSize):")
+                let width = String(q.codebookSize - 1).count
+                for r in 0..<q.gridHeight {
+                    print(codes[(r * q.gridWidth)..<((r + 1) * q.gridWidth)]
+                        .map { String(repeating: " ", count: width - String($0).count) + String($0) }.joined(separator: " "))
+                }
+            }
+        }
+    }
+}
