@@ -1,0 +1,72 @@
+import Foundation
+import LatentCore
+import LatentIO
+@testable import LatentNN
+import Testing
+
+@Suite struct ModelBehaviourTests {
+    @Test func quantizationPicksTheNearestCodeAndEmbedInvertsIt() throws {
+        guard case .vqvae(let m) = try Autoencoder(config: .convVQVAE(codebookSize: 7, codeDim: 4, channels: (3, 5), inputShape: [1, 8, 8]), seed: 2) else { return }
+        var rng = SeededRNG(seed: 4)
+        let ze = Tensor.randomNormal(shape: [2, 4, 2, 2], std: 0.2, using: &rng)
+        let codes = m.quantize(ze)
+        let vectors = m.gridVectors(ze)
+        for (r, code) in codes.enumerated() {
+            let dist = (0..<7).map { c in (0..<4).reduce(Float(0)) { s, j in
+                let d = vectors.data[r * 4 + j] - m.codebook.value.data[c * 4 + j]; return s + d * d } }
+            #expect(dist[code] == dist.min())
+        }
+        // embed puts each code's vector back at its grid position
+        let zq = m.embed(codes)
+        #expect(m.quantize(zq) == codes || Set(m.codebook.value.data).count < 28)
+        let distances = m.distances(ze)
+        #expect(distances.shape == [8, 7])
+    }
+
+    @Test func conditionalDecoderUsesTheLabel() throws {
+        guard case .vae(let m) = try Autoencoder(config: .mlpVAE(latentDim: 2, hidden: [8], inputShape: [1, 4, 4], conditional: true), seed: 3) else { return }
+        let z = Tensor(shape: [1, 2], data: [0.5, -0.5])
+        #expect(m.decode(z, labels: [1]) != m.decode(z, labels: [7]))
+        let x = Tensor(shape: [1, 1, 4, 4], repeating: 0.5)
+        #expect(m.encode(x, labels: [1]).mu != m.encode(x, labels: [2]).mu)
+    }
+
+    @Test func adamStepMatchesTheFormula() {
+        let p = Parameter("w", Tensor(shape: [2], data: [1, -1]))
+        p.grad = Tensor(shape: [2], data: [0.5, -2])
+        let adam = Adam([p], learningRate: 0.1)
+        adam.update()
+        // First step: m̂ = g, v̂ = g², so the update is lr · g / (|g| + eps) = ±0.1.
+        #expect(abs(p.value.data[0] - 0.9) < 1e-6 && abs(p.value.data[1] + 0.9) < 1e-6)
+        #expect(p.grad.data == [0, 0])
+    }
+
+    @Test func lossGradientsMatchFiniteDifferences() {
+        let logits = Tensor(shape: [4], data: [-3, -0.2, 0.7, 5])
+        let targets: [Float] = [0, 0.3, 1, 0.9]
+        let (total, grad) = Losses.bceWithLogits(logits, targets[...], scale: 1)
+        let direct = zip(logits.data, targets).reduce(0.0) { acc, lt in
+            let p = 1 / (1 + exp(-Double(lt.0)))
+            return acc - (Double(lt.1) * log(p) + (1 - Double(lt.1)) * log(1 - p))
+        }
+        #expect(abs(total - direct) < 1e-5)
+        for i in 0..<4 {
+            var plus = logits, minus = logits
+            plus.data[i] += 1e-3; minus.data[i] -= 1e-3
+            let fd = (Losses.bceWithLogits(plus, targets[...], scale: 1).total - Losses.bceWithLogits(minus, targets[...], scale: 1).total) / 2e-3
+            #expect(abs(Double(grad.data[i]) - fd) < 1e-3)
+        }
+        let mu = Tensor(shape: [2], data: [0.3, -1.2]), lv = Tensor(shape: [2], data: [-0.5, 0.4])
+        let kl = Losses.gaussianKL(mu: mu, logvar: lv, scale: 1)
+        var lvPlus = lv; lvPlus.data[1] += 1e-3
+        var lvMinus = lv; lvMinus.data[1] -= 1e-3
+        let fd = (Losses.gaussianKL(mu: mu, logvar: lvPlus, scale: 1).total - Losses.gaussianKL(mu: mu, logvar: lvMinus, scale: 1).total) / 2e-3
+        #expect(abs(Double(kl.dLogvar.data[1]) - fd) < 1e-3)
+        #expect(abs(Double(kl.dMu.data[0]) - 0.3) < 1e-6)
+    }
+
+    @Test func perplexityOfAUniformHistogramIsItsSize() {
+        #expect(abs(Evaluator.perplexity([5, 5, 5, 5]) - 4) < 1e-9)
+        #expect(abs(Evaluator.perplexity([10, 0, 0]) - 1) < 1e-9)
+    }
+}

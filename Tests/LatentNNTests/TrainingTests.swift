@@ -1,0 +1,60 @@
+import LatentCore
+import LatentIO
+@testable import LatentNN
+import Testing
+
+/// Short runs on real digits: the loss must fall, and a seed must give the same weights twice.
+@Suite(.serialized) struct TrainingTests {
+    static func options(epochs: Int) -> TrainingOptions {
+        var o = TrainingOptions()
+        o.epochs = epochs
+        o.batchSize = 32
+        o.threads = 1
+        o.seed = 5
+        return o
+    }
+
+    @Test func vaeLossFallsAndHeldOutImproves() throws {
+        let data = try trainingSubset(256)
+        let heldOut = try trainingSubset(300)  // overlapping is fine: this checks the loop, not generalisation
+        let model = try Autoencoder(config: .mlpVAE(latentDim: 4, hidden: [64]), seed: 1)
+        let before = Evaluator.evaluate(model, on: heldOut, nearestNeighbors: false)
+        let reports = try Trainer.train(model, data: data, heldOut: heldOut, options: Self.options(epochs: 4))
+        #expect(reports.count == 4)
+        let firstLoss = reports[0].terms[0].value, lastLoss = reports[3].terms[0].value
+        #expect(lastLoss < firstLoss * 0.9, "loss \(firstLoss) → \(lastLoss)")
+        #expect(reports[3].heldOut["neg_elbo"]! < before["neg_elbo"]!)
+        #expect(reports[3].heldOut["mse_at_mu"]! < before["mse_at_mu"]!)
+    }
+
+    @Test func trainingIsDeterministicForASeed() throws {
+        let data = try trainingSubset(64)
+        func run() throws -> [Float] {
+            let model = try Autoencoder(config: .mlpVAE(latentDim: 2, hidden: [16], conditional: true), seed: 3)
+            try Trainer.train(model, data: data, heldOut: data, options: Self.options(epochs: 2))
+            return model.namedParameters.flatMap(\.parameter.value.data)
+        }
+        #expect(try run() == run())
+    }
+
+    @Test func vqvaeLearnsAndUsesSeveralCodes() throws {
+        let data = try trainingSubset(256)
+        let model = try Autoencoder(config: .convVQVAE(codebookSize: 8, codeDim: 4, channels: (8, 16)), seed: 2)
+        var options = Self.options(epochs: 8)
+        options.learningRate = 2e-3
+        let reports = try Trainer.train(model, data: data, heldOut: data, options: options)
+        let first = reports[0].heldOut, last = reports.last!.heldOut
+        #expect(last["mse"]! < first["mse"]! * 0.8, "mse \(first["mse"]!) → \(last["mse"]!)")
+        #expect(last["codes_used"]! >= 4)
+    }
+
+    @Test func stopRequestEndsTrainingBetweenBatches() throws {
+        let data = try trainingSubset(64)
+        let model = try Autoencoder(config: .mlpVAE(latentDim: 2, hidden: [8]), seed: 1)
+        var batches = 0
+        let reports = try Trainer.train(model, data: data, heldOut: data, options: Self.options(epochs: 5),
+                                        observer: TrainingObserver(batch: { _ in batches += 1 }, shouldStop: { batches >= 3 }))
+        #expect(batches == 3)
+        #expect(reports.count == 1)  // epoch 1 (2 batches) finished; epoch 2 was cut after one batch
+    }
+}

@@ -1,0 +1,57 @@
+import LatentCore
+@testable import LatentProjection
+import Testing
+
+@Suite struct PCATests {
+    @Test func recoversAHandMadeRankTwoSet() {
+        // Points on the plane spanned by u = (1, 1, 0, 0)/√2 and v = (0, 0, 3, 4)/5, offset by m. The
+        // coordinates come in sign-flipped quadruples, so they are exactly uncorrelated and the sample
+        // covariance's axes are exactly u and v (variance ≈ 9 along u, ≈ 1 along v).
+        let u: [Float] = [1, 1, 0, 0].map { $0 / Float(2).squareRoot() }, v: [Float] = [0, 0, 0.6, 0.8]
+        let m: [Float] = [1, 2, 3, 4]
+        var rng = SeededRNG(seed: 1)
+        let n = 500
+        var x = Tensor(zeros: [n, 4])
+        var coords: [(Float, Float)] = []  // one (a, b) per quadruple
+        for i in 0..<n {
+            if i % 4 == 0 { coords.append((3 * rng.nextNormal(), rng.nextNormal())) }
+            let (a0, b0) = coords[i / 4]
+            let a = i % 2 == 0 ? a0 : -a0, b = (i / 2) % 2 == 0 ? b0 : -b0
+            for j in 0..<4 { x.data[i * 4 + j] = m[j] + a * u[j] + b * v[j] }
+        }
+        let pca = PCA.fit(x, components: 2)
+        let c = pca.components.data
+        let cosU: Float = zip(c[0..<4], u).map { $0 * $1 }.reduce(0, +)
+        let cosV: Float = zip(c[4..<8], v).map { $0 * $1 }.reduce(0, +)
+        #expect(abs(abs(cosU) - 1) < 1e-4)   // first axis is ±u
+        #expect(abs(abs(cosV) - 1) < 1e-4)   // second is ±v
+        #expect(pca.explainedVariance[0] > 7 && pca.explainedVariance[0] < 11)
+        #expect(abs(pca.explainedVarianceRatio.reduce(0, +) - 1) < 1e-5)      // rank 2: nothing left over
+        let back = pca.inverse(pca.transform(x))
+        let worst: Float = zip(back.data, x.data).map { abs($0 - $1) }.max() ?? 1
+        #expect(worst < 1e-4)
+        // largest-magnitude entry of every axis is positive
+        for k in 0..<2 {
+            let largest: Float = c[(k * 4)..<(k * 4 + 4)].max(by: { abs($0) < abs($1) }) ?? 0
+            #expect(largest > 0)
+        }
+    }
+
+    @Test func nearestNeighboursAndLabelAccuracy() {
+        // Two tight clusters far apart: every neighbour of a point is in its own cluster.
+        var rng = SeededRNG(seed: 2)
+        var x = Tensor(zeros: [40, 3])
+        var labels: [Int] = []
+        for i in 0..<40 {
+            let c = i % 2
+            labels.append(c)
+            for j in 0..<3 { x.data[i * 3 + j] = Float(c * 10) + 0.1 * rng.nextNormal() }
+        }
+        let nb = ExactNeighbors.query(x, k: 5)
+        #expect(nb.enumerated().allSatisfy { i, list in !list.contains(i) && list.allSatisfy { labels[$0] == labels[i] } })
+        #expect(ExactNeighbors.labelAccuracy(x, labels: labels, k: 5) == 1)
+        // Labels that ignore the clusters cannot be predicted from them.
+        let scrambled = (0..<40).map { $0 < 20 ? 0 : 1 }
+        #expect(ExactNeighbors.labelAccuracy(x, labels: scrambled, k: 5) < 0.8)
+    }
+}
