@@ -37,5 +37,6 @@ let package = Package(
         .testTarget(name: "LatentIOTests", dependencies: ["LatentIO", "LatentCore", "CPNG"], exclude: ["Fixtures"]),
         .testTarget(name: "LatentNNTests", dependencies: ["LatentNN", "LatentIO", "LatentCore"], exclude: ["Fixtures"]),
         .testTarget(name: "LatentProjectionTests", dependencies: ["LatentProjection", "LatentCore"]),
+        .testTarget(name: "LatentCLITests", dependencies: ["latent"]),
     ]
 )

@@ -77,6 +77,7 @@ struct Train: ParsableCommand {
             epoch: { report in
                 bar.clear()
                 print(Self.epochLine(report))
+                fflush(nil)  // one line per epoch, even into a pipe or a log file
                 var c = config
                 c.training = Self.trainingJSON(command: command, options: options, epochs: report.epoch,
                                                seconds: Date().timeIntervalSince(start), imagesPerSecond: report.imagesPerSecond)

@@ -1,0 +1,105 @@
+import Foundation
+import Testing
+
+/// The `latent` executable driven as a user would: arguments in, stdout/stderr/exit status out.
+/// Bad input must give one clear line on stderr and a non-zero status, never a crash.
+@Suite struct CLITests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().path
+
+    /// The `latent` that `swift test` just built (this target depends on it).
+    static let binary: String? = {
+        let fm = FileManager.default
+        let candidates = [root + "/.build/debug/latent"]
+            + ((try? fm.contentsOfDirectory(atPath: root + "/.build")) ?? []).map { root + "/.build/\($0)/debug/latent" }
+        return candidates.filter { fm.isExecutableFile(atPath: $0) }
+            .max { ((try? fm.attributesOfItem(atPath: $0)[.modificationDate] as? Date) ?? .distantPast)
+                 < ((try? fm.attributesOfItem(atPath: $1)[.modificationDate] as? Date) ?? .distantPast) }
+    }()
+
+    struct Result { let status: Int32; let stdout: String; let stderr: String }
+
+    static func run(_ args: [String]) throws -> Result {
+        let bin = try #require(binary, "latent binary not found under .build")
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: bin)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: root)
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        let o = out.fileHandleForReading.readDataToEndOfFile(), e = err.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+    }
+
+    static let vae = "Weights/vae-z10.safetensors", vae2 = "Weights/vae-z2.safetensors"
+    static let cvae = "Weights/cvae-z2.safetensors", vq = "Weights/vqvae-k32.safetensors"
+
+    static let badInputs: [([String], String)] = [
+        (["decode", "--model", vae, "--z", "1,2,3"], "--z has 3 values; this model needs 10"),
+        (["decode", "--model", vae2, "--z", "0,abc"], "--z value 2 ('abc') is not a finite number"),
+        (["decode", "--model", vae2, "--z", "0,nan"], "--z value 2 ('nan') is not a finite number"),
+        (["decode", "--model", vae2, "--z", "0,0", "--label", "3"], "--label is for a conditional VAE"),
+        (["decode", "--model", cvae, "--z", "0,0", "--label", "12"], "--label '12' is not a class of this model"),
+        (["decode", "--model", cvae, "--z", "0,0"], "a conditional VAE needs --label"),
+        (["decode", "--model", vq, "--codes", "1,2,3"], "--codes has 3 indices; this model's grid needs 49"),
+        (["decode", "--model", vq, "--codes", Array(repeating: "32", count: 49).joined(separator: ",")], "--codes entry 1 is 32, outside the codebook 0…31"),
+        (["decode", "--model", vq, "--z", "0"], "--z is for a VAE"),
+        (["decode", "--model", "Weights/nope.safetensors", "--z", "0"], "Weights/nope.safetensors: no such file"),
+        (["decode", "--model", "Weights/data/mnist-heldout-labels-idx1-ubyte.gz", "--z", "0"], "header length"),
+        (["encode", "--model", vae, "--index", "5000"], "--index 5000 is outside the data's 0…999"),
+        (["info", "Weights"], "Weights: is a directory, not a file"),
+        (["train", "gan"], "kind must be vae, cvae or vqvae"),
+    ]
+
+    @Test(arguments: badInputs)
+    func badInputGetsOneClearLine(_ args: [String], _ fragment: String) throws {
+        let r = try Self.run(args)
+        #expect(r.status != 0 && r.status < 128, "status \(r.status)")  // ≥ 128 would be a signal (a crash)
+        #expect(r.stderr.contains(fragment), "stderr: \(r.stderr)")
+        let lines = r.stderr.split(separator: "\n").filter { !$0.isEmpty && !$0.hasPrefix("Usage:") && !$0.contains("--help") }
+        #expect(lines.count == 1, "stderr: \(r.stderr)")
+    }
+
+    @Test func decodeWritesAnImageInEveryFormat() throws {
+        let json = try Self.run(["decode", "--model", Self.vae2, "--z", "0.5,-1", "--format", "json"])
+        #expect(json.status == 0)
+        #expect(json.stdout.hasPrefix("{\"shape\":[1,28,28],\"data\":["))
+        let values = json.stdout.split(separator: "[").last!.split(separator: "]").first!.split(separator: ",").compactMap { Float($0) }
+        #expect(values.count == 784 && values.allSatisfy { $0 >= 0 && $0 <= 1 })
+        #expect(values.filter { $0 > 0.5 }.count > 40)  // a digit has ink
+
+        let text = try Self.run(["decode", "--model", Self.vq, "--codes", Array(repeating: "0", count: 49).joined(separator: ",")])
+        #expect(text.status == 0 && text.stdout.split(separator: "\n").count == 14)
+
+        let dir = NSTemporaryDirectory() + "latent-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let png = try Self.run(["decode", "--model", Self.cvae, "--z", "0,0", "--label", "7", "--format", "png", "-o", dir + "/7.png"])
+        #expect(png.status == 0)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: dir + "/7.png"))
+        #expect(bytes.starts(with: [0x89, 0x50, 0x4E, 0x47]))
+    }
+
+    @Test func encodeRoundTripsThroughDecode() throws {
+        let e = try Self.run(["encode", "--model", Self.vq, "--index", "3", "--format", "json"])
+        #expect(e.status == 0 && e.stdout.contains("\"grid\":[7,7]"))
+        let codes = e.stdout.split(separator: "codes\":[").last!.split(separator: "]").first!
+        #expect(codes.split(separator: ",").count == 49)
+        let d = try Self.run(["decode", "--model", Self.vq, "--codes", String(codes)])
+        #expect(d.status == 0)
+        let mu = try Self.run(["encode", "--model", Self.vae, "--index", "0"])
+        #expect(mu.status == 0 && mu.stdout.contains("mu ") && mu.stdout.contains("logvar "))
+    }
+
+    @Test func infoDescribesEveryShippedModel() throws {
+        for model in [Self.vae, Self.vae2, Self.cvae, Self.vq] {
+            let r = try Self.run(["info", model])
+            #expect(r.status == 0)
+            #expect(r.stdout.contains("model: ") && r.stdout.contains("held-out metrics: "))
+            #expect(r.stdout.contains("trained with: latent train"))
+        }
+    }
+}
