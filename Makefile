@@ -17,6 +17,8 @@ test: deps
 bench: deps
 	swift build -c release --product latent
 	.build/release/latent bench gemm
+	.build/release/latent bench train
+	.build/release/latent bench decode
 
 clean:
 	rm -rf .build
