@@ -27,8 +27,9 @@ let package = Package(
         .target(name: "LatentIO", dependencies: ["LatentCore", "CZlib", "CPNG"]),
         .target(name: "LatentNN", dependencies: ["LatentCore", "LatentIO", "LatentProjection"]),
         .target(name: "LatentProjection", dependencies: ["LatentCore", "COpenBLAS"]),
+        .target(name: "TermRender"),
         .executableTarget(name: "latent", dependencies: [
-            "LatentCore", "LatentIO", "LatentNN", "LatentProjection",
+            "LatentCore", "LatentIO", "LatentNN", "LatentProjection", "TermRender",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -38,5 +39,6 @@ let package = Package(
         .testTarget(name: "LatentNNTests", dependencies: ["LatentNN", "LatentIO", "LatentCore"], exclude: ["Fixtures"]),
         .testTarget(name: "LatentProjectionTests", dependencies: ["LatentProjection", "LatentCore"]),
         .testTarget(name: "LatentCLITests", dependencies: ["latent"]),
+        .testTarget(name: "TermRenderTests", dependencies: ["TermRender"]),
     ]
 )

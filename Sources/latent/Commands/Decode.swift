@@ -3,6 +3,7 @@ import Foundation
 import LatentCore
 import LatentIO
 import LatentNN
+import TermRender
 
 /// `latent decode`: one image from a latent vector (VAE) or a grid of codes (VQ-VAE).
 struct Decode: ParsableCommand {
@@ -83,7 +84,7 @@ func writeImage(_ image: Tensor, format: OutputFormat, to output: String?) throw
     let pixels = Array(image.data.prefix(h * w))
     let bytes: [UInt8]
     switch format {
-    case .text: bytes = Array(AsciiArt.render(pixels, width: w, height: h).utf8)
+    case .text: bytes = Array(ImageRaster.text(GreyImage(width: w, height: h, pixels: pixels)).utf8)
     case .json:
         let data = pixels.map { Evaluation.format(Double($0)) }.joined(separator: ",")
         bytes = Array("{\"shape\":[1,\(h),\(w)],\"data\":[\(data)]}\n".utf8)
@@ -100,23 +101,4 @@ func emit(_ bytes: [UInt8], binary: Bool, to output: String?) throws {
         throw ValidationError("refusing to write a binary image to the terminal; use -o FILE or a pipe")
     }
     FileHandle.standardOutput.write(Data(bytes))
-}
-
-/// A greyscale image as text, two pixel rows per line with a 10-step ASCII ramp.
-enum AsciiArt {
-    static let ramp = Array(" .:-=+*#%@")
-
-    static func render(_ pixels: [Float], width: Int, height: Int) -> String {
-        var out = ""
-        for row in stride(from: 0, to: height, by: 2) {
-            for col in 0..<width {
-                let a = pixels[row * width + col]
-                let b = row + 1 < height ? pixels[(row + 1) * width + col] : a
-                let v = min(max((a + b) / 2, 0), 1)
-                out.append(ramp[min(ramp.count - 1, Int(v * Float(ramp.count)))])
-            }
-            out.append("\n")
-        }
-        return out
-    }
 }

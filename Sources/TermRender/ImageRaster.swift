@@ -1,0 +1,161 @@
+/// A greyscale image with values in [0, 1], row-major.
+public struct GreyImage: Equatable, Sendable {
+    public let width: Int, height: Int
+    public var pixels: [Float]
+
+    public init(width: Int, height: Int, pixels: [Float]) {
+        precondition(pixels.count == width * height, "\(pixels.count) pixels for \(width)×\(height)")
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+    }
+
+    public subscript(x: Int, y: Int) -> Float { pixels[y * width + x] }
+
+    /// Box-filtered to 1/factor of the size in each direction (thumbnails: 28×28 → 14×14).
+    public func downsampled(by factor: Int) -> GreyImage {
+        guard factor > 1 else { return self }
+        let w = width / factor, h = height / factor
+        var out = [Float](repeating: 0, count: w * h)
+        let norm = 1 / Float(factor * factor)
+        for y in 0..<h {
+            for x in 0..<w {
+                var s: Float = 0
+                for dy in 0..<factor { for dx in 0..<factor { s += self[x * factor + dx, y * factor + dy] } }
+                out[y * w + x] = s * norm
+            }
+        }
+        return GreyImage(width: w, height: h, pixels: out)
+    }
+}
+
+/// How images become cells.
+public enum RenderMode: String, Sendable, CaseIterable {
+    /// `▀` with fg = upper pixel, bg = lower pixel: two pixels per cell, exact colours (needs colour).
+    case half
+    /// Braille dots, 2×4 pixels per cell, thresholded (or ordered-dithered): the densest, one colour per cell.
+    case braille
+    /// A 10-step ASCII ramp, one column per pixel and two pixel rows per line: works on any terminal.
+    case ascii
+
+    public var next: RenderMode {
+        let all = RenderMode.allCases
+        return all[(all.firstIndex(of: self)! + 1) % all.count]
+    }
+}
+
+/// Turns images into blocks of cells. Pure: tests compare the glyphs and colours it produces.
+public enum ImageRaster {
+    public static let asciiRamp: [Unicode.Scalar] = Array(" .:-=+*#%@".unicodeScalars)
+
+    /// Cells (columns, rows) an image of this size takes in `mode`.
+    public static func size(width: Int, height: Int, mode: RenderMode) -> (columns: Int, rows: Int) {
+        switch mode {
+        case .half, .ascii: return (width, (height + 1) / 2)
+        case .braille: return ((width + 1) / 2, (height + 3) / 4)
+        }
+    }
+
+    /// The image as a row-major block of cells. Half-blocks need colour: on a monochrome terminal
+    /// they fall back to ASCII shading.
+    public static func cells(_ image: GreyImage, mode: RenderMode, colorMap: ColorMap = .grey,
+                             capability: ColorCapability = .truecolor, dither: Bool = false) -> [Cell] {
+        let effective = (mode == .half && capability == .monochrome) ? .ascii : mode
+        switch effective {
+        case .half: return halfBlocks(image, colorMap)
+        case .braille: return braille(image, colorMap, colored: capability != .monochrome, dither: dither)
+        case .ascii: return ascii(image)
+        }
+    }
+
+    static func halfBlocks(_ img: GreyImage, _ map: ColorMap) -> [Cell] {
+        let rows = (img.height + 1) / 2
+        var out: [Cell] = []
+        out.reserveCapacity(img.width * rows)
+        for r in 0..<rows {
+            for x in 0..<img.width {
+                let top = img[x, 2 * r]
+                let bottom = 2 * r + 1 < img.height ? img[x, 2 * r + 1] : 0
+                out.append(Cell("▀", Style(fg: .rgb(map.color(top)), bg: .rgb(map.color(bottom)))))
+            }
+        }
+        return out
+    }
+
+    /// Bayer 4×4 thresholds, for ordered dithering of braille dots.
+    static let bayer: [Float] = [0, 8, 2, 10, 12, 4, 14, 6, 3, 11, 1, 9, 15, 7, 13, 5].map { ($0 + 0.5) / 16 }
+    /// Braille dot bits for (column, row) within a 2×4 cell (Unicode's numbering of the eight dots).
+    static let brailleBits: [[UInt32]] = [[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]]
+
+    static func braille(_ img: GreyImage, _ map: ColorMap, colored: Bool, dither: Bool) -> [Cell] {
+        let (cols, rows) = size(width: img.width, height: img.height, mode: .braille)
+        var out: [Cell] = []
+        out.reserveCapacity(cols * rows)
+        for r in 0..<rows {
+            for c in 0..<cols {
+                var bits: UInt32 = 0, lit: Float = 0, count = 0
+                for dx in 0..<2 {
+                    for dy in 0..<4 {
+                        let x = 2 * c + dx, y = 4 * r + dy
+                        guard x < img.width, y < img.height else { continue }
+                        let v = img[x, y]
+                        let threshold = dither ? bayer[(y % 4) * 4 + x % 4] : 0.5
+                        if v > threshold { bits |= brailleBits[dx][dy]; lit += v; count += 1 }
+                    }
+                }
+                let style = colored && count > 0 ? Style(fg: .rgb(map.color(max(lit / Float(count), 0.35)))) : .plain
+                out.append(Cell(Unicode.Scalar(0x2800 + bits)!, style))
+            }
+        }
+        return out
+    }
+
+    static func ascii(_ img: GreyImage) -> [Cell] {
+        let rows = (img.height + 1) / 2
+        var out: [Cell] = []
+        out.reserveCapacity(img.width * rows)
+        for r in 0..<rows {
+            for x in 0..<img.width {
+                let a = img[x, 2 * r], b = 2 * r + 1 < img.height ? img[x, 2 * r + 1] : a
+                let v = min(max((a + b) / 2, 0), 1)
+                out.append(Cell(asciiRamp[min(asciiRamp.count - 1, Int(v * Float(asciiRamp.count)))]))
+            }
+        }
+        return out
+    }
+
+    /// The image as plain text (ASCII ramp), one line per cell row.
+    public static func text(_ image: GreyImage) -> String {
+        let cells = ascii(image)
+        return stride(from: 0, to: cells.count, by: image.width).map { start in
+            String(String.UnicodeScalarView(cells[start..<(start + image.width)].map(\.glyph))) + "\n"
+        }.joined()
+    }
+}
+
+extension Buffer {
+    /// Draws an image with its top-left cell at (x, y), clipped to the buffer.
+    public mutating func draw(_ image: GreyImage, x: Int, y: Int, mode: RenderMode, colorMap: ColorMap = .grey,
+                              capability: ColorCapability) {
+        let columns = ImageRaster.size(width: image.width, height: image.height, mode: mode).columns
+        blit(ImageRaster.cells(image, mode: mode, colorMap: colorMap, capability: capability), blockWidth: columns, x: x, y: y)
+    }
+
+    /// A single-line box border with an optional title in the top edge.
+    public mutating func box(_ r: Rect, title: String = "", style: Style = .dim, titleStyle: Style = .bold) {
+        guard r.width >= 2, r.height >= 2 else { return }
+        for x in (r.x + 1)..<(r.maxX - 1) {
+            self[x, r.y] = Cell("─", style)
+            self[x, r.maxY - 1] = Cell("─", style)
+        }
+        for y in (r.y + 1)..<(r.maxY - 1) {
+            self[r.x, y] = Cell("│", style)
+            self[r.maxX - 1, y] = Cell("│", style)
+        }
+        self[r.x, r.y] = Cell("┌", style); self[r.maxX - 1, r.y] = Cell("┐", style)
+        self[r.x, r.maxY - 1] = Cell("└", style); self[r.maxX - 1, r.maxY - 1] = Cell("┘", style)
+        if !title.isEmpty && r.width > 5 {
+            write(" \(title) ", x: r.x + 2, y: r.y, style: titleStyle, clip: Rect(x: r.x + 2, y: r.y, width: r.width - 3, height: 1))
+        }
+    }
+}
