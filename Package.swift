@@ -21,6 +21,8 @@ let package = Package(
         .systemLibrary(name: "CPNG", path: "Sources/CPNG",
                        providers: [.apt(["libpng-dev"])]),
         .systemLibrary(name: "CFloatEnv", path: "Sources/CFloatEnv"),
+        .systemLibrary(name: "CNCursesW", path: "Sources/CNCursesW",
+                       providers: [.apt(["libncurses-dev"])]),
 
         // MARK: Swift modules
         .target(name: "LatentCore", dependencies: ["COpenBLAS", "CFloatEnv"]),
@@ -28,8 +30,10 @@ let package = Package(
         .target(name: "LatentNN", dependencies: ["LatentCore", "LatentIO", "LatentProjection"]),
         .target(name: "LatentProjection", dependencies: ["LatentCore", "COpenBLAS"]),
         .target(name: "TermRender"),
+        .target(name: "ExplorerApp", dependencies: ["TermRender", "LatentNN", "LatentIO", "LatentCore"]),
+        .target(name: "TerminalBackend", dependencies: ["CNCursesW", "TermRender", "ExplorerApp"]),
         .executableTarget(name: "latent", dependencies: [
-            "LatentCore", "LatentIO", "LatentNN", "LatentProjection", "TermRender",
+            "LatentCore", "LatentIO", "LatentNN", "LatentProjection", "TermRender", "ExplorerApp", "TerminalBackend",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
 
@@ -40,5 +44,7 @@ let package = Package(
         .testTarget(name: "LatentProjectionTests", dependencies: ["LatentProjection", "LatentCore"]),
         .testTarget(name: "LatentCLITests", dependencies: ["latent"]),
         .testTarget(name: "TermRenderTests", dependencies: ["TermRender"]),
+        .testTarget(name: "ExplorerAppTests", dependencies: ["ExplorerApp", "TermRender", "LatentNN", "LatentIO"]),
+        .testTarget(name: "TerminalBackendTests", dependencies: ["TerminalBackend", "TermRender", "ExplorerApp"]),
     ]
 )

@@ -7,9 +7,10 @@ struct Latent: ParsableCommand {
         commandName: "latent",
         abstract: "Explore the latent spaces of trained VAEs and VQ-VAEs in the terminal.",
         discussion: """
-            The explorer opens with no arguments once the terminal UI lands; until then this help is the default.
+            With no arguments it opens the explorer on the default model (Weights/vae-z10.safetensors).
             Data and models ship in Weights/: `latent info Weights/data/mnist-heldout-images-idx3-ubyte.gz`.
             """,
-        subcommands: [Train.self, Decode.self, Encode.self, Eval.self, Info.self, Bench.self]
+        subcommands: [Explore.self, Train.self, Decode.self, Encode.self, Eval.self, Info.self, Bench.self],
+        defaultSubcommand: Explore.self
     )
 }

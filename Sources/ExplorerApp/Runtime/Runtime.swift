@@ -1,0 +1,169 @@
+import Foundation
+import LatentNN
+import TermRender
+
+/// Runs the app: feeds messages to `update`, carries out the commands it returns, and hands results
+/// back as messages. Decoding is done at once (a decode costs tens of microseconds, less than a frame);
+/// encoding the dataset and loading a model run on a background thread and report through the inbox,
+/// so the UI never blocks on them.
+public final class Runtime: @unchecked Sendable {
+    public private(set) var model: AppModel
+    public private(set) var engine: ExplorerEngine
+    private let inbox = Inbox()
+    /// Bumped when the model changes, so that results of work started for an old model are dropped.
+    private var generation = 0
+
+    public init(model: AppModel, engine: ExplorerEngine) {
+        self.model = model
+        self.engine = engine
+        self.model.datasetCount = engine.data.count
+    }
+
+    /// Starts the app: first decode now, dataset encoding in the background.
+    public func start() {
+        run(Explorer.start(&model))
+    }
+
+    /// Applies a batch of input messages (all keys read since the last frame), then whatever arrived
+    /// from background work. Key repeats collapse here: every key updates the model, but only the
+    /// last decode of each kind is carried out.
+    @discardableResult
+    public func handle(_ messages: [Message]) -> Bool {
+        var commands: [Command] = []
+        for message in messages { commands += Explorer.update(&model, message) }
+        let background = inbox.drain(generation: generation)
+        for item in background {
+            switch item {
+            case .engineReady(let e, let g) where g == generation:
+                run(commands)
+                commands = []
+                adopt(e)
+            case .engineReady: break
+            case .public(let message): commands += Explorer.update(&model, message)
+            }
+        }
+        run(commands)
+        return !messages.isEmpty || !background.isEmpty
+    }
+
+    public func handle(_ message: Message) { handle([message]) }
+
+    /// Waits up to `seconds` for background work to report (tests use this instead of a frame loop).
+    @discardableResult
+    public func waitForBackground(seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if inbox.hasMessages { handle([]); return true }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        return false
+    }
+
+    public var hasPendingMessages: Bool { inbox.hasMessages }
+
+    // MARK: Commands
+
+    private func run(_ commands: [Command]) {
+        var pending = Self.coalesce(commands)
+        while !pending.isEmpty {
+            var results: [Message] = []
+            for command in pending { results += execute(command) }
+            var next: [Command] = []
+            for message in results { next += Explorer.update(&model, message) }
+            pending = Self.coalesce(next)
+        }
+    }
+
+    /// Keeps the last decode and the last strip of each kind; everything else in order.
+    static func coalesce(_ commands: [Command]) -> [Command] {
+        var out: [Command] = []
+        for (i, c) in commands.enumerated() {
+            let superseded = commands[(i + 1)...].contains { later in
+                switch (c, later) {
+                case (.decode, .decode): return true
+                case let (.decodeStrip(a, _, _), .decodeStrip(b, _, _)): return a == b
+                case (.encodeImage, .encodeImage): return true
+                default: return false
+                }
+            }
+            if !superseded { out.append(c) }
+        }
+        return out
+    }
+
+    private func execute(_ command: Command) -> [Message] {
+        switch command {
+        case .decode(let z, let label):
+            return engine.decode([z], label: label).first.map { [.decoded($0)] } ?? []
+        case .decodeStrip(let kind, let zs, let label):
+            return [.stripDecoded(kind, engine.decode(zs, label: label))]
+        case .encodeImage(let index):
+            guard (0..<engine.data.count).contains(index) else { return [.failed("no image \(index)")] }
+            let encoded = engine.encode(index: index)
+            let recon = engine.decode([encoded.mu], label: model.vae.isConditional ? encoded.label : nil)
+            return recon.first.map { [.imageEncoded(encoded, reconstruction: $0)] } ?? []
+        case .encodeDataset:
+            let engine = self.engine, g = generation, inbox = self.inbox
+            Thread.detachNewThread {
+                var last = 0.0
+                let mus = engine.encodeDataset { p in
+                    if p - last >= 0.1 || p >= 1 { last = p; inbox.post(.public(.datasetProgress(p)), generation: g) }
+                }
+                inbox.post(.public(.datasetEncoded(mus: mus, labels: engine.data.labels)), generation: g)
+            }
+            return []
+        case .loadModel(let path):
+            let data = engine.data, g = generation, inbox = self.inbox
+            Thread.detachNewThread {
+                do {
+                    let e = try ExplorerEngine.load(modelPath: path, data: data)
+                    guard e.model.config.kind != .vqvae else {
+                        inbox.post(.public(.failed("\((path as NSString).lastPathComponent) is a VQ-VAE: its mode is not built yet")), generation: g)
+                        return
+                    }
+                    inbox.post(.engineReady(e, g), generation: g)
+                } catch {
+                    inbox.post(.public(.failed("\(error)")), generation: g)
+                }
+            }
+            return []
+        case .quit:
+            return []
+        }
+    }
+
+    private func adopt(_ e: ExplorerEngine) {
+        engine = e
+        generation += 1
+        model.datasetCount = e.data.count
+        run(Explorer.update(&model, .modelLoaded(e.summary)))
+    }
+}
+
+/// Messages from background threads, tagged with the generation they were started in.
+final class Inbox: @unchecked Sendable {
+    enum Item {
+        case `public`(Message)
+        case engineReady(ExplorerEngine, Int)
+    }
+
+    private let lock = NSLock()
+    private var items: [(Item, Int)] = []
+
+    func post(_ item: Item, generation: Int) {
+        lock.lock(); items.append((item, generation)); lock.unlock()
+    }
+
+    var hasMessages: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return !items.isEmpty
+    }
+
+    /// Everything posted so far for this generation (older generations' results are dropped).
+    func drain(generation: Int) -> [Item] {
+        lock.lock(); defer { lock.unlock() }
+        let out = items.filter { $0.1 == generation }.map(\.0)
+        items.removeAll()
+        return out
+    }
+}

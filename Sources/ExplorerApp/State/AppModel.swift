@@ -1,0 +1,100 @@
+import LatentNN
+import TermRender
+
+/// The whole state of the explorer: a value, changed only by `update`, drawn only by `view`.
+public struct AppModel: Sendable {
+    public var width: Int
+    public var height: Int
+    public var capability: ColorCapability
+    public var renderMode: RenderMode = .half
+    public var colorMap: ColorMap = .grey
+    public var overlay: Overlay?
+    public var status = ""
+    public var model: ModelSummaryLine
+    /// Model files the picker offers.
+    public var modelPaths: [String]
+    public var vae: VAEState
+    /// Dataset encoding in the background: nil when done.
+    public var datasetProgress: Double? = 0
+    public var quitting = false
+    /// Images the explorer can step through with n/p.
+    public var datasetCount = 0
+
+    public init(width: Int, height: Int, capability: ColorCapability, model: ModelSummaryLine, modelPaths: [String] = []) {
+        self.width = width
+        self.height = height
+        self.capability = capability
+        self.model = model
+        self.modelPaths = modelPaths
+        vae = VAEState(latentDim: model.latentDim, classCount: model.kind == .cvae ? model.classNames.count : 0)
+    }
+
+    /// Whether something animates (the runtime then sends ticks).
+    public var isAnimating: Bool { vae.interpolation?.playing == true }
+
+    public static let minimumWidth = 80, minimumHeight = 24
+    public var isTooSmall: Bool { width < Self.minimumWidth || height < Self.minimumHeight }
+}
+
+public enum Overlay: Equatable, Sendable {
+    case help
+    case modelPicker(selection: Int)
+}
+
+/// The continuous-latent mode: sliders over z, the decoded digit, and the views built on them.
+public struct VAEState: Sendable {
+    public var latentDim: Int
+    /// 0 for an unconditional VAE; the number of classes for a conditional one.
+    public var classCount: Int
+    public var z: [Float]
+    public var selected = 0
+    /// Per-dimension slider range: −3…3, widened to cover the data's μ once it is encoded.
+    public var ranges: [ClosedRange<Float>]
+    public var label = 0
+    public var image: GreyImage?
+    /// The dataset image being shown, its posterior and reconstruction.
+    public var current: EncodedImage?
+    public var reconstruction: GreyImage?
+    /// Mean μ per class (seed 002's prototypes), once the dataset is encoded.
+    public var prototypes: [[Float]] = []
+    public var panel: Panel = .progression
+    public var strip: [GreyImage] = []
+    /// The manifold grid's two dimensions.
+    public var manifoldDims: (x: Int, y: Int) = (0, 1)
+    public var manifold: [GreyImage] = []
+    public var manifoldShape: (columns: Int, rows: Int) = (0, 0)
+    public var markA: [Float]?
+    public var markB: [Float]?
+    public var interpolation: Interpolation?
+    /// Seeded sampler for z ~ N(0, I), so sessions and tests repeat.
+    public var samples = 0
+
+    public static let fineStep: Float = 0.1, coarseStep: Float = 0.5
+    public static let defaultRange: ClosedRange<Float> = -3...3
+
+    public init(latentDim: Int, classCount: Int) {
+        self.latentDim = latentDim
+        self.classCount = classCount
+        z = [Float](repeating: 0, count: latentDim)
+        ranges = [ClosedRange<Float>](repeating: Self.defaultRange, count: latentDim)
+    }
+
+    public var isConditional: Bool { classCount > 0 }
+    public var conditioningLabel: Int? { isConditional ? label : nil }
+}
+
+/// What the bottom panel shows (and what a strip of decoded tiles is for).
+public enum Panel: String, Equatable, Sendable, CaseIterable {
+    /// The selected dimension swept over its range (seed 002's "neuron progression").
+    case progression
+    /// Two dimensions varied over a grid, the others held at the current z.
+    case manifold
+    /// From mark A to mark B.
+    case interpolation
+}
+
+public struct Interpolation: Equatable, Sendable {
+    public var frame = 0
+    public var playing = true
+    public static let frames = 24
+}

@@ -1,0 +1,45 @@
+import TermRender
+
+/// A key press, decoded by the backend from curses codes.
+public enum Key: Equatable, Sendable {
+    case up, down, left, right
+    case shiftLeft, shiftRight, shiftUp, shiftDown
+    case pageUp, pageDown, home, end
+    case enter, escape, tab, backTab, backspace
+    case char(Character)
+    case ctrl(Character)
+}
+
+/// A mouse event in cell coordinates.
+public enum MouseEvent: Equatable, Sendable {
+    case press(x: Int, y: Int)
+    case wheelUp(x: Int, y: Int)
+    case wheelDown(x: Int, y: Int)
+}
+
+/// Everything that can happen to the app: input from the terminal, results of commands, time.
+public enum Message: Sendable {
+    case key(Key)
+    case mouse(MouseEvent)
+    case resize(width: Int, height: Int)
+    /// Animation clock (sent only while something plays).
+    case tick
+    case decoded(GreyImage)
+    case stripDecoded(Panel, [GreyImage])
+    case imageEncoded(EncodedImage, reconstruction: GreyImage)
+    case datasetProgress(Double)
+    case datasetEncoded(mus: [[Float]], labels: [Int])
+    case modelLoaded(ModelSummaryLine)
+    case failed(String)
+}
+
+/// Work the runtime does for the app: decoding (fast, done before the next frame), encoding the
+/// dataset and loading models (in the background, reporting progress as messages).
+public enum Command: Equatable, Sendable {
+    case decode(z: [Float], label: Int?)
+    case decodeStrip(Panel, zs: [[Float]], label: Int?)
+    case encodeImage(index: Int)
+    case encodeDataset
+    case loadModel(path: String)
+    case quit
+}

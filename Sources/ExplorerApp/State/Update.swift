@@ -1,0 +1,320 @@
+import LatentNN
+import LatentCore
+import TermRender
+
+/// The app's logic: `update` changes the model for a message and returns the work to do.
+/// Pure apart from the commands it returns, so every key can be tested without a terminal or a model.
+public enum Explorer {
+    /// What to run when the app starts: decode the first z, and encode the dataset in the background.
+    public static func start(_ m: inout AppModel) -> [Command] {
+        [.encodeDataset] + refresh(&m)
+    }
+
+    public static func update(_ m: inout AppModel, _ message: Message) -> [Command] {
+        switch message {
+        case .key(let key): return handle(key, &m)
+        case .mouse(let event): return handle(event, &m)
+        case .resize(let w, let h):
+            m.width = w
+            m.height = h
+            return refreshPanel(&m)
+        case .tick:
+            guard var anim = m.vae.interpolation, anim.playing else { return [] }
+            anim.frame = (anim.frame + 1) % (2 * Interpolation.frames)
+            m.vae.interpolation = anim
+            return [.decode(z: interpolationFrame(m.vae), label: m.vae.conditioningLabel)]
+        case .decoded(let image):
+            m.vae.image = image
+            return []
+        case .stripDecoded(let kind, let images):
+            if kind == .manifold { m.vae.manifold = images } else if kind == m.vae.panel { m.vae.strip = images }
+            return []
+        case .imageEncoded(let encoded, let reconstruction):
+            m.vae.current = encoded
+            m.vae.reconstruction = reconstruction
+            m.vae.z = encoded.mu
+            if m.vae.isConditional { m.vae.label = encoded.label }
+            m.status = "image \(encoded.index) · label \(m.model.classNames[safe: encoded.label] ?? "?")"
+            return refresh(&m)
+        case .datasetProgress(let p):
+            m.datasetProgress = p
+            return []
+        case .datasetEncoded(let mus, let labels):
+            m.datasetProgress = nil
+            widenRanges(&m.vae, to: mus)
+            m.vae.prototypes = classMeans(mus, labels: labels, classes: m.model.classNames.count)
+            return refreshPanel(&m)
+        case .modelLoaded(let summary):
+            m.model = summary
+            m.vae = VAEState(latentDim: summary.latentDim, classCount: summary.kind == .cvae ? summary.classNames.count : 0)
+            m.datasetProgress = 0
+            m.status = "loaded \(summary.name)"
+            return [.encodeDataset] + refresh(&m)
+        case .failed(let why):
+            m.status = why
+            return []
+        }
+    }
+
+    // MARK: Keys
+
+    static func handle(_ key: Key, _ m: inout AppModel) -> [Command] {
+        if let overlay = m.overlay { return handle(key, overlay: overlay, &m) }
+        switch key {
+        case .char("q"), .escape, .ctrl("c"):
+            m.quitting = true
+            return [.quit]
+        case .char("?"):
+            m.overlay = .help
+            return []
+        case .char("M"):
+            m.overlay = .modelPicker(selection: max(0, m.modelPaths.firstIndex { $0.hasSuffix("/" + m.model.name) } ?? 0))
+            return []
+        case .up, .char("k"):
+            m.vae.selected = max(0, m.vae.selected - 1)
+            return m.vae.panel == .progression ? refreshPanel(&m) : []
+        case .down, .char("j"):
+            m.vae.selected = min(m.vae.latentDim - 1, m.vae.selected + 1)
+            return m.vae.panel == .progression ? refreshPanel(&m) : []
+        case .left, .char("h"): return nudge(&m, by: -VAEState.fineStep)
+        case .right, .char("l"): return nudge(&m, by: VAEState.fineStep)
+        case .shiftLeft, .char("H"): return nudge(&m, by: -VAEState.coarseStep)
+        case .shiftRight, .char("L"): return nudge(&m, by: VAEState.coarseStep)
+        case .char("s"):
+            m.vae.samples += 1
+            var rng = SeededRNG(seed: 2026, stream: UInt64(m.vae.samples))
+            m.vae.z = (0..<m.vae.latentDim).map { _ in rng.nextNormal() }
+            m.vae.current = nil
+            m.status = "sampled z ~ N(0, I)"
+            return refresh(&m)
+        case .char("r"):
+            m.vae.z = [Float](repeating: 0, count: m.vae.latentDim)
+            m.vae.current = nil
+            m.status = "z reset to 0"
+            return refresh(&m)
+        case .char("n"), .char("p"):
+            let count = m.datasetCount
+            guard count > 0 else { return [] }
+            let index = m.vae.current.map { ($0.index + (key == .char("n") ? 1 : count - 1)) % count } ?? 0
+            return [.encodeImage(index: index)]
+        case .char(let c) where c.isNumber:
+            let digit = Int(String(c))!
+            if m.vae.isConditional {
+                guard digit < m.vae.classCount else { return [] }
+                m.vae.label = digit
+                m.status = "class \(m.model.classNames[digit])"
+                return refresh(&m)
+            }
+            guard digit < m.vae.prototypes.count, !m.vae.prototypes[digit].isEmpty else {
+                m.status = m.datasetProgress != nil ? "prototypes come once the dataset is encoded" : "no prototype for \(digit)"
+                return []
+            }
+            m.vae.z = m.vae.prototypes[digit]
+            m.vae.current = nil
+            m.status = "prototype of \(m.model.classNames[safe: digit] ?? String(digit)): the mean μ of its digits"
+            return refresh(&m)
+        case .char("["):
+            guard m.vae.isConditional else { return [] }
+            m.vae.label = (m.vae.label + m.vae.classCount - 1) % m.vae.classCount
+            return refresh(&m)
+        case .char("]"):
+            guard m.vae.isConditional else { return [] }
+            m.vae.label = (m.vae.label + 1) % m.vae.classCount
+            return refresh(&m)
+        case .tab, .char("v"):
+            m.vae.panel = Panel.allCases[(Panel.allCases.firstIndex(of: m.vae.panel)! + 1) % Panel.allCases.count]
+            return refreshPanel(&m)
+        case .backTab:
+            m.vae.panel = Panel.allCases[(Panel.allCases.firstIndex(of: m.vae.panel)! + Panel.allCases.count - 1) % Panel.allCases.count]
+            return refreshPanel(&m)
+        case .char("g"):
+            m.vae.panel = .manifold
+            return refreshPanel(&m)
+        case .char("x"), .char("y"):
+            guard m.vae.latentDim >= 2 else { return [] }
+            if key == .char("x") {
+                m.vae.manifoldDims.x = m.vae.selected
+                if m.vae.manifoldDims.y == m.vae.selected { m.vae.manifoldDims.y = (m.vae.selected + 1) % m.vae.latentDim }
+            } else {
+                m.vae.manifoldDims.y = m.vae.selected
+                if m.vae.manifoldDims.x == m.vae.selected { m.vae.manifoldDims.x = (m.vae.selected + 1) % m.vae.latentDim }
+            }
+            m.vae.panel = .manifold
+            m.status = "manifold: z\(m.vae.manifoldDims.x) across, z\(m.vae.manifoldDims.y) down"
+            return refreshPanel(&m)
+        case .char("a"):
+            m.vae.markA = m.vae.z
+            m.status = "marked A"
+            return []
+        case .char("b"):
+            m.vae.markB = m.vae.z
+            m.status = "marked B"
+            return []
+        case .char("i"):
+            guard m.vae.markA != nil, m.vae.markB != nil else {
+                m.status = "mark two points first: a (start) and b (end)"
+                return []
+            }
+            m.vae.panel = .interpolation
+            m.vae.interpolation = Interpolation()
+            return refreshPanel(&m)
+        case .char(" "):
+            guard var anim = m.vae.interpolation else { return [] }
+            anim.playing.toggle()
+            m.vae.interpolation = anim
+            return []
+        case .char("m"):
+            m.renderMode = m.renderMode.next
+            m.status = "render: \(m.renderMode.rawValue)"
+            return refreshPanel(&m)
+        case .char("c"):
+            m.colorMap = m.colorMap == .grey ? .viridis : .grey
+            m.status = "colour map: \(m.colorMap.rawValue)"
+            return []
+        default:
+            return []
+        }
+    }
+
+    static func handle(_ key: Key, overlay: Overlay, _ m: inout AppModel) -> [Command] {
+        switch (overlay, key) {
+        case (_, .escape), (_, .char("q")), (.help, .char("?")), (.help, .enter):
+            m.overlay = nil
+            return []
+        case (.modelPicker(let s), .up), (.modelPicker(let s), .char("k")):
+            m.overlay = .modelPicker(selection: max(0, s - 1))
+            return []
+        case (.modelPicker(let s), .down), (.modelPicker(let s), .char("j")):
+            m.overlay = .modelPicker(selection: min(max(0, m.modelPaths.count - 1), s + 1))
+            return []
+        case (.modelPicker(let s), .enter):
+            m.overlay = nil
+            guard m.modelPaths.indices.contains(s) else { return [] }
+            m.status = "loading \(m.modelPaths[s])…"
+            return [.loadModel(path: m.modelPaths[s])]
+        default:
+            return []
+        }
+    }
+
+    static func handle(_ event: MouseEvent, _ m: inout AppModel) -> [Command] {
+        guard m.overlay == nil else { return [] }
+        let layout = Layout(width: m.width, height: m.height, latentDim: m.vae.latentDim, renderMode: m.renderMode)
+        switch event {
+        case .press(let x, let y):
+            guard let (dim, value) = sliderHit(layout, m.vae, x: x, y: y) else { return [] }
+            m.vae.selected = dim
+            if let value {
+                m.vae.z[dim] = value
+                m.vae.current = nil
+            }
+            return refresh(&m)
+        case .wheelUp(let x, let y), .wheelDown(let x, let y):
+            guard let (dim, _) = sliderHit(layout, m.vae, x: x, y: y) else { return [] }
+            m.vae.selected = dim
+            let delta: Float = { if case .wheelUp = event { return VAEState.fineStep } else { return -VAEState.fineStep } }()
+            return nudge(&m, by: delta)
+        }
+    }
+
+    // MARK: Latent changes
+
+    static func nudge(_ m: inout AppModel, by delta: Float) -> [Command] {
+        let d = m.vae.selected
+        let r = m.vae.ranges[d]
+        // Snap to the step grid so repeated presses land on round values.
+        let stepped = ((m.vae.z[d] + delta) / VAEState.fineStep).rounded() * VAEState.fineStep
+        m.vae.z[d] = min(max(stepped, r.lowerBound), r.upperBound)
+        m.vae.current = nil
+        return refresh(&m)
+    }
+
+    /// Decode z and rebuild the panel.
+    static func refresh(_ m: inout AppModel) -> [Command] {
+        [.decode(z: m.vae.z, label: m.vae.conditioningLabel)] + refreshPanel(&m)
+    }
+
+    /// The decode work the bottom panel (or the manifold grid) needs for the current state.
+    static func refreshPanel(_ m: inout AppModel) -> [Command] {
+        let v = m.vae
+        let layout = Layout(width: m.width, height: m.height, latentDim: v.latentDim, renderMode: m.renderMode)
+        switch v.panel {
+        case .progression:
+            let n = layout.stripTiles
+            guard n > 0 else { return [] }
+            let r = v.ranges[v.selected]
+            let zs = (0..<n).map { i -> [Float] in
+                var z = v.z
+                z[v.selected] = r.lowerBound + (r.upperBound - r.lowerBound) * Float(i) / Float(max(1, n - 1))
+                return z
+            }
+            return [.decodeStrip(.progression, zs: zs, label: v.conditioningLabel)]
+        case .manifold:
+            let (cols, rows) = layout.manifoldGrid
+            guard cols > 0, rows > 0, v.latentDim >= 2 else { return [] }
+            m.vae.manifoldShape = (cols, rows)
+            let (dx, dy) = v.manifoldDims
+            let rx = v.ranges[dx], ry = v.ranges[dy]
+            var zs: [[Float]] = []
+            for row in 0..<rows {
+                for col in 0..<cols {
+                    var z = v.z
+                    z[dx] = rx.lowerBound + (rx.upperBound - rx.lowerBound) * Float(col) / Float(max(1, cols - 1))
+                    z[dy] = ry.upperBound - (ry.upperBound - ry.lowerBound) * Float(row) / Float(max(1, rows - 1))  // up is +
+                    zs.append(z)
+                }
+            }
+            return [.decodeStrip(.manifold, zs: zs, label: v.conditioningLabel)]
+        case .interpolation:
+            let n = layout.stripTiles
+            guard n > 1, let a = v.markA, let b = v.markB else { return [] }
+            let zs = (0..<n).map { i in lerp(a, b, Float(i) / Float(n - 1)) }
+            return [.decodeStrip(.interpolation, zs: zs, label: v.conditioningLabel)]
+        }
+    }
+
+    /// The morph's current point: A → B → A, eased.
+    static func interpolationFrame(_ v: VAEState) -> [Float] {
+        guard let a = v.markA, let b = v.markB, let anim = v.interpolation else { return v.z }
+        let f = anim.frame < Interpolation.frames ? anim.frame : 2 * Interpolation.frames - anim.frame
+        let t = Float(f) / Float(Interpolation.frames)
+        return lerp(a, b, t * t * (3 - 2 * t))
+    }
+
+    static func lerp(_ a: [Float], _ b: [Float], _ t: Float) -> [Float] { zip(a, b).map { $0 + ($1 - $0) * t } }
+
+    /// Slider ranges cover the data: −3…3, widened to the 0.5th–99.5th percentile of μ (rounded out).
+    static func widenRanges(_ v: inout VAEState, to mus: [[Float]]) {
+        guard !mus.isEmpty else { return }
+        for d in 0..<v.latentDim {
+            let values = mus.map { $0[d] }.sorted()
+            let lo = values[values.count / 200], hi = values[values.count - 1 - values.count / 200]
+            v.ranges[d] = min(-3, (lo * 2).rounded(.down) / 2)...max(3, (hi * 2).rounded(.up) / 2)
+        }
+    }
+
+    static func classMeans(_ mus: [[Float]], labels: [Int], classes: Int) -> [[Float]] {
+        guard let dim = mus.first?.count else { return [] }
+        var sums = [[Float]](repeating: [Float](repeating: 0, count: dim), count: classes)
+        var counts = [Int](repeating: 0, count: classes)
+        for (mu, label) in zip(mus, labels) where label < classes {
+            counts[label] += 1
+            for j in 0..<dim { sums[label][j] += mu[j] }
+        }
+        return (0..<classes).map { c in counts[c] == 0 ? [] : sums[c].map { $0 / Float(counts[c]) } }
+    }
+
+    /// The slider row and value under a click (value nil when the click is on the label).
+    static func sliderHit(_ layout: Layout, _ v: VAEState, x: Int, y: Int) -> (Int, Float?)? {
+        let geometry = SliderGeometry(box: layout.sliders, count: v.latentDim, selected: v.selected)
+        guard let dim = geometry.dimension(atRow: y) else { return nil }
+        guard let track = geometry.track(row: y), x >= track.x, x < track.maxX else { return (dim, nil) }
+        let r = v.ranges[dim]
+        let t = Float(x - track.x) / Float(max(1, track.width - 1))
+        return (dim, ((r.lowerBound + t * (r.upperBound - r.lowerBound)) / VAEState.fineStep).rounded() * VAEState.fineStep)
+    }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}

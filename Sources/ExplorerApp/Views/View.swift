@@ -1,0 +1,258 @@
+import Foundation
+import TermRender
+
+/// The app's look: a whole frame drawn from the model, with no side effects.
+extension Explorer {
+    public static func view(_ m: AppModel) -> Buffer {
+        var b = Buffer(width: m.width, height: m.height)
+        guard !m.isTooSmall else {
+            drawTooSmall(&b, m)
+            return b
+        }
+        let layout = Layout(width: m.width, height: m.height, latentDim: m.vae.latentDim, renderMode: m.renderMode)
+        drawStatus(&b, m, layout.status)
+        drawSliders(&b, m, layout.sliders)
+        if m.vae.panel == .manifold {
+            drawManifold(&b, m, layout)
+        } else {
+            drawDigit(&b, m, layout.digit)
+            drawOriginal(&b, m, layout.original)
+            drawInfo(&b, m, layout.info)
+            drawStrip(&b, m, layout)
+        }
+        drawFooter(&b, m, layout.footer)
+        switch m.overlay {
+        case .help: drawHelp(&b, m)
+        case .modelPicker(let selection): drawModelPicker(&b, m, selection)
+        case nil: break
+        }
+        return b
+    }
+
+    // MARK: Bars
+
+    static func drawStatus(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
+        let bar = Style(reverse: true)
+        b.fill(r, with: Cell(" ", bar))
+        var text = " LatentExplorer │ \(m.model.description) │ \(m.renderMode.rawValue) · \(m.colorMap.rawValue)"
+        if let p = m.datasetProgress { text += " │ encoding data \(Int(p * 100))%" }
+        let x = b.write(text, x: r.x, y: r.y, style: Style(bold: true, reverse: true), clip: r)
+        if !m.status.isEmpty { b.write(" │ " + m.status, x: x, y: r.y, style: bar, clip: r) }
+    }
+
+    static func drawFooter(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
+        let keys: [(String, String)] = [
+            ("↑↓", "dim"), ("←→", "move"), ("s", "sample"), ("r", "reset"), ("n/p", "data"),
+            (m.vae.isConditional ? "0-9" : "0-9", m.vae.isConditional ? "class" : "prototype"),
+            ("tab", "panel"), ("g", "grid"), ("a/b/i", "morph"), ("m", "render"), ("M", "models"), ("?", "help"), ("q", "quit"),
+        ]
+        var x = r.x + 1
+        for (k, what) in keys {
+            guard x + k.count + what.count + 2 < r.maxX else { break }
+            x = b.write(k, x: x, y: r.y, style: .bold, clip: r)
+            x = b.write(" " + what + "  ", x: x, y: r.y, style: .dim, clip: r)
+        }
+    }
+
+    // MARK: Sliders
+
+    static func drawSliders(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
+        let v = m.vae
+        b.box(r, title: "latent z · \(v.latentDim) dims")
+        let g = SliderGeometry(box: r, count: v.latentDim, selected: v.selected)
+        for d in g.visible {
+            let y = g.row(of: d)
+            let isSelected = d == v.selected
+            let labelStyle = isSelected ? Style(bold: true) : Style.plain
+            b.write((isSelected ? "▸" : " ") + "z\(d)", x: r.x + 1, y: y, style: labelStyle, clip: r.inset(by: 1))
+            guard let track = g.track(row: y) else { continue }
+            let range = v.ranges[d]
+            for x in track.x..<track.maxX { b[x, y] = Cell("─", .dim) }
+            let zero = SliderGeometry.column(0, in: range, track: track)
+            b[zero, y] = Cell("┼", .dim)
+            // The shown image's posterior: μ ± σ as a band, μ as a tick.
+            if let cur = v.current, d < cur.mu.count {
+                let lo = SliderGeometry.column(cur.mu[d] - cur.sigma[d], in: range, track: track)
+                let hi = SliderGeometry.column(cur.mu[d] + cur.sigma[d], in: range, track: track)
+                for x in lo...hi { b[x, y] = Cell("═", Style(fg: .rgb(RGB(110, 160, 220)))) }
+                b[SliderGeometry.column(cur.mu[d], in: range, track: track), y] = Cell("┃", Style(fg: .rgb(RGB(110, 160, 220)), bold: true))
+            }
+            let knob = SliderGeometry.column(v.z[d], in: range, track: track)
+            b[knob, y] = Cell("●", isSelected ? Style(fg: .rgb(RGB(255, 200, 60)), bold: true) : .bold)
+            b.write(String(format: " %+5.2f", v.z[d]), x: track.maxX, y: y, style: labelStyle, clip: r.inset(by: 1))
+        }
+        if g.first > 0 { b.write("▲", x: r.maxX - 2, y: r.y, style: .dim) }
+        if g.visible.upperBound < v.latentDim { b.write("▼", x: r.maxX - 2, y: r.maxY - 1, style: .dim) }
+        if let track = g.track(row: r.maxY - 1), r.height > 2 {
+            let range = v.ranges[v.selected]
+            b.write(String(format: "%.1f", range.lowerBound), x: track.x, y: r.maxY - 1, style: .dim)
+            let hi = String(format: "%.1f", range.upperBound)
+            b.write(hi, x: track.maxX - hi.count, y: r.maxY - 1, style: .dim)
+        }
+    }
+
+    // MARK: Images
+
+    static func drawDigit(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
+        let v = m.vae
+        var title = v.current != nil ? "reconstruction" : "decoded z"
+        if v.isConditional { title += " · class \(m.model.classNames[safe: v.label] ?? "?")" }
+        b.box(r, title: title)
+        guard let image = v.image else {
+            b.write("decoding…", x: r.x + 2, y: r.y + 2, style: .dim, clip: r.inset(by: 1))
+            return
+        }
+        let size = ImageRaster.size(width: image.width, height: image.height, mode: m.renderMode)
+        let area = r.inset(by: 1).centered(width: size.columns, height: size.rows)
+        b.draw(image, x: area.x, y: area.y, mode: m.renderMode, colorMap: m.colorMap, capability: m.capability)
+    }
+
+    static func drawOriginal(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
+        guard r.width >= 4, r.height >= 3 else { return }
+        b.box(r, title: "original")
+        guard let cur = m.vae.current else {
+            b.write("n/p: step", x: r.x + 1, y: r.y + 2, style: .dim, clip: r.inset(by: 1))
+            b.write("through the", x: r.x + 1, y: r.y + 3, style: .dim, clip: r.inset(by: 1))
+            b.write("data", x: r.x + 1, y: r.y + 4, style: .dim, clip: r.inset(by: 1))
+            return
+        }
+        let thumb = thumbnail(cur.original, m)
+        let area = r.inset(by: 1).centered(width: thumb.columns, height: thumb.rows)
+        b.blit(thumb.cells, blockWidth: thumb.columns, x: area.x, y: area.y)
+    }
+
+    static func drawInfo(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
+        let v = m.vae
+        var lines: [String] = []
+        if let cur = v.current {
+            lines.append("image \(cur.index)")
+            lines.append("label \(m.model.classNames[safe: cur.label] ?? "?")")
+        }
+        let norm = v.z.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        lines.append(String(format: "‖z‖ %.2f", norm))
+        lines.append("A \(v.markA == nil ? "·" : "✓")  B \(v.markB == nil ? "·" : "✓")")
+        for (i, line) in lines.enumerated() where i < r.height {
+            b.write(" " + line, x: r.x, y: r.y + i, style: .dim, clip: r)
+        }
+    }
+
+    /// An image as a 14×7-cell thumbnail: half-blocks of the 2× downsampled image, or braille of the
+    /// full image (the same footprint, sharper edges) when the render mode is braille.
+    static func thumbnail(_ image: GreyImage, _ m: AppModel) -> (cells: [Cell], columns: Int, rows: Int) {
+        tile(image, spec: Layout.TileSpec(pixels: image.width / 2, mode: m.renderMode == .braille ? .braille : m.renderMode), m)
+    }
+
+    static func tile(_ image: GreyImage, spec: Layout.TileSpec, _ m: AppModel) -> (cells: [Cell], columns: Int, rows: Int) {
+        // Braille thumbnails keep the full image (2×4 dots per cell); the others are box-filtered.
+        let source = spec.mode == .braille ? image.downsampled(by: max(1, image.width / (spec.pixels * 2)))
+                                           : image.downsampled(by: max(1, image.width / spec.pixels))
+        let size = ImageRaster.size(width: source.width, height: source.height, mode: spec.mode)
+        return (ImageRaster.cells(source, mode: spec.mode, colorMap: m.colorMap, capability: m.capability), size.columns, size.rows)
+    }
+
+    // MARK: Panels
+
+    static func drawStrip(_ b: inout Buffer, _ m: AppModel, _ layout: Layout) {
+        let r = layout.panel
+        guard r.height >= 3 else { return }
+        let v = m.vae
+        let title: String
+        switch v.panel {
+        case .progression:
+            let range = v.ranges[v.selected]
+            title = String(format: "z%d from %.1f to %.1f · neuron progression", v.selected, range.lowerBound, range.upperBound)
+        case .interpolation:
+            title = v.markA != nil && v.markB != nil ? "interpolation A → B\(v.interpolation?.playing == true ? " · playing (space)" : "")"
+                                                     : "interpolation: mark A with a, B with b, then i"
+        case .manifold:
+            title = ""
+        }
+        b.box(r, title: title)
+        guard layout.stripTiles > 0, !v.strip.isEmpty else { return }
+        let spec = layout.stripTile
+        var x = r.x + 1
+        for image in v.strip.prefix(layout.stripTiles) {
+            let t = tile(image, spec: spec, m)
+            b.blit(t.cells, blockWidth: t.columns, x: x, y: r.y + 1)
+            x += t.columns + 1
+        }
+        if v.panel == .interpolation, let anim = v.interpolation {
+            let f = anim.frame < Interpolation.frames ? anim.frame : 2 * Interpolation.frames - anim.frame
+            let marker = r.x + 1 + Int(Float(f) / Float(Interpolation.frames) * Float(x - r.x - 2 - spec.columns / 2)) + spec.columns / 2
+            b.write("▲", x: marker, y: r.y + 1 + spec.rows, style: Style(fg: .rgb(RGB(255, 200, 60))))
+        }
+    }
+
+    static func drawManifold(_ b: inout Buffer, _ m: AppModel, _ layout: Layout) {
+        let r = layout.manifoldArea
+        let v = m.vae
+        let (dx, dy) = v.manifoldDims
+        b.box(r, title: "2D manifold · z\(dx) → · z\(dy) ↑ · others at current z")
+        let (cols, rows) = v.manifoldShape
+        guard cols > 0, v.manifold.count == cols * rows else { return }
+        let spec = layout.manifoldTile
+        let inner = r.inset(by: 1)
+        let origin = inner.centered(width: cols * spec.columns, height: rows * spec.rows)
+        for (i, image) in v.manifold.enumerated() {
+            let t = tile(image, spec: spec, m)
+            b.blit(t.cells, blockWidth: t.columns, x: origin.x + (i % cols) * spec.columns, y: origin.y + (i / cols) * spec.rows)
+        }
+        let rx = v.ranges[dx], ry = v.ranges[dy]
+        b.write(String(format: "z%d %.1f…%.1f  z%d %.1f…%.1f  (x/y: use the selected dim)", dx, rx.lowerBound, rx.upperBound, dy, ry.lowerBound, ry.upperBound),
+                x: r.x + 2, y: r.maxY - 1, style: .dim, clip: Rect(x: r.x + 1, y: r.maxY - 1, width: r.width - 2, height: 1))
+    }
+
+    // MARK: Overlays
+
+    static let helpLines: [(String, String)] = [
+        ("↑ ↓  k j", "pick a latent dimension"),
+        ("← →  h l", "move it by 0.1 (H L or shift: by 0.5); mouse: click or wheel a slider"),
+        ("s", "sample z ~ N(0, I)"),
+        ("r", "reset z to 0"),
+        ("n p", "next / previous data image: original, reconstruction, μ ± σ on the sliders"),
+        ("0-9", "jump to a digit's prototype (mean μ); conditional VAE: pick the class ([ ] cycle)"),
+        ("tab v", "bottom panel: neuron progression → manifold grid → interpolation"),
+        ("g  x y", "2D manifold grid; x / y put the selected dimension on that axis"),
+        ("a b i", "mark A, mark B, play the morph A → B (space pauses)"),
+        ("m", "render: half-block ▀ → braille ⠿ → ASCII"),
+        ("c", "colour map: grey ↔ viridis"),
+        ("M", "pick a model from Weights/"),
+        ("?", "this help"),
+        ("q Esc", "quit (or close this)"),
+    ]
+
+    static func drawHelp(_ b: inout Buffer, _ m: AppModel) {
+        let width = min(m.width - 4, 86), height = min(m.height - 2, helpLines.count + 4)
+        let r = b.area.centered(width: width, height: height)
+        b.fill(r, with: .blank)
+        b.box(r, title: "keys", style: .plain)
+        for (i, (keys, what)) in helpLines.enumerated() where i + 2 < height - 1 {
+            let y = r.y + 2 + i
+            b.write(keys, x: r.x + 2, y: y, style: .bold, clip: r.inset(by: 1))
+            b.write(what, x: r.x + 12, y: y, clip: r.inset(by: 1))
+        }
+    }
+
+    static func drawModelPicker(_ b: inout Buffer, _ m: AppModel, _ selection: Int) {
+        let names = m.modelPaths.map { ($0 as NSString).lastPathComponent }
+        let width = min(m.width - 4, max(40, (names.map(\.count).max() ?? 0) + 8))
+        let height = min(m.height - 2, max(5, names.count + 4))
+        let r = b.area.centered(width: width, height: height)
+        b.fill(r, with: .blank)
+        b.box(r, title: "models · ↑↓ enter", style: .plain)
+        if names.isEmpty { b.write("no .safetensors in Weights/", x: r.x + 2, y: r.y + 2, style: .dim) }
+        for (i, name) in names.enumerated() where i + 2 < height - 1 {
+            let current = name == m.model.name
+            b.write((i == selection ? "▸ " : "  ") + name + (current ? "  (open)" : ""), x: r.x + 2, y: r.y + 2 + i,
+                    style: i == selection ? Style(reverse: true) : .plain, clip: r.inset(by: 1))
+        }
+    }
+
+    static func drawTooSmall(_ b: inout Buffer, _ m: AppModel) {
+        let lines = ["terminal too small", "need \(AppModel.minimumWidth)×\(AppModel.minimumHeight), have \(m.width)×\(m.height)", "q quits"]
+        for (i, line) in lines.enumerated() {
+            let x = max(0, (m.width - line.count) / 2), y = max(0, m.height / 2 - 1 + i)
+            b.write(line, x: x, y: y, style: i == 0 ? .bold : .plain)
+        }
+    }
+}

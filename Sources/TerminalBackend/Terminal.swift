@@ -1,0 +1,205 @@
+import CNCursesW
+import ExplorerApp
+import Foundation
+import TermRender
+
+/// The only code that talks to ncurses: sets the terminal up and restores it on every way out,
+/// draws frames by sending only changed cells, and turns keys, mouse and resizes into messages.
+public final class Terminal {
+    public let capability: ColorCapability
+    /// False when the locale is not UTF-8: glyphs are then mapped to ASCII (see `AsciiFallback`).
+    public let unicode: Bool
+    private var previous: Buffer?
+    private var pairs: [PairKey: Int16] = [:]
+    private let screen: OpaquePointer?
+    private var restored = false
+
+    struct PairKey: Hashable { let fg: Int32, bg: Int32 }
+
+    /// Opens the terminal (or, for tests, a headless screen writing to /dev/null).
+    public init(headless: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+        setlocale(LC_ALL, "")
+        unicode = CNCursesW_isUTF8Locale() != 0
+        if headless {
+            let out = fopen("/dev/null", "w"), inp = fopen("/dev/null", "r")
+            screen = newterm("xterm-256color", out, inp)
+        } else {
+            guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
+                throw TerminalError("the explorer needs a terminal (stdin and stdout are not a TTY); try latent --help for the headless commands")
+            }
+            screen = newterm(nil, stdout_stream(), stdin_stream())
+        }
+        guard screen != nil else { throw TerminalError("cannot open the terminal (TERM=\(environment["TERM"] ?? "unset"))") }
+        TerminalGuard.install()
+        cbreak()          // Ctrl-C and Ctrl-Z stay signals: SIGINT stops the loop, ncurses handles SIGTSTP
+        noecho()
+        nonl()
+        keypad(CNCursesW_stdscr(), true)
+        set_escdelay(25)
+        curs_set(0)
+        mouseinterval(0)
+        mousemask(CNCursesW_mouseMask(), nil)
+        var cap = ColorCapability.monochrome
+        if environment["NO_COLOR"].map({ !$0.isEmpty }) != true, has_colors() {
+            start_color()
+            use_default_colors()
+            let colors = CNCursesW_colors()
+            cap = colors >= 0x100_0000 ? .truecolor : colors >= 256 ? .palette256 : .monochrome
+        }
+        capability = cap
+    }
+
+    deinit { restore() }
+
+    /// Ends curses mode; safe to call more than once.
+    public func restore() {
+        guard !restored else { return }
+        restored = true
+        endwin()
+        TerminalGuard.active = false
+    }
+
+    public var size: (width: Int, height: Int) { (Int(CNCursesW_cols()), Int(CNCursesW_lines())) }
+
+    // MARK: Drawing
+
+    /// Draws a frame: only the cells that differ from the previous one are sent, then one `doupdate`.
+    public func draw(_ frame: Buffer) {
+        let win = CNCursesW_stdscr()
+        if previous?.width != frame.width || previous?.height != frame.height { werase(win); previous = nil }
+        for i in frame.changes(since: previous) {
+            let x = i % frame.width, y = i / frame.width
+            // Writing the bottom-right cell scrolls some terminals; it is always part of the footer.
+            if x == frame.width - 1 && y == frame.height - 1 { continue }
+            put(frame.cells[i], x: x, y: y, win: win)
+        }
+        previous = frame
+        wnoutrefresh(win)
+        doupdate()
+    }
+
+    /// Forces the next frame to be drawn in full (after a resize or a resume).
+    public func invalidate() { previous = nil }
+
+    private func put(_ cell: Cell, x: Int, y: Int, win: UnsafeMutablePointer<WINDOW>?) {
+        var attr = CNCursesW_normal()
+        if cell.style.bold { attr |= CNCursesW_bold() }
+        if cell.style.reverse { attr |= CNCursesW_reverse() }
+        if cell.style.dim { attr |= CNCursesW_dim() }
+        var pair: Int32 = 0
+        if capability != .monochrome, cell.style.fg != .default || cell.style.bg != .default {
+            pair = Int32(colorPair(fg: colorIndex(cell.style.fg), bg: colorIndex(cell.style.bg)))
+        }
+        let glyph = unicode ? cell.glyph : AsciiFallback.map(cell.glyph)
+        var wide: [wchar_t] = [wchar_t(bitPattern: glyph.value), 0]
+        var cc = cchar_t()
+        setcchar(&cc, &wide, attr, 0, &pair)
+        mvwadd_wch(win, Int32(y), Int32(x), &cc)
+    }
+
+    private func colorIndex(_ c: TermColor) -> Int32 {
+        switch c {
+        case .default: return -1
+        case .rgb(let rgb):
+            switch capability {
+            case .truecolor: return Int32(rgb.r) << 16 | Int32(rgb.g) << 8 | Int32(rgb.b)
+            case .palette256: return Int32(XtermPalette.nearestIndex(rgb))
+            case .monochrome: return -1
+            }
+        }
+    }
+
+    /// A colour pair for (fg, bg), allocated once and cached. Colours are quantised to the palette,
+    /// so the number of distinct pairs stays small and `alloc_pair` never has to recycle one.
+    private func colorPair(fg: Int32, bg: Int32) -> Int16 {
+        let key = PairKey(fg: fg, bg: bg)
+        if let p = pairs[key] { return p }
+        let p = alloc_pair(fg, bg)
+        let pair = Int16(clamping: p < 0 ? 0 : p)
+        pairs[key] = pair
+        return pair
+    }
+
+    /// Reads back the glyph at (x, y) of the curses screen (headless tests).
+    public func glyph(x: Int, y: Int) -> Unicode.Scalar? {
+        var cc = cchar_t()
+        guard mvwin_wch(CNCursesW_stdscr(), Int32(y), Int32(x), &cc) != ERR else { return nil }
+        var wide = [wchar_t](repeating: 0, count: 8)
+        var attr: attr_t = 0
+        var pair: Int16 = 0
+        getcchar(&cc, &wide, &attr, &pair, nil)
+        return Unicode.Scalar(UInt32(bitPattern: wide[0]))
+    }
+
+    // MARK: Input
+
+    /// Events that arrive within `timeout` milliseconds (the first one waited for, the rest drained
+    /// without waiting), so a held key's repeats are handled together in one frame.
+    public func readEvents(timeout: Int32) -> [Message] {
+        let win = CNCursesW_stdscr()
+        var out: [Message] = []
+        wtimeout(win, timeout)
+        while true {
+            var ch: wint_t = 0
+            let status = wget_wch(win, &ch)
+            if status == ERR { break }
+            if let message = decode(status: status, code: ch) { out.append(message) }
+            wtimeout(win, 0)
+            if out.count > 512 { break }
+        }
+        return out
+    }
+
+    private func decode(status: Int32, code: wint_t) -> Message? {
+        if status == KEY_CODE_YES {
+            switch Int32(code) {
+            case KEY_UP: return .key(.up)
+            case KEY_DOWN: return .key(.down)
+            case KEY_LEFT: return .key(.left)
+            case KEY_RIGHT: return .key(.right)
+            case KEY_SLEFT: return .key(.shiftLeft)
+            case KEY_SRIGHT: return .key(.shiftRight)
+            case KEY_SR: return .key(.shiftUp)
+            case KEY_SF: return .key(.shiftDown)
+            case KEY_PPAGE: return .key(.pageUp)
+            case KEY_NPAGE: return .key(.pageDown)
+            case KEY_HOME: return .key(.home)
+            case KEY_END: return .key(.end)
+            case KEY_ENTER: return .key(.enter)
+            case KEY_BACKSPACE: return .key(.backspace)
+            case KEY_BTAB: return .key(.backTab)
+            case KEY_RESIZE:
+                previous = nil
+                return .resize(width: size.width, height: size.height)
+            case KEY_MOUSE:
+                var event = MEVENT()
+                guard getmouse(&event) == OK else { return nil }
+                let x = Int(event.x), y = Int(event.y)
+                if CNCursesW_isWheelUp(event.bstate) != 0 { return .mouse(.wheelUp(x: x, y: y)) }
+                if CNCursesW_isWheelDown(event.bstate) != 0 { return .mouse(.wheelDown(x: x, y: y)) }
+                if CNCursesW_isButton1(event.bstate) != 0 { return .mouse(.press(x: x, y: y)) }
+                return nil
+            default: return nil
+            }
+        }
+        switch code {
+        case 27: return .key(.escape)
+        case 9: return .key(.tab)
+        case 10, 13: return .key(.enter)
+        case 127, 8: return .key(.backspace)
+        case 1...26: return .key(.ctrl(Character(UnicodeScalar(UInt8(code) + 96))))
+        default:
+            guard let scalar = Unicode.Scalar(UInt32(code)) else { return nil }
+            return .key(.char(Character(scalar)))
+        }
+    }
+}
+
+public struct TerminalError: Error, CustomStringConvertible {
+    public let description: String
+    init(_ description: String) { self.description = description }
+}
+
+// ncurses wants the C streams; fetching them through functions keeps Swift 6 from flagging the globals.
+private func stdout_stream() -> UnsafeMutablePointer<FILE>? { fdopen(dup(STDOUT_FILENO), "w") }
+private func stdin_stream() -> UnsafeMutablePointer<FILE>? { fdopen(dup(STDIN_FILENO), "r") }

@@ -1,0 +1,34 @@
+import CNCursesW
+import Foundation
+import Synchronization
+
+/// Restores the terminal however the process ends: a normal exit (atexit), SIGINT/SIGTERM (which
+/// also ask the loop to stop), and crashes (SIGSEGV, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE: endwin,
+/// then the default action, so the shell gets its terminal back and the crash is still reported).
+enum TerminalGuard {
+    nonisolated(unsafe) static var active = false
+    static let stopRequested = Atomic<Bool>(false)
+    nonisolated(unsafe) private static var installed = false
+
+    static func install() {
+        active = true
+        guard !installed else { return }
+        installed = true
+        atexit { if TerminalGuard.active { endwin() } }
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig) { _ in TerminalGuard.stopRequested.store(true, ordering: .relaxed) }
+        }
+        for sig in [SIGSEGV, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE] {
+            signal(sig) { s in
+                if TerminalGuard.active { endwin() }
+                signal(s, SIG_DFL)
+                raise(s)
+            }
+        }
+    }
+}
+
+extension Terminal {
+    /// True once SIGINT, SIGTERM or SIGHUP arrived: the loop should end and restore the terminal.
+    public static var stopRequested: Bool { TerminalGuard.stopRequested.load(ordering: .relaxed) }
+}

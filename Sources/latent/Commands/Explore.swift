@@ -1,0 +1,69 @@
+import ArgumentParser
+import ExplorerApp
+import Foundation
+import LatentCore
+import LatentIO
+import LatentNN
+import TermRender
+import TerminalBackend
+
+/// `latent` (no arguments) or `latent explore`: the terminal explorer.
+struct Explore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Open the terminal explorer (the default): sliders over the latent space, decoded live.")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var data: DataOptions
+    @Option(help: "Image rendering: half (▀, colour), braille (⠿) or ascii.") var render: RenderMode?
+
+    func run() throws {
+        ComputeThreads.useSingle()  // batch-1 decodes: a BLAS thread pool costs more than it saves
+        ComputeThreads.flushSubnormalsOnThisThread()
+        let path = try model.resolvedPath()
+        let heldOut = try data.heldOutSet()
+        let engine = try ExplorerEngine.load(modelPath: path, data: heldOut)
+        guard engine.model.config.kind != .vqvae else {
+            throw ValidationError("\(path) is a VQ-VAE; the VQ-VAE mode is not built yet (open a VAE, e.g. Weights/vae-z10.safetensors)")
+        }
+        let modelPaths = Self.modelFiles(near: path)
+        let terminal = try Terminal()
+        defer { terminal.restore() }
+        let size = terminal.size
+        var app = AppModel(width: size.width, height: size.height, capability: terminal.capability,
+                           model: engine.summary, modelPaths: modelPaths)
+        app.renderMode = render ?? (terminal.unicode ? .half : .ascii)
+        if !terminal.unicode { app.status = "locale is not UTF-8: drawing with ASCII" }
+        let runtime = Runtime(model: app, engine: engine)
+        runtime.start()
+        var lastTick = Date()
+        var dirty = true
+        while !runtime.model.quitting && !Terminal.stopRequested {
+            if dirty { terminal.draw(Explorer.view(runtime.model)) }
+            let animating = runtime.model.isAnimating
+            var messages = terminal.readEvents(timeout: animating ? 15 : 50)
+            if animating && Date().timeIntervalSince(lastTick) >= 0.06 {
+                messages.append(.tick)
+                lastTick = Date()
+            }
+            dirty = runtime.handle(messages)
+        }
+    }
+
+    /// Every model file in the folder of `path` and in Weights/, for the picker.
+    static func modelFiles(near path: String) -> [String] {
+        var folders = [(path as NSString).deletingLastPathComponent]
+        if let weights = ShippedData.weightsDirectory() { folders.append(weights) }
+        var seen = Set<String>(), out: [String] = []
+        for folder in folders {
+            let dir = folder.isEmpty ? "." : folder
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() where name.hasSuffix(".safetensors") {
+                let full = (dir as NSString).appendingPathComponent(name)
+                let key = (full as NSString).standardizingPath
+                if seen.insert(key).inserted { out.append(full) }
+            }
+        }
+        return out
+    }
+}
+
+extension RenderMode: ExpressibleByArgument {}
