@@ -1,8 +1,12 @@
 # The two commands of the README, plus conveniences. Each installs missing system packages first.
-.PHONY: run test bench deps clean
+.PHONY: run test bench deps deps-test clean
 
 deps:
 	@scripts/ensure-deps.sh
+
+# The tests also drive the explorer in a real terminal: tmux.
+deps-test:
+	@scripts/ensure-deps.sh tmux
 
 # Build (release) and launch the explorer on the shipped default model and data.
 run: deps
@@ -10,7 +14,7 @@ run: deps
 	.build/release/latent
 
 # The whole test suite: what CI runs (.ci/run).
-test: deps
+test: deps-test
 	swift test
 
 # Speed figures (release build).

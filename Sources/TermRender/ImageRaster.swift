@@ -12,6 +12,26 @@ public struct GreyImage: Equatable, Sendable {
 
     public subscript(x: Int, y: Int) -> Float { pixels[y * width + x] }
 
+    /// Bilinearly enlarged `factor` times (braille shows a 28×28 digit at 56×56 dots, filling the same
+    /// 28×14 cells as half-blocks, with smooth edges for the threshold).
+    public func upsampled(by factor: Int) -> GreyImage {
+        guard factor > 1 else { return self }
+        let w = width * factor, h = height * factor
+        var out = [Float](repeating: 0, count: w * h)
+        for y in 0..<h {
+            let sy = min(max((Float(y) + 0.5) / Float(factor) - 0.5, 0), Float(height - 1))
+            let y0 = Int(sy), y1 = min(y0 + 1, height - 1), fy = sy - Float(y0)
+            for x in 0..<w {
+                let sx = min(max((Float(x) + 0.5) / Float(factor) - 0.5, 0), Float(width - 1))
+                let x0 = Int(sx), x1 = min(x0 + 1, width - 1), fx = sx - Float(x0)
+                let top = self[x0, y0] + (self[x1, y0] - self[x0, y0]) * fx
+                let bottom = self[x0, y1] + (self[x1, y1] - self[x0, y1]) * fx
+                out[y * w + x] = top + (bottom - top) * fy
+            }
+        }
+        return GreyImage(width: w, height: h, pixels: out)
+    }
+
     /// Box-filtered to 1/factor of the size in each direction (thumbnails: 28×28 → 14×14).
     public func downsampled(by factor: Int) -> GreyImage {
         guard factor > 1 else { return self }

@@ -11,7 +11,9 @@ public struct Layout: Equatable, Sendable {
     public var info: Rect
     public var panel: Rect
     /// Tiles in the bottom strip and the pixel size each is drawn at (14 or 7), and the grid of the manifold.
-    public var stripTiles: Int
+    public var stripTiles: Int { stripColumns * stripRows }
+    public var stripColumns: Int
+    public var stripRows: Int
     public var stripTile: TileSpec
     public var manifoldArea: Rect
     public var manifoldGrid: (columns: Int, rows: Int)
@@ -21,7 +23,8 @@ public struct Layout: Equatable, Sendable {
         a.sliders == b.sliders && a.digit == b.digit && a.panel == b.panel && a.manifoldArea == b.manifoldArea
     }
 
-    /// A thumbnail: the image downsampled to `pixels`×`pixels`, drawn in `mode`.
+    /// A thumbnail: the image resampled to `pixels`×`pixels`, drawn in `mode`. Braille tiles use twice
+    /// the pixels of the others, so every mode's tile has the same footprint in cells.
     public struct TileSpec: Equatable, Sendable {
         public var pixels: Int
         public var mode: RenderMode
@@ -31,6 +34,11 @@ public struct Layout: Equatable, Sendable {
 
     public static let digitBoxWidth = 30, digitBoxHeight = 16, originalBoxWidth = 16
 
+    /// The tile `columns` cells wide in this render mode (14: a 2× thumbnail, 7: a 4× one).
+    public static func tile(cells columns: Int, _ mode: RenderMode) -> TileSpec {
+        TileSpec(pixels: mode == .braille ? 2 * columns : columns, mode: mode)
+    }
+
     public init(width: Int, height: Int, latentDim: Int, renderMode: RenderMode) {
         let screen = Rect(x: 0, y: 0, width: width, height: height)
         let (statusRow, rest) = screen.splitTop(1)
@@ -39,8 +47,7 @@ public struct Layout: Equatable, Sendable {
         footer = footerRow
         let topHeight = min(max(Self.digitBoxHeight, min(latentDim, 24) + 2), main.height)
         let (top, bottom) = main.splitTop(topHeight)
-        let digitWidth = renderMode == .braille ? 16 : Self.digitBoxWidth
-        let (leftTop, digitBox) = top.splitLeft(top.width - digitWidth)
+        let (leftTop, digitBox) = top.splitLeft(top.width - Self.digitBoxWidth)
         digit = Rect(x: digitBox.x, y: digitBox.y, width: digitBox.width, height: min(Self.digitBoxHeight, top.height))
         let (slidersBox, sideColumn) = leftTop.splitLeft(leftTop.width - Self.originalBoxWidth)
         sliders = slidersBox
@@ -48,10 +55,10 @@ public struct Layout: Equatable, Sendable {
         info = Rect(x: sideColumn.x, y: original.maxY, width: sideColumn.width, height: sideColumn.height - original.height)
         panel = bottom
         // The strip: 14-pixel half-block tiles when there is room, else 7-pixel ones.
-        let big = TileSpec(pixels: 14, mode: renderMode == .braille ? .braille : renderMode)
-        let small = TileSpec(pixels: 7, mode: renderMode == .braille ? .half : renderMode)
-        stripTile = bottom.height - 3 >= big.rows ? big : small
-        stripTiles = bottom.height - 3 >= stripTile.rows ? max(0, (bottom.width - 2) / (stripTile.columns + 1)) : 0
+        let big = Self.tile(cells: 14, renderMode), small = Self.tile(cells: 7, renderMode)
+        stripTile = bottom.height - 2 >= big.rows ? big : small
+        stripColumns = max(0, (bottom.width - 2) / (stripTile.columns + 1))
+        stripRows = min(3, max(0, (bottom.height - 2) / stripTile.rows))
         // The manifold grid takes the whole area right of the sliders.
         manifoldArea = Rect(x: leftTop.x + slidersBox.width, y: top.y, width: width - slidersBox.width, height: main.height)
         let inner = manifoldArea.inset(by: 1)

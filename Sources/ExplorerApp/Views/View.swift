@@ -102,9 +102,11 @@ extension Explorer {
             b.write("decoding…", x: r.x + 2, y: r.y + 2, style: .dim, clip: r.inset(by: 1))
             return
         }
-        let size = ImageRaster.size(width: image.width, height: image.height, mode: m.renderMode)
+        // Braille packs 2×4 dots per cell: the digit is enlarged 2× to fill the same 28×14 cells.
+        let shown = m.renderMode == .braille ? image.upsampled(by: 2) : image
+        let size = ImageRaster.size(width: shown.width, height: shown.height, mode: m.renderMode)
         let area = r.inset(by: 1).centered(width: size.columns, height: size.rows)
-        b.draw(image, x: area.x, y: area.y, mode: m.renderMode, colorMap: m.colorMap, capability: m.capability)
+        b.draw(shown, x: area.x, y: area.y, mode: m.renderMode, colorMap: m.colorMap, capability: m.capability)
     }
 
     static func drawOriginal(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
@@ -139,13 +141,12 @@ extension Explorer {
     /// An image as a 14×7-cell thumbnail: half-blocks of the 2× downsampled image, or braille of the
     /// full image (the same footprint, sharper edges) when the render mode is braille.
     static func thumbnail(_ image: GreyImage, _ m: AppModel) -> (cells: [Cell], columns: Int, rows: Int) {
-        tile(image, spec: Layout.TileSpec(pixels: image.width / 2, mode: m.renderMode == .braille ? .braille : m.renderMode), m)
+        tile(image, spec: Layout.tile(cells: 14, m.renderMode), m)
     }
 
     static func tile(_ image: GreyImage, spec: Layout.TileSpec, _ m: AppModel) -> (cells: [Cell], columns: Int, rows: Int) {
-        // Braille thumbnails keep the full image (2×4 dots per cell); the others are box-filtered.
-        let source = spec.mode == .braille ? image.downsampled(by: max(1, image.width / (spec.pixels * 2)))
-                                           : image.downsampled(by: max(1, image.width / spec.pixels))
+        let source = image.width > spec.pixels ? image.downsampled(by: image.width / spec.pixels)
+                                               : image.upsampled(by: spec.pixels / image.width)
         let size = ImageRaster.size(width: source.width, height: source.height, mode: spec.mode)
         return (ImageRaster.cells(source, mode: spec.mode, colorMap: m.colorMap, capability: m.capability), size.columns, size.rows)
     }
@@ -170,17 +171,23 @@ extension Explorer {
         b.box(r, title: title)
         guard layout.stripTiles > 0, !v.strip.isEmpty else { return }
         let spec = layout.stripTile
-        var x = r.x + 1
-        for image in v.strip.prefix(layout.stripTiles) {
+        // Tiles run left to right, then on to the next row: one sweep read like a line of text.
+        for (i, image) in v.strip.prefix(layout.stripTiles).enumerated() {
             let t = tile(image, spec: spec, m)
-            b.blit(t.cells, blockWidth: t.columns, x: x, y: r.y + 1)
-            x += t.columns + 1
+            let x = r.x + 1 + (i % layout.stripColumns) * (spec.columns + 1)
+            let y = r.y + 1 + (i / layout.stripColumns) * spec.rows
+            var cells = t.cells
+            if v.panel == .interpolation, let anim = v.interpolation, i == playingTile(anim, count: v.strip.count) {
+                // The tile nearest the animation's current point is drawn in reverse video.
+                cells = cells.map { var c = $0; c.style.reverse.toggle(); return c }
+            }
+            b.blit(cells, blockWidth: t.columns, x: x, y: y)
         }
-        if v.panel == .interpolation, let anim = v.interpolation {
-            let f = anim.frame < Interpolation.frames ? anim.frame : 2 * Interpolation.frames - anim.frame
-            let marker = r.x + 1 + Int(Float(f) / Float(Interpolation.frames) * Float(x - r.x - 2 - spec.columns / 2)) + spec.columns / 2
-            b.write("▲", x: marker, y: r.y + 1 + spec.rows, style: Style(fg: .rgb(RGB(255, 200, 60))))
-        }
+    }
+
+    static func playingTile(_ anim: Interpolation, count: Int) -> Int {
+        let f = anim.frame < Interpolation.frames ? anim.frame : 2 * Interpolation.frames - anim.frame
+        return Int((Float(f) / Float(Interpolation.frames) * Float(count - 1)).rounded())
     }
 
     static func drawManifold(_ b: inout Buffer, _ m: AppModel, _ layout: Layout) {
@@ -206,13 +213,13 @@ extension Explorer {
 
     static let helpLines: [(String, String)] = [
         ("↑ ↓  k j", "pick a latent dimension"),
-        ("← →  h l", "move it by 0.1 (H L or shift: by 0.5); mouse: click or wheel a slider"),
+        ("← →  h l", "move it by 0.1; H L or shift-arrows: by 0.5; mouse: click, wheel"),
         ("s", "sample z ~ N(0, I)"),
         ("r", "reset z to 0"),
-        ("n p", "next / previous data image: original, reconstruction, μ ± σ on the sliders"),
-        ("0-9", "jump to a digit's prototype (mean μ); conditional VAE: pick the class ([ ] cycle)"),
-        ("tab v", "bottom panel: neuron progression → manifold grid → interpolation"),
-        ("g  x y", "2D manifold grid; x / y put the selected dimension on that axis"),
+        ("n p", "next / previous data image: original, reconstruction, μ ± σ"),
+        ("0-9", "a digit's prototype (mean μ); conditional VAE: the class ([ ])"),
+        ("tab v", "bottom panel: neuron progression → manifold → interpolation"),
+        ("g  x y", "2D manifold grid; x / y put the selected dimension on an axis"),
         ("a b i", "mark A, mark B, play the morph A → B (space pauses)"),
         ("m", "render: half-block ▀ → braille ⠿ → ASCII"),
         ("c", "colour map: grey ↔ viridis"),

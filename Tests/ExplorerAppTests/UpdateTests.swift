@@ -1,0 +1,178 @@
+@testable import ExplorerApp
+import TermRender
+import Testing
+
+/// `update`: a message in, a model and commands out. No terminal, no model file.
+@Suite struct UpdateTests {
+    @Test func startDecodesZeroAndEncodesTheDataset() {
+        var m = makeModel()
+        let commands = Explorer.start(&m)
+        #expect(commands.first == .encodeDataset)
+        #expect(commands.contains(.decode(z: [Float](repeating: 0, count: 10), label: nil)))
+        let tiles = Layout(width: 120, height: 40, latentDim: 10, renderMode: .half).stripTiles
+        #expect(tiles == 14)  // 7 across, 2 rows of 14-pixel tiles
+        #expect(commands.contains { if case .decodeStrip(.progression, let zs, _) = $0 { return zs.count == tiles } else { return false } })
+    }
+
+    @Test func arrowsMoveTheSelectedDimensionAndDecode() {
+        var m = makeModel()
+        _ = Explorer.update(&m, .key(.down))
+        _ = Explorer.update(&m, .key(.down))
+        #expect(m.vae.selected == 2)
+        let c = Explorer.update(&m, .key(.right))
+        #expect(m.vae.z[2] == 0.1)
+        #expect(c.first == .decode(z: m.vae.z, label: nil))
+        _ = Explorer.update(&m, .key(.shiftRight))
+        #expect(abs(m.vae.z[2] - 0.6) < 1e-6)
+        for _ in 0..<20 { _ = Explorer.update(&m, .key(.char("L"))) }
+        #expect(m.vae.z[2] == 3)  // clamped to the range
+        _ = Explorer.update(&m, .key(.char("h")))
+        #expect(abs(m.vae.z[2] - 2.9) < 1e-6)
+        for _ in 0..<15 { _ = Explorer.update(&m, .key(.up)) }
+        #expect(m.vae.selected == 0)
+    }
+
+    @Test func progressionSweepsTheSelectedDimensionOverItsRange() {
+        var m = makeModel()
+        _ = Explorer.update(&m, .key(.down))
+        let c = Explorer.update(&m, .key(.right))
+        guard case .decodeStrip(.progression, let zs, _)? = c.last else { Issue.record("no strip"); return }
+        #expect(zs.first?[1] == -3 && zs.last?[1] == 3)
+        #expect(zs.allSatisfy { $0[0] == 0 })
+    }
+
+    @Test func sampleIsSeededAndResetReturnsToZero() {
+        var a = makeModel(), b = makeModel()
+        _ = Explorer.update(&a, .key(.char("s")))
+        _ = Explorer.update(&b, .key(.char("s")))
+        #expect(a.vae.z == b.vae.z && a.vae.z.contains { $0 != 0 })
+        _ = Explorer.update(&a, .key(.char("s")))
+        #expect(a.vae.z != b.vae.z)
+        _ = Explorer.update(&a, .key(.char("r")))
+        #expect(a.vae.z.allSatisfy { $0 == 0 })
+    }
+
+    @Test func prototypesArriveWithTheEncodedDataset() {
+        var m = makeModel()
+        _ = Explorer.update(&m, .key(.char("3")))
+        #expect(m.status.contains("once the dataset is encoded"))
+        let mus: [[Float]] = (0..<20).map { i in [Float](repeating: Float(i % 10) + (i < 10 ? 0 : 0.5), count: 10) }
+        _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: (0..<20).map { $0 % 10 }))
+        #expect(m.datasetProgress == nil)
+        #expect(m.vae.prototypes.count == 10)
+        let c = Explorer.update(&m, .key(.char("3")))
+        #expect(m.vae.z == [Float](repeating: 3.25, count: 10))
+        #expect(c.first == .decode(z: m.vae.z, label: nil))
+        // Ranges widen to cover the data's μ (9.5 here), rounded out to a half.
+        #expect(m.vae.ranges[0] == -3...9.5)
+    }
+
+    @Test func conditionalModelsPickTheClassWithDigits() {
+        var m = makeModel(conditional: true)
+        let c = Explorer.update(&m, .key(.char("7")))
+        #expect(m.vae.label == 7)
+        #expect(c.first == .decode(z: [0, 0], label: 7))
+        _ = Explorer.update(&m, .key(.char("]")))
+        #expect(m.vae.label == 8)
+        _ = Explorer.update(&m, .key(.char("[")))
+        _ = Explorer.update(&m, .key(.char("[")))
+        #expect(m.vae.label == 6)
+    }
+
+    @Test func steppingThroughDataEncodesAndShowsThePosterior() {
+        var m = makeModel()
+        #expect(Explorer.update(&m, .key(.char("n"))) == [.encodeImage(index: 0)])
+        #expect(Explorer.update(&m, .key(.char("p"))) == [.encodeImage(index: 0)])
+        let encoded = EncodedImage(index: 41, label: 4, original: ring(), mu: [Float](repeating: 0.5, count: 10),
+                                   sigma: [Float](repeating: 0.2, count: 10))
+        let c = Explorer.update(&m, .imageEncoded(encoded, reconstruction: ring(7)))
+        #expect(m.vae.z == encoded.mu && m.vae.current == encoded)
+        #expect(c.first == .decode(z: encoded.mu, label: nil))
+        #expect(m.status.contains("label 4"))
+        #expect(Explorer.update(&m, .key(.char("n"))) == [.encodeImage(index: 42)])
+        #expect(Explorer.update(&m, .key(.char("p"))) == [.encodeImage(index: 40)])
+        _ = Explorer.update(&m, .key(.right))
+        #expect(m.vae.current == nil)  // moved away from the image's μ
+    }
+
+    @Test func manifoldGridCoversTwoDimensionsWithUpAsPositive() {
+        var m = makeModel()
+        _ = Explorer.update(&m, .key(.down))
+        _ = Explorer.update(&m, .key(.down))
+        let c = Explorer.update(&m, .key(.char("y")))
+        #expect(m.vae.panel == .manifold && m.vae.manifoldDims == (0, 2))
+        guard case .decodeStrip(.manifold, let zs, _)? = c.last else { Issue.record("no grid"); return }
+        let (cols, rows) = m.vae.manifoldShape
+        #expect(zs.count == cols * rows && cols >= 5 && rows >= 5)
+        #expect(zs[0][0] == -3 && zs[0][2] == 3)              // top-left: x low, y high
+        #expect(zs[cols * rows - 1][0] == 3 && zs[cols * rows - 1][2] == -3)
+    }
+
+    @Test func interpolationNeedsTwoMarksThenPlays() {
+        var m = makeModel()
+        #expect(Explorer.update(&m, .key(.char("i"))).isEmpty)
+        #expect(m.status.contains("mark two points"))
+        _ = Explorer.update(&m, .key(.char("a")))
+        for _ in 0..<10 { _ = Explorer.update(&m, .key(.right)) }
+        _ = Explorer.update(&m, .key(.char("b")))
+        let c = Explorer.update(&m, .key(.char("i")))
+        #expect(m.isAnimating)
+        guard case .decodeStrip(.interpolation, let zs, _)? = c.last else { Issue.record("no strip"); return }
+        #expect(zs.first?[0] == 0 && abs((zs.last?[0] ?? 0) - 1) < 1e-6)
+        let t = Explorer.update(&m, .tick)
+        #expect(m.vae.interpolation?.frame == 1)
+        guard case .decode(let z, _)? = t.first else { Issue.record("no frame"); return }
+        #expect(z[0] > 0 && z[0] < 0.1)
+        _ = Explorer.update(&m, .key(.char(" ")))
+        #expect(!m.isAnimating && Explorer.update(&m, .tick).isEmpty)
+    }
+
+    @Test func overlaysOpenCloseAndQuitQuits() {
+        var m = makeModel()
+        _ = Explorer.update(&m, .key(.char("?")))
+        #expect(m.overlay == .help)
+        #expect(Explorer.update(&m, .key(.right)).isEmpty && m.vae.z[0] == 0)  // keys go to the overlay
+        _ = Explorer.update(&m, .key(.escape))
+        #expect(m.overlay == nil)
+        _ = Explorer.update(&m, .key(.char("M")))
+        #expect(m.overlay == .modelPicker(selection: 1))  // the open model
+        _ = Explorer.update(&m, .key(.down))
+        #expect(Explorer.update(&m, .key(.enter)) == [.loadModel(path: "Weights/vae-z2.safetensors")])
+        #expect(Explorer.update(&m, .key(.char("q"))) == [.quit] && m.quitting)
+    }
+
+    @Test func renderModeAndColourMapCycle() {
+        var m = makeModel()
+        _ = Explorer.update(&m, .key(.char("m")))
+        #expect(m.renderMode == .braille)
+        _ = Explorer.update(&m, .key(.char("m")))
+        _ = Explorer.update(&m, .key(.char("m")))
+        #expect(m.renderMode == .half)
+        _ = Explorer.update(&m, .key(.char("c")))
+        #expect(m.colorMap == .viridis)
+    }
+
+    @Test func clickingASliderTrackSetsItsValue() {
+        var m = makeModel()
+        let layout = Layout(width: 120, height: 40, latentDim: 10, renderMode: .half)
+        let g = SliderGeometry(box: layout.sliders, count: 10, selected: 0)
+        let track = g.track(row: g.row(of: 4))!
+        _ = Explorer.update(&m, .mouse(.press(x: track.maxX - 1, y: g.row(of: 4))))
+        #expect(m.vae.selected == 4 && m.vae.z[4] == 3)
+        _ = Explorer.update(&m, .mouse(.wheelDown(x: track.x, y: g.row(of: 4))))
+        #expect(abs(m.vae.z[4] - 2.9) < 1e-6)
+    }
+
+    @Test func resizeAndTooSmall() {
+        var m = makeModel()
+        _ = Explorer.update(&m, .resize(width: 60, height: 20))
+        #expect(m.isTooSmall)
+        #expect(Explorer.view(m).text.contains("terminal too small"))
+    }
+
+    @Test func runtimeKeepsOnlyTheLastDecodeOfABurst() {
+        let commands: [Command] = [.decode(z: [1], label: nil), .decodeStrip(.progression, zs: [[1]], label: nil),
+                                   .decode(z: [2], label: nil), .encodeDataset, .decodeStrip(.progression, zs: [[2]], label: nil)]
+        #expect(Runtime.coalesce(commands) == [.decode(z: [2], label: nil), .encodeDataset, .decodeStrip(.progression, zs: [[2]], label: nil)])
+    }
+}

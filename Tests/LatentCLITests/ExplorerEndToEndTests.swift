@@ -1,0 +1,99 @@
+import Foundation
+import Testing
+
+/// The explorer run as a person would, in a real terminal (tmux): it starts, a slider moves the digit,
+/// q or Ctrl-C quits, and the terminal is left as it was (canonical mode and echo back on).
+@Suite(.serialized) struct ExplorerEndToEndTests {
+    final class Tmux {
+        let socket = "latent-e2e-\(UUID().uuidString.prefix(8))"
+        let session = "e2e"
+
+        /// Runs a tmux command through the shell (popen). Foundation's Process is avoided here: tmux's
+        /// client forks the server and exits, and waiting on it through Process hung on Linux.
+        @discardableResult
+        func run(_ args: [String]) throws -> String {
+            let quoted = args.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+            guard let pipe = popen("tmux -L \(socket) \(quoted) 2>/dev/null </dev/null", "r") else { return "" }
+            var out = Data()
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = fread(&buffer, 1, buffer.count, pipe)
+                if n <= 0 { break }
+                out.append(contentsOf: buffer[0..<n])
+            }
+            pclose(pipe)
+            return String(decoding: out, as: UTF8.self)
+        }
+
+        func start(_ command: String) throws {
+            // The server must not inherit popen's pipe, or reading it would never end.
+            let quoted = "'" + command.replacingOccurrences(of: "'", with: "'\\''") + "'"
+            system("tmux -L \(socket) new-session -d -s \(session) -x 120 -y 40 \(quoted) </dev/null >/dev/null 2>&1")
+        }
+
+        func screen() throws -> String { try run(["capture-pane", "-p", "-t", session]) }
+
+        func keys(_ keys: String...) throws { try run(["send-keys", "-t", session] + keys) }
+
+        /// Polls the screen until `condition` holds (or 15 s pass).
+        func wait(_ condition: (String) -> Bool) throws -> String {
+            var last = ""
+            for _ in 0..<300 {
+                last = try screen()
+                if condition(last) { return last }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            return last
+        }
+
+        deinit { system("tmux -L \(socket) kill-server >/dev/null 2>&1") }
+    }
+
+    static var tmuxAvailable: Bool {
+        FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") || FileManager.default.isExecutableFile(atPath: "/usr/local/bin/tmux")
+    }
+
+    /// The command tmux runs: the explorer, then its exit status and the terminal modes it left behind.
+    static func command(_ binary: String) -> String {
+        "cd '\(CLITests.root)' && '\(binary)' --render ascii; echo EXIT:$?; "
+            + "stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '; echo; sleep 30"
+    }
+
+    /// The decoded digit's box, as text (ASCII rendering makes the image readable).
+    static func digitBox(_ screen: String) -> String {
+        screen.split(separator: "\n", omittingEmptySubsequences: false).prefix(17).map { line in
+            String(line.suffix(30))
+        }.joined(separator: "\n")
+    }
+
+    @Test(.enabled(if: tmuxAvailable)) func sliderMovesTheDigitAndQuitRestoresTheTerminal() throws {
+        let binary = try #require(CLITests.binary)
+        let tmux = Tmux()
+        try tmux.start(Self.command(binary))
+        let first = try tmux.wait { $0.contains("LatentExplorer") && $0.contains("neuron progression") && $0.contains("%") }
+        #expect(first.contains("vae-z10.safetensors"))
+        #expect(first.contains("▸z0"))
+        try tmux.keys("L", "L", "L", "L")
+        let moved = try tmux.wait { $0.contains("+2.00") }
+        #expect(moved.contains("+2.00"))
+        #expect(Self.digitBox(moved) != Self.digitBox(first), "the digit did not change")
+        try tmux.keys("q")
+        let after = try tmux.wait { $0.contains("EXIT:") && $0.contains("icanon") }
+        #expect(after.contains("EXIT:0"))
+        #expect(after.contains("icanon echo") || after.contains("echo icanon"), "terminal modes after exit: \(after)")
+        #expect(!after.contains("LatentExplorer"))  // the alternate screen is gone
+    }
+
+    @Test(.enabled(if: tmuxAvailable)) func ctrlCAlsoRestoresTheTerminal() throws {
+        let binary = try #require(CLITests.binary)
+        let tmux = Tmux()
+        try tmux.start(Self.command(binary))
+        _ = try tmux.wait { $0.contains("LatentExplorer") }
+        try tmux.keys("?")
+        _ = try tmux.wait { $0.contains("keys") }
+        try tmux.keys("C-c")
+        let after = try tmux.wait { $0.contains("EXIT:") && $0.contains("icanon") }
+        #expect(after.contains("EXIT:0"))
+        #expect(after.contains("icanon echo") || after.contains("echo icanon"), "terminal modes after exit: \(after)")
+    }
+}
