@@ -23,6 +23,7 @@ bench: deps
 	.build/release/latent bench gemm
 	.build/release/latent bench train
 	.build/release/latent bench decode
+	.build/release/latent bench ui
 
 clean:
 	rm -rf .build

@@ -15,6 +15,12 @@ enum TerminalGuard {
         guard !installed else { return }
         installed = true
         atexit { if TerminalGuard.active { endwin() } }
+        // A parent may hand us a blocked signal mask (seen with processes started through Foundation's
+        // Process): then Ctrl-C, SIGTERM and resizes would never arrive. Unblock the ones we rely on.
+        var wanted = sigset_t()
+        sigemptyset(&wanted)
+        for sig in [SIGINT, SIGTERM, SIGHUP, SIGTSTP, SIGCONT, SIGWINCH] { sigaddset(&wanted, sig) }
+        pthread_sigmask(SIG_UNBLOCK, &wanted, nil)
         for sig in [SIGINT, SIGTERM, SIGHUP] {
             signal(sig) { _ in TerminalGuard.stopRequested.store(true, ordering: .relaxed) }
         }

@@ -1,0 +1,92 @@
+import ArgumentParser
+import ExplorerApp
+import Foundation
+import LatentCore
+import LatentIO
+import TermRender
+
+/// `latent bench ui`: key press → frame ready, measured over a scripted session at 120×40.
+struct BenchUI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ui",
+        abstract: "Key → frame latency (update + decode + view + diff) over a scripted session, start-up time and memory.")
+
+    @OptionGroup var model: ModelOptions
+    @OptionGroup var data: DataOptions
+    @Option(help: "Keys in the scripted session.") var keys = 2000
+
+    func run() throws {
+        ComputeThreads.useSingle()
+        ComputeThreads.flushSubnormalsOnThisThread()
+        let path = try model.resolvedPath()
+        let engine = try ExplorerEngine.load(modelPath: path, data: try data.heldOutSet())
+        var app = AppModel(width: 120, height: 40, capability: .palette256, model: engine.summary)
+        app.renderMode = .half
+        let runtime = Runtime(model: app, engine: engine)
+        runtime.start()
+        var previous = Explorer.view(runtime.model)
+        _ = previous.changes(since: nil)
+        let firstFrame = ProcessClock.secondsSinceProcessStart()
+        // Let the background dataset encoding finish so it does not share the core with the measurement.
+        for _ in 0..<200 where runtime.model.datasetProgress != nil { runtime.waitForBackground(seconds: 0.01) }
+
+        // A session as a person plays it: sliders back and forth, dimension changes, data stepping,
+        // samples, prototypes, panels (progression, manifold grid, interpolation) and render modes.
+        let script: [Key] = [.right, .right, .right, .char("L"), .char("L"), .left, .char("H"), .down, .right, .right,
+                             .up, .char("s"), .char("n"), .char("n"), .char("p"), .char("3"), .char("7"), .char("r"),
+                             .tab, .right, .char("L"), .down, .tab, .char("a"), .char("L"), .char("b"), .char("i"),
+                             .tab, .char("m"), .right, .char("m"), .left, .char("m")]
+        var samples: [Double] = []
+        var kinds: [String: [Double]] = [:]
+        for i in 0..<keys {
+            let key = script[i % script.count]
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            runtime.handle([.key(key)])
+            let frame = Explorer.view(runtime.model)
+            _ = frame.changes(since: previous)
+            let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+            previous = frame
+            samples.append(ms)
+            let kind = runtime.model.vae.panel.rawValue
+            kinds[kind, default: []].append(ms)
+        }
+        // Key repeat: 30 presses arrive within one frame and are handled as one batch.
+        var bursts: [Double] = []
+        for i in 0..<100 {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            runtime.handle(Array(repeating: .key(i % 2 == 0 ? .right : .left), count: 30))
+            let frame = Explorer.view(runtime.model)
+            _ = frame.changes(since: previous)
+            previous = frame
+            bursts.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+        }
+        func pct(_ v: [Double], _ p: Double) -> Double { let s = v.sorted(); return s[min(s.count - 1, Int(Double(s.count) * p))] }
+        print("model \((path as NSString).lastPathComponent), 120×40, half-block, 256 colours, 1 thread")
+        print(String(format: "key → frame ready over %d keys: p50 %.2f ms  p99 %.2f ms  max %.2f ms",
+                     samples.count, pct(samples, 0.5), pct(samples, 0.99), samples.max() ?? 0))
+        for (kind, v) in kinds.sorted(by: { $0.key < $1.key }) {
+            print(String(format: "  panel %-14@ p50 %.2f ms  p99 %.2f ms  (%d keys)", kind as NSString, pct(v, 0.5), pct(v, 0.99), v.count))
+        }
+        print(String(format: "30-key repeat burst → one frame: p50 %.2f ms  p99 %.2f ms", pct(bursts, 0.5), pct(bursts, 0.99)))
+        print(String(format: "process start → first frame: %.0f ms", firstFrame * 1000))
+        print("resident memory: \(ProcessClock.memory())")
+    }
+}
+
+/// Process age and memory from /proc (Linux).
+enum ProcessClock {
+    static func secondsSinceProcessStart() -> Double {
+        guard let stat = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+              let uptime = try? String(contentsOfFile: "/proc/uptime", encoding: .utf8),
+              let close = stat.lastIndex(of: ")") else { return .nan }
+        let fields = stat[stat.index(after: close)...].split(separator: " ")
+        guard fields.count > 19, let startTicks = Double(fields[19]), let now = Double(uptime.split(separator: " ")[0]) else { return .nan }
+        return now - startTicks / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    static func memory() -> String {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return "?" }
+        let pick = { (key: String) in status.split(separator: "\n").first { $0.hasPrefix(key) }.map { $0.split(separator: " ").dropFirst().joined(separator: " ") } ?? "?" }
+        return "\(pick("VmRSS:")) now, \(pick("VmHWM:")) peak"
+    }
+}
