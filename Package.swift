@@ -30,7 +30,7 @@ let package = Package(
         .target(name: "LatentNN", dependencies: ["LatentCore", "LatentIO", "LatentProjection"]),
         .target(name: "LatentProjection", dependencies: ["LatentCore", "COpenBLAS"]),
         .target(name: "TermRender"),
-        .target(name: "ExplorerApp", dependencies: ["TermRender", "LatentNN", "LatentIO", "LatentCore"]),
+        .target(name: "ExplorerApp", dependencies: ["TermRender", "LatentNN", "LatentIO", "LatentCore", "LatentProjection"]),
         .target(name: "TerminalBackend", dependencies: ["CNCursesW", "TermRender", "ExplorerApp"]),
         .executableTarget(name: "latent", dependencies: [
             "LatentCore", "LatentIO", "LatentNN", "LatentProjection", "TermRender", "ExplorerApp", "TerminalBackend",

@@ -1,4 +1,5 @@
 @testable import ExplorerApp
+import Foundation
 import LatentIO
 import LatentNN
 import TermRender
@@ -59,16 +60,16 @@ import Testing
         #expect(mse(recon, cur.original) < mse(other, cur.original))
     }
 
-    @Test func pickerLoadsAnotherModelAndRefusesAVQVAE() throws {
+    @Test func pickerLoadsAnotherModelAndSwitchesToTheVQVAEMode() throws {
         let r = try Self.runtime()
         r.handle([.key(.char("M")), .key(.enter)])  // first entry: vae-z2
         for _ in 0..<100 where r.model.model.latentDim != 2 { r.waitForBackground(seconds: 0.05) }
         #expect(r.model.model.name == "vae-z2.safetensors" && r.model.vae.z.count == 2)
         #expect(r.model.vae.image != nil)
         r.handle([.key(.char("M")), .key(.down), .key(.enter)])
-        for _ in 0..<100 where !r.model.status.contains("VQ-VAE") { r.waitForBackground(seconds: 0.05) }
-        #expect(r.model.status.contains("is a VQ-VAE"))
-        #expect(r.model.model.name == "vae-z2.safetensors")
+        for _ in 0..<100 where !r.model.isVQ { r.waitForBackground(seconds: 0.05) }
+        #expect(r.model.isVQ && r.model.vq.cells == 49 && r.model.vq.codebookSize == 32)
+        #expect(r.model.vq.source?.index == 0 && r.model.vq.image != nil && r.model.vq.paletteTiles.count == 32)
     }
 
     @Test func conditionalModelDecodesTheChosenClass() throws {
@@ -78,5 +79,51 @@ import Testing
         r.handle(.key(.char("8")))
         let eight = r.model.vae.image!.pixels.reduce(0, +)
         #expect(r.model.vae.label == 8 && one < eight * 0.75)
+    }
+}
+
+/// The VQ-VAE mode with the shipped VQ-VAE and data.
+@Suite(.serialized) struct VQRuntimeTests {
+    static func runtime() throws -> Runtime {
+        let engine = try ExplorerEngine.load(modelPath: repositoryRoot + "/Weights/vqvae-k32.safetensors", data: RuntimeTests.heldOut())
+        let m = AppModel(width: 120, height: 40, capability: .palette256, model: engine.summary, vqShape: engine.vqShapeValue)
+        let r = Runtime(model: m, engine: engine)
+        r.start()
+        return r
+    }
+
+    @Test func editingACellChangesTheDecodeAndRevertRestoresIt() throws {
+        let r = try Self.runtime()
+        let source = try #require(r.model.vq.source)
+        #expect(r.model.vq.codes == source.codes)
+        // The image's own codes are each cell's nearest code.
+        for (cell, code) in source.codes.enumerated() { #expect(source.distances[cell][code] == source.distances[cell].min()) }
+        let before = try #require(r.model.vq.image)
+        #expect(before == r.model.vq.reconstruction)
+        r.handle([.key(.down), .key(.down), .key(.right), .key(.right), .key(.right)])  // a central cell
+        let old = r.model.vq.codes[r.model.vq.cursor]
+        r.handle(.key(.char("+")))
+        #expect(r.model.vq.codes[r.model.vq.cursor] == (old + 1) % 32)
+        let after = try #require(r.model.vq.image)
+        #expect(zip(before.pixels, after.pixels).map { abs($0 - $1) }.reduce(0, +) > 0.5)
+        #expect(Explorer.cellDifferences(r.model.vq).max()! > 0)
+        r.handle(.key(.char("r")))
+        #expect(r.model.vq.image == before)
+    }
+
+    @Test func datasetUsageMatchesTheEvaluation() throws {
+        let r = try Self.runtime()
+        for _ in 0..<200 where r.model.vq.usage.isEmpty || r.model.vq.map == nil { r.waitForBackground(seconds: 0.05) }
+        let usage = r.model.vq.usage
+        #expect(usage.reduce(0, +) == 49 * 1000)
+        #expect(r.model.vq.deadCodes.isEmpty)  // all 32 codes are used on the held-out digits
+        let total = Double(usage.reduce(0, +))
+        let perplexity = exp(-usage.reduce(0.0) { $1 == 0 ? $0 : $0 + Double($1) / total * log(Double($1) / total) })
+        #expect(abs(perplexity - 17.9) < 0.1)  // `latent eval` reports 17.9039
+        let map = try #require(r.model.vq.map)
+        #expect(map.codes.count == 32 && map.points.count == map.pointCodes.count && map.explained > 0.3)
+        // Sampling from the prior gives codes seen at each position.
+        r.handle(.key(.char("s")))
+        #expect(r.model.vq.codes.enumerated().allSatisfy { r.model.vq.positionCounts[$0.offset][$0.element] > 0 })
     }
 }

@@ -54,8 +54,8 @@ import Testing
     }
 
     /// The command tmux runs: the explorer, then its exit status and the terminal modes it left behind.
-    static func command(_ binary: String) -> String {
-        "cd '\(CLITests.root)' && '\(binary)' --render ascii; echo EXIT:$?; "
+    static func command(_ binary: String, arguments: String = "") -> String {
+        "cd '\(CLITests.root)' && '\(binary)' --render ascii \(arguments); echo EXIT:$?; "
             + "stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '; echo; sleep 30"
     }
 
@@ -95,5 +95,26 @@ import Testing
         let after = try tmux.wait { $0.contains("EXIT:") && $0.contains("icanon") }
         #expect(after.contains("EXIT:0"))
         #expect(after.contains("icanon echo") || after.contains("echo icanon"), "terminal modes after exit: \(after)")
+    }
+
+    @Test(.enabled(if: tmuxAvailable)) func editingAVQVAECodeChangesTheDecode() throws {
+        let binary = try #require(CLITests.binary)
+        let tmux = Tmux()
+        try tmux.start(Self.command(binary, arguments: "--model Weights/vqvae-k32.safetensors"))
+        let first = try tmux.wait { $0.contains("decoded codes") && $0.contains("codebook") && $0.contains("%") }
+        #expect(first.contains("VQ-VAE · K=32"))
+        try tmux.keys("Down", "Down", "Down", "Right", "Right", "Right", "+", "+", "+")
+        let edited = try tmux.wait { $0.contains("─ edited ─") && $0.contains("→ code") }
+        #expect(edited.contains("─ edited ─"))
+        // The edited decode (the box right of the thumbnails) differs from the unedited one.
+        func box(_ screen: String) -> String {
+            screen.split(separator: "\n", omittingEmptySubsequences: false).prefix(17).map { line in
+                String(line.dropFirst(40).prefix(30))
+            }.joined(separator: "\n")
+        }
+        #expect(box(edited) != box(first))
+        try tmux.keys("q")
+        let after = try tmux.wait { $0.contains("EXIT:") && $0.contains("icanon") }
+        #expect(after.contains("EXIT:0"))
     }
 }

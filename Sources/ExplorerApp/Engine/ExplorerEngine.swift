@@ -11,7 +11,7 @@ public final class ExplorerEngine: @unchecked Sendable {
     public let model: Autoencoder
     public let data: LabeledImages
     /// Serialises use of the model: layers cache activations, so two threads may not run one at once.
-    private let lock = NSLock()
+    let lock = NSLock()
 
     public init(path: String, model: Autoencoder, data: LabeledImages) {
         self.path = path

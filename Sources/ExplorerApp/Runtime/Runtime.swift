@@ -82,7 +82,9 @@ public final class Runtime: @unchecked Sendable {
                 switch (c, later) {
                 case (.decode, .decode): return true
                 case let (.decodeStrip(a, _, _), .decodeStrip(b, _, _)): return a == b
-                case (.encodeImage, .encodeImage): return true
+                case (.encodeImage, .encodeImage), (.decodeGrid, .decodeGrid), (.quantizeImage, .quantizeImage),
+                     (.showImages, .showImages): return true
+                case let (.decodeGrids(a, _), .decodeGrids(b, _)): return a == b
                 default: return false
                 }
             }
@@ -117,15 +119,37 @@ public final class Runtime: @unchecked Sendable {
             Thread.detachNewThread {
                 do {
                     let e = try ExplorerEngine.load(modelPath: path, data: data)
-                    guard e.model.config.kind != .vqvae else {
-                        inbox.post(.public(.failed("\((path as NSString).lastPathComponent) is a VQ-VAE: its mode is not built yet")), generation: g)
-                        return
-                    }
                     inbox.post(.engineReady(e, g), generation: g)
                 } catch {
                     inbox.post(.public(.failed("\(error)")), generation: g)
                 }
             }
+            return []
+        case .decodeGrid(let grid):
+            return engine.decode(grids: [grid]).first.map { [.decoded($0)] } ?? []
+        case .decodeGrids(let batch, let grids):
+            return [.gridsDecoded(batch, engine.decode(grids: grids))]
+        case .quantizeImage(let index):
+            guard (0..<engine.data.count).contains(index) else { return [.failed("no image \(index)")] }
+            let q = engine.quantize(index: index)
+            return engine.decode(grids: [q.codes]).first.map { [.quantized(q, reconstruction: $0)] } ?? []
+        case .showImages(let indices):
+            return [.gridsDecoded(.topImages, indices.filter { (0..<engine.data.count).contains($0) }.map {
+                GreyImage(width: engine.imageWidth, height: engine.imageHeight, pixels: Array(engine.data.pixels(of: $0)))
+            })]
+        case .quantizeDataset:
+            let engine = self.engine, g = generation, inbox = self.inbox
+            Thread.detachNewThread {
+                var last = 0.0
+                let codes = engine.quantizeDataset { p in
+                    if p - last >= 0.1 || p >= 1 { last = p; inbox.post(.public(.datasetProgress(p)), generation: g) }
+                }
+                inbox.post(.public(.datasetQuantized(codes: codes)), generation: g)
+            }
+            return []
+        case .computeCodebookMap:
+            let engine = self.engine, g = generation, inbox = self.inbox
+            Thread.detachNewThread { inbox.post(.public(.codebookMapReady(engine.codebookMap())), generation: g) }
             return []
         case .quit:
             return []
@@ -136,7 +160,7 @@ public final class Runtime: @unchecked Sendable {
         engine = e
         generation += 1
         model.datasetCount = e.data.count
-        run(Explorer.update(&model, .modelLoaded(e.summary)))
+        run(Explorer.update(&model, .modelLoaded(e.summary, vqShape: e.vqShapeValue)))
     }
 }
 

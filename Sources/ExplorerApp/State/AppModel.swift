@@ -20,17 +20,24 @@ public struct AppModel: Sendable {
     /// Images the explorer can step through with n/p.
     public var datasetCount = 0
 
-    public init(width: Int, height: Int, capability: ColorCapability, model: ModelSummaryLine, modelPaths: [String] = []) {
+    /// The VQ-VAE mode's state (meaningful when a VQ-VAE is loaded).
+    public var vq: VQState
+
+    public init(width: Int, height: Int, capability: ColorCapability, model: ModelSummaryLine, modelPaths: [String] = [],
+                vqShape: VQShape? = nil) {
         self.width = width
         self.height = height
         self.capability = capability
         self.model = model
         self.modelPaths = modelPaths
         vae = VAEState(latentDim: model.latentDim, classCount: model.kind == .cvae ? model.classNames.count : 0)
+        vq = VQState(height: vqShape?.height ?? 0, width: vqShape?.width ?? 0, codebookSize: vqShape?.codes ?? 0)
     }
 
+    public var isVQ: Bool { model.kind == .vqvae }
+
     /// Whether something animates (the runtime then sends ticks).
-    public var isAnimating: Bool { vae.interpolation?.playing == true }
+    public var isAnimating: Bool { !isVQ && vae.interpolation?.playing == true }
 
     public static let minimumWidth = 80, minimumHeight = 24
     public var isTooSmall: Bool { width < Self.minimumWidth || height < Self.minimumHeight }

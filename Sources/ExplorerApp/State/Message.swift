@@ -29,7 +29,11 @@ public enum Message: Sendable {
     case imageEncoded(EncodedImage, reconstruction: GreyImage)
     case datasetProgress(Double)
     case datasetEncoded(mus: [[Float]], labels: [Int])
-    case modelLoaded(ModelSummaryLine)
+    case modelLoaded(ModelSummaryLine, vqShape: VQShape?)
+    case quantized(QuantizedImage, reconstruction: GreyImage)
+    case gridsDecoded(GridBatch, [GreyImage])
+    case datasetQuantized(codes: [[Int]])
+    case codebookMapReady(CodebookMap)
     case failed(String)
 }
 
@@ -41,5 +45,23 @@ public enum Command: Equatable, Sendable {
     case encodeImage(index: Int)
     case encodeDataset
     case loadModel(path: String)
+    case decodeGrid([Int])
+    case decodeGrids(GridBatch, [[Int]])
+    case quantizeImage(index: Int)
+    case quantizeDataset
+    case computeCodebookMap
+    /// Decodes the originals of dataset images (for the stats panel's "images that use this code").
+    case showImages([Int])
     case quit
+}
+
+/// Grid height and width, codebook size and code dimension of a VQ-VAE.
+public struct VQShape: Equatable, Sendable {
+    public var height: Int, width: Int, codes: Int, dim: Int
+    public init(height: Int, width: Int, codes: Int, dim: Int) {
+        self.height = height
+        self.width = width
+        self.codes = codes
+        self.dim = dim
+    }
 }

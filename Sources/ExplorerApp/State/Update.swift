@@ -7,7 +7,7 @@ import TermRender
 public enum Explorer {
     /// What to run when the app starts: decode the first z, and encode the dataset in the background.
     public static func start(_ m: inout AppModel) -> [Command] {
-        [.encodeDataset] + refresh(&m)
+        m.isVQ ? startVQ(&m) : [.encodeDataset] + refresh(&m)
     }
 
     public static func update(_ m: inout AppModel, _ message: Message) -> [Command] {
@@ -24,7 +24,7 @@ public enum Explorer {
             m.vae.interpolation = anim
             return [.decode(z: interpolationFrame(m.vae), label: m.vae.conditioningLabel)]
         case .decoded(let image):
-            m.vae.image = image
+            if m.isVQ { m.vq.image = image } else { m.vae.image = image }
             return []
         case .stripDecoded(let kind, let images):
             if kind == .manifold { m.vae.manifold = images } else if kind == m.vae.panel { m.vae.strip = images }
@@ -44,12 +44,15 @@ public enum Explorer {
             widenRanges(&m.vae, to: mus)
             m.vae.prototypes = classMeans(mus, labels: labels, classes: m.model.classNames.count)
             return refreshPanel(&m)
-        case .modelLoaded(let summary):
+        case .modelLoaded(let summary, let shape):
             m.model = summary
             m.vae = VAEState(latentDim: summary.latentDim, classCount: summary.kind == .cvae ? summary.classNames.count : 0)
+            m.vq = VQState(height: shape?.height ?? 0, width: shape?.width ?? 0, codebookSize: shape?.codes ?? 0)
             m.datasetProgress = 0
             m.status = "loaded \(summary.name)"
-            return [.encodeDataset] + refresh(&m)
+            return start(&m)
+        case .quantized, .gridsDecoded, .datasetQuantized, .codebookMapReady:
+            return updateVQ(&m, message)
         case .failed(let why):
             m.status = why
             return []
@@ -60,7 +63,12 @@ public enum Explorer {
 
     static func handle(_ key: Key, _ m: inout AppModel) -> [Command] {
         if let overlay = m.overlay { return handle(key, overlay: overlay, &m) }
+        // Keys every mode shares.
         switch key {
+        case .escape where m.isVQ && !m.vq.entry.isEmpty:
+            m.vq.entry = ""
+            m.status = ""
+            return []
         case .char("q"), .escape, .ctrl("c"):
             m.quitting = true
             return [.quit]
@@ -70,6 +78,18 @@ public enum Explorer {
         case .char("M"):
             m.overlay = .modelPicker(selection: max(0, m.modelPaths.firstIndex { $0.hasSuffix("/" + m.model.name) } ?? 0))
             return []
+        case .char("m"):
+            m.renderMode = m.renderMode.next
+            m.status = "render: \(m.renderMode.rawValue)"
+            return m.isVQ ? [] : refreshPanel(&m)
+        case .char("c"):
+            m.colorMap = m.colorMap == .grey ? .viridis : .grey
+            m.status = "colour map: \(m.colorMap.rawValue)"
+            return []
+        default:
+            if m.isVQ { return handleVQ(key, &m) }
+        }
+        switch key {
         case .up, .char("k"):
             m.vae.selected = max(0, m.vae.selected - 1)
             return m.vae.panel == .progression ? refreshPanel(&m) : []
@@ -163,14 +183,6 @@ public enum Explorer {
             anim.playing.toggle()
             m.vae.interpolation = anim
             return []
-        case .char("m"):
-            m.renderMode = m.renderMode.next
-            m.status = "render: \(m.renderMode.rawValue)"
-            return refreshPanel(&m)
-        case .char("c"):
-            m.colorMap = m.colorMap == .grey ? .viridis : .grey
-            m.status = "colour map: \(m.colorMap.rawValue)"
-            return []
         default:
             return []
         }
@@ -199,6 +211,14 @@ public enum Explorer {
 
     static func handle(_ event: MouseEvent, _ m: inout AppModel) -> [Command] {
         guard m.overlay == nil else { return [] }
+        if m.isVQ {
+            guard case .press(let x, let y) = event else { return [] }
+            let grid = VQLayout(width: m.width, height: m.height, vq: m.vq).gridInner
+            let col = (x - grid.x) / 3, row = y - grid.y
+            guard x >= grid.x, row >= 0, col < m.vq.width, row < m.vq.height else { return [] }
+            m.vq.cursor = row * m.vq.width + col
+            return m.vq.showVariants || m.vq.panel == .details ? [variantsCommand(m)] : []
+        }
         let layout = Layout(width: m.width, height: m.height, latentDim: m.vae.latentDim, renderMode: m.renderMode)
         switch event {
         case .press(let x, let y):
@@ -315,6 +335,3 @@ public enum Explorer {
     }
 }
 
-extension Array {
-    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
-}

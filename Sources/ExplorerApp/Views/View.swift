@@ -9,6 +9,11 @@ extension Explorer {
             drawTooSmall(&b, m)
             return b
         }
+        if m.isVQ {
+            viewVQ(m, &b)
+            drawOverlay(&b, m)
+            return b
+        }
         let layout = Layout(width: m.width, height: m.height, latentDim: m.vae.latentDim, renderMode: m.renderMode)
         drawStatus(&b, m, layout.status)
         drawSliders(&b, m, layout.sliders)
@@ -21,12 +26,16 @@ extension Explorer {
             drawStrip(&b, m, layout)
         }
         drawFooter(&b, m, layout.footer)
+        drawOverlay(&b, m)
+        return b
+    }
+
+    static func drawOverlay(_ b: inout Buffer, _ m: AppModel) {
         switch m.overlay {
         case .help: drawHelp(&b, m)
         case .modelPicker(let selection): drawModelPicker(&b, m, selection)
         case nil: break
         }
-        return b
     }
 
     // MARK: Bars
@@ -228,7 +237,23 @@ extension Explorer {
         ("q Esc", "quit (or close this)"),
     ]
 
+    static let vqHelpLines: [(String, String)] = [
+        ("arrows hjkl", "move the cursor over the code grid (or click a cell)"),
+        ("+ -", "step the cell's code; digits then enter: type a code"),
+        ("space", "paint the brush code into the cell; b picks the cell's code"),
+        (", .", "previous / next brush code (highlighted in the palette)"),
+        ("u  U", "undo / redo (ctrl-r redoes too); r reverts to the image's codes"),
+        ("n p", "next / previous data image (original, reconstruction, codes)"),
+        ("s", "sample a grid from the per-position code frequencies"),
+        ("tab", "panel: palette → cell distances → usage → codebook map"),
+        ("v", "palette: each code alone ↔ each code in the cursor cell"),
+        ("m c", "render mode; grey ↔ viridis"),
+        ("M ?", "model picker; this help"),
+        ("q Esc", "quit (Esc first clears typing or closes this)"),
+    ]
+
     static func drawHelp(_ b: inout Buffer, _ m: AppModel) {
+        let helpLines = m.isVQ ? vqHelpLines : Self.helpLines
         let width = min(m.width - 4, 86), height = min(m.height - 2, helpLines.count + 4)
         let r = b.area.centered(width: width, height: height)
         b.fill(r, with: .blank)
@@ -236,7 +261,7 @@ extension Explorer {
         for (i, (keys, what)) in helpLines.enumerated() where i + 2 < height - 1 {
             let y = r.y + 2 + i
             b.write(keys, x: r.x + 2, y: y, style: .bold, clip: r.inset(by: 1))
-            b.write(what, x: r.x + 12, y: y, clip: r.inset(by: 1))
+            b.write(what, x: r.x + 14, y: y, clip: r.inset(by: 1))
         }
     }
 

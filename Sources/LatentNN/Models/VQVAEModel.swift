@@ -90,7 +90,7 @@ public final class VQVAEModel {
     }
 
     /// (N·h·w, D): the grid vectors of z_e as rows, in sample-then-raster order.
-    func gridVectors(_ ze: Tensor) -> Tensor {
+    public func gridVectors(_ ze: Tensor) -> Tensor {
         let n = ze.shape[0]
         var rows = Tensor(zeros: [n * positions, codeDim])
         for b in 0..<n {

@@ -11,31 +11,54 @@ struct BenchUI: ParsableCommand {
         commandName: "ui",
         abstract: "Key → frame latency (update + decode + view + diff) over a scripted session, start-up time and memory.")
 
-    @OptionGroup var model: ModelOptions
+    @Option(help: "Model files (default: the shipped VAE z=10 and VQ-VAE).") var model: [String] = []
     @OptionGroup var data: DataOptions
-    @Option(help: "Keys in the scripted session.") var keys = 2000
+    @Option(help: "Keys in each scripted session.") var keys = 2000
 
     func run() throws {
         ComputeThreads.useSingle()
         ComputeThreads.flushSubnormalsOnThisThread()
-        let path = try model.resolvedPath()
-        let engine = try ExplorerEngine.load(modelPath: path, data: try data.heldOutSet())
-        var app = AppModel(width: 120, height: 40, capability: .palette256, model: engine.summary)
+        let firstFrame = ProcessClock.secondsSinceProcessStart()
+        let heldOut = try data.heldOutSet()
+        var paths = model
+        if paths.isEmpty {
+            guard let dir = ShippedData.weightsDirectory() else { throw ValidationError("cannot find Weights/; pass --model") }
+            paths = [dir + "/vae-z10.safetensors", dir + "/vqvae-k32.safetensors"]
+        }
+        for (i, path) in paths.enumerated() {
+            if i > 0 { print() }
+            try session(path, heldOut: heldOut, startedAt: i == 0 ? firstFrame : nil)
+        }
+        print("resident memory: \(ProcessClock.memory())")
+    }
+
+    func session(_ path: String, heldOut: LabeledImages, startedAt: Double?) throws {
+        let loadStart = DispatchTime.now().uptimeNanoseconds
+        let engine = try ExplorerEngine.load(modelPath: path, data: heldOut)
+        var app = AppModel(width: 120, height: 40, capability: .palette256, model: engine.summary, vqShape: engine.vqShapeValue)
         app.renderMode = .half
         let runtime = Runtime(model: app, engine: engine)
         runtime.start()
         var previous = Explorer.view(runtime.model)
         _ = previous.changes(since: nil)
-        let firstFrame = ProcessClock.secondsSinceProcessStart()
-        // Let the background dataset encoding finish so it does not share the core with the measurement.
-        for _ in 0..<200 where runtime.model.datasetProgress != nil { runtime.waitForBackground(seconds: 0.01) }
+        let firstFrameMs = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e6
+        // Let the background dataset work finish so it does not share the core with the measurement.
+        for _ in 0..<300 where runtime.model.datasetProgress != nil || (runtime.model.isVQ && runtime.model.vq.map == nil) {
+            runtime.waitForBackground(seconds: 0.01)
+        }
 
-        // A session as a person plays it: sliders back and forth, dimension changes, data stepping,
+        // A session as a person plays it. VAE: sliders back and forth, dimension changes, data stepping,
         // samples, prototypes, panels (progression, manifold grid, interpolation) and render modes.
-        let script: [Key] = [.right, .right, .right, .char("L"), .char("L"), .left, .char("H"), .down, .right, .right,
-                             .up, .char("s"), .char("n"), .char("n"), .char("p"), .char("3"), .char("7"), .char("r"),
-                             .tab, .right, .char("L"), .down, .tab, .char("a"), .char("L"), .char("b"), .char("i"),
-                             .tab, .char("m"), .right, .char("m"), .left, .char("m")]
+        // VQ-VAE: cursor moves, code steps, typed codes, painting, undo/redo, data stepping, samples, panels.
+        let script: [Key] = runtime.model.isVQ
+            ? [.right, .char("+"), .char("+"), .down, .char("-"), .char("."), .char(" "), .left, .char("u"), .char("U"),
+               .char("1"), .char("7"), .enter, .up, .char("b"), .char("r"), .char("n"), .tab, .right, .char("+"), .down,
+               .tab, .char("."), .tab, .tab, .char("v"), .left, .char("+"), .char("v"), .char("s"), .char("p"), .char("m"),
+               .char("+"), .char("m"), .char("m")]
+            : [.right, .right, .right, .char("L"), .char("L"), .left, .char("H"), .down, .right, .right,
+               .up, .char("s"), .char("n"), .char("n"), .char("p"), .char("3"), .char("7"), .char("r"),
+               .tab, .right, .char("L"), .down, .tab, .char("a"), .char("L"), .char("b"), .char("i"),
+               .tab, .char("m"), .right, .char("m"), .left, .char("m")]
         var samples: [Double] = []
         var kinds: [String: [Double]] = [:]
         for i in 0..<keys {
@@ -47,14 +70,16 @@ struct BenchUI: ParsableCommand {
             let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
             previous = frame
             samples.append(ms)
-            let kind = runtime.model.vae.panel.rawValue
+            let kind = runtime.model.isVQ ? runtime.model.vq.panel.rawValue + (runtime.model.vq.showVariants ? "+variants" : "")
+                                          : runtime.model.vae.panel.rawValue
             kinds[kind, default: []].append(ms)
         }
         // Key repeat: 30 presses arrive within one frame and are handled as one batch.
         var bursts: [Double] = []
         for i in 0..<100 {
             let t0 = DispatchTime.now().uptimeNanoseconds
-            runtime.handle(Array(repeating: .key(i % 2 == 0 ? .right : .left), count: 30))
+            let key: Key = runtime.model.isVQ ? (i % 2 == 0 ? .char("+") : .char("-")) : (i % 2 == 0 ? .right : .left)
+            runtime.handle(Array(repeating: .key(key), count: 30))
             let frame = Explorer.view(runtime.model)
             _ = frame.changes(since: previous)
             previous = frame
@@ -62,14 +87,23 @@ struct BenchUI: ParsableCommand {
         }
         func pct(_ v: [Double], _ p: Double) -> Double { let s = v.sorted(); return s[min(s.count - 1, Int(Double(s.count) * p))] }
         print("model \((path as NSString).lastPathComponent), 120×40, half-block, 256 colours, 1 thread")
-        print(String(format: "key → frame ready over %d keys: p50 %.2f ms  p99 %.2f ms  max %.2f ms",
+        print(String(format: "\(runtime.model.isVQ ? "edit/key" : "key") → frame ready over %d keys: p50 %.2f ms  p99 %.2f ms  max %.2f ms",
                      samples.count, pct(samples, 0.5), pct(samples, 0.99), samples.max() ?? 0))
         for (kind, v) in kinds.sorted(by: { $0.key < $1.key }) {
             print(String(format: "  panel %-14@ p50 %.2f ms  p99 %.2f ms  (%d keys)", kind as NSString, pct(v, 0.5), pct(v, 0.99), v.count))
         }
         print(String(format: "30-key repeat burst → one frame: p50 %.2f ms  p99 %.2f ms", pct(bursts, 0.5), pct(bursts, 0.99)))
-        print(String(format: "process start → first frame: %.0f ms", firstFrame * 1000))
-        print("resident memory: \(ProcessClock.memory())")
+        print(String(format: "model load → first frame: %.1f ms", firstFrameMs))
+        if let startedAt { print(String(format: "process start → bench start: %.0f ms", startedAt * 1000)) }
+        if let shape = engine.vqShapeValue {
+            var times: [Double] = []
+            for _ in 0..<50 {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                _ = engine.decode(grids: (0..<shape.codes).map { [Int](repeating: $0, count: shape.height * shape.width) })
+                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            }
+            print(String(format: "palette of %d code tiles: p50 %.2f ms  p99 %.2f ms", shape.codes, pct(times, 0.5), pct(times, 0.99)))
+        }
     }
 }
 

@@ -22,15 +22,12 @@ struct Explore: ParsableCommand {
         let path = try model.resolvedPath()
         let heldOut = try data.heldOutSet()
         let engine = try ExplorerEngine.load(modelPath: path, data: heldOut)
-        guard engine.model.config.kind != .vqvae else {
-            throw ValidationError("\(path) is a VQ-VAE; the VQ-VAE mode is not built yet (open a VAE, e.g. Weights/vae-z10.safetensors)")
-        }
         let modelPaths = Self.modelFiles(near: path)
         let terminal = try Terminal()
         defer { terminal.restore() }
         let size = terminal.size
         var app = AppModel(width: size.width, height: size.height, capability: terminal.capability,
-                           model: engine.summary, modelPaths: modelPaths)
+                           model: engine.summary, modelPaths: modelPaths, vqShape: engine.vqShapeValue)
         app.renderMode = render ?? (terminal.unicode ? .half : .ascii)
         if !terminal.unicode { app.status = "locale is not UTF-8: drawing with ASCII" }
         let runtime = Runtime(model: app, engine: engine)

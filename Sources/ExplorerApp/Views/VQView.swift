@@ -1,0 +1,256 @@
+import Foundation
+import TermRender
+
+/// The VQ-VAE mode's look.
+extension Explorer {
+    static func viewVQ(_ m: AppModel, _ b: inout Buffer) {
+        let v = m.vq
+        let layout = VQLayout(width: m.width, height: m.height, vq: v)
+        drawStatus(&b, m, layout.status)
+        drawGrid(&b, m, layout)
+        drawThumb(&b, m, v.source?.original, layout.original, title: "original", empty: "n/p: data")
+        drawThumb(&b, m, v.reconstruction, layout.reconstruction, title: "reconstr.", empty: "")
+        let editedTitle = v.source.map { v.codes == $0.codes ? "decoded codes" : "edited" } ?? "decoded codes"
+        if layout.compact {
+            drawThumb(&b, m, v.image, layout.edited, title: editedTitle == "edited" ? "edited" : "decoded", empty: "")
+        } else {
+            drawImageBox(&b, m, v.image, layout.edited, title: editedTitle)
+        }
+        if layout.side.width >= 30 { drawCellDetails(&b, m, layout.side) }
+        switch v.panel {
+        case .palette: drawPalette(&b, m, layout.panel)
+        case .details: drawDistances(&b, m, layout.panel)
+        case .stats: drawUsage(&b, m, layout.panel)
+        case .map: drawCodebookMap(&b, m, layout.panel)
+        }
+        drawVQFooter(&b, m, layout.footer)
+    }
+
+    static let highlight = RGB(255, 200, 60)
+
+    static func drawGrid(_ b: inout Buffer, _ m: AppModel, _ layout: VQLayout) {
+        let v = m.vq
+        b.box(layout.grid, title: "codes \(v.height)×\(v.width)")
+        let heat = cellDifferences(v)
+        let maxHeat = max(heat.max() ?? 0, 0.05)
+        for cell in 0..<v.cells {
+            let x = layout.gridInner.x + (cell % v.width) * 3, y = layout.gridInner.y + cell / v.width
+            let code = v.codes[cell]
+            let changed = v.source.map { $0.codes[cell] != code } ?? false
+            var style = Style(bold: changed)
+            if changed { style.fg = .rgb(highlight) }
+            if let h = heat[safe: cell], h > 0.01, m.capability != .monochrome {
+                style.bg = .rgb(ColorMap.viridis.color(0.15 + 0.85 * h / maxHeat))
+                style.fg = .rgb(.white)
+            }
+            if cell == v.cursor { style.reverse = true }
+            let text = String(code)
+            b.write(String(repeating: " ", count: 3 - text.count) + text, x: x, y: y, style: style)
+        }
+        var lines = ["cursor (\(v.cursorRow),\(v.cursorColumn)) = \(v.codes[safe: v.cursor] ?? 0)", "brush \(v.brush)"]
+        if !v.entry.isEmpty { lines.append("typing \(v.entry)_") }
+        lines.append("undo \(v.undo.count) · redo \(v.redo.count)")
+        if !heat.isEmpty { lines.append("heat: |edit − recon|") }
+        for (i, line) in lines.enumerated() where i < layout.legend.height {
+            b.write(" " + line, x: layout.legend.x, y: layout.legend.y + i, style: i == 0 ? .bold : .dim, clip: layout.legend)
+        }
+    }
+
+    static func drawThumb(_ b: inout Buffer, _ m: AppModel, _ image: GreyImage?, _ r: Rect, title: String, empty: String) {
+        guard r.height >= 3 else { return }
+        b.box(r, title: title)
+        guard let image else {
+            b.write(empty, x: r.x + 1, y: r.y + 2, style: .dim, clip: r.inset(by: 1))
+            return
+        }
+        let t = thumbnail(image, m)
+        let area = r.inset(by: 1).centered(width: t.columns, height: t.rows)
+        b.blit(t.cells, blockWidth: t.columns, x: area.x, y: area.y)
+    }
+
+    static func drawImageBox(_ b: inout Buffer, _ m: AppModel, _ image: GreyImage?, _ r: Rect, title: String) {
+        b.box(r, title: title)
+        guard let image else { return }
+        let shown = m.renderMode == .braille ? image.upsampled(by: 2) : image
+        let size = ImageRaster.size(width: shown.width, height: shown.height, mode: m.renderMode)
+        let area = r.inset(by: 1).centered(width: size.columns, height: size.rows)
+        b.draw(shown, x: area.x, y: area.y, mode: m.renderMode, colorMap: m.colorMap, capability: m.capability)
+    }
+
+    /// The cursor cell's encoder vector and its nearest codes (seed 001's details view, compact).
+    static func drawCellDetails(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
+        let v = m.vq
+        b.box(r, title: "cell (\(v.cursorRow),\(v.cursorColumn))")
+        let inner = r.inset(by: 1)
+        guard let source = v.source, let features = source.features[safe: v.cursor] else { return }
+        var y = inner.y
+        b.write("encoder vector z_e (\(features.count) values)", x: inner.x, y: y, style: .dim, clip: inner)
+        y += 1
+        let scale = max(features.map { abs($0) }.max() ?? 1, 1e-6)
+        let barWidth = max(1, (inner.width - 12) / 2)
+        for (i, f) in features.enumerated() where y < inner.maxY - 7 {
+            let n = Int((abs(f) / scale * Float(barWidth)).rounded())
+            let mid = inner.x + 5 + barWidth
+            b.write(String(format: "%2d", i), x: inner.x, y: y, style: .dim, clip: inner)
+            for k in 0..<n { b[f < 0 ? mid - 1 - k : mid + k, y] = Cell(f < 0 ? "▒" : "█", Style(fg: .rgb(f < 0 ? RGB(110, 160, 220) : highlight))) }
+            b[mid, y].glyph = b[mid, y].glyph == " " ? "│" : b[mid, y].glyph
+            y += 1
+        }
+        y = max(y, inner.maxY - 7)
+        b.write("nearest codes (‖z_e − e‖²)", x: inner.x, y: y, style: .dim, clip: inner)
+        for (rank, entry) in v.nearestCodes(6).enumerated() where y + 1 + rank < inner.maxY {
+            let isArgmin = rank == 0, inUse = v.codes[v.cursor] == entry.code
+            b.write(String(format: "%@ code %2d  %.4f%@", isArgmin ? "▸" : " ", entry.code, entry.distance, inUse ? "  ◂ in the cell" : ""),
+                    x: inner.x, y: y + 1 + rank, style: isArgmin ? .bold : .plain, clip: inner)
+        }
+    }
+
+    static func drawPalette(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
+        let v = m.vq
+        let tiles = v.showVariants ? v.variantTiles : v.paletteTiles
+        b.box(r, title: v.showVariants ? "codes in the cursor cell (v: each code alone) · , . brush · space paints"
+                                       : "codebook: each code as a decoded grid (v: in the cursor cell) · , . brush · space paints")
+        let inner = r.inset(by: 1)
+        guard !tiles.isEmpty else { return }
+        let big = Layout.tile(cells: 14, m.renderMode), small = Layout.tile(cells: 7, m.renderMode)
+        func fits(_ t: Layout.TileSpec) -> Bool {
+            let perRow = max(1, inner.width / (t.columns + 1))
+            return ((tiles.count + perRow - 1) / perRow) * (t.rows + 1) <= inner.height
+        }
+        let spec = fits(big) ? big : small
+        let perRow = max(1, inner.width / (spec.columns + 1))
+        // When not every row fits, scroll so that the brush's row is shown.
+        let visibleRows = max(1, inner.height / (spec.rows + 1))
+        let firstRow = max(0, min(v.brush / perRow - visibleRows + 1, (tiles.count - 1) / perRow - visibleRows + 1))
+        let dead = Set(v.deadCodes)
+        for (code, image) in tiles.enumerated() where code / perRow >= firstRow {
+            let x = inner.x + (code % perRow) * (spec.columns + 1), y = inner.y + (code / perRow - firstRow) * (spec.rows + 1)
+            guard y + spec.rows < inner.maxY else { break }
+            var label = String(code)
+            if dead.contains(code) { label += "✗" }
+            let style = code == v.brush ? Style(fg: .rgb(highlight), bold: true, reverse: true) : (dead.contains(code) ? .dim : .bold)
+            b.write(label, x: x, y: y, style: style, clip: inner)
+            let t = tile(image, spec: spec, m)
+            b.blit(t.cells, blockWidth: t.columns, x: x, y: y + 1)
+        }
+    }
+
+    /// Distances from the cursor cell's vector to every code as columns (argmin highlighted), and
+    /// the nearest alternatives decoded into the cell.
+    static func drawDistances(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
+        let v = m.vq
+        b.box(r, title: "cell (\(v.cursorRow),\(v.cursorColumn)): distance to every code · argmin highlighted")
+        let inner = r.inset(by: 1)
+        guard let d = v.source?.distances[safe: v.cursor], !d.isEmpty, inner.height >= 4 else {
+            b.write("n/p loads a data image", x: inner.x, y: inner.y, style: .dim, clip: inner)
+            return
+        }
+        let argmin = d.indices.min { d[$0] < d[$1] }!
+        let maxD = max(d.max() ?? 1, 1e-6)
+        // Columns of 3 cells when they leave room for three previews, else 2, else 1.
+        let previewWidth = 3 * (Layout.tile(cells: 14, m.renderMode).columns + 1) + 2
+        let columnWidth = [3, 2, 1].first { $0 * d.count + previewWidth <= inner.width } ?? 1
+        let chartHeight = min(inner.height - 2, 10)
+        let levels: [Unicode.Scalar] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+        for (code, dist) in d.enumerated() {
+            let x = inner.x + code * columnWidth
+            guard x + columnWidth <= inner.maxX else { break }
+            let eighths = Int((dist / maxD * Float(chartHeight * 8)).rounded())
+            let color: RGB = code == argmin ? highlight : (code == v.codes[v.cursor] ? RGB(110, 160, 220) : RGB(grey: 150))
+            for row in 0..<chartHeight {
+                let filled = min(8, max(0, eighths - row * 8))
+                guard filled > 0 else { continue }
+                for dx in 0..<max(1, columnWidth - 1) { b[x + dx, inner.y + chartHeight - 1 - row] = Cell(levels[filled], Style(fg: .rgb(color))) }
+            }
+            if code % 5 == 0 || code == argmin {
+                b.write(String(code), x: x, y: inner.y + chartHeight, style: code == argmin ? Style(fg: .rgb(highlight), bold: true) : .dim, clip: inner)
+            }
+        }
+        let near = v.nearestCodes(3).map(\.code)
+        var x = inner.x + min(d.count * columnWidth, inner.width) + 2
+        let spec = Layout.tile(cells: 14, m.renderMode)
+        for code in near where x + spec.columns <= inner.maxX {
+            if let image = v.variantTiles[safe: code] {
+                b.write("code \(code)", x: x, y: inner.y, style: code == argmin ? .bold : .dim, clip: inner)
+                let t = tile(image, spec: spec, m)
+                b.blit(t.cells, blockWidth: t.columns, x: x, y: inner.y + 1)
+            }
+            x += spec.columns + 1
+        }
+    }
+
+    static func drawUsage(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
+        let v = m.vq
+        b.box(r, title: "code usage over the \(m.datasetCount) held-out images")
+        let inner = r.inset(by: 1)
+        guard !v.usage.isEmpty else {
+            b.write("quantising the dataset…", x: inner.x, y: inner.y, style: .dim, clip: inner)
+            return
+        }
+        let total = v.usage.reduce(0, +)
+        let perplexity = exp(-v.usage.reduce(0.0) { h, c in c == 0 ? h : h + Double(c) / Double(total) * log(Double(c) / Double(total)) })
+        let dead = v.deadCodes
+        b.write(String(format: "perplexity %.1f of %d · used %d · dead %@", perplexity, v.codebookSize, v.codebookSize - dead.count,
+                       dead.isEmpty ? "none" : dead.map(String.init).joined(separator: ",")), x: inner.x, y: inner.y, style: .bold, clip: inner)
+        let chartHeight = min(8, inner.height - 3)
+        let maxCount = max(1, v.usage.max() ?? 1)
+        let columnWidth = max(1, min(3, (inner.width / 2) / max(1, v.codebookSize)))
+        let levels: [Unicode.Scalar] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
+        for (code, count) in v.usage.enumerated() {
+            let x = inner.x + code * columnWidth
+            let eighths = Int((Double(count) / Double(maxCount) * Double(chartHeight * 8)).rounded())
+            let color: RGB = code == v.brush ? highlight : (count == 0 ? RGB(214, 39, 40) : RGB(31, 119, 180))
+            for row in 0..<chartHeight {
+                let filled = min(8, max(0, eighths - row * 8))
+                if filled > 0 { for dx in 0..<max(1, columnWidth - 1) { b[x + dx, inner.y + 1 + chartHeight - 1 - row] = Cell(levels[filled], Style(fg: .rgb(color))) } }
+            }
+            if count == 0 { b[x, inner.y + chartHeight] = Cell("✗", Style(fg: .rgb(RGB(214, 39, 40)))) }
+            if code % 5 == 0 { b.write(String(code), x: x, y: inner.y + 1 + chartHeight, style: .dim, clip: inner) }
+        }
+        // The images that use the brush code most.
+        let x0 = inner.x + v.codebookSize * columnWidth + 2
+        b.write("code \(v.brush): \(v.usage[safe: v.brush] ?? 0) cells; images using it most", x: x0, y: inner.y + 1, style: .dim, clip: inner)
+        let spec = Layout.tile(cells: 7, m.renderMode)
+        for (i, image) in v.topImageTiles.enumerated() {
+            let x = x0 + i * (spec.columns + 1)
+            guard x + spec.columns <= inner.maxX else { break }
+            let t = tile(image, spec: spec, m)
+            b.blit(t.cells, blockWidth: t.columns, x: x, y: inner.y + 2)
+        }
+    }
+
+    static func drawCodebookMap(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
+        let v = m.vq
+        guard let map = v.map else {
+            b.box(r, title: "codebook map")
+            b.write("projecting the codebook…", x: r.x + 2, y: r.y + 1, style: .dim)
+            return
+        }
+        b.box(r, title: String(format: "codebook map · PCA of the %d codes (%.0f%% of their variance) · dots: encoder vectors, coloured by nearest code",
+                               v.codebookSize, map.explained * 100))
+        let inner = r.inset(by: 1)
+        let points = map.points.map { ($0[0], $0[1]) }, codes = map.codes.map { ($0[0], $0[1]) }
+        let bounds = ScatterRaster.Bounds.fitting(points + codes)
+        let cells = ScatterRaster.cells(points: points, classes: map.pointCodes, color: { Tab10.color($0) },
+                                        columns: inner.width, rows: inner.height, bounds: bounds)
+        b.blit(cells.map { var c = $0; c.style.dim = true; return c }, blockWidth: inner.width, x: inner.x, y: inner.y)
+        for (code, p) in codes.enumerated() {
+            guard let (cx, cy) = ScatterRaster.cell(of: p, bounds: bounds, columns: inner.width, rows: inner.height) else { continue }
+            let isBrush = code == v.brush
+            b.write(String(code), x: inner.x + cx, y: inner.y + cy,
+                    style: isBrush ? Style(fg: .rgb(highlight), bold: true, reverse: true) : Style(fg: .rgb(Tab10.color(code)), bold: true), clip: inner)
+        }
+    }
+
+    static func drawVQFooter(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
+        let keys: [(String, String)] = [("←↑↓→", "cell"), ("+/-", "code"), ("0-9⏎", "type"), ("space", "paint"), (", .", "brush"),
+                                        ("u/U", "undo/redo"), ("r", "revert"), ("n/p", "data"), ("s", "sample"), ("tab", "panel"),
+                                        ("v", "variants"), ("?", "help"), ("q", "quit")]
+        var x = r.x + 1
+        for (k, what) in keys {
+            guard x + k.count + what.count + 2 < r.maxX else { break }
+            x = b.write(k, x: x, y: r.y, style: .bold, clip: r)
+            x = b.write(" " + what + "  ", x: x, y: r.y, style: .dim, clip: r)
+        }
+    }
+}

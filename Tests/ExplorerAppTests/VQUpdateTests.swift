@@ -1,0 +1,196 @@
+import Foundation
+@testable import ExplorerApp
+import LatentNN
+import TermRender
+import Testing
+
+func makeVQModel(width: Int = 120, height: Int = 40) -> AppModel {
+    let summary = ModelSummaryLine(name: "vqvae-k32.safetensors", kind: .vqvae, latentDim: 0, codebookSize: 32,
+                                   classNames: (0...9).map(String.init))
+    var m = AppModel(width: width, height: height, capability: .palette256, model: summary,
+                     vqShape: VQShape(height: 7, width: 7, codes: 32, dim: 16))
+    m.datasetCount = 1000
+    return m
+}
+
+/// A quantised image whose cell c holds code c % 32, with distances growing away from that code.
+func fakeQuantized(index: Int = 5) -> QuantizedImage {
+    QuantizedImage(index: index, label: 3, original: ring(5), codes: (0..<49).map { $0 % 32 },
+                   features: (0..<49).map { c in (0..<16).map { Float(($0 + c) % 5) - 2 } },
+                   distances: (0..<49).map { c in (0..<32).map { Float(abs($0 - c % 32)) / 10 } })
+}
+
+/// Answers VQ decode commands with rings whose radius follows the sum of the codes.
+func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
+    var pending = commands
+    while !pending.isEmpty {
+        var next: [Command] = []
+        for c in pending {
+            switch c {
+            case .decodeGrid(let g): next += Explorer.update(&m, .decoded(ring(4 + Float(g.reduce(0, +) % 7))))
+            case .decodeGrids(let kind, let gs): next += Explorer.update(&m, .gridsDecoded(kind, gs.map { ring(3 + Float($0.reduce(0, +) % 9)) }))
+            case .quantizeImage(let i): next += Explorer.update(&m, .quantized(fakeQuantized(index: i), reconstruction: ring(6)))
+            case .showImages(let ids): next += Explorer.update(&m, .gridsDecoded(.topImages, ids.map { _ in ring(5) }))
+            default: break
+            }
+        }
+        pending = next
+    }
+}
+
+@Suite struct VQUpdateTests {
+    static func loaded() -> AppModel {
+        var m = makeVQModel()
+        fakeRunVQ(&m, Explorer.start(&m))
+        return m
+    }
+
+    @Test func startQuantisesAnImageTheDatasetAndDecodesThePalette() {
+        var m = makeVQModel()
+        let c = Explorer.start(&m)
+        #expect(c.prefix(3) == [.quantizeImage(index: 0), .quantizeDataset, .computeCodebookMap])
+        guard case .decodeGrids(.palette, let grids)? = c.last else { Issue.record("no palette"); return }
+        #expect(grids.count == 32 && grids[7] == [Int](repeating: 7, count: 49))
+        fakeRunVQ(&m, c)
+        #expect(m.vq.codes == fakeQuantized(index: 0).codes && m.vq.paletteTiles.count == 32 && m.vq.image != nil)
+    }
+
+    @Test func steppingACodeDecodesAndUndoRedoRevertWork() {
+        var m = Self.loaded()
+        _ = Explorer.update(&m, .key(.right))
+        _ = Explorer.update(&m, .key(.down))
+        #expect(m.vq.cursor == 8)
+        let c = Explorer.update(&m, .key(.char("+")))
+        #expect(m.vq.codes[8] == 9)
+        #expect(c.first == .decodeGrid(m.vq.codes))
+        _ = Explorer.update(&m, .key(.char("-")))
+        _ = Explorer.update(&m, .key(.char("-")))
+        #expect(m.vq.codes[8] == 7 && m.vq.undo.count == 3)
+        _ = Explorer.update(&m, .key(.char("u")))
+        #expect(m.vq.codes[8] == 8)
+        _ = Explorer.update(&m, .key(.char("U")))
+        #expect(m.vq.codes[8] == 7)
+        _ = Explorer.update(&m, .key(.char("r")))
+        #expect(m.vq.codes == m.vq.source?.codes)
+        _ = Explorer.update(&m, .key(.char("u")))
+        #expect(m.vq.codes[8] == 7)  // revert is undoable too
+        // Codes wrap around the codebook.
+        m.vq.cursor = 0
+        _ = Explorer.update(&m, .key(.char("-")))
+        #expect(m.vq.codes[0] == 31)
+    }
+
+    @Test func typingSetsACodeAndRefusesOneOutsideTheCodebook() {
+        var m = Self.loaded()
+        _ = Explorer.update(&m, .key(.char("4")))
+        _ = Explorer.update(&m, .key(.char("0")))
+        #expect(Explorer.update(&m, .key(.enter)).isEmpty)
+        #expect(m.status == "code 40 is outside the codebook 0…31" && m.vq.codes[0] == 0)
+        _ = Explorer.update(&m, .key(.char("1")))
+        _ = Explorer.update(&m, .key(.char("9")))
+        _ = Explorer.update(&m, .key(.backspace))
+        _ = Explorer.update(&m, .key(.char("2")))
+        _ = Explorer.update(&m, .key(.enter))
+        #expect(m.vq.codes[0] == 12 && m.vq.entry.isEmpty)
+        _ = Explorer.update(&m, .key(.char("7")))
+        _ = Explorer.update(&m, .key(.escape))  // clears the typing, does not quit
+        #expect(!m.quitting && m.vq.entry.isEmpty)
+    }
+
+    @Test func brushPaintsAndPicks() {
+        var m = Self.loaded()
+        for _ in 0..<3 { _ = Explorer.update(&m, .key(.char("."))) }
+        _ = Explorer.update(&m, .key(.char(",")))
+        #expect(m.vq.brush == 2)
+        m.vq.cursor = 20
+        _ = Explorer.update(&m, .key(.char(" ")))
+        #expect(m.vq.codes[20] == 2)
+        m.vq.cursor = 30
+        _ = Explorer.update(&m, .key(.char("b")))
+        #expect(m.vq.brush == 30)
+    }
+
+    @Test func datasetStatisticsAndThePrior() {
+        var m = Self.loaded()
+        _ = Explorer.update(&m, .key(.char("s")))
+        #expect(m.status.contains("once the dataset is quantised"))
+        // Three images: code 31 never used; position 0 always code 3.
+        let grids = (0..<3).map { i in (0..<49).map { p in p == 0 ? 3 : (p + i) % 31 } }
+        _ = Explorer.update(&m, .datasetQuantized(codes: grids))
+        #expect(m.vq.usage.reduce(0, +) == 147 && m.vq.deadCodes == [31])
+        #expect(m.vq.topImages[3].first == 0)
+        _ = Explorer.update(&m, .key(.char("s")))
+        #expect(m.vq.codes[0] == 3)
+        #expect(m.vq.codes.enumerated().allSatisfy { p, c in grids.contains { $0[p] == c } })
+        var again = Self.loaded()
+        _ = Explorer.update(&again, .datasetQuantized(codes: grids))
+        _ = Explorer.update(&again, .key(.char("s")))
+        #expect(again.vq.codes == m.vq.codes)  // seeded
+    }
+
+    @Test func panelsCycleAndDetailsDecodeTheCellVariants() {
+        var m = Self.loaded()
+        m.vq.cursor = 10
+        let c = Explorer.update(&m, .key(.tab))
+        #expect(m.vq.panel == .details)
+        guard case .decodeGrids(.variants, let grids)? = c.first else { Issue.record("no variants"); return }
+        #expect(grids.count == 32 && grids.allSatisfy { g in g.enumerated().allSatisfy { $0.offset == 10 || $0.element == m.vq.codes[$0.offset] } })
+        #expect(grids[5][10] == 5)
+        #expect(m.vq.nearestCodes(3).map(\.code) == [10, 9, 11])
+        _ = Explorer.update(&m, .key(.tab))
+        #expect(m.vq.panel == .stats)
+        _ = Explorer.update(&m, .key(.tab))
+        _ = Explorer.update(&m, .key(.tab))
+        #expect(m.vq.panel == .palette)
+    }
+
+    @Test func heatIsZeroUntilAnEditChangesTheImage() {
+        var m = Self.loaded()
+        m.vq.image = m.vq.reconstruction
+        #expect(Explorer.cellDifferences(m.vq).allSatisfy { $0 == 0 })
+        fakeRunVQ(&m, Explorer.update(&m, .key(.char("+"))))
+        #expect(Explorer.cellDifferences(m.vq).contains { $0 > 0 })
+    }
+
+    @Test func clickingAGridCellMovesTheCursor() {
+        var m = Self.loaded()
+        let inner = VQLayout(width: 120, height: 40, vq: m.vq).gridInner
+        _ = Explorer.update(&m, .mouse(.press(x: inner.x + 3 * 4 + 1, y: inner.y + 2)))
+        #expect(m.vq.cursor == 2 * 7 + 4)
+    }
+}
+
+@Suite struct VQViewSnapshotTests {
+    static func explored(width: Int, height: Int) -> AppModel {
+        var m = makeVQModel(width: width, height: height)
+        m.renderMode = .ascii
+        fakeRunVQ(&m, Explorer.start(&m))
+        m.datasetProgress = nil
+        m.vq.cursor = 17
+        fakeRunVQ(&m, Explorer.update(&m, .key(.char("+"))))
+        return m
+    }
+
+    @Test(arguments: [(80, 24), (120, 40)])
+    func paletteView(_ width: Int, _ height: Int) throws {
+        try assertSnapshot(Explorer.view(Self.explored(width: width, height: height)), "vq-palette-\(width)x\(height)")
+    }
+
+    @Test func detailsStatsAndMap() throws {
+        var m = Self.explored(width: 120, height: 40)
+        fakeRunVQ(&m, Explorer.update(&m, .key(.tab)))
+        try assertSnapshot(Explorer.view(m), "vq-details-120x40")
+        _ = Explorer.update(&m, .datasetQuantized(codes: (0..<4).map { i in (0..<49).map { ($0 * 3 + i) % 30 } }))
+        fakeRunVQ(&m, Explorer.update(&m, .key(.tab)))
+        try assertSnapshot(Explorer.view(m), "vq-stats-120x40")
+        func spiral(_ t: Float, _ r: Float) -> [Float] { [cosf(t) * r, sinf(t) * r] }
+        let codes: [[Float]] = (0..<32).map { spiral(Float($0) / 5, Float($0)) }
+        let points: [[Float]] = (0..<400).map { spiral(Float($0) / 50, Float($0 % 32)) }
+        let map = CodebookMap(codes: codes, points: points, pointCodes: (0..<400).map { $0 % 32 }, explained: 0.62)
+        _ = Explorer.update(&m, .codebookMapReady(map))
+        fakeRunVQ(&m, Explorer.update(&m, .key(.tab)))
+        try assertSnapshot(Explorer.view(m), "vq-map-120x40")
+        _ = Explorer.update(&m, .key(.char("?")))
+        try assertSnapshot(Explorer.view(m), "vq-help-120x40")
+    }
+}
