@@ -226,7 +226,7 @@ extension Explorer {
             b.write("projecting the codebook…", x: r.x + 2, y: r.y + 1, style: .dim)
             return
         }
-        b.box(r, title: String(format: "codebook map · PCA of the %d codes (%.0f%% of their variance) · dots: encoder vectors, coloured by nearest code",
+        b.box(r, title: String(format: "codebook map · PCA of the %d codes (%.1f%% of their variance) · dots: encoder vectors, coloured by nearest code",
                                v.codebookSize, map.explained * 100))
         let inner = r.inset(by: 1)
         let points = map.points.map { ($0[0], $0[1]) }, codes = map.codes.map { ($0[0], $0[1]) }
