@@ -156,9 +156,10 @@ public enum ImageRaster {
 extension Buffer {
     /// Draws an image with its top-left cell at (x, y), clipped to the buffer.
     public mutating func draw(_ image: GreyImage, x: Int, y: Int, mode: RenderMode, colorMap: ColorMap = .grey,
-                              capability: ColorCapability) {
+                              capability: ColorCapability, dither: Bool = false) {
         let columns = ImageRaster.size(width: image.width, height: image.height, mode: mode).columns
-        blit(ImageRaster.cells(image, mode: mode, colorMap: colorMap, capability: capability), blockWidth: columns, x: x, y: y)
+        blit(ImageRaster.cells(image, mode: mode, colorMap: colorMap, capability: capability, dither: dither),
+             blockWidth: columns, x: x, y: y)
     }
 
     /// A single-line box border with an optional title in the top edge.

@@ -150,6 +150,15 @@ import Testing
         #expect(m.renderMode == .half)
         _ = Explorer.update(&m, .key(.char("c")))
         #expect(m.colorMap == .viridis)
+        _ = Explorer.update(&m, .key(.char("d")))
+        #expect(m.dither)
+        // Dithering a braille digit draws more dots for its grey edges than the threshold does.
+        m.renderMode = .braille
+        m.vae.image = ring(8, width: 6)
+        func dots(_ b: Buffer) -> Int { b.cells.map { (0x2800...0x28FF).contains($0.glyph.value) ? ($0.glyph.value - 0x2800).nonzeroBitCount : 0 }.reduce(0, +) }
+        let dithered = dots(Explorer.view(m))
+        m.dither = false
+        #expect(dithered != dots(Explorer.view(m)))
     }
 
     @Test func clickingASliderTrackSetsItsValue() {

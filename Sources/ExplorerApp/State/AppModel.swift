@@ -8,6 +8,8 @@ public struct AppModel: Sendable {
     public var capability: ColorCapability
     public var renderMode: RenderMode = .half
     public var colorMap: ColorMap = .grey
+    /// Braille: ordered dithering instead of a 50 % threshold (shows grey levels as dot density).
+    public var dither = false
     public var overlay: Overlay?
     public var status = ""
     public var model: ModelSummaryLine

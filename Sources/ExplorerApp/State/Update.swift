@@ -86,6 +86,10 @@ public enum Explorer {
             m.colorMap = m.colorMap == .grey ? .viridis : .grey
             m.status = "colour map: \(m.colorMap.rawValue)"
             return []
+        case .char("d"):
+            m.dither.toggle()
+            m.status = "braille: \(m.dither ? "ordered dithering" : "threshold at 50 %")"
+            return []
         default:
             if m.isVQ { return handleVQ(key, &m) }
         }

@@ -74,7 +74,7 @@ extension Explorer {
         let shown = m.renderMode == .braille ? image.upsampled(by: 2) : image
         let size = ImageRaster.size(width: shown.width, height: shown.height, mode: m.renderMode)
         let area = r.inset(by: 1).centered(width: size.columns, height: size.rows)
-        b.draw(shown, x: area.x, y: area.y, mode: m.renderMode, colorMap: m.colorMap, capability: m.capability)
+        b.draw(shown, x: area.x, y: area.y, mode: m.renderMode, colorMap: m.colorMap, capability: m.capability, dither: m.dither)
     }
 
     /// The cursor cell's encoder vector and its nearest codes (seed 001's details view, compact).

@@ -115,7 +115,7 @@ extension Explorer {
         let shown = m.renderMode == .braille ? image.upsampled(by: 2) : image
         let size = ImageRaster.size(width: shown.width, height: shown.height, mode: m.renderMode)
         let area = r.inset(by: 1).centered(width: size.columns, height: size.rows)
-        b.draw(shown, x: area.x, y: area.y, mode: m.renderMode, colorMap: m.colorMap, capability: m.capability)
+        b.draw(shown, x: area.x, y: area.y, mode: m.renderMode, colorMap: m.colorMap, capability: m.capability, dither: m.dither)
     }
 
     static func drawOriginal(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
@@ -157,7 +157,8 @@ extension Explorer {
         let source = image.width > spec.pixels ? image.downsampled(by: image.width / spec.pixels)
                                                : image.upsampled(by: spec.pixels / image.width)
         let size = ImageRaster.size(width: source.width, height: source.height, mode: spec.mode)
-        return (ImageRaster.cells(source, mode: spec.mode, colorMap: m.colorMap, capability: m.capability), size.columns, size.rows)
+        return (ImageRaster.cells(source, mode: spec.mode, colorMap: m.colorMap, capability: m.capability, dither: m.dither),
+                size.columns, size.rows)
     }
 
     // MARK: Panels
@@ -230,7 +231,7 @@ extension Explorer {
         ("tab v", "bottom panel: neuron progression → manifold → interpolation"),
         ("g  x y", "2D manifold grid; x / y put the selected dimension on an axis"),
         ("a b i", "mark A, mark B, play the morph A → B (space pauses)"),
-        ("m", "render: half-block ▀ → braille ⠿ → ASCII"),
+        ("m  d", "render: half-block ▀ → braille ⠿ → ASCII; d: braille dithering"),
         ("c", "colour map: grey ↔ viridis"),
         ("M", "pick a model from Weights/"),
         ("?", "this help"),
@@ -247,7 +248,7 @@ extension Explorer {
         ("s", "sample a grid from the per-position code frequencies"),
         ("tab", "panel: palette → cell distances → usage → codebook map"),
         ("v", "palette: each code alone ↔ each code in the cursor cell"),
-        ("m c", "render mode; grey ↔ viridis"),
+        ("m d c", "render mode; braille dithering; grey ↔ viridis"),
         ("M ?", "model picker; this help"),
         ("q Esc", "quit (Esc first clears typing or closes this)"),
     ]
