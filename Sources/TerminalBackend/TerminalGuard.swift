@@ -35,6 +35,9 @@ enum TerminalGuard {
 }
 
 extension Terminal {
-    /// True once SIGINT, SIGTERM or SIGHUP arrived: the loop should end and restore the terminal.
-    public static var stopRequested: Bool { TerminalGuard.stopRequested.load(ordering: .relaxed) }
+    /// True once SIGINT, SIGTERM or SIGHUP arrived, or the terminal went away (its window closed without
+    /// a SIGHUP reaching us): the loop should end and restore the terminal.
+    public static var stopRequested: Bool {
+        TerminalGuard.stopRequested.load(ordering: .relaxed) || tcgetpgrp(STDIN_FILENO) < 0
+    }
 }

@@ -1,0 +1,281 @@
+import Foundation
+import LatentCore
+
+/// UMAP (McInnes, Healy & Melville, 2018), following umap-learn: a k-nearest-neighbour graph, per-point
+/// smooth distances (smooth_knn_dist), the fuzzy union of the directed memberships, the curve
+/// 1 / (1 + a·d^(2b)) fitted to min_dist and spread, and stochastic gradient descent with negative
+/// sampling on the epoch schedule (edges sampled in proportion to their weight).
+///
+/// The optimisation runs in "batch" form, as uwot's batch mode and umappp do: in every epoch each
+/// point's gradient is computed from the embedding as it stood at the start of the epoch, with random
+/// numbers drawn from a stream keyed by (seed, point, epoch). Points can then be processed in any order
+/// and on any number of threads, and the same seed gives bit-identical coordinates whatever the thread count.
+public struct UMAPOptions: Sendable {
+    public var neighbors = 15
+    public var minDist: Float = 0.1
+    public var spread: Float = 1
+    /// nil: 500 for up to 10,000 points, 200 above (umap-learn's default).
+    public var epochs: Int?
+    public var learningRate: Float = 1
+    public var negativeSampleRate = 5
+    public var seed: UInt64 = 42
+    public var threads = 1
+
+    public init() {}
+}
+
+public struct UMAPResult: Sendable {
+    /// (n, 2) coordinates.
+    public let embedding: Tensor
+    public let a: Float, b: Float
+    public let graph: NeighborGraph
+    /// Seconds spent in each stage, in order.
+    public let timings: [(stage: String, seconds: Double)]
+}
+
+public enum UMAP {
+    public static func fit(_ x: Tensor, options: UMAPOptions = UMAPOptions(), progress: (Double) -> Void = { _ in }) -> UMAPResult {
+        let n = x.shape[0]
+        precondition(x.rank == 2 && n >= 2, "UMAP needs a matrix of at least two rows")
+        let k = min(options.neighbors, n - 1)
+        var timings: [(String, Double)] = []
+        var clock = Date()
+        func lap(_ stage: String) { timings.append((stage, Date().timeIntervalSince(clock))); clock = Date() }
+
+        let blasThreads = ComputeThreads.current
+        ComputeThreads.set(1)  // our own threads split the work; nested BLAS threads would fight them
+        defer { ComputeThreads.set(blasThreads) }
+        let knn = NeighborGraph.exact(x, k: k, threads: options.threads)
+        lap("knn")
+        let graph = fuzzySimplicialSet(knn)
+        lap("graph")
+        let (a, b) = fitAB(minDist: options.minDist, spread: options.spread)
+        var embedding = initialEmbedding(x, seed: options.seed)
+        lap("init")
+        let epochs = options.epochs ?? (n <= 10_000 ? 500 : 200)
+        optimize(&embedding, graph: graph, n: n, a: a, b: b, epochs: epochs, options: options, progress: progress)
+        lap("optimize")
+        return UMAPResult(embedding: Tensor(shape: [n, 2], data: embedding), a: a, b: b, graph: knn, timings: timings)
+    }
+
+    // MARK: Graph
+
+    /// A symmetric weighted graph as CSR: row i's neighbours are columns[offsets[i]..<offsets[i+1]].
+    struct Graph {
+        var offsets: [Int]
+        var columns: [Int32]
+        var weights: [Float]
+    }
+
+    /// ρ_i (distance to the nearest neighbour) and σ_i with Σ_j exp(−max(0, d_ij − ρ_i)/σ_i) = log2(k).
+    static func smoothDistances(_ knn: NeighborGraph) -> (rho: [Float], sigma: [Float]) {
+        let n = knn.count, k = knn.k
+        let target = log2(Float(k))
+        let meanAll = knn.distances.reduce(0, +) / Float(max(1, knn.distances.count))
+        var rho = [Float](repeating: 0, count: n), sigma = [Float](repeating: 1, count: n)
+        for i in 0..<n {
+            let d = knn.distances[(i * k)..<((i + 1) * k)]
+            rho[i] = d.first { $0 > 0 } ?? 0
+            var lo: Float = 0, hi = Float.infinity, mid: Float = 1
+            for _ in 0..<64 {
+                var psum: Float = 0
+                for dj in d { let t = dj - rho[i]; psum += t > 0 ? expf(-t / mid) : 1 }
+                if abs(psum - target) < 1e-5 { break }
+                if psum > target { hi = mid; mid = (lo + hi) / 2 } else { lo = mid; mid = hi == .infinity ? mid * 2 : (lo + hi) / 2 }
+            }
+            // umap-learn's floor: σ_i ≥ 1e-3 × the mean distance (of the point, or of all points).
+            let meanI = d.reduce(0, +) / Float(k)
+            mid = max(mid, 1e-3 * (rho[i] > 0 ? meanI : meanAll))
+            sigma[i] = mid
+        }
+        return (rho, sigma)
+    }
+
+    /// Memberships exp(−max(0, d − ρ)/σ), then the fuzzy union A + Aᵀ − A∘Aᵀ.
+    static func fuzzySimplicialSet(_ knn: NeighborGraph) -> Graph {
+        let n = knn.count, k = knn.k
+        let (rho, sigma) = smoothDistances(knn)
+        var directed: [UInt64: Float] = [:]
+        directed.reserveCapacity(n * k)
+        for i in 0..<n {
+            for r in 0..<k {
+                let j = Int(knn.indices[i * k + r])
+                let t = knn.distances[i * k + r] - rho[i]
+                let w = t <= 0 ? 1 : expf(-t / sigma[i])
+                directed[UInt64(i) << 32 | UInt64(j)] = w
+            }
+        }
+        var rows = [[(Int32, Float)]](repeating: [], count: n)
+        for (key, w) in directed {
+            let i = Int(key >> 32), j = Int(key & 0xFFFF_FFFF)
+            let back = directed[UInt64(j) << 32 | UInt64(i)] ?? 0
+            let sym = w + back - w * back
+            rows[i].append((Int32(j), sym))
+            if back == 0 { rows[j].append((Int32(i), sym)) }  // the reverse edge exists only through the union
+        }
+        var offsets = [0], columns: [Int32] = [], weights: [Float] = []
+        for i in 0..<n {
+            for (j, w) in rows[i].sorted(by: { $0.0 < $1.0 }) { columns.append(j); weights.append(w) }
+            offsets.append(columns.count)
+        }
+        return Graph(offsets: offsets, columns: columns, weights: weights)
+    }
+
+    // MARK: Curve
+
+    /// (a, b) of 1/(1 + a·x^(2b)) fitted by least squares to the target curve of umap-learn's
+    /// find_ab_params: 1 below min_dist, exp(−(x − min_dist)/spread) above, on 300 points in [0, 3·spread].
+    public static func fitAB(minDist: Float, spread: Float) -> (a: Float, b: Float) {
+        let xs = (0..<300).map { Double($0) * 3 * Double(spread) / 299 }
+        let ys = xs.map { $0 < Double(minDist) ? 1 : exp(-($0 - Double(minDist)) / Double(spread)) }
+        var a = 1.0, b = 1.0
+        var lambda = 1e-3
+        func loss(_ a: Double, _ b: Double) -> Double {
+            zip(xs, ys).reduce(0) { s, p in
+                let f = 1 / (1 + a * pow(p.0, 2 * b))
+                return s + (f - p.1) * (f - p.1)
+            }
+        }
+        var current = loss(a, b)
+        for _ in 0..<200 {  // Levenberg–Marquardt on two parameters
+            var jtj = [0.0, 0.0, 0.0], jtr = [0.0, 0.0]
+            for (x, y) in zip(xs, ys) where x > 0 {
+                let p = pow(x, 2 * b), f = 1 / (1 + a * p), r = f - y
+                let da = -p * f * f, db = -a * p * 2 * log(x) * f * f
+                jtj[0] += da * da; jtj[1] += da * db; jtj[2] += db * db
+                jtr[0] += da * r; jtr[1] += db * r
+            }
+            let m00 = jtj[0] * (1 + lambda), m11 = jtj[2] * (1 + lambda), m01 = jtj[1]
+            let det = m00 * m11 - m01 * m01
+            guard det != 0 else { break }
+            let stepA = (m11 * jtr[0] - m01 * jtr[1]) / det, stepB = (m00 * jtr[1] - m01 * jtr[0]) / det
+            let trial = loss(a - stepA, b - stepB)
+            if trial < current {
+                a -= stepA; b -= stepB
+                lambda = max(lambda / 10, 1e-12)
+                if current - trial < 1e-14 { current = trial; break }
+                current = trial
+            } else {
+                lambda *= 10
+                if lambda > 1e12 { break }
+            }
+        }
+        return (Float(a), Float(b))
+    }
+
+    // MARK: Layout
+
+    /// PCA to 2D scaled to ±10 with a little seeded noise, as umap-learn scales its spectral start.
+    /// (A PCA start gives the same local quality as the spectral one at a fraction of its cost.)
+    static func initialEmbedding(_ x: Tensor, seed: UInt64) -> [Float] {
+        let n = x.shape[0]
+        let comps = min(2, x.shape[1])
+        let pca = PCA.fit(x, components: comps)
+        let y = pca.transform(x)
+        var out = [Float](repeating: 0, count: n * 2)
+        let maxAbs = max(y.data.map { abs($0) }.max() ?? 1, 1e-12)
+        var rng = SeededRNG(seed: seed, stream: 7)
+        for i in 0..<n {
+            for c in 0..<2 {
+                let v = c < comps ? y.data[i * comps + c] : 0
+                out[i * 2 + c] = v / maxAbs * 10 + 1e-4 * rng.nextNormal()
+            }
+        }
+        return out
+    }
+
+    static func optimize(_ y: inout [Float], graph g: Graph, n: Int, a: Float, b: Float, epochs: Int,
+                         options: UMAPOptions, progress: (Double) -> Void) {
+        // Edges below max/epochs would never be sampled: drop them (umap-learn does the same).
+        let maxW = g.weights.max() ?? 1
+        let threshold = maxW / Float(epochs)
+        let epochsPerSample = g.weights.map { $0 >= threshold ? maxW / $0 : -1 }
+        var nextSample = epochsPerSample
+        let negRate = Float(options.negativeSampleRate)
+        var nextNegative = epochsPerSample.map { $0 / negRate }
+        var grad = [Float](repeating: 0, count: n * 2)
+        let twoB = 2 * b, threads = options.threads
+        for epoch in 0..<epochs {
+            let alpha = options.learningRate * (1 - Float(epoch) / Float(epochs))
+            let e = Float(epoch)
+            y.withUnsafeBufferPointer { yp in
+                grad.withUnsafeMutableBufferPointer { gp in
+                    nextSample.withUnsafeMutableBufferPointer { ns in
+                        nextNegative.withUnsafeMutableBufferPointer { nn in
+                            let Y = UncheckedConst(yp.baseAddress!), G = UncheckedPointer(gp.baseAddress!)
+                            let NS = UncheckedPointer(ns.baseAddress!), NN = UncheckedPointer(nn.baseAddress!)
+                            parallelFor(n, threads: threads) { i in
+                                var rng = SeededRNG(seed: options.seed, stream: UInt64(epoch) << 32 | UInt64(i))
+                                let yi0 = Y.pointer[2 * i], yi1 = Y.pointer[2 * i + 1]
+                                var g0: Float = 0, g1: Float = 0
+                                for edge in g.offsets[i]..<g.offsets[i + 1] {
+                                    let eps = epochsPerSample[edge]
+                                    guard eps > 0, NS.pointer[edge] <= e else { continue }
+                                    let j = Int(g.columns[edge])
+                                    let d0 = yi0 - Y.pointer[2 * j], d1 = yi1 - Y.pointer[2 * j + 1]
+                                    let dsq = d0 * d0 + d1 * d1
+                                    if dsq > 0 {
+                                        let pw = fastPow(dsq, b)
+                                        let coeff = -2 * a * b * pw / dsq / (a * pw + 1)
+                                        g0 += clip(coeff * d0); g1 += clip(coeff * d1)
+                                    }
+                                    NS.pointer[edge] += eps
+                                    let negEps = eps / negRate
+                                    let samples = Int((e - NN.pointer[edge]) / negEps)
+                                    for _ in 0..<max(0, samples) {
+                                        let k = rng.nextInt(below: n)
+                                        guard k != i else { continue }
+                                        let q0 = yi0 - Y.pointer[2 * k], q1 = yi1 - Y.pointer[2 * k + 1]
+                                        let qsq = q0 * q0 + q1 * q1
+                                        if qsq > 0 {
+                                            let coeff = twoB / ((0.001 + qsq) * (a * fastPow(qsq, b) + 1))
+                                            g0 += clip(coeff * q0); g1 += clip(coeff * q1)
+                                        } else {
+                                            g0 += 4; g1 += 4
+                                        }
+                                    }
+                                    NN.pointer[edge] += Float(max(0, samples)) * negEps
+                                }
+                                G.pointer[2 * i] = g0 * alpha
+                                G.pointer[2 * i + 1] = g1 * alpha
+                            }
+                        }
+                    }
+                }
+            }
+            for t in 0..<(2 * n) { y[t] += grad[t] }
+            if epoch % 50 == 0 { progress(Double(epoch) / Double(epochs)) }
+        }
+        progress(1)
+    }
+
+    @inline(__always) static func clip(_ v: Float) -> Float { min(4, max(-4, v)) }
+
+    /// x^b for x > 0 as 2^(b·log2 x) with both steps approximated from the float's bits (relative error
+    /// about 1e-5): the gradient's shape tolerates it, and libm's powf would be most of the SGD's time.
+    @inline(__always) static func fastPow(_ x: Float, _ b: Float) -> Float { fastExp2(b * fastLog2(x)) }
+
+    @inline(__always) static func fastLog2(_ x: Float) -> Float {
+        let bits = x.bitPattern
+        let exponent = Float(Int32(bitPattern: (bits >> 23) & 0xFF) - 127)
+        let m = Float(bitPattern: (bits & 0x7F_FFFF) | 0x3F80_0000)  // mantissa in [1, 2)
+        // log2(1 + t) on [0, 1): t · P5(t), least-squares fit (max error 4.4e-6)
+        let t = m - 1
+        let p = t * (1.4425170 + t * (-0.7178984 + t * (0.4568942 + t * (-0.2773651 + t * (0.1219141 + t * -0.0260663)))))
+        return exponent + p
+    }
+
+    @inline(__always) static func fastExp2(_ x: Float) -> Float {
+        let clamped = min(max(x, -126), 126)
+        let fi = clamped.rounded(.down)
+        let f = clamped - fi  // [0, 1)
+        // 2^f on [0, 1): degree-5 least-squares fit (relative error 2.3e-7)
+        let p = 0.9999998 + f * (0.6931568 + f * (0.2401317 + f * (0.0558766 + f * (0.0089406 + f * 0.0018944))))
+        return Float(bitPattern: UInt32(Int32(fi) + 127) << 23) * p
+    }
+}
+
+struct UncheckedConst<T>: @unchecked Sendable {
+    let pointer: UnsafePointer<T>
+    init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
+}

@@ -1,0 +1,117 @@
+import ArgumentParser
+import Foundation
+import LatentCore
+import LatentIO
+import LatentNN
+import LatentProjection
+
+/// `latent project`: a 2-D PCA or UMAP projection of a matrix, with stage times and quality metrics.
+struct Project: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Project rows of a .npy, .csv or IDX file (or a model's latents of the shipped digits) to 2-D with PCA or UMAP.")
+
+    @Option(help: "Input matrix: .npy (float32/64), .csv, or IDX (images are flattened and scaled to [0, 1]).") var input: String?
+    @Option(help: "Instead of --input: μ of a VAE (or the mean encoder vector of a VQ-VAE) for all 5,000 shipped digits.") var model: String?
+    @Option(help: "pca or umap.") var method: String = "umap"
+    @Option(help: "UMAP neighbours.") var neighbors = 15
+    @Option(help: "UMAP min_dist.") var minDist: Float = 0.1
+    @Option(help: "UMAP epochs (default: 500 up to 10,000 points, else 200).") var epochs: Int?
+    @Option(help: "Random seed.") var seed: UInt64 = 42
+    @Option(help: "Threads (the result does not depend on it).") var threads = ComputeThreads.available
+    @Option(name: [.short, .customLong("output")], help: "Write x,y rows to this CSV file.") var output: String?
+    @Flag(help: "Print trustworthiness(15) and 15-NN preservation.") var metrics = false
+    @OptionGroup var data: DataOptions
+
+    func validate() throws {
+        guard (input == nil) != (model == nil) else { throw ValidationError("give exactly one of --input FILE or --model FILE") }
+        guard method == "pca" || method == "umap" else { throw ValidationError("--method must be pca or umap, not '\(method)'") }
+        guard neighbors >= 2, neighbors <= 200 else { throw ValidationError("--neighbors must be 2…200") }
+        guard minDist >= 0, minDist.isFinite, threads >= 1 else { throw ValidationError("--min-dist must be ≥ 0 and --threads ≥ 1") }
+    }
+
+    func run() throws {
+        ComputeThreads.flushSubnormalsOnThisThread()
+        var clock = Date()
+        let x = try loadMatrix()
+        guard x.shape[0] >= 3 else { throw ValidationError("need at least 3 rows to project, the input has \(x.shape[0])") }
+        if let bad = x.data.firstIndex(where: { !$0.isFinite }) {
+            throw ValidationError("row \(bad / x.shape[1] + 1) holds a non-finite value")
+        }
+        print(String(format: "input %d × %d  (%.3f s)", x.shape[0], x.shape[1], Date().timeIntervalSince(clock)))
+        clock = Date()
+        let y: Tensor
+        if method == "pca" {
+            let pca = PCA.fit(x, components: min(2, x.shape[1]))
+            y = pca.transform(x)
+            print(String(format: "pca: %.4f s, explained variance %.3f", Date().timeIntervalSince(clock), pca.explainedVarianceRatio.reduce(0, +)))
+        } else {
+            guard x.shape[0] > neighbors else {
+                throw ValidationError("UMAP with --neighbors \(neighbors) needs more than \(neighbors) rows; the input has \(x.shape[0])")
+            }
+            var options = UMAPOptions()
+            options.neighbors = neighbors
+            options.minDist = minDist
+            options.epochs = epochs
+            options.seed = seed
+            options.threads = threads
+            let result = UMAP.fit(x, options: options)
+            y = result.embedding
+            print(result.timings.map { String(format: "%@ %.3f s", $0.stage, $0.seconds) }.joined(separator: "  ")
+                  + String(format: "  (a %.3f, b %.3f)", result.a, result.b))
+        }
+        if let output {
+            var text = ""
+            for i in 0..<y.shape[0] { text += "\(y.data[i * y.shape[1]]),\(y.shape[1] > 1 ? y.data[i * y.shape[1] + 1] : 0)\n" }
+            try FileBytes.write(Array(text.utf8), to: output)
+        }
+        print(String(format: "coordinates ready: %.3f s after process start", ProcessClock.secondsSinceProcessStart()))
+        if metrics {
+            let t0 = Date()
+            let k = min(15, (x.shape[0] - 1) / 2)
+            let t = EmbeddingQuality.trustworthiness(original: x, embedding: y, k: k, threads: threads)
+            let p = EmbeddingQuality.neighborPreservation(original: x, embedding: y, k: k, threads: threads)
+            print(String(format: "trustworthiness(%d) %.4f  %d-NN preservation %.4f  (%.2f s)", k, t, k, p, Date().timeIntervalSince(t0)))
+        }
+    }
+
+    func loadMatrix() throws -> Tensor {
+        if let model { return try latents(of: model) }
+        let path = input!
+        let bytes = try FileBytes.read(path)
+        switch FileSummary.kind(of: bytes, path: path) {
+        case .npy:
+            let t = try NPY.decode(bytes, source: path)
+            return t.rank == 2 ? t : t.rank == 1 ? t.reshaped([t.count, 1]) : t.reshaped([t.shape[0], -1])
+        case .csv: return try CSVMatrix.decode(bytes, source: path)
+        case .idx:
+            let idx = try IDXArray(bytes: bytes, source: path)
+            let scale: Float = idx.type == .u8 ? 1 / 255 : 1
+            let rows = idx.shape[0]
+            return Tensor(shape: [rows, idx.count / max(1, rows)], data: idx.floats().map { $0 * scale })
+        default:
+            throw ValidationError("\(path): expected a .npy, .csv or IDX file")
+        }
+    }
+
+    /// The latents of all shipped digits (training then held-out).
+    func latents(of path: String) throws -> Tensor {
+        let m = try Autoencoder.load(path)
+        let all = [try data.trainSet(), try data.heldOutSet()]
+        var rows: [Float] = []
+        var width = 0
+        for set in all {
+            switch m {
+            case .vae(let v):
+                let (mu, _) = v.encode(set.images, labels: v.isConditional ? set.labels : nil)
+                rows += mu.data
+                width = v.latentDim
+            case .vqvae(let q):
+                let ze = q.encodeContinuous(set.images)
+                let per = q.codeDim * q.positions
+                for i in 0..<set.count { rows += Array(ze.data[(i * per)..<((i + 1) * per)]) }
+                width = per
+            }
+        }
+        return Tensor(shape: [rows.count / width, width], data: rows)
+    }
+}

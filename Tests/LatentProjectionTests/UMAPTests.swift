@@ -1,0 +1,101 @@
+import Foundation
+import LatentCore
+@testable import LatentProjection
+import Testing
+
+/// Quality floors on fixed data, never exact coordinates (as umap-learn's own tests do).
+@Suite struct UMAPTests {
+    /// Ten Gaussian blobs in 10 dimensions, 60 points each, seeded.
+    static func blobs(perClass: Int = 60, dims: Int = 10) -> (x: Tensor, labels: [Int]) {
+        var rng = SeededRNG(seed: 11)
+        let centers = (0..<10).map { _ in (0..<dims).map { _ in 6 * rng.nextNormal() } }
+        var data: [Float] = [], labels: [Int] = []
+        for c in 0..<10 {
+            for _ in 0..<perClass {
+                data += centers[c].map { $0 + rng.nextNormal() }
+                labels.append(c)
+            }
+        }
+        return (Tensor(shape: [10 * perClass, dims], data: data), labels)
+    }
+
+    @Test func abCurveMatchesUmapLearn() {
+        // umap-learn's find_ab_params(1.0, 0.1) gives a ≈ 1.577, b ≈ 0.895.
+        let (a, b) = UMAP.fitAB(minDist: 0.1, spread: 1)
+        #expect(abs(a - 1.577) < 0.01 && abs(b - 0.895) < 0.005)
+        let (a2, b2) = UMAP.fitAB(minDist: 0.5, spread: 1)
+        #expect(a2 < a && b2 > b)  // a wider min_dist flattens the curve near 0
+    }
+
+    @Test func fastPowIsAccurate() {
+        for x: Float in [1e-6, 0.01, 0.5, 1, 2.5, 100, 1e5] {
+            for b: Float in [0.5, 0.895, 1, 1.5] {
+                let exact = powf(x, b), approx = UMAP.fastPow(x, b)
+                #expect(abs(approx / exact - 1) < 1e-4, "\(x)^\(b)")
+            }
+        }
+    }
+
+    @Test func smoothDistancesHitLog2K() {
+        let (x, _) = Self.blobs(perClass: 20)
+        let knn = NeighborGraph.exact(x, k: 15)
+        let (rho, sigma) = UMAP.smoothDistances(knn)
+        for i in [0, 77, 150] {
+            let d = knn.distances[(i * 15)..<((i + 1) * 15)]
+            let s = d.reduce(Float(0)) { $0 + ($1 - rho[i] > 0 ? expf(-($1 - rho[i]) / sigma[i]) : 1) }
+            #expect(abs(s - log2f(15)) < 1e-3)
+            #expect(rho[i] == d.first)
+        }
+    }
+
+    @Test func fuzzyUnionIsSymmetricWithWeightsInUnitInterval() {
+        let (x, _) = Self.blobs(perClass: 20)
+        let g = UMAP.fuzzySimplicialSet(NeighborGraph.exact(x, k: 10))
+        var weights: [Int: Float] = [:]
+        for i in 0..<(g.offsets.count - 1) {
+            for e in g.offsets[i]..<g.offsets[i + 1] { weights[i * 10_000 + Int(g.columns[e])] = g.weights[e] }
+        }
+        for (key, w) in weights {
+            #expect(w > 0 && w <= 1)
+            #expect(weights[(key % 10_000) * 10_000 + key / 10_000] == w)
+        }
+    }
+
+    @Test func embeddingKeepsNeighbourhoodsAndIsSeededAcrossThreadCounts() {
+        let (x, labels) = Self.blobs()
+        var options = UMAPOptions()
+        options.epochs = 200
+        options.threads = 1
+        let one = UMAP.fit(x, options: options)
+        options.threads = 2
+        let two = UMAP.fit(x, options: options)
+        #expect(one.embedding == two.embedding)  // bit for bit
+        let t = EmbeddingQuality.trustworthiness(original: x, embedding: one.embedding, k: 10)
+        #expect(t > 0.95, "trustworthiness \(t)")
+        // Blobs stay apart: 10-NN labels in the embedding are nearly always right.
+        let acc = ExactNeighbors.labelAccuracy(one.embedding, labels: labels, k: 10)
+        #expect(acc > 0.97, "10-NN accuracy \(acc)")
+        options.seed = 43
+        #expect(UMAP.fit(x, options: options).embedding != one.embedding)
+    }
+
+    @Test func trustworthinessByHand() {
+        // Six points on a line with growing gaps; the embedding moves point 5 next to point 0.
+        // k = 1: only point 0 (embedded nearest: 5, original rank of 5 from 0 is 5) and point 5
+        // (embedded nearest: 0, original rank of 0 from 5 is 5) are penalised, each by 5 − 1 = 4.
+        // T = 1 − 2/(n k (2n − 3k − 1)) · 8 = 1 − 2/(6 · 8) · 8 = 2/3.
+        let x = Tensor(shape: [6, 1], data: [0, 1, 3, 6, 10, 15])
+        let y = Tensor(shape: [6, 1], data: [0, 1, 3, 6, 10, -0.5])
+        #expect(abs(EmbeddingQuality.trustworthiness(original: x, embedding: y, k: 1) - 2.0 / 3.0) < 1e-9)
+    }
+
+    @Test func trustworthinessIsOneForTheIdentityAndLowForNoise() {
+        let (x, _) = Self.blobs(perClass: 20)
+        #expect(abs(EmbeddingQuality.trustworthiness(original: x, embedding: x, k: 10) - 1) < 1e-9)
+        #expect(EmbeddingQuality.neighborPreservation(original: x, embedding: x, k: 10) == 1)
+        var rng = SeededRNG(seed: 5)
+        let noise = Tensor.randomNormal(shape: [200, 2], using: &rng)
+        let t = EmbeddingQuality.trustworthiness(original: x, embedding: noise, k: 10)
+        #expect(t < 0.6, "random embedding trustworthiness \(t)")
+    }
+}
