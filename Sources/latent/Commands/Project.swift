@@ -20,6 +20,7 @@ struct Project: ParsableCommand {
     @Option(help: "Threads (the result does not depend on it).") var threads = ComputeThreads.available
     @Option(name: [.short, .customLong("output")], help: "Write x,y rows to this CSV file.") var output: String?
     @Flag(help: "Print trustworthiness(15) and 15-NN preservation.") var metrics = false
+    @Option(help: "Also write the input matrix (e.g. the model's latents) to this .npy file.") var saveInput: String?
     @OptionGroup var data: DataOptions
 
     func validate() throws {
@@ -38,6 +39,7 @@ struct Project: ParsableCommand {
             throw ValidationError("row \(bad / x.shape[1] + 1) holds a non-finite value")
         }
         print(String(format: "input %d × %d  (%.3f s)", x.shape[0], x.shape[1], Date().timeIntervalSince(clock)))
+        if let saveInput { try NPY.write(x, to: saveInput) }
         clock = Date()
         let y: Tensor
         if method == "pca" {
