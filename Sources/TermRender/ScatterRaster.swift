@@ -49,6 +49,18 @@ public enum ScatterRaster {
     }
 }
 
+extension ScatterRaster {
+    /// The majority class of the points in each cell (nil where there are none).
+    public static func majority(points: [(Float, Float)], classes: [Int], columns: Int, rows: Int, bounds: Bounds) -> [Int?] {
+        var votes = [[Int: Int]](repeating: [:], count: max(0, columns * rows))
+        for (i, p) in points.enumerated() {
+            guard let (cx, cy) = cell(of: p, bounds: bounds, columns: columns, rows: rows) else { continue }
+            votes[cy * columns + cx][classes[safe: i] ?? 0, default: 0] += 1
+        }
+        return votes.map { v in v.max(by: { $0.value < $1.value || ($0.value == $1.value && $0.key > $1.key) })?.key }
+    }
+}
+
 extension Array {
     public subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }

@@ -1,5 +1,7 @@
 import Foundation
+import LatentCore
 import LatentNN
+import LatentProjection
 import TermRender
 
 /// Runs the app: feeds messages to `update`, carries out the commands it returns, and hands results
@@ -145,6 +147,23 @@ public final class Runtime: @unchecked Sendable {
                     if p - last >= 0.1 || p >= 1 { last = p; inbox.post(.public(.datasetProgress(p)), generation: g) }
                 }
                 inbox.post(.public(.datasetQuantized(codes: codes)), generation: g)
+            }
+            return []
+        case .project(.pca, let mus):
+            guard let dim = mus.first?.count, mus.count >= 2 else { return [] }
+            let x = Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 })
+            let pca = PCA.fit(x, components: min(2, dim))
+            let y = pca.transform(x)
+            let flat = (0..<mus.count).flatMap { i in [y.data[i * pca.componentCount], pca.componentCount > 1 ? y.data[i * 2 + 1] : 0] }
+            return [.projected(.pca, flat, pca: pca)]
+        case .project(.umap, let mus):
+            guard let dim = mus.first?.count, mus.count > 16 else { return [.failed("too few points for UMAP")] }
+            let g = generation, inbox = self.inbox
+            Thread.detachNewThread {
+                var options = UMAPOptions()
+                options.threads = ComputeThreads.available
+                let result = UMAP.fit(Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 }), options: options)
+                inbox.post(.public(.projected(.umap, result.embedding.data, pca: nil)), generation: g)
             }
             return []
         case .computeCodebookMap:

@@ -24,6 +24,8 @@ public struct AppModel: Sendable {
 
     /// The VQ-VAE mode's state (meaningful when a VQ-VAE is loaded).
     public var vq: VQState
+    /// The scatter panel (VAE mode).
+    public var scatter = ScatterState()
 
     public init(width: Int, height: Int, capability: ColorCapability, model: ModelSummaryLine, modelPaths: [String] = [],
                 vqShape: VQShape? = nil) {
@@ -100,6 +102,8 @@ public enum Panel: String, Equatable, Sendable, CaseIterable {
     case manifold
     /// From mark A to mark B.
     case interpolation
+    /// The dataset's latents projected to 2-D (PCA or UMAP), coloured by class, with a cursor.
+    case scatter
 }
 
 public struct Interpolation: Equatable, Sendable {

@@ -1,3 +1,4 @@
+import LatentProjection
 import TermRender
 
 /// A key press, decoded by the backend from curses codes.
@@ -34,6 +35,8 @@ public enum Message: Sendable {
     case gridsDecoded(GridBatch, [GreyImage])
     case datasetQuantized(codes: [[Int]])
     case codebookMapReady(CodebookMap)
+    /// 2-D coordinates (x, y pairs, flattened) of the dataset's latents, and the PCA behind them.
+    case projected(ProjectionMethod, [Float], pca: PCA?)
     case failed(String)
 }
 
@@ -50,6 +53,7 @@ public enum Command: Equatable, Sendable {
     case quantizeImage(index: Int)
     case quantizeDataset
     case computeCodebookMap
+    case project(ProjectionMethod, mus: [[Float]])
     /// Decodes the originals of dataset images (for the stats panel's "images that use this code").
     case showImages([Int])
     case quit

@@ -43,9 +43,22 @@ public enum Explorer {
             m.datasetProgress = nil
             widenRanges(&m.vae, to: mus)
             m.vae.prototypes = classMeans(mus, labels: labels, classes: m.model.classNames.count)
-            return refreshPanel(&m)
+            m.scatter = ScatterState()
+            m.scatter.mus = mus
+            m.scatter.labels = labels
+            return refreshPanel(&m) + [.project(.pca, mus: mus)]
+        case .projected(let method, let flat, let pca):
+            let pts = stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
+            if method == .pca { m.scatter.pcaPoints = pts; m.scatter.pca = pca } else { m.scatter.umapPoints = pts }
+            if m.scatter.cursor == (0, 0) {
+                let plot = scatterPlot(m)
+                m.scatter.cursor = (max(0, plot.width / 2), max(0, plot.height / 2))
+            }
+            if method == .umap && m.status.hasPrefix("computing UMAP") { m.status = "UMAP ready" }
+            return []
         case .modelLoaded(let summary, let shape):
             m.model = summary
+            m.scatter = ScatterState()
             m.vae = VAEState(latentDim: summary.latentDim, classCount: summary.kind == .cvae ? summary.classNames.count : 0)
             m.vq = VQState(height: shape?.height ?? 0, width: shape?.width ?? 0, codebookSize: shape?.codes ?? 0)
             m.datasetProgress = 0
@@ -92,6 +105,7 @@ public enum Explorer {
             return []
         default:
             if m.isVQ { return handleVQ(key, &m) }
+            if m.vae.panel == .scatter, let commands = handleScatter(key, &m) { return commands }
         }
         switch key {
         case .up, .char("k"):
@@ -289,6 +303,8 @@ public enum Explorer {
                 }
             }
             return [.decodeStrip(.manifold, zs: zs, label: v.conditioningLabel)]
+        case .scatter:
+            return []
         case .interpolation:
             let n = layout.stripTiles
             guard n > 1, let a = v.markA, let b = v.markB else { return [] }

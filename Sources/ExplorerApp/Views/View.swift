@@ -23,7 +23,7 @@ extension Explorer {
             drawDigit(&b, m, layout.digit)
             drawOriginal(&b, m, layout.original)
             drawInfo(&b, m, layout.info)
-            drawStrip(&b, m, layout)
+            if m.vae.panel == .scatter { drawScatter(&b, m, layout.panel) } else { drawStrip(&b, m, layout) }
         }
         drawFooter(&b, m, layout.footer)
         drawOverlay(&b, m)
@@ -175,7 +175,7 @@ extension Explorer {
         case .interpolation:
             title = v.markA != nil && v.markB != nil ? "interpolation A → B\(v.interpolation?.playing == true ? " · playing (space)" : "")"
                                                      : "interpolation: mark A with a, B with b, then i"
-        case .manifold:
+        case .manifold, .scatter:
             title = ""
         }
         b.box(r, title: title)
@@ -228,7 +228,9 @@ extension Explorer {
         ("r", "reset z to 0"),
         ("n p", "next / previous data image: original, reconstruction, μ ± σ"),
         ("0-9", "a digit's prototype (mean μ); conditional VAE: the class ([ ])"),
-        ("tab v", "bottom panel: neuron progression → manifold → interpolation"),
+        ("tab v", "bottom panel: progression → manifold → interpolation → scatter"),
+        ("scatter", "arrows: cursor · enter: go to the nearest image · 0-9: hide/show a class"),
+        ("", "u: PCA ↔ UMAP · + −: zoom"),
         ("g  x y", "2D manifold grid; x / y put the selected dimension on an axis"),
         ("a b i", "mark A, mark B, play the morph A → B (space pauses)"),
         ("m  d", "render: half-block ▀ → braille ⠿ → ASCII; d: braille dithering"),

@@ -1,0 +1,65 @@
+import TermRender
+
+/// Keys of the scatter panel: the arrows move its cursor (not the sliders), Enter jumps to the nearest
+/// data point, digits show or hide a class, u switches PCA ↔ UMAP, + and − zoom.
+extension Explorer {
+    /// Commands for a scatter key, or nil when the key is not the scatter's (then the VAE mode has it).
+    static func handleScatter(_ key: Key, _ m: inout AppModel) -> [Command]? {
+        let plot = scatterPlot(m)
+        guard plot.width > 0, plot.height > 0 else { return nil }
+        var c = m.scatter.cursor
+        switch key {
+        case .left, .char("h"): c.column -= 1
+        case .right, .char("l"): c.column += 1
+        case .up, .char("k"): c.row -= 1
+        case .down, .char("j"): c.row += 1
+        case .char("H"), .shiftLeft: c.column -= 5
+        case .char("L"), .shiftRight: c.column += 5
+        case .char("K"), .shiftUp: c.row -= 3
+        case .char("J"), .shiftDown: c.row += 3
+        case .enter:
+            guard let i = nearestToCursor(m) else { return [] }
+            return [.encodeImage(index: i)]
+        case .char(let ch) where ch.isNumber:
+            let cls = Int(String(ch))!
+            if m.scatter.hidden.contains(cls) { m.scatter.hidden.remove(cls) } else { m.scatter.hidden.insert(cls) }
+            m.status = m.scatter.hidden.isEmpty ? "all classes shown" : "hidden: " + m.scatter.hidden.sorted().map(String.init).joined(separator: " ")
+            return []
+        case .char("u"):
+            m.scatter.method = m.scatter.method == .pca ? .umap : .pca
+            if m.scatter.method == .umap && m.scatter.umapPoints.isEmpty && !m.scatter.mus.isEmpty {
+                m.status = "computing UMAP of \(m.scatter.mus.count) latents…"
+                return [.project(.umap, mus: m.scatter.mus)]
+            }
+            m.status = "scatter: \(m.scatter.method.rawValue)"
+            return []
+        case .char("+"), .char("="):
+            m.scatter.zoom = min(16, m.scatter.zoom * 1.5)
+            return []
+        case .char("-"):
+            m.scatter.zoom = max(1, m.scatter.zoom / 1.5)
+            return []
+        default:
+            return nil
+        }
+        m.scatter.cursor = (min(max(0, c.column), plot.width - 1), min(max(0, c.row), plot.height - 1))
+        if let i = nearestToCursor(m) {
+            m.status = "nearest: image \(i) · label \(m.model.classNames[safe: m.scatter.labels[safe: i] ?? -1] ?? "?") · enter goes there"
+        }
+        return []
+    }
+
+    /// The plot area of the scatter panel (inside its box, below the legend row).
+    static func scatterPlot(_ m: AppModel) -> Rect {
+        let panel = Layout(width: m.width, height: m.height, latentDim: m.vae.latentDim, renderMode: m.renderMode).panel
+        let inner = panel.inset(by: 1)
+        return Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: inner.height - 1)
+    }
+
+    static func nearestToCursor(_ m: AppModel) -> Int? {
+        let plot = scatterPlot(m)
+        guard m.scatter.isReady, plot.width > 0, plot.height > 0 else { return nil }
+        let p = m.scatter.dataPoint(column: m.scatter.cursor.column, row: m.scatter.cursor.row, columns: plot.width, rows: plot.height)
+        return m.scatter.nearest(to: p)
+    }
+}

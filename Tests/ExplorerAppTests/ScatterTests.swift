@@ -1,0 +1,89 @@
+@testable import ExplorerApp
+import LatentCore
+import LatentProjection
+import TermRender
+import Testing
+
+/// The scatter panel: projected latents, a cursor that finds the nearest image, classes hidden by digit.
+@Suite struct ScatterTests {
+    /// Ten classes of 20 latents each around ten centres in 3-D.
+    static func withData(width: Int = 120, height: Int = 40) -> AppModel {
+        var m = makeModel(width: width, height: height)
+        m.vae = VAEState(latentDim: 3, classCount: 0)
+        var rng = SeededRNG(seed: 1)
+        var mus: [[Float]] = [], labels: [Int] = []
+        for c in 0..<10 {
+            for _ in 0..<20 {
+                mus.append([Float(c % 5) * 3 + 0.3 * rng.nextNormal(), Float(c / 5) * 4 + 0.3 * rng.nextNormal(), 0.1 * rng.nextNormal()])
+                labels.append(c)
+            }
+        }
+        let c = Explorer.update(&m, .datasetEncoded(mus: mus, labels: labels))
+        #expect(c.contains(.project(.pca, mus: mus)))
+        let x = Tensor(shape: [200, 3], data: mus.flatMap { $0 })
+        let pca = PCA.fit(x, components: 2)
+        _ = Explorer.update(&m, .projected(.pca, pca.transform(x).data, pca: pca))
+        _ = Explorer.update(&m, .key(.tab)); _ = Explorer.update(&m, .key(.tab)); _ = Explorer.update(&m, .key(.tab))
+        #expect(m.vae.panel == .scatter)
+        return m
+    }
+
+    @Test func cursorStartsCentredAndArrowsMoveItNotTheSliders() {
+        var m = Self.withData()
+        let plot = Explorer.scatterPlot(m)
+        #expect(m.scatter.cursor.column == plot.width / 2 && m.scatter.cursor.row == plot.height / 2)
+        _ = Explorer.update(&m, .key(.right))
+        _ = Explorer.update(&m, .key(.up))
+        #expect(m.scatter.cursor.column == plot.width / 2 + 1 && m.scatter.cursor.row == plot.height / 2 - 1)
+        #expect(m.vae.z == [0, 0, 0])
+        for _ in 0..<100 { _ = Explorer.update(&m, .key(.char("L"))) }
+        #expect(m.scatter.cursor.column == plot.width - 1)  // clamped
+        #expect(m.status.hasPrefix("nearest: image"))
+    }
+
+    @Test func enterGoesToTheNearestImageAndDigitsHideClasses() {
+        var m = Self.withData()
+        // Put the cursor on the cell of point 57 (class 2): Enter must pick that image.
+        let plot = Explorer.scatterPlot(m)
+        let (cx, cy) = ScatterRaster.cell(of: m.scatter.points[57], bounds: m.scatter.bounds, columns: plot.width, rows: plot.height)!
+        m.scatter.cursor = (cx, cy)
+        guard case .encodeImage(let i)? = Explorer.update(&m, .key(.enter)).first else { Issue.record("no jump"); return }
+        #expect(m.scatter.labels[i] == 2)
+        _ = Explorer.update(&m, .key(.char("2")))
+        #expect(m.scatter.hidden == [2])
+        guard case .encodeImage(let j)? = Explorer.update(&m, .key(.enter)).first else { Issue.record("no jump"); return }
+        #expect(m.scatter.labels[j] != 2)  // hidden points are not picked
+        _ = Explorer.update(&m, .key(.char("2")))
+        #expect(m.scatter.hidden.isEmpty)
+    }
+
+    @Test func switchingToUMAPAsksForItOnceAndZoomIsBounded() {
+        var m = Self.withData()
+        let c = Explorer.update(&m, .key(.char("u")))
+        #expect(m.scatter.method == .umap)
+        guard case .project(.umap, let mus)? = c.first else { Issue.record("no UMAP"); return }
+        #expect(mus.count == 200)
+        _ = Explorer.update(&m, .projected(.umap, (0..<400).map { Float($0 % 37) }, pca: nil))
+        #expect(m.scatter.isReady)
+        _ = Explorer.update(&m, .key(.char("u")))
+        #expect(Explorer.update(&m, .key(.char("u"))).isEmpty)  // already computed
+        for _ in 0..<20 { _ = Explorer.update(&m, .key(.char("+"))) }
+        #expect(m.scatter.zoom == 16)
+        for _ in 0..<20 { _ = Explorer.update(&m, .key(.char("-"))) }
+        #expect(m.scatter.zoom == 1)
+    }
+
+    @Test func currentZIsPlacedByThePCATransform() {
+        let m = Self.withData()
+        let p = m.scatter.position(of: m.scatter.mus[10])!
+        #expect(abs(p.0 - m.scatter.pcaPoints[10].0) < 1e-4 && abs(p.1 - m.scatter.pcaPoints[10].1) < 1e-4)
+    }
+
+    @Test(arguments: [(80, 24), (120, 40)])
+    func scatterSnapshot(_ width: Int, _ height: Int) throws {
+        var m = Self.withData(width: width, height: height)
+        m.renderMode = .ascii
+        _ = Explorer.update(&m, .key(.char("7")))
+        try assertSnapshot(Explorer.view(m), "vae-scatter-\(width)x\(height)")
+    }
+}
