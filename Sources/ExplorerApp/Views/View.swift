@@ -223,17 +223,17 @@ extension Explorer {
 
     static let helpLines: [(String, String)] = [
         ("↑ ↓  k j", "pick a latent dimension"),
-        ("← →  h l", "move it by 0.1; H L or shift-arrows: by 0.5; mouse: click, wheel"),
+        ("← →  h l", "move it by 0.1; H L / shift-arrows: 0.5; mouse: click, wheel"),
         ("s", "sample z ~ N(0, I)"),
         ("r", "reset z to 0"),
         ("n p", "next / previous data image: original, reconstruction, μ ± σ"),
-        ("0-9", "a digit's prototype (mean μ); conditional VAE: the class ([ ])"),
-        ("tab v", "bottom panel: progression → manifold → interpolation → scatter"),
-        ("scatter", "arrows: cursor · enter: go to the nearest image · 0-9: hide/show a class"),
-        ("", "u: PCA ↔ UMAP · + −: zoom"),
-        ("g  x y", "2D manifold grid; x / y put the selected dimension on an axis"),
+        ("0-9", "prototype (mean μ) of a digit; CVAE: the class ([ ] cycle)"),
+        ("tab v", "panel: progression → manifold → interpolation → scatter"),
+        ("scatter", "arrows move the cursor; enter opens the nearest image"),
+        ("", "0-9 hide/show a class; u PCA ↔ UMAP; + − zoom"),
+        ("g  x y", "2D manifold grid; x / y: the selected dim on that axis"),
         ("a b i", "mark A, mark B, play the morph A → B (space pauses)"),
-        ("m  d", "render: half-block ▀ → braille ⠿ → ASCII; d: braille dithering"),
+        ("m  d", "render ▀ → ⠿ → ASCII; d: braille dithering"),
         ("c", "colour map: grey ↔ viridis"),
         ("M", "pick a model from Weights/"),
         ("?", "this help"),
@@ -257,7 +257,7 @@ extension Explorer {
 
     static func drawHelp(_ b: inout Buffer, _ m: AppModel) {
         let helpLines = m.isVQ ? vqHelpLines : Self.helpLines
-        let width = min(m.width - 4, 86), height = min(m.height - 2, helpLines.count + 4)
+        let width = min(m.width - 2, 86), height = min(m.height - 2, helpLines.count + 4)
         let r = b.area.centered(width: width, height: height)
         b.fill(r, with: .blank)
         b.box(r, title: "keys", style: .plain)
