@@ -79,6 +79,35 @@ import Testing
         #expect(abs(p.0 - m.scatter.pcaPoints[10].0) < 1e-4 && abs(p.1 - m.scatter.pcaPoints[10].1) < 1e-4)
     }
 
+    @Test func lineWalksDecodeStepsAlongTheLine() {
+        var m = Self.withData()
+        let plot = Explorer.scatterPlot(m)
+        // From the cell of point 0 (class 0) to the cell of point 199 (class 9).
+        let a = ScatterRaster.cell(of: m.scatter.points[0], bounds: m.scatter.bounds, columns: plot.width, rows: plot.height)!
+        let b = ScatterRaster.cell(of: m.scatter.points[199], bounds: m.scatter.bounds, columns: plot.width, rows: plot.height)!
+        m.scatter.cursor = a
+        #expect(Explorer.update(&m, .key(.char("a"))).isEmpty)  // one end is not a walk yet
+        m.scatter.cursor = b
+        let c = Explorer.update(&m, .key(.char("b")))
+        guard case .decodeStrip(.scatter, let zs, _)? = c.first else { Issue.record("no walk"); return }
+        #expect(zs.count == Explorer.walkSteps(m) && zs.count >= 5)
+        // Nearest-point sampling: every step is a data latent; the ends are the classes of the ends.
+        #expect(zs.allSatisfy { z in m.scatter.mus.contains(z) })
+        #expect(m.scatter.labels[m.scatter.mus.firstIndex(of: zs.first!)!] == 0)
+        #expect(m.scatter.labels[m.scatter.mus.firstIndex(of: zs.last!)!] == 9)
+        #expect(m.scatter.walkDistances.allSatisfy { $0 == 0 })
+        // Blending: steps leave the data (distance > 0 somewhere) but stay between the ends.
+        _ = Explorer.update(&m, .key(.char("w")))
+        #expect(m.scatter.blendWalk && m.scatter.walkDistances.contains { $0 > 0 })
+        // Playing the walk animates the decoded z through its steps.
+        _ = Explorer.update(&m, .key(.char("i")))
+        #expect(m.isAnimating)
+        guard case .decode(let z, _)? = Explorer.update(&m, .tick).first else { Issue.record("no frame"); return }
+        #expect(z.count == 3)
+        _ = Explorer.update(&m, .key(.char(" ")))
+        #expect(!m.isAnimating)
+    }
+
     @Test(arguments: [(80, 24), (120, 40)])
     func scatterSnapshot(_ width: Int, _ height: Int) throws {
         var m = Self.withData(width: width, height: height)

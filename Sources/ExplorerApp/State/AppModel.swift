@@ -41,7 +41,9 @@ public struct AppModel: Sendable {
     public var isVQ: Bool { model.kind == .vqvae }
 
     /// Whether something animates (the runtime then sends ticks).
-    public var isAnimating: Bool { !isVQ && vae.interpolation?.playing == true }
+    public var isAnimating: Bool {
+        !isVQ && (vae.interpolation?.playing == true || (vae.panel == .scatter && scatter.walkFrame != nil))
+    }
 
     public static let minimumWidth = 80, minimumHeight = 24
     public var isTooSmall: Bool { width < Self.minimumWidth || height < Self.minimumHeight }

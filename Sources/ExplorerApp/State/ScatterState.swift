@@ -21,7 +21,47 @@ public struct ScatterState: Sendable {
     /// Zoom factor around the centre of the data (1 = everything fits).
     public var zoom: Float = 1
 
+    /// A line walked across the map (seed 002's line sampling): its ends in data coordinates and the
+    /// latent decoded at each step.
+    public var walkStart: (Float, Float)?
+    public var walkEnd: (Float, Float)?
+    public var walk: [[Float]] = []
+    /// Per step: the latent distance from the step's z to the nearest data latent (0 when the step is a
+    /// data point, as with nearest-point sampling).
+    public var walkDistances: [Float] = []
+    /// Steps take the nearest data point's μ (the seed's method), or blend the μ of the 10 nearest points
+    /// weighted by 1/distance in 2-D (umap-learn's inverse_transform before its refinement).
+    public var blendWalk = false
+    public var walkFrame: Int?
+
     public init() {}
+
+    /// The latents along the walk from `a` to `b` (in data coordinates), `steps` of them.
+    public func walkLatents(from a: (Float, Float), to b: (Float, Float), steps: Int) -> (zs: [[Float]], distances: [Float]) {
+        guard steps > 0, !mus.isEmpty, points.count == mus.count else { return ([], []) }
+        var zs: [[Float]] = [], dist: [Float] = []
+        for s in 0..<steps {
+            let t = steps == 1 ? 0 : Float(s) / Float(steps - 1)
+            let p = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)
+            let d2 = points.map { ($0.0 - p.0) * ($0.0 - p.0) + ($0.1 - p.1) * ($0.1 - p.1) }
+            let order = d2.indices.sorted { d2[$0] < d2[$1] }
+            guard let first = order.first else { continue }
+            if !blendWalk {
+                zs.append(mus[first]); dist.append(0)
+                continue
+            }
+            var z = [Float](repeating: 0, count: mus[first].count), wsum: Float = 0
+            for i in order.prefix(10) {
+                let w = 1 / (d2[i].squareRoot() + 1e-3)
+                for j in z.indices { z[j] += w * mus[i][j] }
+                wsum += w
+            }
+            z = z.map { $0 / wsum }
+            zs.append(z)
+            dist.append(mus.map { mu in zip(mu, z).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }.min()!.squareRoot())
+        }
+        return (zs, dist)
+    }
 
     public var points: [(Float, Float)] { method == .pca ? pcaPoints : umapPoints }
     public var isReady: Bool { !points.isEmpty }

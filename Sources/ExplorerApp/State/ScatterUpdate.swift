@@ -33,6 +33,20 @@ extension Explorer {
             }
             m.status = "scatter: \(m.scatter.method.rawValue)"
             return []
+        case .char("a"), .char("b"):
+            let plot = scatterPlot(m)
+            let p = m.scatter.dataPoint(column: c.column, row: c.row, columns: plot.width, rows: plot.height)
+            if key == .char("a") { m.scatter.walkStart = p } else { m.scatter.walkEnd = p }
+            m.status = key == .char("a") ? "walk starts here; b marks its end" : "walk ends here"
+            return walkCommands(&m)
+        case .char("w"):
+            m.scatter.blendWalk.toggle()
+            m.status = m.scatter.blendWalk ? "walk: blend of the 10 nearest latents (inverse projection)" : "walk: nearest data point's latent"
+            return walkCommands(&m)
+        case .char("i"), .char(" "):
+            guard !m.scatter.walk.isEmpty else { m.status = "mark a walk first: a (start) and b (end)"; return [] }
+            m.scatter.walkFrame = m.scatter.walkFrame == nil ? 0 : nil
+            return []
         case .char("+"), .char("="):
             m.scatter.zoom = min(16, m.scatter.zoom * 1.5)
             return []
@@ -61,5 +75,33 @@ extension Explorer {
         guard m.scatter.isReady, plot.width > 0, plot.height > 0 else { return nil }
         let p = m.scatter.dataPoint(column: m.scatter.cursor.column, row: m.scatter.cursor.row, columns: plot.width, rows: plot.height)
         return m.scatter.nearest(to: p)
+    }
+}
+
+extension Explorer {
+    /// Steps on the walk: as many tiles as fit one row of the panel.
+    static func walkSteps(_ m: AppModel) -> Int {
+        let plot = scatterPlot(m)
+        return max(2, min(24, plot.width / (Layout.tile(cells: 7, m.renderMode).columns + 1)))
+    }
+
+    static func walkCommands(_ m: inout AppModel) -> [Command] {
+        guard let a = m.scatter.walkStart, let b = m.scatter.walkEnd, m.scatter.isReady else { return [] }
+        let (zs, d) = m.scatter.walkLatents(from: a, to: b, steps: walkSteps(m))
+        m.scatter.walk = zs
+        m.scatter.walkDistances = d
+        m.vae.strip = []
+        return [.decodeStrip(.scatter, zs: zs, label: m.vae.conditioningLabel)]
+    }
+
+    /// The walk's animation point: piecewise linear through its steps, there and back.
+    static func walkFrameLatent(_ s: ScatterState, frame: Int) -> [Float]? {
+        guard s.walk.count >= 2 else { return s.walk.first }
+        let span = Float(s.walk.count - 1)
+        let period = 2 * Interpolation.frames
+        let f = frame % period
+        let t = Float(f < Interpolation.frames ? f : period - f) / Float(Interpolation.frames) * span
+        let i = min(Int(t), s.walk.count - 2), u = t - Float(i)
+        return zip(s.walk[i], s.walk[i + 1]).map { $0 + ($1 - $0) * u }
     }
 }

@@ -19,6 +19,10 @@ public enum Explorer {
             m.height = h
             return refreshPanel(&m)
         case .tick:
+            if m.vae.panel == .scatter, let frame = m.scatter.walkFrame {
+                m.scatter.walkFrame = frame + 1
+                return walkFrameLatent(m.scatter, frame: frame + 1).map { [.decode(z: $0, label: m.vae.conditioningLabel)] } ?? []
+            }
             guard var anim = m.vae.interpolation, anim.playing else { return [] }
             anim.frame = (anim.frame + 1) % (2 * Interpolation.frames)
             m.vae.interpolation = anim

@@ -6,7 +6,7 @@ extension Explorer {
     static func drawScatter(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let s = m.scatter
         let method = s.method == .pca ? "PCA" : "UMAP"
-        b.box(r, title: "latents of \(s.mus.count) images · \(method) (u switches) · arrows move, enter goes to the nearest")
+        b.box(r, title: "latents of \(s.mus.count) images · \(method) · u pca/umap · enter: nearest · a b: walk · w blend · i play")
         let inner = r.inset(by: 1)
         guard inner.height >= 2 else { return }
         // Legend: one swatch per class, dim when hidden.
@@ -17,7 +17,10 @@ extension Explorer {
             b[x, inner.y] = Cell(swatch, hidden ? .dim : Style(fg: .rgb(Tab10.color(c))))
             x = b.write(name + "  ", x: x + 1, y: inner.y, style: hidden ? .dim : .plain, clip: inner)
         }
-        let plot = scatterPlot(m)
+        let fullPlot = scatterPlot(m)
+        // With a walk, its strip of decoded steps takes the bottom rows of the panel.
+        let walkRows = s.walk.isEmpty ? 0 : Layout.tile(cells: 7, m.renderMode).rows + 1
+        let plot = Rect(x: fullPlot.x, y: fullPlot.y, width: fullPlot.width, height: fullPlot.height - walkRows)
         guard s.isReady else {
             b.write(m.datasetProgress != nil ? "encoding the data…" : (s.method == .umap ? "computing UMAP…" : "projecting…"),
                     x: plot.x + 1, y: plot.y + 1, style: .dim, clip: plot)
@@ -44,7 +47,50 @@ extension Explorer {
         if let i = nearestToCursor(m), let (nx, ny) = ScatterRaster.cell(of: s.points[i], bounds: bounds, columns: plot.width, rows: plot.height) {
             b[plot.x + nx, plot.y + ny].style = Style(fg: .rgb(Tab10.color(s.labels[i])), bold: true, reverse: true)
         }
-        b[plot.x + s.cursor.column, plot.y + s.cursor.row] = Cell("┼", Style(fg: .rgb(.white), bold: true))
+        // The walk's line and ends.
+        if let a = s.walkStart, let e = s.walkEnd {
+            let steps = 4 * max(plot.width, plot.height)
+            for t in 0...steps {
+                let u = Float(t) / Float(steps)
+                let p = (a.0 + (e.0 - a.0) * u, a.1 + (e.1 - a.1) * u)
+                if let (cx, cy) = ScatterRaster.cell(of: p, bounds: bounds, columns: plot.width, rows: plot.height) {
+                    b[plot.x + cx, plot.y + cy].style = Style(fg: .rgb(highlight))
+                }
+            }
+        }
+        for (end, glyph) in [(s.walkStart, "A"), (s.walkEnd, "B")] as [((Float, Float)?, Unicode.Scalar)] {
+            if let p = end, let (cx, cy) = ScatterRaster.cell(of: p, bounds: bounds, columns: plot.width, rows: plot.height) {
+                b[plot.x + cx, plot.y + cy] = Cell(glyph, Style(fg: .rgb(highlight), bold: true, reverse: true))
+            }
+        }
+        if s.cursor.row < plot.height {
+            b[plot.x + s.cursor.column, plot.y + s.cursor.row] = Cell("┼", Style(fg: .rgb(.white), bold: true))
+        }
+        drawWalkStrip(&b, m, Rect(x: fullPlot.x, y: plot.maxY, width: fullPlot.width, height: walkRows))
         if s.zoom > 1 { b.write(String(format: " zoom ×%.1f ", s.zoom), x: r.maxX - 14, y: r.maxY - 1, style: .dim) }
+    }
+}
+
+extension Explorer {
+    /// The walk's decoded steps, each labelled with its distance from the data.
+    static func drawWalkStrip(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
+        let s = m.scatter
+        guard r.height > 1, !s.walk.isEmpty else { return }
+        let spec = Layout.tile(cells: 7, m.renderMode)
+        let playing = s.walkFrame.map { f -> Int in
+            let period = 2 * Interpolation.frames, g = f % period
+            let t = Float(g < Interpolation.frames ? g : period - g) / Float(Interpolation.frames)
+            return Int((t * Float(s.walk.count - 1)).rounded())
+        }
+        for (i, image) in m.vae.strip.prefix(s.walk.count).enumerated() {
+            let x = r.x + i * (spec.columns + 1)
+            guard x + spec.columns <= r.maxX else { break }
+            var cells = tile(image, spec: spec, m).cells
+            if i == playing { cells = cells.map { var c = $0; c.style.reverse.toggle(); return c } }
+            b.blit(cells, blockWidth: spec.columns, x: x, y: r.y)
+            let d = s.walkDistances[safe: i] ?? 0
+            b.write(s.blendWalk ? String(format: "%.2f", d) : "data", x: x, y: r.y + spec.rows, style: .dim,
+                    clip: Rect(x: x, y: r.y + spec.rows, width: spec.columns, height: 1))
+        }
     }
 }
