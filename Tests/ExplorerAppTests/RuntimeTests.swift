@@ -127,3 +127,17 @@ import Testing
         #expect(r.model.vq.codes.enumerated().allSatisfy { r.model.vq.positionCounts[$0.offset][$0.element] > 0 })
     }
 }
+
+/// Results of work started for a model must never reach the state of the model that replaced it.
+@Suite(.serialized) struct StaleResultTests {
+    @Test func resultsOfTheOldModelAreDroppedAfterASwitch() throws {
+        for _ in 0..<5 {
+            let r = try RuntimeTests.runtime()  // vae-z10: its dataset encoding (10-D μ) is under way
+            r.handle([.key(.char("M")), .key(.enter)])  // switch at once to vae-z2 (2-D)
+            for _ in 0..<200 where r.model.model.latentDim != 2 || r.model.datasetProgress != nil { r.waitForBackground(seconds: 0.01) }
+            #expect(r.model.vae.z.count == 2 && r.model.vae.ranges.count == 2)
+            #expect(r.model.vae.prototypes.allSatisfy { $0.count == 2 || $0.isEmpty })
+            #expect(r.model.scatter.mus.allSatisfy { $0.count == 2 })
+        }
+    }
+}

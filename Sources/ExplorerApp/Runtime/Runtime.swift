@@ -33,14 +33,14 @@ public final class Runtime: @unchecked Sendable {
     public func handle(_ messages: [Message]) -> Bool {
         var commands: [Command] = []
         for message in messages { commands += Explorer.update(&model, message) }
-        let background = inbox.drain(generation: generation)
-        for item in background {
+        let background = inbox.drain()
+        for (item, g) in background where g == generation {
+            // Checked item by item: a model adopted earlier in this batch makes the old model's results stale.
             switch item {
-            case .engineReady(let e, let g) where g == generation:
+            case .engineReady(let e, _):
                 run(commands)
                 commands = []
                 adopt(e)
-            case .engineReady: break
             case .public(let message): commands += Explorer.update(&model, message)
             }
         }
@@ -202,10 +202,10 @@ final class Inbox: @unchecked Sendable {
         return !items.isEmpty
     }
 
-    /// Everything posted so far for this generation (older generations' results are dropped).
-    func drain(generation: Int) -> [Item] {
+    /// Everything posted so far, with the generation each was started in.
+    func drain() -> [(Item, Int)] {
         lock.lock(); defer { lock.unlock() }
-        let out = items.filter { $0.1 == generation }.map(\.0)
+        let out = items
         items.removeAll()
         return out
     }
