@@ -93,7 +93,7 @@ import Testing
         _ = try tmux.wait { $0.contains("keys") }
         try tmux.keys("C-c")
         let after = try tmux.wait { $0.contains("EXIT:") && $0.contains("icanon") }
-        #expect(after.contains("EXIT:0"))
+        #expect(after.contains("EXIT:130"))  // 128 + SIGINT, as shells expect
         #expect(after.contains("icanon echo") || after.contains("echo icanon"), "terminal modes after exit: \(after)")
     }
 

@@ -44,6 +44,12 @@ struct Explore: ParsableCommand {
             }
             dirty = runtime.handle(messages)
         }
+        // Background work (dataset encoding, UMAP) may still be running. A normal exit would run the
+        // libraries' destructors (OpenBLAS frees its buffers) under those threads' feet, so once the
+        // terminal is restored the process ends at once.
+        terminal.restore()
+        fflush(nil)
+        _exit(Terminal.stopRequested && !runtime.model.quitting ? 130 : 0)
     }
 
     /// Every model file in the folder of `path` and in Weights/, for the picker.
