@@ -107,14 +107,8 @@ public final class Runtime: @unchecked Sendable {
             let recon = engine.decode([encoded.mu], label: model.vae.isConditional ? encoded.label : nil)
             return recon.first.map { [.imageEncoded(encoded, reconstruction: $0)] } ?? []
         case .encodeDataset:
-            let engine = self.engine, g = generation, inbox = self.inbox
-            Thread.detachNewThread {
-                var last = 0.0
-                let mus = engine.encodeDataset { p in
-                    if p - last >= 0.1 || p >= 1 { last = p; inbox.post(.public(.datasetProgress(p)), generation: g) }
-                }
-                inbox.post(.public(.datasetEncoded(mus: mus, labels: engine.data.labels)), generation: g)
-            }
+            let engine = self.engine
+            inBackground { progress in .datasetEncoded(mus: engine.encodeDataset(progress: progress), labels: engine.data.labels) }
             return []
         case .loadModel(let path):
             let data = engine.data, g = generation, inbox = self.inbox
@@ -140,14 +134,8 @@ public final class Runtime: @unchecked Sendable {
                 GreyImage(width: engine.imageWidth, height: engine.imageHeight, pixels: Array(engine.data.pixels(of: $0)))
             })]
         case .quantizeDataset:
-            let engine = self.engine, g = generation, inbox = self.inbox
-            Thread.detachNewThread {
-                var last = 0.0
-                let codes = engine.quantizeDataset { p in
-                    if p - last >= 0.1 || p >= 1 { last = p; inbox.post(.public(.datasetProgress(p)), generation: g) }
-                }
-                inbox.post(.public(.datasetQuantized(codes: codes)), generation: g)
-            }
+            let engine = self.engine
+            inBackground { progress in .datasetQuantized(codes: engine.quantizeDataset(progress: progress)) }
             return []
         case .project(.pca, let mus):
             guard let dim = mus.first?.count, mus.count >= 2 else { return [] }
@@ -172,6 +160,19 @@ public final class Runtime: @unchecked Sendable {
             return []
         case .quit:
             return []
+        }
+    }
+
+    /// Runs `work` on a background thread for the current model: its progress (in steps of 10 %) and its
+    /// result arrive through the inbox, tagged so that a model switch makes them stale.
+    private func inBackground(_ work: @escaping (_ progress: (Double) -> Void) -> Message) {
+        let g = generation, inbox = self.inbox, job = UncheckedSendableJob(work)
+        Thread.detachNewThread {
+            var last = -1.0
+            let result = job.work { p in
+                if p - last >= 0.1 || p >= 1 { last = p; inbox.post(.public(.datasetProgress(p)), generation: g) }
+            }
+            inbox.post(.public(result), generation: g)
         }
     }
 
@@ -209,4 +210,10 @@ final class Inbox: @unchecked Sendable {
         items.removeAll()
         return out
     }
+}
+
+/// A closure handed to one background thread, which is its only user.
+struct UncheckedSendableJob: @unchecked Sendable {
+    let work: (_ progress: (Double) -> Void) -> Message
+    init(_ work: @escaping (_ progress: (Double) -> Void) -> Message) { self.work = work }
 }
