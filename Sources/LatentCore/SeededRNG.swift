@@ -3,7 +3,9 @@ import Foundation
 /// xoshiro256** (Blackman & Vigna, 2018) seeded through SplitMix64: fast, 256 bits of state, and the
 /// same stream on every platform, so training runs and projections repeat bit for bit for a given seed.
 public struct SeededRNG: RandomNumberGenerator, Sendable {
-    private var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
+    // Inlinable across modules: UMAP's inner loop draws ~80 million numbers, and a call per draw
+    // cost more than the draw itself.
+    @usableFromInline var s0: UInt64, s1: UInt64, s2: UInt64, s3: UInt64
     /// A second normal deviate from Box–Muller, kept so that no draw is wasted.
     private var spareNormal: Float?
 
@@ -20,12 +22,13 @@ public struct SeededRNG: RandomNumberGenerator, Sendable {
         (s0, s1, s2, s3) = state
     }
 
+    @inlinable
     public mutating func next() -> UInt64 {
-        let result = rotl(s1 &* 5, 7) &* 9
+        let result = SeededRNG.rotl(s1 &* 5, 7) &* 9
         let t = s1 << 17
         s2 ^= s0; s3 ^= s1; s1 ^= s2; s0 ^= s3
         s2 ^= t
-        s3 = rotl(s3, 45)
+        s3 = SeededRNG.rotl(s3, 45)
         return result
     }
 
@@ -36,6 +39,7 @@ public struct SeededRNG: RandomNumberGenerator, Sendable {
 
     /// Uniform integer in 0..<bound (bound > 0), by Lemire's nearly-divisionless method. Written out
     /// rather than `Int.random(in:using:)` so that the sequence cannot change with the standard library.
+    @inlinable
     public mutating func nextInt(below bound: Int) -> Int {
         precondition(bound > 0, "nextInt(below:) needs a positive bound")
         let b = UInt64(bound)
@@ -69,7 +73,8 @@ public struct SeededRNG: RandomNumberGenerator, Sendable {
         }
     }
 
-    @inline(__always) private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
+    @inlinable @inline(__always)
+    static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }
 
 /// SplitMix64 (Steele, Lea & Flood): expands one 64-bit seed into well-mixed state words.

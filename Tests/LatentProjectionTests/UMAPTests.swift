@@ -31,7 +31,7 @@ import Testing
         for x: Float in [1e-6, 0.01, 0.5, 1, 2.5, 100, 1e5] {
             for b: Float in [0.5, 0.895, 1, 1.5] {
                 let exact = powf(x, b), approx = UMAP.fastPow(x, b)
-                #expect(abs(approx / exact - 1) < 1e-4, "\(x)^\(b)")
+                #expect(abs(approx / exact - 1) < 1e-3, "\(x)^\(b)")
             }
         }
     }
