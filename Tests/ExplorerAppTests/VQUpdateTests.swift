@@ -141,7 +141,25 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
         #expect(m.vq.panel == .stats)
         _ = Explorer.update(&m, .key(.tab))
         _ = Explorer.update(&m, .key(.tab))
+        #expect(m.vq.panel == .scatter)
+        _ = Explorer.update(&m, .key(.tab))
         #expect(m.vq.panel == .palette)
+    }
+
+    @Test func scatterOfEncoderOutputsOpensTheNearestImage() {
+        var m = Self.loaded()
+        let vectors: [[Float]] = (0..<40).map { i in [Float(i % 4) * 5, Float(i / 4), 1] }
+        let c = Explorer.update(&m, .datasetQuantized(codes: [], vectors: vectors, labels: (0..<40).map { $0 % 4 }))
+        #expect(c.contains(.project(.pca, mus: vectors)))
+        _ = Explorer.update(&m, .projected(.pca, vectors.flatMap { [$0[0], $0[1]] }, pca: nil))
+        for _ in 0..<4 { _ = Explorer.update(&m, .key(.tab)) }
+        #expect(m.vq.panel == .scatter)
+        let plot = Explorer.scatterPlot(m)
+        m.scatter.cursor = ScatterRaster.cell(of: m.scatter.points[13], bounds: m.scatter.bounds, columns: plot.width, rows: plot.height)!
+        guard case .quantizeImage(let i)? = Explorer.update(&m, .key(.enter)).first else { Issue.record("no jump"); return }
+        #expect(m.scatter.labels[i] == 13 % 4)
+        #expect(Explorer.update(&m, .key(.char("a"))).isEmpty && m.status.contains("VAE mode"))
+        #expect(Explorer.view(m).text.contains("encoder outputs of 40 images"))
     }
 
     @Test func heatIsZeroUntilAnEditChangesTheImage() {

@@ -47,21 +47,27 @@ extension ExplorerEngine {
                               distances: dist)
     }
 
-    /// The code grid of every dataset image, in batches (for usage statistics and the prior).
-    public func quantizeDataset(progress: (Double) -> Void = { _ in }) -> [[Int]] {
-        guard let m = vq else { return [] }
-        var out: [[Int]] = []
+    /// The code grid of every dataset image, in batches (for usage statistics and the prior), and each
+    /// image's encoder output flattened (D·h·w values, for the scatter).
+    public func quantizeDataset(progress: (Double) -> Void = { _ in }) -> (codes: [[Int]], vectors: [[Float]]) {
+        guard let m = vq else { return ([], []) }
+        var out: [[Int]] = [], vectors: [[Float]] = []
         let batch = 100, per = data.pixelsPerImage  // conv buffers scale with the batch: keep the peak small
         for start in stride(from: 0, to: data.count, by: batch) {
             let end = min(data.count, start + batch)
             let x = Tensor(shape: [end - start] + m.config.inputShape, data: Array(data.images.data[(start * per)..<(end * per)]))
             lock.lock()
-            let codes = m.encode(x)
+            let ze = m.encodeContinuous(x)
+            let codes = m.quantize(ze)
             lock.unlock()
-            for i in 0..<(end - start) { out.append(Array(codes[(i * m.positions)..<((i + 1) * m.positions)])) }
+            let per = m.codeDim * m.positions
+            for i in 0..<(end - start) {
+                out.append(Array(codes[(i * m.positions)..<((i + 1) * m.positions)]))
+                vectors.append(Array(ze.data[(i * per)..<((i + 1) * per)]))
+            }
             progress(Double(end) / Double(data.count))
         }
-        return out
+        return (out, vectors)
     }
 
     /// The codebook projected to 2D by PCA, with the dataset's encoder vectors (a sample) projected

@@ -135,7 +135,10 @@ public final class Runtime: @unchecked Sendable {
             })]
         case .quantizeDataset:
             let engine = self.engine
-            inBackground { progress in .datasetQuantized(codes: engine.quantizeDataset(progress: progress)) }
+            inBackground { progress in
+                let (codes, vectors) = engine.quantizeDataset(progress: progress)
+                return .datasetQuantized(codes: codes, vectors: vectors, labels: engine.data.labels)
+            }
             return []
         case .project(.pca, let mus):
             guard let dim = mus.first?.count, mus.count >= 2 else { return [] }

@@ -33,7 +33,7 @@ public enum Message: Sendable {
     case modelLoaded(ModelSummaryLine, vqShape: VQShape?)
     case quantized(QuantizedImage, reconstruction: GreyImage)
     case gridsDecoded(GridBatch, [GreyImage])
-    case datasetQuantized(codes: [[Int]])
+    case datasetQuantized(codes: [[Int]], vectors: [[Float]] = [], labels: [Int] = [])
     case codebookMapReady(CodebookMap)
     /// 2-D coordinates (x, y pairs, flattened) of the dataset's latents, and the PCA behind them.
     case projected(ProjectionMethod, [Float], pca: PCA?)

@@ -8,6 +8,10 @@ extension Explorer {
         let plot = scatterPlot(m)
         guard plot.width > 0, plot.height > 0 else { return nil }
         var c = m.scatter.cursor
+        if m.isVQ, [Key.char("a"), .char("b"), .char("w"), .char("i")].contains(key) {
+            m.status = "line walks decode latents: they are in the VAE mode"
+            return []
+        }
         switch key {
         case .left, .char("h"): c.column -= 1
         case .right, .char("l"): c.column += 1
@@ -19,7 +23,7 @@ extension Explorer {
         case .char("J"), .shiftDown: c.row += 3
         case .enter:
             guard let i = nearestToCursor(m) else { return [] }
-            return [.encodeImage(index: i)]
+            return [m.isVQ ? .quantizeImage(index: i) : .encodeImage(index: i)]
         case .char(let ch) where ch.isNumber:
             let cls = Int(String(ch))!
             if m.scatter.hidden.contains(cls) { m.scatter.hidden.remove(cls) } else { m.scatter.hidden.insert(cls) }
@@ -65,7 +69,8 @@ extension Explorer {
 
     /// The plot area of the scatter panel (inside its box, below the legend row).
     static func scatterPlot(_ m: AppModel) -> Rect {
-        let panel = Layout(width: m.width, height: m.height, latentDim: m.vae.latentDim, renderMode: m.renderMode).panel
+        let panel = m.isVQ ? VQLayout(width: m.width, height: m.height, vq: m.vq).panel
+                           : Layout(width: m.width, height: m.height, latentDim: m.vae.latentDim, renderMode: m.renderMode).panel
         let inner = panel.inset(by: 1)
         return Rect(x: inner.x, y: inner.y + 1, width: inner.width, height: inner.height - 1)
     }

@@ -54,7 +54,7 @@ public enum Explorer {
         case .projected(let method, let flat, let pca):
             let pts = stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
             if method == .pca { m.scatter.pcaPoints = pts; m.scatter.pca = pca } else { m.scatter.umapPoints = pts }
-            if m.scatter.cursor == (0, 0) {
+            if m.scatter.cursor == (0, 0), !m.isVQ || m.vq.cells > 0 {
                 let plot = scatterPlot(m)
                 m.scatter.cursor = (max(0, plot.width / 2), max(0, plot.height / 2))
             }

@@ -59,6 +59,8 @@ public enum VQPanel: String, Equatable, Sendable, CaseIterable {
     case stats
     /// The codebook in 2D with the dataset's vectors around the codes.
     case map
+    /// The dataset's encoder outputs projected to 2-D (PCA or UMAP), coloured by class.
+    case scatter
 }
 
 /// Which set of grids a batch decode was for.

@@ -21,8 +21,15 @@ extension Explorer {
         case .gridsDecoded(.palette, let images): m.vq.paletteTiles = images
         case .gridsDecoded(.variants, let images): m.vq.variantTiles = images
         case .gridsDecoded(.topImages, let images): m.vq.topImageTiles = images
-        case .datasetQuantized(let all):
+        case .datasetQuantized(let all, let vectors, let labels):
             m.datasetProgress = nil
+            var projection: [Command] = []
+            if !vectors.isEmpty {
+                m.scatter = ScatterState()
+                m.scatter.mus = vectors
+                m.scatter.labels = labels
+                projection = [.project(.pca, mus: vectors)]
+            }
             var usage = [Int](repeating: 0, count: m.vq.codebookSize)
             var positions = [[Int]](repeating: [Int](repeating: 0, count: m.vq.codebookSize), count: m.vq.cells)
             var perImage = [[Int]](repeating: [], count: m.vq.codebookSize)  // (count in image) per code, per image
@@ -40,7 +47,7 @@ extension Explorer {
             m.vq.usage = usage
             m.vq.positionCounts = positions
             m.vq.topImages = perImage
-            return m.vq.panel == .stats ? [.showImages(m.vq.topImages[safe: m.vq.brush] ?? [])] : []
+            return projection + (m.vq.panel == .stats ? [.showImages(m.vq.topImages[safe: m.vq.brush] ?? [])] : [])
         case .codebookMapReady(let map):
             m.vq.map = map
         default:
@@ -52,6 +59,7 @@ extension Explorer {
     static func handleVQ(_ key: Key, _ m: inout AppModel) -> [Command] {
         let w = max(1, m.vq.width), cells = m.vq.cells, k = m.vq.codebookSize
         guard cells > 0, k > 0 else { return [] }
+        if m.vq.panel == .scatter, let commands = handleScatter(key, &m) { return commands }
         switch key {
         case .up, .char("k"): m.vq.cursor = m.vq.cursor >= w ? m.vq.cursor - w : m.vq.cursor
         case .down, .char("j"): m.vq.cursor = m.vq.cursor + w < cells ? m.vq.cursor + w : m.vq.cursor
@@ -176,7 +184,7 @@ extension Explorer {
         case .palette: return m.vq.showVariants ? [variantsCommand(m)] : []
         case .details: return [variantsCommand(m)]
         case .stats: return [.showImages(m.vq.topImages[safe: m.vq.brush] ?? [])]
-        case .map: return []
+        case .map, .scatter: return []
         }
     }
 

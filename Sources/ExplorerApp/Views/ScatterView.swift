@@ -6,7 +6,8 @@ extension Explorer {
     static func drawScatter(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let s = m.scatter
         let method = s.method == .pca ? "PCA" : "UMAP"
-        b.box(r, title: "latents of \(s.mus.count) images · \(method) · u pca/umap · enter: nearest · a b: walk · w blend · i play")
+        b.box(r, title: m.isVQ ? "encoder outputs of \(s.mus.count) images · \(method) · u pca/umap · enter: open the nearest"
+                               : "latents of \(s.mus.count) images · \(method) · u pca/umap · enter: nearest · a b: walk · w blend · i play")
         let inner = r.inset(by: 1)
         guard inner.height >= 2 else { return }
         // Legend: one swatch per class, dim when hidden.
@@ -40,7 +41,8 @@ extension Explorer {
         }
         b.blit(cells, blockWidth: plot.width, x: plot.x, y: plot.y)
         // The current z.
-        if let p = s.position(of: m.vae.z), let (cx, cy) = ScatterRaster.cell(of: p, bounds: bounds, columns: plot.width, rows: plot.height) {
+        let current = m.isVQ ? m.vq.source.flatMap { s.points[safe: $0.index] } : s.position(of: m.vae.z)
+        if let p = current, let (cx, cy) = ScatterRaster.cell(of: p, bounds: bounds, columns: plot.width, rows: plot.height) {
             b[plot.x + cx, plot.y + cy] = Cell("◆", Style(fg: .rgb(highlight), bold: true))
         }
         // The cursor, and a ring on the nearest point.

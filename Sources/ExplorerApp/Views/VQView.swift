@@ -22,6 +22,7 @@ extension Explorer {
         case .details: drawDistances(&b, m, layout.panel)
         case .stats: drawUsage(&b, m, layout.panel)
         case .map: drawCodebookMap(&b, m, layout.panel)
+        case .scatter: drawScatter(&b, m, layout.panel)
         }
         drawVQFooter(&b, m, layout.footer)
     }

@@ -249,7 +249,7 @@ extension Explorer {
         ("u  U", "undo / redo (ctrl-r redoes too); r reverts to the image's codes"),
         ("n p", "next / previous data image (original, reconstruction, codes)"),
         ("s", "sample a grid from the per-position code frequencies"),
-        ("tab", "panel: palette → cell distances → usage → codebook map"),
+        ("tab", "panel: palette → distances → usage → codebook map → scatter"),
         ("v", "palette: each code alone ↔ each code in the cursor cell"),
         ("m d c", "render mode; braille dithering; grey ↔ viridis"),
         ("M ?", "model picker; this help"),
