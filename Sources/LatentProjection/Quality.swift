@@ -20,10 +20,14 @@ public enum EmbeddingQuality {
                 for r in 0..<k {
                     let j = Int(embedded.indices[i * k + r])
                     guard !near.contains(Int32(j)) else { continue }
-                    // rank of j = 1 + number of points strictly closer to i than j (in the original space)
+                    // rank of j = 1 + number of points before j in i's distance order (ties in index
+                    // order, as a stable argsort orders them)
                     let dij = squaredDistance(x, i, j, d)
                     var closer = 0
-                    for m in 0..<n where m != i && squaredDistance(x, i, m, d) < dij { closer += 1 }
+                    for m in 0..<n where m != i {
+                        let dim = squaredDistance(x, i, m, d)
+                        if dim < dij || (dim == dij && m < j) { closer += 1 }
+                    }
                     sum += Double(closer + 1 - k)
                 }
                 P.pointer[i] = sum

@@ -102,4 +102,29 @@ import Testing
             #expect(r.stdout.contains("trained with: latent train"))
         }
     }
+
+    @Test func projectRefusesBadMatricesAndProjectsGoodOnes() throws {
+        let dir = NSTemporaryDirectory() + "latent-project-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cases: [(String, String, String)] = [
+            ("one.csv", "1,2,3\n", "need at least 3 rows"),
+            ("ragged.csv", "1,2,3\n4,5\n6,7,8\n", "line 2 has 2 values, expected 3"),
+            ("nan.csv", "1,2\n3,nan\n5,6\n", "'nan' is not a finite number"),
+            ("few.csv", (0..<8).map { "\($0),\($0 * 2)" }.joined(separator: "\n"), "needs more than 15 rows"),
+        ]
+        for (name, text, fragment) in cases {
+            try text.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+            let r = try Self.run(["project", "--input", dir + "/" + name])
+            #expect(r.status == 1 && r.stderr.contains(fragment), "\(name): \(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1)
+        }
+        // A well-formed matrix: two separated groups stay apart in the 2-D output.
+        let rows = (0..<60).map { i in "\(i < 30 ? 0 : 10).\(i % 7),\(i % 5).5,\(i < 30 ? 1 : 9)" }
+        try rows.joined(separator: "\n").write(toFile: dir + "/good.csv", atomically: true, encoding: .utf8)
+        let r = try Self.run(["project", "--input", dir + "/good.csv", "--neighbors", "10", "--metrics", "-o", dir + "/y.csv"])
+        #expect(r.status == 0 && r.stdout.contains("trustworthiness(15)"), "\(r.stdout)")
+        let coords = try String(contentsOfFile: dir + "/y.csv", encoding: .utf8).split(separator: "\n")
+        #expect(coords.count == 60 && coords.allSatisfy { $0.split(separator: ",").count == 2 })
+    }
 }

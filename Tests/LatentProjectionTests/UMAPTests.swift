@@ -89,6 +89,17 @@ import Testing
         #expect(abs(EmbeddingQuality.trustworthiness(original: x, embedding: y, k: 1) - 2.0 / 3.0) < 1e-9)
     }
 
+    @Test func duplicatePointsGiveAWellDefinedResult() {
+        // All points equal: UMAP still returns finite coordinates, and trustworthiness stays in [0, 1].
+        let x = Tensor(shape: [40, 3], repeating: 1)
+        var options = UMAPOptions()
+        options.epochs = 50
+        let y = UMAP.fit(x, options: options).embedding
+        #expect(y.data.allSatisfy { $0.isFinite })
+        let t = EmbeddingQuality.trustworthiness(original: x, embedding: y, k: 5)
+        #expect(t >= 0 && t <= 1, "trustworthiness \(t)")
+    }
+
     @Test func trustworthinessIsOneForTheIdentityAndLowForNoise() {
         let (x, _) = Self.blobs(perClass: 20)
         #expect(abs(EmbeddingQuality.trustworthiness(original: x, embedding: x, k: 10) - 1) < 1e-9)

@@ -34,9 +34,11 @@ struct Project: ParsableCommand {
         ComputeThreads.flushSubnormalsOnThisThread()
         var clock = Date()
         let x = try loadMatrix()
-        guard x.shape[0] >= 3 else { throw ValidationError("need at least 3 rows to project, the input has \(x.shape[0])") }
+        let source = input ?? model ?? ""
+        // Problems with the data are one line about the file (not a usage error).
+        guard x.shape[0] >= 3 else { throw FormatError(source, "need at least 3 rows to project, the input has \(x.shape[0])") }
         if let bad = x.data.firstIndex(where: { !$0.isFinite }) {
-            throw ValidationError("row \(bad / x.shape[1] + 1) holds a non-finite value")
+            throw FormatError(source, "row \(bad / x.shape[1] + 1) holds a non-finite value")
         }
         print(String(format: "input %d × %d  (%.3f s)", x.shape[0], x.shape[1], Date().timeIntervalSince(clock)))
         if let saveInput { try NPY.write(x, to: saveInput) }
@@ -48,7 +50,7 @@ struct Project: ParsableCommand {
             print(String(format: "pca: %.4f s, explained variance %.3f", Date().timeIntervalSince(clock), pca.explainedVarianceRatio.reduce(0, +)))
         } else {
             guard x.shape[0] > neighbors else {
-                throw ValidationError("UMAP with --neighbors \(neighbors) needs more than \(neighbors) rows; the input has \(x.shape[0])")
+                throw FormatError(source, "UMAP with --neighbors \(neighbors) needs more than \(neighbors) rows; the input has \(x.shape[0])")
             }
             var options = UMAPOptions()
             options.neighbors = neighbors
