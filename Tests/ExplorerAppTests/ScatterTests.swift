@@ -63,6 +63,8 @@ import Testing
         #expect(m.scatter.method == .umap)
         guard case .project(.umap, let mus)? = c.first else { Issue.record("no UMAP"); return }
         #expect(mus.count == 200)
+        _ = Explorer.update(&m, .projectionProgress(0.4))
+        #expect(m.status == "computing UMAP… 40%")
         _ = Explorer.update(&m, .projected(.umap, (0..<400).map { Float($0 % 37) }, pca: nil))
         #expect(m.scatter.isReady)
         _ = Explorer.update(&m, .key(.char("u")))

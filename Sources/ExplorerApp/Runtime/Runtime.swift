@@ -153,7 +153,9 @@ public final class Runtime: @unchecked Sendable {
             Thread.detachNewThread {
                 var options = UMAPOptions()
                 options.threads = ComputeThreads.available
-                let result = UMAP.fit(Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 }), options: options)
+                let result = UMAP.fit(Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 }), options: options) { p in
+                    inbox.post(.public(.projectionProgress(p)), generation: g)
+                }
                 inbox.post(.public(.projected(.umap, result.embedding.data, pca: nil)), generation: g)
             }
             return []

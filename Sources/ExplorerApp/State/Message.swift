@@ -29,6 +29,8 @@ public enum Message: Sendable {
     case stripDecoded(Panel, [GreyImage])
     case imageEncoded(EncodedImage, reconstruction: GreyImage)
     case datasetProgress(Double)
+    /// How far a background UMAP has got (0…1).
+    case projectionProgress(Double)
     case datasetEncoded(mus: [[Float]], labels: [Int])
     case modelLoaded(ModelSummaryLine, vqShape: VQShape?)
     case quantized(QuantizedImage, reconstruction: GreyImage)

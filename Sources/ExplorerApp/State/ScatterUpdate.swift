@@ -32,7 +32,7 @@ extension Explorer {
         case .char("u"):
             m.scatter.method = m.scatter.method == .pca ? .umap : .pca
             if m.scatter.method == .umap && m.scatter.umapPoints.isEmpty && !m.scatter.mus.isEmpty {
-                m.status = "computing UMAP of \(m.scatter.mus.count) latents…"
+                m.status = "computing UMAP… 0%"
                 return [.project(.umap, mus: m.scatter.mus)]
             }
             m.status = "scatter: \(m.scatter.method.rawValue)"

@@ -40,6 +40,9 @@ public enum Explorer {
             if m.vae.isConditional { m.vae.label = encoded.label }
             m.status = "image \(encoded.index) · label \(m.model.classNames[safe: encoded.label] ?? "?")"
             return refresh(&m)
+        case .projectionProgress(let p):
+            if m.scatter.umapPoints.isEmpty { m.status = "computing UMAP… \(Int(p * 100))%" }
+            return []
         case .datasetProgress(let p):
             m.datasetProgress = p
             return []

@@ -23,7 +23,7 @@ extension Explorer {
         let walkRows = s.walk.isEmpty ? 0 : Layout.tile(cells: 7, m.renderMode).rows + 1
         let plot = Rect(x: fullPlot.x, y: fullPlot.y, width: fullPlot.width, height: fullPlot.height - walkRows)
         guard s.isReady else {
-            b.write(m.datasetProgress != nil ? "encoding the data…" : (s.method == .umap ? "computing UMAP…" : "projecting…"),
+            b.write(m.datasetProgress != nil ? "encoding the data…" : (s.method == .umap ? "computing UMAP in the background (progress in the status line)…" : "projecting…"),
                     x: plot.x + 1, y: plot.y + 1, style: .dim, clip: plot)
             return
         }
