@@ -1,3 +1,4 @@
+import Foundation
 @testable import ExplorerApp
 import LatentCore
 import LatentProjection
@@ -116,5 +117,24 @@ import Testing
         m.renderMode = .ascii
         _ = Explorer.update(&m, .key(.char("7")))
         try assertSnapshot(Explorer.view(m), "vae-scatter-\(width)x\(height)")
+    }
+}
+
+@Suite struct ProjectionCacheTests {
+    @Test func storesAndReloadsCoordinatesByContent() throws {
+        let dir = NSTemporaryDirectory() + "latent-cache-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let cache = ProjectionCache(environment: ["LATENT_CACHE_DIR": dir])
+        let rows: [[Float]] = [[1, 2], [3, 4], [5, 6.5]]
+        let key = ProjectionCache.key(rows, settings: "umap1")
+        #expect(cache.load(key, count: 3) == nil)
+        cache.store(key, [0.5, -1, 2, 3, 4.25, 5])
+        #expect(cache.load(key, count: 3) == [0.5, -1, 2, 3, 4.25, 5])
+        #expect(cache.load(key, count: 4) == nil)  // wrong length: ignored
+        // Any change of the data or the settings is another key.
+        #expect(ProjectionCache.key([[1, 2], [3, 4], [5, 6.25]], settings: "umap1") != key)
+        #expect(ProjectionCache.key(rows, settings: "umap2") != key)
+        #expect(ProjectionCache.key(rows, settings: "umap1") == key)
+        #expect(ProjectionCache(environment: ["XDG_CACHE_HOME": "/x"]).directory == "/x/latent-explorer")
     }
 }

@@ -149,13 +149,17 @@ public final class Runtime: @unchecked Sendable {
             return [.projected(.pca, flat, pca: pca)]
         case .project(.umap, let mus):
             guard let dim = mus.first?.count, mus.count > 16 else { return [.failed("too few points for UMAP")] }
-            let g = generation, inbox = self.inbox
+            var options = UMAPOptions()
+            options.threads = ComputeThreads.available
+            let cache = ProjectionCache()
+            let key = ProjectionCache.key(mus, settings: "umap1 k\(options.neighbors) d\(options.minDist) s\(options.seed)")
+            if let cached = cache.load(key, count: mus.count) { return [.projected(.umap, cached, pca: nil)] }
+            let g = generation, inbox = self.inbox, settings = options
             Thread.detachNewThread {
-                var options = UMAPOptions()
-                options.threads = ComputeThreads.available
-                let result = UMAP.fit(Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 }), options: options) { p in
+                let result = UMAP.fit(Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 }), options: settings) { p in
                     inbox.post(.public(.projectionProgress(p)), generation: g)
                 }
+                cache.store(key, result.embedding.data)
                 inbox.post(.public(.projected(.umap, result.embedding.data, pca: nil)), generation: g)
             }
             return []
