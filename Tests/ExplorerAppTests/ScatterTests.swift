@@ -111,6 +111,28 @@ import Testing
         #expect(!m.isAnimating)
     }
 
+    @Test func recordedPathBecomesAFilmStrip() {
+        var m = Self.withData()
+        #expect(Explorer.update(&m, .key(.char("f"))).isEmpty && m.scatter.recording?.count == 1)
+        for _ in 0..<6 { _ = Explorer.update(&m, .key(.right)) }
+        for _ in 0..<3 { _ = Explorer.update(&m, .key(.down)) }
+        #expect(m.scatter.recording?.count == 10)
+        let c = Explorer.update(&m, .key(.char("f")))
+        #expect(m.scatter.recording == nil && m.scatter.path.count == 10)
+        guard case .decodeStrip(.scatter, let zs, _)? = c.first else { Issue.record("no strip"); return }
+        #expect(zs.count == Explorer.walkSteps(m))
+        // a/b start a line walk again, replacing the path.
+        _ = Explorer.update(&m, .key(.char("a")))
+        #expect(m.scatter.path.isEmpty)
+    }
+
+    @Test func resamplingSpacesPointsEvenlyByLength() {
+        let line: [(Float, Float)] = [(0, 0), (1, 0), (1, 3)]  // length 4
+        let r = ScatterState.resample(line, steps: 5)
+        let expected: [(Float, Float)] = [(0, 0), (1, 0), (1, 1), (1, 2), (1, 3)]
+        #expect(zip(r, expected).allSatisfy { abs($0.0 - $1.0) < 1e-6 && abs($0.1 - $1.1) < 1e-6 })
+    }
+
     @Test(arguments: [(80, 24), (120, 40)])
     func scatterSnapshot(_ width: Int, _ height: Int) throws {
         var m = Self.withData(width: width, height: height)

@@ -25,6 +25,17 @@ public struct ScatterState: Sendable {
     /// latent decoded at each step.
     public var walkStart: (Float, Float)?
     public var walkEnd: (Float, Float)?
+    /// A free path being recorded from the cursor's moves (nil when not recording), and the last
+    /// recorded path, which the walk then follows instead of the A–B line.
+    public var recording: [(Float, Float)]?
+    public var path: [(Float, Float)] = []
+
+    /// The polyline the walk follows: the recorded path, or the line from A to B.
+    public var walkPolyline: [(Float, Float)] {
+        if path.count >= 2 { return path }
+        if let a = walkStart, let b = walkEnd { return [a, b] }
+        return []
+    }
     public var walk: [[Float]] = []
     /// Per step: the latent distance from the step's z to the nearest data latent (0 when the step is a
     /// data point, as with nearest-point sampling).
@@ -36,13 +47,33 @@ public struct ScatterState: Sendable {
 
     public init() {}
 
-    /// The latents along the walk from `a` to `b` (in data coordinates), `steps` of them.
-    public func walkLatents(from a: (Float, Float), to b: (Float, Float), steps: Int) -> (zs: [[Float]], distances: [Float]) {
-        guard steps > 0, !mus.isEmpty, points.count == mus.count else { return ([], []) }
-        var zs: [[Float]] = [], dist: [Float] = []
+    /// `steps` points spaced evenly by length along a polyline.
+    public static func resample(_ line: [(Float, Float)], steps: Int) -> [(Float, Float)] {
+        guard let first = line.first, line.count >= 2, steps >= 2 else { return line.first.map { [$0] } ?? [] }
+        var lengths: [Float] = [0]
+        for i in 1..<line.count {
+            let dx = line[i].0 - line[i - 1].0, dy = line[i].1 - line[i - 1].1
+            lengths.append(lengths[i - 1] + (dx * dx + dy * dy).squareRoot())
+        }
+        let total = lengths.last!
+        guard total > 0 else { return Array(repeating: first, count: steps) }
+        var out: [(Float, Float)] = [], segment = 1
         for s in 0..<steps {
-            let t = steps == 1 ? 0 : Float(s) / Float(steps - 1)
-            let p = (a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t)
+            let target = total * Float(s) / Float(steps - 1)
+            while segment < line.count - 1 && lengths[segment] < target { segment += 1 }
+            let span = max(lengths[segment] - lengths[segment - 1], 1e-12)
+            let u = min(1, max(0, (target - lengths[segment - 1]) / span))
+            let a = line[segment - 1], b = line[segment]
+            out.append((a.0 + (b.0 - a.0) * u, a.1 + (b.1 - a.1) * u))
+        }
+        return out
+    }
+
+    /// The latents along a polyline (in data coordinates), `steps` of them evenly spaced by length.
+    public func walkLatents(along line: [(Float, Float)], steps: Int) -> (zs: [[Float]], distances: [Float]) {
+        guard steps > 0, !mus.isEmpty, points.count == mus.count, !line.isEmpty else { return ([], []) }
+        var zs: [[Float]] = [], dist: [Float] = []
+        for p in Self.resample(line, steps: steps) {
             let d2 = points.map { ($0.0 - p.0) * ($0.0 - p.0) + ($0.1 - p.1) * ($0.1 - p.1) }
             let order = d2.indices.sorted { d2[$0] < d2[$1] }
             guard let first = order.first else { continue }

@@ -8,7 +8,7 @@ extension Explorer {
         let plot = scatterPlot(m)
         guard plot.width > 0, plot.height > 0 else { return nil }
         var c = m.scatter.cursor
-        if m.isVQ, [Key.char("a"), .char("b"), .char("w"), .char("i")].contains(key) {
+        if m.isVQ, [Key.char("a"), .char("b"), .char("w"), .char("i"), .char("f")].contains(key) {
             m.status = "line walks decode latents: they are in the VAE mode"
             return []
         }
@@ -41,8 +41,22 @@ extension Explorer {
             let plot = scatterPlot(m)
             let p = m.scatter.dataPoint(column: c.column, row: c.row, columns: plot.width, rows: plot.height)
             if key == .char("a") { m.scatter.walkStart = p } else { m.scatter.walkEnd = p }
+            m.scatter.path = []
             m.status = key == .char("a") ? "walk starts here; b marks its end" : "walk ends here"
             return walkCommands(&m)
+        case .char("f"):
+            let plot = scatterPlot(m)
+            let here = m.scatter.dataPoint(column: c.column, row: c.row, columns: plot.width, rows: plot.height)
+            if let recorded = m.scatter.recording {
+                m.scatter.recording = nil
+                guard recorded.count >= 2 else { m.status = "path too short: move the cursor while recording"; return [] }
+                m.scatter.path = recorded
+                m.status = "walk follows the recorded path (\(recorded.count) points)"
+                return walkCommands(&m)
+            }
+            m.scatter.recording = [here]
+            m.status = "recording a path: move the cursor, f again to decode it as a film strip"
+            return []
         case .char("w"):
             m.scatter.blendWalk.toggle()
             m.status = m.scatter.blendWalk ? "walk: blend of the 10 nearest latents (inverse projection)" : "walk: nearest data point's latent"
@@ -61,6 +75,10 @@ extension Explorer {
             return nil
         }
         m.scatter.cursor = (min(max(0, c.column), plot.width - 1), min(max(0, c.row), plot.height - 1))
+        if m.scatter.recording != nil {
+            m.scatter.recording!.append(m.scatter.dataPoint(column: m.scatter.cursor.column, row: m.scatter.cursor.row,
+                                                            columns: plot.width, rows: plot.height))
+        }
         if let i = nearestToCursor(m) {
             m.status = "nearest: image \(i) · label \(m.model.classNames[safe: m.scatter.labels[safe: i] ?? -1] ?? "?") · enter goes there"
         }
@@ -91,8 +109,9 @@ extension Explorer {
     }
 
     static func walkCommands(_ m: inout AppModel) -> [Command] {
-        guard let a = m.scatter.walkStart, let b = m.scatter.walkEnd, m.scatter.isReady else { return [] }
-        let (zs, d) = m.scatter.walkLatents(from: a, to: b, steps: walkSteps(m))
+        let line = m.scatter.walkPolyline
+        guard line.count >= 2, m.scatter.isReady else { return [] }
+        let (zs, d) = m.scatter.walkLatents(along: line, steps: walkSteps(m))
         m.scatter.walk = zs
         m.scatter.walkDistances = d
         m.vae.strip = []

@@ -7,7 +7,7 @@ extension Explorer {
         let s = m.scatter
         let method = s.method == .pca ? "PCA" : "UMAP"
         b.box(r, title: m.isVQ ? "encoder outputs of \(s.mus.count) images · \(method) · u pca/umap · enter: open the nearest"
-                               : "latents of \(s.mus.count) images · \(method) · u pca/umap · enter: nearest · a b: walk · w blend · i play")
+                               : "latents of \(s.mus.count) images · \(method) · u pca/umap · enter: nearest · a b: walk · f: path · w · i")
         let inner = r.inset(by: 1)
         guard inner.height >= 2 else { return }
         // Legend: one swatch per class, dim when hidden.
@@ -49,20 +49,28 @@ extension Explorer {
         if let i = nearestToCursor(m), let (nx, ny) = ScatterRaster.cell(of: s.points[i], bounds: bounds, columns: plot.width, rows: plot.height) {
             b[plot.x + nx, plot.y + ny].style = Style(fg: .rgb(Tab10.color(s.labels[i])), bold: true, reverse: true)
         }
-        // The walk's line and ends.
-        if let a = s.walkStart, let e = s.walkEnd {
-            let steps = 4 * max(plot.width, plot.height)
-            for t in 0...steps {
-                let u = Float(t) / Float(steps)
-                let p = (a.0 + (e.0 - a.0) * u, a.1 + (e.1 - a.1) * u)
-                if let (cx, cy) = ScatterRaster.cell(of: p, bounds: bounds, columns: plot.width, rows: plot.height) {
-                    b[plot.x + cx, plot.y + cy].style = Style(fg: .rgb(highlight))
+        // The walk's line (or recorded path) and its ends, and a path being recorded.
+        func drawPolyline(_ line: [(Float, Float)], _ style: Style) {
+            guard line.count >= 2 else { return }
+            for (a, e) in zip(line, line.dropFirst()) {
+                let steps = 4 * max(plot.width, plot.height)
+                for t in 0...steps {
+                    let u = Float(t) / Float(steps)
+                    if let (cx, cy) = ScatterRaster.cell(of: (a.0 + (e.0 - a.0) * u, a.1 + (e.1 - a.1) * u), bounds: bounds,
+                                                         columns: plot.width, rows: plot.height) {
+                        b[plot.x + cx, plot.y + cy].style = style
+                    }
                 }
             }
         }
-        for (end, glyph) in [(s.walkStart, "A"), (s.walkEnd, "B")] as [((Float, Float)?, Unicode.Scalar)] {
-            if let p = end, let (cx, cy) = ScatterRaster.cell(of: p, bounds: bounds, columns: plot.width, rows: plot.height) {
-                b[plot.x + cx, plot.y + cy] = Cell(glyph, Style(fg: .rgb(highlight), bold: true, reverse: true))
+        let line = s.walkPolyline
+        drawPolyline(line, Style(fg: .rgb(highlight)))
+        drawPolyline(s.recording ?? [], Style(fg: .rgb(RGB(110, 160, 220)), bold: true))
+        if line.count >= 2 {
+            for (end, glyph) in [(line.first!, "A"), (line.last!, "B")] as [((Float, Float), Unicode.Scalar)] {
+                if let (cx, cy) = ScatterRaster.cell(of: end, bounds: bounds, columns: plot.width, rows: plot.height) {
+                    b[plot.x + cx, plot.y + cy] = Cell(glyph, Style(fg: .rgb(highlight), bold: true, reverse: true))
+                }
             }
         }
         if s.cursor.row < plot.height {

@@ -232,6 +232,7 @@ extension Explorer {
         ("scatter", "arrows move the cursor; enter opens the nearest image"),
         ("", "0-9 hide/show a class; u PCA ↔ UMAP; + − zoom"),
         ("", "a b: walk a line, decoded step by step; w: blend; i: play"),
+        ("", "f … f: record a free path with the cursor, decoded as a film strip"),
         ("g  x y", "2D manifold grid; x / y: the selected dim on that axis"),
         ("a b i", "mark A, mark B, play the morph A → B (space pauses)"),
         ("m  d", "render ▀ → ⠿ → ASCII; d: braille dithering"),
