@@ -79,6 +79,37 @@ import Testing
         #expect(UMAP.fit(x, options: options).embedding != one.embedding)
     }
 
+    @Test func transformPlacesPointsNearTheirNeighboursAndInverseReturnsToTheData() {
+        let (x, labels) = Self.blobs(perClass: 40)
+        var options = UMAPOptions()
+        options.epochs = 200
+        let fit = UMAP.fit(x, options: options)
+        // Training points transformed again land near their own embedding (relative to the map's size).
+        let y = fit.transform(x, data: x)
+        let span = (fit.embedding.data.max()! - fit.embedding.data.min()!)
+        var far = 0
+        for i in 0..<x.shape[0] {
+            let dx = y.data[2 * i] - fit.embedding.data[2 * i], dy = y.data[2 * i + 1] - fit.embedding.data[2 * i + 1]
+            if (dx * dx + dy * dy).squareRoot() > 0.1 * span { far += 1 }
+        }
+        #expect(far < x.shape[0] / 20, "\(far) of \(x.shape[0]) transformed points far from their embedding")
+        // New points from a blob land among that blob's embedded points.
+        var rng = SeededRNG(seed: 99)
+        let newPoint = Tensor(shape: [1, 10], data: (0..<10).map { x.data[5 * 40 * 10 + $0] + 0.3 * rng.nextNormal() })
+        let placed = fit.transform(newPoint, data: x)
+        let nearest = (0..<x.shape[0]).min { i, j in
+            func d(_ k: Int) -> Float { let a = placed.data[0] - fit.embedding.data[2 * k], b = placed.data[1] - fit.embedding.data[2 * k + 1]; return a * a + b * b }
+            return d(i) < d(j)
+        }!
+        #expect(labels[nearest] == 5)
+        // The inverse of an embedded point is (exactly) its data row; between points, a blend near the data.
+        let back = fit.inverse(Tensor(shape: [1, 2], data: [fit.embedding.data[14], fit.embedding.data[15]]), data: x)
+        #expect(Array(back.data) == Array(x.data[70..<80]))
+        let mid = fit.inverse(Tensor(shape: [1, 2], data: [fit.embedding.data[14] + 0.01, fit.embedding.data[15]]), data: x)
+        let gap = zip(mid.data, x.data[70..<80]).map { ($0 - $1) * ($0 - $1) }.reduce(0, +).squareRoot()
+        #expect(gap < 3)  // blob radius is ~3 in 10-D
+    }
+
     @Test func trustworthinessByHand() {
         // Six points on a line with growing gaps; the embedding moves point 5 next to point 0.
         // k = 1: only point 0 (embedded nearest: 5, original rank of 5 from 0 is 5) and point 5

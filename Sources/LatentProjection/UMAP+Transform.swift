@@ -1,0 +1,122 @@
+import Foundation
+import LatentCore
+
+/// New points into an existing embedding, and 2-D points back to the data space.
+extension UMAPResult {
+    /// Places new rows `x` (m, d) in the embedding fitted on `data` (n, d): each at the membership-
+    /// weighted mean of its k nearest fitted points' coordinates (umap-learn's starting guess for
+    /// `transform`), then `epochs` of attraction to those neighbours and repulsion from random fitted
+    /// points with the fitted points held still. Seeded and independent of the thread count.
+    public func transform(_ x: Tensor, data: Tensor, epochs: Int = 30, seed: UInt64 = 42, threads: Int = 1) -> Tensor {
+        let m = x.shape[0], n = data.shape[0], d = data.shape[1]
+        precondition(x.rank == 2 && x.shape[1] == d, "transform expects (m, \(d)), got \(x.shape)")
+        let k = min(graph.k, n)
+        let (idx, dist) = Self.crossNeighbors(x, data: data, k: k, threads: threads)
+        var out = [Float](repeating: 0, count: m * 2)
+        let y = embedding.data
+        out.withUnsafeMutableBufferPointer { op in
+            let O = UncheckedPointer(op.baseAddress!)
+            parallelFor(m, threads: threads) { i in
+                // Memberships as in fitting: exp(−(d − ρ)/σ) with ρ the nearest distance and σ the mean gap.
+                let row = dist[(i * k)..<((i + 1) * k)]
+                let rho = row.first ?? 0
+                let sigma = max(row.reduce(0, +) / Float(k) - rho, 1e-6)
+                var w = row.map { expf(-max(0, $0 - rho) / sigma) }
+                let wsum = w.reduce(0, +)
+                w = w.map { $0 / wsum }
+                var p0: Float = 0, p1: Float = 0
+                for r in 0..<k { let j = idx[i * k + r]; p0 += w[r] * y[2 * j]; p1 += w[r] * y[2 * j + 1] }
+                var rng = SeededRNG(seed: seed, stream: UInt64(i))
+                for epoch in 0..<epochs {
+                    let alpha = 0.1 * (1 - Float(epoch) / Float(epochs))
+                    var g0: Float = 0, g1: Float = 0
+                    for r in 0..<k {
+                        let j = idx[i * k + r]
+                        let d0 = p0 - y[2 * j], d1 = p1 - y[2 * j + 1], dsq = d0 * d0 + d1 * d1
+                        guard dsq > 0 else { continue }
+                        let pw = UMAP.fastPow(dsq, b)
+                        let coeff = w[r] * Float(k) * -2 * a * b * pw / dsq / (a * pw + 1)
+                        g0 += UMAP.clip(coeff * d0); g1 += UMAP.clip(coeff * d1)
+                        for _ in 0..<2 {
+                            let q = rng.nextInt(below: n)
+                            let q0 = p0 - y[2 * q], q1 = p1 - y[2 * q + 1], qsq = q0 * q0 + q1 * q1
+                            guard qsq > 0 else { continue }
+                            let c = 2 * b / ((0.001 + qsq) * (a * UMAP.fastPow(qsq, b) + 1))
+                            g0 += UMAP.clip(c * q0); g1 += UMAP.clip(c * q1)
+                        }
+                    }
+                    p0 += alpha * g0; p1 += alpha * g1
+                }
+                O.pointer[2 * i] = p0
+                O.pointer[2 * i + 1] = p1
+            }
+        }
+        return Tensor(shape: [m, 2], data: out)
+    }
+
+    /// Points in the data space for 2-D points `p` (m, 2): the blend of the data rows whose embedded
+    /// positions are the `k` nearest, weighted by inverse distance in the embedding (umap-learn's
+    /// inverse_transform before its gradient refinement).
+    public func inverse(_ p: Tensor, data: Tensor, k: Int = 10) -> Tensor {
+        let m = p.shape[0], d = data.shape[1]
+        let kk = min(k, data.shape[0])
+        let (idx, dist) = Self.crossNeighbors(p, data: embedding, k: kk, threads: 1)
+        var out = [Float](repeating: 0, count: m * d)
+        for i in 0..<m {
+            if dist[i * kk] == 0 {  // exactly on a data point: that point
+                let j = idx[i * kk]
+                for t in 0..<d { out[i * d + t] = data.data[j * d + t] }
+                continue
+            }
+            var wsum: Float = 0
+            for r in 0..<kk {
+                let w = 1 / dist[i * kk + r]
+                let j = idx[i * kk + r]
+                for t in 0..<d { out[i * d + t] += w * data.data[j * d + t] }
+                wsum += w
+            }
+            for t in 0..<d { out[i * d + t] /= wsum }
+        }
+        return Tensor(shape: [m, d], data: out)
+    }
+
+    /// The k nearest rows of `data` to each row of `x` (indices and Euclidean distances), nearest first.
+    static func crossNeighbors(_ x: Tensor, data: Tensor, k: Int, threads: Int) -> (idx: [Int], dist: [Float]) {
+        let m = x.shape[0], n = data.shape[0], d = data.shape[1]
+        let dataNorms: [Float] = (0..<n).map { j in (0..<d).reduce(Float(0)) { $0 + data.data[j * d + $1] * data.data[j * d + $1] } }
+        var idx = [Int](repeating: 0, count: m * k), dist = [Float](repeating: 0, count: m * k)
+        let block = 256
+        idx.withUnsafeMutableBufferPointer { ip in
+            dist.withUnsafeMutableBufferPointer { dp in
+                let I = UncheckedPointer(ip.baseAddress!), D = UncheckedPointer(dp.baseAddress!)
+                parallelFor((m + block - 1) / block, threads: threads) { bi in
+                    let start = bi * block, end = min(m, start + block), rows = end - start
+                    var cross = [Float](repeating: 0, count: rows * n)
+                    x.data.withUnsafeBufferPointer { xp in
+                        data.data.withUnsafeBufferPointer { yp in
+                            cross.withUnsafeMutableBufferPointer { cp in
+                                sgemm(transB: .transposed, m: rows, n: n, k: d, a: xp.baseAddress! + start * d, lda: d,
+                                      b: yp.baseAddress!, ldb: d, c: cp.baseAddress!, ldc: n)
+                            }
+                        }
+                    }
+                    for r in 0..<rows {
+                        let i = start + r
+                        let xn = (0..<d).reduce(Float(0)) { $0 + x.data[i * d + $1] * x.data[i * d + $1] }
+                        var best: [(Float, Int)] = []
+                        for j in 0..<n {
+                            let dsq = max(0, xn + dataNorms[j] - 2 * cross[r * n + j])
+                            if best.count < k || dsq < best[best.count - 1].0 {
+                                let pos = best.firstIndex { $0.0 > dsq } ?? best.count
+                                best.insert((dsq, j), at: pos)
+                                if best.count > k { best.removeLast() }
+                            }
+                        }
+                        for q in 0..<k { I.pointer[i * k + q] = best[q].1; D.pointer[i * k + q] = best[q].0.squareRoot() }
+                    }
+                }
+            }
+        }
+        return (idx, dist)
+    }
+}
