@@ -10,7 +10,8 @@ struct Project: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Project rows of a .npy, .csv or IDX file (or a model's latents of the shipped digits) to 2-D with PCA or UMAP.")
 
-    @Option(help: "Input matrix: .npy (float32/64), .csv, or IDX (images are flattened and scaled to [0, 1]).") var input: String?
+    @Option(help: "Input matrix: .npy (float32/64), .csv, or IDX (images are flattened and scaled to [0, 1]); repeat to stack rows.") var input: [String] = []
+    @Option(help: "First reduce the input to this many principal components.") var pca: Int?
     @Option(help: "Instead of --input: μ of a VAE (or the mean encoder vector of a VQ-VAE) for all 5,000 shipped digits.") var model: String?
     @Option(help: "pca or umap.") var method: String = "umap"
     @Option(help: "UMAP neighbours.") var neighbors = 15
@@ -24,7 +25,8 @@ struct Project: ParsableCommand {
     @OptionGroup var data: DataOptions
 
     func validate() throws {
-        guard (input == nil) != (model == nil) else { throw ValidationError("give exactly one of --input FILE or --model FILE") }
+        guard input.isEmpty != (model == nil) else { throw ValidationError("give --input FILE (one or more) or --model FILE") }
+        if let pca, pca < 1 { throw ValidationError("--pca must be at least 1") }
         guard method == "pca" || method == "umap" else { throw ValidationError("--method must be pca or umap, not '\(method)'") }
         guard neighbors >= 2, neighbors <= 200 else { throw ValidationError("--neighbors must be 2…200") }
         guard minDist >= 0, minDist.isFinite, threads >= 1 else { throw ValidationError("--min-dist must be ≥ 0 and --threads ≥ 1") }
@@ -33,14 +35,21 @@ struct Project: ParsableCommand {
     func run() throws {
         ComputeThreads.flushSubnormalsOnThisThread()
         var clock = Date()
-        let x = try loadMatrix()
-        let source = input ?? model ?? ""
+        var x = try loadMatrix()
+        let source = input.first ?? model ?? ""
         // Problems with the data are one line about the file (not a usage error).
         guard x.shape[0] >= 3 else { throw FormatError(source, "need at least 3 rows to project, the input has \(x.shape[0])") }
         if let bad = x.data.firstIndex(where: { !$0.isFinite }) {
             throw FormatError(source, "row \(bad / x.shape[1] + 1) holds a non-finite value")
         }
         print(String(format: "input %d × %d  (%.3f s)", x.shape[0], x.shape[1], Date().timeIntervalSince(clock)))
+        if let pca, pca < x.shape[1] {
+            clock = Date()
+            let fit = PCA.fit(x, components: pca)
+            x = fit.transform(x)
+            print(String(format: "pca to %d dims: %.3f s (explained variance %.3f)", pca, Date().timeIntervalSince(clock),
+                         fit.explainedVarianceRatio.reduce(0, +)))
+        }
         if let saveInput { try NPY.write(x, to: saveInput) }
         clock = Date()
         let y: Tensor
@@ -80,7 +89,15 @@ struct Project: ParsableCommand {
 
     func loadMatrix() throws -> Tensor {
         if let model { return try latents(of: model) }
-        let path = input!
+        let parts = try input.map(loadMatrix(_:))
+        guard let width = parts.first?.shape[1] else { throw ValidationError("no input") }
+        if let bad = parts.firstIndex(where: { $0.shape[1] != width }) {
+            throw FormatError(input[bad], "has \(parts[bad].shape[1]) columns, \(input[0]) has \(width)")
+        }
+        return parts.count == 1 ? parts[0] : Tensor(shape: [parts.reduce(0) { $0 + $1.shape[0] }, width], data: parts.flatMap(\.data))
+    }
+
+    func loadMatrix(_ path: String) throws -> Tensor {
         let bytes = try FileBytes.read(path)
         switch FileSummary.kind(of: bytes, path: path) {
         case .npy:
