@@ -36,6 +36,24 @@ import Testing
         }
     }
 
+    @Test func nnDescentFindsNearlyTheExactNeighbours() {
+        // 3,000 points in 10-D: a Gaussian cloud (no cluster structure to lean on).
+        var rng = SeededRNG(seed: 21)
+        let x = Tensor.randomNormal(shape: [3000, 10], using: &rng)
+        let exact = NeighborGraph.exact(x, k: 15), approx = NeighborGraph.nnDescent(x, k: 15)
+        var found = 0
+        for i in 0..<3000 {
+            let truth = Set(exact.indices[(i * 15)..<((i + 1) * 15)])
+            found += approx.indices[(i * 15)..<((i + 1) * 15)].filter { truth.contains($0) }.count
+        }
+        let recall = Double(found) / Double(3000 * 15)
+        #expect(recall > 0.95, "recall \(recall)")
+        // Lists are sorted nearest first, never contain the point itself, and repeat for a seed.
+        #expect((0..<3000).allSatisfy { i in !approx.indices[(i * 15)..<((i + 1) * 15)].contains(Int32(i)) })
+        #expect((0..<3000).allSatisfy { i in zip(approx.distances[(i * 15)..<((i + 1) * 15 - 1)], approx.distances[(i * 15 + 1)..<((i + 1) * 15)]).allSatisfy { $0 <= $1 } })
+        #expect(NeighborGraph.nnDescent(x, k: 15).indices == approx.indices)
+    }
+
     @Test func smoothDistancesHitLog2K() {
         let (x, _) = Self.blobs(perClass: 20)
         let knn = NeighborGraph.exact(x, k: 15)
