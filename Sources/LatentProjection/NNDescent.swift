@@ -9,40 +9,51 @@ extension NeighborGraph {
         let n = x.shape[0], d = x.shape[1]
         precondition(k >= 1 && k < n, "k = \(k) needs at least \(k + 1) points, have \(n)")
         var rng = SeededRNG(seed: seed, stream: 3)
-        // Per point: a max-heap of (squared distance, index, is-new) of size k.
-        var dist = [Float](repeating: .infinity, count: n * k)
-        var index = [Int32](repeating: -1, count: n * k)
-        var fresh = [Bool](repeating: true, count: n * k)
+        // Per point: a max-heap of (squared distance, index, is-new) of size k, in flat unchecked buffers.
+        let dist = UnsafeMutablePointer<Float>.allocate(capacity: n * k)
+        let index = UnsafeMutablePointer<Int32>.allocate(capacity: n * k)
+        let fresh = UnsafeMutablePointer<Bool>.allocate(capacity: n * k)
+        dist.initialize(repeating: .infinity, count: n * k)
+        index.initialize(repeating: -1, count: n * k)
+        fresh.initialize(repeating: true, count: n * k)
+        let data = UnsafeMutablePointer<Float>.allocate(capacity: n * d)
+        data.initialize(from: x.data, count: n * d)
+        // Candidate lists (new and old, both directions), at most `sample` per point.
+        let sample = k
+        let newCand = UnsafeMutablePointer<Int32>.allocate(capacity: n * sample)
+        let oldCand = UnsafeMutablePointer<Int32>.allocate(capacity: n * sample)
+        let newCount = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        let oldCount = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        defer {
+            dist.deallocate(); index.deallocate(); fresh.deallocate(); data.deallocate()
+            newCand.deallocate(); oldCand.deallocate(); newCount.deallocate(); oldCount.deallocate()
+        }
 
-        let data = UnsafeMutableBufferPointer<Float>.allocate(capacity: n * d)
-        _ = data.initialize(from: x.data)
-        defer { data.deallocate() }
         @inline(__always) func sqdist(_ a: Int, _ b: Int) -> Float {
-            let pa = data.baseAddress! + a * d, pb = data.baseAddress! + b * d
+            let pa = data + a * d, pb = data + b * d
             var s: Float = 0
             for t in 0..<d { let v = pa[t] - pb[t]; s += v * v }
             return s
         }
 
         /// Inserts j into i's heap if closer than its farthest and not already there; true when it changed.
-        @discardableResult
-        func push(_ i: Int, _ j: Int, _ dij: Float) -> Bool {
-            let base = i * k
-            guard dij < dist[base] else { return false }
-            for r in 0..<k where index[base + r] == Int32(j) { return false }
-            // Replace the root (the farthest), then sift down.
+        @inline(__always) @discardableResult
+        func push(_ i: Int, _ j: Int32, _ dij: Float) -> Bool {
+            let hd = dist + i * k, hi = index + i * k, hf = fresh + i * k
+            guard dij < hd[0] else { return false }
+            for r in 0..<k where hi[r] == j { return false }
             var pos = 0
             while true {
                 let l = 2 * pos + 1, r = l + 1
                 var largest = pos
                 var largestD = dij
-                if l < k && dist[base + l] > largestD { largest = l; largestD = dist[base + l] }
-                if r < k && dist[base + r] > largestD { largest = r }
+                if l < k && hd[l] > largestD { largest = l; largestD = hd[l] }
+                if r < k && hd[r] > largestD { largest = r }
                 if largest == pos { break }
-                dist[base + pos] = dist[base + largest]; index[base + pos] = index[base + largest]; fresh[base + pos] = fresh[base + largest]
+                hd[pos] = hd[largest]; hi[pos] = hi[largest]; hf[pos] = hf[largest]
                 pos = largest
             }
-            dist[base + pos] = dij; index[base + pos] = Int32(j); fresh[base + pos] = true
+            hd[pos] = dij; hi[pos] = j; hf[pos] = true
             return true
         }
 
@@ -50,39 +61,47 @@ extension NeighborGraph {
             var added = 0
             while added < k {
                 let j = rng.nextInt(below: n)
-                if j != i && push(i, j, sqdist(i, j)) { added += 1 }
+                if j != i && push(i, Int32(j), sqdist(i, j)) { added += 1 }
             }
         }
-        let sample = k
         for _ in 0..<maxIterations {
-            // Candidate lists: new and old neighbours, both directions, capped at `sample` per point.
-            var newCand = [[Int32]](repeating: [], count: n), oldCand = [[Int32]](repeating: [], count: n)
+            newCount.initialize(repeating: 0, count: n)
+            oldCount.initialize(repeating: 0, count: n)
+            @inline(__always) func add(_ list: UnsafeMutablePointer<Int32>, _ counts: UnsafeMutablePointer<Int>, _ i: Int, _ j: Int32) {
+                if counts[i] < sample { list[i * sample + counts[i]] = j; counts[i] += 1 }
+            }
             for i in 0..<n {
                 for r in 0..<k {
-                    let j = Int(index[i * k + r])
+                    let j = index[i * k + r]
                     guard j >= 0 else { continue }
                     if fresh[i * k + r] {
-                        if newCand[i].count < sample { newCand[i].append(Int32(j)); fresh[i * k + r] = false }
-                        if newCand[j].count < sample { newCand[j].append(Int32(i)) }
+                        if newCount[i] < sample { add(newCand, newCount, i, j); fresh[i * k + r] = false }
+                        add(newCand, newCount, Int(j), Int32(i))
                     } else {
-                        if oldCand[i].count < sample { oldCand[i].append(Int32(j)) }
-                        if oldCand[j].count < sample { oldCand[j].append(Int32(i)) }
+                        add(oldCand, oldCount, i, j)
+                        add(oldCand, oldCount, Int(j), Int32(i))
                     }
                 }
             }
             var updates = 0
             for i in 0..<n {
-                let news = newCand[i], olds = oldCand[i]
-                for (a, p) in news.enumerated() {
-                    for q in news[(a + 1)...] where p != q {
+                let news = newCand + i * sample, olds = oldCand + i * sample
+                let nn = newCount[i], no = oldCount[i]
+                for a in 0..<nn {
+                    let p = news[a]
+                    for c in (a + 1)..<max(a + 1, nn) {
+                        let q = news[c]
+                        guard p != q else { continue }
                         let dpq = sqdist(Int(p), Int(q))
-                        if push(Int(p), Int(q), dpq) { updates += 1 }
-                        if push(Int(q), Int(p), dpq) { updates += 1 }
+                        if push(Int(p), q, dpq) { updates += 1 }
+                        if push(Int(q), p, dpq) { updates += 1 }
                     }
-                    for q in olds where p != q {
+                    for c in 0..<no {
+                        let q = olds[c]
+                        guard p != q else { continue }
                         let dpq = sqdist(Int(p), Int(q))
-                        if push(Int(p), Int(q), dpq) { updates += 1 }
-                        if push(Int(q), Int(p), dpq) { updates += 1 }
+                        if push(Int(p), q, dpq) { updates += 1 }
+                        if push(Int(q), p, dpq) { updates += 1 }
                     }
                 }
             }
