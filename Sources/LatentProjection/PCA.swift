@@ -23,10 +23,14 @@ public struct PCA: Sendable {
         let n = x.shape[0], d = x.shape[1]
         precondition(k >= 1 && k <= d, "PCA components \(k) outside 1...\(d)")
         var mean = [Double](repeating: 0, count: d)
-        for i in 0..<n { for j in 0..<d { mean[j] += Double(x.data[i * d + j]) } }
-        for j in 0..<d { mean[j] /= Double(n) }
+        x.data.withUnsafeBufferPointer { xp in
+            mean.withUnsafeMutableBufferPointer { mp in
+                for i in 0..<n { for j in 0..<d { mp[j] += Double(xp[i * d + j]) } }
+                for j in 0..<d { mp[j] /= Double(n) }
+            }
+        }
         var centered = x
-        for i in 0..<n { for j in 0..<d { centered.data[i * d + j] -= Float(mean[j]) } }
+        centered.subtractRow(mean.map(Float.init))
         // Covariance (d, d) = Xcᵀ Xc / (n − 1), accumulated in Float by BLAS, solved in Double.
         let gram = centered.matmul(centered, transposeSelf: true)
         var cov = gram.data.map { Double($0) / Double(n - 1) }
@@ -50,8 +54,7 @@ public struct PCA: Sendable {
     public func transform(_ x: Tensor) -> Tensor {
         precondition(x.rank == 2 && x.shape[1] == dimension, "PCA.transform expects (n, \(dimension)), got \(x.shape)")
         var centered = x
-        let d = dimension
-        for i in 0..<x.shape[0] { for j in 0..<d { centered.data[i * d + j] -= mean[j] } }
+        centered.subtractRow(mean)
         return centered.matmul(components, transposeOther: true)
     }
 
@@ -59,8 +62,7 @@ public struct PCA: Sendable {
     public func inverse(_ y: Tensor) -> Tensor {
         precondition(y.rank == 2 && y.shape[1] == componentCount, "PCA.inverse expects (n, \(componentCount)), got \(y.shape)")
         var x = y.matmul(components)
-        let d = dimension
-        for i in 0..<y.shape[0] { for j in 0..<d { x.data[i * d + j] += mean[j] } }
+        x.subtractRow(mean.map { -$0 })
         return x
     }
 }
@@ -80,4 +82,21 @@ func symmetricEigen(_ a: inout [Double], n: Int, eigenvalues: inout [Double]) {
     var iwork = [Int32](repeating: 0, count: Int(liwork))
     dsyevd_(&jobz, &uplo, &nn, &a, &lda, &eigenvalues, &work, &lwork, &iwork, &liwork, &info)
     precondition(info == 0, "dsyevd failed with info \(info)")
+}
+
+extension Tensor {
+    /// Subtracts `row` from every row of this (n, d) matrix, in place.
+    mutating func subtractRow(_ row: [Float]) {
+        let d = shape[1]
+        precondition(row.count == d, "row of \(row.count) for a matrix of width \(d)")
+        let n = shape[0]
+        data.withUnsafeMutableBufferPointer { p in
+            row.withUnsafeBufferPointer { r in
+                for i in 0..<n {
+                    let base = p.baseAddress! + i * d
+                    for j in 0..<d { base[j] -= r[j] }
+                }
+            }
+        }
+    }
 }
