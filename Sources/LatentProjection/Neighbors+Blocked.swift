@@ -1,4 +1,3 @@
-import Dispatch
 import LatentCore
 
 /// Exact k-nearest neighbours for every row, in blocks of rows (one GEMM per block for the cross
@@ -57,28 +56,4 @@ public struct NeighborGraph: Sendable {
         }
         return NeighborGraph(indices: indices, distances: distances, k: k)
     }
-}
-
-/// A raw pointer handed to parallel workers that write disjoint ranges of it.
-struct UncheckedPointer<T>: @unchecked Sendable {
-    let pointer: UnsafeMutablePointer<T>
-    init(_ pointer: UnsafeMutablePointer<T>) { self.pointer = pointer }
-}
-
-/// Runs `body(i)` for i in 0..<count on up to `threads` threads (inline for one). Each worker takes a
-/// contiguous range, so neighbouring results (written next to each other) stay on one core's cache lines.
-func parallelFor(_ count: Int, threads: Int, _ body: (Int) -> Void) {
-    guard threads > 1, count > 1 else { for i in 0..<count { body(i) }; return }
-    withoutActuallyEscaping(body) { body in
-        let shared = UncheckedBox(body)
-        let workers = min(threads, count)
-        DispatchQueue.concurrentPerform(iterations: workers) { w in
-            for i in (count * w / workers)..<(count * (w + 1) / workers) { shared.value(i) }
-        }
-    }
-}
-
-struct UncheckedBox<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
 }

@@ -317,8 +317,3 @@ public enum UMAP {
         return Float(bitPattern: UInt32(i + 127) << 23) * p
     }
 }
-
-struct UncheckedConst<T>: @unchecked Sendable {
-    let pointer: UnsafePointer<T>
-    init(_ pointer: UnsafePointer<T>) { self.pointer = pointer }
-}

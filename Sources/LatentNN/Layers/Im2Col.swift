@@ -1,4 +1,3 @@
-import Dispatch
 import LatentCore
 
 /// The geometry of a 2-D convolution window sliding over an image, shared by Conv2d (forward: im2col)
@@ -123,24 +122,11 @@ struct ConvGeometry {
     }
 }
 
-/// Splits a batch into one slice per compute thread and runs `body` on the slices in parallel (or
-/// inline for one thread or a small batch). The data movement around each GEMM is memory-bound
-/// scalar work; left on one core it caps the two-thread speed-up of convolutional training.
+/// Splits a batch into one slice per compute thread and runs `body` on the slices in parallel (inline
+/// for one thread or a small batch). The data movement around each GEMM is memory-bound scalar work;
+/// left on one core it caps the two-thread speed-up of convolutional training.
 func forEachBatchSlice(_ n: Int, _ body: (Range<Int>) -> Void) {
-    let threads = min(ComputeThreads.current, n)
-    guard threads > 1, n >= 8 else { body(0..<n); return }
-    withoutActuallyEscaping(body) { body in
-        // The slices touch disjoint memory, which the type system cannot see through raw pointers.
-        let shared = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            shared.value((n * t / threads)..<(n * (t + 1) / threads))
-        }
-    }
-}
-
-struct UncheckedSendable<T>: @unchecked Sendable {
-    let value: T
-    init(_ value: T) { self.value = value }
+    parallelRanges(n, threads: n >= 8 ? ComputeThreads.current : 1, body)
 }
 
 /// A Float buffer whose every element the caller overwrites (GEMM with beta = 0, a permutation):
