@@ -1,27 +1,11 @@
 import LatentCore
 
-/// Exact k-nearest-neighbour queries by brute force (squared Euclidean distance through one GEMM per
-/// block of rows). Right for the few thousand points the shipped data has.
+/// Exact k-nearest-neighbour queries (through `NeighborGraph.exact`: blocked GEMM, no n × n matrix).
 public enum ExactNeighbors {
     /// For each row of `x` (n, d), the indices of its k nearest other rows, nearest first.
     public static func query(_ x: Tensor, k: Int) -> [[Int]] {
-        let n = x.shape[0], d = x.shape[1]
-        precondition(k >= 1 && k < n, "k = \(k) needs at least \(k + 1) points, have \(n)")
-        let norms = (0..<n).map { i in (0..<d).reduce(Float(0)) { $0 + x.data[i * d + $1] * x.data[i * d + $1] } }
-        let gram = x.matmul(x, transposeOther: true)
-        return (0..<n).map { i in
-            var best: [(Float, Int)] = []
-            best.reserveCapacity(k + 1)
-            for j in 0..<n where j != i {
-                let dist = norms[i] + norms[j] - 2 * gram.data[i * n + j]
-                if best.count < k || dist < best[best.count - 1].0 {
-                    let pos = best.firstIndex { $0.0 > dist } ?? best.count
-                    best.insert((dist, j), at: pos)
-                    if best.count > k { best.removeLast() }
-                }
-            }
-            return best.map(\.1)
-        }
+        let graph = NeighborGraph.exact(x, k: k)
+        return (0..<graph.count).map { i in graph.indices[(i * k)..<((i + 1) * k)].map(Int.init) }
     }
 
     /// Leave-one-out k-NN classification accuracy of `labels` from the rows of `x` (majority vote,

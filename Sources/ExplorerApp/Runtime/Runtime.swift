@@ -175,10 +175,10 @@ public final class Runtime: @unchecked Sendable {
     /// Runs `work` on a background thread for the current model: its progress (in steps of 10 %) and its
     /// result arrive through the inbox, tagged so that a model switch makes them stale.
     private func inBackground(_ work: @escaping (_ progress: (Double) -> Void) -> Message) {
-        let g = generation, inbox = self.inbox, job = UncheckedSendableJob(work)
+        let g = generation, inbox = self.inbox, job = UncheckedSendable(work)
         Thread.detachNewThread {
             var last = -1.0
-            let result = job.work { p in
+            let result = job.value { p in
                 if p - last >= 0.1 || p >= 1 { last = p; inbox.post(.public(.datasetProgress(p)), generation: g) }
             }
             inbox.post(.public(result), generation: g)
@@ -219,10 +219,4 @@ final class Inbox: @unchecked Sendable {
         items.removeAll()
         return out
     }
-}
-
-/// A closure handed to one background thread, which is its only user.
-struct UncheckedSendableJob: @unchecked Sendable {
-    let work: (_ progress: (Double) -> Void) -> Message
-    init(_ work: @escaping (_ progress: (Double) -> Void) -> Message) { self.work = work }
 }

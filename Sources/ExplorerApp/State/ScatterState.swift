@@ -1,3 +1,4 @@
+import LatentCore
 import LatentProjection
 import TermRender
 
@@ -129,11 +130,8 @@ public struct ScatterState: Sendable {
         switch method {
         case .pca:
             guard let pca, z.count == pca.dimension else { return nil }
-            var p: [Float] = [0, 0]
-            for c in 0..<min(2, pca.componentCount) {
-                for j in 0..<pca.dimension { p[c] += (z[j] - pca.mean[j]) * pca.components.data[c * pca.dimension + j] }
-            }
-            return (p[0], p[1])
+            let p = pca.transform(Tensor(shape: [1, z.count], data: z)).data
+            return (p[0], p.count > 1 ? p[1] : 0)
         case .umap:
             guard !umapPoints.isEmpty, mus.count == umapPoints.count else { return nil }
             let d = mus.map { mu in zip(mu, z).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }
