@@ -1,113 +1,188 @@
 import LatentCore
 
-/// Approximate k-nearest neighbours by NN-descent (Dong, Moses & Li, 2011), as pynndescent does for
-/// umap-learn on large inputs: start from random neighbours and repeatedly compare each point's
-/// neighbours with each other ("a neighbour of a neighbour is likely a neighbour") until few lists change.
-/// Single-threaded and seeded, so the result repeats exactly.
+/// Approximate k-nearest neighbours by NN-descent (Dong, Moses & Li, 2011) started from random-projection
+/// trees, as pynndescent does for umap-learn on large inputs: points sharing a tree leaf are first
+/// guesses, then each round compares every point's neighbours with each other ("a neighbour of a
+/// neighbour is likely a neighbour") until few lists change.
+///
+/// Work is split over threads by fixed blocks of points; the updates a block finds are applied to the
+/// neighbour lists in block order, so the same seed gives the same graph at any thread count.
 extension NeighborGraph {
-    public static func nnDescent(_ x: Tensor, k: Int, seed: UInt64 = 42, maxIterations: Int = 12, delta: Float = 0.001) -> NeighborGraph {
-        let n = x.shape[0], d = x.shape[1]
+    public static func nnDescent(_ x: Tensor, k: Int, seed: UInt64 = 42, threads: Int = 1, trees: Int? = nil,
+                                 maxIterations: Int = 12, delta: Float = 0.001) -> NeighborGraph {
+        let n = x.shape[0]
         precondition(k >= 1 && k < n, "k = \(k) needs at least \(k + 1) points, have \(n)")
-        var rng = SeededRNG(seed: seed, stream: 3)
-        // Per point: a max-heap of (squared distance, index, is-new) of size k, in flat unchecked buffers.
-        let dist = UnsafeMutablePointer<Float>.allocate(capacity: n * k)
-        let index = UnsafeMutablePointer<Int32>.allocate(capacity: n * k)
-        let fresh = UnsafeMutablePointer<Bool>.allocate(capacity: n * k)
-        dist.initialize(repeating: .infinity, count: n * k)
-        index.initialize(repeating: -1, count: n * k)
-        fresh.initialize(repeating: true, count: n * k)
-        let data = UnsafeMutablePointer<Float>.allocate(capacity: n * d)
-        data.initialize(from: x.data, count: n * d)
-        // Candidate lists (new and old, both directions), at most `sample` per point.
-        let sample = k
-        let newCand = UnsafeMutablePointer<Int32>.allocate(capacity: n * sample)
-        let oldCand = UnsafeMutablePointer<Int32>.allocate(capacity: n * sample)
-        let newCount = UnsafeMutablePointer<Int>.allocate(capacity: n)
-        let oldCount = UnsafeMutablePointer<Int>.allocate(capacity: n)
-        defer {
-            dist.deallocate(); index.deallocate(); fresh.deallocate(); data.deallocate()
-            newCand.deallocate(); oldCand.deallocate(); newCount.deallocate(); oldCount.deallocate()
-        }
-
-        @inline(__always) func sqdist(_ a: Int, _ b: Int) -> Float {
-            let pa = data + a * d, pb = data + b * d
-            var s: Float = 0
-            for t in 0..<d { let v = pa[t] - pb[t]; s += v * v }
-            return s
-        }
-
-        /// Inserts j into i's heap if closer than its farthest and not already there; true when it changed.
-        @inline(__always) @discardableResult
-        func push(_ i: Int, _ j: Int32, _ dij: Float) -> Bool {
-            let hd = dist + i * k, hi = index + i * k, hf = fresh + i * k
-            guard dij < hd[0] else { return false }
-            for r in 0..<k where hi[r] == j { return false }
-            var pos = 0
-            while true {
-                let l = 2 * pos + 1, r = l + 1
-                var largest = pos
-                var largestD = dij
-                if l < k && hd[l] > largestD { largest = l; largestD = hd[l] }
-                if r < k && hd[r] > largestD { largest = r }
-                if largest == pos { break }
-                hd[pos] = hd[largest]; hi[pos] = hi[largest]; hf[pos] = hf[largest]
-                pos = largest
-            }
-            hd[pos] = dij; hi[pos] = j; hf[pos] = true
-            return true
-        }
-
-        for i in 0..<n {
-            var added = 0
-            while added < k {
-                let j = rng.nextInt(below: n)
-                if j != i && push(i, Int32(j), sqdist(i, j)) { added += 1 }
-            }
-        }
+        let rows = PaddedRows(x)
+        let heaps = NeighborHeaps(count: n, k: k)
+        let forest = RPForest(rows, trees: trees ?? min(8, 3 + Int((Double(n).squareRoot() / 40).rounded())),
+                              leafSize: max(10, k), seed: seed, threads: threads)
+        heaps.joinLeaves(of: forest, rows: rows, threads: threads)
+        heaps.fillWithRandomPoints(seed: seed, rows: rows)
         for _ in 0..<maxIterations {
-            newCount.initialize(repeating: 0, count: n)
-            oldCount.initialize(repeating: 0, count: n)
-            @inline(__always) func add(_ list: UnsafeMutablePointer<Int32>, _ counts: UnsafeMutablePointer<Int>, _ i: Int, _ j: Int32) {
-                if counts[i] < sample { list[i * sample + counts[i]] = j; counts[i] += 1 }
-            }
-            for i in 0..<n {
-                for r in 0..<k {
-                    let j = index[i * k + r]
-                    guard j >= 0 else { continue }
-                    if fresh[i * k + r] {
-                        if newCount[i] < sample { add(newCand, newCount, i, j); fresh[i * k + r] = false }
-                        add(newCand, newCount, Int(j), Int32(i))
-                    } else {
-                        add(oldCand, oldCount, i, j)
-                        add(oldCand, oldCount, Int(j), Int32(i))
-                    }
-                }
-            }
-            var updates = 0
-            for i in 0..<n {
-                let news = newCand + i * sample, olds = oldCand + i * sample
-                let nn = newCount[i], no = oldCount[i]
-                for a in 0..<nn {
-                    let p = news[a]
-                    for c in (a + 1)..<max(a + 1, nn) {
-                        let q = news[c]
-                        guard p != q else { continue }
-                        let dpq = sqdist(Int(p), Int(q))
-                        if push(Int(p), q, dpq) { updates += 1 }
-                        if push(Int(q), p, dpq) { updates += 1 }
-                    }
-                    for c in 0..<no {
-                        let q = olds[c]
-                        guard p != q else { continue }
-                        let dpq = sqdist(Int(p), Int(q))
-                        if push(Int(p), q, dpq) { updates += 1 }
-                        if push(Int(q), p, dpq) { updates += 1 }
-                    }
-                }
-            }
+            let updates = heaps.descentRound(rows: rows, threads: threads)
             if Float(updates) < delta * Float(n * k) { break }
         }
-        // Sort each heap into nearest-first order with Euclidean distances.
+        return heaps.sortedGraph()
+    }
+}
+
+/// Per point, a max-heap of its k best (squared distance, index, is-new) so far, in flat buffers.
+final class NeighborHeaps: @unchecked Sendable {
+    let n: Int, k: Int
+    let dist: UnsafeMutablePointer<Float>
+    let index: UnsafeMutablePointer<Int32>
+    let fresh: UnsafeMutablePointer<Bool>
+
+    init(count n: Int, k: Int) {
+        self.n = n; self.k = k
+        dist = .allocate(capacity: n * k); dist.initialize(repeating: .infinity, count: n * k)
+        index = .allocate(capacity: n * k); index.initialize(repeating: -1, count: n * k)
+        fresh = .allocate(capacity: n * k); fresh.initialize(repeating: true, count: n * k)
+    }
+
+    deinit { dist.deallocate(); index.deallocate(); fresh.deallocate() }
+
+    /// Inserts j into i's heap if closer than its farthest and not already there; true when it changed.
+    @inline(__always) @discardableResult
+    func push(_ i: Int, _ j: Int32, _ dij: Float) -> Bool {
+        let hd = dist + i * k, hi = index + i * k, hf = fresh + i * k
+        guard dij < hd[0] else { return false }
+        for r in 0..<k where hi[r] == j { return false }
+        var pos = 0
+        while true {
+            let l = 2 * pos + 1, r = l + 1
+            var largest = pos
+            var largestD = dij
+            if l < k && hd[l] > largestD { largest = l; largestD = hd[l] }
+            if r < k && hd[r] > largestD { largest = r }
+            if largest == pos { break }
+            hd[pos] = hd[largest]; hi[pos] = hi[largest]; hf[pos] = hf[largest]
+            pos = largest
+        }
+        hd[pos] = dij; hi[pos] = j; hf[pos] = true
+        return true
+    }
+
+    /// A found pair: `other` may belong in `target`'s list at squared distance `distance`.
+    struct Update { var target: Int32; var other: Int32; var distance: Float }
+
+    /// Runs `produce` on `blocks` blocks in parallel, each emitting updates judged against the lists as
+    /// they stood before (the farthest distances are read once), then applies them: each thread owns a
+    /// range of target points and takes their updates in block order. Returns how many lists changed.
+    func apply(blocks: Int, threads: Int, _ produce: (Int, _ threshold: UnsafePointer<Float>, _ emit: (Int, Int, Float) -> Void) -> Void) -> Int {
+        let parts = max(1, threads)
+        let threshold = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        for i in 0..<n { threshold[i] = dist[i * k] }
+        let slots = UnsafeMutablePointer<[Update]>.allocate(capacity: blocks * parts)
+        slots.initialize(repeating: [], count: blocks * parts)
+        defer { threshold.deallocate(); slots.deinitialize(count: blocks * parts); slots.deallocate() }
+        let T = UncheckedConst(UnsafePointer(threshold)), S = UncheckedPointer(slots)
+        let n = self.n
+        parallelFor(blocks, threads: threads) { b in
+            var local = [[Update]](repeating: [], count: parts)
+            produce(b, T.pointer) { target, other, d in
+                local[target * parts / n].append(Update(target: Int32(target), other: Int32(other), distance: d))
+            }
+            for p in 0..<parts { S.pointer[b * parts + p] = local[p] }
+        }
+        var changed = [Int](repeating: 0, count: parts)
+        changed.withUnsafeMutableBufferPointer { cp in
+            let C = UncheckedPointer(cp.baseAddress!)
+            parallelFor(parts, threads: threads) { p in
+                var count = 0
+                for b in 0..<blocks {
+                    for u in S.pointer[b * parts + p] where self.push(Int(u.target), u.other, u.distance) { count += 1 }
+                }
+                C.pointer[p] = count
+            }
+        }
+        return changed.reduce(0, +)
+    }
+
+    /// Every pair of points in a common tree leaf is a first guess.
+    func joinLeaves(of forest: RPForest, rows: PaddedRows, threads: Int) {
+        let leaves = forest.leaves
+        let perBlock = 64
+        _ = apply(blocks: (leaves.count + perBlock - 1) / perBlock, threads: threads) { b, _, emit in
+            for leaf in (b * perBlock)..<min(leaves.count, (b + 1) * perBlock) {
+                let members = forest.members(of: leaves[leaf])
+                for a in members.indices {
+                    for c in (a + 1)..<members.endIndex {
+                        let p = Int(members[a]), q = Int(members[c])
+                        let d = rows.squaredDistance(p, q)
+                        emit(p, q, d); emit(q, p, d)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Points whose lists the trees left short get random others (seeded, in point order).
+    func fillWithRandomPoints(seed: UInt64, rows: PaddedRows) {
+        var rng = SeededRNG(seed: seed, stream: 3)
+        for i in 0..<n {
+            var attempts = 0
+            while dist[i * k] == .infinity && attempts < 64 * k {
+                let j = rng.nextInt(below: n)
+                if j != i { push(i, Int32(j), rows.squaredDistance(i, j)) }
+                attempts += 1
+            }
+        }
+    }
+
+    /// One round of NN-descent: new candidates against each other and against old ones, in both
+    /// directions (a point's neighbours and the points that list it), at most k of each kind per point.
+    func descentRound(rows: PaddedRows, threads: Int) -> Int {
+        let sample = k
+        var newCand = [Int32](repeating: 0, count: n * sample), oldCand = [Int32](repeating: 0, count: n * sample)
+        var newCount = [Int](repeating: 0, count: n), oldCount = [Int](repeating: 0, count: n)
+        for i in 0..<n {
+            for r in 0..<k {
+                let j = index[i * k + r]
+                guard j >= 0 else { continue }
+                if fresh[i * k + r] {
+                    if newCount[i] < sample { newCand[i * sample + newCount[i]] = j; newCount[i] += 1; fresh[i * k + r] = false }
+                    let jj = Int(j)
+                    if newCount[jj] < sample { newCand[jj * sample + newCount[jj]] = Int32(i); newCount[jj] += 1 }
+                } else {
+                    if oldCount[i] < sample { oldCand[i * sample + oldCount[i]] = j; oldCount[i] += 1 }
+                    let jj = Int(j)
+                    if oldCount[jj] < sample { oldCand[jj * sample + oldCount[jj]] = Int32(i); oldCount[jj] += 1 }
+                }
+            }
+        }
+        let blockSize = 256
+        return newCand.withUnsafeBufferPointer { np in
+            oldCand.withUnsafeBufferPointer { op in
+                newCount.withUnsafeBufferPointer { ncp in
+                    oldCount.withUnsafeBufferPointer { ocp in
+                        let N = UncheckedConst(np.baseAddress!), O = UncheckedConst(op.baseAddress!)
+                        let NC = UncheckedConst(ncp.baseAddress!), OC = UncheckedConst(ocp.baseAddress!)
+                        return apply(blocks: (n + blockSize - 1) / blockSize, threads: threads) { b, threshold, emit in
+                            for i in (b * blockSize)..<min(n, (b + 1) * blockSize) {
+                                let news = N.pointer + i * sample, olds = O.pointer + i * sample
+                                let nn = NC.pointer[i], no = OC.pointer[i]
+                                for a in 0..<nn {
+                                    let p = Int(news[a])
+                                    @inline(__always) func consider(_ q: Int) {
+                                        guard p != q else { return }
+                                        let d = rows.squaredDistance(p, q)
+                                        if d < threshold[p] { emit(p, q, d) }
+                                        if d < threshold[q] { emit(q, p, d) }
+                                    }
+                                    for c in (a + 1)..<max(a + 1, nn) { consider(Int(news[c])) }
+                                    for c in 0..<no { consider(Int(olds[c])) }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Each list nearest first (ties by index), with Euclidean distances.
+    func sortedGraph() -> NeighborGraph {
         var outIndex = [Int32](repeating: 0, count: n * k), outDist = [Float](repeating: 0, count: n * k)
         for i in 0..<n {
             let order = (0..<k).sorted { dist[i * k + $0] < dist[i * k + $1] || (dist[i * k + $0] == dist[i * k + $1] && index[i * k + $0] < index[i * k + $1]) }

@@ -57,3 +57,23 @@ public struct NeighborGraph: Sendable {
         return NeighborGraph(indices: indices, distances: distances, k: k)
     }
 }
+
+extension NeighborGraph {
+    /// The fraction of the true k nearest neighbours this graph lists, checked by exact search for
+    /// `sample` points chosen with a fixed seed (all points when there are fewer).
+    public func recall(of x: Tensor, sample: Int = 1000, threads: Int = 1) -> Double {
+        let n = x.shape[0], d = x.shape[1]
+        var rng = SeededRNG(seed: 7, stream: 11)
+        var picked = Array(0..<n)
+        if sample < n { for i in 0..<sample { picked.swapAt(i, i + rng.nextInt(below: n - i)) }; picked = Array(picked.prefix(sample)) }
+        let queries = Tensor(shape: [picked.count, d], data: picked.flatMap { x.data[($0 * d)..<(($0 + 1) * d)] })
+        // k + 1 because each query point is in the data: drop it from its own list.
+        let (idx, _) = UMAPResult.crossNeighbors(queries, data: x, k: min(k + 1, n), threads: threads)
+        var found = 0
+        for (q, i) in picked.enumerated() {
+            let truth = Set(idx[(q * (k + 1))..<((q + 1) * (k + 1))].filter { $0 != i }.prefix(k).map(Int32.init))
+            found += indices[(i * k)..<((i + 1) * k)].filter { truth.contains($0) }.count
+        }
+        return Double(found) / Double(picked.count * k)
+    }
+}

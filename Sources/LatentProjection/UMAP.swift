@@ -48,10 +48,10 @@ public enum UMAP {
         ComputeThreads.set(1)  // our own threads split the work; nested BLAS threads would fight them
         defer { ComputeThreads.set(blasThreads) }
         // Exact neighbours are O(n²): beyond 20,000 points, NN-descent finds nearly the same ones far faster.
-        let knn = n > options.exactNeighborLimit ? NeighborGraph.nnDescent(x, k: k, seed: options.seed)
+        let knn = n > options.exactNeighborLimit ? NeighborGraph.nnDescent(x, k: k, seed: options.seed, threads: options.threads)
                                                  : NeighborGraph.exact(x, k: k, threads: options.threads)
         lap("knn")
-        let graph = fuzzySimplicialSet(knn)
+        let graph = fuzzySimplicialSet(knn, threads: options.threads)
         lap("graph")
         let (a, b) = fitAB(minDist: options.minDist, spread: options.spread)
         var embedding = initialEmbedding(x, seed: options.seed)
@@ -60,69 +60,6 @@ public enum UMAP {
         optimize(&embedding, graph: graph, n: n, a: a, b: b, epochs: epochs, options: options, progress: progress)
         lap("optimize")
         return UMAPResult(embedding: Tensor(shape: [n, 2], data: embedding), a: a, b: b, graph: knn, timings: timings)
-    }
-
-    // MARK: Graph
-
-    /// A symmetric weighted graph as CSR: row i's neighbours are columns[offsets[i]..<offsets[i+1]].
-    struct Graph {
-        var offsets: [Int]
-        var columns: [Int32]
-        var weights: [Float]
-    }
-
-    /// ρ_i (distance to the nearest neighbour) and σ_i with Σ_j exp(−max(0, d_ij − ρ_i)/σ_i) = log2(k).
-    static func smoothDistances(_ knn: NeighborGraph) -> (rho: [Float], sigma: [Float]) {
-        let n = knn.count, k = knn.k
-        let target = log2(Float(k))
-        let meanAll = knn.distances.reduce(0, +) / Float(max(1, knn.distances.count))
-        var rho = [Float](repeating: 0, count: n), sigma = [Float](repeating: 1, count: n)
-        for i in 0..<n {
-            let d = knn.distances[(i * k)..<((i + 1) * k)]
-            rho[i] = d.first { $0 > 0 } ?? 0
-            var lo: Float = 0, hi = Float.infinity, mid: Float = 1
-            for _ in 0..<64 {
-                var psum: Float = 0
-                for dj in d { let t = dj - rho[i]; psum += t > 0 ? expf(-t / mid) : 1 }
-                if abs(psum - target) < 1e-5 { break }
-                if psum > target { hi = mid; mid = (lo + hi) / 2 } else { lo = mid; mid = hi == .infinity ? mid * 2 : (lo + hi) / 2 }
-            }
-            // umap-learn's floor: σ_i ≥ 1e-3 × the mean distance (of the point, or of all points).
-            let meanI = d.reduce(0, +) / Float(k)
-            mid = max(mid, 1e-3 * (rho[i] > 0 ? meanI : meanAll))
-            sigma[i] = mid
-        }
-        return (rho, sigma)
-    }
-
-    /// Memberships exp(−max(0, d − ρ)/σ), then the fuzzy union A + Aᵀ − A∘Aᵀ.
-    static func fuzzySimplicialSet(_ knn: NeighborGraph) -> Graph {
-        let n = knn.count, k = knn.k
-        let (rho, sigma) = smoothDistances(knn)
-        var directed: [UInt64: Float] = [:]
-        directed.reserveCapacity(n * k)
-        for i in 0..<n {
-            for r in 0..<k {
-                let j = Int(knn.indices[i * k + r])
-                let t = knn.distances[i * k + r] - rho[i]
-                let w = t <= 0 ? 1 : expf(-t / sigma[i])
-                directed[UInt64(i) << 32 | UInt64(j)] = w
-            }
-        }
-        var rows = [[(Int32, Float)]](repeating: [], count: n)
-        for (key, w) in directed {
-            let i = Int(key >> 32), j = Int(key & 0xFFFF_FFFF)
-            let back = directed[UInt64(j) << 32 | UInt64(i)] ?? 0
-            let sym = w + back - w * back
-            rows[i].append((Int32(j), sym))
-            if back == 0 { rows[j].append((Int32(i), sym)) }  // the reverse edge exists only through the union
-        }
-        var offsets = [0], columns: [Int32] = [], weights: [Float] = []
-        for i in 0..<n {
-            for (j, w) in rows[i].sorted(by: { $0.0 < $1.0 }) { columns.append(j); weights.append(w) }
-            offsets.append(columns.count)
-        }
-        return Graph(offsets: offsets, columns: columns, weights: weights)
     }
 
     // MARK: Curve

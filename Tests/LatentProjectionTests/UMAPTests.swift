@@ -52,6 +52,23 @@ import Testing
         #expect((0..<3000).allSatisfy { i in !approx.indices[(i * 15)..<((i + 1) * 15)].contains(Int32(i)) })
         #expect((0..<3000).allSatisfy { i in zip(approx.distances[(i * 15)..<((i + 1) * 15 - 1)], approx.distances[(i * 15 + 1)..<((i + 1) * 15)]).allSatisfy { $0 <= $1 } })
         #expect(NeighborGraph.nnDescent(x, k: 15).indices == approx.indices)
+        // The parallel rounds apply updates in block order: the thread count does not change the graph.
+        #expect(NeighborGraph.nnDescent(x, k: 15, threads: 2).indices == approx.indices)
+        #expect(NeighborGraph.nnDescent(x, k: 15, seed: 43).indices != approx.indices)
+        #expect(abs(approx.recall(of: x, sample: 500) - recall) < 0.03)
+    }
+
+    @Test func planarNeighboursMatchExactSearch() {
+        var rng = SeededRNG(seed: 5)
+        // A dense cluster plus a sparse halo, so rings of very different reach are needed.
+        var y = Tensor.randomNormal(shape: [2000, 2], using: &rng)
+        for i in 0..<200 { y.data[2 * i] *= 40; y.data[2 * i + 1] *= 40 }
+        let grid = NeighborGraph.planar(y, k: 12, threads: 2), exact = NeighborGraph.exact(y, k: 12)
+        for i in 0..<2000 {
+            for q in 0..<12 { #expect(abs(grid.distances[i * 12 + q] - exact.distances[i * 12 + q]) < 1e-3 * max(1, exact.distances[i * 12 + q])) }
+        }
+        let same = zip(grid.indices, exact.indices).filter { $0 == $1 }.count
+        #expect(same > 2000 * 12 * 99 / 100, "\(same)")
     }
 
     @Test func smoothDistancesHitLog2K() {

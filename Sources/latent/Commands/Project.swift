@@ -53,6 +53,7 @@ struct Project: ParsableCommand {
         if let saveInput { try NPY.write(x, to: saveInput) }
         clock = Date()
         let y: Tensor
+        var graph: NeighborGraph?
         if method == "pca" {
             let pca = PCA.fit(x, components: min(2, x.shape[1]))
             y = pca.transform(x)
@@ -71,6 +72,7 @@ struct Project: ParsableCommand {
             y = result.embedding
             print(result.timings.map { String(format: "%@ %.3f s", $0.stage, $0.seconds) }.joined(separator: "  ")
                   + String(format: "  (a %.3f, b %.3f)", result.a, result.b))
+            graph = result.graph
         }
         if let output {
             var text = ""
@@ -81,9 +83,12 @@ struct Project: ParsableCommand {
         if metrics {
             let t0 = Date()
             let k = min(15, (x.shape[0] - 1) / 2)
-            let t = EmbeddingQuality.trustworthiness(original: x, embedding: y, k: k, threads: threads)
-            let p = EmbeddingQuality.neighborPreservation(original: x, embedding: y, k: k, threads: threads)
-            print(String(format: "trustworthiness(%d) %.4f  %d-NN preservation %.4f  (%.2f s)", k, t, k, p, Date().timeIntervalSince(t0)))
+            if let graph, x.shape[0] > UMAPOptions().exactNeighborLimit {
+                print(String(format: "neighbour graph recall %.4f (exact search for 1,000 sampled points)", graph.recall(of: x, threads: threads)))
+            }
+            let s = EmbeddingQuality.scores(original: x, embedding: y, k: k, threads: threads)
+            print(String(format: "trustworthiness(%d) %.4f  %d-NN preservation %.4f  (%.2f s)", k, s.trustworthiness, k,
+                         s.neighborPreservation, Date().timeIntervalSince(t0)))
         }
     }
 

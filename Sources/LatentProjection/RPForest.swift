@@ -1,0 +1,85 @@
+import LatentCore
+
+/// Random-projection trees (as pynndescent builds them for its first guesses): each node splits its
+/// points by the hyperplane halfway between two of them, chosen at random, until a leaf holds at most
+/// `leafSize` points. Points that share a leaf are likely near each other.
+struct RPForest: Sendable {
+    /// Per tree, the point indices reordered so each leaf is a contiguous run.
+    let orders: [[Int32]]
+    /// (tree, start, end) of every leaf.
+    let leaves: [(tree: Int, start: Int, end: Int)]
+
+    func members(of leaf: (tree: Int, start: Int, end: Int)) -> ArraySlice<Int32> { orders[leaf.tree][leaf.start..<leaf.end] }
+
+    init(_ rows: PaddedRows, trees: Int, leafSize: Int, seed: UInt64, threads: Int) {
+        var built = [([Int32], [(Int, Int)])](repeating: ([], []), count: trees)
+        built.withUnsafeMutableBufferPointer { bp in
+            let B = UncheckedPointer(bp.baseAddress!)
+            parallelFor(trees, threads: threads) { t in
+                B.pointer[t] = Self.tree(rows, leafSize: leafSize, rng: SeededRNG(seed: seed, stream: 100 + UInt64(t)))
+            }
+        }
+        orders = built.map(\.0)
+        leaves = built.enumerated().flatMap { t, tree in tree.1.map { (tree: t, start: $0.0, end: $0.1) } }
+    }
+
+    static func tree(_ rows: PaddedRows, leafSize: Int, rng: SeededRNG) -> ([Int32], [(Int, Int)]) {
+        var rng = rng
+        let n = rows.count, stride = rows.stride
+        var order = (0..<n).map(Int32.init)
+        var leaves: [(Int, Int)] = []
+        var pending = [(0, n)]
+        var normal = [Float](repeating: 0, count: stride)
+        var side = [Bool](repeating: false, count: n)
+        while let (start, end) = pending.popLast() {
+            let size = end - start
+            if size <= leafSize { leaves.append((start, end)); continue }
+            let l = Int(order[start + rng.nextInt(below: size)])
+            var r = Int(order[start + rng.nextInt(below: size - 1)])
+            if r == l { r = Int(order[end - 1]) }
+            // normal = x_l − x_r, offset = −normal · (x_l + x_r) / 2
+            var offset: Float = 0
+            let pl = rows.row(l), pr = rows.row(r)
+            for t in 0..<stride { normal[t] = pl[t] - pr[t]; offset -= normal[t] * (pl[t] + pr[t]) / 2 }
+            var left = 0
+            normal.withUnsafeBufferPointer { np in
+                for s in start..<end {
+                    let margin = rows.dot(np.baseAddress!, rows.row(Int(order[s]))) + offset
+                    let goesLeft = margin == 0 ? rng.next() & 1 == 0 : margin > 0
+                    side[s] = goesLeft
+                    if goesLeft { left += 1 }
+                }
+            }
+            // A degenerate cut (duplicates, or every point on one side) splits the run in half instead.
+            var mid = start + left
+            if left == 0 || left == size {
+                mid = start + size / 2
+            } else {
+                var a = start, b = end - 1
+                while true {
+                    while a < b && side[a] { a += 1 }
+                    while a < b && !side[b] { b -= 1 }
+                    if a >= b { break }
+                    order.swapAt(a, b); side.swapAt(a, b)
+                }
+            }
+            pending.append((mid, end))
+            pending.append((start, mid))
+        }
+        return (order, leaves)
+    }
+}
+
+extension PaddedRows {
+    @inline(__always) func dot(_ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>) -> Float {
+        let ra = UnsafeRawPointer(pa), rb = UnsafeRawPointer(pb)
+        var acc = SIMD8<Float>()
+        var offset = 0
+        while offset < stride * 4 {
+            acc += ra.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) * rb.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            offset += 32
+        }
+        let h = acc.lowHalf + acc.highHalf
+        return (h[0] + h[2]) + (h[1] + h[3])
+    }
+}
