@@ -49,11 +49,14 @@ extension UMAP {
         // Outgoing memberships, each row sorted by column.
         var outCol = [Int32](repeating: 0, count: n * k), outW = [Float](repeating: 0, count: n * k)
         for i in 0..<n {
-            let order = (0..<k).sorted { knn.indices[i * k + $0] < knn.indices[i * k + $1] }
-            for (r, s) in order.enumerated() {
-                let t = knn.distances[i * k + s] - rho[i]
-                outCol[i * k + r] = knn.indices[i * k + s]
-                outW[i * k + r] = t <= 0 ? 1 : expf(-t / sigma[i])
+            // insertion sort of the k entries by column (k is small; a closure sort per row cost more)
+            for r in 0..<k {
+                let c = knn.indices[i * k + r]
+                let t = knn.distances[i * k + r] - rho[i]
+                let w: Float = t <= 0 ? 1 : expf(-t / sigma[i])
+                var p = i * k + r
+                while p > i * k && outCol[p - 1] > c { outCol[p] = outCol[p - 1]; outW[p] = outW[p - 1]; p -= 1 }
+                outCol[p] = c; outW[p] = w
             }
         }
         // Incoming memberships: row j lists every i that has j among its neighbours, i ascending.

@@ -16,7 +16,7 @@ struct Project: ParsableCommand {
     @Option(help: "pca or umap.") var method: String = "umap"
     @Option(help: "UMAP neighbours.") var neighbors = 15
     @Option(help: "UMAP min_dist.") var minDist: Float = 0.1
-    @Option(help: "UMAP epochs (default: 500 up to 10,000 points, else 200).") var epochs: Int?
+    @Option(help: "UMAP epochs (default: 500 up to 10,000 points, else 250).") var epochs: Int?
     @Option(help: "Random seed.") var seed: UInt64 = 42
     @Option(help: "Threads (the result does not depend on it).") var threads = ComputeThreads.available
     @Option(name: [.short, .customLong("output")], help: "Write x,y rows to this CSV file.") var output: String?
