@@ -17,23 +17,61 @@ public struct PCA: Sendable {
     public var componentCount: Int { components.shape[0] }
     public var explainedVarianceRatio: [Double] { explainedVariance.map { totalVariance > 0 ? $0 / totalVariance : 0 } }
 
-    /// Fits `k` components to the rows of `x` (n, d). Needs n ≥ 2 and 1 ≤ k ≤ d.
-    public static func fit(_ x: Tensor, components k: Int) -> PCA {
+    /// Fits `k` components to the rows of `x` (n, d). Needs n ≥ 2 and 1 ≤ k ≤ d. The result does not
+    /// depend on `threads`.
+    public static func fit(_ x: Tensor, components k: Int, threads: Int = 1) -> PCA {
         precondition(x.rank == 2 && x.shape[0] >= 2, "PCA needs at least two rows, got \(x.shape)")
         let n = x.shape[0], d = x.shape[1]
         precondition(k >= 1 && k <= d, "PCA components \(k) outside 1...\(d)")
-        var mean = [Double](repeating: 0, count: d)
+        // One pass, in chunks that stay in cache: rows minus a provisional centre s (the mean of the first
+        // rows, so no large offset is left to cancel) are summed and multiplied into a Gram matrix per
+        // chunk (upper triangle, ssyrk), on `threads` threads. Chunks are added in order, so the result
+        // is the same at any thread count. Then mean = s + Σ/n and Cov = (G − n·δδᵀ)/(n − 1), δ = mean − s.
+        let chunk = 4096, chunks = (n + chunk - 1) / chunk
+        let provisional = (0..<d).map { j in (0..<min(n, 256)).reduce(Float(0)) { $0 + x.data[$1 * d + j] } / Float(min(n, 256)) }
+        var chunkGram = [Float](repeating: 0, count: chunks * d * d), chunkSum = [Float](repeating: 0, count: chunks * d)
+        let blasThreads = ComputeThreads.current
+        if threads > 1 { ComputeThreads.set(1) }  // chunks run on our threads; nested BLAS threads would fight
         x.data.withUnsafeBufferPointer { xp in
-            mean.withUnsafeMutableBufferPointer { mp in
-                for i in 0..<n { for j in 0..<d { mp[j] += Double(xp[i * d + j]) } }
-                for j in 0..<d { mp[j] /= Double(n) }
+            chunkGram.withUnsafeMutableBufferPointer { gp in
+                chunkSum.withUnsafeMutableBufferPointer { sp in
+                    let X = UncheckedConst(xp.baseAddress!), G = UncheckedPointer(gp.baseAddress!), S = UncheckedPointer(sp.baseAddress!)
+                    provisional.withUnsafeBufferPointer { pp in
+                    let P = UncheckedConst(pp.baseAddress!)
+                    parallelRanges(chunks, threads: threads) { range in
+                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: chunk * d)
+                        defer { scratch.deallocate() }
+                        for c in range {
+                            let start = c * chunk, rows = min(chunk, n - start)
+                            let sum = S.pointer + c * d
+                            for r in 0..<rows {
+                                let src = X.pointer + (start + r) * d, dst = scratch + r * d
+                                for j in 0..<d { let v = src[j] - P.pointer[j]; dst[j] = v; sum[j] += v }
+                            }
+                            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(rows), 1,
+                                        scratch, Int32(d), 0, G.pointer + c * d * d, Int32(d))
+                        }
+                    }
+                    }
+                }
             }
         }
-        var centered = x
-        centered.subtractRow(mean.map(Float.init))
-        // Covariance (d, d) = Xcᵀ Xc / (n − 1), accumulated in Float by BLAS, solved in Double.
-        let gram = centered.matmul(centered, transposeSelf: true)
-        var cov = gram.data.map { Double($0) / Double(n - 1) }
+        if threads > 1 { ComputeThreads.set(blasThreads) }
+        var sums = [Double](repeating: 0, count: d)
+        var gram = [Double](repeating: 0, count: d * d)
+        for c in 0..<chunks {
+            for j in 0..<d { sums[j] += Double(chunkSum[c * d + j]) }
+            for e in 0..<(d * d) { gram[e] += Double(chunkGram[c * d * d + e]) }
+        }
+        let delta = sums.map { $0 / Double(n) }
+        let mean = (0..<d).map { Double(provisional[$0]) + delta[$0] }
+        var cov = [Double](repeating: 0, count: d * d)
+        for r in 0..<d {
+            for c in r..<d {
+                let v = (gram[r * d + c] - Double(n) * delta[r] * delta[c]) / Double(n - 1)
+                cov[r * d + c] = v; cov[c * d + r] = v
+            }
+        }
         let total = (0..<d).reduce(0.0) { $0 + cov[$1 * d + $1] }
         var eigenvalues = [Double](repeating: 0, count: d)
         symmetricEigen(&cov, n: d, eigenvalues: &eigenvalues)
@@ -51,11 +89,27 @@ public struct PCA: Sendable {
     }
 
     /// Coordinates of rows of `x` (n, d) along the components: (n, k).
-    public func transform(_ x: Tensor) -> Tensor {
+    public func transform(_ x: Tensor, threads: Int = 1) -> Tensor {
         precondition(x.rank == 2 && x.shape[1] == dimension, "PCA.transform expects (n, \(dimension)), got \(x.shape)")
-        var centered = x
-        centered.subtractRow(mean)
-        return centered.matmul(components, transposeOther: true)
+        // (x − mean) · Cᵀ = x · Cᵀ − mean · Cᵀ: the data read once, as it is, no centred copy. (BLAS's
+        // GEMM with 2 output columns spends more time packing than multiplying.)
+        let n = x.shape[0], d = dimension, k = componentCount
+        let shift = (0..<k).map { c in (0..<d).reduce(Float(0)) { $0 + mean[$1] * components.data[c * d + $1] } }
+        var y = Tensor.uninitialized(shape: [n, k])
+        x.data.withUnsafeBufferPointer { xp in
+            components.data.withUnsafeBufferPointer { cp in
+                y.data.withUnsafeMutableBufferPointer { yp in
+                    let X = UncheckedConst(xp.baseAddress!), C = UncheckedConst(cp.baseAddress!), Y = UncheckedPointer(yp.baseAddress!)
+                    parallelRanges(n, threads: n >= 20_000 ? threads : 1) { range in
+                        for i in range {
+                            let row = X.pointer + i * d
+                            for c in 0..<k { Y.pointer[i * k + c] = dot(row, C.pointer + c * d, d) - shift[c] }
+                        }
+                    }
+                }
+            }
+        }
+        return y
     }
 
     /// Points in the original space for coordinates y (n, k): mean + y · components.
@@ -99,4 +153,18 @@ extension Tensor {
             }
         }
     }
+}
+
+/// Σ a[t]·b[t] over 8 independent partial sums (the sum a plain loop builds is one serial chain).
+@inline(__always) func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
+    var acc = SIMD8<Float>()
+    var t = 0
+    while t + 8 <= d {
+        acc += UnsafeRawPointer(a + t).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + t).loadUnaligned(as: SIMD8<Float>.self)
+        t += 8
+    }
+    var s: Float = 0
+    while t < d { s += a[t] * b[t]; t += 1 }
+    let h = acc.lowHalf + acc.highHalf
+    return s + (h[0] + h[2]) + (h[1] + h[3])
 }

@@ -37,6 +37,34 @@ import Testing
         }
     }
 
+    @Test func chunkedFitMatchesADoublePrecisionReferenceAtAnyThreadCount() {
+        // 9,000 rows (three chunks) far from the origin: the covariance must not lose the small spread
+        // to the large offset, and the chunk-ordered sum must not depend on the threads.
+        var rng = SeededRNG(seed: 3)
+        let n = 9000, d = 6
+        var x = Tensor(zeros: [n, d])
+        for i in 0..<n {
+            let a = 2 * rng.nextNormal(), b = 0.5 * rng.nextNormal()
+            for j in 0..<d { x.data[i * d + j] = 1000 + Float(j) + a * Float(j % 3) + b * Float(j % 2) + 0.01 * rng.nextNormal() }
+        }
+        var mean = [Double](repeating: 0, count: d)
+        for i in 0..<n { for j in 0..<d { mean[j] += Double(x.data[i * d + j]) / Double(n) } }
+        var cov = [Double](repeating: 0, count: d * d)
+        for i in 0..<n {
+            for r in 0..<d { for c in 0..<d { cov[r * d + c] += (Double(x.data[i * d + r]) - mean[r]) * (Double(x.data[i * d + c]) - mean[c]) / Double(n - 1) } }
+        }
+        let one = PCA.fit(x, components: 2), two = PCA.fit(x, components: 2, threads: 2)
+        #expect(one.components == two.components && one.mean == two.mean)
+        #expect(one.transform(x) == one.transform(x, threads: 2))
+        for j in 0..<d { #expect(abs(Double(one.mean[j]) - mean[j]) < 1e-3) }
+        // Each axis is an eigenvector of the reference covariance with the reported variance.
+        for c in 0..<2 {
+            let v = (0..<d).map { Double(one.components.data[c * d + $0]) }
+            let cv = (0..<d).map { r in (0..<d).reduce(0.0) { $0 + cov[r * d + $1] * v[$1] } }
+            for r in 0..<d { #expect(abs(cv[r] - one.explainedVariance[c] * v[r]) < 1e-3 * one.explainedVariance[0]) }
+        }
+    }
+
     @Test func nearestNeighboursAndLabelAccuracy() {
         // Two tight clusters far apart: every neighbour of a point is in its own cluster.
         var rng = SeededRNG(seed: 2)

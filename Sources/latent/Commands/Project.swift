@@ -45,8 +45,8 @@ struct Project: ParsableCommand {
         print(String(format: "input %d × %d  (%.3f s)", x.shape[0], x.shape[1], Date().timeIntervalSince(clock)))
         if let pca, pca < x.shape[1] {
             clock = Date()
-            let fit = PCA.fit(x, components: pca)
-            x = fit.transform(x)
+            let fit = PCA.fit(x, components: pca, threads: threads)
+            x = fit.transform(x, threads: threads)
             print(String(format: "pca to %d dims: %.3f s (explained variance %.3f)", pca, Date().timeIntervalSince(clock),
                          fit.explainedVarianceRatio.reduce(0, +)))
         }
@@ -55,8 +55,8 @@ struct Project: ParsableCommand {
         let y: Tensor
         var graph: NeighborGraph?
         if method == "pca" {
-            let pca = PCA.fit(x, components: min(2, x.shape[1]))
-            y = pca.transform(x)
+            let pca = PCA.fit(x, components: min(2, x.shape[1]), threads: threads)
+            y = pca.transform(x, threads: threads)
             print(String(format: "pca: %.4f s, explained variance %.3f", Date().timeIntervalSince(clock), pca.explainedVarianceRatio.reduce(0, +)))
         } else {
             guard x.shape[0] > neighbors else {
