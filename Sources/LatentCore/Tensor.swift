@@ -102,6 +102,24 @@ public struct Tensor: Equatable, Sendable {
     }
 }
 
+extension Tensor {
+    /// Rows `range` of a tensor, as a tensor of the same trailing shape.
+    public func rows(_ range: Range<Int>) -> Tensor {
+        let width = count / max(1, shape[0])
+        var newShape = shape
+        newShape[0] = range.count
+        return Tensor(shape: newShape, data: Array(data[(range.lowerBound * width)..<(range.upperBound * width)]))
+    }
+
+    /// This tensor with `other`'s rows after its own (same trailing shape).
+    public func appendingRows(_ other: Tensor) -> Tensor {
+        precondition(Array(shape.dropFirst()) == Array(other.shape.dropFirst()), "cannot stack \(shape) and \(other.shape)")
+        var newShape = shape
+        newShape[0] += other.shape[0]
+        return Tensor(shape: newShape, data: data + other.data)
+    }
+}
+
 extension Tensor: CustomStringConvertible {
     public var description: String {
         let preview = data.prefix(6).map { "\($0)" }.joined(separator: ", ")

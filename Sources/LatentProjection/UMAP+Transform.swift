@@ -85,34 +85,43 @@ extension UMAPResult {
         let m = x.shape[0], n = data.shape[0], d = data.shape[1]
         let dataNorms: [Float] = (0..<n).map { j in (0..<d).reduce(Float(0)) { $0 + data.data[j * d + $1] * data.data[j * d + $1] } }
         var idx = [Int](repeating: 0, count: m * k), dist = [Float](repeating: 0, count: m * k)
-        let block = 256
+        let block = 64
+        let blasThreads = ComputeThreads.current
+        if threads > 1 { ComputeThreads.set(1) }  // blocks run on our threads; nested BLAS threads would fight
+        defer { if threads > 1 { ComputeThreads.set(blasThreads) } }
         idx.withUnsafeMutableBufferPointer { ip in
             dist.withUnsafeMutableBufferPointer { dp in
-                let I = UncheckedPointer(ip.baseAddress!), D = UncheckedPointer(dp.baseAddress!)
-                parallelFor((m + block - 1) / block, threads: threads) { bi in
-                    let start = bi * block, end = min(m, start + block), rows = end - start
-                    var cross = [Float](repeating: 0, count: rows * n)
-                    x.data.withUnsafeBufferPointer { xp in
-                        data.data.withUnsafeBufferPointer { yp in
-                            cross.withUnsafeMutableBufferPointer { cp in
-                                sgemm(transB: .transposed, m: rows, n: n, k: d, a: xp.baseAddress! + start * d, lda: d,
-                                      b: yp.baseAddress!, ldb: d, c: cp.baseAddress!, ldc: n)
+                dataNorms.withUnsafeBufferPointer { np in
+                    let I = UncheckedPointer(ip.baseAddress!), D = UncheckedPointer(dp.baseAddress!), N = UncheckedConst(np.baseAddress!)
+                    parallelRanges((m + block - 1) / block, threads: threads) { blocks in
+                        let cross = UnsafeMutablePointer<Float>.allocate(capacity: block * n)
+                        defer { cross.deallocate() }
+                        var best = SortedNeighbors(k: k)
+                        for bi in blocks {
+                            let start = bi * block, rows = min(m, start + block) - start
+                            x.data.withUnsafeBufferPointer { xp in
+                                data.data.withUnsafeBufferPointer { yp in
+                                    sgemm(transB: .transposed, m: rows, n: n, k: d, a: xp.baseAddress! + start * d, lda: d,
+                                          b: yp.baseAddress!, ldb: d, c: cross, ldc: n)
+                                }
+                            }
+                            for r in 0..<rows {
+                                let i = start + r
+                                let xn = (0..<d).reduce(Float(0)) { $0 + x.data[i * d + $1] * x.data[i * d + $1] }
+                                best.reset()
+                                let row = cross + r * n
+                                // ‖x‖² + ‖y‖² − 2x·y, with most candidates rejected by one compare
+                                var worst = Float.infinity
+                                for j in 0..<n {
+                                    let dsq = xn + N.pointer[j] - 2 * row[j]
+                                    if dsq < worst {
+                                        best.insert(max(0, dsq), j)
+                                        worst = best.worst
+                                    }
+                                }
+                                for q in 0..<k { I.pointer[i * k + q] = best.index[q]; D.pointer[i * k + q] = best.distance[q].squareRoot() }
                             }
                         }
-                    }
-                    for r in 0..<rows {
-                        let i = start + r
-                        let xn = (0..<d).reduce(Float(0)) { $0 + x.data[i * d + $1] * x.data[i * d + $1] }
-                        var best: [(Float, Int)] = []
-                        for j in 0..<n {
-                            let dsq = max(0, xn + dataNorms[j] - 2 * cross[r * n + j])
-                            if best.count < k || dsq < best[best.count - 1].0 {
-                                let pos = best.firstIndex { $0.0 > dsq } ?? best.count
-                                best.insert((dsq, j), at: pos)
-                                if best.count > k { best.removeLast() }
-                            }
-                        }
-                        for q in 0..<k { I.pointer[i * k + q] = best[q].1; D.pointer[i * k + q] = best[q].0.squareRoot() }
                     }
                 }
             }

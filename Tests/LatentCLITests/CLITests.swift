@@ -126,5 +126,18 @@ import Testing
         #expect(r.status == 0 && r.stdout.contains("trustworthiness(15)"), "\(r.stdout)")
         let coords = try String(contentsOfFile: dir + "/y.csv", encoding: .utf8).split(separator: "\n")
         #expect(coords.count == 60 && coords.allSatisfy { $0.split(separator: ",").count == 2 })
+
+        // Held-out rows are placed into the map fitted on the others, beside their own group.
+        let h = try Self.run(["project", "--input", dir + "/good.csv", "--neighbors", "10", "--hold-out", "10", "-o", dir + "/h.csv"])
+        #expect(h.status == 0 && h.stdout.contains("transform 10 rows into the 50-point map"), "\(h.stdout) \(h.stderr)")
+        let placed = try String(contentsOfFile: dir + "/h.csv", encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: ",").map { Double($0)! } }
+        #expect(placed.count == 60)
+        func centroid(_ r: Range<Int>) -> [Double] { [0, 1].map { c in r.reduce(0.0) { $0 + placed[$1][c] } / Double(r.count) } }
+        let first = centroid(0..<30), second = centroid(30..<50)
+        func d2(_ p: [Double], _ q: [Double]) -> Double { (p[0] - q[0]) * (p[0] - q[0]) + (p[1] - q[1]) * (p[1] - q[1]) }
+        #expect((50..<60).allSatisfy { d2(placed[$0], second) < d2(placed[$0], first) })
+        let tooMany = try Self.run(["project", "--input", dir + "/good.csv", "--hold-out", "50"])
+        #expect(tooMany.status == 1 && tooMany.stderr.contains("leaves 10 rows to fit"), "\(tooMany.stderr)")
     }
 }

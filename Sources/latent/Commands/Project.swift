@@ -21,6 +21,7 @@ struct Project: ParsableCommand {
     @Option(help: "Threads (the result does not depend on it).") var threads = ComputeThreads.available
     @Option(name: [.short, .customLong("output")], help: "Write x,y rows to this CSV file.") var output: String?
     @Flag(help: "Print trustworthiness(15) and 15-NN preservation.") var metrics = false
+    @Option(help: "Fit on all rows but the last N, then place those N into the fitted map (UMAP transform, or the PCA axes) and time it.") var holdOut: Int?
     @Option(help: "Also write the input matrix (e.g. the model's latents) to this .npy file.") var saveInput: String?
     @OptionGroup var data: DataOptions
 
@@ -30,6 +31,7 @@ struct Project: ParsableCommand {
         guard method == "pca" || method == "umap" else { throw ValidationError("--method must be pca or umap, not '\(method)'") }
         guard neighbors >= 2, neighbors <= 200 else { throw ValidationError("--neighbors must be 2…200") }
         guard minDist >= 0, minDist.isFinite, threads >= 1 else { throw ValidationError("--min-dist must be ≥ 0 and --threads ≥ 1") }
+        if let holdOut, holdOut < 1 { throw ValidationError("--hold-out must be at least 1") }
     }
 
     func run() throws {
@@ -51,15 +53,25 @@ struct Project: ParsableCommand {
                          fit.explainedVarianceRatio.reduce(0, +)))
         }
         if let saveInput { try NPY.write(x, to: saveInput) }
+        let fitted = x.shape[0] - (holdOut ?? 0)
+        if let holdOut, fitted <= max(neighbors, 2) {
+            throw FormatError(source, "--hold-out \(holdOut) leaves \(fitted) rows to fit; need more than \(max(neighbors, 2))")
+        }
+        let fitRows = holdOut == nil ? x : x.rows(0..<fitted), newRows = holdOut == nil ? nil : x.rows(fitted..<x.shape[0])
         clock = Date()
-        let y: Tensor
+        var y: Tensor
         var graph: NeighborGraph?
         if method == "pca" {
-            let pca = PCA.fit(x, components: min(2, x.shape[1]), threads: threads)
-            y = pca.transform(x, threads: threads)
+            let pca = PCA.fit(fitRows, components: min(2, x.shape[1]), threads: threads)
+            y = pca.transform(fitRows, threads: threads)
             print(String(format: "pca: %.4f s, explained variance %.3f", Date().timeIntervalSince(clock), pca.explainedVarianceRatio.reduce(0, +)))
+            if let newRows {
+                clock = Date()
+                y = y.appendingRows(pca.transform(newRows, threads: threads))
+                print(String(format: "transform %d rows onto the axes: %.4f s", newRows.shape[0], Date().timeIntervalSince(clock)))
+            }
         } else {
-            guard x.shape[0] > neighbors else {
+            guard fitRows.shape[0] > neighbors else {
                 throw FormatError(source, "UMAP with --neighbors \(neighbors) needs more than \(neighbors) rows; the input has \(x.shape[0])")
             }
             var options = UMAPOptions()
@@ -68,11 +80,17 @@ struct Project: ParsableCommand {
             options.epochs = epochs
             options.seed = seed
             options.threads = threads
-            let result = UMAP.fit(x, options: options)
+            let result = UMAP.fit(fitRows, options: options)
             y = result.embedding
             print(result.timings.map { String(format: "%@ %.3f s", $0.stage, $0.seconds) }.joined(separator: "  ")
                   + String(format: "  (a %.3f, b %.3f)", result.a, result.b))
-            graph = result.graph
+            graph = holdOut == nil ? result.graph : nil
+            if let newRows {
+                clock = Date()
+                let placed = result.transform(newRows, data: fitRows, seed: seed, threads: threads)
+                print(String(format: "transform %d rows into the %d-point map: %.3f s", newRows.shape[0], fitted, Date().timeIntervalSince(clock)))
+                y = y.appendingRows(placed)
+            }
         }
         if let output {
             var text = ""
