@@ -58,6 +58,33 @@ import Testing
         #expect(m.scatter.hidden.isEmpty)
     }
 
+    @Test func mouseClickMovesTheCursorSecondClickOpensWheelZooms() {
+        var m = Self.withData()
+        let plot = Explorer.scatterPlot(m)
+        let (cx, cy) = ScatterRaster.cell(of: m.scatter.points[123], bounds: m.scatter.bounds, columns: plot.width, rows: plot.height)!
+        #expect(Explorer.update(&m, .mouse(.press(x: plot.x + cx, y: plot.y + cy))).isEmpty)
+        #expect(m.scatter.cursor == (cx, cy))
+        #expect(m.status.hasPrefix("nearest: image"))
+        guard case .encodeImage(let i)? = Explorer.update(&m, .mouse(.press(x: plot.x + cx, y: plot.y + cy))).first else {
+            Issue.record("second click did not open the image"); return
+        }
+        #expect(m.scatter.labels[i] == m.scatter.labels[123])
+        _ = Explorer.update(&m, .mouse(.wheelUp(x: plot.x + 1, y: plot.y + 1)))
+        #expect(m.scatter.zoom == 1.5)
+        _ = Explorer.update(&m, .mouse(.wheelDown(x: plot.x + 1, y: plot.y + 1)))
+        #expect(m.scatter.zoom == 1)
+        // Outside the plot the mouse keeps its other jobs: the sliders are not touched by a plot click,
+        // and a click beside the plot leaves the cursor alone.
+        #expect(m.vae.z == [0, 0, 0])
+        _ = Explorer.update(&m, .mouse(.press(x: plot.x + plot.width + 2, y: plot.y)))
+        #expect(m.scatter.cursor == (cx, cy))
+        // While a path is recorded, clicks add points to it.
+        _ = Explorer.update(&m, .key(.char("f")))
+        _ = Explorer.update(&m, .mouse(.press(x: plot.x, y: plot.y)))
+        _ = Explorer.update(&m, .mouse(.press(x: plot.x + plot.width - 1, y: plot.y + plot.height - 1)))
+        #expect(m.scatter.recording?.count == 3)
+    }
+
     @Test func switchingToUMAPAsksForItOnceAndZoomIsBounded() {
         var m = Self.withData()
         let c = Explorer.update(&m, .key(.char("u")))

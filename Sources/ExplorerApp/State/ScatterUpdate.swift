@@ -74,6 +74,13 @@ extension Explorer {
         default:
             return nil
         }
+        moveScatterCursor(to: c, &m)
+        return []
+    }
+
+    /// Puts the cursor on a plot cell (clamped), extends a path being recorded, and names the nearest image.
+    static func moveScatterCursor(to c: (column: Int, row: Int), _ m: inout AppModel) {
+        let plot = scatterPlot(m)
         m.scatter.cursor = (min(max(0, c.column), plot.width - 1), min(max(0, c.row), plot.height - 1))
         if m.scatter.recording != nil {
             m.scatter.recording!.append(m.scatter.dataPoint(column: m.scatter.cursor.column, row: m.scatter.cursor.row,
@@ -81,6 +88,30 @@ extension Explorer {
         }
         if let i = nearestToCursor(m) {
             m.status = "nearest: image \(i) · label \(m.model.classNames[safe: m.scatter.labels[safe: i] ?? -1] ?? "?") · enter goes there"
+        }
+    }
+
+    /// The mouse on the scatter's plot: a click puts the cursor there (a second click on the same cell
+    /// opens the nearest image, as Enter does); the wheel zooms. nil when the event is not on the plot.
+    static func handleScatterMouse(_ event: MouseEvent, _ m: inout AppModel) -> [Command]? {
+        let showing = m.isVQ ? m.vq.panel == .scatter : m.vae.panel == .scatter
+        let plot = scatterPlot(m)
+        guard showing, m.scatter.isReady, plot.width > 0, plot.height > 0 else { return nil }
+        let (x, y): (Int, Int) = {
+            switch event {
+            case .press(let x, let y), .wheelUp(let x, let y), .wheelDown(let x, let y): return (x, y)
+            }
+        }()
+        guard x >= plot.x, x < plot.x + plot.width, y >= plot.y, y < plot.y + plot.height else { return nil }
+        switch event {
+        case .press:
+            let cell = (column: x - plot.x, row: y - plot.y)
+            if cell == m.scatter.cursor, m.scatter.recording == nil, let i = nearestToCursor(m) {
+                return [m.isVQ ? .quantizeImage(index: i) : .encodeImage(index: i)]
+            }
+            moveScatterCursor(to: cell, &m)
+        case .wheelUp: m.scatter.zoom = min(16, m.scatter.zoom * 1.5)
+        case .wheelDown: m.scatter.zoom = max(1, m.scatter.zoom / 1.5)
         }
         return []
     }

@@ -236,6 +236,7 @@ public enum Explorer {
 
     static func handle(_ event: MouseEvent, _ m: inout AppModel) -> [Command] {
         guard m.overlay == nil else { return [] }
+        if let commands = handleScatterMouse(event, &m) { return commands }
         if m.isVQ {
             guard case .press(let x, let y) = event else { return [] }
             let grid = VQLayout(width: m.width, height: m.height, vq: m.vq).gridInner
