@@ -24,6 +24,9 @@ public struct UMAPOptions: Sendable {
     public var threads = 1
     /// Above this many points the neighbour graph comes from NN-descent instead of exact search.
     public var exactNeighborLimit = 20_000
+    public var initialization = UMAPInit.auto
+    /// Above this many points `.auto` starts from PCA instead of the spectral embedding.
+    public var spectralLimit = 20_000
 
     public init() {}
 }
@@ -35,6 +38,8 @@ public struct UMAPResult: Sendable {
     public let graph: NeighborGraph
     /// Seconds spent in each stage, in order.
     public let timings: [(stage: String, seconds: Double)]
+    /// How the layout started: "spectral", "pca", or "pca (why the spectral start was not used)".
+    public let start: String
 }
 
 public enum UMAP {
@@ -56,12 +61,21 @@ public enum UMAP {
         let graph = fuzzySimplicialSet(knn, threads: options.threads)
         lap("graph")
         let (a, b) = fitAB(minDist: options.minDist, spread: options.spread)
-        var embedding = initialEmbedding(x, seed: options.seed)
+        var start = "pca"
+        var embedding: [Float]
+        let spectral = options.initialization == .spectral || (options.initialization == .auto && n <= options.spectralLimit)
+        if spectral, let s = spectralEmbedding(graph, n: n, seed: options.seed) {
+            embedding = s.coordinates
+            start = s.note
+        } else {
+            embedding = initialEmbedding(x, seed: options.seed)
+            if spectral { start = connectedComponents(graph, n: n) > 1 ? "pca (the graph is not connected)" : "pca (no spectral embedding)" }
+        }
         lap("init")
         let epochs = options.epochs ?? (n <= 10_000 ? 500 : 250)
         optimize(&embedding, graph: graph, n: n, a: a, b: b, epochs: epochs, options: options, progress: progress)
         lap("optimize")
-        return UMAPResult(embedding: Tensor(shape: [n, 2], data: embedding), a: a, b: b, graph: knn, timings: timings)
+        return UMAPResult(embedding: Tensor(shape: [n, 2], data: embedding), a: a, b: b, graph: knn, timings: timings, start: start)
     }
 
     // MARK: Curve

@@ -58,6 +58,50 @@ import Testing
         #expect(abs(approx.recall(of: x, sample: 500) - recall) < 0.03)
     }
 
+    @Test func lanczosFindsTheLeadingEigenvectorsPastAKnownOne() {
+        // A symmetric operator with eigenvalues 1, 0.99, 0.98, 0.97, then spread below: the known top
+        // vector is deflated, so the next two must come out (clustered near the top, as with classes).
+        let n = 300
+        var rng = SeededRNG(seed: 9)
+        let values = (0..<n).map { i -> Double in i < 4 ? 1 - 0.01 * Double(i) : 0.9 * Double(rng.nextFloat()) }
+        // eigenvectors: a random orthonormal basis from Gram–Schmidt
+        var basis: [[Double]] = []
+        for _ in 0..<n {
+            var v = (0..<n).map { _ in Double(rng.nextNormal()) }
+            for b in basis { UMAP.project(&v, outOf: b) }
+            UMAP.normalize(&v)
+            basis.append(v)
+        }
+        let apply: ([Double], inout [Double]) -> Void = { v, out in
+            for i in 0..<n { out[i] = 0 }
+            for (b, lambda) in zip(basis, values) {
+                let c = lambda * UMAP.dot(b, v)
+                for i in 0..<n { out[i] += c * b[i] }
+            }
+        }
+        guard let found = UMAP.lanczosLargest(count: 2, n: n, steps: 60, deflating: basis[0], seed: 1, multiply: apply) else {
+            Issue.record("Lanczos broke down"); return
+        }
+        #expect(abs(abs(UMAP.dot(found[0], basis[1])) - 1) < 1e-6)
+        #expect(abs(abs(UMAP.dot(found[1], basis[2])) - 1) < 1e-6)
+    }
+
+    @Test func spectralStartNeedsAConnectedGraphAndFallsBackToPCA() {
+        var rng = SeededRNG(seed: 4)
+        let x = Tensor.randomNormal(shape: [300, 5], using: &rng)  // one cloud: a connected graph
+        var options = UMAPOptions()
+        options.epochs = 10
+        options.initialization = .spectral
+        #expect(UMAP.fit(x, options: options).start == "spectral")
+        // Two copies of the data 1,000 apart: no neighbour crosses the gap, so no spectral start.
+        let far = Tensor(shape: [x.shape[0] * 2, x.shape[1]], data: x.data + x.data.map { $0 + 1000 })
+        let split = UMAP.fit(far, options: options)
+        #expect(split.start == "pca (the graph is not connected)")
+        #expect(split.embedding.data.allSatisfy { $0.isFinite })
+        options.initialization = .pca
+        #expect(UMAP.fit(x, options: options).start == "pca")
+    }
+
     @Test func planarNeighboursMatchExactSearch() {
         var rng = SeededRNG(seed: 5)
         // A dense cluster plus a sparse halo, so rings of very different reach are needed.

@@ -152,7 +152,7 @@ public final class Runtime: @unchecked Sendable {
             var options = UMAPOptions()
             options.threads = ComputeThreads.available
             let cache = ProjectionCache()
-            let key = ProjectionCache.key(mus, settings: "umap1 k\(options.neighbors) d\(options.minDist) s\(options.seed)")
+            let key = ProjectionCache.key(mus, settings: "umap2 k\(options.neighbors) d\(options.minDist) s\(options.seed) \(options.initialization)")
             if let cached = cache.load(key, count: mus.count) { return [.projected(.umap, cached, pca: nil)] }
             let g = generation, inbox = self.inbox, settings = options
             Thread.detachNewThread {

@@ -17,6 +17,7 @@ struct Project: ParsableCommand {
     @Option(help: "UMAP neighbours.") var neighbors = 15
     @Option(help: "UMAP min_dist.") var minDist: Float = 0.1
     @Option(help: "UMAP epochs (default: 500 up to 10,000 points, else 250).") var epochs: Int?
+    @Option(help: "UMAP start: spectral, pca, or auto (spectral up to 20,000 points).") var `init`: String = "auto"
     @Option(help: "Random seed.") var seed: UInt64 = 42
     @Option(help: "Threads (the result does not depend on it).") var threads = ComputeThreads.available
     @Option(name: [.short, .customLong("output")], help: "Write x,y rows to this CSV file.") var output: String?
@@ -31,6 +32,7 @@ struct Project: ParsableCommand {
         guard method == "pca" || method == "umap" else { throw ValidationError("--method must be pca or umap, not '\(method)'") }
         guard neighbors >= 2, neighbors <= 200 else { throw ValidationError("--neighbors must be 2…200") }
         guard minDist >= 0, minDist.isFinite, threads >= 1 else { throw ValidationError("--min-dist must be ≥ 0 and --threads ≥ 1") }
+        guard UMAPInit(rawValue: `init`) != nil else { throw ValidationError("--init must be spectral, pca or auto, not '\(`init`)'") }
         if let holdOut, holdOut < 1 { throw ValidationError("--hold-out must be at least 1") }
     }
 
@@ -80,10 +82,11 @@ struct Project: ParsableCommand {
             options.epochs = epochs
             options.seed = seed
             options.threads = threads
+            options.initialization = UMAPInit(rawValue: `init`)!
             let result = UMAP.fit(fitRows, options: options)
             y = result.embedding
             print(result.timings.map { String(format: "%@ %.3f s", $0.stage, $0.seconds) }.joined(separator: "  ")
-                  + String(format: "  (a %.3f, b %.3f)", result.a, result.b))
+                  + String(format: "  (a %.3f, b %.3f; start: %@)", result.a, result.b, result.start))
             graph = holdOut == nil ? result.graph : nil
             if let newRows {
                 clock = Date()
