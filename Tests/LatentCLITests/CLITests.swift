@@ -137,6 +137,13 @@ import Testing
         let first = centroid(0..<30), second = centroid(30..<50)
         func d2(_ p: [Double], _ q: [Double]) -> Double { (p[0] - q[0]) * (p[0] - q[0]) + (p[1] - q[1]) * (p[1] - q[1]) }
         #expect((50..<60).allSatisfy { d2(placed[$0], second) < d2(placed[$0], first) })
+        // Any embedding can be scored against its input; a wrong-sized one is refused in one line.
+        let scored = try Self.run(["project", "--input", dir + "/good.csv", "--score", dir + "/y.csv"])
+        #expect(scored.status == 0 && scored.stdout.contains("trustworthiness(15)"), "\(scored.stderr)")
+        let wrong = try Self.run(["project", "--input", dir + "/good.csv", "--score", dir + "/ragged.csv"])
+        #expect(wrong.status == 1 && wrong.stderr.split(separator: "\n").count == 1, "\(wrong.stderr)")
+        let badInit = try Self.run(["project", "--input", dir + "/good.csv", "--init", "random"])
+        #expect(badInit.status != 0 && badInit.stderr.contains("--init must be spectral, pca or auto"), "\(badInit.stderr)")
         let tooMany = try Self.run(["project", "--input", dir + "/good.csv", "--hold-out", "50"])
         #expect(tooMany.status == 1 && tooMany.stderr.contains("leaves 10 rows to fit"), "\(tooMany.stderr)")
     }

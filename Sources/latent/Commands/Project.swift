@@ -22,6 +22,7 @@ struct Project: ParsableCommand {
     @Option(help: "Threads (the result does not depend on it).") var threads = ComputeThreads.available
     @Option(name: [.short, .customLong("output")], help: "Write x,y rows to this CSV file.") var output: String?
     @Flag(help: "Print trustworthiness(15) and 15-NN preservation.") var metrics = false
+    @Option(help: "Instead of projecting: score this embedding (CSV, one x,y row per input row) against the input.") var score: String?
     @Option(help: "Fit on all rows but the last N, then place those N into the fitted map (UMAP transform, or the PCA axes) and time it.") var holdOut: Int?
     @Option(help: "Also write the input matrix (e.g. the model's latents) to this .npy file.") var saveInput: String?
     @OptionGroup var data: DataOptions
@@ -55,6 +56,14 @@ struct Project: ParsableCommand {
                          fit.explainedVarianceRatio.reduce(0, +)))
         }
         if let saveInput { try NPY.write(x, to: saveInput) }
+        if let score {
+            let y = try loadMatrix(score)
+            guard y.shape[0] == x.shape[0], y.shape[1] == 2 else {
+                throw FormatError(score, "has \(y.shape[0]) rows of \(y.shape[1]) values; expected \(x.shape[0]) rows of 2 (x,y)")
+            }
+            try printMetrics(x, y, graph: nil)
+            return
+        }
         let fitted = x.shape[0] - (holdOut ?? 0)
         if let holdOut, fitted <= max(neighbors, 2) {
             throw FormatError(source, "--hold-out \(holdOut) leaves \(fitted) rows to fit; need more than \(max(neighbors, 2))")
@@ -101,16 +110,18 @@ struct Project: ParsableCommand {
             try FileBytes.write(Array(text.utf8), to: output)
         }
         print(String(format: "coordinates ready: %.3f s after process start", ProcessClock.secondsSinceProcessStart()))
-        if metrics {
-            let t0 = Date()
-            let k = min(15, (x.shape[0] - 1) / 2)
-            if let graph, x.shape[0] > UMAPOptions().exactNeighborLimit {
-                print(String(format: "neighbour graph recall %.4f (exact search for 1,000 sampled points)", graph.recall(of: x, threads: threads)))
-            }
-            let s = EmbeddingQuality.scores(original: x, embedding: y, k: k, threads: threads)
-            print(String(format: "trustworthiness(%d) %.4f  %d-NN preservation %.4f  (%.2f s)", k, s.trustworthiness, k,
-                         s.neighborPreservation, Date().timeIntervalSince(t0)))
+        if metrics { try printMetrics(x, y, graph: graph) }
+    }
+
+    func printMetrics(_ x: Tensor, _ y: Tensor, graph: NeighborGraph?) throws {
+        let t0 = Date()
+        let k = min(15, (x.shape[0] - 1) / 2)
+        if let graph, x.shape[0] > UMAPOptions().exactNeighborLimit {
+            print(String(format: "neighbour graph recall %.4f (exact search for 1,000 sampled points)", graph.recall(of: x, threads: threads)))
         }
+        let s = EmbeddingQuality.scores(original: x, embedding: y, k: k, threads: threads)
+        print(String(format: "trustworthiness(%d) %.4f  %d-NN preservation %.4f  (%.2f s)", k, s.trustworthiness, k,
+                     s.neighborPreservation, Date().timeIntervalSince(t0)))
     }
 
     func loadMatrix() throws -> Tensor {
