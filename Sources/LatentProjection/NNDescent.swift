@@ -63,6 +63,13 @@ final class NeighborHeaps: @unchecked Sendable {
         return true
     }
 
+    /// Whether i's list holds j.
+    @inline(__always) func lists(_ i: Int, _ j: Int32) -> Bool {
+        let hi = index + i * k
+        for r in 0..<k where hi[r] == j { return true }
+        return false
+    }
+
     /// A found pair: `other` may belong in `target`'s list at squared distance `distance`.
     struct Update { var target: Int32; var other: Int32; var distance: Float }
 
@@ -167,8 +174,10 @@ final class NeighborHeaps: @unchecked Sendable {
                                     @inline(__always) func consider(_ q: Int) {
                                         guard p != q else { return }
                                         let d = rows.squaredDistance(p, q)
-                                        if d < threshold[p] { emit(p, q, d) }
-                                        if d < threshold[q] { emit(q, p, d) }
+                                        // Lists do not change while blocks produce, so pairs already listed
+                                        // are dropped here instead of travelling to the apply step.
+                                        if d < threshold[p] && !self.lists(p, Int32(q)) { emit(p, q, d) }
+                                        if d < threshold[q] && !self.lists(q, Int32(p)) { emit(q, p, d) }
                                     }
                                     for c in (a + 1)..<max(a + 1, nn) { consider(Int(news[c])) }
                                     for c in 0..<no { consider(Int(olds[c])) }
