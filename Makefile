@@ -24,6 +24,7 @@ bench: deps
 	.build/release/latent bench train
 	.build/release/latent bench decode
 	.build/release/latent bench ui
+	.build/release/latent bench pca --input Weights/data/mnist-train-images-idx3-ubyte.gz
 
 clean:
 	rm -rf .build

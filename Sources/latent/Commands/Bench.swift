@@ -6,7 +6,7 @@ import LatentCore
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print speed figures (run a release build: swift run -c release latent bench …).",
-        subcommands: [BenchGEMM.self, BenchTrain.self, BenchDecode.self, BenchUI.self])
+        subcommands: [BenchGEMM.self, BenchTrain.self, BenchDecode.self, BenchUI.self, BenchPCA.self])
 }
 
 struct BenchGEMM: ParsableCommand {

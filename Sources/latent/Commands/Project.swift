@@ -57,7 +57,7 @@ struct Project: ParsableCommand {
         }
         if let saveInput { try NPY.write(x, to: saveInput) }
         if let score {
-            let y = try loadMatrix(score)
+            let y = try loadInputMatrix(score)
             guard y.shape[0] == x.shape[0], y.shape[1] == 2 else {
                 throw FormatError(score, "has \(y.shape[0]) rows of \(y.shape[1]) values; expected \(x.shape[0]) rows of 2 (x,y)")
             }
@@ -126,29 +126,12 @@ struct Project: ParsableCommand {
 
     func loadMatrix() throws -> Tensor {
         if let model { return try latents(of: model) }
-        let parts = try input.map(loadMatrix(_:))
+        let parts = try input.map(loadInputMatrix(_:))
         guard let width = parts.first?.shape[1] else { throw ValidationError("no input") }
         if let bad = parts.firstIndex(where: { $0.shape[1] != width }) {
             throw FormatError(input[bad], "has \(parts[bad].shape[1]) columns, \(input[0]) has \(width)")
         }
         return parts.count == 1 ? parts[0] : Tensor(shape: [parts.reduce(0) { $0 + $1.shape[0] }, width], data: parts.flatMap(\.data))
-    }
-
-    func loadMatrix(_ path: String) throws -> Tensor {
-        let bytes = try FileBytes.read(path)
-        switch FileSummary.kind(of: bytes, path: path) {
-        case .npy:
-            let t = try NPY.decode(bytes, source: path)
-            return t.rank == 2 ? t : t.rank == 1 ? t.reshaped([t.count, 1]) : t.reshaped([t.shape[0], -1])
-        case .csv: return try CSVMatrix.decode(bytes, source: path)
-        case .idx:
-            let idx = try IDXArray(bytes: bytes, source: path)
-            let scale: Float = idx.type == .u8 ? 1 / 255 : 1
-            let rows = idx.shape[0]
-            return Tensor(shape: [rows, idx.count / max(1, rows)], data: idx.floats().map { $0 * scale })
-        default:
-            throw ValidationError("\(path): expected a .npy, .csv or IDX file")
-        }
     }
 
     /// The latents of all shipped digits (training then held-out).
