@@ -12,59 +12,58 @@ extension UMAP {
         let maxW = g.weights.max() ?? 1
         let threshold = maxW / Float(epochs)
         let epochsPerSample = Buffer<Float>(g.weights.map { $0 >= threshold ? maxW / $0 : -1 })
-        let nextSample = Buffer<Float>(epochsPerSample.values)
+        // Dropped edges are never due: their next epoch is +∞.
+        let nextSample = Buffer<Float>(epochsPerSample.values.map { $0 > 0 ? $0 : .infinity })
         let negRate = Float(options.negativeSampleRate)
         let nextNegative = Buffer<Float>(epochsPerSample.values.map { $0 / negRate })
         let columns = Buffer<Int32>(g.columns), offsets = Buffer<Int>(g.offsets)
         let position = Buffer<Float>(y), step = Buffer<Float>([Float](repeating: 0, count: 2 * n))
         let table = PowTable(b), exponents = Buffer<Float>(table.exponent), mantissas = Buffer<Float>(table.mantissa)
-        let maxEdges = (0..<n).map { g.offsets[$0 + 1] - g.offsets[$0] }.max() ?? 0
         let seed = options.seed, twoB = 2 * b
         for epoch in 0..<epochs {
             let alpha = options.learningRate * (1 - Float(epoch) / Float(epochs))
             let e = Float(epoch)
             parallelRanges(n, threads: options.threads) { range in
-                // This worker's negative samples of one point (indices into the embedding).
-                var negatives = [Int32](repeating: 0, count: maxEdges * (options.negativeSampleRate + 2) + 8)
-                negatives.withUnsafeMutableBufferPointer { negBuffer in
-                    let neg = negBuffer.baseAddress!, negCapacity = negBuffer.count
-                    let Y = position.pointer, EPS = epochsPerSample.pointer, NS = nextSample.pointer, NN = nextNegative.pointer
-                    let PE = exponents.pointer, PM = mantissas.pointer
-                    for i in range {
-                        var rng = LayoutRandom(seed: seed, epoch: epoch, point: i)
-                        let yi0 = Y[2 * i], yi1 = Y[2 * i + 1]
-                        var g0: Float = 0, g1: Float = 0
-                        for edge in offsets.pointer[i]..<offsets.pointer[i + 1] {
-                            let eps = EPS[edge]
-                            guard eps > 0, NS[edge] <= e else { continue }
-                            let j = Int(columns.pointer[edge])
-                            let d0 = yi0 - Y[2 * j], d1 = yi1 - Y[2 * j + 1]
-                            let dsq = d0 * d0 + d1 * d1
-                            if dsq > 0 {
-                                let pw = table.pow(dsq, PE, PM)
-                                let coeff = (-2 * a * b) * pw / (dsq * (a * pw + 1))
-                                g0 += clip(coeff * d0); g1 += clip(coeff * d1)
-                            }
-                            NS[edge] += eps
-                            let negEps = eps / negRate
-                            let samples = max(0, Int((e - NN[edge]) / negEps))
-                            NN[edge] += Float(samples) * negEps
-                            for _ in 0..<samples {
-                                let k = rng.next(below: n)
-                                guard k != i else { continue }
-                                let q0 = yi0 - Y[2 * k], q1 = yi1 - Y[2 * k + 1]
-                                let qsq = q0 * q0 + q1 * q1
-                                if qsq > 0 {
-                                    let coeff = twoB / ((0.001 + qsq) * (a * table.pow(qsq, PE, PM) + 1))
-                                    g0 += clip(coeff * q0); g1 += clip(coeff * q1)
-                                } else {  // coincident points push apart by the clip limit, as in umap-learn
-                                    g0 += 4; g1 += 4
-                                }
-                            }
+                let Y = position.pointer, EPS = epochsPerSample.pointer, NS = nextSample.pointer, NN = nextNegative.pointer
+                let PE = exponents.pointer, PM = mantissas.pointer
+                for i in range {
+                    let yi0 = Y[2 * i], yi1 = Y[2 * i + 1]
+                    var g0: Float = 0, g1: Float = 0
+                    // Attraction along the edges due this epoch; each also owes its share of negative samples.
+                    var negatives = 0
+                    for edge in offsets.pointer[i]..<offsets.pointer[i + 1] where NS[edge] <= e {
+                        let eps = EPS[edge]
+                        let j = Int(columns.pointer[edge])
+                        let d0 = yi0 - Y[2 * j], d1 = yi1 - Y[2 * j + 1]
+                        let dsq = d0 * d0 + d1 * d1
+                        if dsq > 0 {
+                            let pw = table.pow(dsq, PE, PM)
+                            let coeff = (-2 * a * b) * pw / (dsq * (a * pw + 1))
+                            g0 += clip(coeff * d0); g1 += clip(coeff * d1)
                         }
-                        step.pointer[2 * i] = g0 * alpha
-                        step.pointer[2 * i + 1] = g1 * alpha
+                        NS[edge] += eps
+                        let negEps = eps / negRate
+                        let samples = max(0, Int((e - NN[edge]) / negEps))
+                        NN[edge] += Float(samples) * negEps
+                        negatives += samples
                     }
+                    // Repulsion from random points: one loop of known length for all of them (which edge
+                    // owed a sample does not change what it is).
+                    var rng = LayoutRandom(seed: seed, epoch: epoch, point: i)
+                    for _ in 0..<negatives {
+                        let k = rng.next(below: n)
+                        guard k != i else { continue }
+                        let q0 = yi0 - Y[2 * k], q1 = yi1 - Y[2 * k + 1]
+                        let qsq = q0 * q0 + q1 * q1
+                        if qsq > 0 {
+                            let coeff = twoB / ((0.001 + qsq) * (a * table.pow(qsq, PE, PM) + 1))
+                            g0 += clip(coeff * q0); g1 += clip(coeff * q1)
+                        } else {  // coincident points push apart by the clip limit, as in umap-learn
+                            g0 += 4; g1 += 4
+                        }
+                    }
+                    step.pointer[2 * i] = g0 * alpha
+                    step.pointer[2 * i + 1] = g1 * alpha
                 }
             }
             for t in 0..<(2 * n) { position.pointer[t] += step.pointer[t] }
