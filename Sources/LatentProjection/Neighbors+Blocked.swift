@@ -68,7 +68,7 @@ extension NeighborGraph {
         if sample < n { for i in 0..<sample { picked.swapAt(i, i + rng.nextInt(below: n - i)) }; picked = Array(picked.prefix(sample)) }
         let queries = Tensor(shape: [picked.count, d], data: picked.flatMap { x.data[($0 * d)..<(($0 + 1) * d)] })
         // k + 1 because each query point is in the data: drop it from its own list.
-        let (idx, _) = UMAPResult.crossNeighbors(queries, data: x, k: min(k + 1, n), threads: threads)
+        let (idx, _) = UMAPMap.crossNeighbors(queries, data: x, k: min(k + 1, n), threads: threads)
         var found = 0
         for (q, i) in picked.enumerated() {
             let truth = Set(idx[(q * (k + 1))..<((q + 1) * (k + 1))].filter { $0 != i }.prefix(k).map(Int32.init))

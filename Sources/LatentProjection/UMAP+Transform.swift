@@ -1,8 +1,30 @@
 import Foundation
 import LatentCore
 
-/// New points into an existing embedding, and 2-D points back to the data space.
+/// A fitted 2-D map and all that placing new points into it needs: the coordinates, the curve (a, b)
+/// and the neighbour count. A `UMAPResult` has one; the explorer rebuilds one from cached coordinates.
+public struct UMAPMap: Sendable {
+    public let embedding: Tensor
+    public let a: Float, b: Float
+    public let neighbors: Int
+
+    public init(embedding: Tensor, a: Float, b: Float, neighbors: Int) {
+        self.embedding = embedding; self.a = a; self.b = b; self.neighbors = neighbors
+    }
+}
+
 extension UMAPResult {
+    public var map: UMAPMap { UMAPMap(embedding: embedding, a: a, b: b, neighbors: graph.k) }
+
+    public func transform(_ x: Tensor, data: Tensor, epochs: Int = 30, seed: UInt64 = 42, threads: Int = 1) -> Tensor {
+        map.transform(x, data: data, epochs: epochs, seed: seed, threads: threads)
+    }
+
+    public func inverse(_ p: Tensor, data: Tensor, k: Int = 10) -> Tensor { map.inverse(p, data: data, k: k) }
+}
+
+/// New points into an existing embedding, and 2-D points back to the data space.
+extension UMAPMap {
     /// Places new rows `x` (m, d) in the embedding fitted on `data` (n, d): each at the membership-
     /// weighted mean of its k nearest fitted points' coordinates (umap-learn's starting guess for
     /// `transform`), then `epochs` of attraction to those neighbours and repulsion from random fitted
@@ -10,7 +32,7 @@ extension UMAPResult {
     public func transform(_ x: Tensor, data: Tensor, epochs: Int = 30, seed: UInt64 = 42, threads: Int = 1) -> Tensor {
         let m = x.shape[0], n = data.shape[0], d = data.shape[1]
         precondition(x.rank == 2 && x.shape[1] == d, "transform expects (m, \(d)), got \(x.shape)")
-        let k = min(graph.k, n)
+        let k = min(neighbors, n)
         let (idx, dist) = Self.crossNeighbors(x, data: data, k: k, threads: threads)
         var out = [Float](repeating: 0, count: m * 2)
         let y = embedding.data

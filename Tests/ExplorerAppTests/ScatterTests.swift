@@ -109,6 +109,30 @@ import Testing
         #expect(abs(p.0 - m.scatter.pcaPoints[10].0) < 1e-4 && abs(p.1 - m.scatter.pcaPoints[10].1) < 1e-4)
     }
 
+    @Test func currentZIsPlacedByTheUMAPTransform() {
+        var m = Self.withData()
+        // A real UMAP of the ten clusters, as the runtime would deliver it.
+        let x = Tensor(shape: [200, 3], data: m.scatter.mus.flatMap { $0 })
+        var options = UMAPOptions()
+        options.epochs = 200
+        let fit = UMAP.fit(x, options: options)
+        _ = Explorer.update(&m, .key(.char("u")))
+        _ = Explorer.update(&m, .projected(.umap, fit.embedding.data, pca: nil))
+        #expect(m.scatter.umapMap != nil)
+        // A data latent is placed among its own cluster: its nearest embedded point shares its label.
+        for i in [3, 77, 150] {
+            let p = m.scatter.position(of: m.scatter.mus[i])!
+            let nearest = (0..<200).min { a, b in
+                let da = (m.scatter.umapPoints[a].0 - p.0) * (m.scatter.umapPoints[a].0 - p.0) + (m.scatter.umapPoints[a].1 - p.1) * (m.scatter.umapPoints[a].1 - p.1)
+                let db = (m.scatter.umapPoints[b].0 - p.0) * (m.scatter.umapPoints[b].0 - p.0) + (m.scatter.umapPoints[b].1 - p.1) * (m.scatter.umapPoints[b].1 - p.1)
+                return da < db
+            }!
+            #expect(m.scatter.labels[nearest] == m.scatter.labels[i])
+        }
+        // A latent of the wrong width has no place.
+        #expect(m.scatter.position(of: [0, 0]) == nil)
+    }
+
     @Test func lineWalksDecodeStepsAlongTheLine() {
         var m = Self.withData()
         let plot = Explorer.scatterPlot(m)
