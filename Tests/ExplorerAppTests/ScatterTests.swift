@@ -42,6 +42,23 @@ import Testing
         #expect(m.status.hasPrefix("nearest: image"))
     }
 
+    @Test func theNearestImageIsPreviewedInTheCorner() {
+        var m = Self.withData()
+        let c = Explorer.update(&m, .key(.right))
+        guard case .peekImage(let i)? = c.first, i == Explorer.nearestToCursor(m) else { Issue.record("no preview asked: \(c)"); return }
+        // A recognisable image: a bright bar on black.
+        let image = GreyImage(width: 28, height: 28, pixels: (0..<784).map { ($0 % 28) / 4 == 3 ? 1 : 0 })
+        _ = Explorer.update(&m, .peeked(index: i, image))
+        let text = Explorer.view(m).text
+        #expect(text.contains("\(m.scatter.labels[i]) #\(i)"))
+        // The same nearest point is not fetched again.
+        let plot = Explorer.scatterPlot(m)
+        let (cx, cy) = ScatterRaster.cell(of: m.scatter.points[i], bounds: m.scatter.bounds, columns: plot.width, rows: plot.height)!
+        m.scatter.cursor = (cx, cy)
+        _ = Explorer.update(&m, .mouse(.press(x: plot.x + cx + 1, y: plot.y + cy)))
+        if Explorer.nearestToCursor(m) == i { #expect(Explorer.update(&m, .key(.left)).allSatisfy { $0 != .peekImage(index: i) }) }
+    }
+
     @Test func enterGoesToTheNearestImageAndDigitsHideClasses() {
         var m = Self.withData()
         // Put the cursor on the cell of point 57 (class 2): Enter must pick that image.
@@ -62,8 +79,9 @@ import Testing
         var m = Self.withData()
         let plot = Explorer.scatterPlot(m)
         let (cx, cy) = ScatterRaster.cell(of: m.scatter.points[123], bounds: m.scatter.bounds, columns: plot.width, rows: plot.height)!
-        #expect(Explorer.update(&m, .mouse(.press(x: plot.x + cx, y: plot.y + cy))).isEmpty)
+        let click = Explorer.update(&m, .mouse(.press(x: plot.x + cx, y: plot.y + cy)))
         #expect(m.scatter.cursor == (cx, cy))
+        #expect(click == [.peekImage(index: Explorer.nearestToCursor(m)!)])  // and its preview is fetched
         #expect(m.status.hasPrefix("nearest: image"))
         guard case .encodeImage(let i)? = Explorer.update(&m, .mouse(.press(x: plot.x + cx, y: plot.y + cy))).first else {
             Issue.record("second click did not open the image"); return

@@ -85,7 +85,7 @@ public final class Runtime: @unchecked Sendable {
                 case (.decode, .decode): return true
                 case let (.decodeStrip(a, _, _), .decodeStrip(b, _, _)): return a == b
                 case (.encodeImage, .encodeImage), (.decodeGrid, .decodeGrid), (.quantizeImage, .quantizeImage),
-                     (.showImages, .showImages): return true
+                     (.showImages, .showImages), (.peekImage, .peekImage): return true
                 case let (.decodeGrids(a, _), .decodeGrids(b, _)): return a == b
                 default: return false
                 }
@@ -129,6 +129,10 @@ public final class Runtime: @unchecked Sendable {
             guard (0..<engine.data.count).contains(index) else { return [.failed("no image \(index)")] }
             let q = engine.quantize(index: index)
             return engine.decode(grids: [q.codes]).first.map { [.quantized(q, reconstruction: $0)] } ?? []
+        case .peekImage(let index):
+            guard (0..<engine.data.count).contains(index) else { return [] }
+            return [.peeked(index: index, GreyImage(width: engine.imageWidth, height: engine.imageHeight,
+                                                    pixels: Array(engine.data.pixels(of: index))))]
         case .showImages(let indices):
             return [.gridsDecoded(.topImages, indices.filter { (0..<engine.data.count).contains($0) }.map {
                 GreyImage(width: engine.imageWidth, height: engine.imageHeight, pixels: Array(engine.data.pixels(of: $0)))

@@ -39,6 +39,8 @@ public enum Message: Sendable {
     case codebookMapReady(CodebookMap)
     /// 2-D coordinates (x, y pairs, flattened) of the dataset's latents, and the PCA behind them.
     case projected(ProjectionMethod, [Float], pca: PCA?)
+    /// A dataset image, shown in the scatter beside the cursor as the nearest point's preview.
+    case peeked(index: Int, GreyImage)
     case failed(String)
 }
 
@@ -58,6 +60,8 @@ public enum Command: Equatable, Sendable {
     case project(ProjectionMethod, mus: [[Float]])
     /// Decodes the originals of dataset images (for the stats panel's "images that use this code").
     case showImages([Int])
+    /// Fetches a dataset image for the scatter's preview of the point nearest the cursor.
+    case peekImage(index: Int)
     case quit
 }
 

@@ -21,6 +21,8 @@ public struct ScatterState: Sendable {
     /// The UMAP coordinates as a map new latents can be placed into (with `mus` as its data).
     public private(set) var umapMap: (map: UMAPMap, data: Tensor)?
     public var hidden: Set<Int> = []
+    /// The image of the point nearest the cursor, shown beside the plot's corner.
+    public var peek: (index: Int, image: GreyImage)?
     /// Cursor in cells of the plot area, from its top-left.
     public var cursor = (column: 0, row: 0)
     /// Zoom factor around the centre of the data (1 = everything fits).

@@ -74,21 +74,22 @@ extension Explorer {
         default:
             return nil
         }
-        moveScatterCursor(to: c, &m)
-        return []
+        return moveScatterCursor(to: c, &m)
     }
 
-    /// Puts the cursor on a plot cell (clamped), extends a path being recorded, and names the nearest image.
-    static func moveScatterCursor(to c: (column: Int, row: Int), _ m: inout AppModel) {
+    /// Puts the cursor on a plot cell (clamped), extends a path being recorded, names the nearest image
+    /// and asks for its preview.
+    @discardableResult
+    static func moveScatterCursor(to c: (column: Int, row: Int), _ m: inout AppModel) -> [Command] {
         let plot = scatterPlot(m)
         m.scatter.cursor = (min(max(0, c.column), plot.width - 1), min(max(0, c.row), plot.height - 1))
         if m.scatter.recording != nil {
             m.scatter.recording!.append(m.scatter.dataPoint(column: m.scatter.cursor.column, row: m.scatter.cursor.row,
                                                             columns: plot.width, rows: plot.height))
         }
-        if let i = nearestToCursor(m) {
-            m.status = "nearest: image \(i) · label \(m.model.classNames[safe: m.scatter.labels[safe: i] ?? -1] ?? "?") · enter goes there"
-        }
+        guard let i = nearestToCursor(m) else { return [] }
+        m.status = "nearest: image \(i) · label \(m.model.classNames[safe: m.scatter.labels[safe: i] ?? -1] ?? "?") · enter goes there"
+        return m.scatter.peek?.index == i ? [] : [.peekImage(index: i)]
     }
 
     /// The mouse on the scatter's plot: a click puts the cursor there (a second click on the same cell
@@ -109,7 +110,7 @@ extension Explorer {
             if cell == m.scatter.cursor, m.scatter.recording == nil, let i = nearestToCursor(m) {
                 return [m.isVQ ? .quantizeImage(index: i) : .encodeImage(index: i)]
             }
-            moveScatterCursor(to: cell, &m)
+            return moveScatterCursor(to: cell, &m)
         case .wheelUp: m.scatter.zoom = min(16, m.scatter.zoom * 1.5)
         case .wheelDown: m.scatter.zoom = max(1, m.scatter.zoom / 1.5)
         }

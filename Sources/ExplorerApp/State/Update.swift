@@ -62,6 +62,9 @@ public enum Explorer {
                 m.scatter.cursor = (max(0, plot.width / 2), max(0, plot.height / 2))
             }
             if method == .umap && m.status.hasPrefix("computing UMAP") { m.status = "UMAP ready" }
+            return nearestToCursor(m).map { [.peekImage(index: $0)] } ?? []
+        case .peeked(let index, let image):
+            m.scatter.peek = (index, image)
             return []
         case .modelLoaded(let summary, let shape):
             m.model = summary

@@ -73,6 +73,7 @@ extension Explorer {
                 }
             }
         }
+        drawPeek(&b, m, plot)
         if s.cursor.row < plot.height {
             b[plot.x + s.cursor.column, plot.y + s.cursor.row] = Cell("┼", Style(fg: .rgb(.white), bold: true))
         }
@@ -82,6 +83,21 @@ extension Explorer {
 }
 
 extension Explorer {
+    /// The image of the point nearest the cursor and its label, in the plot's top corner away from the
+    /// cursor (none when the plot is too small to spare the room).
+    static func drawPeek(_ b: inout Buffer, _ m: AppModel, _ plot: Rect) {
+        guard let (index, image) = m.scatter.peek, index == nearestToCursor(m) else { return }
+        let spec = Layout.tile(cells: plot.height >= 14 ? 14 : 7, m.renderMode)
+        let t = tile(image, spec: spec, m)
+        guard t.rows + 1 <= plot.height - 2, t.columns + 2 <= plot.width / 3 else { return }
+        let right = m.scatter.cursor.column < plot.width / 2
+        let x = right ? plot.maxX - t.columns : plot.x
+        b.blit(t.cells, blockWidth: t.columns, x: x, y: plot.y)
+        let label = m.model.classNames[safe: m.scatter.labels[safe: index] ?? -1] ?? "?"
+        b.write(String("\(label) #\(index)".prefix(t.columns)).padding(toLength: t.columns, withPad: " ", startingAt: 0),
+                x: x, y: plot.y + t.rows, style: .dim)
+    }
+
     /// The walk's decoded steps, each labelled with its distance from the data.
     static func drawWalkStrip(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let s = m.scatter
