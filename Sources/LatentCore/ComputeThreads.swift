@@ -1,24 +1,35 @@
 import CFloatEnv
 import COpenBLAS
 import Foundation
+import Synchronization
 
 /// How many cores the numeric code may use. Interactive batch-1 work (decoding one digit per key press)
-/// is fastest on one thread — waking a BLAS thread pool costs more than the product itself — while
-/// training wants every core.
+/// is fastest on one thread, while training wants every core.
+///
+/// OpenBLAS itself always runs single-threaded here: large products are split over our own threads by
+/// `sgemm`. Changing OpenBLAS's thread count while other threads are inside BLAS calls (training in one
+/// place, a projection in another, tests running side by side) is not safe in OpenBLAS 0.3.21 and left
+/// processes hanging at exit in its thread-pool shutdown; its count is set to 1 once, before first use.
 public enum ComputeThreads {
     /// One thread: the explorer's default.
     public static func useSingle() { set(1) }
 
     /// Every core the process may run on: training and batch evaluation.
-    public static func useAll() { set(ProcessInfo.processInfo.activeProcessorCount) }
+    public static func useAll() { set(available) }
 
-    /// A specific thread count (at least 1).
-    public static func set(_ count: Int) {
-        openblas_set_num_threads(Int32(max(1, count)))
-    }
+    /// A specific thread count (at least 1) for the products `sgemm` splits.
+    public static func set(_ count: Int) { threads.store(max(1, count), ordering: .relaxed) }
 
-    /// The thread count BLAS will use now.
-    public static var current: Int { Int(openblas_get_num_threads()) }
+    /// The thread count large products use now.
+    public static var current: Int { threads.load(ordering: .relaxed) }
+
+    private static let threads = Atomic<Int>(1)
+
+    /// Pins OpenBLAS to one thread; evaluated once (thread-safe), before the first BLAS call.
+    static let blasPinned: Void = { openblas_set_num_threads(1) }()
+
+    /// Call before any direct `cblas_*` call outside `sgemm`.
+    public static func prepareBLAS() { _ = blasPinned }
 
     /// Makes the calling thread treat subnormal floats as zero (FTZ/DAZ). Call it on every thread that
     /// trains or decodes: subnormals cost 10-100× a normal operation and carry no useful signal here.

@@ -32,6 +32,7 @@ public func sgemm(_ backend: GEMMBackend = .blas,
     precondition(ldb >= max(1, transB == .none ? n : k), "ldb \(ldb) too small")
     precondition(ldc >= max(1, n), "ldc \(ldc) too small")
     guard m > 0 && n > 0 else { return }
+    ComputeThreads.prepareBLAS()
     switch backend {
     case .blas where m == 1 && transB == .transposed:
         // One row times a stored-transposed matrix is a matrix-vector product: sgemv streams B once,
@@ -42,11 +43,40 @@ public func sgemm(_ backend: GEMMBackend = .blas,
         cblas_sgemv(CblasRowMajor, CblasTrans, Int32(k), Int32(n), alpha, b, Int32(ldb),
                     a, Int32(transA == .none ? 1 : lda), beta, c, 1)
     case .blas:
-        cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+        blasSGEMM(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                  beta: beta, c: c, ldc: ldc, threads: ComputeThreads.current)
     case .naive:
         naiveSGEMM(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)
+    }
+}
+
+/// OpenBLAS's sgemm on one thread, or, for a product worth it, on `threads` threads each computing a
+/// band of C: rows when C is tall enough, else columns. Bands touch disjoint parts of C, and each band's
+/// sums run in the same order as the whole product's, so the result does not depend on the split.
+private func blasSGEMM(transA: Transpose, transB: Transpose, m: Int, n: Int, k: Int, alpha: Float,
+                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                       beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int, threads: Int) {
+    func run(_ m: Int, _ n: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ c: UnsafeMutablePointer<Float>) {
+        cblas_sgemm(CblasRowMajor, transA.cblas, transB.cblas,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+    // Below ~4 MFLOP a thread's wake-up costs more than it saves.
+    let work = 2 * m * n * k
+    guard threads > 1, work >= 1 << 22 else { return run(m, n, a, b, c) }
+    let A = UncheckedConst(a), B = UncheckedConst(b), C = UncheckedPointer(c)
+    if m >= 16 * threads {
+        parallelRanges(m, threads: threads) { rows in
+            // rows r0..<r1 of op(A): stored rows, or stored columns when A is transposed
+            let aBand = transA == .none ? A.pointer + rows.lowerBound * lda : A.pointer + rows.lowerBound
+            run(rows.count, n, aBand, B.pointer, C.pointer + rows.lowerBound * ldc)
+        }
+    } else {
+        parallelRanges(n, threads: threads) { cols in
+            // columns c0..<c1 of op(B): stored columns, or stored rows when B is transposed
+            let bBand = transB == .none ? B.pointer + cols.lowerBound : B.pointer + cols.lowerBound * ldb
+            run(m, cols.count, A.pointer, bBand, C.pointer + cols.lowerBound)
+        }
     }
 }
 

@@ -30,8 +30,7 @@ public struct PCA: Sendable {
         let chunk = 4096, chunks = (n + chunk - 1) / chunk
         let provisional = (0..<d).map { j in (0..<min(n, 256)).reduce(Float(0)) { $0 + x.data[$1 * d + j] } / Float(min(n, 256)) }
         var chunkGram = [Float](repeating: 0, count: chunks * d * d), chunkSum = [Float](repeating: 0, count: chunks * d)
-        let blasThreads = ComputeThreads.current
-        if threads > 1 { ComputeThreads.set(1) }  // chunks run on our threads; nested BLAS threads would fight
+        ComputeThreads.prepareBLAS()
         x.data.withUnsafeBufferPointer { xp in
             chunkGram.withUnsafeMutableBufferPointer { gp in
                 chunkSum.withUnsafeMutableBufferPointer { sp in
@@ -56,7 +55,6 @@ public struct PCA: Sendable {
                 }
             }
         }
-        if threads > 1 { ComputeThreads.set(blasThreads) }
         var sums = [Double](repeating: 0, count: d)
         var gram = [Double](repeating: 0, count: d * d)
         for c in 0..<chunks {

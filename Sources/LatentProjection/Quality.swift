@@ -28,9 +28,6 @@ public enum EmbeddingQuality {
     public static func scores(original x: Tensor, embedding y: Tensor, k: Int = 15, threads: Int = 1) -> Scores {
         let n = x.shape[0], d = x.shape[1]
         precondition(y.shape[0] == n && k < n / 2, "trustworthiness needs k < n/2")
-        let blasThreads = ComputeThreads.current
-        ComputeThreads.set(1)  // blocks run on our threads; nested BLAS threads would only spin
-        defer { ComputeThreads.set(blasThreads) }
         let embedded = y.shape[1] == 2 ? NeighborGraph.planar(y, k: k, threads: threads) : NeighborGraph.exact(y, k: k, threads: threads)
         let norms: [Float] = (0..<n).map { i in (0..<d).reduce(Float(0)) { $0 + x.data[i * d + $1] * x.data[i * d + $1] } }
         let block = 64

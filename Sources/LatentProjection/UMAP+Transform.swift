@@ -108,9 +108,6 @@ extension UMAPMap {
         let dataNorms: [Float] = (0..<n).map { j in (0..<d).reduce(Float(0)) { $0 + data.data[j * d + $1] * data.data[j * d + $1] } }
         var idx = [Int](repeating: 0, count: m * k), dist = [Float](repeating: 0, count: m * k)
         let block = 64
-        let blasThreads = ComputeThreads.current
-        if threads > 1 { ComputeThreads.set(1) }  // blocks run on our threads; nested BLAS threads would fight
-        defer { if threads > 1 { ComputeThreads.set(blasThreads) } }
         idx.withUnsafeMutableBufferPointer { ip in
             dist.withUnsafeMutableBufferPointer { dp in
                 dataNorms.withUnsafeBufferPointer { np in

@@ -51,9 +51,6 @@ public enum UMAP {
         var clock = Date()
         func lap(_ stage: String) { timings.append((stage, Date().timeIntervalSince(clock))); clock = Date() }
 
-        let blasThreads = ComputeThreads.current
-        ComputeThreads.set(1)  // our own threads split the work; nested BLAS threads would fight them
-        defer { ComputeThreads.set(blasThreads) }
         // Exact neighbours are O(n²): beyond 20,000 points, NN-descent finds nearly the same ones far faster.
         let knn = n > options.exactNeighborLimit ? NeighborGraph.nnDescent(x, k: k, seed: options.seed, threads: options.threads)
                                                  : NeighborGraph.exact(x, k: k, threads: options.threads)

@@ -121,6 +121,31 @@ import Testing
         #expect(m.scatter.zoom == 1)
     }
 
+    @Test func zoomKeepsThePointUnderTheCursorAndEdgesPan() {
+        var m = Self.withData()
+        let plot = Explorer.scatterPlot(m)
+        m.scatter.cursor = (plot.width / 4, plot.height / 3)
+        let before = m.scatter.dataPoint(column: plot.width / 4, row: plot.height / 3, columns: plot.width, rows: plot.height)
+        for _ in 0..<3 { _ = Explorer.update(&m, .key(.char("+"))) }
+        #expect(abs(m.scatter.zoom - 3.375) < 1e-5)
+        let after = m.scatter.dataPoint(column: plot.width / 4, row: plot.height / 3, columns: plot.width, rows: plot.height)
+        let cell = (m.scatter.bounds.maxX - m.scatter.bounds.minX) / Float(plot.width)
+        #expect(abs(after.0 - before.0) < cell && abs(after.1 - before.1) < 2 * cell)
+        // Past the right edge the view moves, not the cursor.
+        let left = m.scatter.bounds.minX
+        for _ in 0..<(plot.width + 5) { _ = Explorer.update(&m, .key(.right)) }
+        #expect(m.scatter.cursor.column == plot.width - 1)
+        #expect(m.scatter.bounds.minX > left)
+        // …but never past the data: the view's centre stays inside the data's bounds.
+        for _ in 0..<400 { _ = Explorer.update(&m, .key(.char("L"))) }
+        let full = ScatterRaster.Bounds.fitting(m.scatter.points)
+        #expect((m.scatter.bounds.minX + m.scatter.bounds.maxX) / 2 <= full.maxX + 1e-4)
+        // Zooming all the way out shows everything again.
+        for _ in 0..<10 { _ = Explorer.update(&m, .key(.char("-"))) }
+        #expect(m.scatter.zoom == 1 && m.scatter.center == nil)
+        #expect(m.scatter.bounds.minX == full.minX && m.scatter.bounds.maxX == full.maxX)
+    }
+
     @Test func currentZIsPlacedByThePCATransform() {
         let m = Self.withData()
         let p = m.scatter.position(of: m.scatter.mus[10])!

@@ -82,17 +82,32 @@ import Testing
     }
 
     @Test func threadCountDoesNotChangeTheProduct() {
+        // Tall C (split by rows) and short, wide C (split by columns), every transpose combination,
+        // against the naive reference.
         var rng = SeededRNG(seed: 7)
-        let a = Tensor.randomNormal(shape: [256, 300], using: &rng)
-        let b = Tensor.randomNormal(shape: [300, 200], using: &rng)
         let before = ComputeThreads.current
         defer { ComputeThreads.set(before) }
-        ComputeThreads.useSingle()
-        #expect(ComputeThreads.current == 1)
-        let one = a.matmul(b)
-        ComputeThreads.useAll()
-        let all = a.matmul(b)
-        let worst = zip(one.data, all.data).map { abs($0 - $1) }.max() ?? 0
-        #expect(worst < 1e-3)
+        for (m, n, k) in [(256, 200, 300), (8, 2000, 300)] {
+            for transA in [Transpose.none, .transposed] {
+                for transB in [Transpose.none, .transposed] {
+                    let a = Tensor.randomNormal(shape: transA == .none ? [m, k] : [k, m], using: &rng)
+                    let b = Tensor.randomNormal(shape: transB == .none ? [k, n] : [n, k], using: &rng)
+                    func product(_ backend: GEMMBackend) -> [Float] {
+                        var c = [Float](repeating: 0, count: m * n)
+                        sgemm(backend, transA: transA, transB: transB, m: m, n: n, k: k, a: a.data, lda: a.shape[1],
+                              b: b.data, ldb: b.shape[1], c: &c, ldc: n)
+                        return c
+                    }
+                    ComputeThreads.set(1)
+                    let one = product(.blas)
+                    ComputeThreads.set(3)
+                    let split = product(.blas)
+                    let reference = product(.naive)
+                    let worst = zip(split, reference).map { abs($0 - $1) }.max() ?? 1
+                    #expect(worst < 1e-3, "m \(m) n \(n) \(transA) \(transB)")
+                    #expect(zip(one, split).map { abs($0 - $1) }.max() ?? 1 < 1e-3)
+                }
+            }
+        }
     }
 }

@@ -25,8 +25,10 @@ public struct ScatterState: Sendable {
     public var peek: (index: Int, image: GreyImage)?
     /// Cursor in cells of the plot area, from its top-left.
     public var cursor = (column: 0, row: 0)
-    /// Zoom factor around the centre of the data (1 = everything fits).
-    public var zoom: Float = 1
+    /// Zoom factor (1 = everything fits), and the data point at the plot's centre when zoomed in
+    /// (nil: the centre of the data).
+    public private(set) var zoom: Float = 1
+    public private(set) var center: (Float, Float)?
 
     /// A line walked across the map (seed 002's line sampling): its ends in data coordinates and the
     /// latent decoded at each step.
@@ -114,13 +116,43 @@ public struct ScatterState: Sendable {
     public var points: [(Float, Float)] { method == .pca ? pcaPoints : umapPoints }
     public var isReady: Bool { !points.isEmpty }
 
-    /// The bounds the plot shows: the data's, shrunk around its centre by the zoom.
+    /// The bounds the plot shows: the data's, shrunk by the zoom around `center`.
     public var bounds: ScatterRaster.Bounds {
         let full = ScatterRaster.Bounds.fitting(points)
         guard zoom > 1 else { return full }
-        let cx = (full.minX + full.maxX) / 2, cy = (full.minY + full.maxY) / 2
+        let (cx, cy) = center ?? ((full.minX + full.maxX) / 2, (full.minY + full.maxY) / 2)
         let hx = (full.maxX - full.minX) / 2 / zoom, hy = (full.maxY - full.minY) / 2 / zoom
         return ScatterRaster.Bounds(minX: cx - hx, maxX: cx + hx, minY: cy - hy, maxY: cy + hy)
+    }
+
+    /// Zooms by `factor` (within 1…16) keeping the data point `p` where it is on the plot, as map
+    /// viewers zoom toward the pointer.
+    public mutating func zoom(by factor: Float, around p: (Float, Float)) {
+        let full = ScatterRaster.Bounds.fitting(points)
+        let newZoom = min(16, max(1, zoom * factor))
+        let f = newZoom / zoom
+        guard f != 1 else { return }
+        let c = center ?? ((full.minX + full.maxX) / 2, (full.minY + full.maxY) / 2)
+        zoom = newZoom
+        center = zoom == 1 ? nil : (p.0 + (c.0 - p.0) / f, p.1 + (c.1 - p.1) / f)
+        keepCenterInData()
+    }
+
+    /// Moves the zoomed view by whole plot cells (right and down positive).
+    public mutating func pan(columns: Int, rows: Int, plotColumns: Int, plotRows: Int) {
+        guard zoom > 1, plotColumns > 0, plotRows > 0 else { return }
+        let b = bounds
+        let c = ((b.minX + b.maxX) / 2, (b.minY + b.maxY) / 2)
+        center = (c.0 + (b.maxX - b.minX) / Float(plotColumns) * Float(columns),
+                  c.1 - (b.maxY - b.minY) / Float(plotRows) * Float(rows))
+        keepCenterInData()
+    }
+
+    /// The view's centre stays over the data, so some of it is always in sight.
+    private mutating func keepCenterInData() {
+        guard let c = center else { return }
+        let full = ScatterRaster.Bounds.fitting(points)
+        center = (min(max(c.0, full.minX), full.maxX), min(max(c.1, full.minY), full.maxY))
     }
 
     /// The data coordinates at the centre of a plot cell.

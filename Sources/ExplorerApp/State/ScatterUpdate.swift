@@ -65,15 +65,17 @@ extension Explorer {
             guard !m.scatter.walk.isEmpty else { m.status = "mark a walk first: a (start) and b (end)"; return [] }
             m.scatter.walkFrame = m.scatter.walkFrame == nil ? 0 : nil
             return []
-        case .char("+"), .char("="):
-            m.scatter.zoom = min(16, m.scatter.zoom * 1.5)
-            return []
-        case .char("-"):
-            m.scatter.zoom = max(1, m.scatter.zoom / 1.5)
+        case .char("+"), .char("="), .char("-"):
+            let here = m.scatter.dataPoint(column: c.column, row: c.row, columns: plot.width, rows: plot.height)
+            m.scatter.zoom(by: key == .char("-") ? 1 / 1.5 : 1.5, around: here)
             return []
         default:
             return nil
         }
+        // Zoomed in, pushing the cursor past an edge pans the view instead.
+        let overX = c.column < 0 ? c.column : max(0, c.column - (plot.width - 1))
+        let overY = c.row < 0 ? c.row : max(0, c.row - (plot.height - 1))
+        if overX != 0 || overY != 0 { m.scatter.pan(columns: overX, rows: overY, plotColumns: plot.width, plotRows: plot.height) }
         return moveScatterCursor(to: c, &m)
     }
 
@@ -111,8 +113,9 @@ extension Explorer {
                 return [m.isVQ ? .quantizeImage(index: i) : .encodeImage(index: i)]
             }
             return moveScatterCursor(to: cell, &m)
-        case .wheelUp: m.scatter.zoom = min(16, m.scatter.zoom * 1.5)
-        case .wheelDown: m.scatter.zoom = max(1, m.scatter.zoom / 1.5)
+        case .wheelUp, .wheelDown:
+            let here = m.scatter.dataPoint(column: x - plot.x, row: y - plot.y, columns: plot.width, rows: plot.height)
+            if case .wheelUp = event { m.scatter.zoom(by: 1.5, around: here) } else { m.scatter.zoom(by: 1 / 1.5, around: here) }
         }
         return []
     }
