@@ -92,6 +92,23 @@ import Testing
         return r
     }
 
+    @Test func codebookMapsByPCAAndUMAPPlaceEncoderVectorsBesideTheirCodes() throws {
+        let r = try Self.runtime()
+        for method in [ProjectionMethod.pca, .umap] {
+            let map = r.engine.codebookMap(method, maxPoints: 2000)
+            #expect(map.method == method && map.codes.count == 32 && map.points.count == map.pointCodes.count)
+            #expect((map.codes + map.points).allSatisfy { $0.allSatisfy { $0.isFinite } })
+            // Most encoder vectors land nearer their own code than the average code is.
+            func d2(_ a: [Float], _ b: [Float]) -> Float { (a[0] - b[0]) * (a[0] - b[0]) + (a[1] - b[1]) * (a[1] - b[1]) }
+            let near = zip(map.points, map.pointCodes).filter { p, c in
+                let own = d2(p, map.codes[c])
+                let mean = map.codes.map { d2(p, $0) }.reduce(0, +) / 32
+                return own < mean / 4
+            }.count
+            #expect(Double(near) > 0.8 * Double(map.points.count), "\(method): \(near) of \(map.points.count)")
+        }
+    }
+
     @Test func editingACellChangesTheDecodeAndRevertRestoresIt() throws {
         let r = try Self.runtime()
         let source = try #require(r.model.vq.source)

@@ -48,7 +48,7 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
     @Test func startQuantisesAnImageTheDatasetAndDecodesThePalette() {
         var m = makeVQModel()
         let c = Explorer.start(&m)
-        #expect(c.prefix(3) == [.quantizeImage(index: 0), .quantizeDataset, .computeCodebookMap])
+        #expect(c.prefix(3) == [.quantizeImage(index: 0), .quantizeDataset, .computeCodebookMap(.pca)])
         guard case .decodeGrids(.palette, let grids)? = c.last else { Issue.record("no palette"); return }
         #expect(grids.count == 32 && grids[7] == [Int](repeating: 7, count: 49))
         fakeRunVQ(&m, c)
@@ -204,11 +204,29 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
         func spiral(_ t: Float, _ r: Float) -> [Float] { [cosf(t) * r, sinf(t) * r] }
         let codes: [[Float]] = (0..<32).map { spiral(Float($0) / 5, Float($0)) }
         let points: [[Float]] = (0..<400).map { spiral(Float($0) / 50, Float($0 % 32)) }
-        let map = CodebookMap(codes: codes, points: points, pointCodes: (0..<400).map { $0 % 32 }, explained: 0.62)
+        let map = CodebookMap(method: .pca, codes: codes, points: points, pointCodes: (0..<400).map { $0 % 32 }, explained: 0.62)
         _ = Explorer.update(&m, .codebookMapReady(map))
         fakeRunVQ(&m, Explorer.update(&m, .key(.tab)))
         try assertSnapshot(Explorer.view(m), "vq-map-120x40")
         _ = Explorer.update(&m, .key(.char("?")))
         try assertSnapshot(Explorer.view(m), "vq-help-120x40")
+        _ = Explorer.update(&m, .key(.escape))
+        #expect(m.overlay == nil)
+        // u asks for the UMAP map once, shows it when it comes, and switches back without recomputing;
+        // the grid is not touched (u is undo elsewhere).
+        let codesBefore = m.vq.codes
+        #expect(Explorer.update(&m, .key(.char("u"))) == [.computeCodebookMap(.umap)])
+        #expect(m.vq.map == nil && m.vq.mapMethod == .umap)
+        var umap = map
+        umap.method = .umap
+        _ = Explorer.update(&m, .codebookMapReady(umap))
+        #expect(m.vq.map?.method == .umap)
+        #expect(Explorer.view(m).text.contains("UMAP of the 32 codes"))
+        #expect(Explorer.update(&m, .key(.char("u"))).isEmpty)
+        #expect(m.vq.map?.method == .pca && m.vq.otherMap?.method == .umap)
+        #expect(Explorer.update(&m, .key(.char("u"))).isEmpty)
+        #expect(m.vq.map?.method == .umap)
+        _ = Explorer.update(&m, .key(.char("u")))
+        #expect(m.vq.codes == codesBefore)
     }
 }

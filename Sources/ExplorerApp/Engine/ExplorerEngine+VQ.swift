@@ -70,23 +70,38 @@ extension ExplorerEngine {
         return (out, vectors)
     }
 
-    /// The codebook projected to 2D by PCA, with the dataset's encoder vectors (a sample) projected
-    /// the same way and labelled with their nearest code (seed 000's view).
-    public func codebookMap(maxPoints: Int = 6000) -> CodebookMap {
-        guard let m = vq else { return CodebookMap(codes: [], points: [], pointCodes: [], explained: 0) }
-        lock.lock(); defer { lock.unlock() }
+    /// The codebook projected to 2-D — by PCA, or by UMAP of the codebook vectors themselves as seed 000
+    /// does — with the dataset's encoder vectors (a sample) placed the same way (PCA's transform, or
+    /// UMAP's) and labelled with their nearest code.
+    public func codebookMap(_ method: ProjectionMethod = .pca, maxPoints: Int = 6000) -> CodebookMap {
+        guard let m = vq else { return CodebookMap(method: method, codes: [], points: [], pointCodes: [], explained: 0) }
+        // The model is used under the lock; the projection runs after it, so decodes are not held up.
+        lock.lock()
         let codebook = m.codebook.value
-        let pca = PCA.fit(codebook, components: 2)
-        let codes2D = pca.transform(codebook)
-        var pts: [[Float]] = [], owners: [Int] = []
         let images = min(data.count, max(1, maxPoints / m.positions))
         let x = Tensor(shape: [images] + m.config.inputShape, data: Array(data.images.data[0..<(images * data.pixelsPerImage)]))
         let ze = m.encodeContinuous(x)
         let owner = m.quantize(ze)
-        let projected = pca.transform(m.gridVectors(ze))
-        for i in 0..<projected.shape[0] { pts.append([projected.data[2 * i], projected.data[2 * i + 1]]); owners.append(owner[i]) }
-        return CodebookMap(codes: (0..<m.codebookSize).map { [codes2D.data[2 * $0], codes2D.data[2 * $0 + 1]] },
-                           points: pts, pointCodes: owners, explained: pca.explainedVarianceRatio.reduce(0, +))
+        let vectors = m.gridVectors(ze)
+        lock.unlock()
+        let codes2D: Tensor, points2D: Tensor, explained: Double
+        if method == .umap && m.codebookSize > 3 {
+            var options = UMAPOptions()
+            options.neighbors = min(15, m.codebookSize - 1)
+            options.threads = ComputeThreads.available
+            let fit = UMAP.fit(codebook, options: options)
+            codes2D = fit.embedding
+            points2D = fit.transform(vectors, data: codebook, threads: ComputeThreads.available)
+            explained = 0
+        } else {
+            let pca = PCA.fit(codebook, components: 2)
+            codes2D = pca.transform(codebook)
+            points2D = pca.transform(vectors)
+            explained = pca.explainedVarianceRatio.reduce(0, +)
+        }
+        return CodebookMap(method: method, codes: (0..<m.codebookSize).map { [codes2D.data[2 * $0], codes2D.data[2 * $0 + 1]] },
+                           points: (0..<points2D.shape[0]).map { [points2D.data[2 * $0], points2D.data[2 * $0 + 1]] },
+                           pointCodes: owner, explained: explained)
     }
 }
 
@@ -105,6 +120,7 @@ public struct QuantizedImage: Equatable, Sendable {
 
 /// The codebook in 2D (PCA), with encoder vectors mapped to their nearest code.
 public struct CodebookMap: Equatable, Sendable {
+    public var method: ProjectionMethod
     public var codes: [[Float]]
     public var points: [[Float]]
     public var pointCodes: [Int]

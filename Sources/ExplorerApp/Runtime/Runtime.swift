@@ -167,9 +167,9 @@ public final class Runtime: @unchecked Sendable {
                 inbox.post(.public(.projected(.umap, result.embedding.data, pca: nil)), generation: g)
             }
             return []
-        case .computeCodebookMap:
+        case .computeCodebookMap(let method):
             let engine = self.engine, g = generation, inbox = self.inbox
-            Thread.detachNewThread { inbox.post(.public(.codebookMapReady(engine.codebookMap())), generation: g) }
+            Thread.detachNewThread { inbox.post(.public(.codebookMapReady(engine.codebookMap(method))), generation: g) }
             return []
         case .quit:
             return []

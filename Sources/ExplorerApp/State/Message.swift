@@ -56,7 +56,7 @@ public enum Command: Equatable, Sendable {
     case decodeGrids(GridBatch, [[Int]])
     case quantizeImage(index: Int)
     case quantizeDataset
-    case computeCodebookMap
+    case computeCodebookMap(ProjectionMethod)
     case project(ProjectionMethod, mus: [[Float]])
     /// Decodes the originals of dataset images (for the stats panel's "images that use this code").
     case showImages([Int])

@@ -26,7 +26,10 @@ public struct VQState: Sendable {
     public var positionCounts: [[Int]] = []
     public var topImages: [[Int]] = []
     public var topImageTiles: [GreyImage] = []
+    /// The codebook map shown (PCA or UMAP), and the one of the other method once computed.
     public var map: CodebookMap?
+    public var otherMap: CodebookMap?
+    public var mapMethod: ProjectionMethod = .pca
     public var samples = 0
 
     public init(height: Int, width: Int, codebookSize: Int) {

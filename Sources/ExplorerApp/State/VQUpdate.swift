@@ -4,7 +4,7 @@ import TermRender
 /// The VQ-VAE mode's logic: editing the code grid, the palette, and the dataset statistics.
 extension Explorer {
     static func startVQ(_ m: inout AppModel) -> [Command] {
-        [.quantizeImage(index: 0), .quantizeDataset, .computeCodebookMap,
+        [.quantizeImage(index: 0), .quantizeDataset, .computeCodebookMap(.pca),
          .decodeGrids(.palette, (0..<m.vq.codebookSize).map { [Int](repeating: $0, count: m.vq.cells) })]
     }
 
@@ -49,7 +49,8 @@ extension Explorer {
             m.vq.topImages = perImage
             return projection + (m.vq.panel == .stats ? [.showImages(m.vq.topImages[safe: m.vq.brush] ?? [])] : [])
         case .codebookMapReady(let map):
-            m.vq.map = map
+            if map.method == m.vq.mapMethod { m.vq.map = map } else { m.vq.otherMap = map }
+            if map.method == .umap && m.status.hasPrefix("computing the UMAP") { m.status = "codebook map: UMAP" }
         default:
             break
         }
@@ -60,6 +61,17 @@ extension Explorer {
         let w = max(1, m.vq.width), cells = m.vq.cells, k = m.vq.codebookSize
         guard cells > 0, k > 0 else { return [] }
         if m.vq.panel == .scatter, let commands = handleScatter(key, &m) { return commands }
+        if m.vq.panel == .map, key == .char("u") {
+            // As in the scatter: u switches the map between PCA and UMAP (edits are undone elsewhere).
+            m.vq.mapMethod = m.vq.mapMethod == .pca ? .umap : .pca
+            swap(&m.vq.map, &m.vq.otherMap)
+            if m.vq.map == nil {
+                m.status = "computing the UMAP of the codebook…"
+                return [.computeCodebookMap(m.vq.mapMethod)]
+            }
+            m.status = "codebook map: \(m.vq.mapMethod == .pca ? "PCA" : "UMAP")"
+            return []
+        }
         switch key {
         case .up, .char("k"): m.vq.cursor = m.vq.cursor >= w ? m.vq.cursor - w : m.vq.cursor
         case .down, .char("j"): m.vq.cursor = m.vq.cursor + w < cells ? m.vq.cursor + w : m.vq.cursor

@@ -227,8 +227,10 @@ extension Explorer {
             b.write("projecting the codebook…", x: r.x + 2, y: r.y + 1, style: .dim)
             return
         }
-        b.box(r, title: String(format: "codebook map · PCA of the %d codes (%.1f%% of their variance) · dots: encoder vectors, coloured by nearest code",
-                               v.codebookSize, map.explained * 100))
+        b.box(r, title: map.method == .pca
+              ? String(format: "codebook map · PCA of the %d codes (%.1f%% of variance) · dots: encoder vectors by nearest code · u: UMAP",
+                       v.codebookSize, map.explained * 100)
+              : "codebook map · UMAP of the \(v.codebookSize) codes · dots: encoder vectors placed by its transform · u: PCA")
         let inner = r.inset(by: 1)
         let points = map.points.map { ($0[0], $0[1]) }, codes = map.codes.map { ($0[0], $0[1]) }
         let bounds = ScatterRaster.Bounds.fitting(points + codes)

@@ -247,7 +247,7 @@ extension Explorer {
         ("+ -", "step the cell's code; digits then enter: type a code"),
         ("space", "paint the brush code into the cell; b picks the cell's code"),
         (", .", "previous / next brush code (highlighted in the palette)"),
-        ("u  U", "undo / redo (ctrl-r redoes too); r reverts to the image's codes"),
+        ("u  U", "undo / redo (ctrl-r too); r reverts; map and scatter: u PCA ↔ UMAP"),
         ("n p", "next / previous data image (original, reconstruction, codes)"),
         ("s", "sample a grid from the per-position code frequencies"),
         ("tab", "panel: palette → distances → usage → codebook map → scatter"),
