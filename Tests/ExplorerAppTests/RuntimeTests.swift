@@ -28,6 +28,7 @@ import Testing
 
     @Test func movingASliderChangesTheDigit() throws {
         let r = try Self.runtime()
+        defer { r.waitUntilIdle(seconds: 60) }  // no background work may outlive the test (see Runtime.waitUntilIdle)
         let first = try #require(r.model.vae.image)
         #expect(first.pixels.contains { $0 > 0.5 })  // z = 0 decodes to ink, not a blank
         r.handle([.key(.char("L")), .key(.char("L")), .key(.char("L"))])
@@ -36,10 +37,14 @@ import Testing
         let change = zip(first.pixels, moved.pixels).map { abs($0 - $1) }.reduce(0, +)
         #expect(change > 5)
         #expect(r.model.vae.strip.count == Layout(width: 120, height: 40, latentDim: 10, renderMode: .ascii).stripTiles)
+        // Background work (the dataset's encoding, its PCA) ends, and its results have arrived.
+        #expect(r.waitUntilIdle(seconds: 60))
+        #expect(r.model.datasetProgress == nil && r.model.scatter.isReady)
     }
 
     @Test func prototypesAndDataStepping() throws {
         let r = try Self.runtime()
+        defer { r.waitUntilIdle(seconds: 60) }  // no background work may outlive the test (see Runtime.waitUntilIdle)
         Self.waitForDataset(r)
         #expect(r.model.datasetProgress == nil)
         #expect(r.model.vae.prototypes.count == 10)
@@ -62,6 +67,7 @@ import Testing
 
     @Test func pickerLoadsAnotherModelAndSwitchesToTheVQVAEMode() throws {
         let r = try Self.runtime()
+        defer { r.waitUntilIdle(seconds: 60) }  // no background work may outlive the test (see Runtime.waitUntilIdle)
         r.handle([.key(.char("M")), .key(.enter)])  // first entry: vae-z2
         for _ in 0..<100 where r.model.model.latentDim != 2 { r.waitForBackground(seconds: 0.05) }
         #expect(r.model.model.name == "vae-z2.safetensors" && r.model.vae.z.count == 2)
@@ -74,6 +80,7 @@ import Testing
 
     @Test func conditionalModelDecodesTheChosenClass() throws {
         let r = try Self.runtime("cvae-z2.safetensors")
+        defer { r.waitUntilIdle(seconds: 60) }  // no background work may outlive the test (see Runtime.waitUntilIdle)
         r.handle(.key(.char("1")))
         let one = r.model.vae.image!.pixels.reduce(0, +)
         r.handle(.key(.char("8")))
@@ -94,6 +101,7 @@ import Testing
 
     @Test func codebookMapsByPCAAndUMAPPlaceEncoderVectorsBesideTheirCodes() throws {
         let r = try Self.runtime()
+        defer { r.waitUntilIdle(seconds: 60) }  // no background work may outlive the test (see Runtime.waitUntilIdle)
         for method in [ProjectionMethod.pca, .umap] {
             let map = r.engine.codebookMap(method, maxPoints: 2000)
             #expect(map.method == method && map.codes.count == 32 && map.points.count == map.pointCodes.count)
@@ -111,6 +119,7 @@ import Testing
 
     @Test func editingACellChangesTheDecodeAndRevertRestoresIt() throws {
         let r = try Self.runtime()
+        defer { r.waitUntilIdle(seconds: 60) }  // no background work may outlive the test (see Runtime.waitUntilIdle)
         let source = try #require(r.model.vq.source)
         #expect(r.model.vq.codes == source.codes)
         // The image's own codes are each cell's nearest code.
@@ -130,6 +139,7 @@ import Testing
 
     @Test func datasetUsageMatchesTheEvaluation() throws {
         let r = try Self.runtime()
+        defer { r.waitUntilIdle(seconds: 60) }  // no background work may outlive the test (see Runtime.waitUntilIdle)
         for _ in 0..<200 where r.model.vq.usage.isEmpty || r.model.vq.map == nil { r.waitForBackground(seconds: 0.05) }
         let usage = r.model.vq.usage
         #expect(usage.reduce(0, +) == 49 * 1000)
@@ -150,6 +160,7 @@ import Testing
     @Test func resultsOfTheOldModelAreDroppedAfterASwitch() throws {
         for _ in 0..<5 {
             let r = try RuntimeTests.runtime()  // vae-z10: its dataset encoding (10-D μ) is under way
+            defer { r.waitUntilIdle(seconds: 60) }  // no background work may outlive the test (see Runtime.waitUntilIdle)
             r.handle([.key(.char("M")), .key(.enter)])  // switch at once to vae-z2 (2-D)
             for _ in 0..<200 where r.model.model.latentDim != 2 || r.model.datasetProgress != nil { r.waitForBackground(seconds: 0.01) }
             #expect(r.model.vae.z.count == 2 && r.model.vae.ranges.count == 2)

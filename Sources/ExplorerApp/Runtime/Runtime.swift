@@ -112,7 +112,7 @@ public final class Runtime: @unchecked Sendable {
             return []
         case .loadModel(let path):
             let data = engine.data, g = generation, inbox = self.inbox
-            Thread.detachNewThread {
+            spawn {
                 do {
                     let e = try ExplorerEngine.load(modelPath: path, data: data)
                     inbox.post(.engineReady(e, g), generation: g)
@@ -159,7 +159,7 @@ public final class Runtime: @unchecked Sendable {
             let key = ProjectionCache.key(mus, settings: "umap2 k\(options.neighbors) d\(options.minDist) s\(options.seed) \(options.initialization)")
             if let cached = cache.load(key, count: mus.count) { return [.projected(.umap, cached, pca: nil)] }
             let g = generation, inbox = self.inbox, settings = options
-            Thread.detachNewThread {
+            spawn {
                 let result = UMAP.fit(Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 }), options: settings) { p in
                     inbox.post(.public(.projectionProgress(p)), generation: g)
                 }
@@ -169,7 +169,7 @@ public final class Runtime: @unchecked Sendable {
             return []
         case .computeCodebookMap(let method):
             let engine = self.engine, g = generation, inbox = self.inbox
-            Thread.detachNewThread { inbox.post(.public(.codebookMapReady(engine.codebookMap(method))), generation: g) }
+            spawn { inbox.post(.public(.codebookMapReady(engine.codebookMap(method))), generation: g) }
             return []
         case .quit:
             return []
@@ -178,9 +178,33 @@ public final class Runtime: @unchecked Sendable {
 
     /// Runs `work` on a background thread for the current model: its progress (in steps of 10 %) and its
     /// result arrive through the inbox, tagged so that a model switch makes them stale.
+    /// Runs `body` on a new thread, counted until it ends, so `waitUntilIdle` can tell when none is left.
+    private func spawn(_ body: @escaping @Sendable () -> Void) {
+        let inbox = self.inbox
+        inbox.started()
+        Thread.detachNewThread {
+            body()
+            inbox.finished()
+        }
+    }
+
+    /// Waits up to `seconds` until no background work is running, handling what it reports. A process
+    /// must not exit while such work runs: library teardown at exit (OpenBLAS frees its buffers) can
+    /// crash a thread still computing. True when idle.
+    @discardableResult
+    public func waitUntilIdle(seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            handle([])
+            if inbox.isIdle && !inbox.hasMessages { return true }
+            Thread.sleep(forTimeInterval: 0.005)
+        }
+        return false
+    }
+
     private func inBackground(_ work: @escaping (_ progress: (Double) -> Void) -> Message) {
         let g = generation, inbox = self.inbox, job = UncheckedSendable(work)
-        Thread.detachNewThread {
+        spawn {
             var last = -1.0
             let result = job.value { p in
                 if p - last >= 0.1 || p >= 1 { last = p; inbox.post(.public(.datasetProgress(p)), generation: g) }
@@ -206,6 +230,11 @@ final class Inbox: @unchecked Sendable {
 
     private let lock = NSLock()
     private var items: [(Item, Int)] = []
+    private var running = 0
+
+    func started() { lock.lock(); running += 1; lock.unlock() }
+    func finished() { lock.lock(); running -= 1; lock.unlock() }
+    var isIdle: Bool { lock.lock(); defer { lock.unlock() }; return running == 0 }
 
     func post(_ item: Item, generation: Int) {
         lock.lock(); items.append((item, generation)); lock.unlock()

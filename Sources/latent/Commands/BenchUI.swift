@@ -104,6 +104,7 @@ struct BenchUI: ParsableCommand {
             }
             print(String(format: "palette of %d code tiles: p50 %.2f ms  p99 %.2f ms", shape.codes, pct(times, 0.5), pct(times, 0.99)))
         }
+        runtime.waitUntilIdle(seconds: 60)  // the process must not exit under running background work
     }
 }
 
