@@ -39,6 +39,7 @@ struct Project: ParsableCommand {
 
     func run() throws {
         ComputeThreads.flushSubnormalsOnThisThread()
+        ComputeThreads.set(threads)  // encoding with --model and the large products
         var clock = Date()
         var x = try loadMatrix()
         let source = input.first ?? model ?? ""
@@ -141,16 +142,19 @@ struct Project: ParsableCommand {
         var rows: [Float] = []
         var width = 0
         for set in all {
-            switch m {
-            case .vae(let v):
-                let (mu, _) = v.encode(set.images, labels: v.isConditional ? set.labels : nil)
-                rows += mu.data
-                width = v.latentDim
-            case .vqvae(let q):
-                let ze = q.encodeContinuous(set.images)
-                let per = q.codeDim * q.positions
-                for i in 0..<set.count { rows += Array(ze.data[(i * per)..<((i + 1) * per)]) }
-                width = per
+            // Batches of 256: one pass over thousands of images would build im2col buffers of hundreds
+            // of MB (the VQ-VAE's second convolution), and page faults would dominate.
+            for start in stride(from: 0, to: set.count, by: 256) {
+                let batch = set.images.rows(start..<min(set.count, start + 256))
+                let labels = Array(set.labels[start..<min(set.count, start + 256)])
+                switch m {
+                case .vae(let v):
+                    rows += v.encode(batch, labels: v.isConditional ? labels : nil).mu.data
+                    width = v.latentDim
+                case .vqvae(let q):
+                    rows += q.encodeContinuous(batch).data  // (batch, D, h, w) flattened per image
+                    width = q.codeDim * q.positions
+                }
             }
         }
         return Tensor(shape: [rows.count / width, width], data: rows)
