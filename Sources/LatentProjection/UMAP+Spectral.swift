@@ -4,7 +4,7 @@ import LatentCore
 /// How the layout starts.
 public enum UMAPInit: String, Sendable, CaseIterable {
     /// umap-learn's default: the two leading non-trivial eigenvectors of the graph's normalised
-    /// Laplacian. Falls back to PCA when the graph is not connected or the eigensolver does not settle.
+    /// Laplacian (per connected piece, the pieces placed apart). Falls back to PCA if Lanczos breaks down.
     case spectral
     /// The data's first two principal components.
     case pca
@@ -14,38 +14,96 @@ public enum UMAPInit: String, Sendable, CaseIterable {
 }
 
 extension UMAP {
-    /// The spectral start and what it was, for the stage report ("spectral", or "pca (why)").
-    static func spectralEmbedding(_ g: Graph, n: Int, seed: UInt64) -> (coordinates: [Float], note: String)? {
+    /// The spectral start and what it was ("spectral", or "spectral (N components)"). As umap-learn's
+    /// spectral_layout: one connected graph is laid out by its leading non-trivial eigenvectors; a graph
+    /// in pieces gets each piece's own spectral layout, shrunk and placed around a layout of the pieces
+    /// (umap-learn's multi_component_layout: ± unit axes for up to 4 pieces, else — here — the PCA of the
+    /// pieces' centroids, where umap-learn embeds their affinities spectrally). nil if Lanczos fails.
+    static func spectralEmbedding(_ g: Graph, x: Tensor, seed: UInt64) -> (coordinates: [Float], note: String)? {
+        let n = x.shape[0]
         guard n >= 4 else { return nil }
-        guard connectedComponents(g, n: n) == 1 else { return nil }
-        let degree = (0..<n).map { i in (g.offsets[i]..<g.offsets[i + 1]).reduce(0.0) { $0 + Double(g.weights[$1]) } }
+        let (component, count) = componentLabels(g, n: n)
+        var rng = SeededRNG(seed: seed, stream: 7)
+        var out = [Float](repeating: 0, count: 2 * n)
+        if count == 1 {
+            guard let v = spectralLayout(g, members: Array(0..<n), seed: seed) else { return nil }
+            for i in 0..<n { out[2 * i] = Float(v[0][i]); out[2 * i + 1] = Float(v[1][i]) }
+        } else {
+            var members = [[Int]](repeating: [], count: count)
+            for i in 0..<n { members[component[i]].append(i) }
+            let meta = componentPositions(members, x: x)
+            var range = Double.infinity
+            for a in 0..<count { for b in (a + 1)..<count { range = min(range, hypot(meta[a].0 - meta[b].0, meta[a].1 - meta[b].1) / 2) } }
+            if !range.isFinite || range <= 0 { range = 1 }
+            for (c, group) in members.enumerated() {
+                let local = group.count >= 5 ? spectralLayout(g, members: group, seed: seed &+ UInt64(c)) : nil
+                let scale = local.map { range / max($0.flatMap { $0 }.map(abs).max() ?? 1, 1e-300) } ?? 0
+                for (r, i) in group.enumerated() {
+                    // pieces too small (or without a layout) scatter at random within their share
+                    let u = local.map { $0[0][r] * scale } ?? range * (2 * Double(rng.nextFloat()) - 1)
+                    let w = local.map { $0[1][r] * scale } ?? range * (2 * Double(rng.nextFloat()) - 1)
+                    out[2 * i] = Float(meta[c].0 + u); out[2 * i + 1] = Float(meta[c].1 + w)
+                }
+            }
+        }
+        let maxAbs = max(out.map(abs).max() ?? 1, 1e-30)
+        for t in out.indices { out[t] = out[t] / maxAbs * 10 + 1e-4 * rng.nextNormal() }
+        return (out, count == 1 ? "spectral" : "spectral (\(count) components)")
+    }
+
+    /// The two leading non-trivial eigenvectors of D^-1/2 W D^-1/2 over the graph restricted to
+    /// `members` (indices into the graph; the result is in the same order).
+    static func spectralLayout(_ g: Graph, members: [Int], seed: UInt64) -> [[Double]]? {
+        let m = members.count
+        guard m >= 4 else { return nil }
+        var local = [Int: Int](minimumCapacity: m)
+        for (r, i) in members.enumerated() { local[i] = r }
+        let degree = members.map { i in (g.offsets[i]..<g.offsets[i + 1]).reduce(0.0) { $0 + Double(g.weights[$1]) } }
         guard degree.allSatisfy({ $0 > 0 }) else { return nil }
         let invSqrt = degree.map { 1 / $0.squareRoot() }
+        // Local CSR, so the matrix–vector products run without lookups.
+        var offsets = [0], columns: [Int] = [], weights: [Double] = []
+        for i in members {
+            for e in g.offsets[i]..<g.offsets[i + 1] {
+                guard let j = local[Int(g.columns[e])] else { continue }
+                columns.append(j); weights.append(Double(g.weights[e]))
+            }
+            offsets.append(columns.count)
+        }
         // M = D^-1/2 W D^-1/2 has eigenvalue 1 at D^1/2·1; the next two eigenvectors are the smallest
         // non-trivial ones of L = I − M, the ones umap-learn's eigsh(L, which="SM") returns.
         var trivial = degree.map { $0.squareRoot() }
         normalize(&trivial)
         let multiply: ([Double], inout [Double]) -> Void = { v, out in
-            for i in 0..<n {
+            for r in 0..<m {
                 var s = 0.0
-                for e in g.offsets[i]..<g.offsets[i + 1] {
-                    let j = Int(g.columns[e])
-                    s += Double(g.weights[e]) * invSqrt[j] * v[j]
-                }
-                out[i] = s * invSqrt[i]
+                for e in offsets[r]..<offsets[r + 1] { s += weights[e] * invSqrt[columns[e]] * v[columns[e]] }
+                out[r] = s * invSqrt[r]
             }
         }
-        guard let vectors = lanczosLargest(count: 2, n: n, steps: min(n - 1, max(48, Int(Double(n).squareRoot() / 3))),
-                                           deflating: trivial, seed: seed, multiply: multiply) else { return nil }
-        var out = [Float](repeating: 0, count: 2 * n)
-        let maxAbs = max(vectors.flatMap { $0 }.map(abs).max() ?? 1, 1e-300)
-        var rng = SeededRNG(seed: seed, stream: 7)
-        for i in 0..<n { for c in 0..<2 { out[2 * i + c] = Float(vectors[c][i] / maxAbs * 10) + 1e-4 * rng.nextNormal() } }
-        return (out, "spectral")
+        return lanczosLargest(count: 2, n: m, steps: min(m - 1, max(48, Int(Double(m).squareRoot() / 3))),
+                              deflating: trivial, seed: seed, multiply: multiply)
     }
 
-    /// Number of connected components of the graph (union–find).
-    static func connectedComponents(_ g: Graph, n: Int) -> Int {
+    /// Where each piece of a split graph goes: ± unit axes for up to 4 pieces, else the PCA of the
+    /// pieces' centroids scaled to ±1.
+    static func componentPositions(_ members: [[Int]], x: Tensor) -> [(Double, Double)] {
+        let count = members.count, d = x.shape[1]
+        if count <= 4 {
+            return Array([(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0)].prefix(count))
+        }
+        var centroids = Tensor(zeros: [count, d])
+        for (c, group) in members.enumerated() {
+            for i in group { for t in 0..<d { centroids.data[c * d + t] += x.data[i * d + t] / Float(group.count) } }
+        }
+        let y = PCA.fit(centroids, components: min(2, d)).transform(centroids)
+        let k = y.shape[1]
+        let maxAbs = Double(max(y.data.map(abs).max() ?? 1, 1e-30))
+        return (0..<count).map { c in (Double(y.data[c * k]) / maxAbs, k > 1 ? Double(y.data[c * k + 1]) / maxAbs : 0) }
+    }
+
+    /// Each point's connected component (numbered in order of first appearance) and how many there are.
+    static func componentLabels(_ g: Graph, n: Int) -> (labels: [Int], count: Int) {
         var parent = Array(0..<n)
         func root(_ i: Int) -> Int {
             var r = i
@@ -58,7 +116,13 @@ extension UMAP {
                 if a != b { parent[max(a, b)] = min(a, b) }
             }
         }
-        return (0..<n).filter { root($0) == $0 }.count
+        var number = [Int: Int](), labels = [Int](repeating: 0, count: n)
+        for i in 0..<n {
+            let r = root(i)
+            if number[r] == nil { number[r] = number.count }
+            labels[i] = number[r]!
+        }
+        return (labels, number.count)
     }
 
     /// The `count` eigenvectors of largest eigenvalue of a symmetric operator, orthogonal to a known

@@ -61,12 +61,12 @@ public enum UMAP {
         var start = "pca"
         var embedding: [Float]
         let spectral = options.initialization == .spectral || (options.initialization == .auto && n <= options.spectralLimit)
-        if spectral, let s = spectralEmbedding(graph, n: n, seed: options.seed) {
+        if spectral, let s = spectralEmbedding(graph, x: x, seed: options.seed) {
             embedding = s.coordinates
             start = s.note
         } else {
             embedding = initialEmbedding(x, seed: options.seed)
-            if spectral { start = connectedComponents(graph, n: n) > 1 ? "pca (the graph is not connected)" : "pca (no spectral embedding)" }
+            if spectral { start = "pca (no spectral embedding)" }
         }
         lap("init")
         let epochs = options.epochs ?? (n <= 10_000 ? 500 : 250)

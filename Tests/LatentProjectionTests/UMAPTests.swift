@@ -86,20 +86,35 @@ import Testing
         #expect(abs(abs(UMAP.dot(found[1], basis[2])) - 1) < 1e-6)
     }
 
-    @Test func spectralStartNeedsAConnectedGraphAndFallsBackToPCA() {
+    @Test func spectralStartLaysOutEachPieceOfASplitGraph() {
         var rng = SeededRNG(seed: 4)
         let x = Tensor.randomNormal(shape: [300, 5], using: &rng)  // one cloud: a connected graph
         var options = UMAPOptions()
         options.epochs = 10
         options.initialization = .spectral
         #expect(UMAP.fit(x, options: options).start == "spectral")
-        // Two copies of the data 1,000 apart: no neighbour crosses the gap, so no spectral start.
-        let far = Tensor(shape: [x.shape[0] * 2, x.shape[1]], data: x.data + x.data.map { $0 + 1000 })
+        // Three copies of the cloud 1,000 apart: no neighbour crosses a gap. Each piece gets its own
+        // spectral layout, placed apart from the others, so after a few epochs the pieces do not mix.
+        let far = Tensor(shape: [900, 5], data: x.data + x.data.map { $0 + 1000 } + x.data.map { $0 - 1000 })
         let split = UMAP.fit(far, options: options)
-        #expect(split.start == "pca (the graph is not connected)")
+        #expect(split.start == "spectral (3 components)")
         #expect(split.embedding.data.allSatisfy { $0.isFinite })
+        let piece = (0..<900).map { $0 / 300 }
+        #expect(ExactNeighbors.labelAccuracy(split.embedding, labels: piece, k: 10) > 0.99)
         options.initialization = .pca
         #expect(UMAP.fit(x, options: options).start == "pca")
+    }
+
+    @Test func piecesOfASplitGraphArePlacedApart() {
+        // Six pieces: placed by the PCA of their centroids, all distinct.
+        let members = (0..<6).map { c in Array((c * 10)..<((c + 1) * 10)) }
+        var x = Tensor(zeros: [60, 3])
+        for i in 0..<60 { x.data[i * 3 + (i / 10) % 3] = Float(i / 10) * 10 + Float(i % 10) * 0.01 }
+        let spots = UMAP.componentPositions(members, x: x)
+        #expect(spots.count == 6)
+        for a in 0..<6 { for b in (a + 1)..<6 { #expect(hypot(spots[a].0 - spots[b].0, spots[a].1 - spots[b].1) > 1e-3) } }
+        #expect(spots.allSatisfy { abs($0.0) <= 1 + 1e-9 && abs($0.1) <= 1 + 1e-9 })
+        #expect(UMAP.componentPositions(Array(members.prefix(3)), x: x).count == 3)
     }
 
     @Test func planarNeighboursMatchExactSearch() {
