@@ -16,6 +16,9 @@ public enum GEMMBackend: String, Sendable, CaseIterable {
 
 /// Row-major single-precision GEMM:  C (m×n) = alpha · op(A) (m×k) · op(B) (k×n) + beta · C.
 ///
+/// `threads`: how many threads a large product may be split over (default `ComputeThreads.current`);
+/// code that already runs on its own worker threads passes 1.
+///
 /// `lda`, `ldb`, `ldc` are row strides in elements of the matrices *as stored*: A is m×k (or k×m when
 /// transposed), B is k×n (or n×k when transposed). Arguments are checked with preconditions because a
 /// wrong stride here is always a programming error, never bad input.
@@ -26,7 +29,8 @@ public func sgemm(_ backend: GEMMBackend = .blas,
                   a: UnsafePointer<Float>, lda: Int,
                   b: UnsafePointer<Float>, ldb: Int,
                   beta: Float = 0,
-                  c: UnsafeMutablePointer<Float>, ldc: Int) {
+                  c: UnsafeMutablePointer<Float>, ldc: Int,
+                  threads: Int? = nil) {
     precondition(m >= 0 && n >= 0 && k >= 0, "negative GEMM extent m=\(m) n=\(n) k=\(k)")
     precondition(lda >= max(1, transA == .none ? k : m), "lda \(lda) too small")
     precondition(ldb >= max(1, transB == .none ? n : k), "ldb \(ldb) too small")
@@ -44,7 +48,7 @@ public func sgemm(_ backend: GEMMBackend = .blas,
                     a, Int32(transA == .none ? 1 : lda), beta, c, 1)
     case .blas:
         blasSGEMM(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
-                  beta: beta, c: c, ldc: ldc, threads: ComputeThreads.current)
+                  beta: beta, c: c, ldc: ldc, threads: threads ?? ComputeThreads.current)
     case .naive:
         naiveSGEMM(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
                    a: a, lda: lda, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc)

@@ -27,7 +27,7 @@ public struct NeighborGraph: Sendable {
                     x.data.withUnsafeBufferPointer { xp in
                         cross.withUnsafeMutableBufferPointer { cp in
                             sgemm(transB: .transposed, m: rows, n: n, k: d, a: xp.baseAddress! + start * d, lda: d,
-                                  b: xp.baseAddress!, ldb: d, c: cp.baseAddress!, ldc: n)
+                                  b: xp.baseAddress!, ldb: d, c: cp.baseAddress!, ldc: n, threads: 1)
                         }
                     }
                     var heapD = [Float](repeating: 0, count: k), heapI = [Int32](repeating: 0, count: k)

@@ -42,7 +42,7 @@ public enum EmbeddingQuality {
                     x.data.withUnsafeBufferPointer { xp in
                         cross.withUnsafeMutableBufferPointer { cp in
                             sgemm(transB: .transposed, m: rows, n: n, k: d, a: xp.baseAddress! + start * d, lda: d,
-                                  b: xp.baseAddress!, ldb: d, c: cp.baseAddress!, ldc: n)
+                                  b: xp.baseAddress!, ldb: d, c: cp.baseAddress!, ldc: n, threads: 1)
                         }
                     }
                     var row = [Float](repeating: 0, count: n)

@@ -121,7 +121,7 @@ extension UMAPMap {
                             x.data.withUnsafeBufferPointer { xp in
                                 data.data.withUnsafeBufferPointer { yp in
                                     sgemm(transB: .transposed, m: rows, n: n, k: d, a: xp.baseAddress! + start * d, lda: d,
-                                          b: yp.baseAddress!, ldb: d, c: cross, ldc: n)
+                                          b: yp.baseAddress!, ldb: d, c: cross, ldc: n, threads: 1)
                                 }
                             }
                             for r in 0..<rows {
