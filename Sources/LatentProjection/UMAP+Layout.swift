@@ -76,8 +76,8 @@ extension UMAP {
     @inline(__always) static func clip(_ v: Float) -> Float { min(4, max(-4, v)) }
 
     /// x^b for a fixed b from two small tables: 2^(e·b) per binary exponent e, and (1 + m)^b for the top
-    /// 8 bits of the mantissa with linear interpolation (relative error < 2e-5). About a third of the
-    /// work of `fastPow` in the SGD's inner loop.
+    /// 8 bits of the mantissa with linear interpolation (relative error < 2e-5). libm's powf would be
+    /// most of the SGD's time; polynomial approximations of log2 and exp2 took three times this.
     struct PowTable {
         let exponent: [Float]   // 256 entries: 2^((e − 127)·b)
         let mantissa: [Float]   // 257 entries: (1 + i/256)^b
@@ -95,32 +95,11 @@ extension UMAP {
             let lo = m[top], hi = m[top + 1]
             return e[ei] * (lo + (hi - lo) * frac)
         }
-    }
 
-    /// x^b for x > 0 as 2^(b·log2 x) with both steps approximated from the float's bits (relative error
-    /// about 4e-4 for the exponents UMAP uses): the gradient's shape tolerates it, and libm's powf would be most of the SGD's time.
-    @inline(__always) static func fastPow(_ x: Float, _ b: Float) -> Float { fastExp2(b * fastLog2(x)) }
-
-    @inline(__always) static func fastLog2(_ x: Float) -> Float {
-        let bits = x.bitPattern
-        let exponent = Float(Int32(bitPattern: (bits >> 23) & 0xFF) - 127)
-        let m = Float(bitPattern: (bits & 0x7F_FFFF) | 0x3F80_0000)  // mantissa in [1, 2)
-        // log2(1 + t) on [0, 1): t · P3(t), least-squares fit (max error 1.9e-4). Short polynomials keep
-        // the dependency chain of each sample short; the gradient needs no more precision.
-        let t = m - 1
-        let p = t * (1.4385479 + t * (-0.6780895 + t * (0.3236463 + t * -0.0842947)))
-        return exponent + p
-    }
-
-    @inline(__always) static func fastExp2(_ x: Float) -> Float {
-        let clamped = min(max(x, -126), 126)
-        // floor by truncation (Float.rounded(.down) calls libm's floorf here)
-        var i = Int32(clamped)
-        if Float(i) > clamped { i -= 1 }
-        let f = clamped - Float(i)  // [0, 1)
-        // 2^f on [0, 1): degree-3 least-squares fit (relative error 1.9e-4)
-        let p = 0.9998120 + f * (0.6968386 + f * (0.2241264 + f * 0.0790199))
-        return Float(bitPattern: UInt32(i + 127) << 23) * p
+        /// The same from the tables as arrays (for code outside the hot loop).
+        func pow(_ x: Float) -> Float {
+            exponent.withUnsafeBufferPointer { e in mantissa.withUnsafeBufferPointer { m in pow(x, e.baseAddress!, m.baseAddress!) } }
+        }
     }
 }
 
