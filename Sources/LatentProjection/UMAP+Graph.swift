@@ -40,26 +40,34 @@ extension UMAP {
         return (rho, sigma)
     }
 
-    /// Memberships exp(−max(0, d − ρ)/σ), then the fuzzy union A + Aᵀ − A∘Aᵀ. Each row is the merge of
-    /// the point's own list (sorted by column) with the lists that name it (gathered by a counting
-    /// sort, so already in column order): O(n·k·log k), no hashing.
+    /// Memberships exp(−max(0, d − ρ)/σ), then the fuzzy union A + Aᵀ − A∘Aᵀ.
     static func fuzzySimplicialSet(_ knn: NeighborGraph, threads: Int = 1) -> Graph {
         let n = knn.count, k = knn.k
         let (rho, sigma) = smoothDistances(knn, threads: threads)
-        // Outgoing memberships, each row sorted by column.
+        let memberships = (0..<(n * k)).map { e -> Float in
+            let t = knn.distances[e] - rho[e / k]
+            return t <= 0 ? 1 : expf(-t / sigma[e / k])
+        }
+        return symmetrize(knn, weights: memberships) { w, back in w + back - w * back }
+    }
+
+    /// The symmetric graph of directed weights on a kNN graph (weights[i·k + r] on i → indices[i·k + r]):
+    /// each pair present in either direction gets `combine(w_ij, w_ji)`, a missing direction counting 0.
+    /// Each row is the merge of the point's own list (sorted by column) with the lists that name it
+    /// (gathered by a counting sort, so already in column order): O(n·k·log k), no hashing.
+    static func symmetrize(_ knn: NeighborGraph, weights directed: [Float], combine: (Float, Float) -> Float) -> Graph {
+        let n = knn.count, k = knn.k
+        // Outgoing weights, each row sorted by column (insertion sort: k is small).
         var outCol = [Int32](repeating: 0, count: n * k), outW = [Float](repeating: 0, count: n * k)
         for i in 0..<n {
-            // insertion sort of the k entries by column (k is small; a closure sort per row cost more)
             for r in 0..<k {
-                let c = knn.indices[i * k + r]
-                let t = knn.distances[i * k + r] - rho[i]
-                let w: Float = t <= 0 ? 1 : expf(-t / sigma[i])
+                let c = knn.indices[i * k + r], w = directed[i * k + r]
                 var p = i * k + r
                 while p > i * k && outCol[p - 1] > c { outCol[p] = outCol[p - 1]; outW[p] = outW[p - 1]; p -= 1 }
                 outCol[p] = c; outW[p] = w
             }
         }
-        // Incoming memberships: row j lists every i that has j among its neighbours, i ascending.
+        // Incoming weights: row j lists every i that has j among its neighbours, i ascending.
         var inOffsets = [Int](repeating: 0, count: n + 1)
         for c in outCol { inOffsets[Int(c) + 1] += 1 }
         for j in 0..<n { inOffsets[j + 1] += inOffsets[j] }
@@ -80,12 +88,11 @@ extension UMAP {
             while a < aEnd || b < bEnd {
                 let ca = a < aEnd ? outCol[a] : .max, cb = b < bEnd ? inCol[b] : .max
                 if ca == cb {
-                    let w = outW[a], back = inW[b]
-                    columns.append(ca); weights.append(w + back - w * back); a += 1; b += 1
+                    columns.append(ca); weights.append(combine(outW[a], inW[b])); a += 1; b += 1
                 } else if ca < cb {
-                    columns.append(ca); weights.append(outW[a]); a += 1
+                    columns.append(ca); weights.append(combine(outW[a], 0)); a += 1
                 } else {
-                    columns.append(cb); weights.append(inW[b]); b += 1
+                    columns.append(cb); weights.append(combine(0, inW[b])); b += 1
                 }
             }
             offsets[i + 1] = columns.count

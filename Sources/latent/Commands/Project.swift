@@ -13,7 +13,8 @@ struct Project: ParsableCommand {
     @Option(help: "Input matrix: .npy (float32/64), .csv, or IDX (images are flattened and scaled to [0, 1]); repeat to stack rows.") var input: [String] = []
     @Option(help: "First reduce the input to this many principal components.") var pca: Int?
     @Option(help: "Instead of --input: μ of a VAE (or the mean encoder vector of a VQ-VAE) for all 5,000 shipped digits.") var model: String?
-    @Option(help: "pca or umap.") var method: String = "umap"
+    @Option(help: "pca, umap or tsne.") var method: String = "umap"
+    @Option(help: "t-SNE perplexity.") var perplexity: Float = 30
     @Option(help: "UMAP neighbours.") var neighbors = 15
     @Option(help: "UMAP min_dist.") var minDist: Float = 0.1
     @Option(help: "UMAP epochs (default: 500 up to 10,000 points, else 250).") var epochs: Int?
@@ -32,7 +33,7 @@ struct Project: ParsableCommand {
     func validate() throws {
         guard input.isEmpty != (model == nil) else { throw ValidationError("give --input FILE (one or more) or --model FILE") }
         if let pca, pca < 1 { throw ValidationError("--pca must be at least 1") }
-        guard method == "pca" || method == "umap" else { throw ValidationError("--method must be pca or umap, not '\(method)'") }
+        guard ["pca", "umap", "tsne"].contains(method) else { throw ValidationError("--method must be pca, umap or tsne, not '\(method)'") }
         guard neighbors >= 2, neighbors <= 200 else { throw ValidationError("--neighbors must be 2…200") }
         guard minDist >= 0, minDist.isFinite, threads >= 1 else { throw ValidationError("--min-dist must be ≥ 0 and --threads ≥ 1") }
         guard UMAPInit(rawValue: `init`) != nil else { throw ValidationError("--init must be spectral, pca or auto, not '\(`init`)'") }
@@ -84,6 +85,20 @@ struct Project: ParsableCommand {
                 y = y.appendingRows(pca.transform(newRows, threads: threads))
                 print(String(format: "transform %d rows onto the axes: %.4f s", newRows.shape[0], Date().timeIntervalSince(clock)))
             }
+        } else if method == "tsne" {
+            if holdOut != nil { throw ValidationError("--hold-out needs --method pca or umap (t-SNE has no transform)") }
+            guard x.shape[0] > 3 * Int(perplexity) || x.shape[0] >= 4 else {
+                throw FormatError(source, "t-SNE needs at least 4 rows; the input has \(x.shape[0])")
+            }
+            var options = TSNEOptions()
+            options.perplexity = min(perplexity, Float(x.shape[0] - 1) / 3)
+            options.seed = seed
+            options.threads = threads
+            if let epochs { options.iterations = epochs }
+            let result = TSNE.fit(x, options: options)
+            y = result.embedding
+            print(result.timings.map { String(format: "%@ %.3f s", $0.stage, $0.seconds) }.joined(separator: "  ")
+                  + String(format: "  (perplexity %.0f)", options.perplexity))
         } else {
             guard fitRows.shape[0] > neighbors else {
                 throw FormatError(source, "UMAP with --neighbors \(neighbors) needs more than \(neighbors) rows; the input has \(x.shape[0])")

@@ -1,0 +1,245 @@
+import Foundation
+import LatentCore
+
+/// t-SNE (van der Maaten & Hinton, 2008) with Barnes–Hut repulsion (van der Maaten, 2014), as scikit-
+/// learn's `TSNE(method="barnes_hut")` and openTSNE run it: Gaussian affinities over the 3·perplexity
+/// nearest neighbours calibrated to the perplexity, symmetrised; a PCA start scaled to a tiny spread;
+/// early exaggeration; gradient descent with momentum and per-coordinate gains. Seed 002 samples lines
+/// across t-SNE maps as well as PCA and UMAP ones.
+public struct TSNEOptions: Sendable {
+    public var perplexity: Float = 30
+    public var iterations = 1000
+    public var earlyExaggeration: Float = 12
+    public var exaggerationIterations = 250
+    /// nil: max(n / early exaggeration / 4, 50) (scikit-learn's "auto").
+    public var learningRate: Float?
+    /// Barnes–Hut accuracy: a quadtree cell whose width over its distance is below θ acts as one point.
+    public var theta: Float = 0.5
+    public var seed: UInt64 = 42
+    public var threads = 1
+    public init() {}
+}
+
+public struct TSNEResult: Sendable {
+    public let embedding: Tensor
+    public let timings: [(stage: String, seconds: Double)]
+}
+
+public enum TSNE {
+    public static func fit(_ x: Tensor, options: TSNEOptions = TSNEOptions(), progress: (Double) -> Void = { _ in }) -> TSNEResult {
+        let n = x.shape[0]
+        precondition(x.rank == 2 && n >= 2, "t-SNE needs a matrix of at least two rows")
+        var timings: [(String, Double)] = []
+        var clock = Date()
+        func lap(_ stage: String) { timings.append((stage, Date().timeIntervalSince(clock))); clock = Date() }
+        let k = min(n - 1, max(1, Int((3 * options.perplexity).rounded())))
+        let knn = n > 20_000 ? NeighborGraph.nnDescent(x, k: k, seed: options.seed, threads: options.threads)
+                             : NeighborGraph.exact(x, k: k, threads: options.threads)
+        lap("knn")
+        let p = affinities(knn, perplexity: min(options.perplexity, Float(k)), threads: options.threads)
+        lap("affinities")
+        var y = start(x, seed: options.seed)
+        lap("init")
+        descend(&y, p: p, n: n, options: options, progress: progress)
+        lap("optimize")
+        return TSNEResult(embedding: Tensor(shape: [n, 2], data: y), timings: timings)
+    }
+
+    /// Symmetric affinities P (CSR, summing to 1): p_{j|i} ∝ exp(−β_i d_ij²) over i's neighbours with β_i
+    /// found by bisection so the entropy is log(perplexity), then P = (p_{j|i} + p_{i|j}) / 2n.
+    static func affinities(_ knn: NeighborGraph, perplexity: Float, threads: Int) -> UMAP.Graph {
+        let n = knn.count
+        let conditional = conditionalAffinities(knn, perplexity: perplexity, threads: threads)
+        // Symmetrise: P = (p_{j|i} + p_{i|j}) / 2n over the union of both lists.
+        let scale = 1 / Float(2 * n)
+        return UMAP.symmetrize(knn, weights: conditional) { w, back in (w + back) * scale }
+    }
+
+    /// p_{j|i} over each point's k neighbours (rows of k, summing to 1), with exp(entropy) = perplexity.
+    static func conditionalAffinities(_ knn: NeighborGraph, perplexity: Float, threads: Int) -> [Float] {
+        let n = knn.count, k = knn.k
+        var conditional = [Float](repeating: 0, count: n * k)
+        let target = log(Double(perplexity))
+        conditional.withUnsafeMutableBufferPointer { cp in
+            let C = UncheckedPointer(cp.baseAddress!)
+            parallelFor(n, threads: threads) { i in
+                let d2 = (0..<k).map { Double(knn.distances[i * k + $0]) * Double(knn.distances[i * k + $0]) }
+                let shift = d2.min() ?? 0  // subtracted inside exp for range; cancels in the normalisation
+                var beta = 1.0, lo = 0.0, hi = Double.infinity
+                var w = [Double](repeating: 0, count: k)
+                for _ in 0..<100 {
+                    var sum = 0.0, weighted = 0.0
+                    for r in 0..<k { w[r] = exp(-beta * (d2[r] - shift)); sum += w[r]; weighted += w[r] * (d2[r] - shift) }
+                    // entropy H = log Σw + β·Σ w d² / Σ w  (with the shift applied to both)
+                    let h = log(sum) + beta * weighted / sum
+                    if abs(h - target) < 1e-5 { break }
+                    if h > target { lo = beta; beta = hi == .infinity ? beta * 2 : (beta + hi) / 2 } else { hi = beta; beta = (beta + lo) / 2 }
+                }
+                let sum = w.reduce(0, +)
+                for r in 0..<k { C.pointer[i * k + r] = Float(w[r] / max(sum, 1e-300)) }
+            }
+        }
+        return conditional
+    }
+
+    /// PCA to 2-D scaled so the first axis has standard deviation 1e-4 (scikit-learn's and openTSNE's
+    /// PCA start), plus nothing random: the seed only matters for ties.
+    static func start(_ x: Tensor, seed: UInt64) -> [Float] {
+        let n = x.shape[0]
+        let comps = min(2, x.shape[1])
+        let y = PCA.fit(x, components: comps).transform(x)
+        let first = (0..<n).map { y.data[$0 * comps] }
+        let mean = first.reduce(0, +) / Float(n)
+        let std = max((first.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(n)).squareRoot(), 1e-12)
+        var rng = SeededRNG(seed: seed, stream: 9)
+        return (0..<(2 * n)).map { t in
+            let c = t % 2
+            let v = c < comps ? y.data[(t / 2) * comps + c] : 0
+            return v / std * 1e-4 + 1e-8 * rng.nextNormal()
+        }
+    }
+
+    static func descend(_ y: inout [Float], p: UMAP.Graph, n: Int, options: TSNEOptions, progress: (Double) -> Void) {
+        let rate = options.learningRate ?? max(Float(n) / options.earlyExaggeration / 4, 50)
+        var update = [Float](repeating: 0, count: 2 * n), gains = [Float](repeating: 1, count: 2 * n)
+        var attraction = [Float](repeating: 0, count: 2 * n), repulsion = [Float](repeating: 0, count: 2 * n)
+        var zParts = [Double](repeating: 0, count: n)
+        for iteration in 0..<options.iterations {
+            let exaggerating = iteration < options.exaggerationIterations
+            let exaggeration = exaggerating ? options.earlyExaggeration : 1
+            let momentum: Float = exaggerating ? 0.5 : 0.8
+            let tree = QuadTree(y)
+            // Per point: attraction Σ_j p_ij (y_i − y_j)/(1 + d²), and by Barnes–Hut the repulsion
+            // Σ_j (y_i − y_j)/(1 + d²)² and Z's share Σ_j 1/(1 + d²). Then ∂C/∂y_i = 4(E·attr − rep/Z).
+            y.withUnsafeBufferPointer { yp in
+                attraction.withUnsafeMutableBufferPointer { ap in
+                    repulsion.withUnsafeMutableBufferPointer { rp in
+                        zParts.withUnsafeMutableBufferPointer { zp in
+                            let Y = UncheckedConst(yp.baseAddress!), A = UncheckedPointer(ap.baseAddress!)
+                            let R = UncheckedPointer(rp.baseAddress!), Zp = UncheckedPointer(zp.baseAddress!)
+                            parallelFor(n, threads: options.threads) { i in
+                                let yi0 = Y.pointer[2 * i], yi1 = Y.pointer[2 * i + 1]
+                                var a0: Float = 0, a1: Float = 0
+                                for e in p.offsets[i]..<p.offsets[i + 1] {
+                                    let j = Int(p.columns[e])
+                                    let d0 = yi0 - Y.pointer[2 * j], d1 = yi1 - Y.pointer[2 * j + 1]
+                                    let q = 1 / (1 + d0 * d0 + d1 * d1)
+                                    a0 += p.weights[e] * q * d0; a1 += p.weights[e] * q * d1
+                                }
+                                let (r0, r1, z) = tree.repulsion(at: yi0, yi1, excluding: i, theta: options.theta)
+                                A.pointer[2 * i] = a0; A.pointer[2 * i + 1] = a1
+                                R.pointer[2 * i] = r0; R.pointer[2 * i + 1] = r1
+                                Zp.pointer[i] = z
+                            }
+                        }
+                    }
+                }
+            }
+            let z = Float(max(zParts.reduce(0, +), 1e-30))  // summed in point order: thread-independent
+            for t in 0..<(2 * n) {
+                let g = 4 * (exaggeration * attraction[t] - repulsion[t] / z)
+                // delta-bar-delta gains: grow where the gradient keeps its direction against the update
+                gains[t] = (g > 0) != (update[t] > 0) ? gains[t] + 0.2 : max(0.01, gains[t] * 0.8)
+                update[t] = momentum * update[t] - rate * gains[t] * g
+                y[t] += update[t]
+            }
+            if iteration % 50 == 0 { progress(Double(iteration) / Double(options.iterations)) }
+        }
+        progress(1)
+    }
+}
+
+/// A quadtree over 2-D points for Barnes–Hut sums: each node has its points' count and centre of mass;
+/// leaves hold a few points (or any number of coincident ones) summed exactly.
+struct QuadTree: Sendable {
+    struct Node: Sendable {
+        var start: Int32, end: Int32          // its points are order[start..<end]
+        var cx: Float, cy: Float              // centre of mass
+        var width: Float                      // side of its square
+        var firstChild: Int32 = -1, children: Int8 = 0
+    }
+    let xs: [Float], ys: [Float]
+    private(set) var order: [Int32]
+    private(set) var nodes: [Node] = []
+
+    init(_ y: [Float], leafSize: Int = 4, maxDepth: Int = 40) {
+        let n = y.count / 2
+        xs = (0..<n).map { y[2 * $0] }; ys = (0..<n).map { y[2 * $0 + 1] }
+        order = (0..<n).map(Int32.init)
+        let minX = xs.min() ?? 0, maxX = xs.max() ?? 0, minY = ys.min() ?? 0, maxY = ys.max() ?? 0
+        let side = max(maxX - minX, maxY - minY, 1e-12) * 1.0001
+        nodes.append(Node(start: 0, end: Int32(n), cx: 0, cy: 0, width: side))
+        // Breadth-first: split a node's run of points into quadrants (a counting sort within the run).
+        var boxes = [(minX, minY)]  // each node's lower-left corner, by node index
+        var depth = [0]
+        var next = 0
+        var scratch = [Int32](repeating: 0, count: n)
+        while next < nodes.count {
+            let node = nodes[next], (x0, y0) = boxes[next]
+            let s = Int(node.start), e = Int(node.end)
+            var sx: Float = 0, sy: Float = 0
+            for t in s..<e { sx += xs[Int(order[t])]; sy += ys[Int(order[t])] }
+            nodes[next].cx = sx / Float(max(1, e - s)); nodes[next].cy = sy / Float(max(1, e - s))
+            if e - s > leafSize && depth[next] < maxDepth && node.width > 1e-10 {
+                let half = node.width / 2, mx = x0 + half, my = y0 + half
+                func quadrant(_ i: Int32) -> Int { (xs[Int(i)] >= mx ? 1 : 0) + (ys[Int(i)] >= my ? 2 : 0) }
+                var counts = [0, 0, 0, 0]
+                for t in s..<e { counts[quadrant(order[t])] += 1 }
+                if counts.filter({ $0 > 0 }).count > 1 {
+                    var fill = [s, s + counts[0], s + counts[0] + counts[1], s + counts[0] + counts[1] + counts[2]]
+                    let starts = fill
+                    for t in s..<e { let q = quadrant(order[t]); scratch[fill[q]] = order[t]; fill[q] += 1 }
+                    for t in s..<e { order[t] = scratch[t] }
+                    nodes[next].firstChild = Int32(nodes.count)
+                    for q in 0..<4 where counts[q] > 0 {
+                        nodes.append(Node(start: Int32(starts[q]), end: Int32(starts[q] + counts[q]), cx: 0, cy: 0, width: half))
+                        boxes.append((q & 1 == 1 ? mx : x0, q & 2 == 2 ? my : y0))
+                        depth.append(depth[next] + 1)
+                        nodes[next].children += 1
+                    }
+                }
+            }
+            next += 1
+        }
+    }
+
+    /// Σ_j (p − y_j)/(1 + d²)² and Σ_j 1/(1 + d²) over every point j ≠ `excluding`, with cells narrower
+    /// than θ times their distance taken as one point at their centre of mass.
+    func repulsion(at px: Float, _ py: Float, excluding self: Int, theta: Float) -> (Float, Float, Double) {
+        var r0: Float = 0, r1: Float = 0, z = 0.0
+        let theta2 = theta * theta
+        nodes.withUnsafeBufferPointer { nodes in
+            order.withUnsafeBufferPointer { order in
+                xs.withUnsafeBufferPointer { xs in
+                    ys.withUnsafeBufferPointer { ys in
+                        // depth ≤ 40 and ≤ 4 children a level: the stack never holds more than 4·41 nodes
+                        withUnsafeTemporaryAllocation(of: Int32.self, capacity: 4 * 42) { stack in
+                            var top = 1
+                            stack[0] = 0
+                            while top > 0 {
+                                top -= 1
+                                let node = nodes[Int(stack[top])]
+                                let d0 = px - node.cx, d1 = py - node.cy, d2 = d0 * d0 + d1 * d1
+                                if node.children == 0 {
+                                    for t in Int(node.start)..<Int(node.end) {
+                                        let j = Int(order[t])
+                                        guard j != self else { continue }
+                                        let e0 = px - xs[j], e1 = py - ys[j]
+                                        let q = 1 / (1 + e0 * e0 + e1 * e1)
+                                        z += Double(q); r0 += q * q * e0; r1 += q * q * e1
+                                    }
+                                } else if node.width * node.width < theta2 * d2 {
+                                    let q = 1 / (1 + d2), m = Float(node.end - node.start)
+                                    z += Double(m * q); r0 += m * q * q * d0; r1 += m * q * q * d1
+                                } else {
+                                    for c in 0..<Int(node.children) { stack[top] = node.firstChild + Int32(c); top += 1 }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (r0, r1, z)
+    }
+}
