@@ -103,7 +103,7 @@ import Testing
         #expect(m.scatter.recording?.count == 3)
     }
 
-    @Test func switchingToUMAPAsksForItOnceAndZoomIsBounded() {
+    @Test func uCyclesPCAUMAPTSNEComputingEachOnceAndZoomIsBounded() {
         var m = Self.withData()
         let c = Explorer.update(&m, .key(.char("u")))
         #expect(m.scatter.method == .umap)
@@ -112,9 +112,22 @@ import Testing
         _ = Explorer.update(&m, .projectionProgress(0.4))
         #expect(m.status == "computing UMAP… 40%")
         _ = Explorer.update(&m, .projected(.umap, (0..<400).map { Float($0 % 37) }, pca: nil))
-        #expect(m.scatter.isReady)
-        _ = Explorer.update(&m, .key(.char("u")))
-        #expect(Explorer.update(&m, .key(.char("u"))).isEmpty)  // already computed
+        #expect(m.scatter.isReady && m.status == "UMAP ready")
+        // then t-SNE, computed once too
+        #expect(Explorer.update(&m, .key(.char("u"))) == [.project(.tsne, mus: m.scatter.mus)])
+        #expect(m.scatter.method == .tsne && !m.scatter.isReady)
+        _ = Explorer.update(&m, .projectionProgress(0.5))
+        #expect(m.status == "computing t-SNE… 50%")
+        _ = Explorer.update(&m, .projected(.tsne, (0..<400).map { Float($0 % 23) }, pca: nil))
+        #expect(m.scatter.isReady && m.scatter.tsnePoints.count == 200)
+        #expect(Explorer.view(m).text.contains("· t-SNE ·"))
+        // the marker of z under t-SNE: the blend of its nearest latents' positions
+        #expect(m.scatter.position(of: m.scatter.mus[0]) != nil)
+        // back round to PCA and UMAP: nothing recomputed
+        #expect(Explorer.update(&m, .key(.char("u"))).allSatisfy { if case .project = $0 { false } else { true } })
+        #expect(m.scatter.method == .pca)
+        #expect(Explorer.update(&m, .key(.char("u"))).allSatisfy { if case .project = $0 { false } else { true } })
+        #expect(m.scatter.method == .umap)
         for _ in 0..<20 { _ = Explorer.update(&m, .key(.char("+"))) }
         #expect(m.scatter.zoom == 16)
         for _ in 0..<20 { _ = Explorer.update(&m, .key(.char("-"))) }

@@ -1,6 +1,6 @@
 import Foundation
 
-/// UMAP coordinates kept on disk between sessions, keyed by a hash of the exact input (the model's
+/// UMAP and t-SNE coordinates kept on disk between sessions, keyed by a hash of the exact input (the model's
 /// latents of the data, so model and data both count) and the UMAP settings. Lives in
 /// $LATENT_CACHE_DIR, else $XDG_CACHE_HOME/latent-explorer, else ~/.cache/latent-explorer; any failure
 /// to read or write it only means recomputing.
@@ -29,7 +29,7 @@ public struct ProjectionCache: Sendable {
         return String(h, radix: 16)
     }
 
-    func path(_ key: String) -> String { directory + "/umap-\(key).f32" }
+    func path(_ key: String) -> String { directory + "/projection-\(key).f32" }
 
     /// Cached coordinates (x, y pairs) for `key`, if present and of the expected length.
     public func load(_ key: String, count: Int) -> [Float]? {

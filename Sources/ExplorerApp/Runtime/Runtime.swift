@@ -167,6 +167,23 @@ public final class Runtime: @unchecked Sendable {
                 inbox.post(.public(.projected(.umap, result.embedding.data, pca: nil)), generation: g)
             }
             return []
+        case .project(.tsne, let mus):
+            guard let dim = mus.first?.count, mus.count > 16 else { return [.failed("too few points for t-SNE")] }
+            var options = TSNEOptions()
+            options.threads = ComputeThreads.available
+            options.perplexity = min(options.perplexity, Float(mus.count - 1) / 3)
+            let cache = ProjectionCache()
+            let key = ProjectionCache.key(mus, settings: "tsne1 p\(options.perplexity) i\(options.iterations) s\(options.seed)")
+            if let cached = cache.load(key, count: mus.count) { return [.projected(.tsne, cached, pca: nil)] }
+            let g = generation, inbox = self.inbox, settings = options
+            spawn {
+                let result = TSNE.fit(Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 }), options: settings) { p in
+                    inbox.post(.public(.projectionProgress(p)), generation: g)
+                }
+                cache.store(key, result.embedding.data)
+                inbox.post(.public(.projected(.tsne, result.embedding.data, pca: nil)), generation: g)
+            }
+            return []
         case .computeCodebookMap(let method):
             let engine = self.engine, g = generation, inbox = self.inbox
             spawn { inbox.post(.public(.codebookMapReady(engine.codebookMap(method))), generation: g) }

@@ -4,7 +4,11 @@ import TermRender
 
 /// How the data's latents are laid out in 2-D.
 public enum ProjectionMethod: String, Equatable, Sendable, CaseIterable {
-    case pca, umap
+    case pca, umap, tsne
+
+    public var title: String { self == .pca ? "PCA" : self == .umap ? "UMAP" : "t-SNE" }
+    /// The next one `u` switches to in the scatter.
+    public var next: ProjectionMethod { self == .pca ? .umap : self == .umap ? .tsne : .pca }
 }
 
 /// The scatter panel: the encoded dataset projected to 2-D, coloured by class, with a cursor.
@@ -20,6 +24,7 @@ public struct ScatterState: Sendable {
     }
     /// The UMAP coordinates as a map new latents can be placed into (with `mus` as its data).
     public private(set) var umapMap: (map: UMAPMap, data: Tensor)?
+    public var tsnePoints: [(Float, Float)] = []
     public var hidden: Set<Int> = []
     /// The image of the point nearest the cursor, shown beside the plot's corner.
     public var peek: (index: Int, image: GreyImage)?
@@ -113,7 +118,22 @@ public struct ScatterState: Sendable {
         return (zs, dist)
     }
 
-    public var points: [(Float, Float)] { method == .pca ? pcaPoints : umapPoints }
+    public var points: [(Float, Float)] {
+        switch method {
+        case .pca: pcaPoints
+        case .umap: umapPoints
+        case .tsne: tsnePoints
+        }
+    }
+
+    /// The computed coordinates of a method (empty until they arrive).
+    public func points(of method: ProjectionMethod) -> [(Float, Float)] {
+        switch method {
+        case .pca: pcaPoints
+        case .umap: umapPoints
+        case .tsne: tsnePoints
+        }
+    }
     public var isReady: Bool { !points.isEmpty }
 
     /// The bounds the plot shows: the data's, shrunk by the zoom around `center`.
@@ -172,7 +192,8 @@ public struct ScatterState: Sendable {
         return best
     }
 
-    /// Where a latent z sits on the plot: PCA's transform, or UMAP's.
+    /// Where a latent z sits on the plot: PCA's transform, UMAP's, or — t-SNE has none — the
+    /// 1/distance-weighted mean of its 10 nearest data latents' positions.
     public func position(of z: [Float]) -> (Float, Float)? {
         switch method {
         case .pca:
@@ -185,6 +206,15 @@ public struct ScatterState: Sendable {
             guard let (map, data) = umapMap, z.count == data.shape[1] else { return nil }
             let p = map.transform(Tensor(shape: [1, z.count], data: z), data: data).data
             return (p[0], p[1])
+        case .tsne:
+            guard tsnePoints.count == mus.count, z.count == mus.first?.count else { return nil }
+            let d = mus.map { mu in zip(mu, z).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }.squareRoot() }
+            var wx: Float = 0, wy: Float = 0, ws: Float = 0
+            for i in d.indices.sorted(by: { d[$0] < d[$1] }).prefix(10) {
+                let w = 1 / (d[i] + 1e-3)
+                wx += w * tsnePoints[i].0; wy += w * tsnePoints[i].1; ws += w
+            }
+            return ws > 0 ? (wx / ws, wy / ws) : nil
         }
     }
 }

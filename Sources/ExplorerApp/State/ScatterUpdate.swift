@@ -30,13 +30,15 @@ extension Explorer {
             m.status = m.scatter.hidden.isEmpty ? "all classes shown" : "hidden: " + m.scatter.hidden.sorted().map(String.init).joined(separator: " ")
             return []
         case .char("u"):
-            m.scatter.method = m.scatter.method == .pca ? .umap : .pca
-            if m.scatter.method == .umap && m.scatter.umapPoints.isEmpty && !m.scatter.mus.isEmpty {
-                m.status = "computing UMAP… 0%"
-                return [.project(.umap, mus: m.scatter.mus)]
+            // PCA → UMAP → t-SNE → PCA; the slow two are computed once, in the background.
+            m.scatter.method = m.scatter.method.next
+            let method = m.scatter.method
+            if m.scatter.points(of: method).isEmpty && !m.scatter.mus.isEmpty && method != .pca {
+                m.status = "computing \(method.title)… 0%"
+                return [.project(method, mus: m.scatter.mus)]
             }
-            m.status = "scatter: \(m.scatter.method.rawValue)"
-            return []
+            m.status = "scatter: \(method.title)"
+            return nearestToCursor(m).map { [.peekImage(index: $0)] } ?? []
         case .char("a"), .char("b"):
             let plot = scatterPlot(m)
             let p = m.scatter.dataPoint(column: c.column, row: c.row, columns: plot.width, rows: plot.height)

@@ -41,7 +41,7 @@ public enum Explorer {
             m.status = "image \(encoded.index) · label \(m.model.classNames[safe: encoded.label] ?? "?")"
             return refresh(&m)
         case .projectionProgress(let p):
-            if m.scatter.umapPoints.isEmpty { m.status = "computing UMAP… \(Int(p * 100))%" }
+            if m.scatter.method != .pca && m.scatter.points.isEmpty { m.status = "computing \(m.scatter.method.title)… \(Int(p * 100))%" }
             return []
         case .datasetProgress(let p):
             m.datasetProgress = p
@@ -56,12 +56,16 @@ public enum Explorer {
             return refreshPanel(&m) + [.project(.pca, mus: mus)]
         case .projected(let method, let flat, let pca):
             let pts = stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
-            if method == .pca { m.scatter.pcaPoints = pts; m.scatter.pca = pca } else { m.scatter.umapPoints = pts }
+            switch method {
+            case .pca: m.scatter.pcaPoints = pts; m.scatter.pca = pca
+            case .umap: m.scatter.umapPoints = pts
+            case .tsne: m.scatter.tsnePoints = pts
+            }
             if m.scatter.cursor == (0, 0), !m.isVQ || m.vq.cells > 0 {
                 let plot = scatterPlot(m)
                 m.scatter.cursor = (max(0, plot.width / 2), max(0, plot.height / 2))
             }
-            if method == .umap && m.status.hasPrefix("computing UMAP") { m.status = "UMAP ready" }
+            if method != .pca && m.status.hasPrefix("computing \(method.title)") { m.status = "\(method.title) ready" }
             return nearestToCursor(m).map { [.peekImage(index: $0)] } ?? []
         case .peeked(let index, let image):
             m.scatter.peek = (index, image)

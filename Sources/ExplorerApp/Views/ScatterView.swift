@@ -5,9 +5,9 @@ extension Explorer {
     /// the cursor (with the nearest image) and the current z as a marker.
     static func drawScatter(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let s = m.scatter
-        let method = s.method == .pca ? "PCA" : "UMAP"
-        b.box(r, title: m.isVQ ? "encoder outputs of \(s.mus.count) images · \(method) · u pca/umap · enter: open the nearest"
-                               : "latents of \(s.mus.count) images · \(method) · u pca/umap · enter: nearest · a b: walk · f: path · w · i")
+        let method = s.method.title
+        b.box(r, title: m.isVQ ? "encoder outputs of \(s.mus.count) images · \(method) · u pca/umap/t-sne · enter: open the nearest"
+                               : "latents of \(s.mus.count) images · \(method) · u pca/umap/t-sne · enter: nearest · a b: walk · f: path · w · i")
         let inner = r.inset(by: 1)
         guard inner.height >= 2 else { return }
         // Legend: one swatch per class, dim when hidden.
@@ -23,7 +23,7 @@ extension Explorer {
         let walkRows = s.walk.isEmpty ? 0 : Layout.tile(cells: 7, m.renderMode).rows + 1
         let plot = Rect(x: fullPlot.x, y: fullPlot.y, width: fullPlot.width, height: fullPlot.height - walkRows)
         guard s.isReady else {
-            b.write(m.datasetProgress != nil ? "encoding the data…" : (s.method == .umap ? "computing UMAP in the background (progress in the status line)…" : "projecting…"),
+            b.write(m.datasetProgress != nil ? "encoding the data…" : (s.method != .pca ? "computing \(s.method.title) in the background (progress in the status line)…" : "projecting…"),
                     x: plot.x + 1, y: plot.y + 1, style: .dim, clip: plot)
             return
         }
