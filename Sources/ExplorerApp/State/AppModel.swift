@@ -104,7 +104,7 @@ public enum Panel: String, Equatable, Sendable, CaseIterable {
     case manifold
     /// From mark A to mark B.
     case interpolation
-    /// The dataset's latents projected to 2-D (PCA or UMAP), coloured by class, with a cursor.
+    /// The dataset's latents projected to 2-D (PCA, UMAP or t-SNE), coloured by class, with a cursor.
     case scatter
 }
 

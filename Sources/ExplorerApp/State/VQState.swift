@@ -62,7 +62,7 @@ public enum VQPanel: String, Equatable, Sendable, CaseIterable {
     case stats
     /// The codebook in 2D with the dataset's vectors around the codes.
     case map
-    /// The dataset's encoder outputs projected to 2-D (PCA or UMAP), coloured by class.
+    /// The dataset's encoder outputs projected to 2-D (PCA, UMAP or t-SNE), coloured by class.
     case scatter
 }
 

@@ -5,10 +5,10 @@ import LatentIO
 import LatentNN
 import LatentProjection
 
-/// `latent project`: a 2-D PCA or UMAP projection of a matrix, with stage times and quality metrics.
+/// `latent project`: a 2-D PCA, UMAP or t-SNE projection of a matrix, with stage times and quality metrics.
 struct Project: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Project rows of a .npy, .csv or IDX file (or a model's latents of the shipped digits) to 2-D with PCA or UMAP.")
+        abstract: "Project rows of a .npy, .csv or IDX file (or a model's latents of the shipped digits) to 2-D with PCA, UMAP or t-SNE.")
 
     @Option(help: "Input matrix: .npy (float32/64), .csv, or IDX (images are flattened and scaled to [0, 1]); repeat to stack rows.") var input: [String] = []
     @Option(help: "First reduce the input to this many principal components.") var pca: Int?
