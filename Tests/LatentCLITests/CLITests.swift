@@ -152,6 +152,11 @@ import Testing
         let miscount = try Self.run(["project", "--input", dir + "/good.csv", "--plot", "--labels", dir + "/short.csv"])
         #expect(miscount.status == 1 && miscount.stderr.contains("has 3 labels for 60 rows")
                 && miscount.stderr.split(separator: "\n").count == 1, "\(miscount.stderr)")
+        // t-SNE of the same groups keeps them apart too; a bad perplexity is refused.
+        let tsne = try Self.run(["project", "--input", dir + "/good.csv", "--method", "tsne", "--metrics"])
+        #expect(tsne.status == 0 && tsne.stdout.contains("perplexity 20") && tsne.stdout.contains("trustworthiness(15)"), "\(tsne.stderr)")
+        let badPerplexity = try Self.run(["project", "--input", dir + "/good.csv", "--method", "tsne", "--perplexity=0"])
+        #expect(badPerplexity.status != 0 && badPerplexity.stderr.contains("--perplexity must be a positive number"))
         let badInit = try Self.run(["project", "--input", dir + "/good.csv", "--init", "random"])
         #expect(badInit.status != 0 && badInit.stderr.contains("--init must be spectral, pca or auto"), "\(badInit.stderr)")
         let tooMany = try Self.run(["project", "--input", dir + "/good.csv", "--hold-out", "50"])

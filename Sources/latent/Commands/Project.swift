@@ -37,6 +37,7 @@ struct Project: ParsableCommand {
         guard neighbors >= 2, neighbors <= 200 else { throw ValidationError("--neighbors must be 2…200") }
         guard minDist >= 0, minDist.isFinite, threads >= 1 else { throw ValidationError("--min-dist must be ≥ 0 and --threads ≥ 1") }
         guard UMAPInit(rawValue: `init`) != nil else { throw ValidationError("--init must be spectral, pca or auto, not '\(`init`)'") }
+        guard perplexity > 0, perplexity.isFinite else { throw ValidationError("--perplexity must be a positive number") }
         if let holdOut, holdOut < 1 { throw ValidationError("--hold-out must be at least 1") }
     }
 
@@ -87,11 +88,11 @@ struct Project: ParsableCommand {
             }
         } else if method == "tsne" {
             if holdOut != nil { throw ValidationError("--hold-out needs --method pca or umap (t-SNE has no transform)") }
-            guard x.shape[0] > 3 * Int(perplexity) || x.shape[0] >= 4 else {
+            guard x.shape[0] >= 4 else {
                 throw FormatError(source, "t-SNE needs at least 4 rows; the input has \(x.shape[0])")
             }
             var options = TSNEOptions()
-            options.perplexity = min(perplexity, Float(x.shape[0] - 1) / 3)
+            options.perplexity = min(perplexity, Float(x.shape[0] - 1) / 3)  // k = 3·perplexity neighbours must exist
             options.seed = seed
             options.threads = threads
             if let epochs { options.iterations = epochs }
