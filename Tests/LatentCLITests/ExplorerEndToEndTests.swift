@@ -117,4 +117,32 @@ import Testing
         let after = try tmux.wait { $0.contains("EXIT:") && $0.contains("icanon") }
         #expect(after.contains("EXIT:0"))
     }
+
+    @Test(.enabled(if: tmuxAvailable)) func clickingTheScatterPointsAndOpensTheNearestImage() throws {
+        let binary = try #require(CLITests.binary)
+        let tmux = Tmux()
+        try tmux.start(Self.command(binary))
+        _ = try tmux.wait { $0.contains("LatentExplorer") && $0.contains("neuron progression") }
+        try tmux.keys("Tab", "Tab", "Tab")
+        _ = try tmux.wait { $0.contains("latents of 1000 images") && $0.contains("PCA") && $0.contains("┼") }
+        // A left press and release in the xterm (X10) encoding ncurses reads: ESC [ M, then 32 + button,
+        // 33 + column, 33 + row — here column 70, row 30, inside the plot.
+        let at = String(UnicodeScalar(33 + 70)!) + String(UnicodeScalar(33 + 30)!)
+        func click() throws {
+            try tmux.run(["send-keys", "-t", tmux.session, "-l", "\u{1B}[M " + at])
+            try tmux.run(["send-keys", "-t", tmux.session, "-l", "\u{1B}[M#" + at])
+        }
+        try click()
+        let pointed = try tmux.wait { $0.contains("nearest: image") }
+        #expect(pointed.contains("nearest: image"), "\(pointed)")
+        let row = pointed.split(separator: "\n", omittingEmptySubsequences: false)[30]
+        #expect(row.dropFirst(70).first == "┼", "the cursor is not where the click was: \(row)")
+        // A second click on the same cell opens the nearest image (its label in the status line).
+        try click()
+        let opened = try tmux.wait { $0.split(separator: "\n").first?.contains(" · label ") == true && !$0.contains("nearest:") }
+        #expect(opened.split(separator: "\n").first?.contains("image ") == true, "\(opened.split(separator: "\n").first ?? "")")
+        try tmux.keys("q")
+        let after = try tmux.wait { $0.contains("EXIT:") && $0.contains("icanon") }
+        #expect(after.contains("EXIT:0"))
+    }
 }
