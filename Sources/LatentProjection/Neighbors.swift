@@ -1,17 +1,18 @@
 import LatentCore
 
-/// Exact k-nearest-neighbour queries (through `NeighborGraph.exact`: blocked GEMM, no n × n matrix).
+/// Exact k-nearest-neighbour queries (`NeighborGraph.exact`: blocked GEMM, no n × n matrix; in the
+/// plane, `NeighborGraph.planar`).
 public enum ExactNeighbors {
     /// For each row of `x` (n, d), the indices of its k nearest other rows, nearest first.
-    public static func query(_ x: Tensor, k: Int) -> [[Int]] {
-        let graph = NeighborGraph.exact(x, k: k)
+    public static func query(_ x: Tensor, k: Int, threads: Int = 1) -> [[Int]] {
+        let graph = x.shape[1] == 2 ? NeighborGraph.planar(x, k: k, threads: threads) : NeighborGraph.exact(x, k: k, threads: threads)
         return (0..<graph.count).map { i in graph.indices[(i * k)..<((i + 1) * k)].map(Int.init) }
     }
 
     /// Leave-one-out k-NN classification accuracy of `labels` from the rows of `x` (majority vote,
     /// ties broken by the nearer neighbour).
-    public static func labelAccuracy(_ x: Tensor, labels: [Int], k: Int) -> Double {
-        let neighbors = query(x, k: k)
+    public static func labelAccuracy(_ x: Tensor, labels: [Int], k: Int, threads: Int = 1) -> Double {
+        let neighbors = query(x, k: k, threads: threads)
         var correct = 0
         for (i, nb) in neighbors.enumerated() {
             var votes: [Int: Int] = [:]

@@ -145,8 +145,9 @@ import Testing
         // --plot draws the map (piped: plain text, digits of the labels) with a legend.
         let labels = (0..<60).map { $0 < 30 ? "3" : "7" }.joined(separator: "\n")
         try labels.write(toFile: dir + "/labels.csv", atomically: true, encoding: .utf8)
-        let plotted = try Self.run(["project", "--input", dir + "/good.csv", "--neighbors", "10", "--plot", "--labels", dir + "/labels.csv"])
+        let plotted = try Self.run(["project", "--input", dir + "/good.csv", "--neighbors", "10", "--plot", "--labels", dir + "/labels.csv", "--metrics"])
         #expect(plotted.status == 0 && plotted.stdout.contains("■3  ■7") && !plotted.stdout.contains("\u{1B}["), "\(plotted.stderr)")
+        #expect(plotted.stdout.contains("10-NN label accuracy: 1.0000 in 2-D, 1.0000 in the input"), "\(plotted.stdout)")
         #expect(plotted.stdout.contains("3") && plotted.stdout.split(separator: "\n").count > 10)
         try "1\n2\n3\n".write(toFile: dir + "/short.csv", atomically: true, encoding: .utf8)
         let miscount = try Self.run(["project", "--input", dir + "/good.csv", "--plot", "--labels", dir + "/short.csv"])

@@ -24,7 +24,7 @@ struct Project: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Write x,y rows to this CSV file.") var output: String?
     @Flag(help: "Print trustworthiness(15) and 15-NN preservation.") var metrics = false
     @Flag(help: "Draw the result in the terminal (braille, coloured by --labels, or by digit with --model).") var plot = false
-    @Option(help: "Labels for --plot, one per input row: an IDX labels file (.gz too), .npy or .csv.") var labels: [String] = []
+    @Option(help: "Labels, one per input row (an IDX labels file, .npy or .csv): colours for --plot, and with --metrics the 10-NN label accuracy.") var labels: [String] = []
     @Option(help: "Instead of projecting: score this embedding (CSV, one x,y row per input row) against the input.") var score: String?
     @Option(help: "Fit on all rows but the last N, then place those N into the fitted map (UMAP transform, or the PCA axes) and time it.") var holdOut: Int?
     @Option(help: "Also write the input matrix (e.g. the model's latents) to this .npy file.") var saveInput: String?
@@ -129,19 +129,33 @@ struct Project: ParsableCommand {
             try FileBytes.write(Array(text.utf8), to: output)
         }
         print(String(format: "coordinates ready: %.3f s after process start", ProcessClock.secondsSinceProcessStart()))
+        let rowLabels = try rowLabels(count: y.shape[0])
         if plot {
-            var rowLabels: [Int]? = nil
-            if !labels.isEmpty {
-                rowLabels = try labels.flatMap { try ProjectPlot.loadLabels($0) }
-            } else if model != nil {
-                rowLabels = try data.trainSet().labels + data.heldOutSet().labels
-            }
-            if let rowLabels, rowLabels.count != y.shape[0] {
-                throw FormatError(labels.first ?? "--labels", "has \(rowLabels.count) labels for \(y.shape[0]) rows")
-            }
             print(ProjectPlot.text(y, labels: rowLabels, columns: ProjectPlot.width(), capability: ProjectPlot.capability()), terminator: "")
         }
-        if metrics { try printMetrics(x, y, graph: graph) }
+        if metrics {
+            try printMetrics(x, y, graph: graph)
+            if let rowLabels {
+                // How well classes stay together: leave-one-out 10-NN vote, in the map and in the input.
+                print(String(format: "10-NN label accuracy: %.4f in 2-D, %.4f in the input",
+                             ExactNeighbors.labelAccuracy(y, labels: rowLabels, k: 10, threads: threads),
+                             ExactNeighbors.labelAccuracy(x, labels: rowLabels, k: 10, threads: threads)))
+            }
+        }
+    }
+
+    /// Labels of the rows: `--labels` files, or the shipped digits' with `--model`; nil without either.
+    func rowLabels(count: Int) throws -> [Int]? {
+        var found: [Int]?
+        if !labels.isEmpty {
+            found = try labels.flatMap { try ProjectPlot.loadLabels($0) }
+        } else if model != nil {
+            found = try data.trainSet().labels + data.heldOutSet().labels
+        }
+        if let found, found.count != count {
+            throw FormatError(labels.first ?? "--labels", "has \(found.count) labels for \(count) rows")
+        }
+        return found
     }
 
     func printMetrics(_ x: Tensor, _ y: Tensor, graph: NeighborGraph?) throws {
