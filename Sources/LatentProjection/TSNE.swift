@@ -33,7 +33,7 @@ public enum TSNE {
         var clock = Date()
         func lap(_ stage: String) { timings.append((stage, Date().timeIntervalSince(clock))); clock = Date() }
         let k = min(n - 1, max(1, Int((3 * options.perplexity).rounded())))
-        let knn = n > 20_000 ? NeighborGraph.nnDescent(x, k: k, seed: options.seed, threads: options.threads)
+        let knn = n > UMAPOptions().exactNeighborLimit ? NeighborGraph.nnDescent(x, k: k, seed: options.seed, threads: options.threads)
                              : NeighborGraph.exact(x, k: k, threads: options.threads)
         lap("knn")
         let p = affinities(knn, perplexity: min(options.perplexity, Float(k)), threads: options.threads)
@@ -83,7 +83,7 @@ public enum TSNE {
     }
 
     /// PCA to 2-D scaled so the first axis has standard deviation 1e-4 (scikit-learn's and openTSNE's
-    /// PCA start), plus nothing random: the seed only matters for ties.
+    /// PCA start), with 1e-8 of seeded noise so coincident points can part.
     static func start(_ x: Tensor, seed: UInt64) -> [Float] {
         let n = x.shape[0]
         let comps = min(2, x.shape[1])
