@@ -126,6 +126,12 @@ import Testing
         #expect(r.status == 0 && r.stdout.contains("trustworthiness(15)"), "\(r.stdout)")
         let coords = try String(contentsOfFile: dir + "/y.csv", encoding: .utf8).split(separator: "\n")
         #expect(coords.count == 60 && coords.allSatisfy { $0.split(separator: ",").count == 2 })
+        // The same coordinates as .npy: scoring either file gives the same figures.
+        _ = try Self.run(["project", "--input", dir + "/good.csv", "--neighbors", "10", "-o", dir + "/y.npy"])
+        let fromCSV = try Self.run(["project", "--input", dir + "/good.csv", "--score", dir + "/y.csv"])
+        let fromNPY = try Self.run(["project", "--input", dir + "/good.csv", "--score", dir + "/y.npy"])
+        #expect(fromNPY.status == 0 && fromNPY.stdout.split(separator: "\n").last.map { String($0).prefix(44) }
+                == fromCSV.stdout.split(separator: "\n").last.map { String($0).prefix(44) }, "\(fromNPY.stdout) \(fromNPY.stderr)")
 
         // Held-out rows are placed into the map fitted on the others, beside their own group.
         let h = try Self.run(["project", "--input", dir + "/good.csv", "--neighbors", "10", "--hold-out", "10", "-o", dir + "/h.csv"])

@@ -21,7 +21,7 @@ struct Project: ParsableCommand {
     @Option(help: "UMAP start: spectral, pca, or auto (spectral up to 20,000 points).") var `init`: String = "auto"
     @Option(help: "Random seed.") var seed: UInt64 = 42
     @Option(help: "Threads (the result does not depend on it).") var threads = ComputeThreads.available
-    @Option(name: [.short, .customLong("output")], help: "Write x,y rows to this CSV file.") var output: String?
+    @Option(name: [.short, .customLong("output")], help: "Write the coordinates: x,y rows as CSV, or an (n, 2) float32 .npy when the name ends in .npy.") var output: String?
     @Flag(help: "Print trustworthiness(15) and 15-NN preservation.") var metrics = false
     @Flag(help: "Draw the result in the terminal (braille, coloured by --labels, or by digit with --model).") var plot = false
     @Option(help: "Labels, one per input row (an IDX labels file, .npy or .csv): colours for --plot, and with --metrics the 10-NN label accuracy.") var labels: [String] = []
@@ -124,9 +124,13 @@ struct Project: ParsableCommand {
             }
         }
         if let output {
-            var text = ""
-            for i in 0..<y.shape[0] { text += "\(y.data[i * y.shape[1]]),\(y.shape[1] > 1 ? y.data[i * y.shape[1] + 1] : 0)\n" }
-            try FileBytes.write(Array(text.utf8), to: output)
+            if output.lowercased().hasSuffix(".npy") {
+                try NPY.write(y, to: output)
+            } else {
+                var text = ""
+                for i in 0..<y.shape[0] { text += "\(y.data[i * y.shape[1]]),\(y.shape[1] > 1 ? y.data[i * y.shape[1] + 1] : 0)\n" }
+                try FileBytes.write(Array(text.utf8), to: output)
+            }
         }
         print(String(format: "coordinates ready: %.3f s after process start", ProcessClock.secondsSinceProcessStart()))
         let rowLabels = try rowLabels(count: y.shape[0])
