@@ -17,7 +17,7 @@ struct Project: ParsableCommand {
     @Option(help: "t-SNE perplexity.") var perplexity: Float = 30
     @Option(help: "UMAP neighbours.") var neighbors = 15
     @Option(help: "UMAP min_dist.") var minDist: Float = 0.1
-    @Option(help: "UMAP epochs (default: 500 up to 10,000 points, else 250).") var epochs: Int?
+    @Option(help: "UMAP epochs (default: 500 up to 10,000 points, else 250); t-SNE iterations (default: 1,000).") var epochs: Int?
     @Option(help: "UMAP start: spectral, pca, or auto (spectral up to 20,000 points).") var `init`: String = "auto"
     @Option(help: "Random seed.") var seed: UInt64 = 42
     @Option(help: "Threads (the result does not depend on it).") var threads = ComputeThreads.available
@@ -25,7 +25,7 @@ struct Project: ParsableCommand {
     @Flag(help: "Print trustworthiness(15) and 15-NN preservation.") var metrics = false
     @Flag(help: "Draw the result in the terminal (braille, coloured by --labels, or by digit with --model).") var plot = false
     @Option(help: "Labels, one per input row (an IDX labels file, .npy or .csv): colours for --plot, and with --metrics the 10-NN label accuracy.") var labels: [String] = []
-    @Option(help: "Instead of projecting: score this embedding (CSV, one x,y row per input row) against the input.") var score: String?
+    @Option(help: "Instead of projecting: score this embedding (x,y CSV or (n, 2) .npy, a row per input row) against the input.") var score: String?
     @Option(help: "Fit on all rows but the last N, then place those N into the fitted map (UMAP transform, or the PCA axes) and time it.") var holdOut: Int?
     @Option(help: "Also write the input matrix (e.g. the model's latents) to this .npy file.") var saveInput: String?
     @OptionGroup var data: DataOptions
