@@ -150,7 +150,7 @@ public enum TSNE {
 }
 
 /// A quadtree over 2-D points for Barnes–Hut sums: each node has its points' count and centre of mass;
-/// leaves hold a few points (or any number of coincident ones) summed exactly.
+/// leaves hold up to 16 points (or any number of coincident ones), summed exactly.
 struct QuadTree: Sendable {
     struct Node: Sendable {
         var start: Int32, end: Int32          // its points are order[start..<end]
@@ -162,7 +162,7 @@ struct QuadTree: Sendable {
     private(set) var order: [Int32]
     private(set) var nodes: [Node] = []
 
-    init(_ y: [Float], leafSize: Int = 4, maxDepth: Int = 40) {
+    init(_ y: [Float], leafSize: Int = 16, maxDepth: Int = 40) {
         let n = y.count / 2
         xs = (0..<n).map { y[2 * $0] }; ys = (0..<n).map { y[2 * $0 + 1] }
         order = (0..<n).map(Int32.init)
@@ -206,7 +206,7 @@ struct QuadTree: Sendable {
     /// Σ_j (p − y_j)/(1 + d²)² and Σ_j 1/(1 + d²) over every point j ≠ `excluding`, with cells narrower
     /// than θ times their distance taken as one point at their centre of mass.
     func repulsion(at px: Float, _ py: Float, excluding self: Int, theta: Float) -> (Float, Float, Double) {
-        var r0: Float = 0, r1: Float = 0, z = 0.0
+        var r0: Float = 0, r1: Float = 0, z: Float = 0  // one query's sum of ≤ n terms: Float is enough
         let theta2 = theta * theta
         nodes.withUnsafeBufferPointer { nodes in
             order.withUnsafeBufferPointer { order in
@@ -226,11 +226,11 @@ struct QuadTree: Sendable {
                                         guard j != self else { continue }
                                         let e0 = px - xs[j], e1 = py - ys[j]
                                         let q = 1 / (1 + e0 * e0 + e1 * e1)
-                                        z += Double(q); r0 += q * q * e0; r1 += q * q * e1
+                                        z += q; r0 += q * q * e0; r1 += q * q * e1
                                     }
                                 } else if node.width * node.width < theta2 * d2 {
                                     let q = 1 / (1 + d2), m = Float(node.end - node.start)
-                                    z += Double(m * q); r0 += m * q * q * d0; r1 += m * q * q * d1
+                                    z += m * q; r0 += m * q * q * d0; r1 += m * q * q * d1
                                 } else {
                                     for c in 0..<Int(node.children) { stack[top] = node.firstChild + Int32(c); top += 1 }
                                 }
@@ -240,6 +240,6 @@ struct QuadTree: Sendable {
                 }
             }
         }
-        return (r0, r1, z)
+        return (r0, r1, Double(z))
     }
 }
