@@ -152,38 +152,16 @@ public final class Runtime: @unchecked Sendable {
             let flat = (0..<mus.count).flatMap { i in [y.data[i * pca.componentCount], pca.componentCount > 1 ? y.data[i * 2 + 1] : 0] }
             return [.projected(.pca, flat, pca: pca)]
         case .project(.umap, let mus):
-            guard let dim = mus.first?.count, mus.count > 16 else { return [.failed("too few points for UMAP")] }
             var options = UMAPOptions()
             options.threads = ComputeThreads.available
-            let cache = ProjectionCache()
-            let key = ProjectionCache.key(mus, settings: "umap2 k\(options.neighbors) d\(options.minDist) s\(options.seed) \(options.initialization)")
-            if let cached = cache.load(key, count: mus.count) { return [.projected(.umap, cached, pca: nil)] }
-            let g = generation, inbox = self.inbox, settings = options
-            spawn {
-                let result = UMAP.fit(Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 }), options: settings) { p in
-                    inbox.post(.public(.projectionProgress(p)), generation: g)
-                }
-                cache.store(key, result.embedding.data)
-                inbox.post(.public(.projected(.umap, result.embedding.data, pca: nil)), generation: g)
-            }
-            return []
+            let settings = "umap2 k\(options.neighbors) d\(options.minDist) s\(options.seed) \(options.initialization)"
+            return projectCached(.umap, mus, settings: settings) { [options] x, progress in UMAP.fit(x, options: options, progress: progress).embedding }
         case .project(.tsne, let mus):
-            guard let dim = mus.first?.count, mus.count > 16 else { return [.failed("too few points for t-SNE")] }
             var options = TSNEOptions()
             options.threads = ComputeThreads.available
-            options.perplexity = min(options.perplexity, Float(mus.count - 1) / 3)
-            let cache = ProjectionCache()
-            let key = ProjectionCache.key(mus, settings: "tsne1 p\(options.perplexity) i\(options.iterations) s\(options.seed)")
-            if let cached = cache.load(key, count: mus.count) { return [.projected(.tsne, cached, pca: nil)] }
-            let g = generation, inbox = self.inbox, settings = options
-            spawn {
-                let result = TSNE.fit(Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 }), options: settings) { p in
-                    inbox.post(.public(.projectionProgress(p)), generation: g)
-                }
-                cache.store(key, result.embedding.data)
-                inbox.post(.public(.projected(.tsne, result.embedding.data, pca: nil)), generation: g)
-            }
-            return []
+            options.perplexity = min(options.perplexity, Float(max(1, mus.count - 1)) / 3)
+            let settings = "tsne1 p\(options.perplexity) i\(options.iterations) s\(options.seed)"
+            return projectCached(.tsne, mus, settings: settings) { [options] x, progress in TSNE.fit(x, options: options, progress: progress).embedding }
         case .computeCodebookMap(let method):
             let engine = self.engine, g = generation, inbox = self.inbox
             spawn { inbox.post(.public(.codebookMapReady(engine.codebookMap(method))), generation: g) }
@@ -195,6 +173,24 @@ public final class Runtime: @unchecked Sendable {
 
     /// Runs `work` on a background thread for the current model: its progress (in steps of 10 %) and its
     /// result arrive through the inbox, tagged so that a model switch makes them stale.
+    /// A slow projection of `mus`: from the disk cache when it holds one for these latents and settings,
+    /// else computed on a background thread (reporting progress) and then cached.
+    private func projectCached(_ method: ProjectionMethod, _ mus: [[Float]], settings: String,
+                               fit: @escaping @Sendable (Tensor, (Double) -> Void) -> Tensor) -> [Message] {
+        guard let dim = mus.first?.count, mus.count > 16 else { return [.failed("too few points for \(method.title)")] }
+        let cache = ProjectionCache(), key = ProjectionCache.key(mus, settings: settings)
+        if let cached = cache.load(key, count: mus.count) { return [.projected(method, cached, pca: nil)] }
+        let g = generation, inbox = self.inbox
+        spawn {
+            let y = fit(Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 })) { p in
+                inbox.post(.public(.projectionProgress(p)), generation: g)
+            }
+            cache.store(key, y.data)
+            inbox.post(.public(.projected(method, y.data, pca: nil)), generation: g)
+        }
+        return []
+    }
+
     /// Runs `body` on a new thread, counted until it ends, so `waitUntilIdle` can tell when none is left.
     private func spawn(_ body: @escaping @Sendable () -> Void) {
         let inbox = self.inbox
