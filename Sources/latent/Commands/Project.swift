@@ -133,7 +133,7 @@ struct Project: ParsableCommand {
             }
         }
         print(String(format: "coordinates ready: %.3f s after process start", ProcessClock.secondsSinceProcessStart()))
-        let rowLabels = try rowLabels(count: y.shape[0])
+        let rowLabels = plot || metrics ? try rowLabels(count: y.shape[0]) : nil
         if plot {
             print(ProjectPlot.text(y, labels: rowLabels, columns: ProjectPlot.width(), capability: ProjectPlot.capability()), terminator: "")
         }
