@@ -140,7 +140,7 @@ final class NeighborHeaps: @unchecked Sendable {
     /// One round of NN-descent: new candidates against each other and against old ones, in both
     /// directions (a point's neighbours and the points that list it), at most k of each kind per point.
     func descentRound(rows: PaddedRows, threads: Int) -> Int {
-        let sample = k
+        let sample = min(k, 40)  // candidates per point and kind: pynndescent caps them too (at 60)
         var newCand = [Int32](repeating: 0, count: n * sample), oldCand = [Int32](repeating: 0, count: n * sample)
         var newCount = [Int](repeating: 0, count: n), oldCount = [Int](repeating: 0, count: n)
         for i in 0..<n {
