@@ -33,8 +33,7 @@ public enum TSNE {
         var clock = Date()
         func lap(_ stage: String) { timings.append((stage, Date().timeIntervalSince(clock))); clock = Date() }
         let k = min(n - 1, max(1, Int((3 * options.perplexity).rounded())))
-        let knn = n > UMAPOptions().exactNeighborLimit ? NeighborGraph.nnDescent(x, k: k, seed: options.seed, threads: options.threads)
-                             : NeighborGraph.exact(x, k: k, threads: options.threads)
+        let knn = NeighborGraph.nearest(x, k: k, seed: options.seed, threads: options.threads)
         lap("knn")
         let p = affinities(knn, perplexity: min(options.perplexity, Float(k)), threads: options.threads)
         lap("affinities")

@@ -33,7 +33,7 @@ extension UMAPMap {
         let m = x.shape[0], n = data.shape[0], d = data.shape[1]
         precondition(x.rank == 2 && x.shape[1] == d, "transform expects (m, \(d)), got \(x.shape)")
         let k = min(neighbors, n)
-        let (idx, dist) = Self.crossNeighbors(x, data: data, k: k, threads: threads)
+        let (idx, dist) = NeighborGraph.query(x, in: data, k: k, threads: threads)
         var out = [Float](repeating: 0, count: m * 2)
         let y = embedding.data
         let table = UMAP.PowTable(b)
@@ -83,7 +83,7 @@ extension UMAPMap {
     public func inverse(_ p: Tensor, data: Tensor, k: Int = 10) -> Tensor {
         let m = p.shape[0], d = data.shape[1]
         let kk = min(k, data.shape[0])
-        let (idx, dist) = Self.crossNeighbors(p, data: embedding, k: kk, threads: 1)
+        let (idx, dist) = NeighborGraph.query(p, in: embedding, k: kk, threads: 1)
         var out = [Float](repeating: 0, count: m * d)
         for i in 0..<m {
             if dist[i * kk] == 0 {  // exactly on a data point: that point
@@ -101,51 +101,5 @@ extension UMAPMap {
             for t in 0..<d { out[i * d + t] /= wsum }
         }
         return Tensor(shape: [m, d], data: out)
-    }
-
-    /// The k nearest rows of `data` to each row of `x` (indices and Euclidean distances), nearest first.
-    static func crossNeighbors(_ x: Tensor, data: Tensor, k: Int, threads: Int) -> (idx: [Int], dist: [Float]) {
-        let m = x.shape[0], n = data.shape[0], d = data.shape[1]
-        let dataNorms: [Float] = (0..<n).map { j in (0..<d).reduce(Float(0)) { $0 + data.data[j * d + $1] * data.data[j * d + $1] } }
-        var idx = [Int](repeating: 0, count: m * k), dist = [Float](repeating: 0, count: m * k)
-        let block = 64
-        idx.withUnsafeMutableBufferPointer { ip in
-            dist.withUnsafeMutableBufferPointer { dp in
-                dataNorms.withUnsafeBufferPointer { np in
-                    let I = UncheckedPointer(ip.baseAddress!), D = UncheckedPointer(dp.baseAddress!), N = UncheckedConst(np.baseAddress!)
-                    parallelRanges((m + block - 1) / block, threads: threads) { blocks in
-                        let cross = UnsafeMutablePointer<Float>.allocate(capacity: block * n)
-                        defer { cross.deallocate() }
-                        var best = SortedNeighbors(k: k)
-                        for bi in blocks {
-                            let start = bi * block, rows = min(m, start + block) - start
-                            x.data.withUnsafeBufferPointer { xp in
-                                data.data.withUnsafeBufferPointer { yp in
-                                    sgemm(transB: .transposed, m: rows, n: n, k: d, a: xp.baseAddress! + start * d, lda: d,
-                                          b: yp.baseAddress!, ldb: d, c: cross, ldc: n, threads: 1)
-                                }
-                            }
-                            for r in 0..<rows {
-                                let i = start + r
-                                let xn = (0..<d).reduce(Float(0)) { $0 + x.data[i * d + $1] * x.data[i * d + $1] }
-                                best.reset()
-                                let row = cross + r * n
-                                // ‖x‖² + ‖y‖² − 2x·y, with most candidates rejected by one compare
-                                var worst = Float.infinity
-                                for j in 0..<n {
-                                    let dsq = xn + N.pointer[j] - 2 * row[j]
-                                    if dsq < worst {
-                                        best.insert(max(0, dsq), j)
-                                        worst = best.worst
-                                    }
-                                }
-                                for q in 0..<k { I.pointer[i * k + q] = best.index[q]; D.pointer[i * k + q] = best.distance[q].squareRoot() }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        return (idx, dist)
     }
 }

@@ -23,7 +23,7 @@ public struct UMAPOptions: Sendable {
     public var seed: UInt64 = 42
     public var threads = 1
     /// Above this many points the neighbour graph comes from NN-descent instead of exact search.
-    public var exactNeighborLimit = 20_000
+    public var exactNeighborLimit = NeighborGraph.exactLimit
     public var initialization = UMAPInit.auto
     /// Above this many points `.auto` starts from PCA instead of the spectral embedding.
     public var spectralLimit = 20_000
@@ -52,8 +52,7 @@ public enum UMAP {
         func lap(_ stage: String) { timings.append((stage, Date().timeIntervalSince(clock))); clock = Date() }
 
         // Exact neighbours are O(n²): beyond 20,000 points, NN-descent finds nearly the same ones far faster.
-        let knn = n > options.exactNeighborLimit ? NeighborGraph.nnDescent(x, k: k, seed: options.seed, threads: options.threads)
-                                                 : NeighborGraph.exact(x, k: k, threads: options.threads)
+        let knn = NeighborGraph.nearest(x, k: k, seed: options.seed, threads: options.threads, exactLimit: options.exactNeighborLimit)
         lap("knn")
         let graph = fuzzySimplicialSet(knn, threads: options.threads)
         lap("graph")

@@ -165,7 +165,7 @@ struct Project: ParsableCommand {
     func printMetrics(_ x: Tensor, _ y: Tensor, graph: NeighborGraph?) throws {
         let t0 = Date()
         let k = min(15, (x.shape[0] - 1) / 2)
-        if let graph, x.shape[0] > UMAPOptions().exactNeighborLimit {
+        if let graph, x.shape[0] > NeighborGraph.exactLimit {
             print(String(format: "neighbour graph recall %.4f (exact search for 1,000 sampled points)", graph.recall(of: x, threads: threads)))
         }
         let s = EmbeddingQuality.scores(original: x, embedding: y, k: k, threads: threads)
