@@ -152,17 +152,3 @@ extension Tensor {
         }
     }
 }
-
-/// Σ a[t]·b[t] over 8 independent partial sums (the sum a plain loop builds is one serial chain).
-@inline(__always) func dot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
-    var acc = SIMD8<Float>()
-    var t = 0
-    while t + 8 <= d {
-        acc += UnsafeRawPointer(a + t).loadUnaligned(as: SIMD8<Float>.self) * UnsafeRawPointer(b + t).loadUnaligned(as: SIMD8<Float>.self)
-        t += 8
-    }
-    var s: Float = 0
-    while t < d { s += a[t] * b[t]; t += 1 }
-    let h = acc.lowHalf + acc.highHalf
-    return s + (h[0] + h[2]) + (h[1] + h[3])
-}

@@ -44,7 +44,7 @@ struct RPForest: Sendable {
             var left = 0
             normal.withUnsafeBufferPointer { np in
                 for s in start..<end {
-                    let margin = rows.dot(np.baseAddress!, rows.row(Int(order[s]))) + offset
+                    let margin = dot(np.baseAddress!, rows.row(Int(order[s])), stride) + offset
                     let goesLeft = margin == 0 ? rng.next() & 1 == 0 : margin > 0
                     side[s] = goesLeft
                     if goesLeft { left += 1 }
@@ -67,19 +67,5 @@ struct RPForest: Sendable {
             pending.append((start, mid))
         }
         return (order, leaves)
-    }
-}
-
-extension PaddedRows {
-    @inline(__always) func dot(_ pa: UnsafePointer<Float>, _ pb: UnsafePointer<Float>) -> Float {
-        let ra = UnsafeRawPointer(pa), rb = UnsafeRawPointer(pb)
-        var acc = SIMD8<Float>()
-        var offset = 0
-        while offset < stride * 4 {
-            acc += ra.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) * rb.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
-            offset += 32
-        }
-        let h = acc.lowHalf + acc.highHalf
-        return (h[0] + h[2]) + (h[1] + h[3])
     }
 }
