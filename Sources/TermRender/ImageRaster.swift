@@ -1,13 +1,15 @@
 /// A greyscale image with values in [0, 1], row-major.
 public struct GreyImage: Equatable, Sendable {
     public let width: Int, height: Int
-    public var pixels: [Float]
+    public private(set) var pixels: [Float]
 
+    /// Values are clamped to [0, 1] here, once, and NaN becomes 0: a decoder that overshoots or breaks
+    /// (an imported model, a diverged training run) must not reach the rasterisers' integer conversions.
     public init(width: Int, height: Int, pixels: [Float]) {
         precondition(pixels.count == width * height, "\(pixels.count) pixels for \(width)×\(height)")
         self.width = width
         self.height = height
-        self.pixels = pixels
+        self.pixels = pixels.allSatisfy { $0 >= 0 && $0 <= 1 } ? pixels : pixels.map { $0 >= 0 ? min($0, 1) : 0 }
     }
 
     public subscript(x: Int, y: Int) -> Float { pixels[y * width + x] }

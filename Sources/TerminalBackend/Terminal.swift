@@ -16,13 +16,14 @@ public final class Terminal {
 
     struct PairKey: Hashable { let fg: Int32, bg: Int32 }
 
-    /// Opens the terminal (or, for tests, a headless screen writing to /dev/null).
-    public init(headless: Bool = false, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    /// Opens the terminal (or, for tests, a headless screen writing to /dev/null and reading from
+    /// `input`, a file descriptor the test writes keys into, as the terminal `TERM` would send them).
+    public init(headless: Bool = false, input: Int32? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         setlocale(LC_ALL, "")
         unicode = CNCursesW_isUTF8Locale() != 0
         if headless {
-            let out = fopen("/dev/null", "w"), inp = fopen("/dev/null", "r")
-            screen = newterm("xterm-256color", out, inp)
+            let out = fopen("/dev/null", "w"), inp = input.map { fdopen($0, "r") } ?? fopen("/dev/null", "r")
+            screen = newterm(environment["TERM"] ?? "xterm-256color", out, inp)
         } else {
             guard isatty(STDIN_FILENO) != 0, isatty(STDOUT_FILENO) != 0 else {
                 throw TerminalError("the explorer needs a terminal (stdin and stdout are not a TTY); try latent --help for the headless commands")
@@ -136,61 +137,40 @@ public final class Terminal {
     /// Events that arrive within `timeout` milliseconds (the first one waited for, the rest drained
     /// without waiting), so a held key's repeats are handled together in one frame.
     public func readEvents(timeout: Int32) -> [Message] {
-        let win = CNCursesW_stdscr()
         var out: [Message] = []
-        wtimeout(win, timeout)
-        while true {
-            var ch: wint_t = 0
-            let status = wget_wch(win, &ch)
-            if status == ERR { break }
-            if let message = decode(status: status, code: ch) { out.append(message) }
-            wtimeout(win, 0)
-            if out.count > 512 { break }
+        var wait = timeout
+        while out.count <= 512, let unit = read(wait: wait) {
+            wait = 0
+            if let message = decode(unit) { out.append(message) }
         }
         return out
     }
 
-    private func decode(status: Int32, code: wint_t) -> Message? {
-        if status == KEY_CODE_YES {
-            switch Int32(code) {
-            case KEY_UP: return .key(.up)
-            case KEY_DOWN: return .key(.down)
-            case KEY_LEFT: return .key(.left)
-            case KEY_RIGHT: return .key(.right)
-            case KEY_SLEFT: return .key(.shiftLeft)
-            case KEY_SRIGHT: return .key(.shiftRight)
-            case KEY_SR: return .key(.shiftUp)
-            case KEY_SF: return .key(.shiftDown)
-            case KEY_PPAGE: return .key(.pageUp)
-            case KEY_NPAGE: return .key(.pageDown)
-            case KEY_HOME: return .key(.home)
-            case KEY_END: return .key(.end)
-            case KEY_ENTER: return .key(.enter)
-            case KEY_BACKSPACE: return .key(.backspace)
-            case KEY_BTAB: return .key(.backTab)
-            case KEY_RESIZE:
-                previous = nil
-                return .resize(width: size.width, height: size.height)
-            case KEY_MOUSE:
-                var event = MEVENT()
-                guard getmouse(&event) == OK else { return nil }
-                let x = Int(event.x), y = Int(event.y)
-                if CNCursesW_isWheelUp(event.bstate) != 0 { return .mouse(.wheelUp(x: x, y: y)) }
-                if CNCursesW_isWheelDown(event.bstate) != 0 { return .mouse(.wheelDown(x: x, y: y)) }
-                if CNCursesW_isButton1(event.bstate) != 0 { return .mouse(.press(x: x, y: y)) }
-                return nil
-            default: return nil
-            }
-        }
-        switch code {
-        case 27: return .key(.escape)
-        case 9: return .key(.tab)
-        case 10, 13: return .key(.enter)
-        case 127, 8: return .key(.backspace)
-        case 1...26: return .key(.ctrl(Character(UnicodeScalar(UInt8(code) + 96))))
+    /// One unit of input, waiting up to `wait` ms (0: only what is already there).
+    private func read(wait: Int32) -> InputUnit? {
+        let win = CNCursesW_stdscr()
+        wtimeout(win, wait)
+        var ch: wint_t = 0
+        let status = wget_wch(win, &ch)
+        if status == ERR { return nil }
+        return status == KEY_CODE_YES ? .code(Int32(ch)) : .char(UInt32(ch))
+    }
+
+    private func decode(_ unit: InputUnit) -> Message? {
+        switch unit {
+        case .code(KEY_RESIZE):
+            previous = nil
+            return .resize(width: size.width, height: size.height)
+        case .code(KEY_MOUSE):
+            var event = MEVENT()
+            guard getmouse(&event) == OK else { return nil }
+            let x = Int(event.x), y = Int(event.y)
+            if CNCursesW_isWheelUp(event.bstate) != 0 { return .mouse(.wheelUp(x: x, y: y)) }
+            if CNCursesW_isWheelDown(event.bstate) != 0 { return .mouse(.wheelDown(x: x, y: y)) }
+            if CNCursesW_isButton1(event.bstate) != 0 { return .mouse(.press(x: x, y: y)) }
+            return nil
         default:
-            guard let scalar = Unicode.Scalar(UInt32(code)) else { return nil }
-            return .key(.char(Character(scalar)))
+            return InputDecoder.decode(unit) { wait in read(wait: wait) }
         }
     }
 }

@@ -141,6 +141,32 @@ import Testing
         #expect(Explorer.update(&m, .key(.char("q"))) == [.quit] && m.quitting)
     }
 
+    /// Quitting is deliberate: Esc cancels what is under way and otherwise does nothing; a key the
+    /// terminal sent that the app does not know is named in the status line and changes nothing else.
+    @Test func escapeAndUnknownKeysNeverQuit() {
+        var m = makeModel()
+        #expect(Explorer.update(&m, .key(.escape)).isEmpty && !m.quitting && m.status == "q quits")
+        m.vae.panel = .scatter
+        m.scatter.recording = [(0, 0)]
+        _ = Explorer.update(&m, .key(.escape))
+        #expect(m.scatter.recording == nil && !m.quitting)
+        let before = m.vae.z
+        #expect(Explorer.update(&m, .key(.unknown("F5"))).isEmpty && !m.quitting && m.status.hasPrefix("F5:") && m.vae.z == before)
+        #expect(Explorer.update(&m, .key(.ctrl("c"))) == [.quit] && m.quitting)
+    }
+
+    /// A result made for another model (latents of another size) is dropped, not indexed.
+    @Test func resultsThatDoNotFitTheModelAreDropped() {
+        var m = makeModel()  // z = 10
+        _ = Explorer.update(&m, .datasetEncoded(mus: [[1, 2], [3, 4]], labels: [0, 1]))
+        #expect(m.scatter.mus.isEmpty && m.vae.prototypes.isEmpty && m.datasetProgress != nil)
+        let mus = (0..<20).map { i in (0..<10).map { Float(i * $0) } }
+        _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: []))  // unlabelled data is fine
+        #expect(m.scatter.mus.count == 20 && !m.scatter.isLabelled && m.datasetProgress == nil)
+        _ = Explorer.update(&m, .projected(.umap, [Float](repeating: 0, count: 10), pca: nil))
+        #expect(m.scatter.umapPoints.isEmpty)
+    }
+
     @Test func renderModeAndColourMapCycle() {
         var m = makeModel()
         _ = Explorer.update(&m, .key(.char("m")))

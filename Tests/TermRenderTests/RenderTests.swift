@@ -19,6 +19,14 @@ import Testing
         #expect(cells.allSatisfy { $0.glyph != "▀" && $0.style == .plain })
     }
 
+    /// A decoder's NaN, infinities and overshoot are clamped once, where the image is made, so no
+    /// rasteriser ever converts a non-finite value to an integer.
+    @Test func imagesHoldOnlyValuesInTheUnitInterval() {
+        let image = GreyImage(width: 3, height: 2, pixels: [.nan, .infinity, -.infinity, 1.5, -0.25, 0.5])
+        #expect(image.pixels == [0, 1, 0, 1, 0, 0.5])
+        for mode in RenderMode.allCases { #expect(ImageRaster.cells(image, mode: mode).count > 0) }
+    }
+
     @Test func brailleSetsTheDotsOfBrightPixels() {
         // Left column bright, right column dark: dots 1, 2, 3, 7 = 0x47 → U+2847 "⡇".
         var px = [Float](repeating: 0, count: 8)

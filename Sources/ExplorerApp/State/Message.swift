@@ -9,6 +9,9 @@ public enum Key: Equatable, Sendable {
     case enter, escape, tab, backTab, backspace
     case char(Character)
     case ctrl(Character)
+    /// A sequence the terminal sent that is no key the app knows (an unlisted escape sequence, Alt+key,
+    /// a function key): ignored, and named in the status line so the user sees it arrived.
+    case unknown(String)
 }
 
 /// A mouse event in cell coordinates.

@@ -14,9 +14,13 @@ public enum ProjectionMethod: String, Equatable, Sendable, CaseIterable {
 /// The scatter panel: the encoded dataset projected to 2-D, coloured by class, with a cursor.
 public struct ScatterState: Sendable {
     public var method: ProjectionMethod = .pca
-    /// μ of every dataset image (the projection's input) and the labels.
+    /// μ of every dataset image (the projection's input) and the labels (empty for unlabelled data).
     public var mus: [[Float]] = []
     public var labels: [Int] = []
+
+    public var isLabelled: Bool { !labels.isEmpty }
+    /// The class a point is coloured by: its label, or 0 for every point of unlabelled data (one colour).
+    public func colourClass(of i: Int) -> Int { labels[safe: i] ?? 0 }
     public var pca: PCA?
     public var pcaPoints: [(Float, Float)] = []
     public var umapPoints: [(Float, Float)] = [] {

@@ -26,6 +26,7 @@ extension Explorer {
             return [m.isVQ ? .quantizeImage(index: i) : .encodeImage(index: i)]
         case .char(let ch) where ch.isNumber:
             let cls = Int(String(ch))!
+            guard m.scatter.isLabelled else { m.status = "unlabelled data: no classes to hide"; return [] }
             if m.scatter.hidden.contains(cls) { m.scatter.hidden.remove(cls) } else { m.scatter.hidden.insert(cls) }
             m.status = m.scatter.hidden.isEmpty ? "all classes shown" : "hidden: " + m.scatter.hidden.sorted().map(String.init).joined(separator: " ")
             return []

@@ -11,12 +11,28 @@ public enum Explorer {
     }
 
     public static func update(_ m: inout AppModel, _ message: Message) -> [Command] {
+        let commands = apply(message, &m)
+        keepInRange(&m)
+        return commands
+    }
+
+    /// Whatever changed the screen or the data (a resize, a render mode, a new model), positions the
+    /// views index with stay inside what they index.
+    static func keepInRange(_ m: inout AppModel) {
+        let plot = scatterPlot(m)
+        if plot.width > 0, plot.height > 0 {
+            m.scatter.cursor = (min(max(0, m.scatter.cursor.column), plot.width - 1), min(max(0, m.scatter.cursor.row), plot.height - 1))
+        }
+    }
+
+    static func apply(_ message: Message, _ m: inout AppModel) -> [Command] {
+        guard fits(message, m) else { return [] }
         switch message {
         case .key(let key): return handle(key, &m)
         case .mouse(let event): return handle(event, &m)
         case .resize(let w, let h):
-            m.width = w
-            m.height = h
+            m.width = max(1, w)
+            m.height = max(1, h)
             return refreshPanel(&m)
         case .tick:
             if m.vae.panel == .scatter, let frame = m.scatter.walkFrame {
@@ -92,11 +108,23 @@ public enum Explorer {
         if let overlay = m.overlay { return handle(key, overlay: overlay, &m) }
         // Keys every mode shares.
         switch key {
-        case .escape where m.isVQ && !m.vq.entry.isEmpty:
-            m.vq.entry = ""
-            m.status = ""
+        case .escape:
+            // Quitting is deliberate (q, Ctrl-C): Esc only cancels what is under way. A terminal's stray
+            // escape byte must never end a session and lose its sliders, edits and walks.
+            if m.isVQ && !m.vq.entry.isEmpty {
+                m.vq.entry = ""
+                m.status = "code entry cancelled"
+            } else if m.scatter.recording != nil {
+                m.scatter.recording = nil
+                m.status = "path recording cancelled"
+            } else {
+                m.status = "q quits"
+            }
             return []
-        case .char("q"), .escape, .ctrl("c"):
+        case .unknown(let name):
+            m.status = "\(name): no key here (? lists the keys)"
+            return []
+        case .char("q"), .ctrl("c"):
             m.quitting = true
             return [.quit]
         case .char("?"):
@@ -222,9 +250,14 @@ public enum Explorer {
 
     static func handle(_ key: Key, overlay: Overlay, _ m: inout AppModel) -> [Command] {
         switch (overlay, key) {
-        case (_, .escape), (_, .char("q")), (.help, .char("?")), (.help, .enter):
+        case (_, .escape), (.help, .char("?")), (.help, .enter):
             m.overlay = nil
             return []
+        case (_, .char("q")), (_, .ctrl("c")):
+            // q quits from anywhere, as the footer says: an overlay left open must not make it a no-op.
+            m.overlay = nil
+            m.quitting = true
+            return [.quit]
         case (.modelPicker(let s), .up), (.modelPicker(let s), .char("k")):
             m.overlay = .modelPicker(selection: max(0, s - 1))
             return []
@@ -290,6 +323,8 @@ public enum Explorer {
     /// The decode work the bottom panel (or the manifold grid) needs for the current state.
     static func refreshPanel(_ m: inout AppModel) -> [Command] {
         let v = m.vae
+        // The VQ-VAE mode has no sliders (its VAE state is empty): a resize there must not index it.
+        guard !m.isVQ, v.latentDim > 0 else { return [] }
         let layout = Layout(width: m.width, height: m.height, latentDim: v.latentDim, renderMode: m.renderMode)
         switch v.panel {
         case .progression:

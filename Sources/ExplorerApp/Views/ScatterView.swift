@@ -12,7 +12,8 @@ extension Explorer {
         guard inner.height >= 2 else { return }
         // Legend: one swatch per class, dim when hidden.
         var x = inner.x
-        for (c, name) in m.model.classNames.enumerated() where x + 4 < inner.maxX {
+        if s.isReady && !s.isLabelled { b.write("unlabelled data: one colour", x: x, y: inner.y, style: .dim, clip: inner) }
+        for (c, name) in m.model.classNames.enumerated() where x + 4 < inner.maxX && (s.isLabelled || !s.isReady) {
             let hidden = s.hidden.contains(c)
             let swatch = m.capability == .monochrome ? Unicode.Scalar(name.unicodeScalars.first ?? "?") : "■"
             b[x, inner.y] = Cell(swatch, hidden ? .dim : Style(fg: .rgb(Tab10.color(c))))
@@ -29,11 +30,11 @@ extension Explorer {
         }
         let visible = s.points.indices.filter { !s.hidden.contains(s.labels[safe: $0] ?? -1) }
         let bounds = s.bounds
-        var cells = ScatterRaster.cells(points: visible.map { s.points[$0] }, classes: visible.map { s.labels[$0] },
+        var cells = ScatterRaster.cells(points: visible.map { s.points[$0] }, classes: visible.map { s.colourClass(of: $0) },
                                         color: { Tab10.color($0) }, columns: plot.width, rows: plot.height, bounds: bounds)
         if m.capability == .monochrome {
             // Without colour, a point's cell shows its class digit instead of braille dots.
-            let counts = ScatterRaster.majority(points: visible.map { s.points[$0] }, classes: visible.map { s.labels[$0] },
+            let counts = ScatterRaster.majority(points: visible.map { s.points[$0] }, classes: visible.map { s.colourClass(of: $0) },
                                                 columns: plot.width, rows: plot.height, bounds: bounds)
             for (i, cls) in counts.enumerated() {
                 if let cls, let g = m.model.classNames[safe: cls]?.unicodeScalars.first { cells[i] = Cell(g) }
@@ -47,7 +48,7 @@ extension Explorer {
         }
         // The cursor, and a ring on the nearest point.
         if let i = nearestToCursor(m), let (nx, ny) = ScatterRaster.cell(of: s.points[i], bounds: bounds, columns: plot.width, rows: plot.height) {
-            b[plot.x + nx, plot.y + ny].style = Style(fg: .rgb(Tab10.color(s.labels[i])), bold: true, reverse: true)
+            b[plot.x + nx, plot.y + ny].style = Style(fg: .rgb(Tab10.color(s.colourClass(of: i))), bold: true, reverse: true)
         }
         // The walk's line (or recorded path) and its ends, and a path being recorded.
         func drawPolyline(_ line: [(Float, Float)], _ style: Style) {

@@ -239,7 +239,7 @@ extension Explorer {
         ("c", "colour map: grey ↔ viridis"),
         ("M", "pick a model from Weights/"),
         ("?", "this help"),
-        ("q Esc", "quit (or close this)"),
+        ("q  Ctrl-C", "quit (Esc closes this)"),
     ]
 
     static let vqHelpLines: [(String, String)] = [
@@ -254,7 +254,7 @@ extension Explorer {
         ("v", "palette: each code alone ↔ each code in the cursor cell"),
         ("m d c", "render mode; braille dithering; grey ↔ viridis"),
         ("M ?", "model picker; this help"),
-        ("q Esc", "quit (Esc first clears typing or closes this)"),
+        ("q  Ctrl-C", "quit (Esc cancels typing, closes this)"),
     ]
 
     static func drawHelp(_ b: inout Buffer, _ m: AppModel) {

@@ -1,0 +1,37 @@
+/// Background results are checked against the model they arrive in. The runtime already drops work
+/// started for a model since replaced (by generation); this is the second line: a result whose shape
+/// does not fit the state (latents of another size, codes outside the codebook, a projection of other
+/// points) is dropped rather than indexed, whatever delivered it.
+extension Explorer {
+    static func fits(_ message: Message, _ m: AppModel) -> Bool {
+        let latent = m.vae.latentDim, cells = m.vq.cells, k = m.vq.codebookSize
+        func isCode(_ c: Int) -> Bool { (0..<k).contains(c) }
+        switch message {
+        case .imageEncoded(let e, _):
+            return !m.isVQ && e.mu.count == latent && e.sigma.count == latent
+                && (!m.vae.isConditional || (0..<m.vae.classCount).contains(e.label))
+        case .datasetEncoded(let mus, let labels):
+            return !m.isVQ && (labels.isEmpty || mus.count == labels.count) && mus.allSatisfy { $0.count == latent }
+        case .projected(_, let flat, let pca):
+            let dim = m.scatter.mus.first?.count ?? 0
+            return !m.scatter.mus.isEmpty && flat.count == 2 * m.scatter.mus.count && (pca == nil || pca!.dimension == dim)
+        case .quantized(let q, _):
+            return m.isVQ && q.codes.count == cells && q.codes.allSatisfy(isCode)
+                && q.distances.count == cells && q.distances.allSatisfy { $0.count == k } && q.features.count == cells
+        case .gridsDecoded(.palette, let tiles), .gridsDecoded(.variants, let tiles):
+            return m.isVQ && tiles.count == k
+        case .datasetQuantized(let codes, let vectors, let labels):
+            let dim = vectors.first?.count ?? 0
+            // The codes feed the usage statistics; the vectors and labels, the scatter.
+            return m.isVQ && codes.allSatisfy { $0.count == cells && $0.allSatisfy(isCode) }
+                && vectors.allSatisfy { $0.count == dim } && (labels.isEmpty || vectors.isEmpty || labels.count == vectors.count)
+        case .codebookMapReady(let map):
+            return m.isVQ && map.codes.count == k && map.points.count == map.pointCodes.count
+                && map.pointCodes.allSatisfy(isCode) && (map.codes + map.points).allSatisfy { $0.count == 2 }
+        case .peeked(let index, _):
+            return (0..<m.scatter.mus.count).contains(index)
+        default:
+            return true
+        }
+    }
+}
