@@ -5,8 +5,12 @@ import LatentCore
 /// Pixels are scaled to [0, 1] and shaped NCHW `[N, 1, H, W]`, the layout every model takes.
 public struct LabeledImages: Sendable {
     public let images: Tensor
+    /// One label per image; all 0 when the data came without labels (see `isLabelled`).
     public let labels: [Int]
     public let classNames: [String]
+    /// False for images read without a labels file: class colours, prototypes and label accuracy
+    /// then have nothing to go on, and the labels above are placeholders.
+    public let isLabelled: Bool
 
     public var count: Int { labels.count }
     public var height: Int { images.shape[2] }
@@ -18,21 +22,35 @@ public struct LabeledImages: Sendable {
         self.images = images
         self.labels = labels
         self.classNames = classNames
+        isLabelled = true
     }
 
-    /// Reads an images IDX file (u8, `[N, H, W]`) and its labels IDX file (u8, `[N]`).
-    public static func read(images imagesPath: String, labels labelsPath: String,
+    /// Images without labels.
+    public init(unlabelled images: Tensor) {
+        precondition(images.rank == 4, "images \(images.shape)")
+        self.images = images
+        labels = [Int](repeating: 0, count: images.shape[0])
+        classNames = []
+        isLabelled = false
+    }
+
+    /// Reads an images IDX file (u8, `[N, H, W]`) and its labels IDX file (u8, `[N]`), if there is one.
+    public static func read(images imagesPath: String, labels labelsPath: String?,
                             classNames: [String] = (0...9).map(String.init)) throws -> LabeledImages {
         let imgs = try IDXArray.read(imagesPath)
-        let labs = try IDXArray.read(labelsPath)
         guard imgs.shape.count == 3 else {
             throw FormatError(imagesPath, "expected images of shape [N, height, width], found \(imgs.shape)")
         }
+        let scale: Float = imgs.type == .u8 ? 1.0 / 255.0 : 1.0
+        guard let labelsPath else {
+            return LabeledImages(unlabelled: Tensor(shape: [imgs.shape[0], 1, imgs.shape[1], imgs.shape[2]],
+                                                    data: imgs.floats().map { $0 * scale }))
+        }
+        let labs = try IDXArray.read(labelsPath)
         guard labs.shape.count == 1 else { throw FormatError(labelsPath, "expected labels of shape [N], found \(labs.shape)") }
         guard labs.shape[0] == imgs.shape[0] else {
             throw FormatError(labelsPath, "\(labs.shape[0]) labels for \(imgs.shape[0]) images in \(imagesPath)")
         }
-        let scale: Float = imgs.type == .u8 ? 1.0 / 255.0 : 1.0
         let pixels = imgs.floats().map { $0 * scale }
         let labels = labs.floats().map { Int($0) }
         if let badIndex = labels.firstIndex(where: { $0 < 0 || $0 >= classNames.count }) {

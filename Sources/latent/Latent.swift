@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// `latent`: explore, train and inspect autoencoders from the terminal.
 @main
@@ -13,4 +14,23 @@ struct Latent: ParsableCommand {
         subcommands: [Explore.self, Train.self, Decode.self, Encode.self, Eval.self, Project.self, Info.self, Bench.self],
         defaultSubcommand: Explore.self
     )
+
+    /// As ArgumentParser's own `main`, except for errors found while a subcommand runs (a --z of the
+    /// wrong length for the model it loaded, a file that is not what it claims): those are one line
+    /// naming the subcommand, not the root command's usage.
+    static func main() {
+        let command: ParsableCommand
+        do { command = try parseAsRoot() } catch { exit(withError: error) }
+        var running = command
+        do {
+            try running.run()
+        } catch {
+            let type = Swift.type(of: command)
+            let code = type.exitCode(for: error)
+            guard code != .success else { Foundation.exit(0) }
+            let name = ([Latent.configuration.commandName ?? "latent"] + (type == Latent.self ? [] : [type._commandName])).joined(separator: " ")
+            FileHandle.standardError.write(Data("\(name): \(type.message(for: error))\n".utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

@@ -63,6 +63,42 @@ import Testing
         #expect(lines.count == 1, "stderr: \(r.stderr)")
     }
 
+    /// Errors found while a subcommand runs are one line naming that subcommand, never the root's usage.
+    @Test func runTimeErrorsNameTheSubcommandInOneLine() throws {
+        let r = try Self.run(["decode", "--model", Self.vae, "--z", "-0.5,1"])
+        #expect(r.status == 64)
+        #expect(r.stderr == "latent decode: --z has 2 values; this model needs 10\n", "stderr: \(r.stderr)")
+        let e = try Self.run(["encode", "--model", Self.vae, "--index", "-3"])
+        #expect(e.status != 0 && !e.stderr.contains("Usage: latent <subcommand>"), "stderr: \(e.stderr)")
+    }
+
+    /// A leading minus in a numeric list is a value, not an option (`--z -0.5,1` as `--z=-0.5,1`).
+    @Test func negativeValuesNeedNoEqualsSign() throws {
+        let spaced = try Self.run(["decode", "--model", Self.vae2, "--z", "-0.5,1", "--format", "json"])
+        let joined = try Self.run(["decode", "--model", Self.vae2, "--z=-0.5,1", "--format", "json"])
+        #expect(spaced.status == 0 && spaced.stdout == joined.stdout && !spaced.stdout.isEmpty, "stderr: \(spaced.stderr)")
+        let codes = try Self.run(["decode", "--model", Self.vq, "--codes", "-1" + String(repeating: ",0", count: 48)])
+        #expect(codes.status == 64 && codes.stderr.contains("--codes entry 1 is -1, outside the codebook"), "stderr: \(codes.stderr)")
+    }
+
+    /// An images file without a labels file beside it still encodes (the label is unknown); only a
+    /// conditional VAE, which needs labels, says so.
+    @Test func imagesWithoutLabelsAreFine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("latent-unlabelled-\(UUID().uuidString.prefix(8))").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let images = dir + "/digits-images-idx3-ubyte.gz"
+        try FileManager.default.copyItem(atPath: Self.root + "/Weights/data/mnist-heldout-images-idx3-ubyte.gz", toPath: images)
+        let labelled = try Self.run(["encode", "--model", Self.vae, "--index", "3"])
+        let r = try Self.run(["encode", "--model", Self.vae, "--data", images, "--index", "3"])
+        #expect(r.status == 0 && r.stdout.hasPrefix("index 3, label ?"), "stderr: \(r.stderr)")
+        #expect(r.stdout.split(separator: "\n").dropFirst() == labelled.stdout.split(separator: "\n").dropFirst())
+        let vq = try Self.run(["encode", "--model", Self.vq, "--data", images, "--index", "3", "--format", "json"])
+        #expect(vq.status == 0 && vq.stdout.contains("\"label\":null"), "stderr: \(vq.stderr)")
+        let c = try Self.run(["encode", "--model", Self.cvae, "--data", images, "--index", "3"])
+        #expect(c.status == 64 && c.stderr.contains("no labels file"), "stderr: \(c.stderr)")
+    }
+
     @Test func decodeWritesAnImageInEveryFormat() throws {
         let json = try Self.run(["decode", "--model", Self.vae2, "--z", "0.5,-1", "--format", "json"])
         #expect(json.status == 0)

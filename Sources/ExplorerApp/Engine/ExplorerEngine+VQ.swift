@@ -42,7 +42,7 @@ extension ExplorerEngine {
         let k = m.codebookSize, d = m.codeDim
         let dist = (0..<m.positions).map { Array(distances.data[($0 * k)..<(($0 + 1) * k)]) }
         let codes = dist.map { row in row.indices.min { row[$0] < row[$1] }! }
-        return QuantizedImage(index: index, label: data.labels[index], original: image(data.pixels(of: index)), codes: codes,
+        return QuantizedImage(index: index, label: data.isLabelled ? data.labels[index] : -1, original: image(data.pixels(of: index)), codes: codes,
                               features: (0..<m.positions).map { Array(vectors.data[($0 * d)..<(($0 + 1) * d)]) },
                               distances: dist)
     }

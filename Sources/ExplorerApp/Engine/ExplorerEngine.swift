@@ -24,6 +24,9 @@ public final class ExplorerEngine: @unchecked Sendable {
         guard model.config.inputShape == Array(data.images.shape.dropFirst()) else {
             throw FormatError(modelPath, "takes images of shape \(model.config.inputShape), the data has \(Array(data.images.shape.dropFirst()))")
         }
+        guard model.config.kind != .cvae || data.isLabelled else {
+            throw FormatError(modelPath, "is a conditional VAE: its encoder needs each image's label, and the data has none")
+        }
         return ExplorerEngine(path: modelPath, model: model, data: data)
     }
 
@@ -32,6 +35,9 @@ public final class ExplorerEngine: @unchecked Sendable {
         return ModelSummaryLine(name: (path as NSString).lastPathComponent, kind: c.kind, latentDim: c.latentDim,
                                 codebookSize: c.codebookSize, classNames: c.classNames)
     }
+
+    /// The data's labels for the app, or none (unlabelled data: one colour, no prototypes).
+    var labelsForApp: [Int] { data.isLabelled ? data.labels : [] }
 
     var imageWidth: Int { model.config.inputShape[2] }
     var imageHeight: Int { model.config.inputShape[1] }
@@ -57,7 +63,7 @@ public final class ExplorerEngine: @unchecked Sendable {
         guard case .vae(let m) = model else { preconditionFailure("encode(index:) needs a VAE") }
         lock.lock(); defer { lock.unlock() }
         let x = Tensor(shape: [1] + m.config.inputShape, data: Array(data.pixels(of: index)))
-        let label = data.labels[index]
+        let label = data.isLabelled ? data.labels[index] : -1
         let (mu, logvar) = m.encode(x, labels: m.isConditional ? [label] : nil)
         return EncodedImage(index: index, label: label, original: image(data.pixels(of: index)),
                             mu: mu.data, sigma: logvar.data.map { expf(0.5 * $0) })

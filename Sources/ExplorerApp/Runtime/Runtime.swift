@@ -108,7 +108,7 @@ public final class Runtime: @unchecked Sendable {
             return recon.first.map { [.imageEncoded(encoded, reconstruction: $0)] } ?? []
         case .encodeDataset:
             let engine = self.engine
-            inBackground { progress in .datasetEncoded(mus: engine.encodeDataset(progress: progress), labels: engine.data.labels) }
+            inBackground { progress in .datasetEncoded(mus: engine.encodeDataset(progress: progress), labels: engine.labelsForApp) }
             return []
         case .loadModel(let path):
             let data = engine.data, g = generation, inbox = self.inbox
@@ -141,7 +141,7 @@ public final class Runtime: @unchecked Sendable {
             let engine = self.engine
             inBackground { progress in
                 let (codes, vectors) = engine.quantizeDataset(progress: progress)
-                return .datasetQuantized(codes: codes, vectors: vectors, labels: engine.data.labels)
+                return .datasetQuantized(codes: codes, vectors: vectors, labels: engine.labelsForApp)
             }
             return []
         case .project(.pca, let mus):

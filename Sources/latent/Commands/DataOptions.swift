@@ -22,10 +22,12 @@ struct DataOptions: ParsableArguments {
     }
 
     /// The held-out set, or — when `--data` names an images IDX file — that file with its labels
-    /// file (the same name with `images-idx3` → `labels-idx1`).
+    /// file (the same name with `images-idx3` → `labels-idx1`) when there is one; without it the
+    /// images are unlabelled.
     func heldOutSet() throws -> LabeledImages {
-        if let path, path.contains("images") && !isDirectory(path) {
-            return try LabeledImages.read(images: path, labels: path.replacingOccurrences(of: "images-idx3", with: "labels-idx1"))
+        if let path, !isDirectory(path) {
+            let labels = path.replacingOccurrences(of: "images-idx3", with: "labels-idx1")
+            return try LabeledImages.read(images: path, labels: labels != path && FileManager.default.fileExists(atPath: labels) ? labels : nil)
         }
         let dir = try directory()
         return try LabeledImages.read(images: dir + "/" + ShippedData.heldOutImages, labels: dir + "/" + ShippedData.heldOutLabels)

@@ -11,8 +11,11 @@ struct Decode: ParsableCommand {
         abstract: "Decode a latent vector (--z) or a code grid (--codes) into an image.")
 
     @OptionGroup var model: ModelOptions
-    @Option(help: ArgumentHelp("Latent vector, comma-separated (VAE, CVAE).", valueName: "z1,z2,…")) var z: String?
-    @Option(help: ArgumentHelp("Code indices in raster order, comma-separated (VQ-VAE).", valueName: "c1,c2,…")) var codes: String?
+    // `.unconditional`: the value may start with a minus (`--z -0.5,1`) and is still the value.
+    @Option(parsing: .unconditional, help: ArgumentHelp("Latent vector, comma-separated (VAE, CVAE).", valueName: "z1,z2,…"))
+    var z: String?
+    @Option(parsing: .unconditional, help: ArgumentHelp("Code indices in raster order, comma-separated (VQ-VAE).", valueName: "c1,c2,…"))
+    var codes: String?
     @Option(help: "Class index or name to condition on (conditional VAE).") var label: String?
     @Option(help: "text, json, pgm or png.") var format: OutputFormat = .text
     @Option(name: [.short, .customLong("output")], help: "Write to this file instead of stdout.") var output: String?

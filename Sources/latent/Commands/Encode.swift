@@ -29,23 +29,28 @@ struct Encode: ParsableCommand {
         }
         let x = Tensor(shape: [1] + m.config.inputShape, data: Array(set.pixels(of: index)))
         let label = set.labels[index]
+        // Images without a labels file are fine: the label is then unknown (and only a conditional VAE needs it).
+        let shown = set.isLabelled ? String(label) : "?", json = set.isLabelled ? String(label) : "null"
         let fmt = { (v: [Float]) in v.map { Evaluation.format(Double($0)) }.joined(separator: ",") }
         switch m {
         case .vae(let v):
+            guard !v.isConditional || set.isLabelled else {
+                throw ValidationError("a conditional VAE encodes an image with its label, and this data has no labels file")
+            }
             let (mu, logvar) = v.encode(x, labels: v.isConditional ? [label] : nil)
             if format == .json {
-                print("{\"index\":\(index),\"label\":\(label),\"mu\":[\(fmt(mu.data))],\"logvar\":[\(fmt(logvar.data))]}")
+                print("{\"index\":\(index),\"label\":\(json),\"mu\":[\(fmt(mu.data))],\"logvar\":[\(fmt(logvar.data))]}")
             } else {
-                print("index \(index), label \(label)")
+                print("index \(index), label \(shown)")
                 print("mu     " + fmt(mu.data))
                 print("logvar " + fmt(logvar.data))
             }
         case .vqvae(let q):
             let codes = q.encode(x)
             if format == .json {
-                print("{\"index\":\(index),\"label\":\(label),\"grid\":[\(q.gridHeight),\(q.gridWidth)],\"codes\":[\(codes.map(String.init).joined(separator: ","))]}")
+                print("{\"index\":\(index),\"label\":\(json),\"grid\":[\(q.gridHeight),\(q.gridWidth)],\"codes\":[\(codes.map(String.init).joined(separator: ","))]}")
             } else {
-                print("index \(index), label \(label), \(q.gridHeight)×\(q.gridWidth) codes of \(q.codebookSize):")
+                print("index \(index), label \(shown), \(q.gridHeight)×\(q.gridWidth) codes of \(q.codebookSize):")
                 let width = String(q.codebookSize - 1).count
                 for r in 0..<q.gridHeight {
                     print(codes[(r * q.gridWidth)..<((r + 1) * q.gridWidth)]
