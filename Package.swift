@@ -42,7 +42,7 @@ let package = Package(
         .testTarget(name: "LatentIOTests", dependencies: ["LatentIO", "LatentCore", "CPNG"], exclude: ["Fixtures"]),
         .testTarget(name: "LatentNNTests", dependencies: ["LatentNN", "LatentIO", "LatentCore"], exclude: ["Fixtures"]),
         .testTarget(name: "LatentProjectionTests", dependencies: ["LatentProjection", "LatentCore"]),
-        .testTarget(name: "LatentCLITests", dependencies: ["latent"]),
+        .testTarget(name: "LatentCLITests", dependencies: ["latent", "LatentCore"]),
         .testTarget(name: "TermRenderTests", dependencies: ["TermRender"]),
         .testTarget(name: "ExplorerAppTests", dependencies: ["ExplorerApp", "TermRender", "LatentNN", "LatentIO"]),
         .testTarget(name: "TerminalBackendTests", dependencies: ["TerminalBackend", "TermRender", "ExplorerApp"]),

@@ -1,7 +1,6 @@
 @testable import ExplorerApp
 import LatentCore
 import LatentIO
-import LatentProjection
 import TermRender
 
 /// The shape of a model as the app core sees it: enough to answer every command with results of the
@@ -111,13 +110,7 @@ struct FuzzDriver {
             return [.quantized(quantized, reconstruction: image())]
         case .peekImage(let index): return [.peeked(index: index, image())]
         case .showImages(let indices): return [.gridsDecoded(.topImages, indices.map { _ in image() })]
-        case .project(.pca, let mus):
-            guard let dim = mus.first?.count, mus.count >= 2 else { return [] }
-            let x = Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 })
-            let pca = PCA.fit(x, components: min(2, dim))
-            let y = pca.transform(x)
-            let flat = (0..<mus.count).flatMap { i in [y.data[i * pca.componentCount], pca.componentCount > 1 ? y.data[i * 2 + 1] : 0] }
-            return [.projected(.pca, flat, pca: pca)]
+        case .project(.pca, let mus): return Runtime.projectPCA(mus).map { [$0] } ?? []
         case .project(let method, let mus):
             pending.append(.projectionProgress(0.5))
             // Sometimes every point lands on one spot (a degenerate layout).

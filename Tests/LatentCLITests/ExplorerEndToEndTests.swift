@@ -1,4 +1,5 @@
 import Foundation
+import LatentCore
 import Testing
 
 /// The explorer run as a person would, in a real terminal (tmux): it starts, a slider moves the digit,
@@ -162,7 +163,7 @@ import Testing
         let raw = ["\u{1B}[1~", "\u{1B}[4~", "\u{1B}[99~", "\u{1B}[<0;50;20M", "\u{1B}[<0;50;20m", "\u{1B}[<64;30;10M",
                    "\u{1B}[<65;200;90M", "\u{1B}[M !!", "\u{1B}[M#!!", "\u{1B}O", "\u{1B}[", "\u{1B}[1;5A"]
         // Seeded (LATENT_FUZZ_SEED moves it), so a failure repeats.
-        var rng = SplitMix(seed: UInt64(ProcessInfo.processInfo.environment["LATENT_FUZZ_SEED"] ?? "") ?? 1)
+        var rng = SeededRNG(seed: UInt64(ProcessInfo.processInfo.environment["LATENT_FUZZ_SEED"] ?? "") ?? 1)
         for round in 0..<24 {
             let batch = (0..<8).map { _ in (named + typed).randomElement(using: &rng)! }
             try tmux.run(["send-keys", "-t", tmux.session] + batch)
@@ -192,15 +193,3 @@ import Testing
     }
 }
 
-/// SplitMix64: a seeded generator for the end-to-end fuzz's keys.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}

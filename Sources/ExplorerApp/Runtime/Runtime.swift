@@ -145,12 +145,7 @@ public final class Runtime: @unchecked Sendable {
             }
             return []
         case .project(.pca, let mus):
-            guard let dim = mus.first?.count, mus.count >= 2 else { return [] }
-            let x = Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 })
-            let pca = PCA.fit(x, components: min(2, dim))
-            let y = pca.transform(x)
-            let flat = (0..<mus.count).flatMap { i in [y.data[i * pca.componentCount], pca.componentCount > 1 ? y.data[i * 2 + 1] : 0] }
-            return [.projected(.pca, flat, pca: pca)]
+            return Self.projectPCA(mus).map { [$0] } ?? []
         case .project(.umap, let mus):
             var options = UMAPOptions()
             options.threads = ComputeThreads.available
@@ -169,6 +164,16 @@ public final class Runtime: @unchecked Sendable {
         case .quit:
             return []
         }
+    }
+
+    /// The PCA scatter of `mus`: fast enough to compute before the next frame.
+    static func projectPCA(_ mus: [[Float]]) -> Message? {
+        guard let dim = mus.first?.count, mus.count >= 2 else { return nil }
+        let x = Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 })
+        let pca = PCA.fit(x, components: min(2, dim))
+        let y = pca.transform(x)
+        let flat = (0..<mus.count).flatMap { i in [y.data[i * pca.componentCount], pca.componentCount > 1 ? y.data[i * 2 + 1] : 0] }
+        return .projected(.pca, flat, pca: pca)
     }
 
     /// Runs `work` on a background thread for the current model: its progress (in steps of 10 %) and its
