@@ -4,27 +4,63 @@ import LatentCore
 /// and ConvTranspose2d (forward: col2im), whose data movements are each other's adjoints.
 struct ConvGeometry {
     let channels: Int, height: Int, width: Int       // the image side
-    let kernel: Int, stride: Int, padding: Int
+    let kernelHeight: Int, kernelWidth: Int
+    let strideH: Int, strideW: Int
+    /// Zeros added before the first row and column (the far sides only change the output size).
+    let padTop: Int, padLeft: Int
+    let dilationH: Int, dilationW: Int
     let outHeight: Int, outWidth: Int                // the window-position side
+    /// Elements from one image to the next: C·H·W, or more when the channels are one group of a
+    /// grouped convolution.
+    let imageStride: Int
 
-    var patchSize: Int { channels * kernel * kernel }
-    var positions: Int { outHeight * outWidth }
-
-    /// Output extent of a convolution along one axis.
-    static func convOutput(_ size: Int, kernel: Int, stride: Int, padding: Int) -> Int {
-        (size + 2 * padding - kernel) / stride + 1
+    init(channels: Int, height: Int, width: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
+         padTopLeft: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), outHeight: Int, outWidth: Int, imageStride: Int? = nil) {
+        self.channels = channels
+        self.height = height
+        self.width = width
+        (kernelHeight, kernelWidth) = kernel
+        (strideH, strideW) = stride
+        (padTop, padLeft) = padTopLeft
+        (dilationH, dilationW) = dilation
+        self.outHeight = outHeight
+        self.outWidth = outWidth
+        self.imageStride = imageStride ?? channels * height * width
     }
 
-    /// True for a 1×1, stride-1, unpadded window: im2col is then only a (N, C, P) → (C, N·P) permutation.
-    var isPointwise: Bool { kernel == 1 && stride == 1 && padding == 0 }
+    /// A square window with the same stride and padding on both axes (the native layers').
+    init(channels: Int, height: Int, width: Int, kernel: Int, stride: Int, padding: Int, outHeight: Int, outWidth: Int) {
+        self.init(channels: channels, height: height, width: width, kernel: (kernel, kernel), stride: (stride, stride),
+                  padTopLeft: (padding, padding), outHeight: outHeight, outWidth: outWidth)
+    }
 
-    /// The window positions `ow` whose input column `ow·stride − padding + kj` lies inside the image.
+    var patchSize: Int { channels * kernelHeight * kernelWidth }
+    var positions: Int { outHeight * outWidth }
+
+    /// Output extent of a convolution along one axis (total padding `pads`, both sides together).
+    static func convOutput(_ size: Int, kernel: Int, stride: Int, padding: Int) -> Int {
+        convOutput(size, kernel: kernel, stride: stride, pads: 2 * padding, dilation: 1)
+    }
+
+    static func convOutput(_ size: Int, kernel: Int, stride: Int, pads: Int, dilation: Int) -> Int {
+        (size + pads - dilation * (kernel - 1) - 1) / stride + 1
+    }
+
+    /// True for a 1×1, stride-1, unpadded window over whole images: im2col is then only a
+    /// (N, C, P) → (C, N·P) permutation.
+    var isPointwise: Bool {
+        kernelHeight == 1 && kernelWidth == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0
+            && outHeight == height && outWidth == width && imageStride == channels * height * width
+    }
+
+    /// The window positions `ow` whose input column `ow·stride − padLeft + kj·dilation` lies inside the image.
     @inline(__always)
     private func validColumns(_ kj: Int) -> Range<Int> {
-        // ow·s ≥ p − kj  and  ow·s ≤ W − 1 + p − kj
-        let lo = max(0, (padding - kj + stride - 1) / stride)
-        let hiInclusive = (width - 1 + padding - kj)
-        let hi = hiInclusive < 0 ? 0 : min(outWidth, hiInclusive / stride + 1)
+        let shift = padLeft - kj * dilationW
+        // ow·s ≥ shift  and  ow·s ≤ W − 1 + shift
+        let lo = shift <= 0 ? 0 : (shift + strideW - 1) / strideW
+        let hiInclusive = width - 1 + shift
+        let hi = hiInclusive < 0 ? 0 : min(outWidth, hiInclusive / strideW + 1)
         return lo..<max(lo, hi)
     }
 
@@ -41,18 +77,17 @@ struct ConvGeometry {
     /// im2col for the images in `images` only; slices write disjoint column ranges.
     private func im2col(_ x: UnsafePointer<Float>, batch n: Int, images: Range<Int>, into cols: UnsafeMutablePointer<Float>) {
         let ld = n * positions
-        let imageSize = channels * height * width
         for c in 0..<channels {
-            for ki in 0..<kernel {
-                for kj in 0..<kernel {
-                    let row = cols + ((c * kernel + ki) * kernel + kj) * ld
+            for ki in 0..<kernelHeight {
+                for kj in 0..<kernelWidth {
+                    let row = cols + ((c * kernelHeight + ki) * kernelWidth + kj) * ld
                     let valid = validColumns(kj)
-                    let offset = valid.lowerBound * stride - padding + kj
+                    let offset = valid.lowerBound * strideW - padLeft + kj * dilationW
                     for b in images {
-                        let img = x + b * imageSize + c * height * width
+                        let img = x + b * imageStride + c * height * width
                         let out = row + b * positions
                         for oh in 0..<outHeight {
-                            let ih = oh * stride - padding + ki
+                            let ih = oh * strideH - padTop + ki * dilationH
                             let dst = out + oh * outWidth
                             guard ih >= 0 && ih < height, !valid.isEmpty else {
                                 dst.update(repeating: 0, count: outWidth)
@@ -60,11 +95,11 @@ struct ConvGeometry {
                             }
                             if valid.lowerBound > 0 { dst.update(repeating: 0, count: valid.lowerBound) }
                             let src = img + ih * width + offset
-                            if stride == 1 {
+                            if strideW == 1 {
                                 (dst + valid.lowerBound).update(from: src, count: valid.count)
                             } else {
                                 let d = dst + valid.lowerBound
-                                for t in 0..<valid.count { d[t] = src[t * stride] }
+                                for t in 0..<valid.count { d[t] = src[t * strideW] }
                             }
                             if valid.upperBound < outWidth {
                                 (dst + valid.upperBound).update(repeating: 0, count: outWidth - valid.upperBound)
@@ -80,11 +115,10 @@ struct ConvGeometry {
     /// `x` must be zeroed (or hold values to accumulate onto).
     func col2im(_ cols: UnsafePointer<Float>, batch n: Int, into x: UnsafeMutablePointer<Float>) {
         let ld = n * positions
-        let imageSize = channels * height * width
         if isPointwise {
             for b in 0..<n {
                 for c in 0..<channels {
-                    let dst = x + b * imageSize + c * positions, src = cols + c * ld + b * positions
+                    let dst = x + b * imageStride + c * positions, src = cols + c * ld + b * positions
                     for i in 0..<positions { dst[i] += src[i] }
                 }
             }
@@ -96,24 +130,23 @@ struct ConvGeometry {
     /// col2im for the images in `images` only; slices write disjoint images.
     private func col2im(_ cols: UnsafePointer<Float>, batch n: Int, images: Range<Int>, into x: UnsafeMutablePointer<Float>) {
         let ld = n * positions
-        let imageSize = channels * height * width
         for c in 0..<channels {
-            for ki in 0..<kernel {
-                for kj in 0..<kernel {
-                    let row = cols + ((c * kernel + ki) * kernel + kj) * ld
+            for ki in 0..<kernelHeight {
+                for kj in 0..<kernelWidth {
+                    let row = cols + ((c * kernelHeight + ki) * kernelWidth + kj) * ld
                     let valid = validColumns(kj)
                     guard !valid.isEmpty else { continue }
-                    let offset = valid.lowerBound * stride - padding + kj
+                    let offset = valid.lowerBound * strideW - padLeft + kj * dilationW
                     for b in images {
-                        let img = x + b * imageSize + c * height * width
+                        let img = x + b * imageStride + c * height * width
                         let src = row + b * positions
                         for oh in 0..<outHeight {
-                            let ih = oh * stride - padding + ki
+                            let ih = oh * strideH - padTop + ki * dilationH
                             guard ih >= 0 && ih < height else { continue }
                             let dst = img + ih * width + offset
                             let s = src + oh * outWidth
                             let sv = s + valid.lowerBound
-                            for t in 0..<valid.count { dst[t * stride] += sv[t] }
+                            for t in 0..<valid.count { dst[t * strideW] += sv[t] }
                         }
                     }
                 }

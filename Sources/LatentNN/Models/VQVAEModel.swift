@@ -39,49 +39,17 @@ public final class VQVAEModel {
         encoder.forward(x, training: training)
     }
 
-    /// Squared Euclidean distances from every grid vector to every code: (N·h·w, K), rows in
-    /// sample-then-raster order. ‖z − e‖² = ‖z‖² − 2 z·e + ‖e‖², the cross term as one GEMM.
-    public func distances(_ ze: Tensor) -> Tensor {
-        let vectors = gridVectors(ze)
-        let rows = vectors.shape[0], k = codebookSize
-        var d = vectors.matmul(codebook.value, transposeOther: true)  // (rows, K) of z·e
-        let codeNorms = (0..<k).map { c in
-            (0..<codeDim).reduce(Float(0)) { $0 + codebook.value.data[c * codeDim + $1] * codebook.value.data[c * codeDim + $1] }
-        }
-        for r in 0..<rows {
-            var zn: Float = 0
-            for j in 0..<codeDim { zn += vectors.data[r * codeDim + j] * vectors.data[r * codeDim + j] }
-            for c in 0..<k { d.data[r * k + c] = max(0, zn - 2 * d.data[r * k + c] + codeNorms[c]) }
-        }
-        return d
-    }
+    /// Squared distances from every grid vector to every code (see `Codebook`).
+    public func distances(_ ze: Tensor) -> Tensor { Codebook(codebook.value).distances(ze) }
 
     /// The nearest code for every grid vector (ties go to the lower index).
-    public func quantize(_ ze: Tensor) -> [Int] {
-        let d = distances(ze)
-        let k = codebookSize
-        return (0..<d.shape[0]).map { r in
-            var best = 0
-            for c in 1..<k where d.data[r * k + c] < d.data[r * k + best] { best = c }
-            return best
-        }
-    }
+    public func quantize(_ ze: Tensor) -> [Int] { Codebook(codebook.value).quantize(ze) }
 
     /// Codes for images (N, C, H, W): N·h·w indices.
     public func encode(_ x: Tensor) -> [Int] { quantize(encodeContinuous(x)) }
 
     /// The quantised grid (N, D, h, w) for codes.
-    public func embed(_ codes: [Int]) -> Tensor {
-        precondition(codes.count % positions == 0, "\(codes.count) codes is not a whole number of \(gridHeight)×\(gridWidth) grids")
-        let n = codes.count / positions
-        var z = Tensor(zeros: [n, codeDim, gridHeight, gridWidth])
-        for (r, code) in codes.enumerated() {
-            precondition((0..<codebookSize).contains(code), "code \(code) outside 0..<\(codebookSize)")
-            let b = r / positions, p = r % positions
-            for j in 0..<codeDim { z.data[(b * codeDim + j) * positions + p] = codebook.value.data[code * codeDim + j] }
-        }
-        return z
-    }
+    public func embed(_ codes: [Int]) -> Tensor { Codebook(codebook.value).embed(codes, height: gridHeight, width: gridWidth) }
 
     /// Images (N, C, H, W) in [0, 1] decoded from N·h·w codes.
     public func decode(codes: [Int]) -> Tensor {
@@ -90,14 +58,5 @@ public final class VQVAEModel {
     }
 
     /// (N·h·w, D): the grid vectors of z_e as rows, in sample-then-raster order.
-    public func gridVectors(_ ze: Tensor) -> Tensor {
-        let n = ze.shape[0]
-        var rows = Tensor(zeros: [n * positions, codeDim])
-        for b in 0..<n {
-            for j in 0..<codeDim {
-                for p in 0..<positions { rows.data[(b * positions + p) * codeDim + j] = ze.data[(b * codeDim + j) * positions + p] }
-            }
-        }
-        return rows
-    }
+    public func gridVectors(_ ze: Tensor) -> Tensor { Codebook(codebook.value).gridVectors(ze) }
 }

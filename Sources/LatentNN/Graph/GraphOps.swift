@@ -1,0 +1,166 @@
+import Foundation
+import LatentCore
+
+/// The ops a graph can run, by ONNX name. Each takes the node (for attributes) and its input values
+/// (nil for an omitted optional input) and returns its outputs; errors are one line, and `run` adds the
+/// node's name and op to them.
+enum GraphOps {
+    typealias Kernel = @Sendable (GraphNode, [GraphValue?]) throws -> [GraphValue]
+
+    static let controlFlow: Set<String> = ["If", "Loop", "Scan", "SequenceMap"]
+
+    static let kernels: [String: Kernel] = elementwise
+        .merging(shapeOps) { a, _ in a }
+        .merging(networkOps) { a, _ in a }
+
+    static func run(_ node: GraphNode, _ args: [GraphValue?]) throws -> [GraphValue] {
+        guard let kernel = kernels[node.op] else { throw GraphError("\(node.label): op '\(node.op)' is not supported") }
+        do {
+            let out = try kernel(node, args)
+            for v in out { if case .float(let t) = v, t.count > maxGraphElements { throw GraphError("output too large") } }
+            return out
+        } catch let e as GraphError where !e.description.hasPrefix("node '") {
+            throw GraphError("\(node.label): \(e.description)")
+        }
+    }
+
+    // MARK: Arguments and attributes
+
+    static func input(_ args: [GraphValue?], _ i: Int, _ what: String = "input") throws -> GraphValue {
+        guard i < args.count, let v = args[i] else { throw GraphError("missing \(what) \(i)") }
+        return v
+    }
+
+    static func float(_ args: [GraphValue?], _ i: Int) throws -> Tensor { try input(args, i).floats() }
+
+    static func optionalInts(_ args: [GraphValue?], _ i: Int) throws -> [Int]? {
+        guard i < args.count, let v = args[i] else { return nil }
+        return try v.ints()
+    }
+
+    static func int(_ node: GraphNode, _ name: String, _ fallback: Int) throws -> Int {
+        switch node.attributes[name] {
+        case nil: return fallback
+        case .int(let v)?: return v
+        default: throw GraphError("attribute '\(name)' must be an integer")
+        }
+    }
+
+    static func float(_ node: GraphNode, _ name: String, _ fallback: Float) throws -> Float {
+        switch node.attributes[name] {
+        case nil: return fallback
+        case .float(let v)?: return v
+        case .int(let v)?: return Float(v)
+        default: throw GraphError("attribute '\(name)' must be a number")
+        }
+    }
+
+    static func ints(_ node: GraphNode, _ name: String) throws -> [Int]? {
+        switch node.attributes[name] {
+        case nil: return nil
+        case .ints(let v)?: return v
+        case .int(let v)?: return [v]
+        default: throw GraphError("attribute '\(name)' must be a list of integers")
+        }
+    }
+
+    static func string(_ node: GraphNode, _ name: String, _ fallback: String) throws -> String {
+        switch node.attributes[name] {
+        case nil: return fallback
+        case .string(let v)?: return v
+        default: throw GraphError("attribute '\(name)' must be a string")
+        }
+    }
+
+    /// An axis in [-rank, rank) made non-negative.
+    static func axis(_ a: Int, rank: Int) throws -> Int {
+        guard a >= -rank && a < max(rank, 1) else { throw GraphError("axis \(a) is out of range for rank \(rank)") }
+        return a < 0 ? a + rank : a
+    }
+
+    static func strides(_ shape: [Int]) -> [Int] {
+        var s = [Int](repeating: 1, count: shape.count)
+        for i in stride(from: shape.count - 2, through: 0, by: -1) { s[i] = s[i + 1] * shape[i + 1] }
+        return s
+    }
+
+    // MARK: Broadcasting
+
+    /// numpy's broadcast of two shapes.
+    static func broadcast(_ a: [Int], _ b: [Int]) throws -> [Int] {
+        let rank = max(a.count, b.count)
+        let pa = [Int](repeating: 1, count: rank - a.count) + a, pb = [Int](repeating: 1, count: rank - b.count) + b
+        return try zip(pa, pb).map { x, y in
+            guard x == y || x == 1 || y == 1 else { throw GraphError("shapes \(a) and \(b) do not broadcast") }
+            return x == 1 ? y : x
+        }
+    }
+
+    /// For each element of `out`, the index of the element of a tensor of `shape` it reads.
+    static func broadcastIndex(_ shape: [Int], to out: [Int]) -> [Int] {
+        let n = out.reduce(1, *)
+        if shape == out { return Array(0..<n) }
+        let padded = [Int](repeating: 1, count: out.count - shape.count) + shape
+        let srcStrides = strides(padded).enumerated().map { padded[$0.offset] == 1 ? 0 : $0.element }
+        let outStrides = strides(out)
+        return (0..<n).map { i in
+            var rest = i, j = 0
+            for d in 0..<out.count {
+                let q = rest / outStrides[d]
+                rest -= q * outStrides[d]
+                j += q * srcStrides[d]
+            }
+            return j
+        }
+    }
+
+    static func binaryFloat(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) throws -> Tensor {
+        if a.shape == b.shape {
+            return Tensor(shape: a.shape, data: zip(a.data, b.data).map(f))
+        }
+        if b.count == 1 {
+            let s = b.data[0]
+            return Tensor(shape: try broadcast(a.shape, b.shape), data: a.data.map { f($0, s) })
+        }
+        let out = try broadcast(a.shape, b.shape)
+        _ = try checkedCount(out)
+        let ia = broadcastIndex(a.shape, to: out), ib = broadcastIndex(b.shape, to: out)
+        return Tensor(shape: out, data: zip(ia, ib).map { f(a.data[$0], b.data[$1]) })
+    }
+
+    static func binaryInt(_ a: [Int], _ sa: [Int], _ b: [Int], _ sb: [Int], _ f: (Int, Int) throws -> Int) throws -> GraphValue {
+        let out = try broadcast(sa, sb)
+        _ = try checkedCount(out)
+        let ia = broadcastIndex(sa, to: out), ib = broadcastIndex(sb, to: out)
+        return .int(try zip(ia, ib).map { try f(a[$0], b[$1]) }, shape: out)
+    }
+
+    /// A binary op on floats, or on integers when both inputs are integers (shape arithmetic).
+    static func binary(_ float: @escaping @Sendable (Float, Float) -> Float,
+                       int: (@Sendable (Int, Int) throws -> Int)? = nil) -> Kernel {
+        { _, args in
+            let a = try input(args, 0), b = try input(args, 1)
+            if let int, case .int(let x, let sx) = a, case .int(let y, let sy) = b { return [try binaryInt(x, sx, y, sy, int)] }
+            return [.float(try binaryFloat(a.floats(), b.floats(), float))]
+        }
+    }
+
+    static func comparison(_ f: @escaping @Sendable (Float, Float) -> Bool) -> Kernel {
+        { _, args in
+            let a = try input(args, 0), b = try input(args, 1)
+            if case .int(let x, let sx) = a, case .int(let y, let sy) = b {
+                return [try binaryInt(x, sx, y, sy) { f(Float($0), Float($1)) ? 1 : 0 }]
+            }
+            let t = try binaryFloat(a.floats(), b.floats()) { f($0, $1) ? 1 : 0 }
+            return [.int(t.data.map { Int($0) }, shape: t.shape)]
+        }
+    }
+
+    static func unary(_ f: @escaping @Sendable (Float) -> Float) -> Kernel {
+        { _, args in
+            var t = try float(args, 0)
+            t.data.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = f(p[i]) } }
+            return [.float(t)]
+        }
+    }
+}

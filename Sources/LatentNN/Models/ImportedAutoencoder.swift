@@ -1,0 +1,154 @@
+import Foundation
+import LatentCore
+import LatentIO
+
+/// A model exported from PyTorch: a manifest naming an encoder and a decoder graph (ONNX), and for a
+/// VQ-VAE a codebook whose quantisation is ours. Loading checks the graphs against the manifest by
+/// running them once, so a model that opens also runs.
+public final class ImportedAutoencoder: @unchecked Sendable {
+    public let manifest: ModelManifest
+    public let encoder: ONNXModel
+    public let decoder: ONNXModel
+    public let codebook: Codebook?
+    /// Latent width (VAE, CVAE) or code dimension D (VQ-VAE).
+    public let latentDim: Int
+    /// The code grid (VQ-VAE); (0, 0) otherwise.
+    public let grid: (height: Int, width: Int)
+
+    public var kind: ModelKind { manifest.kind }
+    public var inputShape: [Int] { manifest.inputShape }
+    public var classCount: Int { manifest.classNames.count }
+
+    public static func load(_ path: String) throws -> ImportedAutoencoder {
+        let manifest = try ModelManifest.load(path)
+        let encoder = try ONNXModel.load(manifest.encoder), decoder = try ONNXModel.load(manifest.decoder)
+        var codebook: Codebook?
+        if let file = manifest.codebook {
+            let t = try readCodebook(file)
+            guard t.rank == 2, t.shape[0] >= 1, t.shape[1] >= 1, t.data.allSatisfy({ $0.isFinite }) else {
+                throw FormatError((file as NSString).lastPathComponent, "a codebook is (K, D) of finite values, got \(t.shape)")
+            }
+            codebook = Codebook(t)
+        }
+        return try ImportedAutoencoder(manifest: manifest, encoder: encoder, decoder: decoder, codebook: codebook)
+    }
+
+    static func readCodebook(_ path: String) throws -> Tensor {
+        if path.lowercased().hasSuffix(".safetensors") {
+            let file = try SafetensorsFile.read(path)
+            let names = file.entries.map(\.name)
+            guard let name = names.count == 1 ? names.first : names.first(where: { $0.hasSuffix("codebook") || $0.hasSuffix("embedding.weight") }) else {
+                throw FormatError((path as NSString).lastPathComponent, "holds \(names.count) tensors; name the codebook 'codebook'")
+            }
+            return try file.tensor(name)
+        }
+        return try NPY.read(path)
+    }
+
+    init(manifest: ModelManifest, encoder: ONNXModel, decoder: ONNXModel, codebook: Codebook?) throws {
+        self.manifest = manifest
+        self.encoder = encoder
+        self.decoder = decoder
+        self.codebook = codebook
+        let encName = (manifest.encoder as NSString).lastPathComponent, decName = (manifest.decoder as NSString).lastPathComponent
+        let conditional = manifest.kind == .cvae
+        let wantInputs = conditional ? 2 : 1
+        guard encoder.graph.inputs.count == wantInputs else {
+            throw FormatError(encName, "takes \(encoder.graph.inputs.count) input(s); a \(manifest.kind.rawValue) encoder takes \(conditional ? "(x, y_onehot)" : "x")")
+        }
+        guard decoder.graph.inputs.count == wantInputs else {
+            throw FormatError(decName, "takes \(decoder.graph.inputs.count) input(s); a \(manifest.kind.rawValue) decoder takes \(conditional ? "(z, y_onehot)" : "one latent")")
+        }
+        // One image through the encoder tells the latent's shape.
+        let x = Tensor(shape: [1] + manifest.inputShape, repeating: manifest.pixelRange.lowerBound)
+        let encoded: [GraphValue]
+        do { encoded = try Self.run(encoder.graph, [x] + (conditional ? [Self.oneHot([0], classes: manifest.classNames.count)] : [])) }
+        catch { throw FormatError(encName, "\(error)") }
+        switch manifest.kind {
+        case .vae, .cvae:
+            guard encoded.count == 2, encoded[0].shape.count == 2, encoded[0].shape == encoded[1].shape, encoded[0].shape[0] == 1 else {
+                throw FormatError(encName, "a \(manifest.kind.rawValue) encoder returns (mu [N, z], logvar [N, z]); this one returns \(encoded.map(\.shape))")
+            }
+            latentDim = encoded[0].shape[1]
+            grid = (0, 0)
+        case .vqvae:
+            guard encoded.count == 1, encoded[0].shape.count == 4, let codebook else {
+                throw FormatError(encName, "a vqvae encoder returns z_e [N, D, h, w]; this one returns \(encoded.map(\.shape))")
+            }
+            guard encoded[0].shape[1] == codebook.dim else {
+                throw FormatError(encName, "z_e has D = \(encoded[0].shape[1]); the codebook's vectors have \(codebook.dim)")
+            }
+            latentDim = codebook.dim
+            grid = (encoded[0].shape[2], encoded[0].shape[3])
+        }
+        // And one latent through the decoder must give an image of the manifest's shape.
+        let z = manifest.kind == .vqvae ? codebook!.embed([Int](repeating: 0, count: grid.height * grid.width), height: grid.height, width: grid.width)
+                                        : Tensor(zeros: [1, latentDim])
+        let decoded: [GraphValue]
+        do { decoded = try Self.run(decoder.graph, [z] + (conditional ? [Self.oneHot([0], classes: manifest.classNames.count)] : [])) }
+        catch { throw FormatError(decName, "\(error)") }
+        guard decoded.count >= 1, decoded[0].count == manifest.inputShape.reduce(1, *) else {
+            throw FormatError(decName, "returns \(decoded.first?.shape ?? []); the manifest's input_shape is \(manifest.inputShape)")
+        }
+    }
+
+    static func oneHot(_ labels: [Int], classes: Int) -> Tensor {
+        var t = Tensor(zeros: [labels.count, classes])
+        for (i, l) in labels.enumerated() where (0..<classes).contains(l) { t.data[i * classes + l] = 1 }
+        return t
+    }
+
+    /// Runs a graph on float inputs, one per graph input in order; a graph exported for batch 1 is run
+    /// image by image and the results stacked.
+    static func run(_ graph: Graph, _ inputs: [Tensor]) throws -> [GraphValue] {
+        let n = inputs[0].shape[0]
+        let fixedBatch = graph.inputs.first?.dims.first.flatMap { $0 }
+        if let fixed = fixedBatch, fixed != n, fixed == 1, n > 1 {
+            let parts = try (0..<n).map { i in try run(graph, inputs.map { $0.rows(i..<(i + 1)) }) }
+            return try (0..<parts[0].count).map { o in
+                .float(Tensor(shape: [n] + Array(parts[0][o].shape.dropFirst()), data: try parts.flatMap { part -> [Float] in
+                    guard part[o].isFloat else { throw GraphError("output \(o) is not a float tensor") }
+                    return part[o].floats().data
+                }))
+            }
+        }
+        var feeds: [String: GraphValue] = [:]
+        for (input, t) in zip(graph.inputs, inputs) { feeds[input.name] = .float(t) }
+        return try graph.run(feeds)
+    }
+
+    // MARK: Inference
+
+    /// μ and log σ² of images x (N, C, H, W) in `pixel_range`.
+    public func encode(_ x: Tensor, labels: [Int]? = nil) throws -> (mu: Tensor, logvar: Tensor) {
+        let out = try Self.run(encoder.graph, [x] + conditioning(labels, count: x.shape[0]))
+        return (out[0].floats(), out[1].floats())
+    }
+
+    /// Images (N, C, H, W) in `pixel_range` from latents (N, z).
+    public func decode(_ z: Tensor, labels: [Int]? = nil) throws -> Tensor {
+        let out = try Self.run(decoder.graph, [z] + conditioning(labels, count: z.shape[0]))
+        return out[0].floats().reshaped([z.shape[0]] + inputShape)
+    }
+
+    func conditioning(_ labels: [Int]?, count: Int) throws -> [Tensor] {
+        guard kind == .cvae else { return [] }
+        guard let labels, labels.count == count else { throw GraphError("a conditional model needs one label per image") }
+        return [Self.oneHot(labels, classes: classCount)]
+    }
+
+    /// The encoder's continuous output z_e (N, D, h, w) of a VQ-VAE.
+    public func encodeContinuous(_ x: Tensor) throws -> Tensor {
+        try Self.run(encoder.graph, [x])[0].floats()
+    }
+
+    /// Images (N, C, H, W) in `pixel_range` decoded from N·h·w codes.
+    public func decode(codes: [Int]) throws -> Tensor {
+        guard let codebook else { throw GraphError("not a VQ-VAE") }
+        let z = codebook.embed(codes, height: grid.height, width: grid.width)
+        return try Self.run(decoder.graph, [z])[0].floats().reshaped([z.shape[0]] + inputShape)
+    }
+
+    /// Parameters of both graphs and the codebook.
+    public var parameterCount: Int { encoder.parameterCount + decoder.parameterCount + (codebook?.vectors.count ?? 0) }
+}

@@ -1,0 +1,86 @@
+import Foundation
+import LatentIO
+
+/// The JSON file that describes a model exported from PyTorch (docs/model-format.md):
+///
+///     {"kind": "vae | cvae | vqvae", "encoder": "encoder.onnx", "decoder": "decoder.onnx",
+///      "codebook": "codebook.npy", "input_shape": [3, 32, 32], "pixel_range": [-1, 1],
+///      "class_names": ["cat", "dog"], "data": "images.npy"}
+///
+/// Paths are relative to the manifest and must stay inside its folder.
+public struct ModelManifest: Sendable, Equatable {
+    public var path: String
+    public var kind: ModelKind
+    public var encoder: String
+    public var decoder: String
+    public var codebook: String?
+    /// C, H, W.
+    public var inputShape: [Int]
+    /// What the encoder takes and the decoder returns.
+    public var pixelRange: ClosedRange<Float>
+    public var classNames: [String]
+    public var data: String?
+
+    public static let keys: Set<String> = ["kind", "encoder", "decoder", "codebook", "input_shape", "pixel_range", "class_names", "data", "labels"]
+
+    public static func isManifest(_ path: String) -> Bool { path.lowercased().hasSuffix(".json") }
+
+    public static func load(_ path: String) throws -> ModelManifest {
+        let name = (path as NSString).lastPathComponent
+        func fail(_ why: String) -> FormatError { FormatError(name, why) }
+        let bytes = try FileBytes.read(path, limit: 1 << 20)
+        let json: JSONValue
+        do { json = try JSONParser.parse(bytes) } catch { throw fail("not valid JSON: \(error)") }
+        guard let members = json.object else { throw fail("the manifest must be a JSON object") }
+        for (key, _) in members where !keys.contains(key) { throw fail("unknown key '\(key)' (known: \(keys.sorted().joined(separator: ", ")))") }
+        guard let kindName = json["kind"]?.string else { throw fail("'kind' must be \"vae\", \"cvae\" or \"vqvae\"") }
+        guard let kind = ModelKind(rawValue: kindName) else { throw fail("kind '\(kindName)' is not vae, cvae or vqvae") }
+        let folder = (path as NSString).deletingLastPathComponent
+        func file(_ key: String, required: Bool) throws -> String? {
+            guard let value = json[key] else {
+                if required { throw fail("'\(key)' is missing") }
+                return nil
+            }
+            guard let relative = value.string, !relative.isEmpty else { throw fail("'\(key)' must be a file name") }
+            return try inside(folder: folder, relative, key: key, manifest: name)
+        }
+        guard let shape = json["input_shape"]?.array?.compactMap(\.nonNegativeInt), shape.count == 3,
+              json["input_shape"]?.array?.count == 3, (1...4).contains(shape[0]), shape[1] >= 1, shape[2] >= 1,
+              shape[1] <= 1024, shape[2] <= 1024 else {
+            throw fail("'input_shape' must be [C, H, W] with C of 1–4 and H, W of 1–1024")
+        }
+        var range: ClosedRange<Float> = 0...1
+        if let r = json["pixel_range"] {
+            guard let v = r.array?.compactMap(\.double), v.count == 2, r.array?.count == 2, v[0].isFinite, v[1].isFinite, v[0] < v[1] else {
+                throw fail("'pixel_range' must be [low, high] with low < high")
+            }
+            range = Float(v[0])...Float(v[1])
+        }
+        var classes: [String] = []
+        if let c = json["class_names"] {
+            guard let names = c.array?.compactMap(\.string), names.count == c.array?.count, names.count <= 10_000 else {
+                throw fail("'class_names' must be a list of strings")
+            }
+            classes = names
+        }
+        if kind == .cvae && classes.count < 2 { throw fail("a cvae needs 'class_names' (its one-hot width)") }
+        let codebook = try file("codebook", required: kind == .vqvae)
+        if kind != .vqvae && codebook != nil { throw fail("'codebook' is for a vqvae") }
+        return ModelManifest(path: path, kind: kind, encoder: try file("encoder", required: true)!, decoder: try file("decoder", required: true)!,
+                             codebook: codebook, inputShape: shape, pixelRange: range, classNames: classes, data: try file("data", required: false))
+    }
+
+    /// `relative` resolved against `folder`, refused when it is absolute or leads outside it.
+    static func inside(folder: String, _ relative: String, key: String, manifest: String) throws -> String {
+        guard !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
+            throw FormatError(manifest, "'\(key)': \(relative) is outside the manifest's folder")
+        }
+        let base = folder.isEmpty ? "." : folder
+        let full = (base as NSString).appendingPathComponent(relative)
+        let resolved = (full as NSString).resolvingSymlinksInPath, root = (base as NSString).resolvingSymlinksInPath
+        guard resolved == root || resolved.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
+            throw FormatError(manifest, "'\(key)': \(relative) leads outside the manifest's folder")
+        }
+        return full
+    }
+}
