@@ -16,7 +16,7 @@ public struct FormatError: Error, CustomStringConvertible, Equatable, Sendable {
 }
 
 /// Bytes with thousands separators, for messages about sizes (`3,136,016 bytes`).
-func grouped(_ n: Int) -> String {
+public func grouped(_ n: Int) -> String {
     let digits = String(n.magnitude)
     var out = ""
     for (i, ch) in digits.enumerated() {

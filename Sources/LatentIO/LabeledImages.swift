@@ -15,7 +15,9 @@ public struct LabeledImages: Sendable {
     public var count: Int { labels.count }
     public var height: Int { images.shape[2] }
     public var width: Int { images.shape[3] }
-    public var pixelsPerImage: Int { height * width }
+    public var channels: Int { images.shape[1] }
+    /// Values per image: C·H·W.
+    public var pixelsPerImage: Int { channels * height * width }
 
     public init(images: Tensor, labels: [Int], classNames: [String]) {
         precondition(images.rank == 4 && images.shape[0] == labels.count, "images \(images.shape) vs \(labels.count) labels")

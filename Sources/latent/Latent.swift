@@ -27,7 +27,8 @@ struct Latent: ParsableCommand {
         } catch {
             let type = Swift.type(of: command)
             let code = type.exitCode(for: error)
-            guard code != .success else { Foundation.exit(0) }
+            // Help and version requests end in a "clean exit" error whose message is the help text.
+            guard code != .success else { exit(withError: error) }
             let name = ([Latent.configuration.commandName ?? "latent"] + (type == Latent.self ? [] : [type._commandName])).joined(separator: " ")
             FileHandle.standardError.write(Data("\(name): \(type.message(for: error))\n".utf8))
             Foundation.exit(code.rawValue)

@@ -63,6 +63,37 @@ import Testing
         #expect(lines.count == 1, "stderr: \(r.stderr)")
     }
 
+    /// A model exported from PyTorch, given by its manifest: info describes both graphs, encode and
+    /// decode reproduce PyTorch's outputs (the fixtures of scripts/make_onnx_fixtures.py).
+    @Test func manifestsWorkWithInfoEncodeAndDecode() throws {
+        let dir = "Tests/LatentNNTests/Fixtures/onnx/"
+        let info = try Self.run(["info", dir + "conv-vae-rgb-ts/model.json"])
+        #expect(info.status == 0 && info.stdout.contains("VAE, z = 8") && info.stdout.contains("ops: ") && info.stdout.contains("opset 17"), "\(info.stderr)")
+        let enc = try Self.run(["encode", "--model", dir + "mlp-vae-dynamo/model.json", "--data", dir + "mlp-vae-dynamo/input-x.npy", "--index", "0", "--format", "json"])
+        #expect(enc.status == 0 && enc.stdout.contains("\"mu\":[") && enc.stdout.contains("\"label\":null"), "\(enc.stderr)")
+        let vq = try Self.run(["encode", "--model", dir + "vqvae-rgb-ts/model.json", "--data", dir + "vqvae-rgb-ts/input-x.npy", "--index", "1", "--format", "json"])
+        #expect(vq.status == 0 && vq.stdout.contains("\"grid\":[4,4]"), "\(vq.stderr)")
+        let dec = try Self.run(["decode", "--model", dir + "conv-vae-rgb-ts/model.json", "--z", "-1,0,0,0,0,0,0,1", "--format", "json"])
+        #expect(dec.status == 0 && dec.stdout.hasPrefix("{\"shape\":[3,32,32],\"data\":["), "\(dec.stderr)")
+        // tanh output: values in the manifest's pixel_range [-1, 1], some of them negative.
+        let values = dec.stdout.split(separator: "[").last!.split(separator: "]").first!.split(separator: ",").compactMap { Float($0) }
+        #expect(values.count == 3072 && values.allSatisfy { $0 >= -1 && $0 <= 1 } && values.contains { $0 < 0 })
+        let png = FileManager.default.temporaryDirectory.appendingPathComponent("latent-rgb-\(UUID().uuidString.prefix(8)).png").path
+        defer { try? FileManager.default.removeItem(atPath: png) }
+        let p = try Self.run(["decode", "--model", dir + "conv-vae-rgb-ts/model.json", "--z", "0,0,0,0,0,0,0,0", "--format", "png", "-o", png])
+        let header = [UInt8](try Data(contentsOf: URL(fileURLWithPath: png)).prefix(26))
+        #expect(p.status == 0 && header.count == 26 && header[25] == 2, "PNG colour type \(header.last ?? 0) (2 = RGB)")
+        let bad = try Self.run(["decode", "--model", dir + "mlp-cvae-ts/model.json", "--z", "0,0,0", "--label", "zebra"])
+        #expect(bad.status == 64 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("'zebra' is not a class"))
+    }
+
+    /// Every subcommand's options parse (two options of one name only fail when the command runs).
+    @Test(arguments: ["explore", "train", "decode", "encode", "eval", "project", "info", "bench"])
+    func everySubcommandHasHelp(_ sub: String) throws {
+        let r = try Self.run([sub, "--help"])
+        #expect(r.status == 0 && r.stdout.contains("USAGE: latent \(sub)"), "\(sub): \(r.stderr)")
+    }
+
     /// Errors found while a subcommand runs are one line naming that subcommand, never the root's usage.
     @Test func runTimeErrorsNameTheSubcommandInOneLine() throws {
         let r = try Self.run(["decode", "--model", Self.vae, "--z", "-0.5,1"])

@@ -39,6 +39,9 @@ public struct ONNXModel: Sendable {
             var parameters = 0
             for t in g.initializer {
                 let v = try reader.value(t)
+                if case .float(let w) = v, w.data.contains(where: { !$0.isFinite }) {
+                    throw GraphError("initializer '\(t.name)' holds NaN or infinite values")
+                }
                 if v.isFloat { parameters += v.count }
                 initializers[t.name] = v
             }

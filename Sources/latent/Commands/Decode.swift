@@ -22,6 +22,7 @@ struct Decode: ParsableCommand {
 
     func run() throws {
         let path = try model.resolvedPath()
+        if ModelManifest.isManifest(path) { return try runImported(path) }
         let loaded = try Autoencoder.load(path)
         let config = loaded.config
         let image: Tensor
@@ -43,15 +44,40 @@ struct Decode: ParsableCommand {
         try writeImage(image, format: format, to: output)
     }
 
+    /// A model exported from PyTorch (a manifest): the same options, values in its pixel range.
+    func runImported(_ path: String) throws {
+        let m = try ImportedAutoencoder.load(path)
+        let image: Tensor
+        switch m.kind {
+        case .vae, .cvae:
+            guard codes == nil else { throw ValidationError("--codes is for a VQ-VAE; \(path) is a \(m.kind.rawValue): use --z") }
+            guard let z else { throw ValidationError("give the latent vector with --z (\(m.latentDim) numbers)") }
+            let values = try parseFloats(z, expected: m.latentDim, what: "--z")
+            let labels = try parseLabel(kind: m.kind, classNames: m.manifest.classNames).map { [$0] }
+            image = try m.decode(Tensor(shape: [1, m.latentDim], data: values), labels: labels)
+        case .vqvae:
+            guard z == nil else { throw ValidationError("--z is for a VAE; \(path) is a VQ-VAE: use --codes") }
+            guard label == nil else { throw ValidationError("--label is for a conditional VAE") }
+            let k = m.codebook!.size, cells = m.grid.height * m.grid.width
+            guard let codes else { throw ValidationError("give the code grid with --codes (\(cells) indices in 0..<\(k))") }
+            image = try m.decode(codes: try parseCodes(codes, count: cells, codebookSize: k))
+        }
+        try writeImage(image, range: m.manifest.pixelRange, format: format, to: output)
+    }
+
     func parseLabel(config: ModelConfig) throws -> Int? {
-        guard config.kind == .cvae else {
+        try parseLabel(kind: config.kind, classNames: config.classNames)
+    }
+
+    func parseLabel(kind: ModelKind, classNames: [String]) throws -> Int? {
+        guard kind == .cvae else {
             if label != nil { throw ValidationError("--label is for a conditional VAE") }
             return nil
         }
-        guard let label else { throw ValidationError("a conditional VAE needs --label (one of \(config.classNames.joined(separator: ", ")))") }
-        if let i = config.classNames.firstIndex(of: label) { return i }
-        if let i = Int(label), (0..<config.classCount).contains(i) { return i }
-        throw ValidationError("--label '\(label)' is not a class of this model (0…\(config.classCount - 1) or \(config.classNames.joined(separator: ", ")))")
+        guard let label else { throw ValidationError("a conditional VAE needs --label (one of \(classNames.joined(separator: ", ")))") }
+        if let i = classNames.firstIndex(of: label) { return i }
+        if let i = Int(label), (0..<classNames.count).contains(i) { return i }
+        throw ValidationError("--label '\(label)' is not a class of this model (0…\(classNames.count - 1) or \(classNames.joined(separator: ", ")))")
     }
 }
 
@@ -81,18 +107,29 @@ func parseCodes(_ text: String, count: Int, codebookSize: Int) throws -> [Int] {
     }
 }
 
-/// Writes one image (1, C, H, W) with values in [0, 1] in the requested format.
-func writeImage(_ image: Tensor, format: OutputFormat, to output: String?) throws {
-    let h = image.shape[2], w = image.shape[3]
-    let pixels = Array(image.data.prefix(h * w))
+/// Writes one image (1, C, H, W) with values in `range` (the model's pixel range) in the requested format:
+/// JSON keeps the values, the images map the range to 0–255 (PNG in colour for three channels; text and
+/// PGM show the luminance).
+func writeImage(_ image: Tensor, range: ClosedRange<Float> = 0...1, format: OutputFormat, to output: String?) throws {
+    let c = image.shape[1], h = image.shape[2], w = image.shape[3], plane = h * w
+    let unit = image.data.map { ($0 - range.lowerBound) / (range.upperBound - range.lowerBound) }
+    // Rec. 601 luma for colour; the channel itself for grey.
+    let luma = c >= 3 ? (0..<plane).map { 0.299 * unit[$0] + 0.587 * unit[plane + $0] + 0.114 * unit[2 * plane + $0] } : Array(unit.prefix(plane))
     let bytes: [UInt8]
     switch format {
-    case .text: bytes = Array(ImageRaster.text(GreyImage(width: w, height: h, pixels: pixels)).utf8)
+    case .text: bytes = Array(ImageRaster.text(GreyImage(width: w, height: h, pixels: luma)).utf8)
     case .json:
-        let data = pixels.map { Evaluation.format(Double($0)) }.joined(separator: ",")
-        bytes = Array("{\"shape\":[1,\(h),\(w)],\"data\":[\(data)]}\n".utf8)
-    case .pgm: bytes = PGM.encode(pixels: bytesFromUnitFloats(pixels), width: w, height: h)
-    case .png: bytes = try PNG.encode(pixels: bytesFromUnitFloats(pixels), width: w, height: h)
+        let data = image.data.map { Evaluation.format(Double($0)) }.joined(separator: ",")
+        let shape = image.shape.dropFirst().map(String.init).joined(separator: ",")
+        bytes = Array("{\"shape\":[\(shape)],\"data\":[\(data)]}\n".utf8)
+    case .pgm: bytes = PGM.encode(pixels: bytesFromUnitFloats(luma), width: w, height: h)
+    case .png:
+        if c >= 3 {
+            let interleaved = (0..<plane).flatMap { p in (0..<3).map { unit[$0 * plane + p] } }
+            bytes = try PNG.encode(pixels: bytesFromUnitFloats(interleaved), width: w, height: h, format: .rgb)
+        } else {
+            bytes = try PNG.encode(pixels: bytesFromUnitFloats(luma), width: w, height: h)
+        }
     }
     try emit(bytes, binary: format == .pgm || format == .png, to: output)
 }

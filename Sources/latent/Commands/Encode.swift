@@ -11,6 +11,8 @@ struct Encode: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var data: DataOptions
+    @Option(name: .customLong("labels"), help: ArgumentHelp("Integer labels (.npy) for images given as .npy.", valueName: "path"))
+    var labels: String?
     @Option(help: "Image index in the data (default set: the held-out digits).") var index: Int
     @Option(help: "text or json.") var format: OutputFormat = .text
 
@@ -19,6 +21,8 @@ struct Encode: ParsableCommand {
     }
 
     func run() throws {
+        let path = try model.resolvedPath()
+        if ModelManifest.isManifest(path) { return try runImported(path) }
         let m = try model.load()
         let set = try data.heldOutSet()
         guard (0..<set.count).contains(index) else {
@@ -46,16 +50,54 @@ struct Encode: ParsableCommand {
                 print("logvar " + fmt(logvar.data))
             }
         case .vqvae(let q):
-            let codes = q.encode(x)
+            printCodes(q.encode(x), grid: (q.gridHeight, q.gridWidth), codebookSize: q.codebookSize, label: (shown, json))
+        }
+    }
+
+    /// A model exported from PyTorch: images from --data (or the manifest's data), values in its pixel range.
+    func runImported(_ path: String) throws {
+        let m = try ImportedAutoencoder.load(path)
+        guard let source = data.path ?? m.manifest.data else {
+            throw ValidationError("give the images with --data (a .npy of \(m.inputShape) images, or an IDX file)")
+        }
+        let set = source.lowercased().hasSuffix(".npy") ? try ImageArray.read(source, shape: m.inputShape, labels: labels)
+                                                        : try data.heldOutSet()
+        guard (0..<set.count).contains(index) else { throw ValidationError("--index \(index) is outside the data's 0…\(set.count - 1)") }
+        guard Array(set.images.shape.dropFirst()) == m.inputShape else {
+            throw ValidationError("the data's images are \(Array(set.images.shape.dropFirst())), the model takes \(m.inputShape)")
+        }
+        let x = Tensor(shape: [1] + m.inputShape, data: Array(set.pixels(of: index)))
+        let label = set.labels[index]
+        let shown = set.isLabelled ? String(label) : "?", json = set.isLabelled ? String(label) : "null"
+        let fmt = { (v: [Float]) in v.map { Evaluation.format(Double($0)) }.joined(separator: ",") }
+        switch m.kind {
+        case .vae, .cvae:
+            guard m.kind != .cvae || set.isLabelled else {
+                throw ValidationError("a conditional VAE encodes an image with its label, and this data has no labels (--labels)")
+            }
+            let (mu, logvar) = try m.encode(x, labels: m.kind == .cvae ? [label] : nil)
             if format == .json {
-                print("{\"index\":\(index),\"label\":\(json),\"grid\":[\(q.gridHeight),\(q.gridWidth)],\"codes\":[\(codes.map(String.init).joined(separator: ","))]}")
+                print("{\"index\":\(index),\"label\":\(json),\"mu\":[\(fmt(mu.data))],\"logvar\":[\(fmt(logvar.data))]}")
             } else {
-                print("index \(index), label \(shown), \(q.gridHeight)×\(q.gridWidth) codes of \(q.codebookSize):")
-                let width = String(q.codebookSize - 1).count
-                for r in 0..<q.gridHeight {
-                    print(codes[(r * q.gridWidth)..<((r + 1) * q.gridWidth)]
-                        .map { String(repeating: " ", count: width - String($0).count) + String($0) }.joined(separator: " "))
-                }
+                print("index \(index), label \(shown)")
+                print("mu     " + fmt(mu.data))
+                print("logvar " + fmt(logvar.data))
+            }
+        case .vqvae:
+            let codes = m.codebook!.quantize(try m.encodeContinuous(x))
+            printCodes(codes, grid: m.grid, codebookSize: m.codebook!.size, label: (shown, json))
+        }
+    }
+
+    func printCodes(_ codes: [Int], grid: (height: Int, width: Int), codebookSize: Int, label: (shown: String, json: String)) {
+        if format == .json {
+            print("{\"index\":\(index),\"label\":\(label.json),\"grid\":[\(grid.height),\(grid.width)],\"codes\":[\(codes.map(String.init).joined(separator: ","))]}")
+        } else {
+            print("index \(index), label \(label.shown), \(grid.height)×\(grid.width) codes of \(codebookSize):")
+            let width = String(codebookSize - 1).count
+            for r in 0..<grid.height {
+                print(codes[(r * grid.width)..<((r + 1) * grid.width)]
+                    .map { String(repeating: " ", count: width - String($0).count) + String($0) }.joined(separator: " "))
             }
         }
     }

@@ -1,0 +1,35 @@
+import Foundation
+import LatentCore
+
+/// Images from a .npy array laid out (N, H, W), (N, H, W, C) or (N, C, H, W), matched against a model's
+/// input shape (C, H, W) and returned as NCHW. Float values are taken as already in the model's pixel
+/// range (uint8 arrays come with the .npy reader's support for them).
+public enum ImageArray {
+    public static func read(_ path: String, shape: [Int], labels labelsPath: String? = nil) throws -> LabeledImages {
+        let name = (path as NSString).lastPathComponent
+        let t = try NPY.read(path)
+        let (c, h, w) = (shape[0], shape[1], shape[2])
+        let images: Tensor
+        switch t.shape.count {
+        case 3 where c == 1 && t.shape[1] == h && t.shape[2] == w:
+            images = t.reshaped([t.shape[0], 1, h, w])
+        case 4 where Array(t.shape.dropFirst()) == shape:
+            images = t
+        case 4 where t.shape[1] == h && t.shape[2] == w && t.shape[3] == c:
+            // NHWC → NCHW.
+            let n = t.shape[0], plane = h * w
+            var out = [Float](repeating: 0, count: t.count)
+            for b in 0..<n { for p in 0..<plane { for ch in 0..<c { out[(b * c + ch) * plane + p] = t.data[(b * plane + p) * c + ch] } } }
+            images = Tensor(shape: [n, c, h, w], data: out)
+        default:
+            throw FormatError(name, "holds images of shape \(t.shape); the model takes \(shape) (N×H×W, N×H×W×C or N×C×H×W)")
+        }
+        guard let labelsPath else { return LabeledImages(unlabelled: images) }
+        let l = try NPY.read(labelsPath)
+        guard l.rank == 1, l.count == images.shape[0], l.data.allSatisfy({ $0 >= 0 && $0 == $0.rounded() && $0 < 1_000_000 }) else {
+            throw FormatError((labelsPath as NSString).lastPathComponent, "labels must be \(images.shape[0]) non-negative integers, got shape \(l.shape)")
+        }
+        let labels = l.data.map { Int($0) }
+        return LabeledImages(images: images, labels: labels, classNames: (0...(labels.max() ?? 0)).map(String.init))
+    }
+}

@@ -1,0 +1,35 @@
+import Foundation
+import LatentIO
+
+/// What `latent info model.json` prints: the manifest, each graph's producer, opset, inputs and
+/// outputs with their shapes for one image, op histogram and parameter count.
+public enum ImportedModelSummary {
+    public static func describe(_ m: ImportedAutoencoder) -> String {
+        let manifest = m.manifest
+        var lines: [String] = []
+        let name = (manifest.path as NSString).lastPathComponent
+        let what: String
+        switch m.kind {
+        case .vae: what = "VAE, z = \(m.latentDim)"
+        case .cvae: what = "conditional VAE, z = \(m.latentDim), \(m.classCount) classes"
+        case .vqvae: what = "VQ-VAE, codebook \(m.codebook!.size) × \(m.codebook!.dim), code grid \(m.grid.height)×\(m.grid.width)"
+        }
+        lines.append("\(name): imported model (ONNX) — \(what)")
+        lines.append("input: \(manifest.inputShape) in [\(format(manifest.pixelRange.lowerBound)), \(format(manifest.pixelRange.upperBound))]   parameters: \(grouped(m.parameterCount))")
+        if !manifest.classNames.isEmpty { lines.append("classes: \(manifest.classNames.joined(separator: ", "))") }
+        if let data = manifest.data { lines.append("data: \((data as NSString).lastPathComponent)") }
+        for (role, graph) in [("encoder", m.encoder), ("decoder", m.decoder)] {
+            lines.append("\(role): \((graph.path as NSString).lastPathComponent) · opset \(graph.opset)\(graph.producer.isEmpty ? "" : " · " + graph.producer) · \(graph.graph.allNodes.count) nodes, \(grouped(graph.parameterCount)) parameters")
+            let inputs = graph.graph.inputs.map { "\($0.name) [\($0.dims.map { $0.map(String.init) ?? "N" }.joined(separator: ", "))]" }
+            lines.append("  inputs: \(inputs.joined(separator: ", "))   outputs: \(graph.graph.outputs.joined(separator: ", "))")
+            var counts: [String: Int] = [:]
+            for node in graph.graph.allNodes { counts[node.op, default: 0] += 1 }
+            let histogram = counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.map { "\($0.key) \($0.value)" }
+            lines.append("  ops: \(histogram.joined(separator: ", "))")
+            lines.append("  run for one image: \(graph.graph.nodes.count) nodes (\(graph.graph.allNodes.count - graph.graph.nodes.count) folded to constants at load)")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    static func format(_ v: Float) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+}
