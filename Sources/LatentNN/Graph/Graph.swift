@@ -63,7 +63,7 @@ public struct Graph: Sendable {
             let foldable = node.inputs.allSatisfy { $0.isEmpty || constants[$0] != nil }
                 || (node.op == "Shape" && Self.staticShape(of: node.inputs.first ?? "", inputs) != nil)
             guard foldable else { remaining.append(node); continue }
-            if node.op == "Shape", args.first == nil, let dims = Self.staticShape(of: node.inputs[0], inputs) {
+            if node.op == "Shape", (args.first ?? nil) == nil, let dims = Self.staticShape(of: node.inputs[0], inputs) {
                 constants[node.outputs[0]] = try GraphOps.shape(node, dims: dims)
                 continue
             }
