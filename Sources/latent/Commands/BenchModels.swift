@@ -48,10 +48,39 @@ struct BenchTrain: ParsableCommand {
 struct BenchDecode: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "decode",
-        abstract: "Single-threaded decode latency (µs, median and p99) of each shipped model, batch 1.")
+        abstract: "Single-threaded decode latency (µs, median and p99) of each shipped model (or the models and manifests given), batch 1.")
 
     @Option(help: "Decodes per model.") var count = 2000
-    @Argument(help: "Model files (default: every .safetensors in Weights/).") var models: [String] = []
+    @Argument(help: "Model files or manifests (default: every .safetensors in Weights/).") var models: [String] = []
+
+    /// One batch-1 decode of a random latent (or code grid) of the model at `path`; returns a pixel so
+    /// the work cannot be optimised away.
+    static func decoder(_ path: String, _ rng: inout SeededRNG) throws -> (Int, inout SeededRNG) throws -> Float {
+        if ModelManifest.isManifest(path) {
+            let m = try ImportedAutoencoder.load(path)
+            return { i, rng in
+                switch m.kind {
+                case .vqvae:
+                    let codes = (0..<(m.grid.height * m.grid.width)).map { _ in rng.nextInt(below: m.codebook!.size) }
+                    return try m.decode(codes: codes).data[0]
+                case .vae, .cvae:
+                    let z = Tensor.randomNormal(shape: [1, m.latentDim], using: &rng)
+                    return try m.decode(z, labels: m.kind == .cvae ? [i % m.classCount] : nil).data[0]
+                }
+            }
+        }
+        let model = try Autoencoder.load(path)
+        return { i, rng in
+            switch model {
+            case .vae(let m):
+                let z = Tensor.randomNormal(shape: [1, m.latentDim], using: &rng)
+                return m.decode(z, labels: m.isConditional ? [i % m.config.classCount] : nil).data[0]
+            case .vqvae(let m):
+                let codes = (0..<m.positions).map { _ in rng.nextInt(below: m.codebookSize) }
+                return m.decode(codes: codes).data[0]
+            }
+        }
+    }
 
     func run() throws {
         ComputeThreads.useSingle()
@@ -64,25 +93,20 @@ struct BenchDecode: ParsableCommand {
         guard !paths.isEmpty else { throw ValidationError("no models found; pass model files") }
         print("model                          median µs     p99 µs   (\(count) decodes, 1 thread)")
         for path in paths {
-            let model = try Autoencoder.load(path)
             var rng = SeededRNG(seed: 1)
+            let decodeOnce = try Self.decoder(path, &rng)
             var samples: [Double] = []
             samples.reserveCapacity(count)
             var sink: Float = 0
             for i in 0..<(count + 100) {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                switch model {
-                case .vae(let m):
-                    let z = Tensor.randomNormal(shape: [1, m.latentDim], using: &rng)
-                    sink += m.decode(z, labels: m.isConditional ? [i % m.config.classCount] : nil).data[400]
-                case .vqvae(let m):
-                    let codes = (0..<m.positions).map { _ in rng.nextInt(below: m.codebookSize) }
-                    sink += m.decode(codes: codes).data[400]
-                }
+                sink += try decodeOnce(i, &rng)
                 if i >= 100 { samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000) }  // 100 warm-up
             }
             samples.sort()
-            let name = (path as NSString).lastPathComponent.padding(toLength: 30, withPad: " ", startingAt: 0)
+            // A manifest is named by its folder (every export's manifest is model.json).
+            let shown = ModelManifest.isManifest(path) ? ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent + "/" : ""
+            let name = (shown + (path as NSString).lastPathComponent).padding(toLength: 30, withPad: " ", startingAt: 0)
             print(name + String(format: "%10.1f %10.1f", samples[samples.count / 2], samples[samples.count * 99 / 100]))
             if sink.isNaN { print("(NaN in output)") }
         }
