@@ -62,6 +62,14 @@ public struct LabeledImages: Sendable {
                              labels: labels, classNames: classNames)
     }
 
+    /// The same images with values mapped from [0, 1] to `range` (a model's pixel range).
+    public func mapped(to range: ClosedRange<Float>) -> LabeledImages {
+        guard range != 0...1 else { return self }
+        let scale = range.upperBound - range.lowerBound
+        let images = Tensor(shape: self.images.shape, data: self.images.data.map { range.lowerBound + $0 * scale })
+        return isLabelled ? LabeledImages(images: images, labels: labels, classNames: classNames) : LabeledImages(unlabelled: images)
+    }
+
     /// The pixels of image `i` as a flat row-major array in [0, 1].
     public func pixels(of i: Int) -> ArraySlice<Float> {
         images.data[(i * pixelsPerImage)..<((i + 1) * pixelsPerImage)]

@@ -1,5 +1,6 @@
 @testable import ExplorerApp
 import Foundation
+import LatentCore
 import LatentIO
 import LatentNN
 import TermRender
@@ -86,6 +87,41 @@ import Testing
         r.handle(.key(.char("8")))
         let eight = r.model.vae.image!.pixels.reduce(0, +)
         #expect(r.model.vae.label == 8 && one < eight * 0.75)
+    }
+}
+
+/// A model exported from PyTorch (an ONNX fixture and its manifest) in the explorer, on the same engine.
+@Suite(.serialized) struct ImportedRuntimeTests {
+    @Test(arguments: ["mlp-vae-ts", "mlp-vae-dynamo"])
+    func anImportedVAEExploresLikeANativeOne(_ fixture: String) throws {
+        let path = repositoryRoot + "/Tests/LatentNNTests/Fixtures/onnx/\(fixture)/model.json"
+        let engine = try ExplorerEngine.load(modelPath: path, data: RuntimeTests.heldOut())
+        #expect(engine.summary.latentDim == 4 && engine.summary.classNames.count == 10)  // classes from the data's labels
+        var m = AppModel(width: 120, height: 40, capability: .palette256, model: engine.summary)
+        m.renderMode = .ascii
+        let r = Runtime(model: m, engine: engine)
+        defer { r.waitUntilIdle(seconds: 60) }
+        r.start()
+        let first = try #require(r.model.vae.image)
+        r.handle([.key(.char("L")), .key(.char("L")), .key(.char("L")), .key(.char("L"))])
+        let moved = try #require(r.model.vae.image)
+        #expect(r.model.vae.z[0] == 2 && first != moved)
+        // The decode is the graph's: the same z through ImportedAutoencoder gives the same pixels.
+        let direct = try ImportedAutoencoder.load(path).decode(Tensor(shape: [1, 4], data: r.model.vae.z))
+        #expect(zip(direct.data, moved.pixels).allSatisfy { abs($0 - $1) < 1e-6 })
+        r.handle(.key(.char("n")))
+        #expect(r.model.vae.current?.index == 0 && r.model.vae.reconstruction != nil)
+        for _ in 0..<400 where r.model.datasetProgress != nil { r.waitForBackground(seconds: 0.05) }
+        #expect(r.model.scatter.mus.count == 1000 && r.model.scatter.mus.allSatisfy { $0.count == 4 })
+    }
+
+    @Test func sizesTheViewsCannotDrawYetAreRefusedWithOneLine() throws {
+        let path = repositoryRoot + "/Tests/LatentNNTests/Fixtures/onnx/conv-vae-rgb-ts/model.json"
+        let images = LabeledImages(unlabelled: Tensor(shape: [2, 3, 32, 32], repeating: 0))
+        #expect(throws: FormatError.self) { _ = try ExplorerEngine.load(modelPath: path, data: images) }
+        do { _ = try ExplorerEngine.load(modelPath: path, data: images) } catch {
+            #expect("\(error)".contains("28×28 images for now") && !"\(error)".contains("\n"))
+        }
     }
 }
 

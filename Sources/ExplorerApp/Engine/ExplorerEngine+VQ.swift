@@ -8,14 +8,9 @@ import TermRender
 /// The VQ-VAE side of the engine: code grids in, images out; images in, codes, encoder vectors and
 /// distances out.
 extension ExplorerEngine {
-    var vq: VQVAEModel? {
-        if case .vqvae(let m) = model { return m }
-        return nil
-    }
-
     /// Grid height/width, codebook size and code dimension.
     public var vqShape: (height: Int, width: Int, codes: Int, dim: Int)? {
-        vq.map { ($0.gridHeight, $0.gridWidth, $0.codebookSize, $0.codeDim) }
+        model.quantizer.map { (model.codeGrid.height, model.codeGrid.width, $0.size, $0.dim) }
     }
 
     /// The same, as the app's value type.
@@ -23,47 +18,47 @@ extension ExplorerEngine {
 
     /// Images decoded from whole code grids (one image per grid).
     public func decode(grids: [[Int]]) -> [GreyImage] {
-        guard let m = vq, !grids.isEmpty else { return [] }
+        guard model.quantizer != nil, !grids.isEmpty else { return [] }
         lock.lock(); defer { lock.unlock() }
-        let out = m.decode(codes: grids.flatMap { $0 })
-        let per = out.count / grids.count
-        return (0..<grids.count).map { image(out.data[($0 * per)..<(($0 + 1) * per)]) }
+        return images(try? model.decodeCodes(grids.flatMap { $0 }), count: grids.count)
     }
 
     /// Dataset image `index` quantised: its codes, the encoder's vector at every cell and the squared
     /// distance from each vector to every code (seed 001's details view).
-    public func quantize(index: Int) -> QuantizedImage {
-        guard let m = vq else { preconditionFailure("quantize(index:) needs a VQ-VAE") }
+    public func quantize(index: Int) -> QuantizedImage? {
+        guard let book = model.quantizer else { return nil }
         lock.lock(); defer { lock.unlock() }
-        let x = Tensor(shape: [1] + m.config.inputShape, data: Array(data.pixels(of: index)))
-        let ze = m.encodeContinuous(x)
-        let vectors = m.gridVectors(ze)
-        let distances = m.distances(ze)
-        let k = m.codebookSize, d = m.codeDim
-        let dist = (0..<m.positions).map { Array(distances.data[($0 * k)..<(($0 + 1) * k)]) }
-        let codes = dist.map { row in row.indices.min { row[$0] < row[$1] }! }
+        let x = Tensor(shape: [1] + model.inputShape, data: Array(data.pixels(of: index)))
+        guard let ze = try? model.encodeGrid(x) else { return nil }
+        let vectors = book.gridVectors(ze)
+        let distances = book.distances(ze)
+        let k = book.size, d = book.dim, positions = vectors.shape[0]
+        let dist = (0..<positions).map { Array(distances.data[($0 * k)..<(($0 + 1) * k)]) }
+        let codes = book.quantize(ze)
         return QuantizedImage(index: index, label: data.isLabelled ? data.labels[index] : -1, original: image(data.pixels(of: index)), codes: codes,
-                              features: (0..<m.positions).map { Array(vectors.data[($0 * d)..<(($0 + 1) * d)]) },
+                              features: (0..<positions).map { Array(vectors.data[($0 * d)..<(($0 + 1) * d)]) },
                               distances: dist)
     }
 
     /// The code grid of every dataset image, in batches (for usage statistics and the prior), and each
     /// image's encoder output flattened (D·h·w values, for the scatter).
     public func quantizeDataset(progress: (Double) -> Void = { _ in }) -> (codes: [[Int]], vectors: [[Float]]) {
-        guard let m = vq else { return ([], []) }
+        guard let book = model.quantizer else { return ([], []) }
         var out: [[Int]] = [], vectors: [[Float]] = []
+        let positions = model.codeGrid.height * model.codeGrid.width
         let batch = 100, per = data.pixelsPerImage  // conv buffers scale with the batch: keep the peak small
         for start in stride(from: 0, to: data.count, by: batch) {
             let end = min(data.count, start + batch)
-            let x = Tensor(shape: [end - start] + m.config.inputShape, data: Array(data.images.data[(start * per)..<(end * per)]))
+            let x = Tensor(shape: [end - start] + model.inputShape, data: Array(data.images.data[(start * per)..<(end * per)]))
             lock.lock()
-            let ze = m.encodeContinuous(x)
-            let codes = m.quantize(ze)
+            let ze = try? model.encodeGrid(x)
             lock.unlock()
-            let per = m.codeDim * m.positions
+            guard let ze else { return (out, vectors) }
+            let codes = book.quantize(ze)
+            let size = book.dim * positions
             for i in 0..<(end - start) {
-                out.append(Array(codes[(i * m.positions)..<((i + 1) * m.positions)]))
-                vectors.append(Array(ze.data[(i * per)..<((i + 1) * per)]))
+                out.append(Array(codes[(i * positions)..<((i + 1) * positions)]))
+                vectors.append(Array(ze.data[(i * size)..<((i + 1) * size)]))
             }
             progress(Double(end) / Double(data.count))
         }
@@ -74,20 +69,23 @@ extension ExplorerEngine {
     /// does — with the dataset's encoder vectors (a sample) placed the same way (PCA's transform, or
     /// UMAP's) and labelled with their nearest code.
     public func codebookMap(_ method: ProjectionMethod = .pca, maxPoints: Int = 6000) -> CodebookMap {
-        guard let m = vq else { return CodebookMap(method: method, codes: [], points: [], pointCodes: [], explained: 0) }
+        let empty = CodebookMap(method: method, codes: [], points: [], pointCodes: [], explained: 0)
+        guard let book = model.quantizer else { return empty }
         // The model is used under the lock; the projection runs after it, so decodes are not held up.
         lock.lock()
-        let codebook = m.codebook.value
-        let images = min(data.count, max(1, maxPoints / m.positions))
-        let x = Tensor(shape: [images] + m.config.inputShape, data: Array(data.images.data[0..<(images * data.pixelsPerImage)]))
-        let ze = m.encodeContinuous(x)
-        let owner = m.quantize(ze)
-        let vectors = m.gridVectors(ze)
+        let codebook = book.vectors
+        let positions = model.codeGrid.height * model.codeGrid.width
+        let images = min(data.count, max(1, maxPoints / max(1, positions)))
+        let x = Tensor(shape: [images] + model.inputShape, data: Array(data.images.data[0..<(images * data.pixelsPerImage)]))
+        let ze = try? model.encodeGrid(x)
         lock.unlock()
+        guard let ze else { return empty }
+        let owner = book.quantize(ze)
+        let vectors = book.gridVectors(ze)
         let codes2D: Tensor, points2D: Tensor, explained: Double
-        if method == .umap && m.codebookSize > 3 {
+        if method == .umap && book.size > 3 {
             var options = UMAPOptions()
-            options.neighbors = min(15, m.codebookSize - 1)
+            options.neighbors = min(15, book.size - 1)
             options.threads = ComputeThreads.available
             let fit = UMAP.fit(codebook, options: options)
             codes2D = fit.embedding
@@ -99,7 +97,7 @@ extension ExplorerEngine {
             points2D = pca.transform(vectors)
             explained = pca.explainedVarianceRatio.reduce(0, +)
         }
-        return CodebookMap(method: method, codes: (0..<m.codebookSize).map { [codes2D.data[2 * $0], codes2D.data[2 * $0 + 1]] },
+        return CodebookMap(method: method, codes: (0..<book.size).map { [codes2D.data[2 * $0], codes2D.data[2 * $0 + 1]] },
                            points: (0..<points2D.shape[0]).map { [points2D.data[2 * $0], points2D.data[2 * $0 + 1]] },
                            pointCodes: owner, explained: explained)
     }

@@ -8,82 +8,112 @@ import TermRender
 /// Everything the UI asks of a model goes through here, so the app core never touches tensors.
 public final class ExplorerEngine: @unchecked Sendable {
     public let path: String
-    public let model: Autoencoder
+    public let model: any LatentModel
+    /// The images, with values in the model's pixel range.
     public let data: LabeledImages
     /// Serialises use of the model: layers cache activations, so two threads may not run one at once.
     let lock = NSLock()
 
-    public init(path: String, model: Autoencoder, data: LabeledImages) {
+    public init(path: String, model: any LatentModel, data: LabeledImages) {
         self.path = path
         self.model = model
         self.data = data
     }
 
+    /// Opens a model file (trained here, or a manifest of an exported one) with its data.
     public static func load(modelPath: String, data: LabeledImages) throws -> ExplorerEngine {
-        let model = try Autoencoder.load(modelPath)
-        guard model.config.inputShape == Array(data.images.shape.dropFirst()) else {
-            throw FormatError(modelPath, "takes images of shape \(model.config.inputShape), the data has \(Array(data.images.shape.dropFirst()))")
+        try open(try loadLatentModel(modelPath), path: modelPath, data: data)
+    }
+
+    /// A loaded model with its data, checked against each other.
+    public static func open(_ model: any LatentModel, path modelPath: String, data: LabeledImages) throws -> ExplorerEngine {
+        let name = (modelPath as NSString).lastPathComponent
+        guard model.inputShape == Array(data.images.shape.dropFirst()) else {
+            throw FormatError(name, "takes images of shape \(model.inputShape), the data has \(Array(data.images.shape.dropFirst()))")
         }
-        guard model.config.kind != .cvae || data.isLabelled else {
-            throw FormatError(modelPath, "is a conditional VAE: its encoder needs each image's label, and the data has none")
+        // The views draw 28×28 images; any size comes with the colour image type.
+        guard model.inputShape[1] == 28 && model.inputShape[2] == 28 else {
+            throw FormatError(name, "the explorer shows 28×28 images for now (this model's are \(model.inputShape[1])×\(model.inputShape[2])); info, encode and decode take it")
+        }
+        guard model.kind != .cvae || data.isLabelled else {
+            throw FormatError(name, "is a conditional VAE: its encoder needs each image's label, and the data has none")
         }
         return ExplorerEngine(path: modelPath, model: model, data: data)
     }
 
     public var summary: ModelSummaryLine {
-        let c = model.config
-        return ModelSummaryLine(name: (path as NSString).lastPathComponent, kind: c.kind, latentDim: c.latentDim,
-                                codebookSize: c.codebookSize, classNames: c.classNames)
+        ModelSummaryLine(name: (path as NSString).lastPathComponent, kind: model.kind, latentDim: model.kind == .vqvae ? 0 : model.latentDim,
+                         codebookSize: model.quantizer?.size ?? 0,
+                         // A manifest may leave the classes out: the data's labels then name them.
+                         classNames: model.classNames.isEmpty && data.isLabelled ? data.classNames : model.classNames)
     }
 
     /// The data's labels for the app, or none (unlabelled data: one colour, no prototypes).
     var labelsForApp: [Int] { data.isLabelled ? data.labels : [] }
 
-    var imageWidth: Int { model.config.inputShape[2] }
-    var imageHeight: Int { model.config.inputShape[1] }
+    var imageWidth: Int { model.inputShape[2] }
+    var imageHeight: Int { model.inputShape[1] }
 
+    /// One image (C·H·W values in the model's pixel range) for display: [0, 1], colour as its luminance
+    /// until the views draw colour.
     func image(_ pixels: ArraySlice<Float>) -> GreyImage {
-        GreyImage(width: imageWidth, height: imageHeight, pixels: Array(pixels.prefix(imageWidth * imageHeight)))
+        let plane = imageWidth * imageHeight, range = model.pixelRange
+        let scale = 1 / (range.upperBound - range.lowerBound), lo = range.lowerBound, base = pixels.startIndex
+        let unit: [Float]
+        if model.inputShape[0] >= 3 {
+            unit = (0..<plane).map { p in
+                (0.299 * pixels[base + p] + 0.587 * pixels[base + plane + p] + 0.114 * pixels[base + 2 * plane + p] - lo) * scale
+            }
+        } else {
+            unit = pixels.prefix(plane).map { ($0 - lo) * scale }
+        }
+        return GreyImage(width: imageWidth, height: imageHeight, pixels: unit)
+    }
+
+    /// Images of a decoded batch (N, C, H, W), one per latent; none if the model failed.
+    func images(_ out: Tensor?, count: Int) -> [GreyImage] {
+        guard let out, count > 0, out.count % count == 0 else { return [] }
+        let per = out.count / count
+        return (0..<count).map { image(out.data[($0 * per)..<(($0 + 1) * per)]) }
     }
 
     // MARK: VAE
 
     /// Decodes latents (one image per z) for the given class (conditional VAEs only).
     public func decode(_ zs: [[Float]], label: Int?) -> [GreyImage] {
-        guard case .vae(let m) = model, !zs.isEmpty else { return [] }
+        guard model.kind != .vqvae, !zs.isEmpty else { return [] }
         lock.lock(); defer { lock.unlock() }
-        let out = m.decode(Tensor(shape: [zs.count, m.latentDim], data: zs.flatMap { $0 }),
-                           labels: m.isConditional ? Array(repeating: label ?? 0, count: zs.count) : nil)
-        let per = out.count / zs.count
-        return (0..<zs.count).map { image(out.data[($0 * per)..<(($0 + 1) * per)]) }
+        let out = try? model.decodeLatents(Tensor(shape: [zs.count, model.latentDim], data: zs.flatMap { $0 }),
+                                           labels: model.kind == .cvae ? Array(repeating: label ?? 0, count: zs.count) : nil)
+        return images(out, count: zs.count)
     }
 
     /// μ and σ of dataset image `index`, and the image itself.
-    public func encode(index: Int) -> EncodedImage {
-        guard case .vae(let m) = model else { preconditionFailure("encode(index:) needs a VAE") }
+    public func encode(index: Int) -> EncodedImage? {
+        guard model.kind != .vqvae else { return nil }
         lock.lock(); defer { lock.unlock() }
-        let x = Tensor(shape: [1] + m.config.inputShape, data: Array(data.pixels(of: index)))
+        let x = Tensor(shape: [1] + model.inputShape, data: Array(data.pixels(of: index)))
         let label = data.isLabelled ? data.labels[index] : -1
-        let (mu, logvar) = m.encode(x, labels: m.isConditional ? [label] : nil)
+        guard let (mu, logvar) = try? model.encodeImages(x, labels: model.kind == .cvae ? [label] : nil) else { return nil }
         return EncodedImage(index: index, label: label, original: image(data.pixels(of: index)),
                             mu: mu.data, sigma: logvar.data.map { expf(0.5 * $0) })
     }
 
     /// μ of every dataset image (for slider ranges, prototypes and the scatter), in batches.
     public func encodeDataset(progress: (Double) -> Void = { _ in }) -> [[Float]] {
-        guard case .vae(let m) = model else { return [] }
+        guard model.kind != .vqvae else { return [] }
         var out: [[Float]] = []
         out.reserveCapacity(data.count)
-        let batch = 250
+        let batch = 250, z = model.latentDim
         for start in stride(from: 0, to: data.count, by: batch) {
             let end = min(data.count, start + batch)
             let per = data.pixelsPerImage
-            let x = Tensor(shape: [end - start] + m.config.inputShape,
-                           data: Array(data.images.data[(start * per)..<(end * per)]))
+            let x = Tensor(shape: [end - start] + model.inputShape, data: Array(data.images.data[(start * per)..<(end * per)]))
             lock.lock()
-            let mu = m.encode(x, labels: m.isConditional ? Array(data.labels[start..<end]) : nil).mu
+            let mu = try? model.encodeImages(x, labels: model.kind == .cvae ? Array(data.labels[start..<end]) : nil).mu
             lock.unlock()
-            for i in 0..<(end - start) { out.append(Array(mu.data[(i * m.latentDim)..<((i + 1) * m.latentDim)])) }
+            guard let mu, mu.count == (end - start) * z else { return [] }
+            for i in 0..<(end - start) { out.append(Array(mu.data[(i * z)..<((i + 1) * z)])) }
             progress(Double(end) / Double(data.count))
         }
         return out

@@ -103,7 +103,7 @@ public final class Runtime: @unchecked Sendable {
             return [.stripDecoded(kind, engine.decode(zs, label: label))]
         case .encodeImage(let index):
             guard (0..<engine.data.count).contains(index) else { return [.failed("no image \(index)")] }
-            let encoded = engine.encode(index: index)
+            guard let encoded = engine.encode(index: index) else { return [.failed("the model could not encode image \(index)")] }
             let recon = engine.decode([encoded.mu], label: model.vae.isConditional ? encoded.label : nil)
             return recon.first.map { [.imageEncoded(encoded, reconstruction: $0)] } ?? []
         case .encodeDataset:
@@ -127,15 +127,14 @@ public final class Runtime: @unchecked Sendable {
             return [.gridsDecoded(batch, engine.decode(grids: grids))]
         case .quantizeImage(let index):
             guard (0..<engine.data.count).contains(index) else { return [.failed("no image \(index)")] }
-            let q = engine.quantize(index: index)
+            guard let q = engine.quantize(index: index) else { return [.failed("the model could not encode image \(index)")] }
             return engine.decode(grids: [q.codes]).first.map { [.quantized(q, reconstruction: $0)] } ?? []
         case .peekImage(let index):
             guard (0..<engine.data.count).contains(index) else { return [] }
-            return [.peeked(index: index, GreyImage(width: engine.imageWidth, height: engine.imageHeight,
-                                                    pixels: Array(engine.data.pixels(of: index))))]
+            return [.peeked(index: index, engine.image(engine.data.pixels(of: index)))]
         case .showImages(let indices):
             return [.gridsDecoded(.topImages, indices.filter { (0..<engine.data.count).contains($0) }.map {
-                GreyImage(width: engine.imageWidth, height: engine.imageHeight, pixels: Array(engine.data.pixels(of: $0)))
+                engine.image(engine.data.pixels(of: $0))
             })]
         case .quantizeDataset:
             let engine = self.engine

@@ -17,8 +17,13 @@ extension GraphOps {
             if args.count > 2, let c = args[2] {
                 let ct = c.floats()
                 _ = try broadcast(ct.shape, [m, n])
-                let idx = broadcastIndex(ct.shape, to: [m, n])
-                out.data = idx.map { beta * ct.data[$0] }
+                if ct.count == n && (ct.rank == 1 || ct.shape[0] == 1) {
+                    // The usual bias: one row, repeated.
+                    let row = beta == 1 ? ct.data : ct.data.map { beta * $0 }
+                    out.data.withUnsafeMutableBufferPointer { o in for r in 0..<m { (o.baseAddress! + r * n).update(from: row, count: n) } }
+                } else {
+                    out.data = broadcastIndex(ct.shape, to: [m, n]).map { beta * ct.data[$0] }
+                }
             }
             try checkedProduct(m, n, k)
             out.data.withUnsafeMutableBufferPointer { o in

@@ -96,22 +96,37 @@ enum GraphOps {
         }
     }
 
-    /// For each element of `out`, the index of the element of a tensor of `shape` it reads.
+    /// For each element of `out`, the index of the element of a tensor of `shape` it reads. Walks the
+    /// output with an odometer over its axes (no division per element): the broadcasts of per-channel
+    /// scales against activations run on every decode.
     static func broadcastIndex(_ shape: [Int], to out: [Int]) -> [Int] {
         let n = out.reduce(1, *)
         if shape == out { return Array(0..<n) }
-        let padded = [Int](repeating: 1, count: out.count - shape.count) + shape
+        let rank = out.count
+        let padded = [Int](repeating: 1, count: rank - shape.count) + shape
         let srcStrides = strides(padded).enumerated().map { padded[$0.offset] == 1 ? 0 : $0.element }
-        let outStrides = strides(out)
-        return (0..<n).map { i in
-            var rest = i, j = 0
-            for d in 0..<out.count {
-                let q = rest / outStrides[d]
-                rest -= q * outStrides[d]
-                j += q * srcStrides[d]
+        guard n > 0, rank > 0 else { return n > 0 ? [0] : [] }
+        var result = [Int](repeating: 0, count: n)
+        var counter = [Int](repeating: 0, count: rank)
+        var j = 0
+        let last = rank - 1, inner = out[last], innerStride = srcStrides[last]
+        var i = 0
+        while i < n {
+            // The innermost axis in one run.
+            for t in 0..<inner { result[i + t] = j + t * innerStride }
+            i += inner
+            // Carry into the outer axes.
+            var d = last - 1
+            while d >= 0 {
+                counter[d] += 1
+                j += srcStrides[d]
+                if counter[d] < out[d] { break }
+                j -= srcStrides[d] * out[d]
+                counter[d] = 0
+                d -= 1
             }
-            return j
         }
+        return result
     }
 
     static func binaryFloat(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) throws -> Tensor {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LatentIO
+import LatentNN
 
 /// `--data DIR` shared by the commands that read the shipped (or another) MNIST-format dataset.
 struct DataOptions: ParsableArguments {
@@ -14,6 +15,17 @@ struct DataOptions: ParsableArguments {
             throw ValidationError("cannot find Weights/data; run from the repository or pass --data")
         }
         return dir
+    }
+
+    /// The images a model is explored or encoded with, in its pixel range: `--data` (a .npy of images, an
+    /// IDX file or a folder in the shipped layout), else the manifest's `data`, else the shipped digits.
+    func images(for model: any LatentModel, labels: String? = nil) throws -> LabeledImages {
+        let manifestData = (model as? ImportedAutoencoder)?.manifest.data
+        if let source = path ?? manifestData, source.lowercased().hasSuffix(".npy") {
+            return try ImageArray.read(source, shape: model.inputShape, labels: labels)
+        }
+        // IDX bytes are 0–255, read as [0, 1]: mapped to what the model takes.
+        return try heldOutSet().mapped(to: model.pixelRange)
     }
 
     func trainSet() throws -> LabeledImages {

@@ -57,11 +57,7 @@ struct Encode: ParsableCommand {
     /// A model exported from PyTorch: images from --data (or the manifest's data), values in its pixel range.
     func runImported(_ path: String) throws {
         let m = try ImportedAutoencoder.load(path)
-        guard let source = data.path ?? m.manifest.data else {
-            throw ValidationError("give the images with --data (a .npy of \(m.inputShape) images, or an IDX file)")
-        }
-        let set = source.lowercased().hasSuffix(".npy") ? try ImageArray.read(source, shape: m.inputShape, labels: labels)
-                                                        : try data.heldOutSet()
+        let set = try data.images(for: m, labels: labels)
         guard (0..<set.count).contains(index) else { throw ValidationError("--index \(index) is outside the data's 0…\(set.count - 1)") }
         guard Array(set.images.shape.dropFirst()) == m.inputShape else {
             throw ValidationError("the data's images are \(Array(set.images.shape.dropFirst())), the model takes \(m.inputShape)")

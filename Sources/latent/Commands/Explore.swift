@@ -20,8 +20,8 @@ struct Explore: ParsableCommand {
         ComputeThreads.useSingle()  // batch-1 decodes: a BLAS thread pool costs more than it saves
         ComputeThreads.flushSubnormalsOnThisThread()
         let path = try model.resolvedPath()
-        let heldOut = try data.heldOutSet()
-        let engine = try ExplorerEngine.load(modelPath: path, data: heldOut)
+        let latent = try loadLatentModel(path)
+        let engine = try ExplorerEngine.open(latent, path: path, data: try data.images(for: latent))
         let modelPaths = Self.modelFiles(near: path)
         let terminal = try Terminal()
         defer { terminal.restore() }
@@ -59,7 +59,8 @@ struct Explore: ParsableCommand {
         var seen = Set<String>(), out: [String] = []
         for folder in folders {
             let dir = folder.isEmpty ? "." : folder
-            for name in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted() where name.hasSuffix(".safetensors") {
+            for name in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+            where name.hasSuffix(".safetensors") || (ModelManifest.isManifest(name) && (try? ModelManifest.load((dir as NSString).appendingPathComponent(name))) != nil) {
                 let full = (dir as NSString).appendingPathComponent(name)
                 let key = (full as NSString).standardizingPath
                 if seen.insert(key).inserted { out.append(full) }
