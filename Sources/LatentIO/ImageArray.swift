@@ -2,12 +2,14 @@ import Foundation
 import LatentCore
 
 /// Images from a .npy array laid out (N, H, W), (N, H, W, C) or (N, C, H, W), matched against a model's
-/// input shape (C, H, W) and returned as NCHW. Float values are taken as already in the model's pixel
-/// range (uint8 arrays come with the .npy reader's support for them).
+/// input shape (C, H, W) and returned as NCHW. uint8 values (0–255) are mapped to the model's pixel
+/// range; float values are taken as already in it.
 public enum ImageArray {
-    public static func read(_ path: String, shape: [Int], labels labelsPath: String? = nil) throws -> LabeledImages {
+    public static func read(_ path: String, shape: [Int], range: ClosedRange<Float> = 0...1, labels labelsPath: String? = nil) throws -> LabeledImages {
         let name = (path as NSString).lastPathComponent
-        let t = try NPY.read(path)
+        let (raw, dtype) = try NPY.readArray(path)
+        // uint8 images are 0–255: mapped to the model's pixel range; floats are taken as already in it.
+        let t = dtype.hasSuffix("u1") ? Tensor(shape: raw.shape, data: raw.data.map { range.lowerBound + $0 / 255 * (range.upperBound - range.lowerBound) }) : raw
         let (c, h, w) = (shape[0], shape[1], shape[2])
         let images: Tensor
         switch t.shape.count {

@@ -14,6 +14,16 @@ public enum NPY {
     public static func isNPY(_ bytes: [UInt8]) -> Bool { bytes.starts(with: magic) }
 
     public static func decode(_ bytes: [UInt8], source: String = "<memory>") throws -> Tensor {
+        try decodeArray(bytes, source: source).values
+    }
+
+    /// The array (as Float) and its numpy dtype string (`<f4`, `|u1`, `<i8`, …): images saved as uint8
+    /// are 0–255 and mean something else than float ones.
+    public static func readArray(_ path: String) throws -> (values: Tensor, dtype: String) {
+        try decodeArray(FileBytes.read(path), source: path)
+    }
+
+    static func decodeArray(_ bytes: [UInt8], source: String) throws -> (values: Tensor, dtype: String) {
         func bad(_ message: String) -> FormatError { FormatError(source, message) }
         guard !bytes.isEmpty else { throw bad("empty file (a .npy file starts with \\x93NUMPY)") }
         guard isNPY(bytes) else { throw bad("not a .npy file: it does not start with \\x93NUMPY") }
@@ -45,12 +55,17 @@ public enum NPY {
         }
         let littleEndian: Bool
         let size: Int
+        var signedInteger: Bool? = nil  // nil: floating point
         switch descr {
         case "<f4", "=f4": (littleEndian, size) = (true, 4)
         case ">f4": (littleEndian, size) = (false, 4)
         case "<f8", "=f8": (littleEndian, size) = (true, 8)
         case ">f8": (littleEndian, size) = (false, 8)
-        default: throw bad("dtype '\(descr)' is not supported (float32 or float64 only; use a.astype('float32'))")
+        case "|u1", "<u1", "=u1", "|b1": (littleEndian, size, signedInteger) = (true, 1, false)
+        case "|i1", "<i1", "=i1": (littleEndian, size, signedInteger) = (true, 1, true)
+        case "<i4", "=i4": (littleEndian, size, signedInteger) = (true, 4, true)
+        case "<i8", "=i8": (littleEndian, size, signedInteger) = (true, 8, true)
+        default: throw bad("dtype '\(descr)' is not supported (float32/64, uint8, int8/32/64; use a.astype('float32'))")
         }
         guard let n = Tensor.elementCount(dims),
               case let (needed, overflow) = n.multipliedReportingOverflow(by: size), !overflow else {
@@ -61,6 +76,15 @@ public enum NPY {
         }
         let values: [Float] = bytes.withUnsafeBytes { raw in
             let base = r.offset
+            if let signed = signedInteger {
+                return (0..<n).map { i in
+                    switch size {
+                    case 1: return signed ? Float(Int8(bitPattern: raw[base + i])) : Float(raw[base + i])
+                    case 4: return Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 4 * i, as: Int32.self)))
+                    default: return Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 8 * i, as: Int64.self)))
+                    }
+                }
+            }
             if size == 4 {
                 return (0..<n).map { i in
                     let v = raw.loadUnaligned(fromByteOffset: base + 4 * i, as: UInt32.self)
@@ -72,7 +96,7 @@ public enum NPY {
                 return Float(Double(bitPattern: littleEndian ? UInt64(littleEndian: v) : UInt64(bigEndian: v)))
             }
         }
-        return Tensor(shape: dims, data: values)
+        return (Tensor(shape: dims, data: values), descr)
     }
 
     /// Version 1.0 `.npy` bytes of little-endian float32, header padded so the data is 64-byte aligned.

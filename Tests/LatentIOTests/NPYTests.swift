@@ -18,9 +18,11 @@ import Testing
         #expect(try NPY.read(fixturesDirectory + "/numpy-1d.npy") == Tensor(shape: [5], data: [0, 1, 2, 3, 4]))
     }
 
-    @Test func unsupportedLayoutsGetClearMessages() {
-        #expect(formatErrorMessage { _ = try NPY.read(fixturesDirectory + "/numpy-i8.npy") }?
-            .contains("dtype '<i8' is not supported") == true)
+    @Test func unsupportedLayoutsGetClearMessages() throws {
+        // int64 (labels as numpy saves them) reads as whole numbers; complex does not read at all.
+        #expect(try NPY.read(fixturesDirectory + "/numpy-i8.npy") == Tensor(shape: [6], data: [0, 1, 2, 3, 4, 5]))
+        #expect(formatErrorMessage { _ = try NPY.decode(ImageArrayTests.npy("<c8", [1], [UInt8](repeating: 0, count: 8))) }?
+            .contains("dtype '<c8' is not supported") == true)
         #expect(formatErrorMessage { _ = try NPY.read(fixturesDirectory + "/numpy-fortran.npy") }?
             .contains("Fortran-order") == true)
     }

@@ -22,7 +22,7 @@ struct DataOptions: ParsableArguments {
     func images(for model: any LatentModel, labels: String? = nil) throws -> LabeledImages {
         let manifestData = (model as? ImportedAutoencoder)?.manifest.data
         if let source = path ?? manifestData, source.lowercased().hasSuffix(".npy") {
-            return try ImageArray.read(source, shape: model.inputShape, labels: labels)
+            return try ImageArray.read(source, shape: model.inputShape, range: model.pixelRange, labels: labels)
         }
         // IDX bytes are 0–255, read as [0, 1]: mapped to what the model takes.
         return try heldOutSet().mapped(to: model.pixelRange)
