@@ -98,6 +98,18 @@ CASES = [
     ("range", "Range", [], [np.array(1.0, np.float32), np.array(4.0, np.float32), np.array(0.75, np.float32)], {}, 1, 17),
     ("cast_int", "Cast", [f(3, 4) * 5], [], dict(to=TensorProto.INT64), 1, 17),
     ("equal", "Equal", [np.round(f(3, 4)), np.round(f(4))], [], {}, 1, 17),
+    ("prelu", "PRelu", [f(2, 3, 4, 4), f(3, 1, 1)], [], {}, 1, 17),
+    ("gelu", "Gelu", [f(3, 4)], [], {}, 1, 20),
+    ("gelu_tanh", "Gelu", [f(3, 4)], [], dict(approximate="tanh"), 1, 20),
+    ("hardswish", "HardSwish", [f(3, 4) * 4], [], {}, 1, 17),
+    ("mish", "Mish", [f(3, 4) * 3], [], {}, 1, 18),
+    ("softsign", "Softsign", [f(3, 4)], [], {}, 1, 17),
+    ("sum3", "Sum", [f(3, 4), f(4), f(3, 1)], [], {}, 1, 17),
+    ("mean2", "Mean", [f(3, 4), f(4)], [], {}, 1, 17),
+    ("reducemax", "ReduceMax", [f(2, 3, 4)], [], dict(axes=[2], keepdims=0), 1, 17),
+    ("reducemin", "ReduceMin", [f(2, 3, 4)], [], dict(axes=[0, 2], keepdims=1), 1, 17),
+    ("round", "Round", [f(3, 4) * 3], [], {}, 1, 17),
+    ("sign", "Sign", [f(3, 4)], [], {}, 1, 17),
     ("mod_fmod", "Mod", [f(3, 4) * 5, np.abs(f(3, 4)) + 1], [], dict(fmod=1), 1, 17),
 ]
 

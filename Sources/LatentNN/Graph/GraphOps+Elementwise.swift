@@ -51,6 +51,33 @@ extension GraphOps {
             return [.int(try v.ints().map { $0 == 0 ? 1 : 0 }, shape: v.shape)]
         },
         "Relu": unary { Swift.max($0, 0) },
+        "Round": unary { $0.rounded(.toNearestOrEven) },
+        "Sign": unary { $0 > 0 ? 1 : $0 < 0 ? -1 : 0 },
+        "HardSwish": unary { $0 * Swift.min(1, Swift.max(0, $0 / 6 + 0.5)) },
+        "Mish": unary { $0 * tanhf($0 > 20 ? $0 : log1pf(expf($0))) },
+        "Softsign": unary { $0 / (1 + abs($0)) },
+        "Gelu": { node, args in
+            if try string(node, "approximate", "none") == "tanh" {
+                return try unary { 0.5 * $0 * (1 + tanhf(0.7978845608 * ($0 + 0.044715 * $0 * $0 * $0))) }(node, args)
+            }
+            return try unary { 0.5 * $0 * (1 + erff($0 * 0.70710678118654752)) }(node, args)
+        },
+        "PRelu": { _, args in
+            [.float(try binaryFloat(try float(args, 0), try float(args, 1)) { x, slope in x >= 0 ? x : slope * x })]
+        },
+        "Sum": { _, args in
+            let values = try args.compactMap { $0 }.map { $0.floats() }
+            guard var acc = values.first else { throw GraphError("no inputs") }
+            for v in values.dropFirst() { acc = try binaryFloat(acc, v, +) }
+            return [.float(acc)]
+        },
+        "Mean": { _, args in
+            let values = try args.compactMap { $0 }.map { $0.floats() }
+            guard var acc = values.first else { throw GraphError("no inputs") }
+            for v in values.dropFirst() { acc = try binaryFloat(acc, v, +) }
+            let n = Float(values.count)
+            return [.float(Tensor(shape: acc.shape, data: acc.data.map { $0 / n }))]
+        },
         "Sigmoid": unary(sigmoid),
         "Tanh": unary(tanhf),
         "Exp": unary(expf),

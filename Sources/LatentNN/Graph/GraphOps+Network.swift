@@ -118,8 +118,10 @@ extension GraphOps {
             let value = args.count > 2 ? args[2]?.floats().data.first ?? 0 : try float(node, "value", 0)
             return [try pad(x, pads: pads, mode: try string(node, "mode", "constant"), value: value)]
         },
-        "ReduceMean": { node, args in [.float(try reduce(node, args, mean: true))] },
-        "ReduceSum": { node, args in [.float(try reduce(node, args, mean: false))] },
+        "ReduceMean": { node, args in [.float(try reduce(node, args, .mean))] },
+        "ReduceSum": { node, args in [.float(try reduce(node, args, .sum))] },
+        "ReduceMax": { node, args in [.float(try reduce(node, args, .max))] },
+        "ReduceMin": { node, args in [.float(try reduce(node, args, .min))] },
         "Softmax": { node, args in
             let x = try float(args, 0)
             let a = try axis(try int(node, "axis", -1), rank: x.rank)
@@ -499,7 +501,9 @@ extension GraphOps {
         }
     }
 
-    static func reduce(_ node: GraphNode, _ args: [GraphValue?], mean: Bool) throws -> Tensor {
+    enum Reduction { case sum, mean, max, min }
+
+    static func reduce(_ node: GraphNode, _ args: [GraphValue?], _ kind: Reduction) throws -> Tensor {
         let x = try float(args, 0)
         let keep = try int(node, "keepdims", 1) == 1
         var axes = try axesArgument(node, args, index: 1) ?? []
@@ -510,9 +514,14 @@ extension GraphOps {
         let set = try Set(axes.map { try axis($0, rank: x.rank) })
         let outFull = x.shape.enumerated().map { set.contains($0.offset) ? 1 : $0.element }
         let idx = broadcastIndex(outFull, to: x.shape)  // input element → output element
-        var out = [Float](repeating: 0, count: outFull.reduce(1, *))
-        for (i, o) in idx.enumerated() { out[o] += x.data[i] }
-        if mean {
+        let start: Float = kind == .max ? -.infinity : kind == .min ? .infinity : 0
+        var out = [Float](repeating: start, count: outFull.reduce(1, *))
+        switch kind {
+        case .sum, .mean: for (i, o) in idx.enumerated() { out[o] += x.data[i] }
+        case .max: for (i, o) in idx.enumerated() { out[o] = Swift.max(out[o], x.data[i]) }
+        case .min: for (i, o) in idx.enumerated() { out[o] = Swift.min(out[o], x.data[i]) }
+        }
+        if kind == .mean {
             let k = Float(set.reduce(1) { $0 * x.shape[$1] })
             out = out.map { $0 / Swift.max(k, 1) }
         }
