@@ -83,6 +83,12 @@ import Testing
         let p = try Self.run(["decode", "--model", dir + "conv-vae-rgb-ts/model.json", "--z", "0,0,0,0,0,0,0,0", "--format", "png", "-o", png])
         let header = [UInt8](try Data(contentsOf: URL(fileURLWithPath: png)).prefix(26))
         #expect(p.status == 0 && header.count == 26 && header[25] == 2, "PNG colour type \(header.last ?? 0) (2 = RGB)")
+        // project --model: the imported encoder's μ of all 5,000 shipped digits, to 2-D.
+        let coords = FileManager.default.temporaryDirectory.appendingPathComponent("latent-proj-\(UUID().uuidString.prefix(8)).csv").path
+        defer { try? FileManager.default.removeItem(atPath: coords) }
+        let proj = try Self.run(["project", "--model", dir + "mlp-vae-ts/model.json", "--method", "pca", "-o", coords])
+        #expect(proj.status == 0, "\(proj.stderr)")
+        #expect((try? String(contentsOfFile: coords, encoding: .utf8))?.split(separator: "\n").count == 5000)
         let bad = try Self.run(["decode", "--model", dir + "mlp-cvae-ts/model.json", "--z", "0,0,0", "--label", "zebra"])
         #expect(bad.status == 64 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("'zebra' is not a class"))
     }

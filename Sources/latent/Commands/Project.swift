@@ -12,7 +12,7 @@ struct Project: ParsableCommand {
 
     @Option(help: "Input matrix: .npy (float32/64), .csv, or IDX (images are flattened and scaled to [0, 1]); repeat to stack rows.") var input: [String] = []
     @Option(help: "First reduce the input to this many principal components.") var pca: Int?
-    @Option(help: "Instead of --input: μ of a VAE (or the mean encoder vector of a VQ-VAE) for all 5,000 shipped digits.") var model: String?
+    @Option(help: "Instead of --input: μ of a VAE (or the encoder grid of a VQ-VAE) of the shipped digits (or --data / the manifest's .npy); a model file or manifest.") var model: String?
     @Option(help: "pca, umap or tsne.") var method: String = "umap"
     @Option(help: "t-SNE perplexity.") var perplexity: Float = 30
     @Option(help: "UMAP neighbours.") var neighbors = 15
@@ -153,8 +153,9 @@ struct Project: ParsableCommand {
         var found: [Int]?
         if !labels.isEmpty {
             found = try labels.flatMap { try ProjectPlot.loadLabels($0) }
-        } else if model != nil {
-            found = try data.trainSet().labels + data.heldOutSet().labels
+        } else if let model {
+            let sets = try modelImages(try loadLatentModel(model))
+            found = sets.allSatisfy(\.isLabelled) ? sets.flatMap(\.labels) : nil
         }
         if let found, found.count != count {
             throw FormatError(labels.first ?? "--labels", "has \(found.count) labels for \(count) rows")
@@ -183,28 +184,39 @@ struct Project: ParsableCommand {
         return parts.count == 1 ? parts[0] : Tensor(shape: [parts.reduce(0) { $0 + $1.shape[0] }, width], data: parts.flatMap(\.data))
     }
 
-    /// The latents of all shipped digits (training then held-out).
+    /// The images a `--model` is projected with: a .npy (`--data`, or a manifest's `data`), else all
+    /// shipped digits (training then held-out), in the model's pixel range.
+    func modelImages(_ m: any LatentModel) throws -> [LabeledImages] {
+        let source = data.path ?? (m as? ImportedAutoencoder)?.manifest.data
+        if let source, source.lowercased().hasSuffix(".npy") { return [try data.images(for: m)] }
+        return [try data.trainSet().mapped(to: m.pixelRange), try data.heldOutSet().mapped(to: m.pixelRange)]
+    }
+
+    /// The latents of the model's images: μ of a VAE, the flattened encoder grid of a VQ-VAE.
     func latents(of path: String) throws -> Tensor {
-        let m = try Autoencoder.load(path)
-        let all = [try data.trainSet(), try data.heldOutSet()]
+        let m = try loadLatentModel(path)
         var rows: [Float] = []
         var width = 0
-        for set in all {
+        for set in try modelImages(m) {
+            guard Array(set.images.shape.dropFirst()) == m.inputShape else {
+                throw ValidationError("the data's images are \(Array(set.images.shape.dropFirst())), the model takes \(m.inputShape)")
+            }
+            guard m.kind != .cvae || set.isLabelled else { throw ValidationError("a conditional VAE needs labelled images") }
             // Batches of 256: one pass over thousands of images would build im2col buffers of hundreds
             // of MB (the VQ-VAE's second convolution), and page faults would dominate.
             for start in stride(from: 0, to: set.count, by: 256) {
                 let batch = set.images.rows(start..<min(set.count, start + 256))
                 let labels = Array(set.labels[start..<min(set.count, start + 256)])
-                switch m {
-                case .vae(let v):
-                    rows += v.encode(batch, labels: v.isConditional ? labels : nil).mu.data
-                    width = v.latentDim
-                case .vqvae(let q):
-                    rows += q.encodeContinuous(batch).data  // (batch, D, h, w) flattened per image
-                    width = q.codeDim * q.positions
+                if m.kind == .vqvae {
+                    let ze = try m.encodeGrid(batch)  // (batch, D, h, w) flattened per image
+                    rows += ze.data
+                    width = ze.count / max(1, batch.shape[0])
+                } else {
+                    rows += try m.encodeImages(batch, labels: m.kind == .cvae ? labels : nil).mu.data
+                    width = m.latentDim
                 }
             }
         }
-        return Tensor(shape: [rows.count / width, width], data: rows)
+        return Tensor(shape: [rows.count / max(1, width), width], data: rows)
     }
 }
