@@ -62,11 +62,11 @@ public struct LabeledImages: Sendable {
                              labels: labels, classNames: classNames)
     }
 
-    /// The same images with values mapped from [0, 1] to `range` (a model's pixel range).
-    public func mapped(to range: ClosedRange<Float>) -> LabeledImages {
-        guard range != 0...1 else { return self }
-        let scale = range.upperBound - range.lowerBound
-        let images = Tensor(shape: self.images.shape, data: self.images.data.map { range.lowerBound + $0 * scale })
+    /// The same images with values mapped from `source` (default [0, 1]) to `range` (a model's pixel range).
+    public func mapped(from source: ClosedRange<Float> = 0...1, to range: ClosedRange<Float>) -> LabeledImages {
+        guard range != source else { return self }
+        let scale = (range.upperBound - range.lowerBound) / (source.upperBound - source.lowerBound)
+        let images = Tensor(shape: self.images.shape, data: self.images.data.map { range.lowerBound + ($0 - source.lowerBound) * scale })
         return isLabelled ? LabeledImages(images: images, labels: labels, classNames: classNames) : LabeledImages(unlabelled: images)
     }
 

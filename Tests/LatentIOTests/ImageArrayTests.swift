@@ -44,4 +44,14 @@ import Testing
         #expect(throws: FormatError.self) { _ = try ImageArray.read(path, shape: [3, 4, 4]) }
         do { _ = try ImageArray.read(path, shape: [3, 4, 4]) } catch { #expect("\(error)".contains("[2, 2, 2]") && "\(error)".contains("[3, 4, 4]")) }
     }
+
+    /// The explorer's picker hands the data of one model to the next: values move between pixel ranges
+    /// and come back unchanged.
+    @Test func imagesMoveBetweenPixelRanges() {
+        let set = LabeledImages(images: Tensor(shape: [1, 1, 1, 3], data: [0, 0.5, 1]), labels: [2], classNames: ["a", "b", "c"])
+        let tanh = set.mapped(to: -1...1)
+        #expect(tanh.images.data == [-1, 0, 1] && tanh.labels == [2] && tanh.isLabelled)
+        #expect(tanh.mapped(from: -1...1, to: 0...1).images.data == [0, 0.5, 1])
+        #expect(set.mapped(to: 0...1).images == set.images)
+    }
 }

@@ -21,8 +21,10 @@ public final class ExplorerEngine: @unchecked Sendable {
     }
 
     /// Opens a model file (trained here, or a manifest of an exported one) with its data.
-    public static func load(modelPath: String, data: LabeledImages) throws -> ExplorerEngine {
-        try open(try loadLatentModel(modelPath), path: modelPath, data: data)
+    /// `data` holds values in `dataRange` (the previous model's pixel range when the picker switches).
+    public static func load(modelPath: String, data: LabeledImages, dataRange: ClosedRange<Float> = 0...1) throws -> ExplorerEngine {
+        let model = try loadLatentModel(modelPath)
+        return try open(model, path: modelPath, data: data.mapped(from: dataRange, to: model.pixelRange))
     }
 
     /// A loaded model with its data, checked against each other.

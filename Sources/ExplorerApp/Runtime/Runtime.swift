@@ -111,10 +111,10 @@ public final class Runtime: @unchecked Sendable {
             inBackground { progress in .datasetEncoded(mus: engine.encodeDataset(progress: progress), labels: engine.labelsForApp) }
             return []
         case .loadModel(let path):
-            let data = engine.data, g = generation, inbox = self.inbox
+            let data = engine.data, range = engine.model.pixelRange, g = generation, inbox = self.inbox
             spawn {
                 do {
-                    let e = try ExplorerEngine.load(modelPath: path, data: data)
+                    let e = try ExplorerEngine.load(modelPath: path, data: data, dataRange: range)
                     inbox.post(.engineReady(e, g), generation: g)
                 } catch {
                     inbox.post(.public(.failed("\(error)")), generation: g)
