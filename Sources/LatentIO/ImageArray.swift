@@ -7,9 +7,9 @@ import LatentCore
 public enum ImageArray {
     public static func read(_ path: String, shape: [Int], range: ClosedRange<Float> = 0...1, labels labelsPath: String? = nil) throws -> LabeledImages {
         let name = (path as NSString).lastPathComponent
-        let (raw, dtype) = try NPY.readArray(path)
+        let (t, dtype) = try NPY.readArray(path)
         // uint8 images are 0–255: mapped to the model's pixel range; floats are taken as already in it.
-        let t = dtype.hasSuffix("u1") ? Tensor(shape: raw.shape, data: raw.data.map { range.lowerBound + $0 / 255 * (range.upperBound - range.lowerBound) }) : raw
+        let source: ClosedRange<Float> = dtype.hasSuffix("u1") ? 0...255 : range
         let (c, h, w) = (shape[0], shape[1], shape[2])
         let images: Tensor
         switch t.shape.count {
@@ -26,12 +26,13 @@ public enum ImageArray {
         default:
             throw FormatError(name, "holds images of shape \(t.shape); the model takes \(shape) (N×H×W, N×H×W×C or N×C×H×W)")
         }
-        guard let labelsPath else { return LabeledImages(unlabelled: images) }
+        guard let labelsPath else { return LabeledImages(unlabelled: images).mapped(from: source, to: range) }
         let l = try NPY.read(labelsPath)
-        guard l.rank == 1, l.count == images.shape[0], l.data.allSatisfy({ $0 >= 0 && $0 == $0.rounded() && $0 < 1_000_000 }) else {
-            throw FormatError((labelsPath as NSString).lastPathComponent, "labels must be \(images.shape[0]) non-negative integers, got shape \(l.shape)")
+        guard l.rank == 1, l.count == images.shape[0], l.data.allSatisfy({ $0 >= 0 && $0 == $0.rounded() && $0 < 10_000 }) else {
+            throw FormatError((labelsPath as NSString).lastPathComponent, "labels must be \(images.shape[0]) integers in 0…9999, got shape \(l.shape)")
         }
         let labels = l.data.map { Int($0) }
         return LabeledImages(images: images, labels: labels, classNames: (0...(labels.max() ?? 0)).map(String.init))
+            .mapped(from: source, to: range)
     }
 }

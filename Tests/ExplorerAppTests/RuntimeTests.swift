@@ -107,7 +107,7 @@ import Testing
         let moved = try #require(r.model.vae.image)
         #expect(r.model.vae.z[0] == 2 && first != moved)
         // The decode is the graph's: the same z through ImportedAutoencoder gives the same pixels.
-        let direct = try ImportedAutoencoder.load(path).decode(Tensor(shape: [1, 4], data: r.model.vae.z))
+        let direct = try ImportedAutoencoder.load(path).decodeLatents(Tensor(shape: [1, 4], data: r.model.vae.z))
         #expect(zip(direct.data, moved.pixels).allSatisfy { abs($0 - $1) < 1e-6 })
         r.handle(.key(.char("n")))
         #expect(r.model.vae.current?.index == 0 && r.model.vae.reconstruction != nil)

@@ -26,16 +26,16 @@ import Testing
             ? try NPY.read(dir + "/input-y.npy").data.chunked(model.classCount).map { $0.firstIndex(of: 1)! } : nil
         switch model.kind {
         case .vae, .cvae:
-            let (mu, logvar) = try model.encode(x, labels: labels)
+            let (mu, logvar) = try model.encodeImages(x, labels: labels)
             let eMu = try NPY.read(dir + "/expected-mu.npy"), eLogvar = try NPY.read(dir + "/expected-logvar.npy")
             #expect(mu.shape == eMu.shape && logvar.shape == eLogvar.shape)
             #expect(Self.maxDifference(mu, eMu) <= 1e-4 && Self.maxDifference(logvar, eLogvar) <= 1e-4,
                     "\(name): μ off by \(Self.maxDifference(mu, eMu)), log σ² by \(Self.maxDifference(logvar, eLogvar))")
-            let xHat = try model.decode(z, labels: labels)
+            let xHat = try model.decodeLatents(z, labels: labels)
             #expect(xHat.shape == expected.shape && Self.maxDifference(xHat, expected) <= 1e-4,
                     "\(name): x̂ \(xHat.shape) off by \(Self.maxDifference(xHat, expected))")
         case .vqvae:
-            let ze = try model.encodeContinuous(x), eZe = try NPY.read(dir + "/expected-z_e.npy")
+            let ze = try model.encodeGrid(x), eZe = try NPY.read(dir + "/expected-z_e.npy")
             #expect(ze.shape == eZe.shape && Self.maxDifference(ze, eZe) <= 1e-4, "\(name): z_e off by \(Self.maxDifference(ze, eZe))")
             let out = try ImportedAutoencoder.run(model.decoder.graph, [z])[0].floats()
             #expect(Self.maxDifference(out.reshaped(expected.shape), expected) <= 1e-4, "\(name): x̂ off by \(Self.maxDifference(out, expected))")
@@ -49,7 +49,7 @@ import Testing
                 }!
             }
             #expect(codes == reference)
-            #expect(try model.decode(codes: codes).shape == [x.shape[0]] + model.inputShape)
+            #expect(try model.decodeCodes(codes).shape == [x.shape[0]] + model.inputShape)
         }
     }
 }

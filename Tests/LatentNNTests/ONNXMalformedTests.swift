@@ -187,7 +187,7 @@ import Testing
             try s.write("decoder.onnx", bytes: bytes)
             do {
                 let m = try ImportedAutoencoder.load(s.path + "/model.json")
-                _ = try m.decode(Tensor(zeros: [2, m.latentDim]))
+                _ = try m.decodeLatents(Tensor(zeros: [2, m.latentDim]))
                 loaded += 1
             } catch {
                 refused += 1

@@ -59,17 +59,9 @@ public final class ExplorerEngine: @unchecked Sendable {
     /// One image (C·H·W values in the model's pixel range) for display: [0, 1], colour as its luminance
     /// until the views draw colour.
     func image(_ pixels: ArraySlice<Float>) -> GreyImage {
-        let plane = imageWidth * imageHeight, range = model.pixelRange
-        let scale = 1 / (range.upperBound - range.lowerBound), lo = range.lowerBound, base = pixels.startIndex
-        let unit: [Float]
-        if model.inputShape[0] >= 3 {
-            unit = (0..<plane).map { p in
-                (0.299 * pixels[base + p] + 0.587 * pixels[base + plane + p] + 0.114 * pixels[base + 2 * plane + p] - lo) * scale
-            }
-        } else {
-            unit = pixels.prefix(plane).map { ($0 - lo) * scale }
-        }
-        return GreyImage(width: imageWidth, height: imageHeight, pixels: unit)
+        let plane = imageWidth * imageHeight
+        let unit = PixelValues.unit(pixels.prefix(model.inputShape[0] * plane), from: model.pixelRange)
+        return GreyImage(width: imageWidth, height: imageHeight, pixels: PixelValues.luminance(unit, channels: model.inputShape[0], plane: plane))
     }
 
     /// Images of a decoded batch (N, C, H, W), one per latent; none if the model failed.

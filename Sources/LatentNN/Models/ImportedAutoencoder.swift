@@ -120,13 +120,13 @@ public final class ImportedAutoencoder: @unchecked Sendable {
     // MARK: Inference
 
     /// μ and log σ² of images x (N, C, H, W) in `pixel_range`.
-    public func encode(_ x: Tensor, labels: [Int]? = nil) throws -> (mu: Tensor, logvar: Tensor) {
+    public func encodeImages(_ x: Tensor, labels: [Int]? = nil) throws -> (mu: Tensor, logvar: Tensor) {
         let out = try Self.run(encoder.graph, [x] + conditioning(labels, count: x.shape[0]))
         return (out[0].floats(), out[1].floats())
     }
 
     /// Images (N, C, H, W) in `pixel_range` from latents (N, z).
-    public func decode(_ z: Tensor, labels: [Int]? = nil) throws -> Tensor {
+    public func decodeLatents(_ z: Tensor, labels: [Int]? = nil) throws -> Tensor {
         let out = try Self.run(decoder.graph, [z] + conditioning(labels, count: z.shape[0]))
         return out[0].floats().reshaped([z.shape[0]] + inputShape)
     }
@@ -138,12 +138,12 @@ public final class ImportedAutoencoder: @unchecked Sendable {
     }
 
     /// The encoder's continuous output z_e (N, D, h, w) of a VQ-VAE.
-    public func encodeContinuous(_ x: Tensor) throws -> Tensor {
+    public func encodeGrid(_ x: Tensor) throws -> Tensor {
         try Self.run(encoder.graph, [x])[0].floats()
     }
 
     /// Images (N, C, H, W) in `pixel_range` decoded from N·h·w codes.
-    public func decode(codes: [Int]) throws -> Tensor {
+    public func decodeCodes(_ codes: [Int]) throws -> Tensor {
         guard let codebook else { throw GraphError("not a VQ-VAE") }
         let z = codebook.embed(codes, height: grid.height, width: grid.width)
         return try Self.run(decoder.graph, [z])[0].floats().reshaped([z.shape[0]] + inputShape)

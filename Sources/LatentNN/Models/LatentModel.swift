@@ -57,10 +57,6 @@ extension ImportedAutoencoder: LatentModel {
     public var pixelRange: ClosedRange<Float> { manifest.pixelRange }
     public var codeGrid: (height: Int, width: Int) { grid }
     public var quantizer: Codebook? { codebook }
-    public func encodeImages(_ x: Tensor, labels: [Int]?) throws -> (mu: Tensor, logvar: Tensor) { try encode(x, labels: labels) }
-    public func decodeLatents(_ z: Tensor, labels: [Int]?) throws -> Tensor { try decode(z, labels: labels) }
-    public func encodeGrid(_ x: Tensor) throws -> Tensor { try encodeContinuous(x) }
-    public func decodeCodes(_ codes: [Int]) throws -> Tensor { try decode(codes: codes) }
 }
 
 extension Autoencoder {

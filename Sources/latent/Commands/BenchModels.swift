@@ -56,29 +56,14 @@ struct BenchDecode: ParsableCommand {
     /// One batch-1 decode of a random latent (or code grid) of the model at `path`; returns a pixel so
     /// the work cannot be optimised away.
     static func decoder(_ path: String, _ rng: inout SeededRNG) throws -> (Int, inout SeededRNG) throws -> Float {
-        if ModelManifest.isManifest(path) {
-            let m = try ImportedAutoencoder.load(path)
-            return { i, rng in
-                switch m.kind {
-                case .vqvae:
-                    let codes = (0..<(m.grid.height * m.grid.width)).map { _ in rng.nextInt(below: m.codebook!.size) }
-                    return try m.decode(codes: codes).data[0]
-                case .vae, .cvae:
-                    let z = Tensor.randomNormal(shape: [1, m.latentDim], using: &rng)
-                    return try m.decode(z, labels: m.kind == .cvae ? [i % m.classCount] : nil).data[0]
-                }
-            }
-        }
-        let model = try Autoencoder.load(path)
+        let m = try loadLatentModel(path)
         return { i, rng in
-            switch model {
-            case .vae(let m):
-                let z = Tensor.randomNormal(shape: [1, m.latentDim], using: &rng)
-                return m.decode(z, labels: m.isConditional ? [i % m.config.classCount] : nil).data[0]
-            case .vqvae(let m):
-                let codes = (0..<m.positions).map { _ in rng.nextInt(below: m.codebookSize) }
-                return m.decode(codes: codes).data[0]
+            if let book = m.quantizer {
+                let codes = (0..<(m.codeGrid.height * m.codeGrid.width)).map { _ in rng.nextInt(below: book.size) }
+                return try m.decodeCodes(codes).data[0]
             }
+            let z = Tensor.randomNormal(shape: [1, m.latentDim], using: &rng)
+            return try m.decodeLatents(z, labels: m.kind == .cvae ? [i % m.classNames.count] : nil).data[0]
         }
     }
 

@@ -20,53 +20,27 @@ struct Decode: ParsableCommand {
     @Option(help: "text, json, pgm or png.") var format: OutputFormat = .text
     @Option(name: [.short, .customLong("output")], help: "Write to this file instead of stdout.") var output: String?
 
+    /// One path for models trained here and models exported from PyTorch (manifests): values come out
+    /// in the model's pixel range.
     func run() throws {
         let path = try model.resolvedPath()
-        if ModelManifest.isManifest(path) { return try runImported(path) }
-        let loaded = try Autoencoder.load(path)
-        let config = loaded.config
-        let image: Tensor
-        switch loaded {
-        case .vae(let m):
-            guard codes == nil else { throw ValidationError("--codes is for a VQ-VAE; \(path) is a \(config.kind.rawValue): use --z") }
-            guard let z else { throw ValidationError("give the latent vector with --z (\(m.latentDim) numbers)") }
-            let values = try parseFloats(z, expected: m.latentDim, what: "--z")
-            let labels = try parseLabel(config: config).map { [$0] }
-            image = m.decode(Tensor(shape: [1, m.latentDim], data: values), labels: labels)
-        case .vqvae(let m):
-            guard z == nil else { throw ValidationError("--z is for a VAE; \(path) is a VQ-VAE: use --codes") }
-            guard label == nil else { throw ValidationError("--label is for a conditional VAE") }
-            guard let codes else {
-                throw ValidationError("give the code grid with --codes (\(m.positions) indices in 0..<\(m.codebookSize))")
-            }
-            image = m.decode(codes: try parseCodes(codes, count: m.positions, codebookSize: m.codebookSize))
-        }
-        try writeImage(image, format: format, to: output)
-    }
-
-    /// A model exported from PyTorch (a manifest): the same options, values in its pixel range.
-    func runImported(_ path: String) throws {
-        let m = try ImportedAutoencoder.load(path)
+        let m = try loadLatentModel(path)
         let image: Tensor
         switch m.kind {
         case .vae, .cvae:
             guard codes == nil else { throw ValidationError("--codes is for a VQ-VAE; \(path) is a \(m.kind.rawValue): use --z") }
             guard let z else { throw ValidationError("give the latent vector with --z (\(m.latentDim) numbers)") }
             let values = try parseFloats(z, expected: m.latentDim, what: "--z")
-            let labels = try parseLabel(kind: m.kind, classNames: m.manifest.classNames).map { [$0] }
-            image = try m.decode(Tensor(shape: [1, m.latentDim], data: values), labels: labels)
+            let labels = try parseLabel(kind: m.kind, classNames: m.classNames).map { [$0] }
+            image = try m.decodeLatents(Tensor(shape: [1, m.latentDim], data: values), labels: labels)
         case .vqvae:
             guard z == nil else { throw ValidationError("--z is for a VAE; \(path) is a VQ-VAE: use --codes") }
             guard label == nil else { throw ValidationError("--label is for a conditional VAE") }
-            let k = m.codebook!.size, cells = m.grid.height * m.grid.width
+            let k = m.quantizer!.size, cells = m.codeGrid.height * m.codeGrid.width
             guard let codes else { throw ValidationError("give the code grid with --codes (\(cells) indices in 0..<\(k))") }
-            image = try m.decode(codes: try parseCodes(codes, count: cells, codebookSize: k))
+            image = try m.decodeCodes(try parseCodes(codes, count: cells, codebookSize: k))
         }
-        try writeImage(image, range: m.manifest.pixelRange, format: format, to: output)
-    }
-
-    func parseLabel(config: ModelConfig) throws -> Int? {
-        try parseLabel(kind: config.kind, classNames: config.classNames)
+        try writeImage(image.reshaped([1] + m.inputShape), range: m.pixelRange, format: format, to: output)
     }
 
     func parseLabel(kind: ModelKind, classNames: [String]) throws -> Int? {
@@ -112,9 +86,8 @@ func parseCodes(_ text: String, count: Int, codebookSize: Int) throws -> [Int] {
 /// PGM show the luminance).
 func writeImage(_ image: Tensor, range: ClosedRange<Float> = 0...1, format: OutputFormat, to output: String?) throws {
     let c = image.shape[1], h = image.shape[2], w = image.shape[3], plane = h * w
-    let unit = image.data.map { ($0 - range.lowerBound) / (range.upperBound - range.lowerBound) }
-    // Rec. 601 luma for colour; the channel itself for grey.
-    let luma = c >= 3 ? (0..<plane).map { 0.299 * unit[$0] + 0.587 * unit[plane + $0] + 0.114 * unit[2 * plane + $0] } : Array(unit.prefix(plane))
+    let unit = PixelValues.unit(image.data, from: range)
+    let luma = PixelValues.luminance(unit, channels: c, plane: plane)
     let bytes: [UInt8]
     switch format {
     case .text: bytes = Array(ImageRaster.text(GreyImage(width: w, height: h, pixels: luma)).utf8)

@@ -20,43 +20,10 @@ struct Encode: ParsableCommand {
         guard format == .text || format == .json else { throw ValidationError("--format must be text or json for encode") }
     }
 
+    /// One path for models trained here and models exported from PyTorch (manifests): images from
+    /// --data (or a manifest's data, else the shipped held-out digits), in the model's pixel range.
     func run() throws {
-        let path = try model.resolvedPath()
-        if ModelManifest.isManifest(path) { return try runImported(path) }
-        let m = try model.load()
-        let set = try data.heldOutSet()
-        guard (0..<set.count).contains(index) else {
-            throw ValidationError("--index \(index) is outside the data's 0…\(set.count - 1)")
-        }
-        guard Array(set.images.shape.dropFirst()) == m.config.inputShape else {
-            throw ValidationError("the data's images are \(Array(set.images.shape.dropFirst())), the model takes \(m.config.inputShape)")
-        }
-        let x = Tensor(shape: [1] + m.config.inputShape, data: Array(set.pixels(of: index)))
-        let label = set.labels[index]
-        // Images without a labels file are fine: the label is then unknown (and only a conditional VAE needs it).
-        let shown = set.isLabelled ? String(label) : "?", json = set.isLabelled ? String(label) : "null"
-        let fmt = { (v: [Float]) in v.map { Evaluation.format(Double($0)) }.joined(separator: ",") }
-        switch m {
-        case .vae(let v):
-            guard !v.isConditional || set.isLabelled else {
-                throw ValidationError("a conditional VAE encodes an image with its label, and this data has no labels file")
-            }
-            let (mu, logvar) = v.encode(x, labels: v.isConditional ? [label] : nil)
-            if format == .json {
-                print("{\"index\":\(index),\"label\":\(json),\"mu\":[\(fmt(mu.data))],\"logvar\":[\(fmt(logvar.data))]}")
-            } else {
-                print("index \(index), label \(shown)")
-                print("mu     " + fmt(mu.data))
-                print("logvar " + fmt(logvar.data))
-            }
-        case .vqvae(let q):
-            printCodes(q.encode(x), grid: (q.gridHeight, q.gridWidth), codebookSize: q.codebookSize, label: (shown, json))
-        }
-    }
-
-    /// A model exported from PyTorch: images from --data (or the manifest's data), values in its pixel range.
-    func runImported(_ path: String) throws {
-        let m = try ImportedAutoencoder.load(path)
+        let m = try loadLatentModel(try model.resolvedPath())
         let set = try data.images(for: m, labels: labels)
         guard (0..<set.count).contains(index) else { throw ValidationError("--index \(index) is outside the data's 0…\(set.count - 1)") }
         guard Array(set.images.shape.dropFirst()) == m.inputShape else {
@@ -64,14 +31,15 @@ struct Encode: ParsableCommand {
         }
         let x = Tensor(shape: [1] + m.inputShape, data: Array(set.pixels(of: index)))
         let label = set.labels[index]
+        // Images without labels are fine: the label is then unknown (and only a conditional VAE needs it).
         let shown = set.isLabelled ? String(label) : "?", json = set.isLabelled ? String(label) : "null"
         let fmt = { (v: [Float]) in v.map { Evaluation.format(Double($0)) }.joined(separator: ",") }
         switch m.kind {
         case .vae, .cvae:
             guard m.kind != .cvae || set.isLabelled else {
-                throw ValidationError("a conditional VAE encodes an image with its label, and this data has no labels (--labels)")
+                throw ValidationError("a conditional VAE encodes an image with its label, and this data has no labels file (--labels for .npy images)")
             }
-            let (mu, logvar) = try m.encode(x, labels: m.kind == .cvae ? [label] : nil)
+            let (mu, logvar) = try m.encodeImages(x, labels: m.kind == .cvae ? [label] : nil)
             if format == .json {
                 print("{\"index\":\(index),\"label\":\(json),\"mu\":[\(fmt(mu.data))],\"logvar\":[\(fmt(logvar.data))]}")
             } else {
@@ -80,8 +48,8 @@ struct Encode: ParsableCommand {
                 print("logvar " + fmt(logvar.data))
             }
         case .vqvae:
-            let codes = m.codebook!.quantize(try m.encodeContinuous(x))
-            printCodes(codes, grid: m.grid, codebookSize: m.codebook!.size, label: (shown, json))
+            let book = m.quantizer!
+            printCodes(book.quantize(try m.encodeGrid(x)), grid: m.codeGrid, codebookSize: book.size, label: (shown, json))
         }
     }
 
