@@ -5,7 +5,8 @@ for the same architecture, measured side by side in one run; prints the ratios.
 The shipped VAE (Weights/vae-z10.safetensors) is rebuilt in PyTorch from its own weights, exported to
 ONNX with a manifest in a temporary folder, and decoded three ways: our native engine (`latent bench
 decode` on the .safetensors), our graph engine (the same command on the manifest) and onnxruntime. The
-ONNX test fixtures are timed against onnxruntime too.
+ONNX test fixtures and a 64×64 RGB conv VAE with residual blocks are timed against onnxruntime too, and
+the explorer's key → frame latency is measured with the 64×64 model.
 
     ~/tv/bin/python scripts/bench_vs_onnxruntime.py [--latent .build/release/latent] [--count 2000]
 """
@@ -71,6 +72,46 @@ def export_shipped_vae(path, folder):
     return os.path.join(folder, "model.json")
 
 
+def export_research_vae(folder):
+    """A 64×64 RGB conv VAE as people train them (residual blocks with GroupNorm and SiLU, strided convs
+    down, nearest upsampling and a transposed conv up, z = 32), random weights, with 64 images as data:
+    the size the explorer's 64×64 key → frame goal is about."""
+    import sys
+    import torch
+    from torch import nn
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from make_onnx_fixtures import ResBlock, randomize
+    z = 32
+
+    class Encoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Sequential(nn.Conv2d(3, 32, 4, 2, 1), nn.SiLU(), ResBlock(32), nn.Conv2d(32, 64, 4, 2, 1),
+                                      ResBlock(64), nn.Conv2d(64, 64, 4, 2, 1), nn.SiLU(), nn.Flatten(), nn.Linear(64 * 8 * 8, 2 * z))
+
+        def forward(self, x):
+            return self.body(x).chunk(2, dim=1)
+
+    decoder = nn.Sequential(nn.Linear(z, 64 * 8 * 8), nn.Unflatten(1, (64, 8, 8)), ResBlock(64),
+                            nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(64, 32, 3, padding=1), nn.SiLU(), ResBlock(32),
+                            nn.Upsample(scale_factor=2, mode="nearest"), nn.Conv2d(32, 32, 3, padding=1), nn.SiLU(),
+                            nn.ConvTranspose2d(32, 3, 4, 2, 1), nn.Sigmoid())
+    torch.manual_seed(0)
+    axes = lambda *names: {n: {0: "batch"} for n in names}
+    torch.onnx.export(randomize(Encoder(), 1), (torch.rand(1, 3, 64, 64),), os.path.join(folder, "encoder.onnx"), dynamo=False,
+                      opset_version=17, input_names=["x"], output_names=["mu", "logvar"], dynamic_axes=axes("x", "mu", "logvar"))
+    torch.onnx.export(randomize(decoder, 2), (torch.randn(1, z),), os.path.join(folder, "decoder.onnx"), dynamo=False,
+                      opset_version=17, input_names=["z"], output_names=["x_hat"], dynamic_axes=axes("z", "x_hat"))
+    ramp = np.linspace(0, 1, 64, dtype=np.float32)
+    images = np.stack([np.stack([np.outer(ramp, np.ones(64)) * (i % 4) / 3, np.outer(np.ones(64), ramp), np.full((64, 64), i / 63)])
+                       for i in range(64)]).astype(np.float32)
+    np.save(os.path.join(folder, "images.npy"), images)
+    with open(os.path.join(folder, "model.json"), "w") as f:
+        json.dump({"kind": "vae", "encoder": "encoder.onnx", "decoder": "decoder.onnx", "input_shape": [3, 64, 64],
+                   "data": "images.npy"}, f)
+    return os.path.join(folder, "model.json")
+
+
 def ours(latent, paths, count):
     """Median µs per batch-1 decode from `latent bench decode`, in the order of `paths`."""
     out = subprocess.run([latent, "bench", "decode", "--count", str(count)] + paths, capture_output=True, text=True, check=True).stdout
@@ -114,16 +155,22 @@ def main():
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         shipped = export_shipped_vae("Weights/vae-z10.safetensors", tmp)
+        os.makedirs(os.path.join(tmp, "rgb64"))
+        research = export_research_vae(os.path.join(tmp, "rgb64"))
         fixtures = sorted(glob.glob("Tests/LatentNNTests/Fixtures/onnx/*/model.json"))
-        manifests = [shipped] + fixtures
+        manifests = [shipped, research] + fixtures
         native, *imported = ours(args.latent, ["Weights/vae-z10.safetensors"] + manifests, args.count)
         print(f"batch-1 decode, 1 thread, median of {args.count} (µs); ratio < 1 means we are faster")
         print(f"{'model':34s} {'ours':>8s} {'onnxruntime':>12s} {'ours/ort':>9s}")
         for path, t in zip(manifests, imported):
-            name = "vae-z10 (shipped, exported)" if path == shipped else os.path.basename(os.path.dirname(path))
+            name = {shipped: "vae-z10 (shipped, exported)", research: "conv VAE 3×64×64, z=32 (res+GN)"}.get(
+                path, os.path.basename(os.path.dirname(path)))
             o = onnxruntime_decode(path, args.count)
             print(f"{name:34s} {t:8.1f} {o:12.1f} {t / o:9.2f}")
         print(f"vae-z10: imported {imported[0]:.1f} µs vs native {native:.1f} µs: {imported[0] / native:.2f}× the native engine's time")
+        print("\nexplorer with the 64×64 RGB VAE at 120×40 (latent bench ui):")
+        ui = subprocess.run([args.latent, "bench", "ui", "--keys", "1000", "--model", research], capture_output=True, text=True, check=True)
+        print(ui.stdout, end="")
 
 
 if __name__ == "__main__":

@@ -30,8 +30,9 @@ public enum PNG {
         return Array(out[0..<Int(size)])
     }
 
-    /// Decodes any PNG into 8-bit pixels of `format`.
-    public static func decode(_ bytes: [UInt8], as format: PixelFormat = .gray,
+    /// Decodes any PNG into 8-bit pixels of `format`; with `expected`, a PNG of another size is refused
+    /// from its header, before any pixel is read.
+    public static func decode(_ bytes: [UInt8], as format: PixelFormat = .gray, expected: (width: Int, height: Int)? = nil,
                               source: String = "<memory>") throws -> (width: Int, height: Int, pixels: [UInt8]) {
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
@@ -41,6 +42,9 @@ public enum PNG {
         image.format = format.libpng
         let width = Int(image.width), height = Int(image.height)
         guard width * height <= 1 << 26 else { throw FormatError(source, "PNG of \(width)×\(height) is too large") }
+        if let expected, expected != (width, height) {
+            throw FormatError(source, "is \(width)×\(height); expected \(expected.width)×\(expected.height)")
+        }
         var pixels = [UInt8](repeating: 0, count: width * height * format.channels)
         let done = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
         guard done != 0 else { throw FormatError(source, "PNG data is corrupt: \(message(of: image))") }

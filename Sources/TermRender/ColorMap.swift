@@ -1,3 +1,5 @@
+import Foundation
+
 /// Maps intensities in [0, 1] to colours: grey (what a digit is) and viridis (what the source plots use).
 public enum ColorMap: String, Sendable, CaseIterable {
     case grey, viridis
@@ -31,19 +33,28 @@ public enum ColorMap: String, Sendable, CaseIterable {
 public enum XtermPalette {
     static let cubeLevels: [Int] = [0, 95, 135, 175, 215, 255]
 
-    /// The palette entry nearest to `c` (squared RGB distance), choosing between the nearest cube
-    /// colour and the nearest grey, as tmux and most terminals' converters do.
+    /// The palette entry that looks nearest to `c`: the smallest distance in Oklab (a perceptual space,
+    /// where RGB's squared distance would send dark saturated colours to grey and skin tones to brown)
+    /// among the cube colours whose levels bracket each channel and the greys around its lightness.
     public static func nearestIndex(_ c: RGB) -> Int {
-        func level(_ v: UInt8) -> Int {
-            let v = Int(v)
-            return v < 48 ? 0 : v < 115 ? 1 : (v - 35) / 40
+        let target = Oklab(c)
+        var best = 16, bestDistance = Float.infinity
+        func consider(_ index: Int) {
+            let d = target.distance(to: paletteLab[index - 16])
+            if d < bestDistance { bestDistance = d; best = index }
         }
-        let ri = level(c.r), gi = level(c.g), bi = level(c.b)
-        let cube = RGB(UInt8(cubeLevels[ri]), UInt8(cubeLevels[gi]), UInt8(cubeLevels[bi]))
-        let average = (Int(c.r) + Int(c.g) + Int(c.b)) / 3
-        let greyIndex = average > 238 ? 23 : max(0, (average - 3) / 10)
-        let grey = RGB(grey: UInt8(8 + 10 * greyIndex))
-        return distance(c, grey) < distance(c, cube) ? 232 + greyIndex : 16 + 36 * ri + 6 * gi + bi
+        let r = bracket(c.r), g = bracket(c.g), b = bracket(c.b)
+        for ri in r { for gi in g { for bi in b { consider(16 + 36 * ri + 6 * gi + bi) } } }
+        let grey = (Int(c.r) * 299 + Int(c.g) * 587 + Int(c.b) * 114) / 1000
+        let centre = min(23, max(0, (grey - 8 + 5) / 10))
+        for gi in max(0, centre - 2)...min(23, centre + 2) { consider(232 + gi) }
+        return best
+    }
+
+    /// The cube levels at or around a channel value (one or two of them).
+    static func bracket(_ v: UInt8) -> ClosedRange<Int> {
+        let upper = cubeLevels.firstIndex { $0 >= Int(v) } ?? 5
+        return max(0, upper - 1)...upper
     }
 
     /// The RGB value of a palette entry ≥ 16.
@@ -53,9 +64,31 @@ public enum XtermPalette {
         return RGB(UInt8(cubeLevels[i / 36]), UInt8(cubeLevels[(i / 6) % 6]), UInt8(cubeLevels[i % 6]))
     }
 
-    static func distance(_ a: RGB, _ b: RGB) -> Int {
-        let dr = Int(a.r) - Int(b.r), dg = Int(a.g) - Int(b.g), db = Int(a.b) - Int(b.b)
-        return dr * dr + dg * dg + db * db
+    static let paletteLab: [Oklab] = (16..<256).map { Oklab(color($0)) }
+}
+
+/// Björn Ottosson's Oklab: perceptual lightness and two opponent axes; Euclidean distance in it
+/// tracks how different two colours look.
+struct Oklab {
+    var l: Float, a: Float, b: Float
+
+    init(_ c: RGB) {
+        func linear(_ v: UInt8) -> Float {
+            let s = Float(v) / 255
+            return s <= 0.04045 ? s / 12.92 : powf((s + 0.055) / 1.055, 2.4)
+        }
+        let r = linear(c.r), g = linear(c.g), b = linear(c.b)
+        let l_ = cbrtf(0.4122214708 * r + 0.5363325363 * g + 0.0514459929 * b)
+        let m_ = cbrtf(0.2119034982 * r + 0.6806995451 * g + 0.1073969566 * b)
+        let s_ = cbrtf(0.0883024619 * r + 0.2817188376 * g + 0.6299787005 * b)
+        l = 0.2104542553 * l_ + 0.7936177850 * m_ - 0.0040720468 * s_
+        a = 1.9779984951 * l_ - 2.4285922050 * m_ + 0.4505937099 * s_
+        self.b = 0.0259040371 * l_ + 0.7827717662 * m_ - 0.8086757660 * s_
+    }
+
+    func distance(to o: Oklab) -> Float {
+        let dl = l - o.l, da = a - o.a, db = b - o.b
+        return dl * dl + da * da + db * db
     }
 }
 

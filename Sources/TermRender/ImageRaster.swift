@@ -1,56 +1,3 @@
-/// A greyscale image with values in [0, 1], row-major.
-public struct GreyImage: Equatable, Sendable {
-    public let width: Int, height: Int
-    public private(set) var pixels: [Float]
-
-    /// Values are clamped to [0, 1] here, once, and NaN becomes 0: a decoder that overshoots or breaks
-    /// (an imported model, a diverged training run) must not reach the rasterisers' integer conversions.
-    public init(width: Int, height: Int, pixels: [Float]) {
-        precondition(pixels.count == width * height, "\(pixels.count) pixels for \(width)×\(height)")
-        self.width = width
-        self.height = height
-        self.pixels = pixels.allSatisfy { $0 >= 0 && $0 <= 1 } ? pixels : pixels.map { $0 >= 0 ? min($0, 1) : 0 }
-    }
-
-    public subscript(x: Int, y: Int) -> Float { pixels[y * width + x] }
-
-    /// Bilinearly enlarged `factor` times (braille shows a 28×28 digit at 56×56 dots, filling the same
-    /// 28×14 cells as half-blocks, with smooth edges for the threshold).
-    public func upsampled(by factor: Int) -> GreyImage {
-        guard factor > 1 else { return self }
-        let w = width * factor, h = height * factor
-        var out = [Float](repeating: 0, count: w * h)
-        for y in 0..<h {
-            let sy = min(max((Float(y) + 0.5) / Float(factor) - 0.5, 0), Float(height - 1))
-            let y0 = Int(sy), y1 = min(y0 + 1, height - 1), fy = sy - Float(y0)
-            for x in 0..<w {
-                let sx = min(max((Float(x) + 0.5) / Float(factor) - 0.5, 0), Float(width - 1))
-                let x0 = Int(sx), x1 = min(x0 + 1, width - 1), fx = sx - Float(x0)
-                let top = self[x0, y0] + (self[x1, y0] - self[x0, y0]) * fx
-                let bottom = self[x0, y1] + (self[x1, y1] - self[x0, y1]) * fx
-                out[y * w + x] = top + (bottom - top) * fy
-            }
-        }
-        return GreyImage(width: w, height: h, pixels: out)
-    }
-
-    /// Box-filtered to 1/factor of the size in each direction (thumbnails: 28×28 → 14×14).
-    public func downsampled(by factor: Int) -> GreyImage {
-        guard factor > 1 else { return self }
-        let w = width / factor, h = height / factor
-        var out = [Float](repeating: 0, count: w * h)
-        let norm = 1 / Float(factor * factor)
-        for y in 0..<h {
-            for x in 0..<w {
-                var s: Float = 0
-                for dy in 0..<factor { for dx in 0..<factor { s += self[x * factor + dx, y * factor + dy] } }
-                out[y * w + x] = s * norm
-            }
-        }
-        return GreyImage(width: w, height: h, pixels: out)
-    }
-}
-
 /// How images become cells.
 public enum RenderMode: String, Sendable, CaseIterable {
     /// `▀` with fg = upper pixel, bg = lower pixel: two pixels per cell, exact colours (needs colour).
@@ -80,7 +27,7 @@ public enum ImageRaster {
 
     /// The image as a row-major block of cells. Half-blocks need colour: on a monochrome terminal
     /// they fall back to ASCII shading.
-    public static func cells(_ image: GreyImage, mode: RenderMode, colorMap: ColorMap = .grey,
+    public static func cells(_ image: Image, mode: RenderMode, colorMap: ColorMap = .grey,
                              capability: ColorCapability = .truecolor, dither: Bool = false) -> [Cell] {
         let effective = (mode == .half && capability == .monochrome) ? .ascii : mode
         switch effective {
@@ -90,15 +37,15 @@ public enum ImageRaster {
         }
     }
 
-    static func halfBlocks(_ img: GreyImage, _ map: ColorMap) -> [Cell] {
+    static func halfBlocks(_ img: Image, _ map: ColorMap) -> [Cell] {
         let rows = (img.height + 1) / 2
         var out: [Cell] = []
         out.reserveCapacity(img.width * rows)
         for r in 0..<rows {
             for x in 0..<img.width {
-                let top = img[x, 2 * r]
-                let bottom = 2 * r + 1 < img.height ? img[x, 2 * r + 1] : 0
-                out.append(Cell("▀", Style(fg: .rgb(map.color(top)), bg: .rgb(map.color(bottom)))))
+                let top = img.color(x: x, y: 2 * r, map: map)
+                let bottom = 2 * r + 1 < img.height ? img.color(x: x, y: 2 * r + 1, map: map) : map.color(0)
+                out.append(Cell("▀", Style(fg: .rgb(top), bg: .rgb(bottom))))
             }
         }
         return out
@@ -109,30 +56,41 @@ public enum ImageRaster {
     /// Braille dot bits for (column, row) within a 2×4 cell (Unicode's numbering of the eight dots).
     static let brailleBits: [[UInt32]] = [[0x01, 0x02, 0x04, 0x40], [0x08, 0x10, 0x20, 0x80]]
 
-    static func braille(_ img: GreyImage, _ map: ColorMap, colored: Bool, dither: Bool) -> [Cell] {
+    static func braille(_ img: Image, _ map: ColorMap, colored: Bool, dither: Bool) -> [Cell] {
         let (cols, rows) = size(width: img.width, height: img.height, mode: .braille)
         var out: [Cell] = []
         out.reserveCapacity(cols * rows)
         for r in 0..<rows {
             for c in 0..<cols {
                 var bits: UInt32 = 0, lit: Float = 0, count = 0
+                var rgb: (Int, Int, Int) = (0, 0, 0)
                 for dx in 0..<2 {
                     for dy in 0..<4 {
                         let x = 2 * c + dx, y = 4 * r + dy
                         guard x < img.width, y < img.height else { continue }
                         let v = img[x, y]
                         let threshold = dither ? bayer[(y % 4) * 4 + x % 4] : 0.5
-                        if v > threshold { bits |= brailleBits[dx][dy]; lit += v; count += 1 }
+                        guard v > threshold else { continue }
+                        bits |= brailleBits[dx][dy]; lit += v; count += 1
+                        if img.isColour {
+                            let p = img.color(x: x, y: y, map: map)
+                            rgb = (rgb.0 + Int(p.r), rgb.1 + Int(p.g), rgb.2 + Int(p.b))
+                        }
                     }
                 }
-                let style = colored && count > 0 ? Style(fg: .rgb(map.color(max(lit / Float(count), 0.35)))) : .plain
+                // Dots are lit by brightness; a colour image tints them with their mean colour.
+                var style = Style.plain
+                if colored && count > 0 {
+                    style.fg = .rgb(img.isColour ? RGB(UInt8(rgb.0 / count), UInt8(rgb.1 / count), UInt8(rgb.2 / count))
+                                                 : map.color(max(lit / Float(count), 0.35)))
+                }
                 out.append(Cell(Unicode.Scalar(0x2800 + bits)!, style))
             }
         }
         return out
     }
 
-    static func ascii(_ img: GreyImage) -> [Cell] {
+    static func ascii(_ img: Image) -> [Cell] {
         let rows = (img.height + 1) / 2
         var out: [Cell] = []
         out.reserveCapacity(img.width * rows)
@@ -146,8 +104,24 @@ public enum ImageRaster {
         return out
     }
 
+    /// The pixels a block of `columns`×`rows` cells shows in `mode`.
+    public static func pixels(columns: Int, rows: Int, mode: RenderMode) -> (width: Int, height: Int) {
+        mode == .braille ? (2 * columns, 4 * rows) : (columns, 2 * rows)
+    }
+
+    /// The image fitted to at most `columns`×`rows` cells (area-averaged down, enlarged by whole steps),
+    /// as a row-major block and its size. Any image size works in any box.
+    public static func fitted(_ image: Image, columns: Int, rows: Int, mode: RenderMode, colorMap: ColorMap = .grey,
+                              capability: ColorCapability = .truecolor, dither: Bool = false) -> (cells: [Cell], columns: Int, rows: Int) {
+        let budget = pixels(columns: columns, rows: rows, mode: mode)
+        guard budget.width > 0, budget.height > 0 else { return ([], 0, 0) }
+        let shown = image.fitted(width: budget.width, height: budget.height, smooth: mode == .braille)
+        let size = size(width: shown.width, height: shown.height, mode: mode)
+        return (cells(shown, mode: mode, colorMap: colorMap, capability: capability, dither: dither), size.columns, size.rows)
+    }
+
     /// The image as plain text (ASCII ramp), one line per cell row.
-    public static func text(_ image: GreyImage) -> String {
+    public static func text(_ image: Image) -> String {
         let cells = ascii(image)
         return stride(from: 0, to: cells.count, by: image.width).map { start in
             String(String.UnicodeScalarView(cells[start..<(start + image.width)].map(\.glyph))) + "\n"
@@ -156,12 +130,13 @@ public enum ImageRaster {
 }
 
 extension Buffer {
-    /// Draws an image with its top-left cell at (x, y), clipped to the buffer.
-    public mutating func draw(_ image: GreyImage, x: Int, y: Int, mode: RenderMode, colorMap: ColorMap = .grey,
+    /// Draws an image fitted to `area` and centred in it.
+    public mutating func draw(_ image: Image, in area: Rect, mode: RenderMode, colorMap: ColorMap = .grey,
                               capability: ColorCapability, dither: Bool = false) {
-        let columns = ImageRaster.size(width: image.width, height: image.height, mode: mode).columns
-        blit(ImageRaster.cells(image, mode: mode, colorMap: colorMap, capability: capability, dither: dither),
-             blockWidth: columns, x: x, y: y)
+        let block = ImageRaster.fitted(image, columns: area.width, rows: area.height, mode: mode, colorMap: colorMap,
+                                       capability: capability, dither: dither)
+        let at = area.centered(width: block.columns, height: block.rows)
+        blit(block.cells, blockWidth: block.columns, x: at.x, y: at.y)
     }
 
     /// A single-line box border with an optional title in the top edge.

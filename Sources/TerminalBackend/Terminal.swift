@@ -11,6 +11,9 @@ public final class Terminal {
     public let unicode: Bool
     private var previous: Buffer?
     private var pairs: [PairKey: Int16] = [:]
+    /// Palette entries already chosen for RGB colours (the perceptual search is not free, and a frame
+    /// of images repeats colours).
+    private var paletteIndex: [RGB: Int32] = [:]
     private let screen: OpaquePointer?
     private var restored = false
 
@@ -68,6 +71,15 @@ public final class Terminal {
     public func draw(_ frame: Buffer) {
         let win = CNCursesW_stdscr()
         if previous?.width != frame.width || previous?.height != frame.height { werase(win); previous = nil }
+        // Colour images can use more (fg, bg) pairs over a session than the terminal has: before a frame
+        // could run out, all pairs are released and the frame is drawn afresh with new ones.
+        // (A terminal with fewer pairs than cells resets at half its pairs; a frame past that gets default colours.)
+        let limit = Int(CNCursesW_colorPairs())
+        if pairs.count + min(frame.cells.count, limit / 2) >= limit - 1 {
+            reset_color_pairs()
+            pairs.removeAll(keepingCapacity: true)
+            previous = nil
+        }
         for i in frame.changes(since: previous) {
             let x = i % frame.width, y = i / frame.width
             // Writing the bottom-right cell scrolls some terminals; it is always part of the footer.
@@ -104,7 +116,12 @@ public final class Terminal {
         case .rgb(let rgb):
             switch capability {
             case .truecolor: return Int32(rgb.r) << 16 | Int32(rgb.g) << 8 | Int32(rgb.b)
-            case .palette256: return Int32(XtermPalette.nearestIndex(rgb))
+            case .palette256:
+                if let index = paletteIndex[rgb] { return index }
+                if paletteIndex.count > 65_536 { paletteIndex.removeAll(keepingCapacity: true) }
+                let index = Int32(XtermPalette.nearestIndex(rgb))
+                paletteIndex[rgb] = index
+                return index
             case .monochrome: return -1
             }
         }

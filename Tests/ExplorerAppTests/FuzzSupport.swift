@@ -72,14 +72,14 @@ struct FuzzDriver {
 
     /// Images of the model's size, made once; one in eight has NaN, infinite and out-of-range pixels
     /// (a broken decoder).
-    lazy var images: [GreyImage] = (0..<16).map { i in
+    lazy var images: [Image] = (0..<16).map { i in
         let n = shape.imageWidth * shape.imageHeight
         var pixels = (0..<n).map { _ in Float(int(1001)) / 1000 }
         if i % 8 == 7 { for j in 0..<10 { pixels[int(n)] = [Float.nan, .infinity, -.infinity, 7, -3][j % 5] } }
-        return GreyImage(width: shape.imageWidth, height: shape.imageHeight, pixels: pixels)
+        return Image(width: shape.imageWidth, height: shape.imageHeight, pixels: pixels)
     }
 
-    mutating func image() -> GreyImage { images[int(images.count)] }
+    mutating func image() -> Image { images[int(images.count)] }
 
     mutating func vector(_ d: Int, scale: Float = 2) -> [Float] {
         (0..<d).map { _ in (Float(int(2001)) / 1000 - 1) * scale }

@@ -47,7 +47,7 @@ import Testing
         let c = Explorer.update(&m, .key(.right))
         guard case .peekImage(let i)? = c.first, i == Explorer.nearestToCursor(m) else { Issue.record("no preview asked: \(c)"); return }
         // A recognisable image: a bright bar on black.
-        let image = GreyImage(width: 28, height: 28, pixels: (0..<784).map { ($0 % 28) / 4 == 3 ? 1 : 0 })
+        let image = Image(width: 28, height: 28, pixels: (0..<784).map { ($0 % 28) / 4 == 3 ? 1 : 0 })
         _ = Explorer.update(&m, .peeked(index: i, image))
         let text = Explorer.view(m).text
         #expect(text.contains("\(m.scatter.labels[i]) #\(i)"))

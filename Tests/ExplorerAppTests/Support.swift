@@ -19,8 +19,8 @@ func makeModel(width: Int = 120, height: Int = 40, conditional: Bool = false) ->
 }
 
 /// A synthetic 28×28 "digit": a ring, so snapshots show a recognisable shape without a model.
-func ring(_ radius: Float = 8, width: Float = 2.5) -> GreyImage {
-    GreyImage(width: 28, height: 28, pixels: (0..<784).map { i in
+func ring(_ radius: Float = 8, width: Float = 2.5) -> Image {
+    Image(width: 28, height: 28, pixels: (0..<784).map { i in
         let x = Float(i % 28) - 13.5, y = Float(i / 28) - 13.5
         return max(0, 1 - abs((x * x + y * y).squareRoot() - radius) / width)
     })

@@ -1,5 +1,6 @@
 import Foundation
 import LatentCore
+import LatentIO
 import Testing
 
 /// The explorer run as a person would, in a real terminal (tmux): it starts, a slider moves the digit,
@@ -34,6 +35,9 @@ import Testing
 
         func screen() throws -> String { try run(["capture-pane", "-p", "-t", session]) }
 
+        /// The screen with its colours (SGR sequences) kept.
+        func styledScreen() throws -> String { try run(["capture-pane", "-p", "-e", "-t", session]) }
+
         func keys(_ keys: String...) throws { try run(["send-keys", "-t", session] + keys) }
 
         /// Polls the screen until `condition` holds (or `seconds` pass).
@@ -55,8 +59,8 @@ import Testing
     }
 
     /// The command tmux runs: the explorer, then its exit status and the terminal modes it left behind.
-    static func command(_ binary: String, arguments: String = "") -> String {
-        "cd '\(CLITests.root)' && '\(binary)' --render ascii \(arguments); echo EXIT:$?; "
+    static func command(_ binary: String, arguments: String = "", render: String = "ascii") -> String {
+        "cd '\(CLITests.root)' && '\(binary)' --render \(render) \(arguments); echo EXIT:$?; "
             + "stty -a | tr ' ;' '\\n\\n' | grep -E '^-?(icanon|echo)$' | tr '\\n' ' '; echo; sleep 30"
     }
 
@@ -119,6 +123,63 @@ import Testing
         #expect(after.contains("EXIT:0"))
     }
 
+    /// Colours in an SGR-styled screen that are not grey: 256-colour cube entries with unequal levels
+    /// (`38;5;N` / `48;5;N`) and truecolour triples that differ.
+    static func chromaticColours(_ styled: String) -> Set<String> {
+        var found = Set<String>()
+        for sequence in styled.components(separatedBy: "\u{1B}[").dropFirst() {
+            guard let end = sequence.firstIndex(of: "m") else { continue }
+            let fields = sequence[..<end].split(separator: ";").map { Int($0) ?? -1 }
+            var i = 0
+            while i < fields.count {
+                if (fields[i] == 38 || fields[i] == 48), i + 2 < fields.count, fields[i + 1] == 5 {
+                    let n = fields[i + 2] - 16
+                    if n >= 0 && n < 216 && !(n / 36 == (n / 6) % 6 && (n / 6) % 6 == n % 6) { found.insert("5;\(n + 16)") }
+                    i += 3
+                } else if (fields[i] == 38 || fields[i] == 48), i + 4 < fields.count, fields[i + 1] == 2 {
+                    if fields[i + 2] != fields[i + 3] || fields[i + 3] != fields[i + 4] { found.insert("2;\(fields[i + 2]);\(fields[i + 3]);\(fields[i + 4])") }
+                    i += 5
+                } else { i += 1 }
+            }
+        }
+        return found
+    }
+
+    /// A colour model exported from PyTorch (3×32×32, tanh output) opens from its manifest with its own
+    /// .npy data (float in the model's [-1, 1], N×H×W×C), and the screen carries its colours.
+    @Test(.enabled(if: tmuxAvailable)) func anRGBModelOpensInColour() throws {
+        let binary = try #require(CLITests.binary)
+        let tmux = Tmux()
+        let dir = "Tests/LatentNNTests/Fixtures/onnx/conv-vae-rgb-ts"
+        // Four images of smooth colour gradients (hue across, brightness down), as photos come.
+        var pixels: [Float] = []
+        for n in 0..<4 {
+            for y in 0..<32 {
+                for x in 0..<32 {
+                    let t = Float(x) / 31, v = Float(y) / 31
+                    let rgb: [Float] = [t, 1 - t, Float(n) / 3].map { (0.2 + 0.8 * v) * $0 }
+                    pixels += rgb.map { 2 * $0 - 1 }
+                }
+            }
+        }
+        let data = NSTemporaryDirectory() + "latent-rgb-\(UUID().uuidString.prefix(8)).npy"
+        defer { try? FileManager.default.removeItem(atPath: data) }
+        try NPY.write(Tensor(shape: [4, 32, 32, 3], data: pixels), to: data)
+        // (swift test sets NO_COLOR for its children; the explorer would rightly draw in mono.)
+        try tmux.start("unset NO_COLOR; export TERM=xterm-256color; " + Self.command(binary, arguments: "--model \(dir)/model.json --data \(data)", render: "half"))
+        let opened = try tmux.wait { $0.contains("model.json · VAE") && $0.contains("decoded z") && $0.contains("▀") }
+        #expect(opened.contains("model.json · VAE"), "\(opened)")
+        try tmux.keys("n")
+        let shown = try tmux.wait { $0.contains("image 0") && $0.contains("reconstruction") }
+        let colours = Self.chromaticColours(try tmux.styledScreen())
+        #expect(shown.contains("image 0"), "\(shown)")
+        // The status bar and sliders use a few fixed colours; the data image's gradients bring many more.
+        #expect(colours.count >= 20, "colours on screen: \(colours.sorted())")
+        try tmux.keys("q")
+        let after = try tmux.wait { $0.contains("EXIT:") && $0.contains("icanon") }
+        #expect(after.contains("EXIT:0"), "\(after)")
+    }
+
     @Test(.enabled(if: tmuxAvailable)) func clickingTheScatterPointsAndOpensTheNearestImage() throws {
         let binary = try #require(CLITests.binary)
         let tmux = Tmux()
@@ -155,7 +216,7 @@ import Testing
     func randomKeysNeverEndTheSession(arguments: String) throws {
         let binary = try #require(CLITests.binary)
         let tmux = Tmux()
-        try tmux.start("TERM=xterm-256color " + Self.command(binary, arguments: arguments))
+        try tmux.start("export TERM=xterm-256color; " + Self.command(binary, arguments: arguments))
         _ = try tmux.wait { $0.contains("LatentExplorer") && $0.contains("%") }
         let named = ["Up", "Down", "Left", "Right", "Tab", "BTab", "Enter", "Space", "BSpace", "PageUp", "PageDown", "Home",
                      "End", "F1", "F5", "F12", "S-Left", "S-Right", "Escape", "M-x", "M-a", "C-a", "C-d", "C-l", "DC", "IC"]

@@ -32,6 +32,40 @@ import Testing
     }
 
     /// Folding: every node of the exporters' shape arithmetic around a static input is computed at load.
+    /// The run-based broadcasting of Add/Sub/Mul/Div against a naive per-element reference, over
+    /// random shapes of rank 1–4 where either side may be broadcast along any axes.
+    @Test func arithmeticBroadcastsLikeNumPy() throws {
+        var rng = SeededRNG(seed: 21)
+        for trial in 0..<300 {
+            let rank = 1 + rng.nextInt(below: 4)
+            let out = (0..<rank).map { _ in 1 + rng.nextInt(below: 4) }
+            func operand() -> [Int] {
+                let keep = rng.nextInt(below: rank + 1)  // a leading part may be missing (lower rank)
+                return out.suffix(rank - (rng.nextInt(below: 3) == 0 ? keep : 0)).map { rng.nextInt(below: 3) == 0 ? 1 : $0 }
+            }
+            let sa = operand(), sb = operand()
+            let a = Tensor.randomNormal(shape: sa, using: &rng), b = Tensor.randomUniform(shape: sb, low: 0.5, high: 2, using: &rng)
+            let shape = try GraphOps.broadcast(sa, sb)
+            func element(_ t: Tensor, _ index: [Int]) -> Float {
+                let padded = [Int](repeating: 1, count: shape.count - t.shape.count) + t.shape
+                var offset = 0
+                for (d, i) in index.enumerated() { offset = offset * padded[d] + (padded[d] == 1 ? 0 : i) }
+                return t.data[offset]
+            }
+            for (op, f) in [(GraphOps.Arithmetic.add, { (x: Float, y: Float) in x + y }), (.sub, { $0 - $1 }), (.mul, { $0 * $1 }), (.div, { $0 / $1 })] {
+                let got = try GraphOps.arithmetic(op, a, b)
+                #expect(got.shape == shape)
+                var index = [Int](repeating: 0, count: shape.count)
+                for k in 0..<got.count {
+                    var r = k
+                    for d in stride(from: shape.count - 1, through: 0, by: -1) { index[d] = r % shape[d]; r /= shape[d] }
+                    let want = f(element(a, index), element(b, index))
+                    if got.data[k] != want { Issue.record("trial \(trial) \(op) \(sa) ∘ \(sb) at \(index): \(got.data[k]) ≠ \(want)"); return }
+                }
+            }
+        }
+    }
+
     @Test func staticShapeArithmeticIsFoldedAtLoad() throws {
         let model = try ONNXModel.load(fixturesDirectory + "/onnx/conv-vae-rgb-dynamo/decoder.onnx")
         #expect(!model.graph.nodes.contains { ["Shape", "Gather", "Concat", "Constant"].contains($0.op) })

@@ -2,7 +2,7 @@
 import Testing
 
 @Suite struct ImageRasterTests {
-    static let ramp = GreyImage(width: 4, height: 4, pixels: (0..<16).map { Float($0) / 15 })
+    static let ramp = Image(width: 4, height: 4, pixels: (0..<16).map { Float($0) / 15 })
 
     @Test func halfBlocksCarryTheTwoPixelsExactly() {
         let cells = ImageRaster.cells(Self.ramp, mode: .half)
@@ -22,7 +22,7 @@ import Testing
     /// A decoder's NaN, infinities and overshoot are clamped once, where the image is made, so no
     /// rasteriser ever converts a non-finite value to an integer.
     @Test func imagesHoldOnlyValuesInTheUnitInterval() {
-        let image = GreyImage(width: 3, height: 2, pixels: [.nan, .infinity, -.infinity, 1.5, -0.25, 0.5])
+        let image = Image(width: 3, height: 2, pixels: [.nan, .infinity, -.infinity, 1.5, -0.25, 0.5])
         #expect(image.pixels == [0, 1, 0, 1, 0, 0.5])
         for mode in RenderMode.allCases { #expect(ImageRaster.cells(image, mode: mode).count > 0) }
     }
@@ -31,26 +31,26 @@ import Testing
         // Left column bright, right column dark: dots 1, 2, 3, 7 = 0x47 → U+2847 "⡇".
         var px = [Float](repeating: 0, count: 8)
         for y in 0..<4 { px[y * 2] = 1 }
-        let cells = ImageRaster.cells(GreyImage(width: 2, height: 4, pixels: px), mode: .braille)
+        let cells = ImageRaster.cells(Image(width: 2, height: 4, pixels: px), mode: .braille)
         #expect(cells == [Cell("⡇", Style(fg: .rgb(ColorMap.grey.color(1))))])
-        let full = ImageRaster.cells(GreyImage(width: 2, height: 4, pixels: [Float](repeating: 1, count: 8)), mode: .braille)
+        let full = ImageRaster.cells(Image(width: 2, height: 4, pixels: [Float](repeating: 1, count: 8)), mode: .braille)
         #expect(full[0].glyph == "⣿")
         #expect(ImageRaster.size(width: 28, height: 28, mode: .braille) == (14, 7))
         // Dithering a flat 50 % grey lights about half the dots.
-        let grey = GreyImage(width: 8, height: 8, pixels: [Float](repeating: 0.5, count: 64))
+        let grey = Image(width: 8, height: 8, pixels: [Float](repeating: 0.5, count: 64))
         let lit = ImageRaster.cells(grey, mode: .braille, dither: true).map { $0.glyph.value - 0x2800 }.map { $0.nonzeroBitCount }.reduce(0, +)
         #expect(lit == 32)
     }
 
     @Test func asciiUsesTheRampOnAveragedRowPairs() {
-        let img = GreyImage(width: 2, height: 2, pixels: [0, 1, 0, 1])
+        let img = Image(width: 2, height: 2, pixels: [0, 1, 0, 1])
         #expect(ImageRaster.text(img) == " @\n")
         #expect(ImageRaster.cells(Self.ramp, mode: .ascii).count == 8)
     }
 
     @Test func downsamplingAveragesBlocks() {
-        let img = GreyImage(width: 4, height: 2, pixels: [0, 1, 1, 1, 1, 0, 1, 1])
-        #expect(img.downsampled(by: 2) == GreyImage(width: 2, height: 1, pixels: [0.5, 1]))
+        let img = Image(width: 4, height: 2, pixels: [0, 1, 1, 1, 1, 0, 1, 1])
+        #expect(img.downsampled(by: 2) == Image(width: 2, height: 1, pixels: [0.5, 1]))
     }
 }
 

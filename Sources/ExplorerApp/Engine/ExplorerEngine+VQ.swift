@@ -17,19 +17,17 @@ extension ExplorerEngine {
     public var vqShapeValue: VQShape? { vqShape.map { VQShape(height: $0.height, width: $0.width, codes: $0.codes, dim: $0.dim) } }
 
     /// Images decoded from whole code grids (one image per grid).
-    public func decode(grids: [[Int]]) -> [GreyImage] {
+    public func decode(grids: [[Int]], background: Bool = false) -> [Image] {
         guard model.quantizer != nil, !grids.isEmpty else { return [] }
-        lock.lock(); defer { lock.unlock() }
-        return images(try? model.decodeCodes(grids.flatMap { $0 }), count: grids.count)
+        return timed(count: grids.count, background: background) { images(try? model.decodeCodes(grids.flatMap { $0 }), count: grids.count) }
     }
 
     /// Dataset image `index` quantised: its codes, the encoder's vector at every cell and the squared
     /// distance from each vector to every code (seed 001's details view).
     public func quantize(index: Int) -> QuantizedImage? {
         guard let book = model.quantizer else { return nil }
-        lock.lock(); defer { lock.unlock() }
         let x = Tensor(shape: [1] + model.inputShape, data: Array(data.pixels(of: index)))
-        guard let ze = try? model.encodeGrid(x) else { return nil }
+        guard let ze = access.run({ try? model.encodeGrid(x) }) else { return nil }
         let vectors = book.gridVectors(ze)
         let distances = book.distances(ze)
         let k = book.size, d = book.dim, positions = vectors.shape[0]
@@ -45,22 +43,19 @@ extension ExplorerEngine {
     public func quantizeDataset(progress: (Double) -> Void = { _ in }) -> (codes: [[Int]], vectors: [[Float]]) {
         guard let book = model.quantizer else { return ([], []) }
         var out: [[Int]] = [], vectors: [[Float]] = []
-        let positions = model.codeGrid.height * model.codeGrid.width
-        let batch = 100, per = data.pixelsPerImage  // conv buffers scale with the batch: keep the peak small
-        for start in stride(from: 0, to: data.count, by: batch) {
-            let end = min(data.count, start + batch)
-            let x = Tensor(shape: [end - start] + model.inputShape, data: Array(data.images.data[(start * per)..<(end * per)]))
-            lock.lock()
-            let ze = try? model.encodeGrid(x)
-            lock.unlock()
-            guard let ze else { return (out, vectors) }
+        let positions = model.codeGrid.height * model.codeGrid.width, per = data.pixelsPerImage
+        // Conv buffers scale with the batch: at most 100 images keeps the peak small.
+        access.inBatches(count: data.count, limit: 100) { range in
+            let x = Tensor(shape: [range.count] + model.inputShape, data: Array(data.images.data[(range.lowerBound * per)..<(range.upperBound * per)]))
+            guard let ze = try? model.encodeGrid(x) else { return false }
             let codes = book.quantize(ze)
             let size = book.dim * positions
-            for i in 0..<(end - start) {
+            for i in 0..<range.count {
                 out.append(Array(codes[(i * positions)..<((i + 1) * positions)]))
                 vectors.append(Array(ze.data[(i * size)..<((i + 1) * size)]))
             }
-            progress(Double(end) / Double(data.count))
+            progress(Double(range.upperBound) / Double(data.count))
+            return true
         }
         return (out, vectors)
     }
@@ -71,15 +66,20 @@ extension ExplorerEngine {
     public func codebookMap(_ method: ProjectionMethod = .pca, maxPoints: Int = 6000) -> CodebookMap {
         let empty = CodebookMap(method: method, codes: [], points: [], pointCodes: [], explained: 0)
         guard let book = model.quantizer else { return empty }
-        // The model is used under the lock; the projection runs after it, so decodes are not held up.
-        lock.lock()
+        // The model is used in short background batches; the projection runs after it.
         let codebook = book.vectors
-        let positions = model.codeGrid.height * model.codeGrid.width
+        let positions = model.codeGrid.height * model.codeGrid.width, per = data.pixelsPerImage
         let images = min(data.count, max(1, maxPoints / max(1, positions)))
-        let x = Tensor(shape: [images] + model.inputShape, data: Array(data.images.data[0..<(images * data.pixelsPerImage)]))
-        let ze = try? model.encodeGrid(x)
-        lock.unlock()
-        guard let ze else { return empty }
+        var encoded: [Float] = [], gridShape: [Int] = []
+        access.inBatches(count: images, limit: 100) { range in
+            let x = Tensor(shape: [range.count] + model.inputShape, data: Array(data.images.data[(range.lowerBound * per)..<(range.upperBound * per)]))
+            guard let part = try? model.encodeGrid(x) else { return false }
+            encoded += part.data
+            gridShape = Array(part.shape.dropFirst())
+            return true
+        }
+        guard !gridShape.isEmpty, encoded.count == images * gridShape.reduce(1, *) else { return empty }
+        let ze = Tensor(shape: [images] + gridShape, data: encoded)
         let owner = book.quantize(ze)
         let vectors = book.gridVectors(ze)
         let codes2D: Tensor, points2D: Tensor, explained: Double
@@ -107,7 +107,7 @@ extension ExplorerEngine {
 public struct QuantizedImage: Equatable, Sendable {
     public var index: Int
     public var label: Int
-    public var original: GreyImage
+    public var original: Image
     /// Code per cell, raster order.
     public var codes: [Int]
     /// The encoder's output vector per cell (D values).

@@ -11,8 +11,12 @@ public final class ExplorerEngine: @unchecked Sendable {
     public let model: any LatentModel
     /// The images, with values in the model's pixel range.
     public let data: LabeledImages
-    /// Serialises use of the model: layers cache activations, so two threads may not run one at once.
-    let lock = NSLock()
+    /// Serialises use of the model, interactive callers first.
+    let access = ModelAccess()
+    /// Seconds per image of the latest decodes, one image alone and in batches (guarded by `statsLock`):
+    /// what tells the runtime whether a strip fits in a frame or goes to the background.
+    private var secondsPerImage: (single: Double, batched: Double) = (0, 0)
+    private let statsLock = NSLock()
 
     public init(path: String, model: any LatentModel, data: LabeledImages) {
         self.path = path
@@ -33,9 +37,10 @@ public final class ExplorerEngine: @unchecked Sendable {
         guard model.inputShape == Array(data.images.shape.dropFirst()) else {
             throw FormatError(name, "takes images of shape \(model.inputShape), the data has \(Array(data.images.shape.dropFirst()))")
         }
-        // The views draw 28×28 images; any size comes with the colour image type.
-        guard model.inputShape[1] == 28 && model.inputShape[2] == 28 else {
-            throw FormatError(name, "the explorer shows 28×28 images for now (this model's are \(model.inputShape[1])×\(model.inputShape[2])); info, encode and decode take it")
+        // The views fit any size to their boxes; past these sides a thumbnail says little and costs much.
+        let (channels, height, width) = (model.inputShape[0], model.inputShape[1], model.inputShape[2])
+        guard channels == 1 || channels == 3, (ExplorerEngine.sides).contains(height), (ExplorerEngine.sides).contains(width) else {
+            throw FormatError(name, "the explorer shows grey or RGB images \(ExplorerEngine.sides.lowerBound)–\(ExplorerEngine.sides.upperBound) pixels a side (this model's are \(channels)×\(height)×\(width)); info, encode and decode take it")
         }
         guard model.kind != .cvae || data.isLabelled else {
             throw FormatError(name, "is a conditional VAE: its encoder needs each image's label, and the data has none")
@@ -56,16 +61,18 @@ public final class ExplorerEngine: @unchecked Sendable {
     var imageWidth: Int { model.inputShape[2] }
     var imageHeight: Int { model.inputShape[1] }
 
-    /// One image (C·H·W values in the model's pixel range) for display: [0, 1], colour as its luminance
-    /// until the views draw colour.
-    func image(_ pixels: ArraySlice<Float>) -> GreyImage {
-        let plane = imageWidth * imageHeight
-        let unit = PixelValues.unit(pixels.prefix(model.inputShape[0] * plane), from: model.pixelRange)
-        return GreyImage(width: imageWidth, height: imageHeight, pixels: PixelValues.luminance(unit, channels: model.inputShape[0], plane: plane))
+    /// The image sides the explorer opens.
+    public static let sides = 8...128
+
+    /// One image (C·H·W values in the model's pixel range) for display, in [0, 1].
+    func image(_ pixels: ArraySlice<Float>) -> Image {
+        let count = model.inputShape.reduce(1, *)
+        return Image(channels: model.inputShape[0], width: imageWidth, height: imageHeight,
+                     pixels: PixelValues.unit(pixels.prefix(count), from: model.pixelRange))
     }
 
     /// Images of a decoded batch (N, C, H, W), one per latent; none if the model failed.
-    func images(_ out: Tensor?, count: Int) -> [GreyImage] {
+    func images(_ out: Tensor?, count: Int) -> [Image] {
         guard let out, count > 0, out.count % count == 0 else { return [] }
         let per = out.count / count
         return (0..<count).map { image(out.data[($0 * per)..<(($0 + 1) * per)]) }
@@ -73,44 +80,77 @@ public final class ExplorerEngine: @unchecked Sendable {
 
     // MARK: VAE
 
-    /// Decodes latents (one image per z) for the given class (conditional VAEs only).
-    public func decode(_ zs: [[Float]], label: Int?) -> [GreyImage] {
+    /// Decodes latents (one image per z) for the given class (conditional VAEs only); `background`
+    /// gives way to interactive calls.
+    public func decode(_ zs: [[Float]], label: Int?, background: Bool = false) -> [Image] {
         guard model.kind != .vqvae, !zs.isEmpty else { return [] }
-        lock.lock(); defer { lock.unlock() }
-        let out = try? model.decodeLatents(Tensor(shape: [zs.count, model.latentDim], data: zs.flatMap { $0 }),
-                                           labels: model.kind == .cvae ? Array(repeating: label ?? 0, count: zs.count) : nil)
-        return images(out, count: zs.count)
+        return timed(count: zs.count, background: background) {
+            let out = try? model.decodeLatents(Tensor(shape: [zs.count, model.latentDim], data: zs.flatMap { $0 }),
+                                               labels: model.kind == .cvae ? Array(repeating: label ?? 0, count: zs.count) : nil)
+            return images(out, count: zs.count)
+        }
+    }
+
+    /// Runs a decode of `count` images with the model and keeps its time per image.
+    func timed(count: Int, background: Bool, _ decode: () -> [Image]) -> [Image] {
+        access.run(background: background) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            let out = decode()
+            let perImage = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(max(1, count))
+            statsLock.withLock { if count == 1 { secondsPerImage.single = perImage } else { secondsPerImage.batched = perImage } }
+            return out
+        }
+    }
+
+    /// The expected time to decode `count` images, from the latest decodes (0 before any).
+    public func expectedDecodeSeconds(count: Int) -> Double {
+        statsLock.withLock {
+            let per = count > 1 && secondsPerImage.batched > 0 ? secondsPerImage.batched : secondsPerImage.single
+            return per * Double(count)
+        }
+    }
+
+    /// Decodes `items` in the background a few at a time (so an interactive decode waits for one chunk
+    /// at most), stopping early, with nil, once `cancelled` says the result is no longer wanted.
+    public func decodeInChunks<T>(_ items: [T], chunk: Int, cancelled: () -> Bool, _ decode: ([T]) -> [Image]) -> [Image]? {
+        var out: [Image] = []
+        out.reserveCapacity(items.count)
+        for start in stride(from: 0, to: items.count, by: max(1, chunk)) {
+            if cancelled() { return nil }
+            let part = decode(Array(items[start..<min(items.count, start + max(1, chunk))]))
+            guard !part.isEmpty else { return [] }
+            out += part
+        }
+        return out
     }
 
     /// μ and σ of dataset image `index`, and the image itself.
     public func encode(index: Int) -> EncodedImage? {
         guard model.kind != .vqvae else { return nil }
-        lock.lock(); defer { lock.unlock() }
         let x = Tensor(shape: [1] + model.inputShape, data: Array(data.pixels(of: index)))
         let label = data.isLabelled ? data.labels[index] : -1
-        guard let (mu, logvar) = try? model.encodeImages(x, labels: model.kind == .cvae ? [label] : nil) else { return nil }
+        guard let (mu, logvar) = access.run({ try? model.encodeImages(x, labels: model.kind == .cvae ? [label] : nil) }) else { return nil }
         return EncodedImage(index: index, label: label, original: image(data.pixels(of: index)),
                             mu: mu.data, sigma: logvar.data.map { expf(0.5 * $0) })
     }
 
-    /// μ of every dataset image (for slider ranges, prototypes and the scatter), in batches.
+    /// μ of every dataset image (for slider ranges, prototypes and the scatter), in the background in
+    /// batches of a few milliseconds each.
     public func encodeDataset(progress: (Double) -> Void = { _ in }) -> [[Float]] {
         guard model.kind != .vqvae else { return [] }
         var out: [[Float]] = []
         out.reserveCapacity(data.count)
-        let batch = 250, z = model.latentDim
-        for start in stride(from: 0, to: data.count, by: batch) {
-            let end = min(data.count, start + batch)
-            let per = data.pixelsPerImage
-            let x = Tensor(shape: [end - start] + model.inputShape, data: Array(data.images.data[(start * per)..<(end * per)]))
-            lock.lock()
-            let mu = try? model.encodeImages(x, labels: model.kind == .cvae ? Array(data.labels[start..<end]) : nil).mu
-            lock.unlock()
-            guard let mu, mu.count == (end - start) * z else { return [] }
-            for i in 0..<(end - start) { out.append(Array(mu.data[(i * z)..<((i + 1) * z)])) }
-            progress(Double(end) / Double(data.count))
+        let z = model.latentDim, per = data.pixelsPerImage
+        var failed = false
+        access.inBatches(count: data.count, limit: 250) { range in
+            let x = Tensor(shape: [range.count] + model.inputShape, data: Array(data.images.data[(range.lowerBound * per)..<(range.upperBound * per)]))
+            let mu = try? model.encodeImages(x, labels: model.kind == .cvae ? Array(data.labels[range]) : nil).mu
+            guard let mu, mu.count == range.count * z else { failed = true; return false }
+            for i in 0..<range.count { out.append(Array(mu.data[(i * z)..<((i + 1) * z)])) }
+            progress(Double(range.upperBound) / Double(data.count))
+            return true
         }
-        return out
+        return failed ? [] : out
     }
 }
 
@@ -143,7 +183,7 @@ public struct ModelSummaryLine: Equatable, Sendable {
 public struct EncodedImage: Equatable, Sendable {
     public var index: Int
     public var label: Int
-    public var original: GreyImage
+    public var original: Image
     public var mu: [Float]
     public var sigma: [Float]
 }

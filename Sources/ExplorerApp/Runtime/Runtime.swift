@@ -5,15 +5,21 @@ import LatentProjection
 import TermRender
 
 /// Runs the app: feeds messages to `update`, carries out the commands it returns, and hands results
-/// back as messages. Decoding is done at once (a decode costs tens of microseconds, less than a frame);
-/// encoding the dataset and loading a model run on a background thread and report through the inbox,
-/// so the UI never blocks on them.
+/// back as messages. Decoding is done at once when it fits in a frame (an MLP decodes in tens of
+/// microseconds); strips and grids of slower models, encoding the dataset and loading a model run on
+/// background threads and report through the inbox, so the UI never blocks on them.
 public final class Runtime: @unchecked Sendable {
     public private(set) var model: AppModel
     public private(set) var engine: ExplorerEngine
     private let inbox = Inbox()
     /// Bumped when the model changes, so that results of work started for an old model are dropped.
     private var generation = 0
+    /// Strips and grids expected to take longer than this (seconds) are decoded in the background, and
+    /// the frame shows the rest at once. Infinite (everything at once) unless the front end sets it.
+    public var backgroundDecodeBudget: Double = .infinity
+    /// What the terminal front end uses: a strip that would hold a key's frame past 8 ms waits.
+    public static let interactiveDecodeBudget = 0.008
+    private let decodes = BackgroundDecodes()
 
     public init(model: AppModel, engine: ExplorerEngine) {
         self.model = model
@@ -63,6 +69,9 @@ public final class Runtime: @unchecked Sendable {
 
     public var hasPendingMessages: Bool { inbox.hasMessages }
 
+    /// No background thread is running and nothing it posted is waiting.
+    public var hasNoBackgroundWork: Bool { inbox.isIdle && !inbox.hasMessages }
+
     // MARK: Commands
 
     private func run(_ commands: [Command]) {
@@ -100,7 +109,10 @@ public final class Runtime: @unchecked Sendable {
         case .decode(let z, let label):
             return engine.decode([z], label: label).first.map { [.decoded($0)] } ?? []
         case .decodeStrip(let kind, let zs, let label):
-            return [.stripDecoded(kind, engine.decode(zs, label: label))]
+            let later = decodeLater(kind: "strip \(kind)", count: zs.count) { engine, chunk, cancelled in
+                engine.decodeInChunks(zs, chunk: chunk, cancelled: cancelled) { engine.decode($0, label: label, background: true) }.map { .stripDecoded(kind, $0) }
+            }
+            return later ? [] : [.stripDecoded(kind, engine.decode(zs, label: label))]
         case .encodeImage(let index):
             guard (0..<engine.data.count).contains(index) else { return [.failed("no image \(index)")] }
             guard let encoded = engine.encode(index: index) else { return [.failed("the model could not encode image \(index)")] }
@@ -124,7 +136,10 @@ public final class Runtime: @unchecked Sendable {
         case .decodeGrid(let grid):
             return engine.decode(grids: [grid]).first.map { [.decoded($0)] } ?? []
         case .decodeGrids(let batch, let grids):
-            return [.gridsDecoded(batch, engine.decode(grids: grids))]
+            let later = decodeLater(kind: "grids \(batch)", count: grids.count) { engine, chunk, cancelled in
+                engine.decodeInChunks(grids, chunk: chunk, cancelled: cancelled) { engine.decode(grids: $0, background: true) }.map { .gridsDecoded(batch, $0) }
+            }
+            return later ? [] : [.gridsDecoded(batch, engine.decode(grids: grids))]
         case .quantizeImage(let index):
             guard (0..<engine.data.count).contains(index) else { return [.failed("no image \(index)")] }
             guard let q = engine.quantize(index: index) else { return [.failed("the model could not encode image \(index)")] }
@@ -193,6 +208,25 @@ public final class Runtime: @unchecked Sendable {
             inbox.post(.public(.projected(method, y.data, pca: nil)), generation: g)
         }
         return []
+    }
+
+    /// Hands a decode of `count` images to the background worker when it is expected to take longer than
+    /// `backgroundDecodeBudget`; false (do it now) otherwise. The worker decodes in chunks of about a quarter
+    /// of the budget, so the interactive decode waits for one chunk at most.
+    private func decodeLater(kind: String, count: Int,
+                             _ make: @escaping @Sendable (ExplorerEngine, Int, () -> Bool) -> Message?) -> Bool {
+        let expected = engine.expectedDecodeSeconds(count: count)
+        guard backgroundDecodeBudget.isFinite, expected > backgroundDecodeBudget else { return false }
+        let engine = self.engine, decodes = self.decodes, inbox = self.inbox
+        let chunk = max(1, Int(Double(count) * backgroundDecodeBudget / 4 / expected))
+        if decodes.submit(kind: kind, generation: generation, { cancelled in make(engine, chunk, cancelled) }) {
+            spawn {
+                while let job = decodes.next() {
+                    if let message = job.work({ decodes.isSuperseded(job) }) { inbox.post(.public(message), generation: job.generation) }
+                }
+            }
+        }
+        return true
     }
 
     /// Runs `body` on a new thread, counted until it ends, so `waitUntilIdle` can tell when none is left.

@@ -64,17 +64,17 @@ public struct VAEState: Sendable {
     /// Per-dimension slider range: −3…3, widened to cover the data's μ once it is encoded.
     public var ranges: [ClosedRange<Float>]
     public var label = 0
-    public var image: GreyImage?
+    public var image: Image?
     /// The dataset image being shown, its posterior and reconstruction.
     public var current: EncodedImage?
-    public var reconstruction: GreyImage?
+    public var reconstruction: Image?
     /// Mean μ per class (seed 002's prototypes), once the dataset is encoded.
     public var prototypes: [[Float]] = []
     public var panel: Panel = .progression
-    public var strip: [GreyImage] = []
+    public var strip: [Image] = []
     /// The manifold grid's two dimensions.
     public var manifoldDims: (x: Int, y: Int) = (0, 1)
-    public var manifold: [GreyImage] = []
+    public var manifold: [Image] = []
     public var manifoldShape: (columns: Int, rows: Int) = (0, 0)
     public var markA: [Float]?
     public var markB: [Float]?

@@ -28,22 +28,22 @@ public enum Message: Sendable {
     case resize(width: Int, height: Int)
     /// Animation clock (sent only while something plays).
     case tick
-    case decoded(GreyImage)
-    case stripDecoded(Panel, [GreyImage])
-    case imageEncoded(EncodedImage, reconstruction: GreyImage)
+    case decoded(Image)
+    case stripDecoded(Panel, [Image])
+    case imageEncoded(EncodedImage, reconstruction: Image)
     case datasetProgress(Double)
     /// How far a background UMAP has got (0…1).
     case projectionProgress(Double)
     case datasetEncoded(mus: [[Float]], labels: [Int])
     case modelLoaded(ModelSummaryLine, vqShape: VQShape?)
-    case quantized(QuantizedImage, reconstruction: GreyImage)
-    case gridsDecoded(GridBatch, [GreyImage])
+    case quantized(QuantizedImage, reconstruction: Image)
+    case gridsDecoded(GridBatch, [Image])
     case datasetQuantized(codes: [[Int]], vectors: [[Float]] = [], labels: [Int] = [])
     case codebookMapReady(CodebookMap)
     /// 2-D coordinates (x, y pairs, flattened) of the dataset's latents, and the PCA behind them.
     case projected(ProjectionMethod, [Float], pca: PCA?)
     /// A dataset image, shown in the scatter beside the cursor as the nearest point's preview.
-    case peeked(index: Int, GreyImage)
+    case peeked(index: Int, Image)
     case failed(String)
 }
 

@@ -31,7 +31,7 @@ public struct ScatterState: Sendable {
     public var tsnePoints: [(Float, Float)] = []
     public var hidden: Set<Int> = []
     /// The image of the point nearest the cursor, shown beside the plot's corner.
-    public var peek: (index: Int, image: GreyImage)?
+    public var peek: (index: Int, image: Image)?
     /// Cursor in cells of the plot area, from its top-left.
     public var cursor = (column: 0, row: 0)
     /// Zoom factor (1 = everything fits), and the data point at the plot's centre when zoomed in
@@ -189,7 +189,8 @@ public struct ScatterState: Sendable {
     /// The visible data point nearest to a position in data coordinates.
     public func nearest(to p: (Float, Float)) -> Int? {
         var best: Int?, bestD = Float.infinity
-        for (i, q) in points.enumerated() where !hidden.contains(labels[safe: i] ?? -1) {
+        let shown = hidden.isEmpty ? nil : points.indices.map { !hidden.contains(labels[safe: $0] ?? -1) }
+        for (i, q) in points.enumerated() where shown?[i] ?? true {
             let d = (q.0 - p.0) * (q.0 - p.0) + (q.1 - p.1) * (q.1 - p.1)
             if d < bestD { bestD = d; best = i }
         }

@@ -14,18 +14,18 @@ public struct VQState: Sendable {
     public var entry = ""
     public var undo: [[Int]] = []
     public var redo: [[Int]] = []
-    public var image: GreyImage?
-    public var reconstruction: GreyImage?
+    public var image: Image?
+    public var reconstruction: Image?
     public var panel: VQPanel = .palette
     /// Palette: each code alone (the grid filled with it), or the current grid with the cursor cell set to it.
     public var showVariants = false
-    public var paletteTiles: [GreyImage] = []
-    public var variantTiles: [GreyImage] = []
+    public var paletteTiles: [Image] = []
+    public var variantTiles: [Image] = []
     /// Code usage over the dataset, per position, and the images that use each code most.
     public var usage: [Int] = []
     public var positionCounts: [[Int]] = []
     public var topImages: [[Int]] = []
-    public var topImageTiles: [GreyImage] = []
+    public var topImageTiles: [Image] = []
     /// The codebook map shown (PCA or UMAP), and the one of the other method once computed.
     public var map: CodebookMap?
     public var otherMap: CodebookMap?

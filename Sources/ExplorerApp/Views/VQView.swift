@@ -57,7 +57,7 @@ extension Explorer {
         }
     }
 
-    static func drawThumb(_ b: inout Buffer, _ m: AppModel, _ image: GreyImage?, _ r: Rect, title: String, empty: String) {
+    static func drawThumb(_ b: inout Buffer, _ m: AppModel, _ image: Image?, _ r: Rect, title: String, empty: String) {
         guard r.height >= 3 else { return }
         b.box(r, title: title)
         guard let image else {
@@ -69,13 +69,10 @@ extension Explorer {
         b.blit(t.cells, blockWidth: t.columns, x: area.x, y: area.y)
     }
 
-    static func drawImageBox(_ b: inout Buffer, _ m: AppModel, _ image: GreyImage?, _ r: Rect, title: String) {
+    static func drawImageBox(_ b: inout Buffer, _ m: AppModel, _ image: Image?, _ r: Rect, title: String) {
         b.box(r, title: title)
         guard let image else { return }
-        let shown = m.renderMode == .braille ? image.upsampled(by: 2) : image
-        let size = ImageRaster.size(width: shown.width, height: shown.height, mode: m.renderMode)
-        let area = r.inset(by: 1).centered(width: size.columns, height: size.rows)
-        b.draw(shown, x: area.x, y: area.y, mode: m.renderMode, colorMap: m.colorMap, capability: m.capability, dither: m.dither)
+        b.draw(image, in: r.inset(by: 1), mode: m.renderMode, colorMap: m.colorMap, capability: m.capability, dither: m.dither)
     }
 
     /// The cursor cell's encoder vector and its nearest codes (seed 001's details view, compact).

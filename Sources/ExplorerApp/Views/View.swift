@@ -111,11 +111,8 @@ extension Explorer {
             b.write("decoding…", x: r.x + 2, y: r.y + 2, style: .dim, clip: r.inset(by: 1))
             return
         }
-        // Braille packs 2×4 dots per cell: the digit is enlarged 2× to fill the same 28×14 cells.
-        let shown = m.renderMode == .braille ? image.upsampled(by: 2) : image
-        let size = ImageRaster.size(width: shown.width, height: shown.height, mode: m.renderMode)
-        let area = r.inset(by: 1).centered(width: size.columns, height: size.rows)
-        b.draw(shown, x: area.x, y: area.y, mode: m.renderMode, colorMap: m.colorMap, capability: m.capability, dither: m.dither)
+        // Any image size is fitted to the box (braille: 2×4 dots a cell, so a 28×28 digit is enlarged 2×).
+        b.draw(image, in: r.inset(by: 1), mode: m.renderMode, colorMap: m.colorMap, capability: m.capability, dither: m.dither)
     }
 
     static func drawOriginal(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
@@ -147,18 +144,22 @@ extension Explorer {
         }
     }
 
-    /// An image as a 14×7-cell thumbnail: half-blocks of the 2× downsampled image, or braille of the
-    /// full image (the same footprint, sharper edges) when the render mode is braille.
-    static func thumbnail(_ image: GreyImage, _ m: AppModel) -> (cells: [Cell], columns: Int, rows: Int) {
+    /// An image as a 14×7-cell thumbnail: half-blocks of the image fitted to 14×14 pixels, or braille
+    /// at 28×28 dots (the same footprint, sharper edges) when the render mode is braille.
+    static func thumbnail(_ image: Image, _ m: AppModel) -> (cells: [Cell], columns: Int, rows: Int) {
         tile(image, spec: Layout.tile(cells: 14, m.renderMode), m)
     }
 
-    static func tile(_ image: GreyImage, spec: Layout.TileSpec, _ m: AppModel) -> (cells: [Cell], columns: Int, rows: Int) {
-        let source = image.width > spec.pixels ? image.downsampled(by: image.width / spec.pixels)
-                                               : image.upsampled(by: spec.pixels / image.width)
-        let size = ImageRaster.size(width: source.width, height: source.height, mode: spec.mode)
-        return (ImageRaster.cells(source, mode: spec.mode, colorMap: m.colorMap, capability: m.capability, dither: m.dither),
-                size.columns, size.rows)
+    /// An image fitted to a tile and centred in exactly `spec.columns`×`spec.rows` cells, so that
+    /// tiles of any image size line up in strips, grids and palettes.
+    static func tile(_ image: Image, spec: Layout.TileSpec, _ m: AppModel) -> (cells: [Cell], columns: Int, rows: Int) {
+        let block = ImageRaster.fitted(image, columns: spec.columns, rows: spec.rows, mode: spec.mode, colorMap: m.colorMap,
+                                       capability: m.capability, dither: m.dither)
+        guard block.columns != spec.columns || block.rows != spec.rows else { return block }
+        var cells = [Cell](repeating: .blank, count: spec.columns * spec.rows)
+        let dx = (spec.columns - block.columns) / 2, dy = (spec.rows - block.rows) / 2
+        for (i, cell) in block.cells.enumerated() { cells[(dy + i / block.columns) * spec.columns + dx + i % block.columns] = cell }
+        return (cells, spec.columns, spec.rows)
     }
 
     // MARK: Panels

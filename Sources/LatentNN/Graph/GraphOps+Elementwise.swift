@@ -4,13 +4,10 @@ import LatentCore
 /// Element-wise ops: arithmetic with numpy broadcasting, comparisons, activations.
 extension GraphOps {
     static let elementwise: [String: Kernel] = [
-        "Add": binary(+, int: { $0 &+ $1 }),
-        "Sub": binary(-, int: { $0 &- $1 }),
-        "Mul": binary(*, int: { $0 &* $1 }),
-        "Div": binary(/, int: { a, b in
-            guard b != 0 else { throw GraphError("integer division by zero") }
-            return a / b
-        }),
+        "Add": arithmetic(.add),
+        "Sub": arithmetic(.sub),
+        "Mul": arithmetic(.mul),
+        "Div": arithmetic(.div),
         "Pow": binary { powf($0, $1) },
         "Max": binary { Swift.max($0, $1) },
         "Min": binary { Swift.min($0, $1) },
@@ -78,9 +75,9 @@ extension GraphOps {
             let n = Float(values.count)
             return [.float(Tensor(shape: acc.shape, data: acc.data.map { $0 / n }))]
         },
-        "Sigmoid": unary(sigmoid),
+        "Sigmoid": vectorised(VectorMath.sigmoid),
         "Tanh": unary(tanhf),
-        "Exp": unary(expf),
+        "Exp": vectorised(VectorMath.exp),
         "Log": unary(logf),
         "Sqrt": unary(sqrtf),
         "Neg": unary { -$0 },

@@ -400,8 +400,21 @@ extension GraphOps {
             }
             let rows = try (0..<oh).map { try pick(try source($0, scale[2], h, oh), h) }
             let cols = try (0..<ow).map { try pick(try source($0, scale[3], w, ow), w) }
-            for p in 0..<planes {
-                for r in 0..<oh { for c in 0..<ow { y.data[(p * oh + r) * ow + c] = x.data[(p * h + rows[r]) * w + cols[c]] } }
+            x.data.withUnsafeBufferPointer { src in
+                y.data.withUnsafeMutableBufferPointer { dst in
+                    for p in 0..<planes {
+                        for r in 0..<oh {
+                            let o = (p * oh + r) * ow
+                            if r > 0 && rows[r] == rows[r - 1] {
+                                // A repeated source row (upsampling): copy the row just written.
+                                dst.baseAddress!.advanced(by: o).update(from: dst.baseAddress!.advanced(by: o - ow), count: ow)
+                                continue
+                            }
+                            let i = (p * h + rows[r]) * w
+                            for c in 0..<ow { dst[o + c] = src[i + cols[c]] }
+                        }
+                    }
+                }
             }
         } else {
             func weights(_ o: Int, _ s: Float, _ size: Int, _ outSize: Int) throws -> (Int, Int, Float) {

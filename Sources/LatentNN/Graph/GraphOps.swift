@@ -171,6 +171,15 @@ enum GraphOps {
         }
     }
 
+    /// A unary op done over the whole buffer at once (VectorMath).
+    static func vectorised(_ f: @escaping @Sendable (UnsafeMutableBufferPointer<Float>) -> Void) -> Kernel {
+        { _, args in
+            var t = try float(args, 0)
+            t.data.withUnsafeMutableBufferPointer { f($0) }
+            return [.float(t)]
+        }
+    }
+
     static func unary(_ f: @escaping @Sendable (Float) -> Float) -> Kernel {
         { _, args in
             var t = try float(args, 0)

@@ -62,7 +62,7 @@ public final class Sigmoid: Layer {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         var y = x
-        y.data.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = sigmoid(p[i]) } }
+        y.data.withUnsafeMutableBufferPointer { VectorMath.sigmoid($0) }
         output = y
         return y
     }

@@ -20,6 +20,8 @@ public struct ModelManifest: Sendable, Equatable {
     public var pixelRange: ClosedRange<Float>
     public var classNames: [String]
     public var data: String?
+    /// Integer labels (.npy) for `data` when it is a .npy of images.
+    public var labels: String?
 
     public static let keys: Set<String> = ["kind", "encoder", "decoder", "codebook", "input_shape", "pixel_range", "class_names", "data", "labels"]
 
@@ -67,7 +69,8 @@ public struct ModelManifest: Sendable, Equatable {
         let codebook = try file("codebook", required: kind == .vqvae)
         if kind != .vqvae && codebook != nil { throw fail("'codebook' is for a vqvae") }
         return ModelManifest(path: path, kind: kind, encoder: try file("encoder", required: true)!, decoder: try file("decoder", required: true)!,
-                             codebook: codebook, inputShape: shape, pixelRange: range, classNames: classes, data: try file("data", required: false))
+                             codebook: codebook, inputShape: shape, pixelRange: range, classNames: classes, data: try file("data", required: false),
+                             labels: try file("labels", required: false))
     }
 
     /// `relative` resolved against `folder`, refused when it is absolute or leads outside it.

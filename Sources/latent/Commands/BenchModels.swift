@@ -51,19 +51,20 @@ struct BenchDecode: ParsableCommand {
         abstract: "Single-threaded decode latency (µs, median and p99) of each shipped model (or the models and manifests given), batch 1.")
 
     @Option(help: "Decodes per model.") var count = 2000
+    @Option(help: "Images per decode (the explorer's strips and grids decode in batches).") var batch = 1
     @Argument(help: "Model files or manifests (default: every .safetensors in Weights/).") var models: [String] = []
 
     /// One batch-1 decode of a random latent (or code grid) of the model at `path`; returns a pixel so
     /// the work cannot be optimised away.
-    static func decoder(_ path: String, _ rng: inout SeededRNG) throws -> (Int, inout SeededRNG) throws -> Float {
+    static func decoder(_ path: String, batch: Int = 1, _ rng: inout SeededRNG) throws -> (Int, inout SeededRNG) throws -> Float {
         let m = try loadLatentModel(path)
         return { i, rng in
             if let book = m.quantizer {
-                let codes = (0..<(m.codeGrid.height * m.codeGrid.width)).map { _ in rng.nextInt(below: book.size) }
+                let codes = (0..<(batch * m.codeGrid.height * m.codeGrid.width)).map { _ in rng.nextInt(below: book.size) }
                 return try m.decodeCodes(codes).data[0]
             }
-            let z = Tensor.randomNormal(shape: [1, m.latentDim], using: &rng)
-            return try m.decodeLatents(z, labels: m.kind == .cvae ? [i % m.classNames.count] : nil).data[0]
+            let z = Tensor.randomNormal(shape: [batch, m.latentDim], using: &rng)
+            return try m.decodeLatents(z, labels: m.kind == .cvae ? (0..<batch).map { (i + $0) % m.classNames.count } : nil).data[0]
         }
     }
 
@@ -76,10 +77,11 @@ struct BenchDecode: ParsableCommand {
                 .sorted().map { dir + "/" + $0 }
         }
         guard !paths.isEmpty else { throw ValidationError("no models found; pass model files") }
-        print("model                          median µs     p99 µs   (\(count) decodes, 1 thread)")
+        guard (1...4096).contains(batch) else { throw ValidationError("--batch must be 1…4096") }
+        print("model                          median µs     p99 µs   (\(count) decodes\(batch > 1 ? " of \(batch) images" : ""), 1 thread)")
         for path in paths {
             var rng = SeededRNG(seed: 1)
-            let decodeOnce = try Self.decoder(path, &rng)
+            let decodeOnce = try Self.decoder(path, batch: batch, &rng)
             var samples: [Double] = []
             samples.reserveCapacity(count)
             var sink: Float = 0

@@ -3,6 +3,7 @@ import ExplorerApp
 import Foundation
 import LatentCore
 import LatentIO
+import LatentNN
 import TermRender
 
 /// `latent bench ui`: key press → frame ready, measured over a scripted session at 120×40.
@@ -19,7 +20,6 @@ struct BenchUI: ParsableCommand {
         ComputeThreads.useSingle()
         ComputeThreads.flushSubnormalsOnThisThread()
         let firstFrame = ProcessClock.secondsSinceProcessStart()
-        let heldOut = try data.heldOutSet()
         var paths = model
         if paths.isEmpty {
             guard let dir = ShippedData.weightsDirectory() else { throw ValidationError("cannot find Weights/; pass --model") }
@@ -27,17 +27,19 @@ struct BenchUI: ParsableCommand {
         }
         for (i, path) in paths.enumerated() {
             if i > 0 { print() }
-            try session(path, heldOut: heldOut, startedAt: i == 0 ? firstFrame : nil)
+            try session(path, startedAt: i == 0 ? firstFrame : nil)
         }
         print("resident memory: \(ProcessClock.memory())")
     }
 
-    func session(_ path: String, heldOut: LabeledImages, startedAt: Double?) throws {
+    func session(_ path: String, startedAt: Double?) throws {
         let loadStart = DispatchTime.now().uptimeNanoseconds
-        let engine = try ExplorerEngine.load(modelPath: path, data: heldOut)
+        let latent = try loadLatentModel(path)
+        let engine = try ExplorerEngine.open(latent, path: path, data: try data.images(for: latent))
         var app = AppModel(width: 120, height: 40, capability: .palette256, model: engine.summary, vqShape: engine.vqShapeValue)
         app.renderMode = .half
         let runtime = Runtime(model: app, engine: engine)
+        runtime.backgroundDecodeBudget = Runtime.interactiveDecodeBudget
         runtime.start()
         var previous = Explorer.view(runtime.model)
         _ = previous.changes(since: nil)

@@ -86,19 +86,21 @@ func parseCodes(_ text: String, count: Int, codebookSize: Int) throws -> [Int] {
 /// PGM show the luminance).
 func writeImage(_ image: Tensor, range: ClosedRange<Float> = 0...1, format: OutputFormat, to output: String?) throws {
     let c = image.shape[1], h = image.shape[2], w = image.shape[3], plane = h * w
-    let unit = PixelValues.unit(image.data, from: range)
-    let luma = PixelValues.luminance(unit, channels: c, plane: plane)
+    // Shown as RGB from the first three channels, or grey from the first.
+    let shown = c >= 3 ? 3 : 1
+    let picture = Image(channels: shown, width: w, height: h, pixels: PixelValues.unit(image.data.prefix(shown * plane), from: range))
+    let luma = picture.luminance.pixels
     let bytes: [UInt8]
     switch format {
-    case .text: bytes = Array(ImageRaster.text(GreyImage(width: w, height: h, pixels: luma)).utf8)
+    case .text: bytes = Array(ImageRaster.text(picture).utf8)
     case .json:
         let data = image.data.map { Evaluation.format(Double($0)) }.joined(separator: ",")
         let shape = image.shape.dropFirst().map(String.init).joined(separator: ",")
         bytes = Array("{\"shape\":[\(shape)],\"data\":[\(data)]}\n".utf8)
     case .pgm: bytes = PGM.encode(pixels: bytesFromUnitFloats(luma), width: w, height: h)
     case .png:
-        if c >= 3 {
-            let interleaved = (0..<plane).flatMap { p in (0..<3).map { unit[$0 * plane + p] } }
+        if picture.isColour {
+            let interleaved = (0..<plane).flatMap { p in (0..<3).map { picture.pixels[$0 * plane + p] } }
             bytes = try PNG.encode(pixels: bytesFromUnitFloats(interleaved), width: w, height: h, format: .rgb)
         } else {
             bytes = try PNG.encode(pixels: bytesFromUnitFloats(luma), width: w, height: h)

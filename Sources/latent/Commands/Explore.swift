@@ -14,6 +14,8 @@ struct Explore: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var data: DataOptions
+    @Option(name: .customLong("labels"), help: ArgumentHelp("Integer labels (.npy) for images given as .npy.", valueName: "path"))
+    var labels: String?
     @Option(help: "Image rendering: half (▀, colour), braille (⠿) or ascii.") var render: RenderMode?
 
     func run() throws {
@@ -21,7 +23,7 @@ struct Explore: ParsableCommand {
         ComputeThreads.flushSubnormalsOnThisThread()
         let path = try model.resolvedPath()
         let latent = try loadLatentModel(path)
-        let engine = try ExplorerEngine.open(latent, path: path, data: try data.images(for: latent))
+        let engine = try ExplorerEngine.open(latent, path: path, data: try data.images(for: latent, labels: labels))
         let modelPaths = Self.modelFiles(near: path)
         let terminal = try Terminal()
         defer { terminal.restore() }
@@ -31,6 +33,7 @@ struct Explore: ParsableCommand {
         app.renderMode = render ?? (terminal.unicode ? .half : .ascii)
         if !terminal.unicode { app.status = "locale is not UTF-8: drawing with ASCII" }
         let runtime = Runtime(model: app, engine: engine)
+        runtime.backgroundDecodeBudget = Runtime.interactiveDecodeBudget
         runtime.start()
         var lastTick = Date()
         var dirty = true

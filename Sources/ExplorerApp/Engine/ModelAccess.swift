@@ -1,0 +1,39 @@
+import Foundation
+import Synchronization
+
+/// One caller at a time may run the model (layers keep activations between calls). The frame being
+/// drawn goes first: background work (the dataset's encoding, strips of slow models) holds the model
+/// for short batches and, before each, steps aside while an interactive call waits. A plain lock is
+/// not enough: a thread that releases and re-takes it in a loop starves the other one.
+final class ModelAccess: @unchecked Sendable {
+    private let lock = NSLock()
+    private let waiting = Atomic<Int>(0)
+
+    /// Runs `body` with the model: at once for an interactive caller, or once no interactive caller
+    /// waits for a background one.
+    func run<T>(background: Bool = false, _ body: () throws -> T) rethrows -> T {
+        if background {
+            while waiting.load(ordering: .acquiring) > 0 { usleep(100) }
+        } else {
+            waiting.add(1, ordering: .acquiringAndReleasing)
+        }
+        lock.lock()
+        if !background { waiting.subtract(1, ordering: .acquiringAndReleasing) }
+        defer { lock.unlock() }
+        return try body()
+    }
+
+    /// Background work over `count` items in batches that each hold the model about `target` seconds
+    /// (starting with `first` items, never more than `limit`); `work` returns false to stop.
+    func inBatches(count: Int, first: Int = 8, limit: Int, target: Double = 0.004, _ work: (Range<Int>) -> Bool) {
+        var start = 0, size = max(1, min(first, limit))
+        while start < count {
+            let end = min(count, start + size)
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            guard run(background: true, { work(start..<end) }) else { return }
+            let perItem = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 / Double(end - start)
+            size = max(1, min(limit, Int(target / max(perItem, 1e-9))))
+            start = end
+        }
+    }
+}
