@@ -34,44 +34,73 @@ public struct Evaluation: Sendable {
 public enum Evaluator {
     public static func evaluate(_ model: Autoencoder, on data: LabeledImages, seed: UInt64 = 0,
                                 batchSize: Int = 500, nearestNeighbors: Bool = true) -> Evaluation {
-        switch model {
-        case .vae(let m): return evaluateVAE(m, data, seed: seed, batchSize: batchSize, nearestNeighbors: nearestNeighbors)
-        case .vqvae(let m): return evaluateVQ(m, data, batchSize: batchSize)
-        }
+        // A native model cannot fail to run on images of its own shape.
+        (try? evaluate(model.latentModel, on: data, seed: seed, batchSize: batchSize, nearestNeighbors: nearestNeighbors)) ?? Evaluation()
+    }
+
+    /// Held-out figures of any model (trained here or imported) on `data` (values in its pixel range).
+    /// Errors are scored in [0, 1] pixel units, so figures of models with other ranges compare; the
+    /// Bernoulli terms (BCE, −ELBO) are given only for decoders whose outputs are probabilities, [0, 1].
+    public static func evaluate(_ model: any LatentModel, on data: LabeledImages, seed: UInt64 = 0,
+                                batchSize: Int = 500, nearestNeighbors: Bool = true) throws -> Evaluation {
+        model.kind == .vqvae ? try evaluateVQ(model, data, batchSize: batchSize)
+                             : try evaluateVAE(model, data, seed: seed, batchSize: batchSize, nearestNeighbors: nearestNeighbors)
     }
 
     static func batches(_ n: Int, _ size: Int) -> [Range<Int>] {
         stride(from: 0, to: n, by: size).map { $0..<min(n, $0 + size) }
     }
 
-    static func evaluateVAE(_ m: VAEModel, _ data: LabeledImages, seed: UInt64, batchSize: Int,
-                            nearestNeighbors: Bool) -> Evaluation {
+    /// Σ (x̂ − x)² in [0, 1] pixel units.
+    static func squaredError(_ recon: Tensor, _ x: Tensor, range: ClosedRange<Float>) throws -> Double {
+        guard recon.count == x.count else { throw GraphError("the decoder returned \(recon.shape) for images of \(x.shape)") }
+        let scale = Double(range.upperBound - range.lowerBound)
+        var total = 0.0
+        for i in 0..<x.count { let d = Double(recon.data[i] - x.data[i]) / scale; total += d * d }
+        return total
+    }
+
+    static func evaluateVAE(_ m: any LatentModel, _ data: LabeledImages, seed: UInt64, batchSize: Int,
+                            nearestNeighbors: Bool) throws -> Evaluation {
         var rng = SeededRNG(seed: seed)
         var bce = 0.0, kl = 0.0, sqError = 0.0
         var allMu = Tensor(zeros: [data.count, m.latentDim])
         let pixels = data.pixelsPerImage
+        let bernoulli = m.pixelRange == 0...1
+        guard m.kind != .cvae || data.isLabelled else { throw GraphError("a conditional VAE is evaluated with labelled data") }
         for range in batches(data.count, batchSize) {
             let x = gatherBatch(data.images, Array(range)[...])
-            let labels = m.isConditional ? Array(data.labels[range]) : nil
-            let (mu, logvar) = m.encode(x, labels: labels)
+            let labels = m.kind == .cvae ? Array(data.labels[range]) : nil
+            let (mu, logvar) = try m.encodeImages(x, labels: labels)
+            guard mu.count == range.count * m.latentDim, logvar.count == mu.count else { throw GraphError("the encoder returned \(mu.shape) and \(logvar.shape)") }
             var z = mu
             for i in z.data.indices { z.data[i] += expf(0.5 * logvar.data[i]) * rng.nextNormal() }
-            bce += reconstructionBCE(m, z: z, labels: labels, targets: x)
+            if let native = m as? VAEModel {
+                bce += reconstructionBCE(native, z: z, labels: labels, targets: x)
+            } else if bernoulli {
+                bce += clampedBCE(try m.decodeLatents(z, labels: labels), targets: x)
+            }
             kl += Losses.gaussianKL(mu: mu, logvar: logvar, scale: 1).total
-            let recon = m.decode(mu, labels: labels)
-            for i in 0..<x.count { let d = Double(recon.data[i] - x.data[i]); sqError += d * d }
+            sqError += try squaredError(try m.decodeLatents(mu, labels: labels), x, range: m.pixelRange)
             allMu.data.replaceSubrange((range.lowerBound * m.latentDim)..<(range.upperBound * m.latentDim), with: mu.data)
         }
         let n = Double(data.count)
-        var metrics: [(String, Double)] = [
-            ("neg_elbo", (bce + kl) / n), ("bce", bce / n), ("kl", kl / n),
-            ("mse_at_mu", sqError / (n * Double(pixels))),
-            ("active_units", Double(activeUnits(allMu))),
-        ]
-        if nearestNeighbors && data.count > 10 {
+        var metrics: [(String, Double)] = bernoulli ? [("neg_elbo", (bce + kl) / n), ("bce", bce / n)] : []
+        metrics += [("kl", kl / n), ("mse_at_mu", sqError / (n * Double(pixels))), ("active_units", Double(activeUnits(allMu)))]
+        if nearestNeighbors && data.count > 10 && data.isLabelled {
             metrics.append(("knn10_accuracy", ExactNeighbors.labelAccuracy(allMu, labels: data.labels, k: 10)))
         }
         return Evaluation(metrics.map { (name: $0.0, value: $0.1) })
+    }
+
+    /// Σ BCE of probabilities (clamped away from 0 and 1) against targets in [0, 1].
+    static func clampedBCE(_ p: Tensor, targets x: Tensor) -> Double {
+        var total = 0.0
+        for i in 0..<x.count {
+            let pi = Double(min(max(p.data[i], 1e-7), 1 - 1e-7)), xi = Double(x.data[i])
+            total -= xi * Foundation.log(pi) + (1 - xi) * Foundation.log(1 - pi)
+        }
+        return total
     }
 
     /// Σ BCE over the batch of the decoder's Bernoulli output at z, computed from logits when the
@@ -82,13 +111,7 @@ public enum Evaluator {
             let logits = m.decoder.forward(input, training: false, through: k)
             return Losses.bceWithLogits(logits, x.data[...], scale: 1).total
         }
-        let p = m.decoder.forward(input, training: false)
-        var total = 0.0
-        for i in 0..<x.count {
-            let pi = Double(min(max(p.data[i], 1e-7), 1 - 1e-7)), xi = Double(x.data[i])
-            total -= xi * Foundation.log(pi) + (1 - xi) * Foundation.log(1 - pi)
-        }
-        return total
+        return clampedBCE(m.decoder.forward(input, training: false), targets: x)
     }
 
     /// Dimensions whose posterior mean varies across the data: Var_x(μ_d) > 0.01.
@@ -101,21 +124,21 @@ public enum Evaluator {
         }.count
     }
 
-    static func evaluateVQ(_ m: VQVAEModel, _ data: LabeledImages, batchSize: Int) -> Evaluation {
+    static func evaluateVQ(_ m: any LatentModel, _ data: LabeledImages, batchSize: Int) throws -> Evaluation {
+        guard let book = m.quantizer else { throw GraphError("a VQ-VAE without a codebook") }
         var sqError = 0.0
-        var counts = [Int](repeating: 0, count: m.codebookSize)
+        var counts = [Int](repeating: 0, count: book.size)
         for range in batches(data.count, batchSize) {
             let x = gatherBatch(data.images, Array(range)[...])
-            let codes = m.encode(x)
+            let codes = book.quantize(try m.encodeGrid(x))
             for c in codes { counts[c] += 1 }
-            let recon = m.decode(codes: codes)
-            for i in 0..<x.count { let d = Double(recon.data[i] - x.data[i]); sqError += d * d }
+            sqError += try squaredError(try m.decodeCodes(codes), x, range: m.pixelRange)
         }
         let used = counts.filter { $0 > 0 }.count
         return Evaluation([
             ("mse", sqError / Double(data.count * data.pixelsPerImage)),
             ("codes_used", Double(used)),
-            ("code_usage", Double(used) / Double(m.codebookSize)),
+            ("code_usage", Double(used) / Double(book.size)),
             ("perplexity", perplexity(counts)),
         ])
     }

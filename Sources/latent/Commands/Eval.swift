@@ -7,7 +7,7 @@ import LatentNN
 /// `latent eval`: held-out metrics of a model beside PCA with as many components.
 struct Eval: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Held-out metrics of a model, next to PCA with as many components as the latent has dimensions.")
+        abstract: "Held-out metrics of a model (trained here or a manifest), next to PCA with as many components as the latent has dimensions.")
 
     @OptionGroup var model: ModelOptions
     @OptionGroup var data: DataOptions
@@ -16,28 +16,32 @@ struct Eval: ParsableCommand {
     func run() throws {
         ComputeThreads.useAll()
         ComputeThreads.flushSubnormalsOnThisThread()
-        let m = try model.load()
-        let heldOut = try data.heldOutSet(), train = try data.trainSet()
-        guard Array(heldOut.images.shape.dropFirst()) == m.config.inputShape else {
-            throw ValidationError("the data's images are \(Array(heldOut.images.shape.dropFirst())), the model takes \(m.config.inputShape)")
-        }
+        let path = try model.resolvedPath()
+        let m = try loadLatentModel(path)
+        // The shipped digits come with a training split for the PCA baseline; other data is evaluated
+        // as given, and PCA is fitted on those same images (an optimistic baseline, said so).
+        let ownData = data.path != nil || (m as? ImportedAutoencoder)?.manifest.data != nil
+        let heldOut = try data.images(for: m)
+        let train = ownData ? heldOut : try data.trainSet()
         let start = Date()
-        let result = Evaluator.evaluate(m, on: heldOut, seed: seed)
+        let result = try Evaluator.evaluate(m, on: heldOut, seed: seed)
         let seconds = Date().timeIntervalSince(start)
-        let components: Int
-        let note: String
-        switch m {
-        case .vae(let v): components = v.latentDim; note = "as many components as latent dimensions"
-        case .vqvae(let q): components = q.positions; note = "one component per code position"
-        }
-        let pca = Evaluator.pcaBaseline(train: train, heldOut: heldOut, components: components)
-        print("\(try model.resolvedPath()) on \(heldOut.count) held-out images (\(String(format: "%.2f", seconds)) s)")
+        let components = m.kind == .vqvae ? m.codeGrid.height * m.codeGrid.width : m.latentDim
+        let note = m.kind == .vqvae ? "one component per code position" : "as many components as latent dimensions"
+        print("\(path) on \(heldOut.count) \(ownData ? "" : "held-out ")images (\(String(format: "%.2f", seconds)) s)")
         for (name, value) in result.metrics {
             print("  " + name.padding(toLength: 16, withPad: " ", startingAt: 0) + Evaluation.format(value))
         }
-        print("PCA with \(components) components (\(note)), fitted on \(train.count) training images:")
-        let mseName = m.config.kind == .vqvae ? "mse" : "mse_at_mu"
-        print("  " + mseName.padding(toLength: 16, withPad: " ", startingAt: 0) + Evaluation.format(pca["mse"] ?? 0))
+        guard train.count > components else {
+            print("(no PCA baseline: \(components) components need more than \(train.count) images)")
+            return
+        }
+        let pca = Evaluator.pcaBaseline(train: train, heldOut: heldOut, components: components)
+        print("PCA with \(components) components (\(note)), fitted on \(ownData ? "the same \(train.count) images" : "\(train.count) training images"):")
+        let mseName = m.kind == .vqvae ? "mse" : "mse_at_mu"
+        // In [0, 1] pixel units, as the model's figures.
+        let width = Double(m.pixelRange.upperBound - m.pixelRange.lowerBound)
+        print("  " + mseName.padding(toLength: 16, withPad: " ", startingAt: 0) + Evaluation.format((pca["mse"] ?? 0) / (width * width)))
         print("  " + "explained_var".padding(toLength: 16, withPad: " ", startingAt: 0) + Evaluation.format(pca["explained_variance"] ?? 0))
     }
 }
