@@ -70,6 +70,8 @@ import Testing
         let dir = "Tests/LatentNNTests/Fixtures/onnx/"
         let info = try Self.run(["info", dir + "conv-vae-rgb-ts/model.json"])
         #expect(info.status == 0 && info.stdout.contains("VAE, z = 8") && info.stdout.contains("ops: ") && info.stdout.contains("opset 17"), "\(info.stderr)")
+        // Shapes after each block, one image: the encoder's first conv halves 32×32, the decoder ends at the input shape.
+        #expect(info.stdout.contains("shapes: x [1, 3, 32, 32] → Conv [1, 16, 16, 16]") && info.stdout.contains("ConvTranspose [1, 3, 32, 32]"), "\(info.stdout)")
         let enc = try Self.run(["encode", "--model", dir + "mlp-vae-dynamo/model.json", "--data", dir + "mlp-vae-dynamo/input-x.npy", "--index", "0", "--format", "json"])
         #expect(enc.status == 0 && enc.stdout.contains("\"mu\":[") && enc.stdout.contains("\"label\":null"), "\(enc.stderr)")
         let vq = try Self.run(["encode", "--model", dir + "vqvae-rgb-ts/model.json", "--data", dir + "vqvae-rgb-ts/input-x.npy", "--index", "1", "--format", "json"])

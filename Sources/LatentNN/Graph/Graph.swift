@@ -121,8 +121,9 @@ public struct Graph: Sendable {
         return order
     }
 
-    /// Runs the graph: `feeds` by input name; returns the outputs in order.
-    public func run(_ feeds: [String: GraphValue]) throws -> [GraphValue] {
+    /// Runs the graph: `feeds` by input name; returns the outputs in order. `observe` sees every node
+    /// run with its outputs (`latent info` lists the shapes after each block).
+    public func run(_ feeds: [String: GraphValue], observe: ((GraphNode, [GraphValue]) -> Void)? = nil) throws -> [GraphValue] {
         var values = constants
         for input in inputs {
             guard let v = feeds[input.name] else { throw GraphError("no value for graph input '\(input.name)'") }
@@ -138,6 +139,7 @@ public struct Graph: Sendable {
                 return v
             }
             let out = try GraphOps.run(node, args)
+            observe?(node, out)
             for (name, v) in zip(node.outputs, out) where !name.isEmpty { values[name] = v }
         }
         return try outputs.map { name in

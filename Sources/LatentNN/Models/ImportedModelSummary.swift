@@ -1,4 +1,5 @@
 import Foundation
+import LatentCore
 import LatentIO
 
 /// What `latent info model.json` prints: the manifest, each graph's producer, opset, inputs and
@@ -27,8 +28,46 @@ public enum ImportedModelSummary {
             let histogram = counts.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }.map { "\($0.key) \($0.value)" }
             lines.append("  ops: \(histogram.joined(separator: ", "))")
             lines.append("  run for one image: \(graph.graph.nodes.count) nodes (\(graph.graph.allNodes.count - graph.graph.nodes.count) folded to constants at load)")
+            lines += wrapped("  shapes: ", blockShapes(graph.graph))
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The ops that change what an activation looks like: layers, resampling, flattening. (Reshapes are
+    /// left out: GroupNorm exports reshape to groups and back around every norm.)
+    static let blocks: Set<String> = ["Conv", "ConvTranspose", "Gemm", "MatMul", "Resize", "Upsample", "MaxPool", "AveragePool",
+                                      "GlobalAveragePool", "Flatten"]
+
+    /// The graph's inputs and the output shape after each block, for one image (zeros fed: shapes only).
+    static func blockShapes(_ graph: Graph) -> [String] {
+        var feeds: [String: GraphValue] = [:]
+        var steps: [String] = []
+        for input in graph.inputs {
+            let shape = input.dims.map { $0 ?? 1 }
+            feeds[input.name] = .float(Tensor(zeros: shape))
+            steps.append("\(input.name) \(shape)")
+        }
+        _ = try? graph.run(feeds) { node, out in
+            guard blocks.contains(node.op), let shape = out.first?.shape else { return }
+            steps.append("\(node.op) \(shape)")
+        }
+        return steps
+    }
+
+    /// `items` joined by arrows, on lines of at most 110 characters, the first after `prefix`.
+    static func wrapped(_ prefix: String, _ items: [String]) -> [String] {
+        var lines: [String] = [], line = prefix
+        for (i, item) in items.enumerated() {
+            let piece = (i == 0 ? "" : " → ") + item
+            if line.count + piece.count > 110 && line != prefix {
+                lines.append(line)
+                line = String(repeating: " ", count: prefix.count) + "→ " + item
+            } else {
+                line += piece
+            }
+        }
+        lines.append(line)
+        return lines
     }
 
     static func format(_ v: Float) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
