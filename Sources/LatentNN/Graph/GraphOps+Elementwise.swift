@@ -11,11 +11,11 @@ extension GraphOps {
         "Pow": binary { powf($0, $1) },
         "Max": binary { Swift.max($0, $1) },
         "Min": binary { Swift.min($0, $1) },
-        "Equal": comparison(==),
-        "Less": comparison(<),
-        "Greater": comparison(>),
-        "LessOrEqual": comparison(<=),
-        "GreaterOrEqual": comparison(>=),
+        "Equal": comparison { $0 == $1 },
+        "Less": comparison { $0 < $1 },
+        "Greater": comparison { $0 > $1 },
+        "LessOrEqual": comparison { $0 <= $1 },
+        "GreaterOrEqual": comparison { $0 >= $1 },
         "Mod": { node, args in
             let fmod = try int(node, "fmod", 0) == 1
             let a = try input(args, 0), b = try input(args, 1)
@@ -63,13 +63,13 @@ extension GraphOps {
             [.float(try binaryFloat(try float(args, 0), try float(args, 1)) { x, slope in x >= 0 ? x : slope * x })]
         },
         "Sum": { _, args in
-            let values = try args.compactMap { $0 }.map { $0.floats() }
+            let values = args.compactMap { $0 }.map { $0.floats() }
             guard var acc = values.first else { throw GraphError("no inputs") }
             for v in values.dropFirst() { acc = try binaryFloat(acc, v, +) }
             return [.float(acc)]
         },
         "Mean": { _, args in
-            let values = try args.compactMap { $0 }.map { $0.floats() }
+            let values = args.compactMap { $0 }.map { $0.floats() }
             guard var acc = values.first else { throw GraphError("no inputs") }
             for v in values.dropFirst() { acc = try binaryFloat(acc, v, +) }
             let n = Float(values.count)

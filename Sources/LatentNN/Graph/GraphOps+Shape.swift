@@ -173,7 +173,7 @@ extension GraphOps {
             return [try transpose(v, perm: try ints(node, "perm") ?? Array((0..<v.shape.count).reversed()))]
         },
         "Concat": { node, args in
-            [try concat(try args.compactMap { $0 }.filter { $0.count > 0 || $0.shape.count > 1 }.nonEmpty(or: args.compactMap { $0 }),
+            [try concat(args.compactMap { $0 }.filter { $0.count > 0 || $0.shape.count > 1 }.nonEmpty(or: args.compactMap { $0 }),
                         axis: try int(node, "axis", 0))]
         },
         "Expand": { _, args in
