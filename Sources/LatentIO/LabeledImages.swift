@@ -1,8 +1,8 @@
 import Foundation
 import LatentCore
 
-/// A set of same-sized greyscale images with integer class labels, as the MNIST IDX files hold them.
-/// Pixels are scaled to [0, 1] and shaped NCHW `[N, 1, H, W]`, the layout every model takes.
+/// A set of same-sized images (grey or colour) with integer class labels, as the shipped IDX files hold
+/// them. Pixels are scaled to [0, 1] and shaped NCHW `[N, C, H, W]`, the layout every model takes.
 public struct LabeledImages: Sendable {
     public let images: Tensor
     /// One label per image; all 0 when the data came without labels (see `isLabelled`).
@@ -36,30 +36,36 @@ public struct LabeledImages: Sendable {
         isLabelled = false
     }
 
-    /// Reads an images IDX file (u8, `[N, H, W]`) and its labels IDX file (u8, `[N]`), if there is one.
+    /// Reads an images IDX file (u8 `[N, H, W]`, or `[N, H, W, C]` with C = 1 or 3 for colour) and its
+    /// labels IDX file (u8, `[N]`), if there is one.
     public static func read(images imagesPath: String, labels labelsPath: String?,
                             classNames: [String] = (0...9).map(String.init)) throws -> LabeledImages {
         let imgs = try IDXArray.read(imagesPath)
-        guard imgs.shape.count == 3 else {
-            throw FormatError(imagesPath, "expected images of shape [N, height, width], found \(imgs.shape)")
+        guard imgs.shape.count == 3 || (imgs.shape.count == 4 && [1, 3].contains(imgs.shape[3])) else {
+            throw FormatError(imagesPath, "expected images of shape [N, height, width] or [N, height, width, 1|3], found \(imgs.shape)")
         }
+        let (n, h, w) = (imgs.shape[0], imgs.shape[1], imgs.shape[2]), c = imgs.shape.count == 4 ? imgs.shape[3] : 1
         let scale: Float = imgs.type == .u8 ? 1.0 / 255.0 : 1.0
-        guard let labelsPath else {
-            return LabeledImages(unlabelled: Tensor(shape: [imgs.shape[0], 1, imgs.shape[1], imgs.shape[2]],
-                                                    data: imgs.floats().map { $0 * scale }))
+        var pixels = imgs.floats()
+        if c > 1 {
+            // Channels last in the file, first in a tensor.
+            let plane = h * w
+            var planar = [Float](repeating: 0, count: pixels.count)
+            for b in 0..<n { for p in 0..<plane { for ch in 0..<c { planar[(b * c + ch) * plane + p] = pixels[(b * plane + p) * c + ch] } } }
+            pixels = planar
         }
+        let images = Tensor(shape: [n, c, h, w], data: pixels.map { $0 * scale })
+        guard let labelsPath else { return LabeledImages(unlabelled: images) }
         let labs = try IDXArray.read(labelsPath)
         guard labs.shape.count == 1 else { throw FormatError(labelsPath, "expected labels of shape [N], found \(labs.shape)") }
-        guard labs.shape[0] == imgs.shape[0] else {
-            throw FormatError(labelsPath, "\(labs.shape[0]) labels for \(imgs.shape[0]) images in \(imagesPath)")
+        guard labs.shape[0] == n else {
+            throw FormatError(labelsPath, "\(labs.shape[0]) labels for \(n) images in \(imagesPath)")
         }
-        let pixels = imgs.floats().map { $0 * scale }
         let labels = labs.floats().map { Int($0) }
         if let badIndex = labels.firstIndex(where: { $0 < 0 || $0 >= classNames.count }) {
             throw FormatError(labelsPath, "label \(labels[badIndex]) at index \(badIndex) is outside 0..<\(classNames.count)")
         }
-        return LabeledImages(images: Tensor(shape: [imgs.shape[0], 1, imgs.shape[1], imgs.shape[2]], data: pixels),
-                             labels: labels, classNames: classNames)
+        return LabeledImages(images: images, labels: labels, classNames: classNames)
     }
 
     /// The same images with values mapped from `source` (default [0, 1]) to `range` (a model's pixel range).
@@ -74,6 +80,42 @@ public struct LabeledImages: Sendable {
     public func pixels(of i: Int) -> ArraySlice<Float> {
         images.data[(i * pixelsPerImage)..<((i + 1) * pixelsPerImage)]
     }
+}
+
+/// A dataset shipped in `Weights/data`: four IDX files named `<name>-{train,heldout}-{images-idx3,labels-idx1}-ubyte.gz`
+/// (`docs/data.md` says where each comes from and how it is rebuilt).
+public struct ShippedDataset: Sendable, Equatable {
+    /// What model files and `--data` call it.
+    public let name: String
+    public let title: String
+    public let classNames: [String]
+    /// 3 for grey images `[N, H, W]`, 4 for colour `[N, H, W, C]` (the IDX file name says which).
+    public var imageRank = 3
+
+    public func file(_ split: Split, _ part: Part) -> String {
+        "\(name)-\(split.rawValue)-\(part == .images ? "images-idx\(imageRank)" : "labels-idx1")-ubyte.gz"
+    }
+
+    public enum Split: String, Sendable { case train, heldout }
+    public enum Part: Sendable { case images, labels }
+
+    /// One split from the folder holding the shipped data, labelled with the class names.
+    public func read(_ split: Split, in directory: String) throws -> LabeledImages {
+        try LabeledImages.read(images: directory + "/" + file(split, .images), labels: directory + "/" + file(split, .labels),
+                               classNames: classNames)
+    }
+
+    public static let mnist = ShippedDataset(name: "mnist", title: "MNIST subset", classNames: (0...9).map(String.init))
+    public static let fashionMNIST = ShippedDataset(name: "fashion-mnist", title: "Fashion-MNIST subset", classNames: [
+        "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    ])
+    public static let emoji = ShippedDataset(name: "emoji", title: "Noto emoji 32×32", classNames: [
+        "Smileys & Emotion", "People & Body", "Animals & Nature", "Food & Drink", "Travel & Places", "Activities",
+        "Objects", "Symbols", "Flags",
+    ], imageRank: 4)
+    public static let all = [mnist, fashionMNIST, emoji]
+
+    public static func named(_ name: String) -> ShippedDataset? { all.first { $0.name == name } }
 }
 
 /// Where the shipped data lives, so that every command finds it without flags.
@@ -98,8 +140,14 @@ public enum ShippedData {
     /// The model `latent` opens when none is named.
     public static let defaultModel = "vae-z10.safetensors"
 
-    public static let trainImages = "mnist-train-images-idx3-ubyte.gz"
-    public static let trainLabels = "mnist-train-labels-idx1-ubyte.gz"
-    public static let heldOutImages = "mnist-heldout-images-idx3-ubyte.gz"
-    public static let heldOutLabels = "mnist-heldout-labels-idx1-ubyte.gz"
+    public static let trainImages = ShippedDataset.mnist.file(.train, .images)
+    public static let trainLabels = ShippedDataset.mnist.file(.train, .labels)
+    public static let heldOutImages = ShippedDataset.mnist.file(.heldout, .images)
+    public static let heldOutLabels = ShippedDataset.mnist.file(.heldout, .labels)
+
+    /// A shipped dataset's split, from `Weights/data`.
+    public static func read(_ dataset: ShippedDataset, _ split: ShippedDataset.Split) throws -> LabeledImages {
+        guard let dir = directory() else { throw FormatError("Weights/data", "cannot be found; run from the repository") }
+        return try dataset.read(split, in: dir)
+    }
 }

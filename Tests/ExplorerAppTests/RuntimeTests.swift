@@ -50,6 +50,17 @@ import Testing
         #expect(difference < 1e-5)
     }
 
+    /// A model names the dataset it was trained on: picking the Fashion-MNIST VAE while digits are
+    /// shown brings its own 2,000 held-out images and class names; the digits' models bring the digits back.
+    @Test func eachModelOpensWithItsOwnDataset() throws {
+        let fashion = try ExplorerEngine.load(modelPath: repositoryRoot + "/Weights/fashion-vae-z10.safetensors", data: Self.heldOut())
+        #expect(fashion.data.count == 2000 && fashion.summary.classNames[9] == "Ankle boot")
+        let digits = try ExplorerEngine.load(modelPath: repositoryRoot + "/Weights/vae-z2.safetensors", data: fashion.data)
+        #expect(digits.data.count == 1000 && digits.summary.classNames[9] == "9")
+        #expect(dataNote(forModelAt: repositoryRoot + "/Weights/fashion-vae-z10.safetensors") == "Fashion-MNIST subset")
+        #expect(dataNote(forModelAt: repositoryRoot + "/Weights/vqvae-k32.safetensors") == "MNIST subset")
+    }
+
     @Test func movingASliderChangesTheDigit() throws {
         let r = try Self.runtime()
         defer { r.waitUntilIdle(seconds: 60) }  // no background work may outlive the test (see Runtime.waitUntilIdle)

@@ -135,6 +135,19 @@ import Testing
         #expect(wrong.status != 0 && wrong.status < 128 && wrong.stderr.contains("16×16") && wrong.stderr.contains("32×32"), "\(wrong.stderr)")
     }
 
+    /// The Fashion-MNIST VAE evaluates and encodes on its own dataset without --data; --data names a
+    /// shipped dataset by name too.
+    @Test func modelsUseTheDatasetTheyWereTrainedOn() throws {
+        let model = "Weights/fashion-vae-z10.safetensors"
+        let eval = try Self.run(["eval", "--model", model])
+        #expect(eval.status == 0 && eval.stdout.contains("on 2000 held-out images") && eval.stdout.contains("fitted on 8000 training images"), "\(eval.stderr)")
+        let enc = try Self.run(["encode", "--model", model, "--index", "0"])
+        let named = try Self.run(["encode", "--model", model, "--data", "fashion-mnist", "--index", "0"])
+        #expect(enc.status == 0 && enc.stdout == named.stdout && !enc.stdout.isEmpty, "\(enc.stderr)")
+        let digits = try Self.run(["encode", "--model", model, "--data", "mnist", "--index", "0"])
+        #expect(digits.status == 0 && digits.stdout != enc.stdout)
+    }
+
     /// Every subcommand's options parse (two options of one name only fail when the command runs).
     @Test(arguments: ["explore", "train", "decode", "encode", "eval", "project", "info", "bench"])
     func everySubcommandHasHelp(_ sub: String) throws {

@@ -24,10 +24,12 @@ public final class ExplorerEngine: @unchecked Sendable {
         self.data = data
     }
 
-    /// Opens a model file (trained here, or a manifest of an exported one) with its data.
-    /// `data` holds values in `dataRange` (the previous model's pixel range when the picker switches).
+    /// Opens a model file (trained here, or a manifest of an exported one) with its own data when it
+    /// names some (the dataset it was trained on, its manifest's `data`), else with `data`, whose
+    /// values are in `dataRange` (the previous model's pixel range when the picker switches).
     public static func load(modelPath: String, data: LabeledImages, dataRange: ClosedRange<Float> = 0...1) throws -> ExplorerEngine {
         let model = try loadLatentModel(modelPath)
+        if defaultDataSource(for: model) != nil { return try open(model, path: modelPath, data: try LatentNN.images(for: model)) }
         return try open(model, path: modelPath, data: data.mapped(from: dataRange, to: model.pixelRange))
     }
 

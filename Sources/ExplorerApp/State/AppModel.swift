@@ -15,6 +15,8 @@ public struct AppModel: Sendable {
     public var model: ModelSummaryLine
     /// Model files the picker offers.
     public var modelPaths: [String]
+    /// What the picker says beside each (the model's dataset); may be shorter than `modelPaths`.
+    public var modelNotes: [String] = []
     public var vae: VAEState
     /// Dataset encoding in the background: nil when done.
     public var datasetProgress: Double? = 0

@@ -273,16 +273,23 @@ extension Explorer {
 
     static func drawModelPicker(_ b: inout Buffer, _ m: AppModel, _ selection: Int) {
         let names = m.modelPaths.map { ($0 as NSString).lastPathComponent }
-        let width = min(m.width - 4, max(40, (names.map(\.count).max() ?? 0) + 8))
+        let rows = names.enumerated().map { i, name in
+            (name, m.modelNotes[safe: i].map { $0.isEmpty ? "" : " · " + $0 } ?? "")
+        }
+        let widest = rows.map { $0.0.count + $0.1.count }.max() ?? 0
+        let width = min(m.width - 4, max(40, widest + 16))
         let height = min(m.height - 2, max(5, names.count + 4))
         let r = b.area.centered(width: width, height: height)
         b.fill(r, with: .blank)
         b.box(r, title: "models · ↑↓ enter", style: .plain)
         if names.isEmpty { b.write("no .safetensors in Weights/", x: r.x + 2, y: r.y + 2, style: .dim) }
-        for (i, name) in names.enumerated() where i + 2 < height - 1 {
+        for (i, (name, note)) in rows.enumerated() where i + 2 < height - 1 {
             let current = name == m.model.name
-            b.write((i == selection ? "▸ " : "  ") + name + (current ? "  (open)" : ""), x: r.x + 2, y: r.y + 2 + i,
-                    style: i == selection ? Style(reverse: true) : .plain, clip: r.inset(by: 1))
+            let style = i == selection ? Style(reverse: true) : Style.plain
+            let x = b.write((i == selection ? "▸ " : "  ") + name, x: r.x + 2, y: r.y + 2 + i, style: style, clip: r.inset(by: 1))
+            var dim = style
+            dim.dim = true
+            b.write(note + (current ? "  (open)" : ""), x: x, y: r.y + 2 + i, style: dim, clip: r.inset(by: 1))
         }
     }
 

@@ -31,6 +31,9 @@ public struct ModelConfig: Sendable {
     public var codebookDim: Int
     /// Free-form provenance kept as JSON: dataset, training command, held-out metrics.
     public var dataset: String
+    /// The shipped dataset (`ShippedDataset.name`) the model was trained on and opens with; empty when
+    /// none is named (files from before datasets had names: the digits).
+    public var data: String = ""
     public var training: JSONValue
     public var metrics: JSONValue
 
@@ -145,6 +148,9 @@ public struct ModelConfig: Sendable {
             ("encoder", .array(encoder.map(\.json))),
             ("decoder", .array(decoder.map(\.json))),
             ("dataset", .string(dataset)),
+        ]
+        if !data.isEmpty { members.append(("data", .string(data))) }
+        members += [
             ("training", training),
             ("metrics", metrics),
         ]
@@ -177,6 +183,7 @@ public struct ModelConfig: Sendable {
                   encoder: encoder, decoder: decoder, latentDim: latent, codebookSize: size, codebookDim: dim,
                   dataset: f.has("dataset") ? try f.string("dataset") : "",
                   training: json["training"] ?? .object([]), metrics: json["metrics"] ?? .object([]))
+        data = f.has("data") ? try f.string("data") : ""
         try validate()
     }
 }

@@ -5,7 +5,7 @@ import LatentNN
 /// `--data DIR` shared by the commands that read the shipped (or another) MNIST-format dataset.
 struct DataOptions: ParsableArguments {
     @Option(name: .customLong("data"), help: ArgumentHelp(
-        "Images: a .npy (N×H×W, N×H×W×C or N×C×H×W), a folder of PNGs (one subfolder per class), an images IDX file, or a folder with mnist-{train,heldout}-{images-idx3,labels-idx1}-ubyte.gz (default: the model manifest's data, else the shipped Weights/data).",
+        "Images: a shipped dataset (mnist, fashion-mnist), a .npy (N×H×W, N×H×W×C or N×C×H×W), a folder of PNGs (one subfolder per class), an images IDX file, or a folder in the shipped layout (<name>-{train,heldout}-{images-idx3,labels-idx1}-ubyte.gz). Default: the model's own data (its manifest's, or the dataset it was trained on), else the digits.",
         valueName: "path"))
     var path: String?
 
@@ -20,45 +20,31 @@ struct DataOptions: ParsableArguments {
     }
 
     /// The images a model is explored or encoded with, in its pixel range, checked against its input
-    /// shape: `--data` (a .npy of images, a folder of PNGs, an images IDX file or a folder in the shipped
-    /// layout), else the manifest's `data` (and `labels`), else the shipped digits.
+    /// shape: `--data`, else the model's own (a manifest's `data`, the shipped dataset it was trained
+    /// on), else the shipped digits.
     func images(for model: any LatentModel, labels: String? = nil) throws -> LabeledImages {
-        let manifest = (model as? ImportedAutoencoder)?.manifest
-        let source = path ?? manifest?.data
-        let labelsFile = labels ?? (path == nil ? manifest?.labels : nil)
-        let set: LabeledImages
-        if let source, source.lowercased().hasSuffix(".npy") {
-            set = try ImageArray.read(source, shape: model.inputShape, range: model.pixelRange, labels: labelsFile)
-        } else if let source, isDirectory(source), !FileManager.default.fileExists(atPath: source + "/" + ShippedData.heldOutImages) {
-            set = try ImageFolder.read(source, shape: model.inputShape, range: model.pixelRange)
-        } else {
-            // IDX bytes are 0–255, read as [0, 1]: mapped to what the model takes.
-            set = try Self.heldOutSet(at: source).mapped(to: model.pixelRange)
-        }
-        let shape = Array(set.images.shape.dropFirst())
-        guard shape == model.inputShape else {
-            throw ValidationError("the data holds images of shape \(shape); the model takes \(model.inputShape)")
-        }
-        return set
+        try LatentNN.images(for: model, source: path, labels: labels)
+    }
+
+    /// The shipped dataset `--data` names (default: the digits), or nil when it names a path.
+    var dataset: ShippedDataset? {
+        guard let path else { return .mnist }
+        return FileManager.default.fileExists(atPath: path) ? nil : ShippedDataset.named(path)
     }
 
     func trainSet() throws -> LabeledImages {
+        if let dataset { return try ShippedData.read(dataset, .train) }
         let dir = try directory()
-        return try LabeledImages.read(images: dir + "/" + ShippedData.trainImages, labels: dir + "/" + ShippedData.trainLabels)
+        let layout = ShippedDataset.all.first { FileManager.default.fileExists(atPath: dir + "/" + $0.file(.train, .images)) } ?? .mnist
+        return try layout.read(.train, in: dir)
     }
 
-    /// The held-out set, or — when `--data` names an images IDX file — that file with its labels
-    /// file (the same name with `images-idx3` → `labels-idx1`) when there is one; without it the
-    /// images are unlabelled.
-    func heldOutSet() throws -> LabeledImages { try Self.heldOutSet(at: path) }
-
-    static func heldOutSet(at path: String?) throws -> LabeledImages {
-        if let path, !isDirectory(path) {
-            let labels = path.replacingOccurrences(of: "images-idx3", with: "labels-idx1")
-            return try LabeledImages.read(images: path, labels: labels != path && FileManager.default.fileExists(atPath: labels) ? labels : nil)
-        }
-        let dir = try directory(path)
-        return try LabeledImages.read(images: dir + "/" + ShippedData.heldOutImages, labels: dir + "/" + ShippedData.heldOutLabels)
+    /// The held-out set of the shipped dataset `--data` names or of a folder in the shipped layout, or —
+    /// when `--data` names an images IDX file — that file with its labels file (the same name with
+    /// `images-idx3` → `labels-idx1`) when there is one; without it the images are unlabelled.
+    func heldOutSet() throws -> LabeledImages {
+        if let dataset { return try ShippedData.read(dataset, .heldout) }
+        return try ImageSource.read(try directory(), shape: nil)
     }
 }
 

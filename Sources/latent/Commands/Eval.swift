@@ -18,11 +18,13 @@ struct Eval: ParsableCommand {
         ComputeThreads.flushSubnormalsOnThisThread()
         let path = try model.resolvedPath()
         let m = try loadLatentModel(path)
-        // The shipped digits come with a training split for the PCA baseline; other data is evaluated
+        // A shipped dataset comes with a training split for the PCA baseline; other data is evaluated
         // as given, and PCA is fitted on those same images (an optimistic baseline, said so).
-        let ownData = data.path != nil || (m as? ImportedAutoencoder)?.manifest.data != nil
+        let source = data.path ?? defaultDataSource(for: m)?.source ?? ShippedDataset.mnist.name
+        let shipped = FileManager.default.fileExists(atPath: source) ? nil : ShippedDataset.named(source)
+        let ownData = shipped == nil
         let heldOut = try data.images(for: m)
-        let train = ownData ? heldOut : try data.trainSet()
+        let train = try shipped.map { try ShippedData.read($0, .train).mapped(to: m.pixelRange) } ?? heldOut
         let start = Date()
         let result = try Evaluator.evaluate(m, on: heldOut, seed: seed)
         let seconds = Date().timeIntervalSince(start)

@@ -30,6 +30,7 @@ struct Explore: ParsableCommand {
         let size = terminal.size
         var app = AppModel(width: size.width, height: size.height, capability: terminal.capability,
                            model: engine.summary, modelPaths: modelPaths, vqShape: engine.vqShapeValue)
+        app.modelNotes = modelPaths.map(dataNote(forModelAt:))
         app.renderMode = render ?? (terminal.unicode ? .half : .ascii)
         if !terminal.unicode { app.status = "locale is not UTF-8: drawing with ASCII" }
         let runtime = Runtime(model: app, engine: engine)

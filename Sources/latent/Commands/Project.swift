@@ -184,11 +184,15 @@ struct Project: ParsableCommand {
         return parts.count == 1 ? parts[0] : Tensor(shape: [parts.reduce(0) { $0 + $1.shape[0] }, width], data: parts.flatMap(\.data))
     }
 
-    /// The images a `--model` is projected with: a .npy (`--data`, or a manifest's `data`), else all
-    /// shipped digits (training then held-out), in the model's pixel range.
+    /// The images a `--model` is projected with: for a shipped dataset (named by `--data`, or the one the
+    /// model was trained on) all of it, training then held-out; else the images `--data` or the
+    /// manifest names. In the model's pixel range.
     func modelImages(_ m: any LatentModel) throws -> [LabeledImages] {
-        let source = data.path ?? (m as? ImportedAutoencoder)?.manifest.data
-        if let source, source.lowercased().hasSuffix(".npy") { return [try data.images(for: m)] }
+        let source = data.path ?? defaultDataSource(for: m)?.source ?? ShippedDataset.mnist.name
+        if !FileManager.default.fileExists(atPath: source), let dataset = ShippedDataset.named(source) {
+            return try [ShippedData.read(dataset, .train), ShippedData.read(dataset, .heldout)].map { $0.mapped(to: m.pixelRange) }
+        }
+        if source.lowercased().hasSuffix(".npy") || (isDirectory(source) && data.path != nil) { return [try data.images(for: m)] }
         return [try data.trainSet().mapped(to: m.pixelRange), try data.heldOutSet().mapped(to: m.pixelRange)]
     }
 

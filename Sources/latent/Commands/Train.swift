@@ -7,7 +7,7 @@ import LatentNN
 /// `latent train vae|cvae|vqvae`: trains a model on the shipped data and writes one .safetensors file.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a VAE, conditional VAE or VQ-VAE on MNIST-format data and save it as .safetensors.",
+        abstract: "Train a VAE, conditional VAE or VQ-VAE on a shipped dataset (--data mnist, fashion-mnist) or MNIST-format data and save it as .safetensors.",
         discussion: "Ctrl-C stops after the current batch and keeps the checkpoint written at the last epoch end.")
 
     @Argument(help: "vae, cvae or vqvae.")
@@ -50,7 +50,12 @@ struct Train: ParsableCommand {
         case .cvae: config = .mlpVAE(latentDim: latentDim, inputShape: shape, classNames: train.classNames, conditional: true)
         case .vqvae: config = .convVQVAE(codebookSize: codebookSize, codeDim: codeDim, inputShape: shape, classNames: train.classNames)
         }
-        config.dataset = "MNIST subset (Weights/data): \(train.count) train, \(heldOut.count) held-out"
+        if let dataset = data.dataset {
+            config.dataset = "\(dataset.title) (Weights/data): \(train.count) train, \(heldOut.count) held-out"
+            config.data = dataset.name
+        } else {
+            config.dataset = "\(data.path ?? "?"): \(train.count) train, \(heldOut.count) held-out"
+        }
         let model = try Autoencoder(config: config, seed: seed)
         let path = output ?? "\(kind.rawValue)\(kind == .vqvae ? "-k\(codebookSize)" : "-z\(latentDim)").safetensors"
 

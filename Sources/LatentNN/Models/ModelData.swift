@@ -1,0 +1,36 @@
+import Foundation
+import LatentIO
+
+/// What a model opens with when no data is named: the `data` its manifest names (with `labels`), or
+/// the shipped dataset it was trained on (its held-out split); nil when it names neither.
+public func defaultDataSource(for model: any LatentModel) -> (source: String, labels: String?)? {
+    if let imported = model as? ImportedAutoencoder, let data = imported.manifest.data { return (data, imported.manifest.labels) }
+    let config: ModelConfig
+    switch model {
+    case let m as VAEModel: config = m.config
+    case let m as VQVAEModel: config = m.config
+    default: return nil
+    }
+    // Files from before datasets had names were all trained on the digits.
+    if config.data.isEmpty { return config.inputShape == [1, 28, 28] ? (ShippedDataset.mnist.name, nil) : nil }
+    return (config.data, nil)
+}
+
+/// The images `model` is explored or encoded with: `source` (see `ImageSource`), else the model's own
+/// data, else the shipped digits — in its pixel range, checked against its input shape.
+public func images(for model: any LatentModel, source: String? = nil, labels: String? = nil) throws -> LabeledImages {
+    let own = defaultDataSource(for: model)
+    return try ImageSource.read(source ?? own?.source ?? ShippedDataset.mnist.name, shape: model.inputShape,
+                                range: model.pixelRange, labels: labels ?? (source == nil ? own?.labels : nil))
+}
+
+/// A few words on the data a model file opens with, for the model picker: the shipped dataset's title
+/// (read from the file's metadata), or the manifest's data file; empty when unknown.
+public func dataNote(forModelAt path: String) -> String {
+    if ModelManifest.isManifest(path) {
+        return (try? ModelManifest.load(path)).flatMap { $0.data.map { "ONNX · " + ($0 as NSString).lastPathComponent } ?? "ONNX" } ?? ""
+    }
+    guard let model = try? Autoencoder.load(path) else { return "" }
+    let name = defaultDataSource(for: model.latentModel)?.source ?? ""
+    return ShippedDataset.named(name)?.title ?? name
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""The PyTorch reference for a shipped MLP VAE: the same architecture (784-512-256-z, ReLU, sigmoid
+output), loss (summed BCE + KL), optimiser (Adam 1e-3, batch 128) and epochs, trained on the same
+shipped split, evaluated on the same held-out images with the figures `latent eval` prints
+(neg_elbo with one z sample, bce, kl, mse_at_mu, active units, 10-NN accuracy of μ). Weights/README.md
+puts its numbers beside ours.
+
+PyTorch installs offline from the machine's wheel folder (see the guide):
+    python3 -m venv ~/tv && ~/tv/bin/pip install "torch==2.13.0+cpu"
+Usage: ~/tv/bin/python scripts/train_pytorch_reference.py --data fashion-mnist --latent-dim 10 [--epochs 50] [--seed 0]
+"""
+import argparse, gzip, os, struct, time
+import numpy as np
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+
+def read_idx(path):
+    data = gzip.decompress(open(path, "rb").read())
+    ndim = data[3]
+    shape = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
+    return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(shape)
+
+
+def load(folder, name, split):
+    x = read_idx(os.path.join(folder, f"{name}-{split}-images-idx3-ubyte.gz")).astype(np.float32) / 255
+    y = read_idx(os.path.join(folder, f"{name}-{split}-labels-idx1-ubyte.gz")).astype(np.int64)
+    return torch.tensor(x.reshape(len(x), -1)), y
+
+
+class VAE(nn.Module):
+    def __init__(self, z):
+        super().__init__()
+        self.encoder = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU())
+        self.mu, self.logvar = nn.Linear(256, z), nn.Linear(256, z)
+        self.decoder = nn.Sequential(nn.Linear(z, 256), nn.ReLU(), nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 784))
+
+    def encode(self, x):
+        h = self.encoder(x)
+        return self.mu(h), self.logvar(h)
+
+
+def evaluate(model, x, y, generator):
+    model.eval()
+    with torch.no_grad():
+        mu, logvar = model.encode(x)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn(mu.shape, generator=generator)
+        bce = F.binary_cross_entropy_with_logits(model.decoder(z), x, reduction="sum").item() / len(x)
+        kl = (-0.5 * torch.sum(1 + logvar - mu ** 2 - logvar.exp())).item() / len(x)
+        mse = torch.mean((torch.sigmoid(model.decoder(mu)) - x) ** 2).item()
+        active = int((mu.var(dim=0, unbiased=False) > 0.01).sum())
+        m = mu.numpy().astype(np.float64)
+        d = ((m[:, None, :] - m[None, :, :]) ** 2).sum(-1)
+        np.fill_diagonal(d, np.inf)
+        nearest = np.argsort(d, axis=1)[:, :10]
+        votes = [np.bincount(y[row], minlength=10) for row in nearest]
+        knn = float(np.mean([np.argmax(v) == t for v, t in zip(votes, y)]))
+    model.train()
+    return {"neg_elbo": bce + kl, "bce": bce, "kl": kl, "mse_at_mu": mse, "active_units": active, "knn10_accuracy": knn}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="mnist")
+    ap.add_argument("--folder", default="Weights/data")
+    ap.add_argument("--latent-dim", type=int, default=10)
+    ap.add_argument("--epochs", type=int, default=50)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    torch.manual_seed(args.seed)
+    torch.set_num_threads(args.threads)
+    x, _ = load(args.folder, args.data, "train")
+    hx, hy = load(args.folder, args.data, "heldout")
+    model = VAE(args.latent_dim)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    start = time.time()
+    for epoch in range(args.epochs):
+        for idx in torch.randperm(len(x)).split(128):
+            xb = x[idx]
+            mu, logvar = model.encode(xb)
+            z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+            bce = F.binary_cross_entropy_with_logits(model.decoder(z), xb, reduction="sum")
+            kl = -0.5 * torch.sum(1 + logvar - mu ** 2 - logvar.exp())
+            loss = (bce + kl) / len(xb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+    seconds = time.time() - start
+    figures = evaluate(model, hx, hy, torch.Generator().manual_seed(args.seed))
+    print(f"PyTorch {torch.__version__}, {args.data}, z={args.latent_dim}, {args.epochs} epochs, seed {args.seed}, "
+          f"{args.threads} threads: {seconds:.1f} s ({args.epochs * len(x) / seconds:.0f} img/s)")
+    print("  " + "  ".join(f"{k} {v:.4g}" for k, v in figures.items()))
+
+
+if __name__ == "__main__":
+    main()
