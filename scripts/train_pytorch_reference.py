@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
-"""The PyTorch reference for a shipped MLP VAE: the same architecture (784-512-256-z, ReLU, sigmoid
-output), loss (summed BCE + KL), optimiser (Adam 1e-3, batch 128) and epochs, trained on the same
-shipped split, evaluated on the same held-out images with the figures `latent eval` prints
-(neg_elbo with one z sample, bce, kl, mse_at_mu, active units, 10-NN accuracy of μ). Weights/README.md
-puts its numbers beside ours.
+"""The PyTorch reference for a shipped VAE: the same architecture — `--arch mlp` (784-512-256-z, ReLU,
+sigmoid output) or `--arch conv` (Conv(C→32,4,s2)–Conv(32→64,4,s2)–flatten → z, mirrored with
+transposed convolutions, sigmoid), as `latent train vae --arch` builds them —, loss (summed BCE + KL),
+optimiser (Adam 1e-3, batch 128) and epochs, trained on the same shipped split, evaluated on the same
+held-out images with the figures `latent eval` prints (neg_elbo with one z sample, bce, kl, mse_at_mu,
+active units, 10-NN accuracy of μ). Weights/README.md puts its numbers beside ours.
 
 PyTorch installs offline from the machine's wheel folder (see the guide):
     python3 -m venv ~/tv && ~/tv/bin/pip install "torch==2.13.0+cpu"
 Usage: ~/tv/bin/python scripts/train_pytorch_reference.py --data fashion-mnist --latent-dim 10 [--epochs 50] [--seed 0]
+       ~/tv/bin/python scripts/train_pytorch_reference.py --data emoji --arch conv --latent-dim 32 --epochs 60
 """
 import argparse, gzip, os, struct, time
 import numpy as np
@@ -24,17 +26,31 @@ def read_idx(path):
 
 
 def load(folder, name, split):
-    x = read_idx(os.path.join(folder, f"{name}-{split}-images-idx3-ubyte.gz")).astype(np.float32) / 255
+    """Images as (N, C, H, W) in [0, 1] (colour sets are stored channels last, as idx4) and labels."""
+    rank = 4 if os.path.exists(os.path.join(folder, f"{name}-{split}-images-idx4-ubyte.gz")) else 3
+    x = read_idx(os.path.join(folder, f"{name}-{split}-images-idx{rank}-ubyte.gz")).astype(np.float32) / 255
+    x = x.transpose(0, 3, 1, 2) if rank == 4 else x[:, None]
     y = read_idx(os.path.join(folder, f"{name}-{split}-labels-idx1-ubyte.gz")).astype(np.int64)
-    return torch.tensor(x.reshape(len(x), -1)), y
+    return torch.tensor(np.ascontiguousarray(x)), y
 
 
 class VAE(nn.Module):
-    def __init__(self, z):
+    """The decoder ends in logits (the sigmoid is in the loss and in the figures)."""
+
+    def __init__(self, z, shape, arch):
         super().__init__()
-        self.encoder = nn.Sequential(nn.Linear(784, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU())
-        self.mu, self.logvar = nn.Linear(256, z), nn.Linear(256, z)
-        self.decoder = nn.Sequential(nn.Linear(z, 256), nn.ReLU(), nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, 784))
+        c, h, w = shape
+        if arch == "mlp":
+            self.encoder = nn.Sequential(nn.Flatten(), nn.Linear(c * h * w, 512), nn.ReLU(), nn.Linear(512, 256), nn.ReLU())
+            features = 256
+            self.decoder = nn.Sequential(nn.Linear(z, 256), nn.ReLU(), nn.Linear(256, 512), nn.ReLU(), nn.Linear(512, c * h * w),
+                                         nn.Unflatten(1, shape))
+        else:
+            self.encoder = nn.Sequential(nn.Conv2d(c, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(), nn.Flatten())
+            features = 64 * (h // 4) * (w // 4)
+            self.decoder = nn.Sequential(nn.Linear(z, features), nn.ReLU(), nn.Unflatten(1, (64, h // 4, w // 4)),
+                                         nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(32, c, 4, 2, 1))
+        self.mu, self.logvar = nn.Linear(features, z), nn.Linear(features, z)
 
     def encode(self, x):
         h = self.encoder(x)
@@ -65,6 +81,7 @@ def main():
     ap.add_argument("--data", default="mnist")
     ap.add_argument("--folder", default="Weights/data")
     ap.add_argument("--latent-dim", type=int, default=10)
+    ap.add_argument("--arch", choices=["mlp", "conv"], default="mlp")
     ap.add_argument("--epochs", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
@@ -73,7 +90,7 @@ def main():
     torch.set_num_threads(args.threads)
     x, _ = load(args.folder, args.data, "train")
     hx, hy = load(args.folder, args.data, "heldout")
-    model = VAE(args.latent_dim)
+    model = VAE(args.latent_dim, tuple(x.shape[1:]), args.arch)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     start = time.time()
     for epoch in range(args.epochs):
@@ -89,7 +106,7 @@ def main():
             opt.step()
     seconds = time.time() - start
     figures = evaluate(model, hx, hy, torch.Generator().manual_seed(args.seed))
-    print(f"PyTorch {torch.__version__}, {args.data}, z={args.latent_dim}, {args.epochs} epochs, seed {args.seed}, "
+    print(f"PyTorch {torch.__version__}, {args.data}, {args.arch}, z={args.latent_dim}, {args.epochs} epochs, seed {args.seed}, "
           f"{args.threads} threads: {seconds:.1f} s ({args.epochs * len(x) / seconds:.0f} img/s)")
     print("  " + "  ".join(f"{k} {v:.4g}" for k, v in figures.items()))
 

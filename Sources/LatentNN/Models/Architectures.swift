@@ -21,6 +21,23 @@ extension ModelConfig {
                            encoder: encoder, decoder: decoder, latentDim: latentDim)
     }
 
+    /// A convolutional VAE for images of any channel count whose sides divide by 4: Conv(C→32, 4, s2) –
+    /// Conv(32→64, 4, s2) – flatten → μ, log σ²; the decoder mirrors it (linear to 64×H/4×W/4, two
+    /// transposed convolutions) and ends in a sigmoid: a Bernoulli per pixel and channel.
+    public static func convVAE(latentDim: Int, channels: (Int, Int) = (32, 64), inputShape: [Int],
+                               classNames: [String] = digitNames) -> ModelConfig {
+        let (c1, c2) = channels, (c, h, w) = (inputShape[0], inputShape[1], inputShape[2])
+        let grid = [c2, h / 4, w / 4]
+        return ModelConfig(
+            kind: .vae, inputShape: inputShape, classNames: classNames,
+            encoder: [.conv2d(in: c, out: c1, kernel: 4, stride: 2, padding: 1), .relu,
+                      .conv2d(in: c1, out: c2, kernel: 4, stride: 2, padding: 1), .relu, .flatten],
+            decoder: [.linear(in: latentDim, out: grid.reduce(1, *)), .relu, .unflatten(grid),
+                      .convTranspose2d(in: c2, out: c1, kernel: 4, stride: 2, padding: 1, outputPadding: 0), .relu,
+                      .convTranspose2d(in: c1, out: c, kernel: 4, stride: 2, padding: 1, outputPadding: 0), .sigmoid],
+            latentDim: latentDim)
+    }
+
     /// Conv(1→32, 4, s2) – Conv(32→64, 4, s2) – Conv(64→D, 1) to a 7×7 grid of D-dim vectors;
     /// the decoder mirrors it with transposed convolutions and ends in a sigmoid.
     public static func convVQVAE(codebookSize: Int, codeDim: Int, channels: (Int, Int) = (32, 64),

@@ -66,7 +66,9 @@ struct Explore: ParsableCommand {
             for name in ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
             where name.hasSuffix(".safetensors") || (ModelManifest.isManifest(name) && (try? ModelManifest.load((dir as NSString).appendingPathComponent(name))) != nil) {
                 let full = (dir as NSString).appendingPathComponent(name)
-                let key = (full as NSString).standardizingPath
+                // One entry per file, however its folder was named (relative to here, or absolute).
+                let absolute = full.hasPrefix("/") ? full : FileManager.default.currentDirectoryPath + "/" + full
+                let key = ((absolute as NSString).resolvingSymlinksInPath as NSString).standardizingPath
                 if seen.insert(key).inserted { out.append(full) }
             }
         }

@@ -14,6 +14,8 @@ struct Train: ParsableCommand {
     var kind: String
 
     @Option(help: "Latent dimension (VAE, CVAE).") var latentDim = 10
+    @Option(help: "VAE architecture: mlp (784-512-256) or conv (two strided convolutions each way; sides divisible by 4).")
+    var arch = "mlp"
     @Option(help: "Codebook size K (VQ-VAE).") var codebookSize = 32
     @Option(help: "Code dimension D (VQ-VAE).") var codeDim = 16
     @Option(help: "Epochs.") var epochs = 50
@@ -30,6 +32,7 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         guard ModelKind(rawValue: kind) != nil else { throw ValidationError("kind must be vae, cvae or vqvae, not '\(kind)'") }
+        guard arch == "mlp" || (arch == "conv" && kind == "vae") else { throw ValidationError("--arch must be mlp, or conv for a vae") }
         guard latentDim >= 1 && latentDim <= 4096 else { throw ValidationError("--latent-dim must be 1…4096") }
         guard codebookSize >= 2 && codebookSize <= 65536, codeDim >= 1 && codeDim <= 4096 else {
             throw ValidationError("--codebook-size must be 2…65536 and --code-dim 1…4096")
@@ -46,6 +49,9 @@ struct Train: ParsableCommand {
         let shape = Array(train.images.shape.dropFirst())
         var config: ModelConfig
         switch kind {
+        case .vae where arch == "conv":
+            guard shape[1] % 4 == 0, shape[2] % 4 == 0 else { throw ValidationError("--arch conv needs image sides divisible by 4, not \(shape)") }
+            config = .convVAE(latentDim: latentDim, inputShape: shape, classNames: train.classNames)
         case .vae: config = .mlpVAE(latentDim: latentDim, inputShape: shape, classNames: train.classNames)
         case .cvae: config = .mlpVAE(latentDim: latentDim, inputShape: shape, classNames: train.classNames, conditional: true)
         case .vqvae: config = .convVQVAE(codebookSize: codebookSize, codeDim: codeDim, inputShape: shape, classNames: train.classNames)
