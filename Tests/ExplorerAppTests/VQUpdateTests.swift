@@ -230,3 +230,53 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
         #expect(m.vq.codes == codesBefore)
     }
 }
+
+/// A 512-code VQ-VAE on an 8×8 grid (seed 000's scale): codes of three digits get cells of four, the
+/// brush pages through the codebook, usage is binned to fit, and the distance chart shows the nearest
+/// codes sorted.
+@Suite struct LargeCodebookTests {
+    static func model() -> AppModel {
+        let summary = ModelSummaryLine(name: "emoji-vqvae-k512.safetensors", kind: .vqvae, latentDim: 0, codebookSize: 512, classNames: [])
+        var m = AppModel(width: 120, height: 40, capability: .palette256, model: summary, vqShape: VQShape(height: 8, width: 8, codes: 512, dim: 16))
+        m.datasetCount = 700
+        let q = QuantizedImage(index: 0, label: 0, original: ring(5), codes: (0..<64).map { 511 - $0 * 7 },
+                               features: (0..<64).map { _ in [Float](repeating: 0.5, count: 16) },
+                               distances: (0..<64).map { c in (0..<512).map { Float(abs($0 - (511 - c * 7))) / 100 } })
+        _ = Explorer.update(&m, .quantized(q, reconstruction: ring(6)))
+        _ = Explorer.update(&m, .datasetQuantized(codes: (0..<700).map { i in (0..<64).map { (i * 13 + $0 * 5) % 512 } }))
+        return m
+    }
+
+    @Test func gridCellsFitThreeDigitCodes() {
+        let m = Self.model()
+        #expect(VQLayout.cellWidth(codebookSize: 512) == 4 && VQLayout.cellWidth(codebookSize: 32) == 3)
+        let text = Explorer.view(m).text
+        // The first row of the grid: 511 504 497 … each separated by a space.
+        #expect(text.contains(" 511 504 497 490 483 476 469 462"), "\(text.split(separator: "\n").prefix(6).joined(separator: "\n"))")
+        // A click on the third cell of the second row selects cell 10.
+        var clicked = m
+        let grid = VQLayout(width: 120, height: 40, vq: m.vq).gridInner
+        _ = Explorer.update(&clicked, .mouse(.press(x: grid.x + 2 * 4 + 1, y: grid.y + 1)))
+        #expect(clicked.vq.cursor == 10)
+    }
+
+    @Test func pageKeysMoveTheBrushATenthOfTheCodebook() {
+        var m = Self.model()
+        _ = Explorer.update(&m, .key(.pageDown))
+        #expect(m.vq.brush == 51)
+        for _ in 0..<20 { _ = Explorer.update(&m, .key(.pageDown)) }
+        #expect(m.vq.brush == 511)
+        _ = Explorer.update(&m, .key(.pageUp))
+        #expect(m.vq.brush == 460)
+    }
+
+    @Test func usageIsBinnedAndDistancesShowTheNearestCodes() {
+        var m = Self.model()
+        m.vq.panel = .stats
+        let usage = Explorer.view(m).text
+        #expect(usage.contains("each column: ") && usage.contains("of 512"), "\(usage)")
+        m.vq.panel = .details
+        let details = Explorer.view(m).text
+        #expect(details.contains("nearest of 512 codes, nearest first"), "\(details)")
+    }
+}

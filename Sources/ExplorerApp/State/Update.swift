@@ -280,7 +280,7 @@ public enum Explorer {
         if m.isVQ {
             guard case .press(let x, let y) = event else { return [] }
             let grid = VQLayout(width: m.width, height: m.height, vq: m.vq).gridInner
-            let col = (x - grid.x) / 3, row = y - grid.y
+            let col = (x - grid.x) / VQLayout.cellWidth(codebookSize: m.vq.codebookSize), row = y - grid.y
             guard x >= grid.x, row >= 0, col < m.vq.width, row < m.vq.height else { return [] }
             m.vq.cursor = row * m.vq.width + col
             return m.vq.showVariants || m.vq.panel == .details ? [variantsCommand(m)] : []

@@ -106,6 +106,11 @@ extension Explorer {
         case .char(","), .char("<"):
             m.vq.brush = (m.vq.brush + k - 1) % k
             return brushChanged(&m)
+        case .pageDown, .pageUp:
+            // A large codebook: the brush moves a palette page (a tenth of the codes, at least 10).
+            let page = max(10, k / 10)
+            m.vq.brush = key == .pageDown ? min(k - 1, m.vq.brush + page) : max(0, m.vq.brush - page)
+            return brushChanged(&m)
         case .char("b"):
             m.vq.brush = m.vq.codes[m.vq.cursor]
             return brushChanged(&m)

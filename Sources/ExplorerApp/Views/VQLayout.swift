@@ -13,6 +13,9 @@ public struct VQLayout: Equatable, Sendable {
     /// Short screens (under 34 rows) show the edited decode as a thumbnail beside the others.
     public var compact: Bool
 
+    /// Cells of the code grid are as wide as the largest code plus a space (3 for K ≤ 100, 4 for 512).
+    public static func cellWidth(codebookSize: Int) -> Int { max(3, String(max(0, codebookSize - 1)).count + 1) }
+
     public init(width: Int, height: Int, vq: VQState) {
         let screen = Rect(x: 0, y: 0, width: width, height: height)
         let (statusRow, rest) = screen.splitTop(1)
@@ -21,10 +24,11 @@ public struct VQLayout: Equatable, Sendable {
         footer = footerRow
         compact = height < 34
         let (top, bottom) = main.splitTop(min(compact ? 11 : 18, main.height))
-        let gridWidth = max(24, vq.width * 3 + 2)
+        let cell = Self.cellWidth(codebookSize: vq.codebookSize)
+        let gridWidth = max(24, vq.width * cell + 2)
         let (gridColumn, rest1) = top.splitLeft(gridWidth)
         grid = Rect(x: gridColumn.x, y: gridColumn.y, width: gridWidth, height: min(vq.height + 2, gridColumn.height))
-        gridInner = Rect(x: grid.x + 1 + (gridWidth - 2 - vq.width * 3) / 2, y: grid.y + 1, width: vq.width * 3, height: vq.height)
+        gridInner = Rect(x: grid.x + 1 + (gridWidth - 2 - vq.width * cell) / 2, y: grid.y + 1, width: vq.width * cell, height: vq.height)
         legend = Rect(x: gridColumn.x, y: grid.maxY, width: gridWidth, height: gridColumn.height - grid.height)
         if compact {
             // Three thumbnails in a row: original, reconstruction, edited.

@@ -34,8 +34,9 @@ extension Explorer {
         b.box(layout.grid, title: "codes \(v.height)×\(v.width)")
         let heat = cellDifferences(v)
         let maxHeat = max(heat.max() ?? 0, 0.05)
+        let cellWidth = VQLayout.cellWidth(codebookSize: v.codebookSize)
         for cell in 0..<v.cells {
-            let x = layout.gridInner.x + (cell % v.width) * 3, y = layout.gridInner.y + cell / v.width
+            let x = layout.gridInner.x + (cell % v.width) * cellWidth, y = layout.gridInner.y + cell / v.width
             let code = v.codes[cell]
             let changed = v.source.map { $0.codes[cell] != code } ?? false
             var style = Style(bold: changed)
@@ -46,7 +47,7 @@ extension Explorer {
             }
             if cell == v.cursor { style.reverse = true }
             let text = String(code)
-            b.write(String(repeating: " ", count: 3 - text.count) + text, x: x, y: y, style: style)
+            b.write(String(repeating: " ", count: max(0, cellWidth - text.count)) + text, x: x, y: y, style: style)
         }
         var lines = ["cursor (\(v.cursorRow),\(v.cursorColumn)) = \(v.codes[safe: v.cursor] ?? 0)", "brush \(v.brush)"]
         if !v.entry.isEmpty { lines.append("typing \(v.entry)_") }
@@ -137,21 +138,32 @@ extension Explorer {
     /// the nearest alternatives decoded into the cell.
     static func drawDistances(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let v = m.vq
-        b.box(r, title: "cell (\(v.cursorRow),\(v.cursorColumn)): distance to every code · argmin highlighted")
         let inner = r.inset(by: 1)
         guard let d = v.source?.distances[safe: v.cursor], !d.isEmpty, inner.height >= 4 else {
+            b.box(r, title: "cell (\(v.cursorRow),\(v.cursorColumn)): distance to every code")
             b.write("n/p loads a data image", x: inner.x, y: inner.y, style: .dim, clip: inner)
             return
         }
         let argmin = d.indices.min { d[$0] < d[$1] }!
-        let maxD = max(d.max() ?? 1, 1e-6)
-        // Columns of 3 cells when they leave room for three previews, else 2, else 1.
+        // Columns of 3 cells when they leave room for three previews, else 2, else 1; a codebook too
+        // large for that shows its nearest codes, sorted, in columns of 2.
         let previewWidth = 3 * (Layout.tile(cells: 14, m.renderMode).columns + 1) + 2
-        let columnWidth = [3, 2, 1].first { $0 * d.count + previewWidth <= inner.width } ?? 1
+        let order: [Int], columnWidth: Int
+        if let width = [3, 2, 1].first(where: { $0 * d.count + previewWidth <= inner.width }) {
+            order = Array(d.indices)
+            columnWidth = width
+            b.box(r, title: "cell (\(v.cursorRow),\(v.cursorColumn)): distance to every code · argmin highlighted")
+        } else {
+            order = Array(d.indices.sorted { d[$0] < d[$1] || (d[$0] == d[$1] && $0 < $1) }.prefix(max(1, (inner.width - previewWidth) / 2)))
+            columnWidth = 2
+            b.box(r, title: "cell (\(v.cursorRow),\(v.cursorColumn)): the \(order.count) nearest of \(d.count) codes, nearest first")
+        }
+        let maxD = max(order.map { d[$0] }.max() ?? 1, 1e-6)
         let chartHeight = min(inner.height - 2, 10)
         let levels: [Unicode.Scalar] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
-        for (code, dist) in d.enumerated() {
-            let x = inner.x + code * columnWidth
+        for (slot, code) in order.enumerated() {
+            let dist = d[code]
+            let x = inner.x + slot * columnWidth
             guard x + columnWidth <= inner.maxX else { break }
             let eighths = Int((dist / maxD * Float(chartHeight * 8)).rounded())
             let color: RGB = code == argmin ? highlight : (code == v.codes[v.cursor] ? RGB(110, 160, 220) : RGB(grey: 150))
@@ -160,12 +172,12 @@ extension Explorer {
                 guard filled > 0 else { continue }
                 for dx in 0..<max(1, columnWidth - 1) { b[x + dx, inner.y + chartHeight - 1 - row] = Cell(levels[filled], Style(fg: .rgb(color))) }
             }
-            if code % 5 == 0 || code == argmin {
+            if slot % 5 == 0 || code == argmin {
                 b.write(String(code), x: x, y: inner.y + chartHeight, style: code == argmin ? Style(fg: .rgb(highlight), bold: true) : .dim, clip: inner)
             }
         }
         let near = v.nearestCodes(3).map(\.code)
-        var x = inner.x + min(d.count * columnWidth, inner.width) + 2
+        var x = inner.x + min(order.count * columnWidth, inner.width) + 2
         let spec = Layout.tile(cells: 14, m.renderMode)
         for code in near where x + spec.columns <= inner.maxX {
             if let image = v.variantTiles[safe: code] {
@@ -191,22 +203,31 @@ extension Explorer {
         b.write(String(format: "perplexity %.1f of %d · used %d · dead %@", perplexity, v.codebookSize, v.codebookSize - dead.count,
                        dead.isEmpty ? "none" : dead.map(String.init).joined(separator: ",")), x: inner.x, y: inner.y, style: .bold, clip: inner)
         let chartHeight = min(8, inner.height - 3)
-        let maxCount = max(1, v.usage.max() ?? 1)
-        let columnWidth = max(1, min(3, (inner.width / 2) / max(1, v.codebookSize)))
+        // One column per code when they fit in half the width, else each column sums a run of codes.
+        let perColumn = max(1, (v.codebookSize + inner.width / 2 - 1) / max(1, inner.width / 2))
+        let columns = (v.codebookSize + perColumn - 1) / perColumn
+        let bins = (0..<columns).map { c in v.usage[(c * perColumn)..<min(v.usage.count, (c + 1) * perColumn)].reduce(0, +) }
+        let maxCount = max(1, bins.max() ?? 1)
+        let columnWidth = max(1, min(3, (inner.width / 2) / max(1, columns)))
         let levels: [Unicode.Scalar] = [" ", "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"]
-        for (code, count) in v.usage.enumerated() {
-            let x = inner.x + code * columnWidth
+        let brushColumn = v.brush / perColumn
+        for (column, count) in bins.enumerated() {
+            let x = inner.x + column * columnWidth
             let eighths = Int((Double(count) / Double(maxCount) * Double(chartHeight * 8)).rounded())
-            let color: RGB = code == v.brush ? highlight : (count == 0 ? RGB(214, 39, 40) : RGB(31, 119, 180))
+            let color: RGB = column == brushColumn ? highlight : (count == 0 ? RGB(214, 39, 40) : RGB(31, 119, 180))
             for row in 0..<chartHeight {
                 let filled = min(8, max(0, eighths - row * 8))
                 if filled > 0 { for dx in 0..<max(1, columnWidth - 1) { b[x + dx, inner.y + 1 + chartHeight - 1 - row] = Cell(levels[filled], Style(fg: .rgb(color))) } }
             }
             if count == 0 { b[x, inner.y + chartHeight] = Cell("✗", Style(fg: .rgb(RGB(214, 39, 40)))) }
-            if code % 5 == 0 { b.write(String(code), x: x, y: inner.y + 1 + chartHeight, style: .dim, clip: inner) }
+            let first = column * perColumn
+            if column % (perColumn > 1 ? 10 : 5) == 0 { b.write(String(first), x: x, y: inner.y + 1 + chartHeight, style: .dim, clip: inner) }
+        }
+        if perColumn > 1 {
+            b.write("each column: \(perColumn) codes", x: inner.x, y: inner.y + 2 + chartHeight, style: .dim, clip: inner)
         }
         // The images that use the brush code most.
-        let x0 = inner.x + v.codebookSize * columnWidth + 2
+        let x0 = inner.x + columns * columnWidth + 2
         b.write("code \(v.brush): \(v.usage[safe: v.brush] ?? 0) cells; images using it most", x: x0, y: inner.y + 1, style: .dim, clip: inner)
         let spec = Layout.tile(cells: 7, m.renderMode)
         for (i, image) in v.topImageTiles.enumerated() {

@@ -247,7 +247,7 @@ extension Explorer {
         ("arrows hjkl", "move the cursor over the code grid (or click a cell)"),
         ("+ -", "step the cell's code; digits then enter: type a code"),
         ("space", "paint the brush code into the cell; b picks the cell's code"),
-        (", .", "previous / next brush code (highlighted in the palette)"),
+        (", .", "previous / next brush code; PgUp PgDn: a tenth of the codes"),
         ("u  U", "undo / redo (ctrl-r too); r reverts; map, scatter: u switches projection"),
         ("n p", "next / previous data image (original, reconstruction, codes)"),
         ("s", "sample a grid from the per-position code frequencies"),
