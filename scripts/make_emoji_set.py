@@ -29,6 +29,9 @@ Usage: python3 scripts/make_emoji_set.py [--out Weights/data]
 import argparse, gzip, hashlib, io, math, os, struct, sys
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from idx_files import write_gz
 from PIL import Image
 from fontTools.ttLib import TTFont
 import uharfbuzz as hb
@@ -77,11 +80,6 @@ def render(png):
     return np.asarray(small, np.uint8)
 
 
-def idx_bytes(array):
-    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + b"".join(struct.pack(">I", d) for d in array.shape)
-    return header + array.tobytes(order="C")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "Weights", "data"))
@@ -119,10 +117,7 @@ def main():
         rows = rows[rng.permutation(len(rows))]
         for kind, array in (("images-idx4", images[rows]), ("labels-idx1", labels[rows])):
             path = os.path.join(args.out, f"emoji-{split}-{kind}-ubyte.gz")
-            payload = idx_bytes(array)
-            with open(path, "wb") as f:
-                f.write(gzip.compress(payload, compresslevel=9, mtime=0))
-            print(f"{os.path.normpath(path)}: shape {list(array.shape)}, idx sha256 {hashlib.sha256(payload).hexdigest()[:16]}…")
+            write_gz(path, array)
         with open(os.path.join(args.out, f"emoji-{split}-names.txt"), "w", encoding="utf-8") as f:
             f.write("".join(names[i] + "\n" for i in rows))
         counts = np.bincount(labels[rows], minlength=len(GROUPS))

@@ -16,6 +16,9 @@ import argparse, gzip, hashlib, os, struct, sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from idx_files import write_gz
+
 SOURCES = {
     "train-images-idx3-ubyte.gz": "b0564c3eedabfbf835052cff8503ea422014ce006caf5b757f851416ee8300c7",
     "train-labels-idx1-ubyte.gz": "0ae29f65d86684f32d1b9c85147786c547b9c6aebcaf235f0400a0cce308b056",
@@ -34,11 +37,6 @@ def read_idx(path, digest):
     ndim = data[3]
     shape = struct.unpack(">" + "I" * ndim, data[4:4 + 4 * ndim])
     return np.frombuffer(data, np.uint8, offset=4 + 4 * ndim).reshape(shape)
-
-
-def idx_bytes(array):
-    header = struct.pack(">BBBB", 0, 0, 0x08, array.ndim) + b"".join(struct.pack(">I", d) for d in array.shape)
-    return header + array.tobytes(order="C")
 
 
 def main():
@@ -67,10 +65,7 @@ def main():
         rows = rows[rng.permutation(len(rows))]
         for kind, array in (("images-idx3", pixels[rows]), ("labels-idx1", labels[rows])):
             path = os.path.join(args.out, f"fashion-mnist-{split}-{kind}-ubyte.gz")
-            payload = idx_bytes(array)
-            with open(path, "wb") as f:
-                f.write(gzip.compress(payload, compresslevel=9, mtime=0))
-            print(f"{os.path.normpath(path)}: shape {list(array.shape)}, idx sha256 {hashlib.sha256(payload).hexdigest()[:16]}…")
+            write_gz(path, array)
 
 
 if __name__ == "__main__":
