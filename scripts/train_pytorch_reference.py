@@ -85,6 +85,8 @@ def main():
     ap.add_argument("--epochs", type=int, default=50)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--save", help="write the trained weights as a model file, with the config of --like")
+    ap.add_argument("--like", help="one of our model files of the same architecture (its config is copied)")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -109,6 +111,29 @@ def main():
     print(f"PyTorch {torch.__version__}, {args.data}, {args.arch}, z={args.latent_dim}, {args.epochs} epochs, seed {args.seed}, "
           f"{args.threads} threads: {seconds:.1f} s ({args.epochs * len(x) / seconds:.0f} img/s)")
     print("  " + "  ".join(f"{k} {v:.4g}" for k, v in figures.items()))
+    if args.save and args.like:
+        save_like(model, args.like, args.save)
+
+
+def save_like(model, like, path):
+    """The weights in our file format (PyTorch names: ours follow them; fc_mu/fc_logvar for the heads),
+    so `latent eval` scores PyTorch's model with the same code as ours."""
+    import json
+    with open(like, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        metadata = json.loads(f.read(n))["__metadata__"]
+    tensors = {("fc_" + k if k.split(".")[0] in ("mu", "logvar") else k): v.detach().numpy().astype("<f4")
+               for k, v in model.state_dict().items()}
+    header, offset, blobs = {"__metadata__": metadata}, 0, []
+    for name in sorted(tensors):
+        data = tensors[name].tobytes()
+        header[name] = {"dtype": "F32", "shape": list(tensors[name].shape), "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    text += b" " * ((8 - len(text) % 8) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
 
 
 if __name__ == "__main__":
