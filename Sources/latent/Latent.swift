@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import LatentCore
 
 /// `latent`: explore, train and inspect autoencoders from the terminal.
 @main
@@ -19,6 +20,8 @@ struct Latent: ParsableCommand {
     /// wrong length for the model it loaded, a file that is not what it claims): those are one line
     /// naming the subcommand, not the root command's usage.
     static func main() {
+        // Before anything else: a better BLAS kernel than the one OpenBLAS fell back to, if there is one.
+        BLASKernel.ensureBestKernel()
         let command: ParsableCommand
         do { command = try parseAsRoot() } catch { exit(withError: error) }
         var running = command

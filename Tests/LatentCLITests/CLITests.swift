@@ -1,4 +1,5 @@
 import Foundation
+import LatentCore
 import LatentIO
 import Testing
 
@@ -20,11 +21,17 @@ import Testing
 
     struct Result { let status: Int32; let stdout: String; let stderr: String }
 
-    static func run(_ args: [String]) throws -> Result {
+    static func run(_ args: [String], environment: [String: String] = [:]) throws -> Result {
         let bin = try #require(binary, "latent binary not found under .build")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: bin)
         p.arguments = args
+        if !environment.isEmpty {
+            var env = ProcessInfo.processInfo.environment
+            env.removeValue(forKey: "OPENBLAS_CORETYPE")
+            for (k, v) in environment { env[k] = v }
+            p.environment = env
+        }
         p.currentDirectoryURL = URL(fileURLWithPath: root)
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
@@ -146,6 +153,23 @@ import Testing
         #expect(enc.status == 0 && enc.stdout == named.stdout && !enc.stdout.isEmpty, "\(enc.stderr)")
         let digits = try Self.run(["encode", "--model", model, "--data", "mnist", "--index", "0"])
         #expect(digits.status == 0 && digits.stdout != enc.stdout)
+    }
+
+    /// The BLAS kernel: when OpenBLAS falls back to a core without AVX2 on a CPU that has it (faked here
+    /// with LATENT_BLAS_ASSUME_CORE), latent re-executes itself once with a better kernel, checks it against
+    /// the naive GEMM and says so; a kernel already set in the environment is kept.
+    @Test func aWeakBLASKernelIsReplacedAndAPresetOneKept() throws {
+        let flags = BLASKernel.cpuFlags()
+        let expected = BLASKernel.recommendedCore(reported: "Prescott", cpuFlags: flags)
+        let forced = try Self.run(["bench", "blas"], environment: ["LATENT_BLAS_ASSUME_CORE": "Prescott"])
+        #expect(forced.status == 0 && forced.stdout.contains("agrees with the naive product"), "\(forced.stdout) \(forced.stderr)")
+        if let expected {
+            #expect(forced.stdout.contains("kernel \(expected) (OPENBLAS_CORETYPE=\(expected) set by latent: OpenBLAS chose Prescott"), "\(forced.stdout)")
+        } else {
+            #expect(forced.stdout.contains("chosen by OpenBLAS"), "\(forced.stdout)")
+        }
+        let preset = try Self.run(["bench", "blas"], environment: ["OPENBLAS_CORETYPE": "Prescott", "LATENT_BLAS_ASSUME_CORE": "Prescott"])
+        #expect(preset.status == 0 && preset.stdout.contains("kernel Prescott (OPENBLAS_CORETYPE=Prescott from the environment)"), "\(preset.stdout)")
     }
 
     /// Every subcommand's options parse (two options of one name only fail when the command runs).

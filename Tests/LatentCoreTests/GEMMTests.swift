@@ -111,3 +111,26 @@ import Testing
         }
     }
 }
+
+/// Which kernel latent asks OpenBLAS for (the decision alone; the re-exec is checked from the CLI tests).
+@Suite struct BLASKernelTests {
+    @Test func onlyAWeakFallbackOnACapableCPUIsReplaced() {
+        let avx512: Set<String> = ["sse3", "avx", "avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl"]
+        let avx2: Set<String> = ["sse3", "avx", "avx2", "fma"]
+        #expect(BLASKernel.recommendedCore(reported: "Prescott", cpuFlags: avx512) == "SkylakeX")
+        #expect(BLASKernel.recommendedCore(reported: "Prescott", cpuFlags: avx2) == "Haswell")
+        #expect(BLASKernel.recommendedCore(reported: "Sandybridge", cpuFlags: avx2) == "Haswell")
+        // A CPU without the features, or a kernel OpenBLAS already chose well, is left alone.
+        #expect(BLASKernel.recommendedCore(reported: "Prescott", cpuFlags: ["sse3", "avx"]) == nil)
+        #expect(BLASKernel.recommendedCore(reported: "Zen", cpuFlags: avx2) == nil)
+        #expect(BLASKernel.recommendedCore(reported: "SkylakeX", cpuFlags: avx512) == nil)
+        #expect(BLASKernel.recommendedCore(reported: "Haswell", cpuFlags: avx512) == nil)
+        // AVX-512 without all four subsets SkylakeX needs falls back to Haswell.
+        #expect(BLASKernel.recommendedCore(reported: "Prescott", cpuFlags: avx2.union(["avx512f"])) == "Haswell")
+    }
+
+    @Test func theKernelInUseAgreesWithTheNaiveProduct() {
+        #expect(BLASKernel.agreesWithNaive())
+        #expect(BLASKernel.description.contains("kernel \(BLASKernel.corename)"))
+    }
+}

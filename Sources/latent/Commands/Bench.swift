@@ -6,7 +6,21 @@ import LatentCore
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print speed figures (run a release build: swift run -c release latent bench …).",
-        subcommands: [BenchGEMM.self, BenchTrain.self, BenchDecode.self, BenchUI.self, BenchPCA.self])
+        subcommands: [BenchBLAS.self, BenchGEMM.self, BenchTrain.self, BenchDecode.self, BenchUI.self, BenchPCA.self])
+}
+
+/// `latent bench blas`: which BLAS and kernel run, why, and whether it agrees with the naive GEMM.
+struct BenchBLAS: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "blas", abstract: "The BLAS library, the kernel in use and why, checked against the naive GEMM.")
+
+    func run() throws {
+        print(BLASKernel.description)
+        print("cpu: " + (["avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl"].filter(BLASKernel.cpuFlags().contains).joined(separator: " ")))
+        let ok = BLASKernel.agreesWithNaive()
+        print("check: SGEMM \(ok ? "agrees" : "DISAGREES") with the naive product (3 shapes × 4 transposes)")
+        if !ok { throw ExitCode(1) }
+    }
 }
 
 struct BenchGEMM: ParsableCommand {
@@ -26,6 +40,7 @@ struct BenchGEMM: ParsableCommand {
             ("decode 1×10×512", 1, 10, 512),           // one latent through the first decoder layer
         ]
         let threadCounts = threads.map { [$0] } ?? Array(Set([1, ComputeThreads.available])).sorted()
+        print(BLASKernel.description)
         print("shape (m×k×n)             backend  threads   GFLOP/s      µs/call")
         for s in shapes {
             var rng = SeededRNG(seed: 1)

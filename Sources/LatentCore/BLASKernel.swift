@@ -1,0 +1,104 @@
+import COpenBLAS
+import Foundation
+
+/// Which OpenBLAS kernel runs, and getting a better one when Debian's OpenBLAS 0.3.21 does not know the
+/// CPU: on a current Intel Xeon it falls back to its Prescott (SSE3) kernels, 4× slower than the
+/// AVX-512 ones (docs/speed: measured SGEMM 27 → 105–127 GFLOP/s). The kernel is chosen when the library
+/// loads, from `OPENBLAS_CORETYPE`; a process already linked to it can only re-exec itself with the
+/// variable set. A value already in the environment is never overridden (some sites set it because
+/// certain kernels misbehave on their CPUs), and the kernel chosen here is checked against the naive
+/// GEMM before it is kept.
+public enum BLASKernel {
+    /// Set in the re-executed process: the core OpenBLAS chose by itself (or `failed:<core>` when the
+    /// chosen kernel was dropped after its check).
+    static let guardVariable = "LATENT_BLAS_REEXEC"
+    /// For tests: decide as if OpenBLAS had reported this core.
+    static let assumeVariable = "LATENT_BLAS_ASSUME_CORE"
+
+    /// Cores without AVX2 that OpenBLAS falls back to on CPUs it does not recognise.
+    static let fallbackCores: Set<String> = ["prescott", "core2", "penryn", "dunnington", "nehalem", "atom", "sandybridge", "katmai"]
+
+    /// The kernel to ask for, or nil to keep OpenBLAS's choice: SkylakeX when the CPU has the AVX-512
+    /// subsets it needs (F, BW, DQ, VL), Haswell with AVX2 and FMA — only when OpenBLAS picked a core
+    /// without them. (Cooperlake also assumes bf16; Debian's build has no Sapphire Rapids kernels.)
+    public static func recommendedCore(reported: String, cpuFlags: Set<String>) -> String? {
+        guard fallbackCores.contains(reported.lowercased()) else { return nil }
+        if ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(cpuFlags.contains) { return "SkylakeX" }
+        if cpuFlags.contains("avx2") && cpuFlags.contains("fma") { return "Haswell" }
+        return nil
+    }
+
+    /// The kernel OpenBLAS is running.
+    public static var corename: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+
+    /// The CPU's feature flags (`/proc/cpuinfo`), empty where there is none.
+    public static func cpuFlags() -> Set<String> {
+        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
+              let colon = line.firstIndex(of: ":") else { return [] }
+        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+    }
+
+    /// Call first thing in `main`, before anything is printed: re-executes the process once with a
+    /// better kernel when OpenBLAS fell back to a weak one; in the re-executed process, checks the
+    /// kernel against the naive GEMM and goes back to OpenBLAS's choice if it disagrees.
+    public static func ensureBestKernel(arguments: [String] = CommandLine.arguments) {
+        let env = ProcessInfo.processInfo.environment
+        if let chosenBefore = env[guardVariable] {
+            guard !chosenBefore.hasPrefix("failed:"), env["OPENBLAS_CORETYPE"] != nil else { return }
+            if !agreesWithNaive() {
+                unsetenv("OPENBLAS_CORETYPE")
+                reexec(arguments, guardValue: "failed:" + corename)
+            }
+            return
+        }
+        guard env["OPENBLAS_CORETYPE"] == nil else { return }
+        let reported = env[assumeVariable] ?? corename
+        // /proc/cpuinfo is read only when OpenBLAS fell back to a weak core.
+        guard fallbackCores.contains(reported.lowercased()),
+              let core = recommendedCore(reported: reported, cpuFlags: cpuFlags()) else { return }
+        setenv("OPENBLAS_CORETYPE", core, 1)
+        reexec(arguments, guardValue: reported)
+    }
+
+    static func reexec(_ arguments: [String], guardValue: String) {
+        setenv(guardVariable, guardValue, 1)
+        let argv = arguments.map { strdup($0) } + [nil]
+        execv("/proc/self/exe", argv)
+        // Still here: exec failed; carry on with the kernel already loaded.
+        unsetenv(guardVariable)
+    }
+
+    /// SGEMM against the naive product on a few shapes, all four transpose combinations.
+    public static func agreesWithNaive() -> Bool {
+        ComputeThreads.prepareBLAS()
+        var rng = SeededRNG(seed: 7)
+        for (m, k, n) in [(7, 13, 5), (64, 49, 16), (33, 70, 129)] {
+            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
+                let a = Tensor.randomNormal(shape: ta ? [k, m] : [m, k], using: &rng)
+                let b = Tensor.randomNormal(shape: tb ? [n, k] : [k, n], using: &rng)
+                let fast = a.matmul(b, transposeSelf: ta, transposeOther: tb)
+                let slow = a.matmul(b, transposeSelf: ta, transposeOther: tb, backend: .naive)
+                for (x, y) in zip(fast.data, slow.data) where abs(x - y) > 1e-4 * max(1, abs(y)) { return false }
+            }
+        }
+        return true
+    }
+
+    /// One line for `latent bench`: the BLAS, the kernel in use and why.
+    public static var description: String {
+        let env = ProcessInfo.processInfo.environment
+        let config = openblas_get_config().map { String(cString: $0) } ?? "OpenBLAS"
+        let why: String
+        if let before = env[guardVariable], before.hasPrefix("failed:") {
+            why = "OpenBLAS's own choice; the \(before.dropFirst(7)) kernel latent asked for disagreed with the naive GEMM"
+        } else if let before = env[guardVariable], let set = env["OPENBLAS_CORETYPE"] {
+            why = "OPENBLAS_CORETYPE=\(set) set by latent: OpenBLAS chose \(before) on a CPU with \(set == "SkylakeX" ? "AVX-512" : "AVX2 and FMA"); checked against the naive GEMM"
+        } else if let set = env["OPENBLAS_CORETYPE"] {
+            why = "OPENBLAS_CORETYPE=\(set) from the environment"
+        } else {
+            why = "chosen by OpenBLAS for this CPU"
+        }
+        return "BLAS: \(config.trimmingCharacters(in: .whitespaces)) · kernel \(corename) (\(why))"
+    }
+}
