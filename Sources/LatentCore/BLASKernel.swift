@@ -21,8 +21,10 @@ public enum BLASKernel {
     /// The kernel to ask for, or nil to keep OpenBLAS's choice: SkylakeX when the CPU has the AVX-512
     /// subsets it needs (F, BW, DQ, VL), Haswell with AVX2 and FMA — only when OpenBLAS picked a core
     /// without them. (Cooperlake also assumes bf16; Debian's build has no Sapphire Rapids kernels.)
-    public static func recommendedCore(reported: String, cpuFlags: Set<String>) -> String? {
+    /// (`cpuFlags` is only evaluated for a fallback core: /proc/cpuinfo is not read on every start.)
+    public static func recommendedCore(reported: String, cpuFlags flags: @autoclosure () -> Set<String>) -> String? {
         guard fallbackCores.contains(reported.lowercased()) else { return nil }
+        let cpuFlags = flags()
         if ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(cpuFlags.contains) { return "SkylakeX" }
         if cpuFlags.contains("avx2") && cpuFlags.contains("fma") { return "Haswell" }
         return nil
@@ -54,9 +56,7 @@ public enum BLASKernel {
         }
         guard env["OPENBLAS_CORETYPE"] == nil else { return }
         let reported = env[assumeVariable] ?? corename
-        // /proc/cpuinfo is read only when OpenBLAS fell back to a weak core.
-        guard fallbackCores.contains(reported.lowercased()),
-              let core = recommendedCore(reported: reported, cpuFlags: cpuFlags()) else { return }
+        guard let core = recommendedCore(reported: reported, cpuFlags: cpuFlags()) else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
         reexec(arguments, guardValue: reported)
     }

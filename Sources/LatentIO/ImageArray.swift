@@ -18,11 +18,7 @@ public enum ImageArray {
         case 4 where Array(t.shape.dropFirst()) == shape:
             images = t
         case 4 where t.shape[1] == h && t.shape[2] == w && t.shape[3] == c:
-            // NHWC → NCHW.
-            let n = t.shape[0], plane = h * w
-            var out = [Float](repeating: 0, count: t.count)
-            for b in 0..<n { for p in 0..<plane { for ch in 0..<c { out[(b * c + ch) * plane + p] = t.data[(b * plane + p) * c + ch] } } }
-            images = Tensor(shape: [n, c, h, w], data: out)
+            images = Tensor(shape: [t.shape[0], c, h, w], data: PixelValues.channelsFirst(t.data, images: t.shape[0], plane: h * w, channels: c))
         default:
             throw FormatError(name, "holds images of shape \(t.shape); the model takes \(shape) (N×H×W, N×H×W×C or N×C×H×W)")
         }

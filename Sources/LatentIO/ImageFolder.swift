@@ -9,16 +9,11 @@ public enum ImageFolder {
     /// More values than this (a quarter of a gigabyte of floats) is not a dataset for an explorer.
     public static let maxValues = 1 << 26
 
-    public static func isImageFolder(_ path: String) -> Bool {
-        var isDir: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
-    }
-
     public static func read(_ folder: String, shape: [Int], range: ClosedRange<Float> = 0...1) throws -> LabeledImages {
         let name = (folder as NSString).lastPathComponent
         let (c, h, w) = (shape[0], shape[1], shape[2])
         guard c == 1 || c == 3 else { throw FormatError(name, "PNG folders hold grey or RGB images; the model takes \(c) channels") }
-        let classes = try entries(folder).filter { isImageFolder(folder + "/" + $0) }
+        let classes = try entries(folder).filter { isDirectory(folder + "/" + $0) }
             .map { ($0, try pngs(in: folder + "/" + $0)) }.filter { !$0.1.isEmpty }
         let files: [(path: String, label: Int)]
         if classes.isEmpty {
@@ -36,11 +31,10 @@ public enum ImageFolder {
             let relative = String(file.path.dropFirst(folder.count + 1))
             let bytes = try FileBytes.read(file.path, limit: 1 << 26)
             let png = try PNG.decode(bytes, as: c == 3 ? .rgb : .gray, expected: (w, h), source: "\(name)/\(relative)")
-            // Interleaved 8-bit → planar floats (0–255, mapped to the pixel range below).
-            let plane = h * w
-            for p in 0..<plane { for ch in 0..<c { values[n * per + ch * plane + p] = Float(png.pixels[p * c + ch]) } }
+            // 0–255, interleaved as in the PNG: mapped to the pixel range and made planar below.
+            for (i, v) in png.pixels.enumerated() { values[n * per + i] = Float(v) }
         }
-        let images = Tensor(shape: [files.count, c, h, w], data: values)
+        let images = Tensor(shape: [files.count, c, h, w], data: PixelValues.channelsFirst(values, images: files.count, plane: h * w, channels: c))
         let set = classes.isEmpty ? LabeledImages(unlabelled: images)
                                   : LabeledImages(images: images, labels: files.map(\.label), classNames: classes.map(\.0))
         return set.mapped(from: 0...255, to: range)
@@ -56,6 +50,6 @@ public enum ImageFolder {
     }
 
     static func pngs(in folder: String) throws -> [String] {
-        try entries(folder).filter { $0.lowercased().hasSuffix(".png") && !isImageFolder(folder + "/" + $0) }
+        try entries(folder).filter { $0.lowercased().hasSuffix(".png") && !isDirectory(folder + "/" + $0) }
     }
 }

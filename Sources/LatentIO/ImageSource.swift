@@ -8,13 +8,13 @@ public enum ImageSource {
     /// `source`'s images: for a dataset or a shipped-layout folder, its held-out split.
     public static func read(_ source: String, shape: [Int]?, range: ClosedRange<Float> = 0...1, labels: String? = nil) throws -> LabeledImages {
         let set: LabeledImages
-        if let dataset = ShippedDataset.named(source), !FileManager.default.fileExists(atPath: source) {
+        if let dataset = ShippedDataset.referenced(by: source) {
             set = try ShippedData.read(dataset, .heldout).mapped(to: range)
         } else if source.lowercased().hasSuffix(".npy") {
             guard let shape else { throw FormatError((source as NSString).lastPathComponent, "a .npy is read for a model (--model), whose input shape says its layout") }
             set = try ImageArray.read(source, shape: shape, range: range, labels: labels)
         } else if isDirectory(source) {
-            if let dataset = ShippedDataset.all.first(where: { FileManager.default.fileExists(atPath: source + "/" + $0.file(.heldout, .images)) }) {
+            if let dataset = ShippedDataset.stored(in: source, .heldout) {
                 set = try dataset.read(.heldout, in: source).mapped(to: range)
             } else {
                 guard let shape else { throw FormatError((source as NSString).lastPathComponent, "a PNG folder is read for a model (--model), whose input shape says what to expect") }
@@ -32,9 +32,10 @@ public enum ImageSource {
         }
         return set
     }
+}
 
-    static func isDirectory(_ path: String) -> Bool {
-        var isDir: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
-    }
+/// Whether `path` names a folder.
+public func isDirectory(_ path: String) -> Bool {
+    var isDir: ObjCBool = false
+    return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
 }

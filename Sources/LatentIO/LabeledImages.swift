@@ -46,14 +46,8 @@ public struct LabeledImages: Sendable {
         }
         let (n, h, w) = (imgs.shape[0], imgs.shape[1], imgs.shape[2]), c = imgs.shape.count == 4 ? imgs.shape[3] : 1
         let scale: Float = imgs.type == .u8 ? 1.0 / 255.0 : 1.0
-        var pixels = imgs.floats()
-        if c > 1 {
-            // Channels last in the file, first in a tensor.
-            let plane = h * w
-            var planar = [Float](repeating: 0, count: pixels.count)
-            for b in 0..<n { for p in 0..<plane { for ch in 0..<c { planar[(b * c + ch) * plane + p] = pixels[(b * plane + p) * c + ch] } } }
-            pixels = planar
-        }
+        // Channels last in the file, first in a tensor.
+        let pixels = PixelValues.channelsFirst(imgs.floats(), images: n, plane: h * w, channels: c)
         let images = Tensor(shape: [n, c, h, w], data: pixels.map { $0 * scale })
         guard let labelsPath else { return LabeledImages(unlabelled: images) }
         let labs = try IDXArray.read(labelsPath)
@@ -116,6 +110,17 @@ public struct ShippedDataset: Sendable, Equatable {
     public static let all = [mnist, fashionMNIST, emoji]
 
     public static func named(_ name: String) -> ShippedDataset? { all.first { $0.name == name } }
+
+    /// The dataset whose files of `split` are in `directory` (a folder in the shipped layout), if any.
+    public static func stored(in directory: String, _ split: Split) -> ShippedDataset? {
+        all.first { FileManager.default.fileExists(atPath: directory + "/" + $0.file(split, .images)) }
+    }
+
+    /// The dataset a `--data` value (or a model's `data`) refers to: its name, unless a file or folder
+    /// of that name is there, which wins.
+    public static func referenced(by source: String) -> ShippedDataset? {
+        FileManager.default.fileExists(atPath: source) ? nil : named(source)
+    }
 }
 
 /// Where the shipped data lives, so that every command finds it without flags.

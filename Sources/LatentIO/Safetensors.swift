@@ -1,3 +1,4 @@
+import Foundation
 import LatentCore
 
 /// One tensor's entry in a safetensors header.
@@ -34,6 +35,22 @@ public struct SafetensorsFile: Sendable {
 
     public static func read(_ path: String) throws -> SafetensorsFile {
         try SafetensorsFile(bytes: FileBytes.read(path), source: path)
+    }
+
+    /// The `__metadata__` of a file, reading its header only (the tensors can be megabytes).
+    public static func metadata(ofFileAt path: String) throws -> [(key: String, value: String)] {
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw FormatError(path, "cannot be opened") }
+        defer { try? handle.close() }
+        let prefix = [UInt8](try handle.read(upToCount: 8) ?? Data())
+        guard prefix.count == 8 else { throw FormatError(path, "too short for a safetensors header") }
+        var n: UInt64 = 0
+        for (i, byte) in prefix.enumerated() { n |= UInt64(byte) << (8 * UInt64(i)) }
+        guard n <= UInt64(maxHeaderLength) else { throw FormatError(path, "header length \(n) exceeds the limit") }
+        let header = [UInt8](try handle.read(upToCount: Int(n)) ?? Data())
+        guard header.count == Int(n), let json = try? JSONParser.parse(header), let members = json["__metadata__"]?.object else {
+            throw FormatError(path, "no readable __metadata__ in the header")
+        }
+        return members.compactMap { key, value in value.string.map { (key, $0) } }
     }
 
     public init(bytes: [UInt8], source: String = "<memory>") throws {

@@ -67,12 +67,12 @@ public struct Image: Equatable, Sendable {
         guard w != width || h != height else { return self }
         let xs = Self.footprints(from: width, to: w), ys = Self.footprints(from: height, to: h)
         var out = [Float](repeating: 0, count: channels * w * h)
-        var row = [Float](repeating: 0, count: w)
+        var row = [Float](repeating: 0, count: w), acc = [Float](repeating: 0, count: width)
         for c in 0..<channels {
             let base = c * plane
             for oy in 0..<h {
                 // Rows first (weighted sum of source rows), then columns.
-                var acc = [Float](repeating: 0, count: width)
+                for x in 0..<width { acc[x] = 0 }
                 for (sy, wy) in ys[oy] {
                     let start = base + sy * width
                     for x in 0..<width { acc[x] += wy * pixels[start + x] }

@@ -34,6 +34,10 @@ public struct ModelConfig: Sendable {
     /// The shipped dataset (`ShippedDataset.name`) the model was trained on and opens with; empty when
     /// none is named (files from before datasets had names: the digits).
     public var data: String = ""
+
+    /// The dataset the model opens with: `data`, or for files from before datasets had names (all
+    /// trained on the digits) the digits when the input is theirs; empty when unknown.
+    public var datasetName: String { data.isEmpty ? (inputShape == [1, 28, 28] ? ShippedDataset.mnist.name : "") : data }
     public var training: JSONValue
     public var metrics: JSONValue
 

@@ -11,9 +11,7 @@ public func defaultDataSource(for model: any LatentModel) -> (source: String, la
     case let m as VQVAEModel: config = m.config
     default: return nil
     }
-    // Files from before datasets had names were all trained on the digits.
-    if config.data.isEmpty { return config.inputShape == [1, 28, 28] ? (ShippedDataset.mnist.name, nil) : nil }
-    return (config.data, nil)
+    return config.datasetName.isEmpty ? nil : (config.datasetName, nil)
 }
 
 /// The images `model` is explored or encoded with: `source` (see `ImageSource`), else the model's own
@@ -30,7 +28,9 @@ public func dataNote(forModelAt path: String) -> String {
     if ModelManifest.isManifest(path) {
         return (try? ModelManifest.load(path)).flatMap { $0.data.map { "ONNX · " + ($0 as NSString).lastPathComponent } ?? "ONNX" } ?? ""
     }
-    guard let model = try? Autoencoder.load(path) else { return "" }
-    let name = defaultDataSource(for: model.latentModel)?.source ?? ""
-    return ShippedDataset.named(name)?.title ?? name
+    // The header only: the picker lists every model file at start-up.
+    guard let metadata = try? SafetensorsFile.metadata(ofFileAt: path),
+          let text = metadata.first(where: { $0.key == ModelConfig.metadataKey })?.value,
+          let json = try? JSONParser.parse(Array(text.utf8)), let config = try? ModelConfig(json: json) else { return "" }
+    return ShippedDataset.named(config.datasetName)?.title ?? config.datasetName
 }

@@ -9,9 +9,7 @@ struct DataOptions: ParsableArguments {
         valueName: "path"))
     var path: String?
 
-    func directory() throws -> String { try Self.directory(path) }
-
-    static func directory(_ path: String?) throws -> String {
+    func directory() throws -> String {
         if let path { return path }
         guard let dir = ShippedData.directory() else {
             throw ValidationError("cannot find Weights/data; run from the repository or pass --data")
@@ -29,14 +27,13 @@ struct DataOptions: ParsableArguments {
     /// The shipped dataset `--data` names (default: the digits), or nil when it names a path.
     var dataset: ShippedDataset? {
         guard let path else { return .mnist }
-        return FileManager.default.fileExists(atPath: path) ? nil : ShippedDataset.named(path)
+        return ShippedDataset.referenced(by: path)
     }
 
     func trainSet() throws -> LabeledImages {
         if let dataset { return try ShippedData.read(dataset, .train) }
         let dir = try directory()
-        let layout = ShippedDataset.all.first { FileManager.default.fileExists(atPath: dir + "/" + $0.file(.train, .images)) } ?? .mnist
-        return try layout.read(.train, in: dir)
+        return try (ShippedDataset.stored(in: dir, .train) ?? .mnist).read(.train, in: dir)
     }
 
     /// The held-out set of the shipped dataset `--data` names or of a folder in the shipped layout, or —
@@ -46,11 +43,4 @@ struct DataOptions: ParsableArguments {
         if let dataset { return try ShippedData.read(dataset, .heldout) }
         return try ImageSource.read(try directory(), shape: nil)
     }
-}
-
-import Foundation
-
-func isDirectory(_ path: String) -> Bool {
-    var isDir: ObjCBool = false
-    return FileManager.default.fileExists(atPath: path, isDirectory: &isDir) && isDir.boolValue
 }

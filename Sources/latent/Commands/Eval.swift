@@ -21,7 +21,7 @@ struct Eval: ParsableCommand {
         // A shipped dataset comes with a training split for the PCA baseline; other data is evaluated
         // as given, and PCA is fitted on those same images (an optimistic baseline, said so).
         let source = data.path ?? defaultDataSource(for: m)?.source ?? ShippedDataset.mnist.name
-        let shipped = FileManager.default.fileExists(atPath: source) ? nil : ShippedDataset.named(source)
+        let shipped = ShippedDataset.referenced(by: source)
         let ownData = shipped == nil
         let heldOut = try data.images(for: m)
         let train = try shipped.map { try ShippedData.read($0, .train).mapped(to: m.pixelRange) } ?? heldOut

@@ -189,7 +189,7 @@ struct Project: ParsableCommand {
     /// manifest names. In the model's pixel range.
     func modelImages(_ m: any LatentModel) throws -> [LabeledImages] {
         let source = data.path ?? defaultDataSource(for: m)?.source ?? ShippedDataset.mnist.name
-        if !FileManager.default.fileExists(atPath: source), let dataset = ShippedDataset.named(source) {
+        if let dataset = ShippedDataset.referenced(by: source) {
             return try [ShippedData.read(dataset, .train), ShippedData.read(dataset, .heldout)].map { $0.mapped(to: m.pixelRange) }
         }
         if source.lowercased().hasSuffix(".npy") || (isDirectory(source) && data.path != nil) { return [try data.images(for: m)] }
