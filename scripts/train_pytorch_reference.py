@@ -87,12 +87,18 @@ def main():
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--save", help="write the trained weights as a model file, with the config of --like")
     ap.add_argument("--like", help="one of our model files of the same architecture (its config is copied)")
+    ap.add_argument("--save-init", help="also write the initial (untrained) weights as a model file, with the config of --like")
+    ap.add_argument("--init", help="start from the weights of one of our model files (e.g. written by latent train --epochs 1)")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     x, _ = load(args.folder, args.data, "train")
     hx, hy = load(args.folder, args.data, "heldout")
     model = VAE(args.latent_dim, tuple(x.shape[1:]), args.arch)
+    if args.init:
+        load_ours(model, args.init)
+    if args.save_init and args.like:
+        save_like(model, args.like, args.save_init)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     start = time.time()
     for epoch in range(args.epochs):
@@ -113,6 +119,23 @@ def main():
     print("  " + "  ".join(f"{k} {v:.4g}" for k, v in figures.items()))
     if args.save and args.like:
         save_like(model, args.like, args.save)
+
+
+def load_ours(model, path):
+    """Weights from one of our model files (the names save_like writes)."""
+    import json
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        blob = f.read()
+    state = {}
+    for name, entry in header.items():
+        if name == "__metadata__":
+            continue
+        start, end = entry["data_offsets"]
+        key = name[3:] if name.startswith("fc_") else name
+        state[key] = torch.tensor(np.frombuffer(blob[start:end], "<f4").reshape(entry["shape"]).copy())
+    model.load_state_dict(state)
 
 
 def save_like(model, like, path):

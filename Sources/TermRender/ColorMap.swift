@@ -86,9 +86,47 @@ struct Oklab {
         self.b = 0.0259040371 * l_ + 0.7827717662 * m_ - 0.8086757660 * s_
     }
 
+    init(l: Float, a: Float, b: Float) {
+        self.l = l
+        self.a = a
+        self.b = b
+    }
+
+    /// Back to sRGB (Ottosson's inverse), each channel clipped to the gamut.
+    var rgb: RGB {
+        let l_ = l + 0.3963377774 * a + 0.2158037573 * b
+        let m_ = l - 0.1055613458 * a - 0.0638541728 * b
+        let s_ = l - 0.0894841775 * a - 1.2914855480 * b
+        let L = l_ * l_ * l_, M = m_ * m_ * m_, S = s_ * s_ * s_
+        func encoded(_ v: Float) -> UInt8 {
+            let c = max(0, min(1, v))
+            let s = c <= 0.0031308 ? 12.92 * c : 1.055 * powf(c, 1 / 2.4) - 0.055
+            return UInt8((s * 255).rounded())
+        }
+        return RGB(encoded(4.0767416621 * L - 3.3077115913 * M + 0.2309699292 * S),
+                   encoded(-1.2684380046 * L + 2.6097574011 * M - 0.3413193965 * S),
+                   encoded(-0.0041960863 * L - 0.7034186147 * M + 1.7076147010 * S))
+    }
+
     func distance(to o: Oklab) -> Float {
         let dl = l - o.l, da = a - o.a, db = b - o.b
         return dl * dl + da * da + db * db
+    }
+}
+
+/// Colours for points of a plane such that near points get similar colours: the direction from the
+/// centre sets the hue and the distance the colourfulness, at one lightness (Oklch), so that a map of
+/// many items (a codebook) can colour each item without a legend of hundreds of entries.
+public enum PlaneColors {
+    public static func colors(_ points: [(x: Float, y: Float)], lightness: Float = 0.72) -> [RGB] {
+        guard !points.isEmpty else { return [] }
+        let cx = points.map(\.x).reduce(0, +) / Float(points.count), cy = points.map(\.y).reduce(0, +) / Float(points.count)
+        let radius = max(points.map { hypotf($0.x - cx, $0.y - cy) }.max() ?? 1, 1e-12)
+        return points.map { p in
+            let dx = p.x - cx, dy = p.y - cy
+            let chroma = 0.03 + 0.13 * hypotf(dx, dy) / radius, hue = atan2f(dy, dx)
+            return Oklab(l: lightness, a: chroma * cosf(hue), b: chroma * sinf(hue)).rgb
+        }
     }
 }
 

@@ -109,7 +109,7 @@ struct FuzzDriver {
                                            distances: (0..<cells).map { _ in vector(q.codes).map(abs) })
             return [.quantized(quantized, reconstruction: image())]
         case .peekImage(let index): return [.peeked(index: index, image())]
-        case .showImages(let indices): return [.gridsDecoded(.topImages, indices.map { _ in image() })]
+        case .showImages(let batch, let indices): return [.gridsDecoded(batch, indices.map { _ in image() })]
         case .project(.pca, let mus): return Runtime.projectPCA(mus).map { [$0] } ?? []
         case .project(let method, let mus):
             pending.append(.projectionProgress(0.5))

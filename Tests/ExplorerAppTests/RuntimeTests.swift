@@ -257,7 +257,7 @@ import Testing
             let r = try RuntimeTests.runtime()  // vae-z10: its dataset encoding (10-D μ) is under way
             defer { r.waitUntilIdle(seconds: 60) }  // no background work may outlive the test (see Runtime.waitUntilIdle)
             r.handle([.key(.char("M")), .key(.enter)])  // switch at once to vae-z2 (2-D)
-            for _ in 0..<200 where r.model.model.latentDim != 2 || r.model.datasetProgress != nil { r.waitForBackground(seconds: 0.01) }
+            for _ in 0..<1000 where r.model.model.latentDim != 2 || r.model.datasetProgress != nil { r.waitForBackground(seconds: 0.01) }
             #expect(r.model.vae.z.count == 2 && r.model.vae.ranges.count == 2)
             #expect(r.model.vae.prototypes.allSatisfy { $0.count == 2 || $0.isEmpty })
             #expect(r.model.scatter.mus.allSatisfy { $0.count == 2 })

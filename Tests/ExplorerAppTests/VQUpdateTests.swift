@@ -30,7 +30,7 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
             case .decodeGrid(let g): next += Explorer.update(&m, .decoded(ring(4 + Float(g.reduce(0, +) % 7))))
             case .decodeGrids(let kind, let gs): next += Explorer.update(&m, .gridsDecoded(kind, gs.map { ring(3 + Float($0.reduce(0, +) % 9)) }))
             case .quantizeImage(let i): next += Explorer.update(&m, .quantized(fakeQuantized(index: i), reconstruction: ring(6)))
-            case .showImages(let ids): next += Explorer.update(&m, .gridsDecoded(.topImages, ids.map { _ in ring(5) }))
+            case .showImages(let batch, let ids): next += Explorer.update(&m, .gridsDecoded(batch, ids.map { _ in ring(5) }))
             default: break
             }
         }
@@ -221,7 +221,7 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
         umap.method = .umap
         _ = Explorer.update(&m, .codebookMapReady(umap))
         #expect(m.vq.map?.method == .umap)
-        #expect(Explorer.view(m).text.contains("UMAP of the 32 codes"))
+        #expect(Explorer.view(m).text.contains("UMAP of 32 codes"))
         #expect(Explorer.update(&m, .key(.char("u"))).isEmpty)
         #expect(m.vq.map?.method == .pca && m.vq.otherMap?.method == .umap)
         #expect(Explorer.update(&m, .key(.char("u"))).isEmpty)
@@ -278,5 +278,106 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
         m.vq.panel = .details
         let details = Explorer.view(m).text
         #expect(details.contains("nearest of 512 codes, nearest first"), "\(details)")
+    }
+}
+
+/// The palette's orders, jumping to a typed code, grids too large for numbers, and the map's images
+/// grouped by code.
+@Suite struct VQScaleTests {
+    @Test func paletteOrdersAndTheBrushFollowsThem() {
+        var m = LargeCodebookTests.model()
+        // By use: the dataset's grids use (i·13 + p·5) mod 512, so some codes are used more than others.
+        _ = Explorer.update(&m, .key(.char("o")))
+        #expect(m.vq.paletteOrder == .usage && m.vq.panel == .palette)
+        let byUse = m.vq.paletteCodes
+        #expect(byUse.count == 512 && Set(byUse).count == 512)
+        #expect(zip(byUse, byUse.dropFirst()).allSatisfy { m.vq.usage[$0] >= m.vq.usage[$1] })
+        m.vq.brush = byUse[0]
+        _ = Explorer.update(&m, .key(.char(".")))
+        #expect(m.vq.brush == byUse[1])
+        _ = Explorer.update(&m, .key(.char(",")))
+        _ = Explorer.update(&m, .key(.char(",")))
+        #expect(m.vq.brush == byUse[511])
+        // Codes in this grid: the 64 distinct codes 511 − 7p, each once, by index.
+        _ = Explorer.update(&m, .key(.char("o")))
+        #expect(m.vq.paletteOrder == .inImage)
+        #expect(m.vq.paletteCodes == (0..<64).map { 511 - $0 * 7 }.sorted())
+        m.vq.codes[1] = m.vq.codes[0]
+        #expect(m.vq.paletteCodes.first == m.vq.codes[0] && m.vq.paletteCodes.count == 63)
+        m.vq.brush = 1  // not in the grid: . goes to the first code of the order
+        _ = Explorer.update(&m, .key(.char(".")))
+        #expect(m.vq.brush == m.vq.codes[0])
+        _ = Explorer.update(&m, .key(.char("o")))
+        #expect(m.vq.paletteOrder == .index && m.vq.paletteCodes == Array(0..<512))
+    }
+
+    @Test func aTypedNumberThenBSetsTheBrush() {
+        var m = LargeCodebookTests.model()
+        for c in "347" { _ = Explorer.update(&m, .key(.char(c))) }
+        _ = Explorer.update(&m, .key(.char("b")))
+        #expect(m.vq.brush == 347 && m.vq.entry.isEmpty)
+        let before = m.vq.codes
+        for c in "512" { _ = Explorer.update(&m, .key(.char(c))) }
+        _ = Explorer.update(&m, .key(.char("b")))
+        #expect(m.vq.brush == 347 && m.status.contains("outside the codebook"))
+        _ = Explorer.update(&m, .key(.char("b")))
+        #expect(m.vq.brush == m.vq.codes[m.vq.cursor] && m.vq.codes == before)
+    }
+
+    /// A 32×32 grid of 512 codes: coloured cells in half blocks at 120×40 and 80×24, the cursor drawn
+    /// white, clicks mapped back to cells, and the panel keeps its rows.
+    @Test(arguments: [(120, 40), (80, 24)])
+    func a32By32GridIsDrawnAsColouredCells(_ width: Int, _ height: Int) {
+        let summary = ModelSummaryLine(name: "big.safetensors", kind: .vqvae, latentDim: 0, codebookSize: 512, classNames: [])
+        var m = AppModel(width: width, height: height, capability: .truecolor, model: summary,
+                         vqShape: VQShape(height: 32, width: 32, codes: 512, dim: 8))
+        m.vq.codes = (0..<1024).map { ($0 * 37) % 512 }
+        m.vq.cursor = 3 * 32 + 5
+        let layout = VQLayout(width: width, height: height, vq: m.vq)
+        #expect(!layout.showsNumbers && layout.rowsPerLine == 2)
+        #expect(layout.gridInner.height == 16 && layout.gridInner.width == 32 * layout.cellColumns)
+        #expect(layout.grid.maxX <= width && layout.panel.height >= 4)
+        let buffer = Explorer.view(m)
+        // The cursor is row 3 (the lower half of line 1), column 5.
+        let cursorCell = buffer[layout.gridInner.x + 5 * layout.cellColumns, layout.gridInner.y + 1]
+        #expect(cursorCell.glyph == "▀" && cursorCell.style.bg == .rgb(RGB(255, 255, 255)))
+        // Different codes get different colours.
+        let a = buffer[layout.gridInner.x, layout.gridInner.y].style.fg, b = buffer[layout.gridInner.x + layout.cellColumns, layout.gridInner.y].style.fg
+        #expect(a != b)
+        // A click on line 2, column 7 selects grid row 4, column 7.
+        _ = Explorer.update(&m, .mouse(.press(x: layout.gridInner.x + 7 * layout.cellColumns, y: layout.gridInner.y + 2)))
+        #expect(m.vq.cursor == 4 * 32 + 7)
+    }
+
+    @Test func numbersStayWhenTheyFit() {
+        let m = LargeCodebookTests.model()
+        let layout = VQLayout(width: 120, height: 40, vq: m.vq)
+        #expect(layout.showsNumbers && layout.cellColumns == 4 && layout.rowsPerLine == 1)
+    }
+
+    @Test func theMapGroupsImagesByTheirCodeAtTheCursorCell() {
+        var m = LargeCodebookTests.model()
+        m.vq.panel = .map
+        let codes: [[Float]] = (0..<512).map { [cosf(Float($0)) * Float($0), sinf(Float($0)) * Float($0)] }
+        _ = Explorer.update(&m, .codebookMapReady(CodebookMap(method: .pca, codes: codes, points: [], pointCodes: [], explained: 0.5)))
+        #expect(m.vq.codeColors.count == 512)
+        m.vq.cursor = 2
+        let commands = Explorer.update(&m, .key(.char("i")))
+        // At cell 2 image i has code (13 i + 10) mod 512: 700 images over 512 codes, the first 188 codes
+        // (in that order) twice.
+        let expected = m.vq.groups(atCell: 2)
+        #expect(expected.first?.images == 2 && expected.reduce(0) { $0 + $1.images } == 700)
+        #expect(commands == [.showImages(.groupImages, expected.prefix(VQState.maxGroupsShown).map(\.example))])
+        for g in expected.prefix(5) { #expect((13 * g.example + 10) % 512 == g.code) }
+        fakeRunVQ(&m, commands)
+        #expect(m.vq.groupTiles.count == m.vq.groups.count)
+        let text = Explorer.view(m).text
+        #expect(text.contains("images by their code at cell (0,2)"))
+        #expect(text.contains("\(expected[0].code)·2"), "\(text)")
+        // Moving the cursor regroups; i again turns it off.
+        let moved = Explorer.update(&m, .key(.right))
+        #expect(moved.contains(.showImages(.groupImages, Array(m.vq.groups(atCell: 3).prefix(VQState.maxGroupsShown).map(\.example)))))
+        _ = Explorer.update(&m, .key(.char("i")))
+        #expect(!m.vq.showGroups && !Explorer.view(m).text.contains("images by their code"))
     }
 }

@@ -38,12 +38,19 @@ extension ExplorerEngine {
                               distances: dist)
     }
 
+    /// Values per image the scatter of encoder outputs works on: beyond this the grid is average-pooled
+    /// (PCA's covariance is d × d: a 32×32 grid of 16-D vectors, unpooled, would be 16,384² values).
+    public static let scatterFeatureLimit = 2048
+
     /// The code grid of every dataset image, in batches (for usage statistics and the prior), and each
-    /// image's encoder output flattened (D·h·w values, for the scatter).
+    /// image's encoder output flattened (D·h·w values, for the scatter; average-pooled over f×f cells
+    /// when that exceeds `scatterFeatureLimit`).
     public func quantizeDataset(progress: (Double) -> Void = { _ in }) -> (codes: [[Int]], vectors: [[Float]]) {
         guard let book = model.quantizer else { return ([], []) }
         var out: [[Int]] = [], vectors: [[Float]] = []
         let positions = model.codeGrid.height * model.codeGrid.width, per = data.pixelsPerImage
+        let gh = model.codeGrid.height, gw = model.codeGrid.width
+        let pool = (1...max(1, max(gh, gw))).first { f in book.dim * ((gh + f - 1) / f) * ((gw + f - 1) / f) <= Self.scatterFeatureLimit } ?? max(gh, gw)
         // Conv buffers scale with the batch: at most 100 images keeps the peak small.
         access.inBatches(count: data.count, limit: 100) { range in
             let x = Tensor(shape: [range.count] + model.inputShape, data: Array(data.images.data[(range.lowerBound * per)..<(range.upperBound * per)]))
@@ -52,12 +59,28 @@ extension ExplorerEngine {
             let size = book.dim * positions
             for i in 0..<range.count {
                 out.append(Array(codes[(i * positions)..<((i + 1) * positions)]))
-                vectors.append(Array(ze.data[(i * size)..<((i + 1) * size)]))
+                let grid = ze.data[(i * size)..<((i + 1) * size)]
+                vectors.append(pool == 1 ? Array(grid) : Self.averagePooled(grid, channels: book.dim, height: gh, width: gw, by: pool))
             }
             progress(Double(range.upperBound) / Double(data.count))
             return true
         }
         return (out, vectors)
+    }
+
+    /// A C×H×W grid averaged over f×f blocks (the last ones partial): C×⌈H/f⌉×⌈W/f⌉ values.
+    static func averagePooled(_ grid: ArraySlice<Float>, channels: Int, height: Int, width: Int, by f: Int) -> [Float] {
+        let oh = (height + f - 1) / f, ow = (width + f - 1) / f
+        var out = [Float](repeating: 0, count: channels * oh * ow), count = [Float](repeating: 0, count: oh * ow)
+        let base = grid.startIndex
+        for c in 0..<channels {
+            for y in 0..<height {
+                for x in 0..<width { out[(c * oh + y / f) * ow + x / f] += grid[base + (c * height + y) * width + x] }
+            }
+        }
+        for y in 0..<height { for x in 0..<width { count[(y / f) * ow + x / f] += 1 } }
+        for i in out.indices { out[i] /= count[i % (oh * ow)] }
+        return out
     }
 
     /// The codebook projected to 2-D — by PCA, or by UMAP of the codebook vectors themselves as seed 000

@@ -94,7 +94,8 @@ public final class Runtime: @unchecked Sendable {
                 case (.decode, .decode): return true
                 case let (.decodeStrip(a, _, _), .decodeStrip(b, _, _)): return a == b
                 case (.encodeImage, .encodeImage), (.decodeGrid, .decodeGrid), (.quantizeImage, .quantizeImage),
-                     (.showImages, .showImages), (.peekImage, .peekImage): return true
+                     (.peekImage, .peekImage): return true
+                case let (.showImages(a, _), .showImages(b, _)): return a == b
                 case let (.decodeGrids(a, _), .decodeGrids(b, _)): return a == b
                 default: return false
                 }
@@ -147,8 +148,8 @@ public final class Runtime: @unchecked Sendable {
         case .peekImage(let index):
             guard (0..<engine.data.count).contains(index) else { return [] }
             return [.peeked(index: index, engine.image(engine.data.pixels(of: index)))]
-        case .showImages(let indices):
-            return [.gridsDecoded(.topImages, indices.filter { (0..<engine.data.count).contains($0) }.map {
+        case .showImages(let batch, let indices):
+            return [.gridsDecoded(batch, indices.filter { (0..<engine.data.count).contains($0) }.map {
                 engine.image(engine.data.pixels(of: $0))
             })]
         case .quantizeDataset:

@@ -61,8 +61,9 @@ public enum Command: Equatable, Sendable {
     case quantizeDataset
     case computeCodebookMap(ProjectionMethod)
     case project(ProjectionMethod, mus: [[Float]])
-    /// Decodes the originals of dataset images (for the stats panel's "images that use this code").
-    case showImages([Int])
+    /// Fetches the originals of dataset images as tiles for `batch` (the stats panel's "images that use
+    /// this code", the map's images grouped by code).
+    case showImages(GridBatch, [Int])
     /// Fetches a dataset image for the scatter's preview of the point nearest the cursor.
     case peekImage(index: Int)
     case quit

@@ -279,11 +279,9 @@ public enum Explorer {
         if let commands = handleScatterMouse(event, &m) { return commands }
         if m.isVQ {
             guard case .press(let x, let y) = event else { return [] }
-            let grid = VQLayout(width: m.width, height: m.height, vq: m.vq).gridInner
-            let col = (x - grid.x) / VQLayout.cellWidth(codebookSize: m.vq.codebookSize), row = y - grid.y
-            guard x >= grid.x, row >= 0, col < m.vq.width, row < m.vq.height else { return [] }
-            m.vq.cursor = row * m.vq.width + col
-            return m.vq.showVariants || m.vq.panel == .details ? [variantsCommand(m)] : []
+            guard let cell = VQLayout(width: m.width, height: m.height, vq: m.vq).cell(atX: x, y: y, vq: m.vq) else { return [] }
+            m.vq.cursor = cell
+            return cursorMoved(&m)
         }
         let layout = Layout(width: m.width, height: m.height, latentDim: m.vae.latentDim, renderMode: m.renderMode)
         switch event {

@@ -31,6 +31,28 @@ public struct VQState: Sendable {
     public var otherMap: CodebookMap?
     public var mapMethod: ProjectionMethod = .pca
     public var samples = 0
+    /// The palette's order; `,` `.` and the page keys step the brush through it.
+    public var paletteOrder: PaletteOrder = .index
+    /// A colour per code (similar codes, similar colours: from the codebook's PCA), for grids drawn as
+    /// coloured cells and the codebook map's dots.
+    public var codeColors: [RGB] = []
+    /// The dataset's grids (the first images, as many as `storedGridCells` allows), raster order each.
+    public var datasetGrids: [[Int]] = []
+    /// Map panel: images grouped by their code at the cursor cell, drawn at that code's place (seed 000's
+    /// view of images mapped to the nearest code).
+    public var showGroups = false
+    /// The groups shown: code, how many images, and the image drawn for it; largest group first.
+    public var groups: [CodeGroup] = []
+    public var groupTiles: [Image] = []
+
+    /// At most this many grid cells of the dataset are kept (4 M: 70,000 MNIST grids of 7×7, or
+    /// 4,000 grids of 32×32).
+    public static let storedGridCells = 4_000_000
+    /// Tiles (palette, variants, images) are kept at most this many pixels a side (the largest tile,
+    /// 14 columns of braille, shows 28).
+    public static let tileSide = 28
+    /// Groups the map can show at once (it places as many as fit without overlap).
+    public static let maxGroupsShown = 48
 
     public init(height: Int, width: Int, codebookSize: Int) {
         self.height = height
@@ -46,11 +68,57 @@ public struct VQState: Sendable {
     /// Codes nobody used in the dataset (once usage is known).
     public var deadCodes: [Int] { usage.isEmpty ? [] : usage.indices.filter { usage[$0] == 0 } }
 
+    /// The codes in palette order: by index; by use over the dataset, most used first; or only the
+    /// codes in the current grid, most frequent first.
+    public var paletteCodes: [Int] {
+        switch paletteOrder {
+        case .index:
+            return Array(0..<codebookSize)
+        case .usage:
+            guard usage.count == codebookSize else { return Array(0..<codebookSize) }
+            return usage.indices.sorted { usage[$0] > usage[$1] || (usage[$0] == usage[$1] && $0 < $1) }
+        case .inImage:
+            var count = [Int: Int]()
+            for c in codes where c >= 0 && c < codebookSize { count[c, default: 0] += 1 }
+            return count.keys.sorted { count[$0]! > count[$1]! || (count[$0]! == count[$1]! && $0 < $1) }
+        }
+    }
+
+    /// Images grouped by their code at `cell` in the stored dataset grids, largest group first (ties by
+    /// code), each with its first image.
+    public func groups(atCell cell: Int) -> [CodeGroup] {
+        var first = [Int: Int](), count = [Int: Int]()
+        for (i, grid) in datasetGrids.enumerated() {
+            guard let c = grid[safe: cell] else { continue }
+            count[c, default: 0] += 1
+            if first[c] == nil { first[c] = i }
+        }
+        return count.keys.sorted { count[$0]! > count[$1]! || (count[$0]! == count[$1]! && $0 < $1) }
+            .map { CodeGroup(code: $0, images: count[$0]!, example: first[$0]!) }
+    }
+
     /// Codes nearest to the cursor cell's encoder vector, nearest first.
     public func nearestCodes(_ k: Int) -> [(code: Int, distance: Float)] {
         guard let d = source?.distances[cursor] else { return [] }
         return d.indices.sorted { d[$0] < d[$1] }.prefix(k).map { ($0, d[$0]) }
     }
+}
+
+public enum PaletteOrder: String, Equatable, Sendable, CaseIterable {
+    case index, usage, inImage
+
+    public var title: String {
+        switch self {
+        case .index: return "by index"
+        case .usage: return "by use, most used first"
+        case .inImage: return "codes in this grid, most frequent first"
+        }
+    }
+}
+
+/// Dataset images sharing a code at one cell.
+public struct CodeGroup: Equatable, Sendable {
+    public var code: Int, images: Int, example: Int
 }
 
 public enum VQPanel: String, Equatable, Sendable, CaseIterable {
@@ -68,5 +136,5 @@ public enum VQPanel: String, Equatable, Sendable, CaseIterable {
 
 /// Which set of grids a batch decode was for.
 public enum GridBatch: Equatable, Sendable {
-    case palette, variants, topImages
+    case palette, variants, topImages, groupImages
 }

@@ -18,9 +18,17 @@ extension Explorer {
             m.vq.redo = []
             m.status = "image \(q.index) · label \(m.model.classNames[safe: q.label] ?? "?")"
             return refreshVQ(&m)
-        case .gridsDecoded(.palette, let images): m.vq.paletteTiles = images
-        case .gridsDecoded(.variants, let images): m.vq.variantTiles = images
-        case .gridsDecoded(.topImages, let images): m.vq.topImageTiles = images
+        case .gridsDecoded(let batch, let decoded):
+            // Tiles are drawn at most 28 pixels a side: hundreds of full-size 128×128 colour decodes
+            // would hold ~100 MB per set.
+            let images = decoded.map { $0.width > VQState.tileSide || $0.height > VQState.tileSide
+                ? $0.fitted(width: VQState.tileSide, height: VQState.tileSide) : $0 }
+            switch batch {
+            case .palette: m.vq.paletteTiles = images
+            case .variants: m.vq.variantTiles = images
+            case .topImages: m.vq.topImageTiles = images
+            case .groupImages: m.vq.groupTiles = images
+            }
         case .datasetQuantized(let all, let vectors, let labels):
             m.datasetProgress = nil
             var projection: [Command] = []
@@ -47,9 +55,13 @@ extension Explorer {
             m.vq.usage = usage
             m.vq.positionCounts = positions
             m.vq.topImages = perImage
-            return projection + (m.vq.panel == .stats ? [.showImages(m.vq.topImages[safe: m.vq.brush] ?? [])] : [])
+            m.vq.datasetGrids = Array(all.prefix(max(1, VQState.storedGridCells / max(1, m.vq.cells))))
+            return projection + panelCommands(&m)
         case .codebookMapReady(let map):
             if map.method == m.vq.mapMethod { m.vq.map = map } else { m.vq.otherMap = map }
+            if map.method == .pca, map.codes.count == m.vq.codebookSize {
+                m.vq.codeColors = PlaneColors.colors(map.codes.map { ($0[0], $0[1]) })
+            }
             if map.method == .umap && m.status.hasPrefix("computing the UMAP") { m.status = "codebook map: UMAP" }
         default:
             break
@@ -61,6 +73,11 @@ extension Explorer {
         let w = max(1, m.vq.width), cells = m.vq.cells, k = m.vq.codebookSize
         guard cells > 0, k > 0 else { return [] }
         if m.vq.panel == .scatter, let commands = handleScatter(key, &m) { return commands }
+        if m.vq.panel == .map, key == .char("i") {
+            m.vq.showGroups.toggle()
+            m.status = m.vq.showGroups ? "map: images grouped by their code at the cursor cell (i: off)" : "map: codes and encoder vectors"
+            return groupCommands(&m)
+        }
         if m.vq.panel == .map, key == .char("u") {
             // As in the scatter: u switches the map between PCA and UMAP (edits are undone elsewhere).
             m.vq.mapMethod = m.vq.mapMethod == .pca ? .umap : .pca
@@ -84,7 +101,7 @@ extension Explorer {
         case .char(let c) where c.isNumber:
             guard m.vq.entry.count < 6 else { return [] }
             m.vq.entry.append(c)
-            m.status = "code \(m.vq.entry)… (enter sets the cell, esc cancels)"
+            m.status = "code \(m.vq.entry)… (enter sets the cell, b takes it as the brush, esc cancels)"
             return []
         case .backspace:
             if !m.vq.entry.isEmpty { m.vq.entry.removeLast() }
@@ -100,20 +117,39 @@ extension Explorer {
             return edit(&m, code: code)
         case .char(" "):
             return edit(&m, code: m.vq.brush)
-        case .char("."), .char(">"):
-            m.vq.brush = (m.vq.brush + 1) % k
-            return brushChanged(&m)
-        case .char(","), .char("<"):
-            m.vq.brush = (m.vq.brush + k - 1) % k
-            return brushChanged(&m)
-        case .pageDown, .pageUp:
-            // A large codebook: the brush moves a palette page (a tenth of the codes, at least 10).
-            let page = max(10, k / 10)
-            m.vq.brush = key == .pageDown ? min(k - 1, m.vq.brush + page) : max(0, m.vq.brush - page)
+        case .char("."), .char(">"), .char(","), .char("<"), .pageDown, .pageUp:
+            // The brush steps through the palette's order; the page keys move a tenth of it (at least 10).
+            let order = m.vq.paletteCodes
+            guard !order.isEmpty else { return [] }
+            let forward = key == .char(".") || key == .char(">") || key == .pageDown
+            let step = key == .pageDown || key == .pageUp ? max(10, order.count / 10) : 1
+            if let at = order.firstIndex(of: m.vq.brush) {
+                let next = forward ? at + step : at - step
+                m.vq.brush = step == 1 ? order[(next + order.count) % order.count] : order[max(0, min(order.count - 1, next))]
+            } else {
+                m.vq.brush = order[0]
+            }
             return brushChanged(&m)
         case .char("b"):
-            m.vq.brush = m.vq.codes[m.vq.cursor]
+            // With a typed number, the brush jumps to that code; else it takes the cursor cell's.
+            let typed = m.vq.entry
+            m.vq.entry = ""
+            if let code = Int(typed) {
+                guard code < k else {
+                    m.status = "code \(code) is outside the codebook 0…\(k - 1)"
+                    return []
+                }
+                m.vq.brush = code
+            } else {
+                m.vq.brush = m.vq.codes[m.vq.cursor]
+            }
             return brushChanged(&m)
+        case .char("o"):
+            let all = PaletteOrder.allCases
+            m.vq.paletteOrder = all[(all.firstIndex(of: m.vq.paletteOrder)! + 1) % all.count]
+            m.vq.panel = .palette
+            m.status = "palette \(m.vq.paletteOrder.title)"
+            return panelCommands(&m)
         case .char("u"):
             guard let previous = m.vq.undo.popLast() else { m.status = "nothing to undo"; return [] }
             m.vq.redo.append(m.vq.codes)
@@ -162,9 +198,9 @@ extension Explorer {
         default:
             return []
         }
-        // Cursor moved: the details and the variants follow it.
+        // Cursor moved: the details, the variants and the map's groups follow it.
         m.vq.entry = ""
-        return m.vq.showVariants || m.vq.panel == .details ? [variantsCommand(m)] : []
+        return cursorMoved(&m)
     }
 
     /// Sets the cursor cell to `code`, recording the grid for undo.
@@ -186,7 +222,19 @@ extension Explorer {
 
     static func brushChanged(_ m: inout AppModel) -> [Command] {
         m.status = "brush: code \(m.vq.brush)\(m.vq.deadCodes.contains(m.vq.brush) ? " (unused in the data)" : "")"
-        return m.vq.panel == .stats ? [.showImages(m.vq.topImages[safe: m.vq.brush] ?? [])] : []
+        return m.vq.panel == .stats ? [.showImages(.topImages, m.vq.topImages[safe: m.vq.brush] ?? [])] : []
+    }
+
+    static func cursorMoved(_ m: inout AppModel) -> [Command] {
+        (m.vq.showVariants || m.vq.panel == .details ? [variantsCommand(m)] : []) + groupCommands(&m)
+    }
+
+    /// The map's groups for the cursor cell, and the tiles of their example images.
+    static func groupCommands(_ m: inout AppModel) -> [Command] {
+        guard m.vq.panel == .map, m.vq.showGroups else { return [] }
+        m.vq.groups = Array(m.vq.groups(atCell: m.vq.cursor).prefix(VQState.maxGroupsShown))
+        m.vq.groupTiles = []
+        return [.showImages(.groupImages, m.vq.groups.map(\.example))]
     }
 
     /// Decode the edited grid, and whatever the panel shows that depends on it.
@@ -200,8 +248,9 @@ extension Explorer {
         switch m.vq.panel {
         case .palette: return m.vq.showVariants ? [variantsCommand(m)] : []
         case .details: return [variantsCommand(m)]
-        case .stats: return [.showImages(m.vq.topImages[safe: m.vq.brush] ?? [])]
-        case .map, .scatter: return []
+        case .stats: return [.showImages(.topImages, m.vq.topImages[safe: m.vq.brush] ?? [])]
+        case .map: return groupCommands(&m)
+        case .scatter: return []
         }
     }
 

@@ -5,6 +5,12 @@ import TermRender
 public struct VQLayout: Equatable, Sendable {
     public var status: Rect, footer: Rect
     public var grid: Rect, gridInner: Rect
+    /// How the code grid is drawn: its codes as numbers when they fit (one line per grid row), else a
+    /// block per cell coloured by its code, two grid rows per line in upper and lower half blocks when
+    /// one per line does not fit (a 32×32 grid in 16 lines).
+    public var showsNumbers: Bool
+    /// Columns per grid cell, and grid rows per screen line (1, or 2 for half blocks).
+    public var cellColumns: Int, rowsPerLine: Int
     public var legend: Rect
     public var original: Rect, reconstruction: Rect
     public var edited: Rect
@@ -23,12 +29,21 @@ public struct VQLayout: Equatable, Sendable {
         status = statusRow
         footer = footerRow
         compact = height < 34
-        let (top, bottom) = main.splitTop(min(compact ? 11 : 18, main.height))
+        // Numbers when the grid takes at most half the width and fits the top area; otherwise coloured
+        // cells, as wide and as tall as fit; the top area grows for a tall grid (the panel keeps 4 rows).
+        let topHeight = min(compact ? 11 : 18, main.height)
         let cell = Self.cellWidth(codebookSize: vq.codebookSize)
-        let gridWidth = max(24, vq.width * cell + 2)
+        let half = max(24, width / 2)
+        showsNumbers = vq.width * cell + 2 <= half && vq.height + 2 <= topHeight
+        cellColumns = showsNumbers ? cell : (vq.width * 2 + 2 <= half ? 2 : 1)
+        rowsPerLine = showsNumbers || vq.height + 2 <= topHeight ? 1 : 2
+        let gridLines = (vq.height + rowsPerLine - 1) / rowsPerLine, gridColumns = vq.width * cellColumns
+        let (top, bottom) = main.splitTop(min(max(topHeight, gridLines + 2), max(topHeight, main.height - 4)))
+        let gridWidth = max(24, gridColumns + 2)
         let (gridColumn, rest1) = top.splitLeft(gridWidth)
-        grid = Rect(x: gridColumn.x, y: gridColumn.y, width: gridWidth, height: min(vq.height + 2, gridColumn.height))
-        gridInner = Rect(x: grid.x + 1 + (gridWidth - 2 - vq.width * cell) / 2, y: grid.y + 1, width: vq.width * cell, height: vq.height)
+        grid = Rect(x: gridColumn.x, y: gridColumn.y, width: gridWidth, height: min(gridLines + 2, gridColumn.height))
+        gridInner = Rect(x: grid.x + 1 + (gridWidth - 2 - gridColumns) / 2, y: grid.y + 1, width: gridColumns,
+                         height: max(0, grid.height - 2))
         legend = Rect(x: gridColumn.x, y: grid.maxY, width: gridWidth, height: gridColumn.height - grid.height)
         if compact {
             // Three thumbnails in a row: original, reconstruction, edited.
@@ -45,5 +60,13 @@ public struct VQLayout: Equatable, Sendable {
             side = sideColumn
         }
         panel = bottom
+    }
+
+    /// The grid cell under a screen position (a click), if any; with half blocks, the upper cell.
+    public func cell(atX x: Int, y: Int, vq: VQState) -> Int? {
+        guard x >= gridInner.x, y >= gridInner.y, x < gridInner.maxX, y < gridInner.maxY else { return nil }
+        let column = (x - gridInner.x) / cellColumns, row = (y - gridInner.y) * rowsPerLine
+        guard column < vq.width, row < vq.height else { return nil }
+        return row * vq.width + column
     }
 }

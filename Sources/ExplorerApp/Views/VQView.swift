@@ -32,13 +32,25 @@ extension Explorer {
     static func drawGrid(_ b: inout Buffer, _ m: AppModel, _ layout: VQLayout) {
         let v = m.vq
         b.box(layout.grid, title: "codes \(v.height)×\(v.width)")
-        let heat = cellDifferences(v)
+        let heat = layout.showsNumbers ? cellDifferences(v) : []
+        if layout.showsNumbers { drawGridNumbers(&b, m, layout, heat: heat) } else { drawGridColours(&b, m, layout) }
+        var lines = ["cursor (\(v.cursorRow),\(v.cursorColumn)) = \(v.codes[safe: v.cursor] ?? 0)", "brush \(v.brush)"]
+        if !v.entry.isEmpty { lines.append("typing \(v.entry)_") }
+        lines.append("undo \(v.undo.count) · redo \(v.redo.count)")
+        if !heat.isEmpty { lines.append("heat: |edit − recon|") }
+        if !layout.showsNumbers { lines.append("colour: the code's place in the codebook PCA; edits bold") }
+        for (i, line) in lines.enumerated() where i < layout.legend.height {
+            b.write(" " + line, x: layout.legend.x, y: layout.legend.y + i, style: i == 0 ? .bold : .dim, clip: layout.legend)
+        }
+    }
+
+    static func drawGridNumbers(_ b: inout Buffer, _ m: AppModel, _ layout: VQLayout, heat: [Float]) {
+        let v = m.vq
         let maxHeat = max(heat.max() ?? 0, 0.05)
-        let cellWidth = VQLayout.cellWidth(codebookSize: v.codebookSize)
-        for cell in 0..<v.cells {
-            let x = layout.gridInner.x + (cell % v.width) * cellWidth, y = layout.gridInner.y + cell / v.width
+        for cell in 0..<v.cells where cell / v.width < layout.gridInner.height {
+            let x = layout.gridInner.x + (cell % v.width) * layout.cellColumns, y = layout.gridInner.y + cell / v.width
             let code = v.codes[cell]
-            let changed = v.source.map { $0.codes[cell] != code } ?? false
+            let changed = v.source.map { $0.codes[safe: cell] != code } ?? false
             var style = Style(bold: changed)
             if changed { style.fg = .rgb(highlight) }
             if let h = heat[safe: cell], h > 0.01, m.capability != .monochrome {
@@ -47,14 +59,38 @@ extension Explorer {
             }
             if cell == v.cursor { style.reverse = true }
             let text = String(code)
-            b.write(String(repeating: " ", count: max(0, cellWidth - text.count)) + text, x: x, y: y, style: style)
+            b.write(String(repeating: " ", count: max(0, layout.cellColumns - text.count)) + text, x: x, y: y, style: style)
         }
-        var lines = ["cursor (\(v.cursorRow),\(v.cursorColumn)) = \(v.codes[safe: v.cursor] ?? 0)", "brush \(v.brush)"]
-        if !v.entry.isEmpty { lines.append("typing \(v.entry)_") }
-        lines.append("undo \(v.undo.count) · redo \(v.redo.count)")
-        if !heat.isEmpty { lines.append("heat: |edit − recon|") }
-        for (i, line) in lines.enumerated() where i < layout.legend.height {
-            b.write(" " + line, x: layout.legend.x, y: layout.legend.y + i, style: i == 0 ? .bold : .dim, clip: layout.legend)
+    }
+
+    /// A grid too large for numbers: each cell a block in its code's colour (two rows per line in half
+    /// blocks when needed); the cursor cell white, edited cells marked with a dot (or drawn brighter).
+    static func drawGridColours(_ b: inout Buffer, _ m: AppModel, _ layout: VQLayout) {
+        let v = m.vq
+        func color(_ cell: Int) -> RGB {
+            if cell == v.cursor { return RGB(255, 255, 255) }
+            let code = v.codes[cell]
+            return v.codeColors[safe: code] ?? PlaneColors.colors([(cosf(Float(code) * 2.39996), sinf(Float(code) * 2.39996)), (0, 0)])[0]
+        }
+        let lines = (v.height + layout.rowsPerLine - 1) / layout.rowsPerLine
+        for line in 0..<min(lines, layout.gridInner.height) {
+            for column in 0..<v.width {
+                let upper = line * layout.rowsPerLine * v.width + column
+                let lower = layout.rowsPerLine == 2 && line * 2 + 1 < v.height ? upper + v.width : nil
+                let edited = [upper, lower].compactMap { $0 }.contains { cell in v.source.map { $0.codes[safe: cell] != v.codes[cell] } ?? false }
+                let cell: Cell
+                if m.capability == .monochrome {
+                    let cursorHere = upper == v.cursor || lower == v.cursor
+                    cell = Cell(edited ? "•" : "·", Style(bold: edited, reverse: cursorHere))
+                } else if let lower {
+                    cell = Cell("▀", Style(fg: .rgb(color(upper)), bg: .rgb(color(lower))))
+                } else {
+                    cell = Cell(edited ? "•" : " ", Style(fg: .rgb(.black), bg: .rgb(color(upper))))
+                }
+                for dx in 0..<layout.cellColumns {
+                    b[layout.gridInner.x + column * layout.cellColumns + dx, layout.gridInner.y + line] = cell
+                }
+            }
         }
     }
 
@@ -107,24 +143,27 @@ extension Explorer {
     static func drawPalette(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let v = m.vq
         let tiles = v.showVariants ? v.variantTiles : v.paletteTiles
-        b.box(r, title: v.showVariants ? "codes in the cursor cell (v: each code alone) · , . brush · space paints"
-                                       : "codebook: each code as a decoded grid (v: in the cursor cell) · , . brush · space paints")
+        let order = v.paletteCodes
+        let what = v.showVariants ? "each code in the cursor cell (v: alone)" : "codebook: each code alone (v: in the cursor cell)"
+        b.box(r, title: "\(what) · \(v.paletteOrder.title) (o) · , . 42b brush · space paints")
         let inner = r.inset(by: 1)
-        guard !tiles.isEmpty else { return }
+        guard !tiles.isEmpty, !order.isEmpty else { return }
         let big = Layout.tile(cells: 14, m.renderMode), small = Layout.tile(cells: 7, m.renderMode)
         func fits(_ t: Layout.TileSpec) -> Bool {
             let perRow = max(1, inner.width / (t.columns + 1))
-            return ((tiles.count + perRow - 1) / perRow) * (t.rows + 1) <= inner.height
+            return ((order.count + perRow - 1) / perRow) * (t.rows + 1) <= inner.height
         }
         let spec = fits(big) ? big : small
         let perRow = max(1, inner.width / (spec.columns + 1))
         // When not every row fits, scroll so that the brush's row is shown.
         let visibleRows = max(1, inner.height / (spec.rows + 1))
-        let firstRow = max(0, min(v.brush / perRow - visibleRows + 1, (tiles.count - 1) / perRow - visibleRows + 1))
+        let brushSlot = order.firstIndex(of: v.brush) ?? 0
+        let firstRow = max(0, min(brushSlot / perRow - visibleRows + 1, (order.count - 1) / perRow - visibleRows + 1))
         let dead = Set(v.deadCodes)
-        for (code, image) in tiles.enumerated() where code / perRow >= firstRow {
-            let x = inner.x + (code % perRow) * (spec.columns + 1), y = inner.y + (code / perRow - firstRow) * (spec.rows + 1)
+        for (slot, code) in order.enumerated() where slot / perRow >= firstRow {
+            let x = inner.x + (slot % perRow) * (spec.columns + 1), y = inner.y + (slot / perRow - firstRow) * (spec.rows + 1)
             guard y + spec.rows < inner.maxY else { break }
+            guard let image = tiles[safe: code] else { continue }
             var label = String(code)
             if dead.contains(code) { label += "✗" }
             let style = code == v.brush ? Style(fg: .rgb(highlight), bold: true, reverse: true) : (dead.contains(code) ? .dim : .bold)
@@ -245,28 +284,65 @@ extension Explorer {
             b.write("projecting the codebook…", x: r.x + 2, y: r.y + 1, style: .dim)
             return
         }
-        b.box(r, title: map.method == .pca
-              ? String(format: "codebook map · PCA of the %d codes (%.1f%% of variance) · dots: encoder vectors by nearest code · u: UMAP",
-                       v.codebookSize, map.explained * 100)
-              : "codebook map · UMAP of the \(v.codebookSize) codes · dots: encoder vectors placed by its transform · u: PCA")
+        let method = map.method == .pca ? String(format: "PCA of %d codes (%.0f%% of var.)", v.codebookSize, map.explained * 100)
+                                        : "UMAP of \(v.codebookSize) codes"
+        let shown = v.showGroups ? "images by their code at cell (\(v.cursorRow),\(v.cursorColumn)) · i: off"
+                                 : "dots: encoder vectors by nearest code · i: images"
+        b.box(r, title: "codebook map · \(method) · \(shown) · u: \(map.method == .pca ? "UMAP" : "PCA")")
         let inner = r.inset(by: 1)
         let points = map.points.map { ($0[0], $0[1]) }, codes = map.codes.map { ($0[0], $0[1]) }
         let bounds = ScatterRaster.Bounds.fitting(points + codes)
-        let cells = ScatterRaster.cells(points: points, classes: map.pointCodes, color: { Tab10.color($0) },
-                                        columns: inner.width, rows: inner.height, bounds: bounds)
-        b.blit(cells.map { var c = $0; c.style.dim = true; return c }, blockWidth: inner.width, x: inner.x, y: inner.y)
+        if !v.showGroups {
+            let cells = ScatterRaster.cells(points: points, classes: map.pointCodes, color: { v.codeColors[safe: $0] ?? Tab10.color($0) },
+                                            columns: inner.width, rows: inner.height, bounds: bounds)
+            b.blit(cells.map { var c = $0; c.style.dim = true; return c }, blockWidth: inner.width, x: inner.x, y: inner.y)
+        }
+        // Up to 64 codes are labelled with their numbers; a larger codebook is drawn as dots in the
+        // codes' colours, with the brush (and the cursor cell's code) labelled.
+        let labelled = v.codebookSize <= 64
+        let cursorCode = v.codes[safe: v.cursor]
         for (code, p) in codes.enumerated() {
             guard let (cx, cy) = ScatterRaster.cell(of: p, bounds: bounds, columns: inner.width, rows: inner.height) else { continue }
-            let isBrush = code == v.brush
-            b.write(String(code), x: inner.x + cx, y: inner.y + cy,
-                    style: isBrush ? Style(fg: .rgb(highlight), bold: true, reverse: true) : Style(fg: .rgb(Tab10.color(code)), bold: true), clip: inner)
+            let color = v.codeColors[safe: code] ?? Tab10.color(code)
+            if labelled {
+                b.write(String(code), x: inner.x + cx, y: inner.y + cy, style: Style(fg: .rgb(color), bold: true), clip: inner)
+            } else {
+                b[inner.x + cx, inner.y + cy] = Cell("●", Style(fg: .rgb(color), dim: v.showGroups))
+            }
+        }
+        // With the groups, the tiles carry the labels.
+        if v.showGroups { return drawGroups(&b, m, inner, codes: codes, bounds: bounds) }
+        for code in Set([v.brush, cursorCode].compactMap { $0 }) {
+            guard let p = codes[safe: code], let (cx, cy) = ScatterRaster.cell(of: p, bounds: bounds, columns: inner.width, rows: inner.height) else { continue }
+            let style = code == v.brush ? Style(fg: .rgb(highlight), bold: true, reverse: true) : Style(fg: .rgb(.white), bold: true, reverse: true)
+            b.write(String(code), x: inner.x + cx, y: inner.y + cy, style: style, clip: inner)
+        }
+    }
+
+    /// Seed 000's view: an example image of each group drawn at its code's place, largest groups first,
+    /// each where it does not cover one already drawn.
+    static func drawGroups(_ b: inout Buffer, _ m: AppModel, _ inner: Rect, codes: [(Float, Float)], bounds: ScatterRaster.Bounds) {
+        let spec = Layout.tile(cells: 7, m.renderMode)
+        var placed: [Rect] = []
+        for (group, image) in zip(m.vq.groups, m.vq.groupTiles) {
+            guard let p = codes[safe: group.code],
+                  let (cx, cy) = ScatterRaster.cell(of: p, bounds: bounds, columns: inner.width, rows: inner.height) else { continue }
+            let w = spec.columns, h = spec.rows + 1
+            let x = max(inner.x, min(inner.maxX - w, inner.x + cx - w / 2)), y = max(inner.y, min(inner.maxY - h, inner.y + cy - h / 2))
+            let box = Rect(x: x, y: y, width: w, height: h)
+            guard box.width > 0, box.height > 0, !placed.contains(where: { $0.intersects(box) }) else { continue }
+            placed.append(Rect(x: x - 1, y: y, width: w + 2, height: h))
+            b.write("\(group.code)·\(group.images)", x: x, y: y, style: Style(fg: .rgb(m.vq.codeColors[safe: group.code] ?? highlight), bold: true),
+                    clip: Rect(x: x, y: y, width: w, height: 1))
+            let t = tile(image, spec: spec, m)
+            b.blit(t.cells, blockWidth: t.columns, x: x, y: y + 1)
         }
     }
 
     static func drawVQFooter(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let keys: [(String, String)] = [("←↑↓→", "cell"), ("+/-", "code"), ("0-9⏎", "type"), ("space", "paint"), (", .", "brush"),
                                         ("u/U", "undo/redo"), ("r", "revert"), ("n/p", "data"), ("s", "sample"), ("tab", "panel"),
-                                        ("v", "variants"), ("?", "help"), ("q", "quit")]
+                                        ("v", "variants"), ("o", "order"), ("?", "help"), ("q", "quit")]
         var x = r.x + 1
         for (k, what) in keys {
             guard x + k.count + what.count + 2 < r.maxX else { break }

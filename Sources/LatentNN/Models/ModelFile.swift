@@ -44,6 +44,19 @@ extension Autoencoder {
         return model
     }
 
+    /// A model with `config` holding a copy of `other`'s weights, or nil when the two architectures do
+    /// not have the same tensors (names and shapes).
+    public init?(config: ModelConfig, weightsOf other: Autoencoder) throws {
+        let want = try config.expectedTensors(), have = try other.config.expectedTensors()
+        guard config.kind == other.config.kind, want.map(\.name) == have.map(\.name),
+              want.map(\.shape) == have.map(\.shape) else { return nil }
+        self = try Autoencoder(config: config, seed: 0)
+        for ((_, p), (_, q)) in zip(namedParameters, other.namedParameters) { p.value = q.value }
+        for (block, source) in zip(blocks, other.blocks) {
+            for (b, s) in zip(block.namedBuffers, source.namedBuffers) { b.layer.setBuffer(b.local, s.value) }
+        }
+    }
+
     /// The safetensors bytes of this model with its config (and any extra metadata) in `__metadata__`.
     public func encoded(config override: ModelConfig? = nil) -> [UInt8] {
         var w = SafetensorsWriter()

@@ -27,6 +27,8 @@ struct Train: ParsableCommand {
     @Flag(help: "Do not restart unused codes (VQ-VAE).") var noRestartDeadCodes = false
     @Option(help: "Random seed (weights, shuffling, sampling).") var seed: UInt64 = 0
     @Option(help: "Threads (default: all cores).") var threads = ComputeThreads.available
+    @Option(name: .customLong("init"), help: "Start from this model file's weights (same architecture and data shape) instead of random ones: to train on, or to start from another tool's initialisation.")
+    var initFrom: String?
     @OptionGroup var data: DataOptions
     @Option(name: [.short, .customLong("output")], help: "Output file.") var output: String?
 
@@ -62,7 +64,7 @@ struct Train: ParsableCommand {
         } else {
             config.dataset = "\(data.path ?? "?"): \(train.count) train, \(heldOut.count) held-out"
         }
-        let model = try Autoencoder(config: config, seed: seed)
+        let model = try initFrom.map { try Self.startingWeights(from: $0, for: config) } ?? Autoencoder(config: config, seed: seed)
         let path = output ?? "\(kind.rawValue)\(kind == .vqvae ? "-k\(codebookSize)" : "-z\(latentDim)").safetensors"
 
         var options = TrainingOptions()
@@ -112,6 +114,15 @@ struct Train: ParsableCommand {
         try model.save(to: path, config: config)
         print("held-out: " + evaluation.metrics.map { "\($0.name) \(Evaluation.format($0.value))" }.joined(separator: "  "))
         print("wrote \(path) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+    }
+
+    /// A model file's weights under `config` (whose dataset and class names describe this run).
+    static func startingWeights(from path: String, for config: ModelConfig) throws -> Autoencoder {
+        let start = try Autoencoder.load(path)
+        guard let model = try Autoencoder(config: config, weightsOf: start) else {
+            throw ValidationError("--init \(path): a \(start.config.kind.rawValue) whose tensors differ from the \(config.kind.rawValue) this command trains")
+        }
+        return model
     }
 
     static func epochLine(_ r: EpochReport) -> String {
