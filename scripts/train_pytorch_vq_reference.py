@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The PyTorch reference for a shipped VQ-VAE: the same architecture as `latent train vqvae`
 (Conv(C→32,4,s2)–ReLU–Conv(32→64,4,s2)–ReLU–Conv(64→D,1); the decoder mirrors it with transposed
-convolutions and a sigmoid), codebook initialised U(±1/K), loss MSE + ‖sg(z_e) − e‖² + β‖z_e − sg(e)‖²
+convolutions and a sigmoid; `--residual-blocks N` as `latent train vqvae --residual-blocks N`), codebook initialised U(±1/K), loss MSE + ‖sg(z_e) − e‖² + β‖z_e − sg(e)‖²
 (means over elements) with the straight-through estimator, Adam 1e-3, batch 128, and the same dead-code
 restarts (after each epoch but the last five, codes no vector chose move onto random encoder outputs of
 the epoch's last batch, plus N(0, 0.01²), their Adam moments reset). Trained on the same shipped split;
@@ -19,12 +19,28 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from train_pytorch_reference import load
 
 
-class VQVAE(nn.Module):
-    def __init__(self, c, k, d):
+class Residual(nn.Module):
+    """x + Conv1×1(ReLU(Conv3×3(ReLU(x)))), named as `latent train vqvae --residual-blocks` names it."""
+
+    def __init__(self, channels, hidden=32):
         super().__init__()
-        self.encoder = nn.Sequential(nn.Conv2d(c, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU(), nn.Conv2d(64, d, 1))
-        self.decoder = nn.Sequential(nn.ConvTranspose2d(d, 64, 1), nn.ReLU(), nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ReLU(),
-                                     nn.ConvTranspose2d(32, c, 4, 2, 1), nn.Sigmoid())
+        self.block = nn.Sequential(nn.ReLU(), nn.Conv2d(channels, hidden, 3, 1, 1), nn.ReLU(), nn.Conv2d(hidden, channels, 1))
+
+    def forward(self, x):
+        return x + self.block(x)
+
+
+class VQVAE(nn.Module):
+    def __init__(self, c, k, d, blocks=0):
+        super().__init__()
+        down = [nn.Conv2d(c, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU()]
+        up = [nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(32, c, 4, 2, 1), nn.Sigmoid()]
+        if blocks == 0:
+            self.encoder = nn.Sequential(*down, nn.Conv2d(64, d, 1))
+            self.decoder = nn.Sequential(nn.ConvTranspose2d(d, 64, 1), nn.ReLU(), *up)
+        else:
+            self.encoder = nn.Sequential(*down, nn.Conv2d(64, 64, 3, 1, 1), *[Residual(64) for _ in range(blocks)], nn.ReLU(), nn.Conv2d(64, d, 1))
+            self.decoder = nn.Sequential(nn.Conv2d(d, 64, 3, 1, 1), *[Residual(64) for _ in range(blocks)], nn.ReLU(), *up)
         self.codebook = nn.Embedding(k, d)
         nn.init.uniform_(self.codebook.weight, -1 / k, 1 / k)
 
@@ -44,13 +60,14 @@ def main():
     ap.add_argument("--beta", type=float, default=0.25)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--residual-blocks", type=int, default=0)
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
     x, _ = load(args.folder, args.data, "train")
     hx, _ = load(args.folder, args.data, "heldout")
     k = args.codebook_size
-    model = VQVAE(x.shape[1], k, args.code_dim)
+    model = VQVAE(x.shape[1], k, args.code_dim, args.residual_blocks)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     start = time.time()
     for epoch in range(1, args.epochs + 1):
@@ -85,7 +102,7 @@ def main():
         counts = torch.bincount(codes, minlength=k).double()
         p = counts[counts > 0] / counts.sum()
         perplexity = torch.exp(-(p * p.log()).sum()).item()
-    print(f"PyTorch {torch.__version__}, {args.data}, VQ-VAE K={k} D={args.code_dim}, {args.epochs} epochs, seed {args.seed}: "
+    print(f"PyTorch {torch.__version__}, {args.data}, VQ-VAE K={k} D={args.code_dim}, {args.residual_blocks} residual blocks, {args.epochs} epochs, seed {args.seed}: "
           f"{seconds:.1f} s ({args.epochs * len(x) / seconds:.0f} img/s)")
     print(f"  mse {mse:.5g}  codes_used {int((counts > 0).sum())}  perplexity {perplexity:.4g}")
 

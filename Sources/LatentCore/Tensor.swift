@@ -120,6 +120,18 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// Adds `other` (the same number of values) element by element, in place.
+    public mutating func add(_ other: Tensor) {
+        precondition(count == other.count, "adding \(other.shape) to \(shape)")
+        data.withUnsafeMutableBufferPointer { a in
+            other.data.withUnsafeBufferPointer { b in
+                for i in 0..<a.count { a[i] += b[i] }
+            }
+        }
+    }
+}
+
 extension Tensor: CustomStringConvertible {
     public var description: String {
         let preview = data.prefix(6).map { "\($0)" }.joined(separator: ", ")

@@ -381,3 +381,13 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
         #expect(!m.vq.showGroups && !Explorer.view(m).text.contains("images by their code"))
     }
 }
+
+@Suite struct ScatterPoolingTests {
+    /// 2 channels of a 3×3 grid pooled by 2: blocks of 4, 2, 2 and 1 cells.
+    @Test func averagePoolingTakesPartialBlocksAtTheEdges() {
+        let grid: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9] + [Float](repeating: 10, count: 9)
+        let pooled = ExplorerEngine.averagePooled(grid[...], channels: 2, height: 3, width: 3, by: 2)
+        #expect(pooled == [3, 4.5, 7.5, 9, 10, 10, 10, 10])
+        #expect(ExplorerEngine.averagePooled(grid[...], channels: 2, height: 3, width: 3, by: 1) == grid)
+    }
+}

@@ -29,6 +29,9 @@ import Testing
         Case(name: "BatchNorm2d eval", spec: .batchNorm2d(features: 3, eps: 1e-5, momentum: 0.1), input: [2, 3, 2, 2], training: false),
         Case(name: "Flatten", spec: .flatten, input: [2, 3, 2, 2]),
         Case(name: "Unflatten", spec: .unflatten([2, 3]), input: [4, 6]),
+        Case(name: "Residual ReLU–Conv3×3–ReLU–Conv1×1",
+             spec: .residual([.relu, .conv2d(in: 3, out: 2, kernel: 3, stride: 1, padding: 1), .relu, .conv2d(in: 2, out: 3, kernel: 1, stride: 1, padding: 0)]),
+             input: [2, 3, 4, 4]),
     ]
 
     @Test(arguments: cases)

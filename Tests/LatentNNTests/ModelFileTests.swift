@@ -11,6 +11,7 @@ import Testing
         ModelConfig.mlpVAE(latentDim: 3, hidden: [16], inputShape: [1, 4, 4]),
         ModelConfig.mlpVAE(latentDim: 2, hidden: [8, 8], inputShape: [1, 4, 4], conditional: true),
         ModelConfig.convVQVAE(codebookSize: 6, codeDim: 4, channels: (3, 5), inputShape: [1, 8, 8]),
+        ModelConfig.convVQVAE(codebookSize: 6, codeDim: 4, channels: (3, 5), residualBlocks: 2, residualChannels: 2, inputShape: [3, 8, 8]),
     ])
     func saveAndLoadGiveTheSameModel(_ config: ModelConfig) throws {
         let model = try Autoencoder(config: config, seed: 9)
@@ -20,6 +21,36 @@ import Testing
             #expect(a.name == b.name && a.parameter.value == b.parameter.value)
         }
         #expect(loaded.parameterCount == model.parameterCount)
+    }
+
+    /// Residual blocks carry PyTorch's names (a module holding `self.block = nn.Sequential(…)`), their
+    /// config round-trips, and one whose block changes the shape is refused.
+    @Test func residualBlocksAreNamedAsPyTorchNamesThem() throws {
+        let config = ModelConfig.convVQVAE(codebookSize: 6, codeDim: 4, channels: (3, 5), residualBlocks: 1, residualChannels: 2, inputShape: [1, 8, 8])
+        let names = try config.expectedTensors().map(\.name)
+        #expect(names.contains("encoder.5.block.1.weight") && names.contains("encoder.5.block.3.bias") && names.contains("decoder.1.block.1.weight"))
+        let model = try Autoencoder(config: config, seed: 1)
+        #expect(model.namedParameters.map(\.name) == names)
+        #expect(try ModelConfig(json: try JSONParser.parse(config.json.serialized)).json == config.json)
+        let bad = OpSpec.residual([.conv2d(in: 5, out: 4, kernel: 1, stride: 1, padding: 0)])
+        guard case .failure(let e) = bad.outputShape([5, 2, 2]) else { Issue.record("a shape-changing block was accepted"); return }
+        #expect(e.reason.contains("must keep its input shape"))
+        #expect(throws: ConfigError.self) { try OpSpec(json: try JSONParser.parse(#"{"op":"residual","block":[]}"#), path: "encoder[0]") }
+    }
+
+    /// `latent train --init`: another model's weights under this run's config, refused across architectures.
+    @Test func weightsOfAnotherModelOfTheSameArchitecture() throws {
+        let source = try Autoencoder(config: Self.small, seed: 4)
+        var config = Self.small
+        config.dataset = "another description"
+        let copy = try #require(try Autoencoder(config: config, weightsOf: source))
+        #expect(copy.config.dataset == "another description")
+        for (a, b) in zip(copy.namedParameters, source.namedParameters) { #expect(a.parameter.value == b.parameter.value) }
+        // A copy, not shared storage: training the copy leaves the source alone.
+        copy.namedParameters[0].parameter.value.data[0] += 1
+        #expect(copy.namedParameters[0].parameter.value != source.namedParameters[0].parameter.value)
+        #expect(try Autoencoder(config: .mlpVAE(latentDim: 4, hidden: [16], inputShape: [1, 4, 4]), weightsOf: source) == nil)
+        #expect(try Autoencoder(config: .convVQVAE(codebookSize: 6, codeDim: 4, channels: (3, 5), inputShape: [1, 8, 8]), weightsOf: source) == nil)
     }
 
     /// A model file whose tensors or config are altered by `edit`.

@@ -3,8 +3,9 @@ import LatentCore
 /// A trainable tensor and its gradient. Gradients accumulate with `+=` during backward passes and are
 /// zeroed explicitly by the optimiser step, as in PyTorch.
 public final class Parameter {
-    /// The local name (`weight`, `bias`); a model prefixes it with the layer's dotted path.
-    public let name: String
+    /// The local name (`weight`, `bias`; `block.1.weight` inside a residual block); a model prefixes it
+    /// with the layer's dotted path.
+    public internal(set) var name: String
     public var value: Tensor
     public var grad: Tensor
 

@@ -16,6 +16,8 @@ public enum OpSpec: Equatable, Sendable {
     case batchNorm2d(features: Int, eps: Float, momentum: Float)
     case flatten
     case unflatten([Int])
+    /// x + block(x), the block a list of ops that keeps the shape (a residual block).
+    case residual([OpSpec])
 
     /// Builds the layer with freshly initialised parameters.
     public func makeLayer(rng: inout SeededRNG) -> Layer {
@@ -32,6 +34,7 @@ public enum OpSpec: Equatable, Sendable {
         case let .batchNorm2d(f, e, m): return BatchNorm(features: f, spatial: true, eps: e, momentum: m)
         case .flatten: return Flatten()
         case .unflatten(let shape): return Unflatten(shape)
+        case .residual(let block): return Residual(block, rng: &rng)
         }
     }
 
@@ -44,6 +47,8 @@ public enum OpSpec: Equatable, Sendable {
         case let .batchNorm1d(f, _, _), let .batchNorm2d(f, _, _):
             return [("weight", [f], false), ("bias", [f], false), ("running_mean", [f], true),
                     ("running_var", [f], true), ("num_batches_tracked", [], true)]
+        case .residual(let block):
+            return block.enumerated().flatMap { j, op in op.tensorShapes.map { ("block.\(j).\($0.name)", $0.shape, $0.isBuffer) } }
         default: return []
         }
     }
@@ -75,6 +80,15 @@ public enum OpSpec: Equatable, Sendable {
             return input == [shape.reduce(1, *)] ? .success(shape) : fail("unflatten to \(shape) expects [\(shape.reduce(1, *))], gets \(input)")
         case .relu, .leakyReLU, .sigmoid, .tanh:
             return .success(input)
+        case .residual(let block):
+            var shape = input
+            for (j, op) in block.enumerated() {
+                switch op.outputShape(shape) {
+                case .success(let next): shape = next
+                case .failure(let e): return fail("residual block[\(j)]: \(e.reason)")
+                }
+            }
+            return shape == input ? .success(input) : fail("a residual block must keep its input shape \(input), gives \(shape)")
         }
     }
 
@@ -101,6 +115,7 @@ public enum OpSpec: Equatable, Sendable {
             return obj("batch_norm2d", [("features", .int(f)), ("eps", .number("\(e)")), ("momentum", .number("\(m)"))])
         case .flatten: return obj("flatten")
         case .unflatten(let shape): return obj("unflatten", [("shape", .array(shape.map { .int($0) }))])
+        case .residual(let block): return obj("residual", [("block", .array(block.map(\.json)))])
         }
     }
 
@@ -129,8 +144,16 @@ public enum OpSpec: Equatable, Sendable {
                                 momentum: try f.float("momentum", default: 0.1))
         case "flatten": self = .flatten
         case "unflatten": self = .unflatten(try f.intArray("shape"))
+        case "residual":
+            guard let items = try f.raw("block").array, !items.isEmpty else {
+                throw ConfigError("\(path).block: a residual op needs a non-empty array of ops")
+            }
+            guard path.split(separator: ".").count < 4 else { throw ConfigError("\(path): residual blocks nested too deep") }
+            var block: [OpSpec] = []
+            for (j, item) in items.enumerated() { block.append(try OpSpec(json: item, path: "\(path).block[\(j)]")) }
+            self = .residual(block)
         default:
-            throw ConfigError("\(path).op: unknown op '\(op)' (supported: linear, conv2d, conv_transpose2d, relu, leaky_relu, sigmoid, tanh, batch_norm1d, batch_norm2d, flatten, unflatten)")
+            throw ConfigError("\(path).op: unknown op '\(op)' (supported: linear, conv2d, conv_transpose2d, relu, leaky_relu, sigmoid, tanh, batch_norm1d, batch_norm2d, flatten, unflatten, residual)")
         }
     }
 }

@@ -39,18 +39,33 @@ extension ModelConfig {
     }
 
     /// Conv(1→32, 4, s2) – Conv(32→64, 4, s2) – Conv(64→D, 1) to a 7×7 grid of D-dim vectors;
-    /// the decoder mirrors it with transposed convolutions and ends in a sigmoid.
+    /// the decoder mirrors it with transposed convolutions and ends in a sigmoid. With residual blocks
+    /// (van den Oord et al., 2017): a 3×3 conv after the strided ones, then the blocks (x + Conv1×1(ReLU(
+    /// Conv3×3(ReLU(x))))), ReLU, Conv(64→D, 1); the decoder starts with a 3×3 conv from D to 64 and
+    /// the same blocks before the transposed convolutions.
     public static func convVQVAE(codebookSize: Int, codeDim: Int, channels: (Int, Int) = (32, 64),
+                                 residualBlocks: Int = 0, residualChannels: Int = 32,
                                  inputShape: [Int] = [1, 28, 28], classNames: [String] = digitNames) -> ModelConfig {
         let (c1, c2) = channels, c = inputShape[0]
+        let stack = [OpSpec](repeating: .residual([.relu, .conv2d(in: c2, out: residualChannels, kernel: 3, stride: 1, padding: 1), .relu,
+                                                   .conv2d(in: residualChannels, out: c2, kernel: 1, stride: 1, padding: 0)]),
+                             count: residualBlocks)
+        let upsampling: [OpSpec] = [.convTranspose2d(in: c2, out: c1, kernel: 4, stride: 2, padding: 1, outputPadding: 0), .relu,
+                                    .convTranspose2d(in: c1, out: c, kernel: 4, stride: 2, padding: 1, outputPadding: 0), .sigmoid]
+        let downsampling: [OpSpec] = [.conv2d(in: c, out: c1, kernel: 4, stride: 2, padding: 1), .relu,
+                                      .conv2d(in: c1, out: c2, kernel: 4, stride: 2, padding: 1), .relu]
+        let toCodes = OpSpec.conv2d(in: c2, out: codeDim, kernel: 1, stride: 1, padding: 0)
+        if residualBlocks == 0 {
+            return ModelConfig(
+                kind: .vqvae, inputShape: inputShape, classNames: classNames,
+                encoder: downsampling + [toCodes],
+                decoder: [.convTranspose2d(in: codeDim, out: c2, kernel: 1, stride: 1, padding: 0, outputPadding: 0), .relu] + upsampling,
+                codebookSize: codebookSize, codebookDim: codeDim)
+        }
         return ModelConfig(
             kind: .vqvae, inputShape: inputShape, classNames: classNames,
-            encoder: [.conv2d(in: c, out: c1, kernel: 4, stride: 2, padding: 1), .relu,
-                      .conv2d(in: c1, out: c2, kernel: 4, stride: 2, padding: 1), .relu,
-                      .conv2d(in: c2, out: codeDim, kernel: 1, stride: 1, padding: 0)],
-            decoder: [.convTranspose2d(in: codeDim, out: c2, kernel: 1, stride: 1, padding: 0, outputPadding: 0), .relu,
-                      .convTranspose2d(in: c2, out: c1, kernel: 4, stride: 2, padding: 1, outputPadding: 0), .relu,
-                      .convTranspose2d(in: c1, out: c, kernel: 4, stride: 2, padding: 1, outputPadding: 0), .sigmoid],
+            encoder: downsampling + [.conv2d(in: c2, out: c2, kernel: 3, stride: 1, padding: 1)] + stack + [.relu, toCodes],
+            decoder: [.conv2d(in: codeDim, out: c2, kernel: 3, stride: 1, padding: 1)] + stack + [.relu] + upsampling,
             codebookSize: codebookSize, codebookDim: codeDim)
     }
 }

@@ -18,6 +18,7 @@ struct Train: ParsableCommand {
     var arch = "mlp"
     @Option(help: "Codebook size K (VQ-VAE).") var codebookSize = 32
     @Option(help: "Code dimension D (VQ-VAE).") var codeDim = 16
+    @Option(help: "Residual blocks after the strided convolutions of encoder and decoder (VQ-VAE).") var residualBlocks = 0
     @Option(help: "Epochs.") var epochs = 50
     @Option(help: "Batch size.") var batchSize = 128
     @Option(name: [.customLong("lr"), .long], help: "Adam learning rate.") var learningRate: Float = 1e-3
@@ -39,6 +40,8 @@ struct Train: ParsableCommand {
         guard codebookSize >= 2 && codebookSize <= 65536, codeDim >= 1 && codeDim <= 4096 else {
             throw ValidationError("--codebook-size must be 2…65536 and --code-dim 1…4096")
         }
+        guard residualBlocks >= 0 && residualBlocks <= 16 else { throw ValidationError("--residual-blocks must be 0…16") }
+        guard residualBlocks == 0 || kind == "vqvae" else { throw ValidationError("--residual-blocks is for a vqvae") }
         guard epochs >= 1, batchSize >= 1, threads >= 1 else { throw ValidationError("--epochs, --batch-size and --threads must be positive") }
         guard learningRate > 0, learningRate.isFinite, kldWeight >= 0, beta >= 0, weightDecay >= 0 else {
             throw ValidationError("--lr must be positive; --kld-weight, --beta and --weight-decay non-negative")
@@ -56,7 +59,9 @@ struct Train: ParsableCommand {
             config = .convVAE(latentDim: latentDim, inputShape: shape, classNames: train.classNames)
         case .vae: config = .mlpVAE(latentDim: latentDim, inputShape: shape, classNames: train.classNames)
         case .cvae: config = .mlpVAE(latentDim: latentDim, inputShape: shape, classNames: train.classNames, conditional: true)
-        case .vqvae: config = .convVQVAE(codebookSize: codebookSize, codeDim: codeDim, inputShape: shape, classNames: train.classNames)
+        case .vqvae:
+            config = .convVQVAE(codebookSize: codebookSize, codeDim: codeDim, residualBlocks: residualBlocks, inputShape: shape,
+                                classNames: train.classNames)
         }
         if let dataset = data.dataset {
             config.dataset = "\(dataset.title) (Weights/data): \(train.count) train, \(heldOut.count) held-out"
