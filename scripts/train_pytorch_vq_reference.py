@@ -16,7 +16,7 @@ from torch import nn
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from train_pytorch_reference import load
+from train_pytorch_reference import load, load_ours, save_like
 
 
 class Residual(nn.Module):
@@ -61,6 +61,9 @@ def main():
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--residual-blocks", type=int, default=0)
+    ap.add_argument("--init", help="start from the weights of one of our model files (same architecture)")
+    ap.add_argument("--save-init", help="write the initial weights as our model file, with the config of --like")
+    ap.add_argument("--like", help="one of our model files of the same architecture (its config is copied)")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -68,6 +71,10 @@ def main():
     hx, _ = load(args.folder, args.data, "heldout")
     k = args.codebook_size
     model = VQVAE(x.shape[1], k, args.code_dim, args.residual_blocks)
+    if args.init:
+        load_ours(model, args.init)
+    if args.save_init and args.like:
+        save_like(model, args.like, args.save_init)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     start = time.time()
     for epoch in range(1, args.epochs + 1):

@@ -137,6 +137,14 @@ struct FuzzDriver {
                                                          points: points, pointCodes: points.map { _ in int(q.codes) },
                                                          explained: Double(int(100)) / 100)))
             return []
+        case .samplePrior(let locked, _, _):
+            guard let q = s.vqShape else { return [] }
+            return [.priorSampled(locked.map { $0 ?? int(q.codes) })]
+        case .analyseGrid(let grid, let cell):
+            guard let q = s.vqShape else { return [] }
+            pending.append(.priorAnalysed(grid: grid, cell: cell, surprise: vector(grid.count, scale: 8).map(abs),
+                                          top: (0..<min(6, q.codes)).map { _ in CodeProbability(code: int(q.codes), probability: Float(int(100)) / 100) }))
+            return []
         case .loadModel(let path):
             let next = FuzzModelShape.shipped.first { path.hasSuffix($0.summary.name) } ?? FuzzModelShape.shipped[int(4)]
             pending.append(.modelLoaded(next.summary, vqShape: next.vqShape))

@@ -391,3 +391,63 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
         #expect(ExplorerEngine.averagePooled(grid[...], channels: 2, height: 3, width: 3, by: 1) == grid)
     }
 }
+
+/// The learned prior in the VQ-VAE mode: s samples from it keeping locked cells, the temperature
+/// keys, the surprise heat and the prior's likeliest codes beside the nearest ones.
+@Suite struct VQPriorKeyTests {
+    static func model() -> AppModel {
+        var m = makeVQModel()
+        m.vq.hasPrior = true
+        fakeRunVQ(&m, Explorer.start(&m))
+        return m
+    }
+
+    @Test func sampleKeepsLockedCellsAndIsUndoable() {
+        var m = Self.model()
+        m.vq.cursor = 3
+        _ = Explorer.update(&m, .key(.char("x")))
+        m.vq.cursor = 10
+        _ = Explorer.update(&m, .key(.char("x")))
+        #expect(m.vq.locked == [3, 10])
+        _ = Explorer.update(&m, .key(.char("x")))
+        #expect(m.vq.locked == [3])
+        _ = Explorer.update(&m, .key(.char("]")))
+        let commands = Explorer.update(&m, .key(.char("s")))
+        guard case .samplePrior(let locked, let temperature, _)? = commands.first else { Issue.record("\(commands)"); return }
+        #expect(abs(temperature - 1.1) < 1e-6)
+        #expect(locked.count == 49 && locked[3] == m.vq.codes[3] && locked.enumerated().allSatisfy { $0.offset == 3 || $0.element == nil })
+        let before = m.vq.codes
+        let sampled = (0..<49).map { $0 == 3 ? before[3] : ($0 * 5) % 32 }
+        let after = Explorer.update(&m, .priorSampled(sampled))
+        #expect(m.vq.codes == sampled && m.status.contains("1 locked cell kept"))
+        #expect(after.contains(.decodeGrid(sampled)) && after.contains(.analyseGrid(sampled, cell: 10)))
+        _ = Explorer.update(&m, .key(.char("u")))
+        #expect(m.vq.codes == before)
+        _ = Explorer.update(&m, .key(.char("X")))
+        #expect(m.vq.locked.isEmpty)
+        // A grid of the wrong size from a stale sample is dropped.
+        _ = Explorer.update(&m, .priorSampled([1, 2, 3]))
+        #expect(m.vq.codes == before)
+    }
+
+    @Test func surpriseHeatAndThePriorsCodes() {
+        var m = Self.model()
+        #expect(Explorer.update(&m, .key(.char("e"))) == [.analyseGrid(m.vq.codes, cell: m.vq.cursor)])
+        var surprise = [Float](repeating: 0.5, count: 49)
+        surprise[20] = 9
+        _ = Explorer.update(&m, .priorAnalysed(grid: m.vq.codes, cell: m.vq.cursor, surprise: surprise,
+                                               top: [CodeProbability(code: 7, probability: 0.62), CodeProbability(code: 2, probability: 0.2)]))
+        let buffer = Explorer.view(m)
+        let text = buffer.text
+        #expect(text.contains("prior p(code | rest)") && text.contains("  7   62.0%"))
+        #expect(text.contains("heat: surprise 33 bits"))
+        // The surprising cell's background is the hottest.
+        let grid = VQLayout(width: 120, height: 40, vq: m.vq).gridInner
+        let hot = buffer[grid.x + (20 % 7) * 3 + 2, grid.y + 20 / 7].style.bg, cold = buffer[grid.x + 2, grid.y + 1].style.bg
+        #expect(hot == .rgb(ColorMap.viridis.color(1)) && hot != cold)
+        // Moving the cursor asks for the new cell's codes; a model without a prior has no such keys.
+        #expect(Explorer.update(&m, .key(.right)).contains(.analyseGrid(m.vq.codes, cell: 1)))
+        var plain = makeVQModel()
+        #expect(Explorer.update(&plain, .key(.char("x"))).isEmpty && plain.vq.locked.isEmpty && plain.status.contains("has none"))
+    }
+}

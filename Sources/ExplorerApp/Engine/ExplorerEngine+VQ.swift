@@ -14,7 +14,24 @@ extension ExplorerEngine {
     }
 
     /// The same, as the app's value type.
-    public var vqShapeValue: VQShape? { vqShape.map { VQShape(height: $0.height, width: $0.width, codes: $0.codes, dim: $0.dim) } }
+    public var vqShapeValue: VQShape? {
+        vqShape.map { VQShape(height: $0.height, width: $0.width, codes: $0.codes, dim: $0.dim, hasPrior: model.gridPrior != nil) }
+    }
+
+    /// A grid from the learned prior with the locked cells kept (nil without a prior).
+    public func samplePrior(locked: [Int?], temperature: Float, seed: UInt64) -> [Int]? {
+        guard let prior = model.gridPrior, locked.count == prior.cells else { return nil }
+        var rng = SeededRNG(seed: seed, stream: 11)
+        return access.run { prior.sample(count: 1, locked: locked, temperature: temperature, rng: &rng).first }
+    }
+
+    /// Each cell's surprise (bits) under the prior and the likeliest codes for `cell`.
+    public func analyse(_ grid: [Int], cell: Int, count: Int = 6) -> (surprise: [Float], top: [CodeProbability])? {
+        guard let prior = model.gridPrior, grid.count == prior.cells, grid.allSatisfy({ (0..<prior.codebookSize).contains($0) }),
+              (0..<prior.cells).contains(cell) else { return nil }
+        let (bits, top) = access.run(background: true) { prior.analyse(grid, cell: cell, count: count) }
+        return (bits, top.map { CodeProbability(code: $0.code, probability: $0.probability) })
+    }
 
     /// Images decoded from whole code grids (one image per grid).
     public func decode(grids: [[Int]], background: Bool = false) -> [Image] {

@@ -172,6 +172,16 @@ public final class Runtime: @unchecked Sendable {
             options.perplexity = min(options.perplexity, Float(max(1, mus.count - 1)) / 3)
             let settings = "tsne1 p\(options.perplexity) i\(options.iterations) s\(options.seed)"
             return projectCached(.tsne, mus, settings: settings) { [options] x, progress in TSNE.fit(x, options: options, progress: progress).embedding }
+        case .samplePrior(let locked, let temperature, let seed):
+            return engine.samplePrior(locked: locked, temperature: temperature, seed: seed).map { [.priorSampled($0)] } ?? []
+        case .analyseGrid(let grid, let cell):
+            // K passes' worth of work per edit: on the background worker, newest request only.
+            let engine = self.engine
+            submitToWorker(kind: "prior analysis") { cancelled in
+                guard !cancelled(), let (bits, top) = engine.analyse(grid, cell: cell) else { return nil }
+                return .priorAnalysed(grid: grid, cell: cell, surprise: bits, top: top)
+            }
+            return []
         case .computeCodebookMap(let method):
             let engine = self.engine, g = generation, inbox = self.inbox
             spawn { inbox.post(.public(.codebookMapReady(engine.codebookMap(method))), generation: g) }
@@ -218,16 +228,22 @@ public final class Runtime: @unchecked Sendable {
                              _ make: @escaping @Sendable (ExplorerEngine, Int, () -> Bool) -> Message?) -> Bool {
         let expected = engine.expectedDecodeSeconds(count: count)
         guard backgroundDecodeBudget.isFinite, expected > backgroundDecodeBudget else { return false }
-        let engine = self.engine, decodes = self.decodes, inbox = self.inbox
+        let engine = self.engine
         let chunk = max(1, Int(Double(count) * backgroundDecodeBudget / 4 / expected))
-        if decodes.submit(kind: kind, generation: generation, { cancelled in make(engine, chunk, cancelled) }) {
-            spawn {
-                while let job = decodes.next() {
-                    if let message = job.work({ decodes.isSuperseded(job) }) { inbox.post(.public(message), generation: job.generation) }
-                }
+        submitToWorker(kind: kind) { cancelled in make(engine, chunk, cancelled) }
+        return true
+    }
+
+    /// Queues `work` on the background worker (started if none runs), which keeps only the newest job
+    /// of each kind; its message arrives through the inbox for the current model.
+    private func submitToWorker(kind: String, _ work: @escaping BackgroundDecodes.Work) {
+        let decodes = self.decodes, inbox = self.inbox
+        guard decodes.submit(kind: kind, generation: generation, work) else { return }
+        spawn {
+            while let job = decodes.next() {
+                if let message = job.work({ decodes.isSuperseded(job) }) { inbox.post(.public(message), generation: job.generation) }
             }
         }
-        return true
     }
 
     /// Runs `body` on a new thread, counted until it ends, so `waitUntilIdle` can tell when none is left.

@@ -38,6 +38,7 @@ public struct AppModel: Sendable {
         self.modelPaths = modelPaths
         vae = VAEState(latentDim: model.latentDim, classCount: model.kind == .cvae ? model.classNames.count : 0)
         vq = VQState(height: vqShape?.height ?? 0, width: vqShape?.width ?? 0, codebookSize: vqShape?.codes ?? 0)
+        vq.hasPrior = vqShape?.hasPrior ?? false
     }
 
     public var isVQ: Bool { model.kind == .vqvae }

@@ -40,6 +40,10 @@ public enum Message: Sendable {
     case gridsDecoded(GridBatch, [Image])
     case datasetQuantized(codes: [[Int]], vectors: [[Float]] = [], labels: [Int] = [])
     case codebookMapReady(CodebookMap)
+    /// A grid drawn from the learned prior.
+    case priorSampled([Int])
+    /// The prior's view of `grid`: each cell's surprise (bits) and the likeliest codes for `cell`.
+    case priorAnalysed(grid: [Int], cell: Int, surprise: [Float], top: [CodeProbability])
     /// 2-D coordinates (x, y pairs, flattened) of the dataset's latents, and the PCA behind them.
     case projected(ProjectionMethod, [Float], pca: PCA?)
     /// A dataset image, shown in the scatter beside the cursor as the nearest point's preview.
@@ -60,6 +64,10 @@ public enum Command: Equatable, Sendable {
     case quantizeImage(index: Int)
     case quantizeDataset
     case computeCodebookMap(ProjectionMethod)
+    /// Samples a grid from the prior, keeping the locked (non-nil) cells.
+    case samplePrior(locked: [Int?], temperature: Float, seed: UInt64)
+    /// Each cell's surprise under the prior and its likeliest codes for `cell` (in the background).
+    case analyseGrid([Int], cell: Int)
     case project(ProjectionMethod, mus: [[Float]])
     /// Fetches the originals of dataset images as tiles for `batch` (the stats panel's "images that use
     /// this code", the map's images grouped by code).
@@ -69,13 +77,24 @@ public enum Command: Equatable, Sendable {
     case quit
 }
 
-/// Grid height and width, codebook size and code dimension of a VQ-VAE.
+/// Grid height and width, codebook size and code dimension of a VQ-VAE, and whether it has a prior.
 public struct VQShape: Equatable, Sendable {
     public var height: Int, width: Int, codes: Int, dim: Int
-    public init(height: Int, width: Int, codes: Int, dim: Int) {
+    public var hasPrior: Bool
+    public init(height: Int, width: Int, codes: Int, dim: Int, hasPrior: Bool = false) {
         self.height = height
         self.width = width
         self.codes = codes
         self.dim = dim
+        self.hasPrior = hasPrior
+    }
+}
+
+/// A code and the prior's probability for it.
+public struct CodeProbability: Equatable, Sendable {
+    public var code: Int, probability: Float
+    public init(code: Int, probability: Float) {
+        self.code = code
+        self.probability = probability
     }
 }

@@ -28,6 +28,11 @@ extension Explorer {
         case .codebookMapReady(let map):
             return m.isVQ && map.codes.count == k && map.points.count == map.pointCodes.count
                 && map.pointCodes.allSatisfy(isCode) && (map.codes + map.points).allSatisfy { $0.count == 2 }
+        case .priorSampled(let grid):
+            return m.isVQ && grid.count == cells && grid.allSatisfy(isCode)
+        case .priorAnalysed(let grid, let cell, let surprise, let top):
+            return m.isVQ && grid.count == cells && surprise.count == cells && (0..<cells).contains(cell)
+                && top.allSatisfy { isCode($0.code) }
         case .peeked(let index, _):
             return (0..<m.scatter.mus.count).contains(index)
         default:

@@ -91,10 +91,11 @@ public enum Explorer {
             m.scatter = ScatterState()
             m.vae = VAEState(latentDim: summary.latentDim, classCount: summary.kind == .cvae ? summary.classNames.count : 0)
             m.vq = VQState(height: shape?.height ?? 0, width: shape?.width ?? 0, codebookSize: shape?.codes ?? 0)
+            m.vq.hasPrior = shape?.hasPrior ?? false
             m.datasetProgress = 0
             m.status = "loaded \(summary.name)"
             return start(&m)
-        case .quantized, .gridsDecoded, .datasetQuantized, .codebookMapReady:
+        case .quantized, .gridsDecoded, .datasetQuantized, .codebookMapReady, .priorSampled, .priorAnalysed:
             return updateVQ(&m, message)
         case .failed(let why):
             m.status = why

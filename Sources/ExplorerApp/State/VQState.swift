@@ -44,6 +44,18 @@ public struct VQState: Sendable {
     /// The groups shown: code, how many images, and the image drawn for it; largest group first.
     public var groups: [CodeGroup] = []
     public var groupTiles: [Image] = []
+    /// The learned prior (when the model has one): locked cells keep their codes when `s` samples;
+    /// `temperature` scales the sampling; `showSurprise` puts each cell's surprise behind the grid.
+    public var hasPrior = false
+    public var locked: Set<Int> = []
+    public var temperature: Float = 1
+    public var showSurprise = false
+    /// The prior's analysis of `analysedGrid`: −log₂ p(code | the other cells) per cell, and the
+    /// likeliest codes for `analysedCell`.
+    public var surprise: [Float] = []
+    public var priorTop: [CodeProbability] = []
+    public var analysedGrid: [Int] = []
+    public var analysedCell = -1
 
     /// At most this many grid cells of the dataset are kept (4 M: 70,000 MNIST grids of 7×7, or
     /// 4,000 grids of 32×32).

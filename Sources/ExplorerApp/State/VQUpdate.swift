@@ -57,6 +57,14 @@ extension Explorer {
             m.vq.topImages = perImage
             m.vq.datasetGrids = Array(all.prefix(max(1, VQState.storedGridCells / max(1, m.vq.cells))))
             return projection + panelCommands(&m)
+        case .priorSampled(let grid):
+            let lockedNote = m.vq.locked.isEmpty ? "" : ", \(m.vq.locked.count) locked cell\(m.vq.locked.count == 1 ? "" : "s") kept"
+            return setGrid(&m, grid, status: String(format: "sampled from the prior (temperature %.1f%@)", m.vq.temperature, lockedNote))
+        case .priorAnalysed(let grid, let cell, let surprise, let top):
+            m.vq.analysedGrid = grid
+            m.vq.analysedCell = cell
+            m.vq.surprise = surprise
+            m.vq.priorTop = top
         case .codebookMapReady(let map):
             if map.method == m.vq.mapMethod { m.vq.map = map } else { m.vq.otherMap = map }
             if map.method == .pca, map.codes.count == m.vq.codebookSize {
@@ -170,6 +178,30 @@ extension Explorer {
             guard count > 0 else { return [] }
             let index = m.vq.source.map { ($0.index + (key == .char("n") ? 1 : count - 1)) % count } ?? 0
             return [.quantizeImage(index: index)]
+        case .char("s") where m.vq.hasPrior:
+            m.vq.samples += 1
+            let locked = (0..<cells).map { m.vq.locked.contains($0) ? m.vq.codes[$0] : nil }
+            m.status = "sampling from the prior…"
+            return [.samplePrior(locked: locked, temperature: m.vq.temperature, seed: UInt64(m.vq.samples))]
+        case .char("x"):
+            guard m.vq.hasPrior else { m.status = "locking cells is for sampling from a prior: this model has none (latent train prior)"; return [] }
+            if m.vq.locked.remove(m.vq.cursor) == nil { m.vq.locked.insert(m.vq.cursor) }
+            m.status = "\(m.vq.locked.count) locked cell\(m.vq.locked.count == 1 ? "" : "s"): s resamples the others (X unlocks all)"
+            return []
+        case .char("X"):
+            m.vq.locked = []
+            m.status = "no locked cells"
+            return []
+        case .char("["), .char("]"):
+            guard m.vq.hasPrior else { return [] }
+            m.vq.temperature = min(3, max(0, ((m.vq.temperature + (key == .char("]") ? 0.1 : -0.1)) * 10).rounded() / 10))
+            m.status = String(format: "prior temperature %.1f%@", m.vq.temperature, m.vq.temperature == 0 ? " (the likeliest code each step)" : "")
+            return []
+        case .char("e"):
+            guard m.vq.hasPrior else { m.status = "the surprise heat needs a prior: this model has none (latent train prior)"; return [] }
+            m.vq.showSurprise.toggle()
+            m.status = m.vq.showSurprise ? "heat: each cell's surprise under the prior, −log₂ p(code | the rest)" : "heat: |edit − reconstruction|"
+            return analysisCommands(m)
         case .char("s"):
             guard !m.vq.positionCounts.isEmpty else {
                 m.status = "the prior comes once the dataset is quantised"
@@ -226,7 +258,13 @@ extension Explorer {
     }
 
     static func cursorMoved(_ m: inout AppModel) -> [Command] {
-        (m.vq.showVariants || m.vq.panel == .details ? [variantsCommand(m)] : []) + groupCommands(&m)
+        (m.vq.showVariants || m.vq.panel == .details ? [variantsCommand(m)] : []) + groupCommands(&m) + analysisCommands(m)
+    }
+
+    /// The prior's view of the current grid and cursor cell, when there is a prior and it is not known yet.
+    static func analysisCommands(_ m: AppModel) -> [Command] {
+        guard m.vq.hasPrior, m.vq.cells > 0, m.vq.analysedGrid != m.vq.codes || m.vq.analysedCell != m.vq.cursor else { return [] }
+        return [.analyseGrid(m.vq.codes, cell: m.vq.cursor)]
     }
 
     /// The map's groups for the cursor cell, and the tiles of their example images.
@@ -241,7 +279,7 @@ extension Explorer {
     static func refreshVQ(_ m: inout AppModel) -> [Command] {
         var commands: [Command] = [.decodeGrid(m.vq.codes)]
         if m.vq.showVariants || m.vq.panel == .details { commands.append(variantsCommand(m)) }
-        return commands
+        return commands + analysisCommands(m)
     }
 
     static func panelCommands(_ m: inout AppModel) -> [Command] {

@@ -32,21 +32,28 @@ extension Explorer {
     static func drawGrid(_ b: inout Buffer, _ m: AppModel, _ layout: VQLayout) {
         let v = m.vq
         b.box(layout.grid, title: "codes \(v.height)×\(v.width)")
-        let heat = layout.showsNumbers ? cellDifferences(v) : []
-        if layout.showsNumbers { drawGridNumbers(&b, m, layout, heat: heat) } else { drawGridColours(&b, m, layout) }
+        let surpriseShown = v.showSurprise && v.surprise.count == v.cells
+        let heat = layout.showsNumbers ? (surpriseShown ? v.surprise : cellDifferences(v)) : []
+        if layout.showsNumbers { drawGridNumbers(&b, m, layout, heat: heat, floor: surpriseShown ? 4 : 0.05) } else { drawGridColours(&b, m, layout) }
         var lines = ["cursor (\(v.cursorRow),\(v.cursorColumn)) = \(v.codes[safe: v.cursor] ?? 0)", "brush \(v.brush)"]
         if !v.entry.isEmpty { lines.append("typing \(v.entry)_") }
         lines.append("undo \(v.undo.count) · redo \(v.redo.count)")
-        if !heat.isEmpty { lines.append("heat: |edit − recon|") }
+        if v.hasPrior {
+            lines.append(String(format: "prior T %.1f · %d locked", v.temperature, v.locked.count))
+            if surpriseShown { lines.append(String(format: "heat: surprise %.0f bits", v.surprise.reduce(0, +))) }
+        }
+        if !heat.isEmpty && !surpriseShown { lines.append("heat: |edit − recon|") }
         if !layout.showsNumbers { lines.append("colour: the code's place in the codebook PCA; edits bold") }
         for (i, line) in lines.enumerated() where i < layout.legend.height {
             b.write(" " + line, x: layout.legend.x, y: layout.legend.y + i, style: i == 0 ? .bold : .dim, clip: layout.legend)
         }
     }
 
-    static func drawGridNumbers(_ b: inout Buffer, _ m: AppModel, _ layout: VQLayout, heat: [Float]) {
+    /// The codes as numbers; the heat (scaled to its maximum, at least `floor`) behind them; locked
+    /// cells marked with a dot before the number.
+    static func drawGridNumbers(_ b: inout Buffer, _ m: AppModel, _ layout: VQLayout, heat: [Float], floor: Float) {
         let v = m.vq
-        let maxHeat = max(heat.max() ?? 0, 0.05)
+        let maxHeat = max(heat.max() ?? 0, floor)
         for cell in 0..<v.cells where cell / v.width < layout.gridInner.height {
             let x = layout.gridInner.x + (cell % v.width) * layout.cellColumns, y = layout.gridInner.y + cell / v.width
             let code = v.codes[cell]
@@ -58,8 +65,9 @@ extension Explorer {
                 style.fg = .rgb(.white)
             }
             if cell == v.cursor { style.reverse = true }
-            let text = String(code)
-            b.write(String(repeating: " ", count: max(0, layout.cellColumns - text.count)) + text, x: x, y: y, style: style)
+            let text = String(code), pad = max(0, layout.cellColumns - text.count)
+            let lead = v.locked.contains(cell) && pad > 0 ? String(repeating: " ", count: pad - 1) + "•" : String(repeating: " ", count: pad)
+            b.write(lead + text, x: x, y: y, style: style)
         }
     }
 
@@ -79,9 +87,12 @@ extension Explorer {
                 let lower = layout.rowsPerLine == 2 && line * 2 + 1 < v.height ? upper + v.width : nil
                 let edited = [upper, lower].compactMap { $0 }.contains { cell in v.source.map { $0.codes[safe: cell] != v.codes[cell] } ?? false }
                 let cell: Cell
+                let locked = v.locked.contains(upper) || lower.map { v.locked.contains($0) } == true
                 if m.capability == .monochrome {
                     let cursorHere = upper == v.cursor || lower == v.cursor
-                    cell = Cell(edited ? "•" : "·", Style(bold: edited, reverse: cursorHere))
+                    cell = Cell(edited || locked ? "•" : "·", Style(bold: edited, reverse: cursorHere))
+                } else if locked {
+                    cell = Cell("▪", Style(fg: .rgb(.black), bg: .rgb(color(upper))))
                 } else if let lower {
                     cell = Cell("▀", Style(fg: .rgb(color(upper)), bg: .rgb(color(lower))))
                 } else {
@@ -132,11 +143,25 @@ extension Explorer {
             y += 1
         }
         y = max(y, inner.maxY - 7)
-        b.write("nearest codes (‖z_e − e‖²)", x: inner.x, y: y, style: .dim, clip: inner)
+        // With a prior, its likeliest codes for the cell (given the rest of the grid) beside the nearest.
+        let prior = v.hasPrior && v.analysedCell == v.cursor && v.analysedGrid == v.codes ? v.priorTop : []
+        let split = v.hasPrior && inner.width >= 44
+        b.write(split ? "nearest (‖z_e − e‖²)" : "nearest codes (‖z_e − e‖²)", x: inner.x, y: y, style: .dim, clip: inner)
+        if split { b.write("prior p(code | rest)", x: inner.x + inner.width / 2, y: y, style: .dim, clip: inner) }
         for (rank, entry) in v.nearestCodes(6).enumerated() where y + 1 + rank < inner.maxY {
             let isArgmin = rank == 0, inUse = v.codes[v.cursor] == entry.code
-            b.write(String(format: "%@ code %2d  %.4f%@", isArgmin ? "▸" : " ", entry.code, entry.distance, inUse ? "  ◂ in the cell" : ""),
-                    x: inner.x, y: y + 1 + rank, style: isArgmin ? .bold : .plain, clip: inner)
+            let text = split ? String(format: "%@ %3d  %.4f%@", isArgmin ? "▸" : " ", entry.code, entry.distance, inUse ? " ◂" : "")
+                             : String(format: "%@ code %2d  %.4f%@", isArgmin ? "▸" : " ", entry.code, entry.distance, inUse ? "  ◂ in the cell" : "")
+            b.write(text, x: inner.x, y: y + 1 + rank, style: isArgmin ? .bold : .plain, clip: inner)
+        }
+        if split {
+            let column = Rect(x: inner.x + inner.width / 2, y: inner.y, width: inner.width - inner.width / 2, height: inner.height)
+            if prior.isEmpty { b.write("…", x: column.x, y: y + 1, style: .dim, clip: column) }
+            for (rank, entry) in prior.enumerated() where y + 1 + rank < inner.maxY {
+                let inUse = v.codes[v.cursor] == entry.code
+                b.write(String(format: "%3d  %5.1f%%%@", entry.code, entry.probability * 100, inUse ? " ◂" : ""),
+                        x: column.x, y: y + 1 + rank, style: rank == 0 ? .bold : .plain, clip: column)
+            }
         }
     }
 
@@ -342,7 +367,7 @@ extension Explorer {
     static func drawVQFooter(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let keys: [(String, String)] = [("←↑↓→", "cell"), ("+/-", "code"), ("0-9⏎", "type"), ("space", "paint"), (", .", "brush"),
                                         ("u/U", "undo/redo"), ("r", "revert"), ("n/p", "data"), ("s", "sample"), ("tab", "panel"),
-                                        ("v", "variants"), ("o", "order"), ("?", "help"), ("q", "quit")]
+                                        ("v", "variants"), ("o", "order"), ("x", "lock"), ("e", "surprise"), ("?", "help"), ("q", "quit")]
         var x = r.x + 1
         for (k, what) in keys {
             guard x + k.count + what.count + 2 < r.maxX else { break }

@@ -30,7 +30,7 @@ public enum Autoencoder {
     var blocks: [Sequential] {
         switch self {
         case .vae(let m): return [m.encoder, m.decoder]
-        case .vqvae(let m): return [m.encoder, m.decoder]
+        case .vqvae(let m): return [m.encoder, m.decoder] + (m.prior.map { [$0.network] } ?? [])
         }
     }
 

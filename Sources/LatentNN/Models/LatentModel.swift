@@ -14,6 +14,8 @@ public protocol LatentModel: AnyObject {
     /// The VQ-VAE's codebook and code grid; nil and (0, 0) for a VAE.
     var quantizer: Codebook? { get }
     var codeGrid: (height: Int, width: Int) { get }
+    /// The learned prior over code grids (a VQ-VAE trained with `latent train prior`), if any.
+    var gridPrior: GridPrior? { get }
 
     /// μ and log σ² of images (VAE, CVAE; one label per image for a CVAE).
     func encodeImages(_ x: Tensor, labels: [Int]?) throws -> (mu: Tensor, logvar: Tensor)
@@ -32,6 +34,7 @@ extension VAEModel: LatentModel {
     public var pixelRange: ClosedRange<Float> { 0...1 }
     public var quantizer: Codebook? { nil }
     public var codeGrid: (height: Int, width: Int) { (0, 0) }
+    public var gridPrior: GridPrior? { nil }
     public func encodeImages(_ x: Tensor, labels: [Int]?) throws -> (mu: Tensor, logvar: Tensor) { encode(x, labels: labels) }
     public func decodeLatents(_ z: Tensor, labels: [Int]?) throws -> Tensor { decode(z, labels: labels) }
     public func encodeGrid(_ x: Tensor) throws -> Tensor { throw GraphError("a VAE has no code grid") }
@@ -46,6 +49,7 @@ extension VQVAEModel: LatentModel {
     public var pixelRange: ClosedRange<Float> { 0...1 }
     public var quantizer: Codebook? { Codebook(codebook.value) }
     public var codeGrid: (height: Int, width: Int) { (gridHeight, gridWidth) }
+    public var gridPrior: GridPrior? { prior }
     public func encodeImages(_ x: Tensor, labels: [Int]?) throws -> (mu: Tensor, logvar: Tensor) { throw GraphError("a VQ-VAE has no μ and σ") }
     public func decodeLatents(_ z: Tensor, labels: [Int]?) throws -> Tensor { throw GraphError("a VQ-VAE decodes codes") }
     public func encodeGrid(_ x: Tensor) throws -> Tensor { encodeContinuous(x) }
@@ -57,6 +61,7 @@ extension ImportedAutoencoder: LatentModel {
     public var pixelRange: ClosedRange<Float> { manifest.pixelRange }
     public var codeGrid: (height: Int, width: Int) { grid }
     public var quantizer: Codebook? { codebook }
+    public var gridPrior: GridPrior? { nil }
 }
 
 extension Autoencoder {

@@ -10,6 +10,24 @@ public enum ModelKind: String, Sendable, CaseIterable {
     case vqvae
 }
 
+/// A VQ-VAE's prior over code grids: its network (ops from [K + 1 + h·w, h, w] to [K, h, w], see
+/// `GridPrior`) and how it was trained.
+public struct PriorConfig: Sendable {
+    public var ops: [OpSpec]
+    public var training: JSONValue
+    public var metrics: JSONValue
+
+    public init(ops: [OpSpec], training: JSONValue = .object([]), metrics: JSONValue = .object([])) {
+        self.ops = ops
+        self.training = training
+        self.metrics = metrics
+    }
+
+    var json: JSONValue {
+        .object([("ops", .array(ops.map(\.json))), ("training", training), ("metrics", metrics)])
+    }
+}
+
 /// A model's architecture and provenance: the JSON stored under `config` in the safetensors
 /// `__metadata__` (specified in docs/model-format.md). Tensor names follow from it:
 /// `encoder.<i>.*`, `fc_mu.*`, `fc_logvar.*` (VAE), `codebook.weight` (VQ-VAE), `decoder.<i>.*`.
@@ -40,6 +58,8 @@ public struct ModelConfig: Sendable {
     public var datasetName: String { data.isEmpty ? (inputShape == [1, 28, 28] ? ShippedDataset.mnist.name : "") : data }
     public var training: JSONValue
     public var metrics: JSONValue
+    /// VQ-VAE: a learned prior over its code grids, stored with it (tensors `prior.<i>.*`).
+    public var prior: PriorConfig?
 
     public init(kind: ModelKind, inputShape: [Int], classNames: [String], encoder: [OpSpec], decoder: [OpSpec],
                 latentDim: Int = 0, codebookSize: Int = 0, codebookDim: Int = 0,
@@ -114,6 +134,14 @@ public struct ModelConfig: Sendable {
         guard out == inputShape || out == [pixelCount] else {
             throw ConfigError("decoder: produces \(out), but input_shape is \(inputShape)")
         }
+        if let prior {
+            guard kind == .vqvae else { throw ConfigError("prior: only a vqvae has a prior over code grids") }
+            let (h, w) = (features[1], features[2])
+            let made = try Self.propagate(prior.ops, from: GridPrior.inputShape(codebookSize: codebookSize, height: h, width: w), block: "prior.ops")
+            guard made == [codebookSize, h, w] else {
+                throw ConfigError("prior.ops: produce \(made), but a prior gives [\(codebookSize), \(h), \(w)] (logits per code and cell)")
+            }
+        }
     }
 
     /// Every tensor the model file must hold, with its shape, in a stable order.
@@ -132,6 +160,7 @@ public struct ModelConfig: Sendable {
             out.append(("codebook.weight", [codebookSize, codebookDim]))
         }
         add("decoder", decoder)
+        if let prior { add("prior", prior.ops) }
         return out
     }
 
@@ -158,6 +187,7 @@ public struct ModelConfig: Sendable {
             ("training", training),
             ("metrics", metrics),
         ]
+        if let prior { members.append(("prior", prior.json)) }
         return .object(members)
     }
 
@@ -188,6 +218,12 @@ public struct ModelConfig: Sendable {
                   dataset: f.has("dataset") ? try f.string("dataset") : "",
                   training: json["training"] ?? .object([]), metrics: json["metrics"] ?? .object([]))
         data = f.has("data") ? try f.string("data") : ""
+        if f.has("prior") {
+            let p = try f.object("prior")
+            var ops: [OpSpec] = []
+            for (i, op) in try p.array("ops").enumerated() { ops.append(try OpSpec(json: op, path: "prior.ops[\(i)]")) }
+            prior = PriorConfig(ops: ops, training: json["prior"]?["training"] ?? .object([]), metrics: json["prior"]?["metrics"] ?? .object([]))
+        }
         try validate()
     }
 }

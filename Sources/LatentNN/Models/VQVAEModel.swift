@@ -4,12 +4,14 @@ import LatentCore
 /// vectors is replaced by its nearest codebook entry (K, D); the grid of entries → decoder → x̂.
 /// Codes are listed per sample in raster order (row by row), as the explorer's index grid shows them.
 public final class VQVAEModel {
-    public let config: ModelConfig
+    public private(set) var config: ModelConfig
     public let encoder: Sequential
     /// The codebook, (K, D) as PyTorch's `nn.Embedding(K, D).weight`.
     public let codebook: Parameter
     public let decoder: Sequential
     public let gridHeight: Int, gridWidth: Int
+    /// The learned prior over code grids, when the file has one.
+    public private(set) var prior: GridPrior?
 
     public init(config: ModelConfig, rng: inout SeededRNG) throws(ConfigError) {
         precondition(config.kind == .vqvae)
@@ -22,6 +24,16 @@ public final class VQVAEModel {
                                                       low: -1 / k, high: 1 / k, using: &rng))
         decoder = Sequential(prefix: "decoder", specs: config.decoder, rng: &rng)
         (gridHeight, gridWidth) = try config.gridShape()
+        if let p = config.prior {
+            prior = GridPrior(ops: p.ops, codebookSize: config.codebookSize, height: gridHeight, width: gridWidth, rng: &rng)
+        }
+    }
+
+    /// Attaches a trained prior (replacing any), so that saving the model stores it.
+    public func setPrior(_ prior: GridPrior, _ description: PriorConfig) {
+        precondition(prior.codebookSize == codebookSize && prior.height == gridHeight && prior.width == gridWidth)
+        self.prior = prior
+        config.prior = description
     }
 
     public var codebookSize: Int { config.codebookSize }
@@ -29,7 +41,7 @@ public final class VQVAEModel {
     public var positions: Int { gridHeight * gridWidth }
 
     public var namedParameters: [(name: String, parameter: Parameter)] {
-        encoder.namedParameters + [("codebook.weight", codebook)] + decoder.namedParameters
+        encoder.namedParameters + [("codebook.weight", codebook)] + decoder.namedParameters + (prior?.namedParameters ?? [])
     }
 
     // MARK: Inference

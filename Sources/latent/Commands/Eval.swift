@@ -34,6 +34,16 @@ struct Eval: ParsableCommand {
         for (name, value) in result.metrics {
             print("  " + name.padding(toLength: 16, withPad: " ", startingAt: 0) + Evaluation.format(value))
         }
+        if let prior = m.gridPrior, let vq = m as? VQVAEModel {
+            let heldOutGrids = Train.grids(vq, heldOut), trainGrids = Train.grids(vq, train)
+            let bits = prior.negLogLikelihood(heldOutGrids).reduce(0, +) / Double(max(1, heldOutGrids.count))
+            let baselines = PriorTrainer.baselines(grids: trainGrids, heldOut: heldOutGrids, codebookSize: vq.codebookSize)
+            print("prior over the \(vq.gridHeight)×\(vq.gridWidth) code grids, held-out negative log-likelihood in bits per grid:")
+            print("  " + "learned".padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: "%.2f", bits))
+            print("  " + "per-position".padding(toLength: 16, withPad: " ", startingAt: 0)
+                  + String(format: "%.2f (each cell's code frequencies on %@)", baselines.positional, ownData ? "the same images" : "the training images"))
+            print("  " + "uniform".padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: "%.2f (cells · log₂ K)", baselines.uniform))
+        }
         guard train.count > components else {
             print("(no PCA baseline: \(components) components need more than \(train.count) images)")
             return

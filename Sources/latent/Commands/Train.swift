@@ -10,8 +10,10 @@ struct Train: ParsableCommand {
         abstract: "Train a VAE, conditional VAE or VQ-VAE on a shipped dataset (--data mnist, fashion-mnist) or MNIST-format data and save it as .safetensors.",
         discussion: "Ctrl-C stops after the current batch and keeps the checkpoint written at the last epoch end.")
 
-    @Argument(help: "vae, cvae or vqvae.")
+    @Argument(help: "vae, cvae, vqvae, or prior (a prior over the code grids of the VQ-VAE --model names).")
     var kind: String
+    @Option(help: "train prior: the VQ-VAE whose code grids the prior learns (it is stored in this file unless -o names another).")
+    var model: String?
 
     @Option(help: "Latent dimension (VAE, CVAE).") var latentDim = 10
     @Option(help: "VAE architecture: mlp (784-512-256) or conv (two strided convolutions each way; sides divisible by 4).")
@@ -34,7 +36,7 @@ struct Train: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Output file.") var output: String?
 
     func validate() throws {
-        guard ModelKind(rawValue: kind) != nil else { throw ValidationError("kind must be vae, cvae or vqvae, not '\(kind)'") }
+        guard ModelKind(rawValue: kind) != nil || kind == "prior" else { throw ValidationError("kind must be vae, cvae, vqvae or prior, not '\(kind)'") }
         guard arch == "mlp" || (arch == "conv" && kind == "vae") else { throw ValidationError("--arch must be mlp, or conv for a vae") }
         guard latentDim >= 1 && latentDim <= 4096 else { throw ValidationError("--latent-dim must be 1…4096") }
         guard codebookSize >= 2 && codebookSize <= 65536, codeDim >= 1 && codeDim <= 4096 else {
@@ -49,6 +51,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
+        if kind == "prior" { return try trainPrior() }
         let kind = ModelKind(rawValue: kind)!
         let train = try data.trainSet(), heldOut = try data.heldOutSet()
         let shape = Array(train.images.shape.dropFirst())

@@ -1,0 +1,83 @@
+import ArgumentParser
+import Foundation
+import LatentCore
+import LatentIO
+import LatentNN
+
+/// `latent train prior --model VQ.safetensors`: learns a prior over the VQ-VAE's code grids (MaskGIT)
+/// from the grids of its training images and stores it in the model file.
+extension Train {
+    func trainPrior() throws {
+        guard let modelPath = model else { throw ValidationError("train prior needs --model, the VQ-VAE whose grids it learns") }
+        let loaded = try Autoencoder.load(modelPath)
+        guard case .vqvae(let vq) = loaded else { throw ValidationError("\(modelPath) is a \(loaded.config.kind.rawValue); a prior is learned over a VQ-VAE's code grids") }
+        let (train, heldOut) = try priorData(for: vq)
+        let trainGrids = Self.grids(vq, train), heldOutGrids = Self.grids(vq, heldOut)
+        let path = output ?? modelPath
+        let ops = GridPrior.architecture(codebookSize: vq.codebookSize, height: vq.gridHeight, width: vq.gridWidth)
+        var rng = SeededRNG(seed: seed)
+        let prior = GridPrior(ops: ops, codebookSize: vq.codebookSize, height: vq.gridHeight, width: vq.gridWidth, rng: &rng)
+        let baselines = PriorTrainer.baselines(grids: trainGrids, heldOut: heldOutGrids, codebookSize: vq.codebookSize)
+        var options = PriorTrainer.Options()
+        options.epochs = epochs
+        options.seed = seed
+        options.threads = threads
+        options.learningRate = learningRate
+        options.weightDecay = weightDecay
+        let parameters = prior.namedParameters.reduce(0) { $0 + $1.parameter.value.count }
+        print("training a prior over \(vq.gridHeight)×\(vq.gridWidth) grids of \(vq.codebookSize) codes: \(parameters.formatted()) parameters, "
+              + "\(trainGrids.count) training grids, \(epochs) epochs, \(threads) thread\(threads == 1 ? "" : "s") → \(path)")
+        print(String(format: "baselines on the %d held-out grids: per-position code frequencies %.1f bits/grid, uniform %.1f",
+                     heldOutGrids.count, baselines.positional, baselines.uniform))
+        StopSignal.install()
+        let start = Date()
+        try PriorTrainer.train(prior, grids: trainGrids, heldOut: heldOutGrids, options: options, epoch: { r in
+            let width = String(r.epochs).count
+            print(String(format: "epoch %\(width)d/%d  loss %.4f nats/masked cell  │ held-out %.2f bits/grid (first %d)  │ %.0f grids/s %.1f s",
+                         r.epoch, r.epochs, r.trainLoss, r.heldOutBits, min(heldOutGrids.count, options.heldOutPerEpoch),
+                         r.gridsPerSecond, r.seconds))
+            fflush(nil)
+        }, shouldStop: { StopSignal.requested })
+        if StopSignal.requested {
+            print("stopped: nothing written")
+            throw ExitCode(130)
+        }
+        let bits = prior.negLogLikelihood(heldOutGrids).reduce(0, +) / Double(max(1, heldOutGrids.count))
+        let command = (["latent"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        let description = PriorConfig(
+            ops: ops,
+            training: .object([("command", .string(command)), ("epochs", .int(epochs)), ("seed", .number("\(seed)")),
+                               ("threads", .int(threads)), ("grids", .int(trainGrids.count)),
+                               ("seconds", .number(String(format: "%.1f", Date().timeIntervalSince(start))))]),
+            metrics: .object([("nll_bits_per_grid", .number(String(format: "%.3f", bits))),
+                              ("positional_bits_per_grid", .number(String(format: "%.3f", baselines.positional))),
+                              ("uniform_bits_per_grid", .number(String(format: "%.3f", baselines.uniform))),
+                              ("heldout_grids", .int(heldOutGrids.count))]))
+        vq.setPrior(prior, description)
+        try loaded.save(to: path)
+        print(String(format: "held-out NLL %.2f bits/grid (per-position frequencies %.2f, uniform %.2f)", bits, baselines.positional, baselines.uniform))
+        print("wrote \(path) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+    }
+
+    /// The training and held-out images: `--data`, else the model's own dataset.
+    private func priorData(for vq: VQVAEModel) throws -> (LabeledImages, LabeledImages) {
+        if data.path != nil { return (try data.trainSet(), try data.heldOutSet()) }
+        guard let dataset = ShippedDataset.named(vq.config.datasetName) else {
+            throw ValidationError("the model names no shipped dataset; pass --data (a folder in the shipped layout)")
+        }
+        return (try ShippedData.read(dataset, .train), try ShippedData.read(dataset, .heldout))
+    }
+
+    /// Every image's code grid (raster order), encoded in batches of 100.
+    static func grids(_ vq: VQVAEModel, _ set: LabeledImages) -> [[Int]] {
+        let cells = vq.positions, per = set.pixelsPerImage
+        var out: [[Int]] = []
+        for start in stride(from: 0, to: set.count, by: 100) {
+            let n = min(100, set.count - start)
+            let x = Tensor(shape: [n] + Array(set.images.shape.dropFirst()), data: Array(set.images.data[(start * per)..<((start + n) * per)]))
+            let codes = vq.encode(x)
+            for i in 0..<n { out.append(Array(codes[(i * cells)..<((i + 1) * cells)])) }
+        }
+        return out
+    }
+}
