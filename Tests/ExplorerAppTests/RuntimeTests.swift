@@ -244,9 +244,15 @@ import Testing
         #expect(abs(perplexity - 17.9) < 0.1)  // `latent eval` reports 17.9039
         let map = try #require(r.model.vq.map)
         #expect(map.codes.count == 32 && map.points.count == map.pointCodes.count && map.explained > 0.3)
-        // Sampling from the prior gives codes seen at each position.
+        // The shipped model has a prior: s samples a grid from it (the same one for the same count of
+        // samples), keeping a locked cell; the grid is decoded and the prior's analysis follows.
+        #expect(r.model.vq.hasPrior)
+        let before = r.model.vq.codes
+        r.handle(.key(.char("x")))
         r.handle(.key(.char("s")))
-        #expect(r.model.vq.codes.enumerated().allSatisfy { r.model.vq.positionCounts[$0.offset][$0.element] > 0 })
+        #expect(r.model.status.contains("sampled from the prior") && r.model.vq.codes != before && r.model.vq.codes[0] == before[0])
+        for _ in 0..<200 where r.model.vq.analysedGrid != r.model.vq.codes { r.waitForBackground(seconds: 0.05) }
+        #expect(r.model.vq.surprise.count == 49 && r.model.vq.surprise.allSatisfy { $0.isFinite && $0 >= 0 })
     }
 }
 

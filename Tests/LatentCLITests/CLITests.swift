@@ -59,8 +59,37 @@ import Testing
         (["decode", "--model", "Weights/data/mnist-heldout-labels-idx1-ubyte.gz", "--z", "0"], "header length"),
         (["encode", "--model", vae, "--index", "5000"], "--index 5000 is outside the data's 0…999"),
         (["info", "Weights"], "Weights: is a directory, not a file"),
-        (["train", "gan"], "kind must be vae, cvae or vqvae"),
+        (["train", "gan"], "kind must be vae, cvae, vqvae or prior"),
+        (["train", "prior"], "train prior needs --model"),
+        (["train", "prior", "--model", vae], "a prior is learned over a VQ-VAE's code grids"),
+        (["sample", "--model", vae], "sampling grids needs a VQ-VAE"),
+        (["sample", "--model", "Weights/emoji-vae-z32.safetensors"], "sampling grids needs a VQ-VAE"),
+        (["sample", "--model", vq, "--n", "0"], "--n must be 1…1024"),
+        (["sample", "--model", vq, "--temperature=-1"], "--temperature must be 0…100"),
+        (["sample", "--model", vq, "--format", "pgm"], "--format must be png or json"),
     ]
+
+    /// `latent sample`: the same seed gives the same grids, in the order decode takes; a PNG sheet.
+    @Test func samplesFromTheShippedPrior() throws {
+        let a = try Self.run(["sample", "--model", Self.vq, "--n", "3", "--seed", "4", "--format", "json"])
+        let b = try Self.run(["sample", "--model", Self.vq, "--n", "3", "--seed", "4", "--format", "json"])
+        let c = try Self.run(["sample", "--model", Self.vq, "--n", "3", "--seed", "5", "--format", "json"])
+        #expect(a.status == 0 && a.stdout == b.stdout && a.stdout != c.stdout, "\(a.stderr)")
+        let json = try JSONParser.parse(a.stdout)
+        let grids = try #require(json["grids"]?.array)
+        #expect(grids.count == 3 && grids.allSatisfy { ($0.array?.count ?? 0) == 49 })
+        let codes = grids[0].array!.compactMap(\.nonNegativeInt)
+        #expect(codes.count == 49 && codes.allSatisfy { $0 < 32 })
+        let decoded = try Self.run(["decode", "--model", Self.vq, "--codes", codes.map(String.init).joined(separator: ",")])
+        #expect(decoded.status == 0)
+        let png = FileManager.default.temporaryDirectory.appendingPathComponent("latent-samples-\(getpid()).png").path
+        defer { try? FileManager.default.removeItem(atPath: png) }
+        #expect(try Self.run(["sample", "--model", Self.vq, "--n", "4", "-o", png]).status == 0)
+        let sheet = try PNG.decode(FileBytes.read(png))
+        // 2 × 2 tiles of 28 px with 2-px gaps.
+        #expect(sheet.width == 2 * 28 + 3 * 2 && sheet.height == sheet.width)
+    }
+
 
     @Test(arguments: badInputs)
     func badInputGetsOneClearLine(_ args: [String], _ fragment: String) throws {

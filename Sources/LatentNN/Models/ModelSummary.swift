@@ -37,6 +37,16 @@ public enum ModelSummary {
         if let metrics = c.metrics.object, !metrics.isEmpty {
             lines.append("held-out metrics: " + metrics.map { "\($0.key) \($0.value.serialized)" }.joined(separator: "  "))
         }
+        if let prior = c.prior, let grid = try? c.gridShape() {
+            let parameters = prior.ops.flatMap(\.tensorShapes).filter { !$0.isBuffer }.reduce(0) { $0 + $1.shape.reduce(1, *) }
+            lines.append("prior over the code grids (MaskGIT-style, \(parameters.formatted()) parameters):")
+            shape = GridPrior.inputShape(codebookSize: c.codebookSize, height: grid.height, width: grid.width)
+            block("prior", prior.ops)
+            if let command = prior.training["command"]?.string { lines.append("prior trained with: \(command)") }
+            if let metrics = prior.metrics.object, !metrics.isEmpty {
+                lines.append("prior held-out metrics: " + metrics.map { "\($0.key) \($0.value.serialized)" }.joined(separator: "  "))
+            }
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -142,6 +142,10 @@ public final class GridPrior {
 
     // MARK: Sampling
 
+    /// Scale of the Gumbel noise on the confidences at the first round (MaskGIT's "choice temperature",
+    /// 4.5 there): without it the likeliest cells are fixed first and samples crowd onto a few modes.
+    public static let choiceNoise: Float = 4.5
+
     /// Grids by MaskGIT's iterative decoding: every unlocked cell starts masked; each of `steps` rounds
     /// predicts the masked cells, draws a code for each (at `temperature`; 0 takes the most probable),
     /// and keeps the most confident draws — as many as the cosine schedule has unmasked by then — while
@@ -149,7 +153,7 @@ public final class GridPrior {
     /// over the rounds, so early choices are not all the "safest" cells. `locked` cells (non-nil) keep
     /// their codes: inpainting.
     public func sample(count: Int, locked: [Int?]? = nil, temperature: Float = 1, steps: Int = 8,
-                       rng: inout SeededRNG) -> [[Int]] {
+                       choiceNoise: Float = GridPrior.choiceNoise, rng: inout SeededRNG) -> [[Int]] {
         let fixed = locked ?? [Int?](repeating: nil, count: cells)
         precondition(fixed.count == cells, "locked cells: \(fixed.count), grid: \(cells)")
         var grids = (0..<count).map { _ in fixed.map { $0.map { min(max($0, 0), codebookSize - 1) } ?? maskToken } }
@@ -160,7 +164,7 @@ public final class GridPrior {
         for t in 0..<rounds {
             let progress = Double(t + 1) / Double(rounds)
             let stayMasked = t == rounds - 1 ? 0 : Int((Double(free.count) * cos(Double.pi / 2 * progress)).rounded(.down))
-            let noise = Float(1 - progress)
+            let noise = choiceNoise * Float(1 - progress)
             let lp = logProbabilities(grids)
             for n in 0..<count {
                 var drawn: [(cell: Int, code: Int, confidence: Float)] = []

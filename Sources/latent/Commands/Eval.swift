@@ -43,6 +43,24 @@ struct Eval: ParsableCommand {
             print("  " + "per-position".padding(toLength: 16, withPad: " ", startingAt: 0)
                   + String(format: "%.2f (each cell's code frequencies on %@)", baselines.positional, ownData ? "the same images" : "the training images"))
             print("  " + "uniform".padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: "%.2f (cells · log₂ K)", baselines.uniform))
+            var timing = SeededRNG(seed: seed, stream: 12)
+            let sampleStart = Date()
+            for _ in 0..<50 { _ = prior.sample(count: 1, rng: &timing) }
+            print(String(format: "  sampling one grid (8 rounds): %.2f ms", Date().timeIntervalSince(sampleStart) / 50 * 1000))
+            if heldOut.isLabelled {
+                // 1,000 samples each way, against the held-out images.
+                var rng = SeededRNG(seed: seed, stream: 11)
+                let fromPrior = prior.sample(count: 1000, rng: &rng)
+                let fromPositions = SampleQuality.positionalSamples(count: 1000, from: trainGrids, rng: &rng)
+                func share(_ grids: [[Int]]) -> Double {
+                    SampleQuality.confidentFraction(vq.decode(codes: grids.flatMap { $0 }), reference: heldOut.images, labels: heldOut.labels)
+                }
+                let data = SampleQuality.confidentFraction(heldOut.images, reference: heldOut.images, labels: heldOut.labels, excludingSelf: true)
+                print("share of 1,000 images whose 10 nearest held-out images (pixels) agree ≥ 8 on a class:")
+                print("  " + "prior samples".padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: "%.3f", share(fromPrior)))
+                print("  " + "per-position".padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: "%.3f", share(fromPositions)))
+                print("  " + "held-out data".padding(toLength: 16, withPad: " ", startingAt: 0) + String(format: "%.3f (each image's own entry left out)", data))
+            }
         }
         guard train.count > components else {
             print("(no PCA baseline: \(components) components need more than \(train.count) images)")
