@@ -64,6 +64,8 @@ def main():
     ap.add_argument("--init", help="start from the weights of one of our model files (same architecture)")
     ap.add_argument("--save-init", help="write the initial weights as our model file, with the config of --like")
     ap.add_argument("--like", help="one of our model files of the same architecture (its config is copied)")
+    ap.add_argument("--save", help="write the trained weights as our model file, with the config of --like")
+    ap.add_argument("--batch-size", type=int, default=128)
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -79,7 +81,7 @@ def main():
     start = time.time()
     for epoch in range(1, args.epochs + 1):
         usage = torch.zeros(k, dtype=torch.long)
-        for idx in torch.randperm(len(x)).split(128):
+        for idx in torch.randperm(len(x)).split(args.batch_size):
             xb = x[idx]
             ze = model.encoder(xb)
             flat, codes = model.quantize(ze)
@@ -112,6 +114,8 @@ def main():
     print(f"PyTorch {torch.__version__}, {args.data}, VQ-VAE K={k} D={args.code_dim}, {args.residual_blocks} residual blocks, {args.epochs} epochs, seed {args.seed}: "
           f"{seconds:.1f} s ({args.epochs * len(x) / seconds:.0f} img/s)")
     print(f"  mse {mse:.5g}  codes_used {int((counts > 0).sum())}  perplexity {perplexity:.4g}")
+    if args.save and args.like:
+        save_like(model, args.like, args.save)
 
 
 if __name__ == "__main__":
