@@ -1,0 +1,183 @@
+#!/usr/bin/env python3
+"""Speed beside PyTorch, measured side by side in one run, printed as ratios (ours ÷ PyTorch).
+
+1. SGEMM 128×784×512 (the MLP VAE's training shape), one thread: GFLOP/s from `latent bench gemm` and
+   from torch.mm; ratio > 1 means ours is faster.
+2. Batch-1 decode of every shipped model, one thread: median µs from `latent bench decode` and from the
+   same decoder rebuilt in PyTorch from the model file's config and weights (a VQ-VAE's codes are
+   looked up in its codebook first, as ours does); ratio < 1 means ours is faster.
+3. Training images/s of the MLP VAE z=10 and the VQ-VAE K=32 on the shipped digits, 1 and 2 threads:
+   `latent bench train` beside PyTorch's loop for the same architecture and loss; ratio > 1: ours faster.
+
+PyTorch installs offline from the machine's wheel folder (see the guide):
+    python3 -m venv ~/tv && ~/tv/bin/pip install "torch==2.13.0+cpu"
+    ~/tv/bin/python scripts/bench_vs_pytorch.py [--latent .build/release/latent] [--count 2000]
+"""
+import argparse, glob, json, os, platform, struct, subprocess, sys, time
+import numpy as np
+import torch
+from torch import nn
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from train_pytorch_reference import VAE, load
+
+
+def read_model(path):
+    with open(path, "rb") as f:
+        n = struct.unpack("<Q", f.read(8))[0]
+        header = json.loads(f.read(n))
+        data = f.read()
+    config = json.loads(header.pop("__metadata__")["config"])
+    tensors = {k: torch.tensor(np.frombuffer(data[v["data_offsets"][0]:v["data_offsets"][1]], dtype="<f4").reshape(v["shape"]).copy())
+               for k, v in header.items() if v["dtype"] == "F32"}
+    return config, tensors
+
+
+class Residual(nn.Module):
+    def __init__(self, block):
+        super().__init__()
+        self.block = block
+
+    def forward(self, x):
+        return x + self.block(x)
+
+
+def build(ops, prefix, tensors):
+    """An nn.Sequential for our config ops, with the file's weights."""
+    layers = []
+    for i, op in enumerate(ops):
+        kind, name = op["op"], f"{prefix}.{i}"
+        if kind == "linear":
+            layer = nn.Linear(op["in"], op["out"])
+        elif kind == "conv2d":
+            layer = nn.Conv2d(op["in"], op["out"], op["kernel"], op.get("stride", 1), op.get("padding", 0))
+        elif kind == "conv_transpose2d":
+            layer = nn.ConvTranspose2d(op["in"], op["out"], op["kernel"], op.get("stride", 1), op.get("padding", 0), op.get("output_padding", 0))
+        elif kind == "residual":
+            layer = Residual(build(op["block"], f"{name}.block", tensors))
+        else:
+            layer = {"relu": nn.ReLU, "sigmoid": nn.Sigmoid, "tanh": nn.Tanh, "flatten": nn.Flatten,
+                     "unflatten": lambda: nn.Unflatten(1, tuple(op["shape"])),
+                     "leaky_relu": lambda: nn.LeakyReLU(op.get("slope", 0.01))}[kind]()
+        if kind in ("linear", "conv2d", "conv_transpose2d"):
+            layer.weight.data, layer.bias.data = tensors[f"{name}.weight"], tensors[f"{name}.bias"]
+        layers.append(layer)
+    return nn.Sequential(*layers).eval()
+
+
+def median_us(fn, count):
+    for _ in range(50):
+        fn()
+    times = []
+    for _ in range(count):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return float(np.median(times)) * 1e6
+
+
+def pytorch_decode(path, count):
+    config, tensors = read_model(path)
+    decoder = build(config["decoder"], "decoder", tensors)
+    with torch.no_grad():
+        if config["kind"] == "vqvae":
+            grid = decoder_grid(config)
+            codebook = tensors["codebook.weight"]
+            codes = torch.randint(0, codebook.shape[0], (grid[0] * grid[1],))
+            return median_us(lambda: decoder(codebook[codes].T.reshape(1, -1, grid[0], grid[1])), count)
+        z = torch.randn(1, config["latent_dim"] + (len(config["class_names"]) if config["kind"] == "cvae" else 0))
+        return median_us(lambda: decoder(z), count)
+
+
+def decoder_grid(config):
+    _, h, w = config["input_shape"]
+    for op in config["encoder"]:
+        if op["op"] == "conv2d":
+            k, s, p = op["kernel"], op.get("stride", 1), op.get("padding", 0)
+            h, w = (h + 2 * p - k) // s + 1, (w + 2 * p - k) // s + 1
+    return h, w
+
+
+def pytorch_train_vae(x, threads, epochs=2):
+    torch.set_num_threads(threads)
+    model = VAE(10, tuple(x.shape[1:]), "mlp")
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    seen, start = 0, None
+    for epoch in range(epochs):
+        if epoch == 1:
+            seen, start = 0, time.perf_counter()  # the first epoch warms up
+        for idx in torch.randperm(len(x)).split(128):
+            xb = x[idx]
+            mu, logvar = model.encode(xb)
+            z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+            loss = (F.binary_cross_entropy_with_logits(model.decoder(z), xb, reduction="sum")
+                    - 0.5 * torch.sum(1 + logvar - mu ** 2 - logvar.exp())) / len(xb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            seen += len(xb)
+    return seen / (time.perf_counter() - start)
+
+
+def pytorch_train_vq(x, threads, epochs=2):
+    from train_pytorch_vq_reference import VQVAE
+    torch.set_num_threads(threads)
+    model = VQVAE(1, 32, 16)
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    seen, start = 0, None
+    for epoch in range(epochs):
+        if epoch == 1:
+            seen, start = 0, time.perf_counter()
+        for idx in torch.randperm(len(x)).split(128):
+            xb = x[idx]
+            ze = model.encoder(xb)
+            flat, codes = model.quantize(ze)
+            e = model.codebook.weight[codes]
+            zq = (flat + (e - flat).detach()).reshape(ze.shape[0], ze.shape[2], ze.shape[3], -1).permute(0, 3, 1, 2)
+            loss = F.mse_loss(model.decoder(zq), xb) + F.mse_loss(e, flat.detach()) + 0.25 * F.mse_loss(flat, e.detach())
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            seen += len(xb)
+    return seen / (time.perf_counter() - start)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--latent", default=".build/release/latent")
+    ap.add_argument("--count", type=int, default=2000)
+    args = ap.parse_args()
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    print(f"CPU: {cpu}, {os.cpu_count()} cores; PyTorch {torch.__version__}")
+
+    blas = subprocess.run([args.latent, "bench", "blas"], capture_output=True, text=True).stdout.splitlines()
+    print(blas[0] if blas else "")
+    gemm = subprocess.run([args.latent, "bench", "gemm"], capture_output=True, text=True, check=True).stdout.splitlines()
+    ours = next(float(l.split()[4]) for l in gemm if l.startswith("training 128×784×512") and l.split()[2:4] == ["blas", "1"])
+    torch.set_num_threads(1)
+    a, b = torch.randn(128, 784), torch.randn(784, 512)
+    theirs = 2 * 128 * 784 * 512 / median_us(lambda: torch.mm(a, b), 300) / 1e3
+    print(f"\nSGEMM 128×784×512, 1 thread: ours {ours:.1f} GFLOP/s, PyTorch {theirs:.1f} → ratio {ours / theirs:.2f} (goal ≥ 0.6)")
+
+    models = sorted(glob.glob("Weights/*.safetensors"))
+    out = subprocess.run([args.latent, "bench", "decode", "--count", str(args.count)] + models, capture_output=True, text=True, check=True).stdout
+    rows = [line.split() for line in out.splitlines()[1:] if line.strip() and not line.startswith("(")]
+    print(f"\nbatch-1 decode, 1 thread, median µs ({args.count} decodes each; ratio = ours ÷ PyTorch, goal ≤ 0.5):")
+    torch.set_num_threads(1)
+    for path, row in zip(models, rows):
+        mine, pt = float(row[1]), pytorch_decode(path, args.count)
+        print(f"  {os.path.basename(path):30s} ours {mine:8.1f}   PyTorch {pt:8.1f}   ratio {mine / pt:.2f}")
+
+    x, _ = load("Weights/data", "mnist", "train")
+    out = subprocess.run([args.latent, "bench", "train", "--epochs", "2"], capture_output=True, text=True, check=True).stdout.splitlines()
+    mine = {l.split()[0] + l.split()[1]: (float(l.split()[-2]), float(l.split()[-1])) for l in out[1:] if l.strip()}
+    print("\ntraining, images/s on the 4,000 training digits (ratio = ours ÷ PyTorch, goal ≥ 1.0):")
+    for label, key, fn in (("MLP VAE z=10", "VAEz=10", pytorch_train_vae), ("VQ-VAE K=32", "VQ-VAEK=32", pytorch_train_vq)):
+        for t, ours_rate in zip((1, 2), mine[key]):
+            pt = fn(x, t)
+            print(f"  {label:14s} {t} thread{'s' if t > 1 else ' '}  ours {ours_rate:7.0f}   PyTorch {pt:7.0f}   ratio {ours_rate / pt:.2f}")
+
+
+if __name__ == "__main__":
+    main()
