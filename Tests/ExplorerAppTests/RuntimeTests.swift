@@ -58,7 +58,7 @@ import Testing
         let digits = try ExplorerEngine.load(modelPath: repositoryRoot + "/Weights/vae-z2.safetensors", data: fashion.data)
         #expect(digits.data.count == 1000 && digits.summary.classNames[9] == "9")
         #expect(dataNote(forModelAt: repositoryRoot + "/Weights/fashion-vae-z10.safetensors") == "Fashion-MNIST subset")
-        #expect(dataNote(forModelAt: repositoryRoot + "/Weights/vqvae-k32.safetensors") == "MNIST subset")
+        #expect(dataNote(forModelAt: repositoryRoot + "/Weights/vqvae-k32.safetensors") == "MNIST subset · with a prior")
     }
 
     @Test func movingASliderChangesTheDigit() throws {

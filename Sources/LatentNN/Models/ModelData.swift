@@ -32,5 +32,6 @@ public func dataNote(forModelAt path: String) -> String {
     guard let metadata = try? SafetensorsFile.metadata(ofFileAt: path),
           let text = metadata.first(where: { $0.key == ModelConfig.metadataKey })?.value,
           let json = try? JSONParser.parse(Array(text.utf8)), let config = try? ModelConfig(json: json) else { return "" }
-    return ShippedDataset.named(config.datasetName)?.title ?? config.datasetName
+    let data = ShippedDataset.named(config.datasetName)?.title ?? config.datasetName
+    return config.prior == nil ? data : data + " · with a prior"
 }
