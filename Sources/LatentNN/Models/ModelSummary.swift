@@ -39,7 +39,7 @@ public enum ModelSummary {
         }
         if let prior = c.prior, let grid = try? c.gridShape() {
             let parameters = prior.ops.flatMap(\.tensorShapes).filter { !$0.isBuffer }.reduce(0) { $0 + $1.shape.reduce(1, *) }
-            lines.append("prior over the code grids (MaskGIT-style, \(parameters.formatted()) parameters):")
+            lines.append("a learned prior over the code grids (MaskGIT-style), \(parameters.formatted()) parameters")
             shape = GridPrior.inputShape(codebookSize: c.codebookSize, height: grid.height, width: grid.width)
             block("prior", prior.ops)
             if let command = prior.training["command"]?.string { lines.append("prior trained with: \(command)") }
