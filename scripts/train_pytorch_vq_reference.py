@@ -66,6 +66,7 @@ def main():
     ap.add_argument("--like", help="one of our model files of the same architecture (its config is copied)")
     ap.add_argument("--save", help="write the trained weights as our model file, with the config of --like")
     ap.add_argument("--batch-size", type=int, default=128)
+    ap.add_argument("--no-restart-dead-codes", action="store_true")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -95,7 +96,7 @@ def main():
             opt.step()
             last = flat.detach()
         dead = torch.nonzero(usage == 0).flatten()
-        if epoch <= args.epochs - 5 and len(dead) > 0:
+        if epoch <= args.epochs - 5 and len(dead) > 0 and not args.no_restart_dead_codes:
             with torch.no_grad():
                 rows = torch.randint(0, len(last), (len(dead),))
                 model.codebook.weight[dead] = last[rows] + 0.01 * torch.randn(len(dead), last.shape[1])
