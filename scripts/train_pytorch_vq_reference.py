@@ -97,6 +97,7 @@ def main():
             last = flat.detach()
         dead = torch.nonzero(usage == 0).flatten()
         if epoch <= args.epochs - 5 and len(dead) > 0 and not args.no_restart_dead_codes:
+            print(f"epoch {epoch}: restarted {len(dead)} codes", file=sys.stderr, flush=True)
             with torch.no_grad():
                 rows = torch.randint(0, len(last), (len(dead),))
                 model.codebook.weight[dead] = last[rows] + 0.01 * torch.randn(len(dead), last.shape[1])
