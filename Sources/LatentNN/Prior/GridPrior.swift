@@ -90,11 +90,7 @@ public final class GridPrior {
     }
 
     /// −log₂ p(code of each cell | every other cell), in bits: each cell masked alone.
-    public func surprise(_ grid: [Int]) -> [Float] {
-        let masked = (0..<cells).map { p -> [Int] in var g = grid; g[p] = maskToken; return g }
-        let lp = logProbabilities(masked)
-        return (0..<cells).map { p in -lp[p][p * codebookSize + grid[p]] / Float(M_LN2) }
-    }
+    public func surprise(_ grid: [Int]) -> [Float] { analyse(grid, cell: 0, count: 0).surprise }
 
     /// The most probable codes for `cell` given the rest of the grid, most probable first.
     public func topCodes(_ grid: [Int], cell: Int, count: Int) -> [(code: Int, probability: Float)] {
