@@ -3,7 +3,7 @@
 # As root it runs apt-get itself; otherwise it prints the exact command and stops.
 set -euo pipefail
 
-packages=(libopenblas-dev zlib1g-dev libpng-dev libncurses-dev "$@")
+packages=(libopenblas-dev zlib1g-dev libpng-dev libgif-dev libncurses-dev "$@")
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

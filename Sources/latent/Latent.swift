@@ -12,7 +12,7 @@ struct Latent: ParsableCommand {
             With no arguments it opens the explorer on the default model (Weights/vae-z10.safetensors).
             Data and models ship in Weights/: `latent info Weights/data/mnist-heldout-images-idx3-ubyte.gz`.
             """,
-        subcommands: [Explore.self, Train.self, Sample.self, Decode.self, Encode.self, Eval.self, Project.self, Info.self, Bench.self],
+        subcommands: [Explore.self, Train.self, Sample.self, Render.self, Decode.self, Encode.self, Eval.self, Project.self, Info.self, Bench.self],
         defaultSubcommand: Explore.self
     )
 
@@ -32,7 +32,9 @@ struct Latent: ParsableCommand {
             let code = type.exitCode(for: error)
             // Help and version requests end in a "clean exit" error whose message is the help text.
             guard code != .success else { exit(withError: error) }
-            let name = ([Latent.configuration.commandName ?? "latent"] + (type == Latent.self ? [] : [type._commandName])).joined(separator: " ")
+            let nested = Render.configuration.subcommands.contains { $0 == type }
+            let name = ([Latent.configuration.commandName ?? "latent"] + (nested ? [Render._commandName] : [])
+                        + (type == Latent.self ? [] : [type._commandName])).joined(separator: " ")
             FileHandle.standardError.write(Data("\(name): \(type.message(for: error))\n".utf8))
             Foundation.exit(code.rawValue)
         }

@@ -50,6 +50,33 @@ import Testing
         #expect(difference < 1e-5)
     }
 
+    /// `S` writes real files next to each other, never over one another: the decoded digit at the
+    /// automatic scale and the morph A → B → A as a GIF with every frame.
+    @Test func sWritesTheImageAndTheMorphAsFiles() throws {
+        let r = try Self.runtime("vae-z2.safetensors")
+        defer { r.waitUntilIdle(seconds: 60) }
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("latent-figures-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        r.figureDirectory = dir
+        r.handle(.key(.char("a")))
+        r.handle(.key(.char("L")))
+        r.handle(.key(.char("b")))
+        r.handle(.key(.char("i")))
+        r.handle(.key(.char("S")))
+        r.waitUntilIdle(seconds: 30)
+        #expect(r.model.status == "saved vae-z2-{image-1.png,line-1.png,morph-1.gif}")
+        let png = try PNG.decode(FileBytes.read(dir + "/vae-z2-image-1.png"))
+        #expect(png.width == 28 * 9 && png.height == 28 * 9)
+        let gif = try GIF.decode(FileBytes.read(dir + "/vae-z2-morph-1.gif"))
+        #expect(gif.width == 28 * 3 && gif.frames.count == 2 * Interpolation.frames)
+        #expect(gif.frames[0].rgb != gif.frames[Interpolation.frames].rgb)
+        r.handle(.key(.char("S")))
+        r.waitUntilIdle(seconds: 30)
+        #expect(r.model.status.contains("{image-2.png,line-2.png,morph-2.gif}"))
+        #expect(FileManager.default.fileExists(atPath: dir + "/vae-z2-image-1.png"))
+    }
+
     /// A model names the dataset it was trained on: picking the Fashion-MNIST VAE while digits are
     /// shown brings its own 2,000 held-out images and class names; the digits' models bring the digits back.
     @Test func eachModelOpensWithItsOwnDataset() throws {

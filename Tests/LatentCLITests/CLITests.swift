@@ -67,7 +67,39 @@ import Testing
         (["sample", "--model", vq, "--n", "0"], "--n must be 1…1024"),
         (["sample", "--model", vq, "--temperature=-1"], "--temperature must be 0…100"),
         (["sample", "--model", vq, "--format", "pgm"], "--format must be png or json"),
+        (["render", "manifold", "--model", vq, "-o", "/tmp/x.png"], "is a VQ-VAE: its figure is `latent render palette`"),
+        (["render", "manifold", "--model", vae, "--dims", "3,3", "-o", "/tmp/x.png"], "--dims must be two different dimensions in 0…9"),
+        (["render", "manifold", "--model", vae, "-o", "/tmp/x.gif"], "this figure is written as .png"),
+        (["render", "manifold", "--model", vae, "--scale", "40", "-o", "/tmp/x.png"], "--scale must be 1…16"),
+        (["render", "manifold", "--model", cvae, "-o", "/tmp/x.png"], "a conditional VAE needs --label"),
+        (["render", "morph", "--model", vae, "--from", "0", "--to", "1000", "-o", "/tmp/x.gif"], "--to 1000 is not an image of the data (0…999)"),
+        (["render", "morph", "--model", vq, "--from", "0", "--to", "1", "-o", "/tmp/x.gif"], "a morph walks a continuous latent space"),
+        (["render", "palette", "--model", vae, "-o", "/tmp/x.png"], "is not a VQ-VAE"),
+        (["render", "palette", "--model", "Weights/emoji-vqvae-k512.safetensors", "--scale", "16", "-o", "/tmp/x.png"], "larger than 4096×4096"),
     ]
+
+    /// `latent render`: each figure decodes to the promised size; the morph loops A → B → A.
+    @Test func rendersFiguresToFiles() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("latent-render-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r1 = try Self.run(["render", "manifold", "--model", Self.vae2, "--size", "4", "--scale", "2", "-o", dir + "/m.png"])
+        #expect(r1.status == 0 && r1.stdout.contains("wrote"), "\(r1.stderr)")
+        let grid = try PNG.decode(FileBytes.read(dir + "/m.png"))
+        #expect(grid.width == (4 * 28 + 5) * 2 && grid.height == grid.width)
+
+        let r2 = try Self.run(["render", "morph", "--model", Self.vae, "--from", "0", "--to", "5", "--frames", "6", "--scale", "1", "-o", dir + "/a.gif"])
+        #expect(r2.status == 0, "\(r2.stderr)")
+        let gif = try GIF.decode(FileBytes.read(dir + "/a.gif"))
+        #expect(gif.width == 28 && gif.height == 28 && gif.frames.count == 12)
+        #expect(gif.frames[0].rgb != gif.frames[6].rgb && gif.frames[1].rgb == gif.frames[11].rgb)
+
+        let r3 = try Self.run(["render", "palette", "--model", Self.vq, "--scale", "1", "-o", dir + "/p.png"])
+        #expect(r3.status == 0, "\(r3.stderr)")
+        let palette = try PNG.decode(FileBytes.read(dir + "/p.png"))
+        #expect(palette.width == 6 * 28 + 7)  // 32 codes in rows of ⌈√32⌉ = 6
+        #expect(palette.height == 6 * 28 + 7)
+    }
 
     /// `latent sample`: the same seed gives the same grids, in the order decode takes; a PNG sheet.
     @Test func samplesFromTheShippedPrior() throws {

@@ -106,3 +106,28 @@ struct LCG {
     mutating func nextFloat() -> Float { Float(next() % 1_000_000) / 1_000_000 }
     mutating func byte() -> UInt8 { UInt8(next() % 256) }
 }
+
+@Suite struct ImageSheetTests {
+    @Test func sheetPlacesImagesInRowsWithGaps() {
+        let a = Image(width: 2, height: 2, pixels: [0, 0, 0, 0]), b = Image(width: 2, height: 2, pixels: [0.5, 0.5, 0.5, 0.5])
+        let sheet = Image.sheet([a, b, a], columns: 2, gap: 1)
+        #expect(sheet.width == 2 * 2 + 3 && sheet.height == 2 * 2 + 3 && !sheet.isColour)
+        #expect(sheet[0, 0] == 1)       // dark images: white gaps
+        #expect(sheet[1, 1] == 0)       // a at (1, 1)
+        #expect(sheet[4, 2] == 0.5)     // b at (4, 1)
+        #expect(sheet[1, 4] == 0)       // the third image starts the second row
+        #expect(sheet[4, 4] == 1)       // and the fourth place is empty
+        #expect(Image.sheet([b], columns: 1, gap: 1, background: 0.2)[0, 0] == 0.2)
+    }
+
+    @Test func sheetOfColourAndGreyIsColourAndCentresSmallerImages() {
+        let red = Image(channels: 3, width: 3, height: 3, pixels: [Float](repeating: 1, count: 9) + [Float](repeating: 0.9, count: 18))
+        let dot = Image(width: 1, height: 1, pixels: [0.3])
+        let sheet = Image.sheet([red, dot], columns: 2, gap: 0)
+        #expect(sheet.isColour && sheet.width == 6 && sheet.height == 3)
+        #expect(sheet.value(0, x: 4, y: 1) == 0.3 && sheet.value(2, x: 4, y: 1) == 0.3)  // grey copied into every channel, centred
+        #expect(sheet.value(0, x: 3, y: 0) == 0.25)   // light images: dark background
+        #expect(sheet.interleavedBytes.count == 6 * 3 * 3)
+        #expect(Array(sheet.interleavedBytes.prefix(3)) == [255, 230, 230])
+    }
+}

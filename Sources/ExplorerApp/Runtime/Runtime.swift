@@ -20,6 +20,8 @@ public final class Runtime: @unchecked Sendable {
     /// What the terminal front end uses: a strip that would hold a key's frame past 8 ms waits.
     public static let interactiveDecodeBudget = 0.008
     private let decodes = BackgroundDecodes()
+    /// Where `S` writes figures: the folder the explorer was started in.
+    public var figureDirectory = FileManager.default.currentDirectoryPath
 
     public init(model: AppModel, engine: ExplorerEngine) {
         self.model = model
@@ -185,6 +187,10 @@ public final class Runtime: @unchecked Sendable {
         case .computeCodebookMap(let method):
             let engine = self.engine, g = generation, inbox = self.inbox
             spawn { inbox.post(.public(.codebookMapReady(engine.codebookMap(method))), generation: g) }
+            return []
+        case .saveFigures(let figures, let scale):
+            let engine = self.engine, directory = figureDirectory, g = generation, inbox = self.inbox
+            spawn { inbox.post(.public(FigureWriter.write(figures, scale: scale, engine: engine, directory: directory)), generation: g) }
             return []
         case .quit:
             return []

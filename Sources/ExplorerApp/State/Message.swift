@@ -48,6 +48,8 @@ public enum Message: Sendable {
     case projected(ProjectionMethod, [Float], pca: PCA?)
     /// A dataset image, shown in the scatter beside the cursor as the nearest point's preview.
     case peeked(index: Int, Image)
+    /// Figures written (`S`), by file name.
+    case figuresSaved([String])
     case failed(String)
 }
 
@@ -74,6 +76,9 @@ public enum Command: Equatable, Sendable {
     case showImages(GridBatch, [Int])
     /// Fetches a dataset image for the scatter's preview of the point nearest the cursor.
     case peekImage(index: Int)
+    /// Writes the view's figures (PNG, GIF) as new files, each pixel a `scale`×`scale` block (nil: a
+    /// scale that makes the image about 256 pixels a side).
+    case saveFigures([FigureRequest], scale: Int?)
     case quit
 }
 

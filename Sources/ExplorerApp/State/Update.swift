@@ -97,10 +97,21 @@ public enum Explorer {
             return start(&m)
         case .quantized, .gridsDecoded, .datasetQuantized, .codebookMapReady, .priorSampled, .priorAnalysed:
             return updateVQ(&m, message)
+        case .figuresSaved(let names):
+            m.status = "saved " + bracedNames(names)
+            return []
         case .failed(let why):
             m.status = why
             return []
         }
+    }
+
+    /// File names with their shared stem said once: `vae-z2-{image-1.png,morph-1.gif}`.
+    static func bracedNames(_ names: [String]) -> String {
+        guard names.count > 1, var prefix = names.first else { return names.first ?? "nothing" }
+        for name in names.dropFirst() { prefix = String(prefix.prefix(zip(prefix, name).prefix { $0 == $1 }.count)) }
+        if let dash = prefix.lastIndex(of: "-") { prefix = String(prefix[...dash]) } else { prefix = "" }
+        return prefix + "{" + names.map { String($0.dropFirst(prefix.count)) }.joined(separator: ",") + "}"
     }
 
     // MARK: Keys
@@ -142,6 +153,14 @@ public enum Explorer {
             m.colorMap = m.colorMap == .grey ? .viridis : .grey
             m.status = "colour map: \(m.colorMap.rawValue)"
             return []
+        case .char("S"):
+            let figures = figureRequests(m)
+            guard !figures.isEmpty else {
+                m.status = "nothing to save yet"
+                return []
+            }
+            m.status = "saving " + figures.map { "\($0.name).\($0.fileExtension)" }.joined(separator: ", ") + "…"
+            return [.saveFigures(figures, scale: m.figureScale)]
         case .char("d"):
             m.dither.toggle()
             m.status = "braille: \(m.dither ? "ordered dithering" : "threshold at 50 %")"
@@ -329,35 +348,21 @@ public enum Explorer {
         case .progression:
             let n = layout.stripTiles
             guard n > 0 else { return [] }
-            let r = v.ranges[v.selected]
-            let zs = (0..<n).map { i -> [Float] in
-                var z = v.z
-                z[v.selected] = r.lowerBound + (r.upperBound - r.lowerBound) * Float(i) / Float(max(1, n - 1))
-                return z
-            }
+            let zs = LatentPaths.progression(v.z, dim: v.selected, range: v.ranges[v.selected], count: n)
             return [.decodeStrip(.progression, zs: zs, label: v.conditioningLabel)]
         case .manifold:
             let (cols, rows) = layout.manifoldGrid
             guard cols > 0, rows > 0, v.latentDim >= 2 else { return [] }
             m.vae.manifoldShape = (cols, rows)
             let (dx, dy) = v.manifoldDims
-            let rx = v.ranges[dx], ry = v.ranges[dy]
-            var zs: [[Float]] = []
-            for row in 0..<rows {
-                for col in 0..<cols {
-                    var z = v.z
-                    z[dx] = rx.lowerBound + (rx.upperBound - rx.lowerBound) * Float(col) / Float(max(1, cols - 1))
-                    z[dy] = ry.upperBound - (ry.upperBound - ry.lowerBound) * Float(row) / Float(max(1, rows - 1))  // up is +
-                    zs.append(z)
-                }
-            }
+            let zs = LatentPaths.manifold(v.z, dims: (dx, dy), ranges: (v.ranges[dx], v.ranges[dy]), columns: cols, rows: rows)
             return [.decodeStrip(.manifold, zs: zs, label: v.conditioningLabel)]
         case .scatter:
             return []
         case .interpolation:
             let n = layout.stripTiles
             guard n > 1, let a = v.markA, let b = v.markB else { return [] }
-            let zs = (0..<n).map { i in lerp(a, b, Float(i) / Float(n - 1)) }
+            let zs = LatentPaths.line(a, b, count: n)
             return [.decodeStrip(.interpolation, zs: zs, label: v.conditioningLabel)]
         }
     }
@@ -365,12 +370,8 @@ public enum Explorer {
     /// The morph's current point: A → B → A, eased.
     static func interpolationFrame(_ v: VAEState) -> [Float] {
         guard let a = v.markA, let b = v.markB, let anim = v.interpolation else { return v.z }
-        let f = anim.frame < Interpolation.frames ? anim.frame : 2 * Interpolation.frames - anim.frame
-        let t = Float(f) / Float(Interpolation.frames)
-        return lerp(a, b, t * t * (3 - 2 * t))
+        return LatentPaths.morphFrame(a, b, frame: anim.frame, half: Interpolation.frames)
     }
-
-    static func lerp(_ a: [Float], _ b: [Float], _ t: Float) -> [Float] { zip(a, b).map { $0 + ($1 - $0) * t } }
 
     /// Slider ranges cover the data: −3…3, widened to the 0.5th–99.5th percentile of μ (rounded out).
     static func widenRanges(_ v: inout VAEState, to mus: [[Float]]) {

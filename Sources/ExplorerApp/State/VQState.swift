@@ -126,6 +126,15 @@ public enum PaletteOrder: String, Equatable, Sendable, CaseIterable {
         case .inImage: return "codes in this grid, most frequent first"
         }
     }
+
+    /// The order in a file name.
+    public var fileTag: String {
+        switch self {
+        case .index: return "by-index"
+        case .usage: return "by-use"
+        case .inImage: return "in-grid"
+        }
+    }
 }
 
 /// Dataset images sharing a code at one cell.

@@ -238,7 +238,7 @@ extension Explorer {
         ("a b i", "mark A, mark B, play the morph A → B (space pauses)"),
         ("m  d", "render ▀ → ⠿ → ASCII; d: braille dithering"),
         ("c", "colour map: grey ↔ viridis"),
-        ("M", "pick a model from Weights/"),
+        ("M  S", "pick a model from Weights/; S: save image & panel as PNG/GIF"),
         ("?", "this help"),
         ("q  Ctrl-C", "quit (Esc closes this)"),
     ]
@@ -258,7 +258,7 @@ extension Explorer {
         ("v", "palette: each code alone ↔ each code in the cursor cell"),
         ("i", "codebook map: images grouped by their code at the cursor cell"),
         ("m d c", "render mode; braille dithering; grey ↔ viridis"),
-        ("M ?", "model picker; this help"),
+        ("M S ?", "model picker; S: save the image and palette (PNG); this help"),
         ("q  Ctrl-C", "quit (Esc cancels typing, closes this)"),
     ]
 

@@ -31,7 +31,7 @@ struct Decode: ParsableCommand {
             guard codes == nil else { throw ValidationError("--codes is for a VQ-VAE; \(path) is a \(m.kind.rawValue): use --z") }
             guard let z else { throw ValidationError("give the latent vector with --z (\(m.latentDim) numbers)") }
             let values = try parseFloats(z, expected: m.latentDim, what: "--z")
-            let labels = try parseLabel(kind: m.kind, classNames: m.classNames).map { [$0] }
+            let labels = try classIndex(label, of: m).map { [$0] }
             image = try m.decodeLatents(Tensor(shape: [1, m.latentDim], data: values), labels: labels)
         case .vqvae:
             guard z == nil else { throw ValidationError("--z is for a VAE; \(path) is a VQ-VAE: use --codes") }
@@ -41,17 +41,6 @@ struct Decode: ParsableCommand {
             image = try m.decodeCodes(try parseCodes(codes, count: cells, codebookSize: k))
         }
         try writeImage(image.reshaped([1] + m.inputShape), range: m.pixelRange, format: format, to: output)
-    }
-
-    func parseLabel(kind: ModelKind, classNames: [String]) throws -> Int? {
-        guard kind == .cvae else {
-            if label != nil { throw ValidationError("--label is for a conditional VAE") }
-            return nil
-        }
-        guard let label else { throw ValidationError("a conditional VAE needs --label (one of \(classNames.joined(separator: ", ")))") }
-        if let i = classNames.firstIndex(of: label) { return i }
-        if let i = Int(label), (0..<classNames.count).contains(i) { return i }
-        throw ValidationError("--label '\(label)' is not a class of this model (0…\(classNames.count - 1) or \(classNames.joined(separator: ", ")))")
     }
 }
 

@@ -17,6 +17,12 @@ struct Explore: ParsableCommand {
     @Option(name: .customLong("labels"), help: ArgumentHelp("Integer labels (.npy) for images given as .npy.", valueName: "path"))
     var labels: String?
     @Option(help: "Image rendering: half (▀, colour), braille (⠿) or ascii.") var render: RenderMode?
+    @Option(help: "Figures saved with S (into the current folder): each model pixel becomes an N×N block, 1…16 (default: about 256 pixels per image, 96 per tile).")
+    var figureScale: Int?
+
+    func validate() throws {
+        if let figureScale, !(1...16).contains(figureScale) { throw ValidationError("--figure-scale must be 1…16") }
+    }
 
     func run() throws {
         ComputeThreads.useSingle()  // batch-1 decodes: a BLAS thread pool costs more than it saves
@@ -32,6 +38,7 @@ struct Explore: ParsableCommand {
                            model: engine.summary, modelPaths: modelPaths, vqShape: engine.vqShapeValue)
         app.modelNotes = modelPaths.map(dataNote(forModelAt:))
         app.renderMode = render ?? (terminal.unicode ? .half : .ascii)
+        app.figureScale = figureScale
         if !terminal.unicode { app.status = "locale is not UTF-8: drawing with ASCII" }
         let runtime = Runtime(model: app, engine: engine)
         runtime.backgroundDecodeBudget = Runtime.interactiveDecodeBudget

@@ -3,6 +3,8 @@ import Foundation
 import LatentCore
 import LatentIO
 import LatentNN
+import ExplorerApp
+import TermRender
 
 /// `latent sample`: code grids drawn from a VQ-VAE's learned prior, decoded into a sheet of images (PNG)
 /// or listed as codes (JSON, in the raster order `latent decode --codes` takes).
@@ -42,24 +44,10 @@ struct Sample: ParsableCommand {
         try emit(try Self.sheet(images), binary: true, to: output)
     }
 
-    /// Images (N, C, H, W) in [0, 1] side by side in rows of ⌈√N⌉, 2-pixel white gaps, as a PNG.
+    /// Images (N, C, H, W) in [0, 1] side by side in rows of ⌈√N⌉, 2-pixel gaps, as a PNG.
     static func sheet(_ images: Tensor) throws -> [UInt8] {
-        let n = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3], gap = 2
-        let columns = Int(Double(n).squareRoot().rounded(.up)), rows = (n + columns - 1) / columns
-        let width = columns * w + (columns + 1) * gap, height = rows * h + (rows + 1) * gap
-        let colour = c >= 3, channels = colour ? 3 : 1
-        var pixels = [UInt8](repeating: 255, count: width * height * channels)
-        for i in 0..<n {
-            let x0 = gap + (i % columns) * (w + gap), y0 = gap + (i / columns) * (h + gap)
-            for y in 0..<h {
-                for x in 0..<w {
-                    for ch in 0..<channels {
-                        let v = images.data[((i * c + ch) * h + y) * w + x]
-                        pixels[((y0 + y) * width + x0 + x) * channels + ch] = UInt8((min(max(v, 0), 1) * 255).rounded())
-                    }
-                }
-            }
-        }
-        return try PNG.encode(pixels: pixels, width: width, height: height, format: colour ? .rgb : .gray)
+        let n = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3], per = c * h * w
+        let tiles = (0..<n).map { Image(channels: c, width: w, height: h, pixels: Array(images.data[($0 * per)..<(($0 + 1) * per)])) }
+        return try Figure.png(Image.sheet(tiles, columns: Int(Double(n).squareRoot().rounded(.up)), gap: 2))
     }
 }

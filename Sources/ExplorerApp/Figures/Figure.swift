@@ -1,0 +1,59 @@
+import LatentIO
+import TermRender
+
+/// Images written out as figures for slides and papers: PNG stills and looping GIFs, every pixel
+/// enlarged to a `scale`×`scale` block (pixel-exact; a 28-px digit at scale 4 is 112 px).
+public enum Figure {
+    public static let scales = 1...16
+    /// The largest figure written: 4096×4096 pixels (a 20×20 sheet of 64-px images at scale 3).
+    public static let maxSide = 4096
+
+    public static func png(_ image: Image, scale: Int = 1) throws -> [UInt8] {
+        let big = try scaled(image, scale)
+        return try PNG.encode(pixels: big.interleavedBytes, width: big.width, height: big.height,
+                              format: big.isColour ? .rgb : .gray)
+    }
+
+    /// A GIF looping `frames` forever, each shown `delay` hundredths of a second. Frames of different
+    /// sizes are centred on the largest.
+    public static func gif(_ frames: [Image], scale: Int = 1, delay: Int = 8) throws -> [UInt8] {
+        precondition(!frames.isEmpty)
+        let w = frames.map(\.width).max()!, h = frames.map(\.height).max()!
+        let colour = frames.contains(where: \.isColour)
+        let padded = try frames.map { frame -> Image in
+            var f = frame
+            if f.width != w || f.height != h { f = f.centred(width: w, height: h) }
+            if colour && !f.isColour { f = f.asRGB }
+            return try scaled(f, scale)
+        }
+        return try GIF.encode(frames: padded.map(\.interleavedBytes), width: padded[0].width, height: padded[0].height,
+                              format: colour ? .rgb : .gray, delay: delay)
+    }
+
+    private static func scaled(_ image: Image, _ scale: Int) throws -> Image {
+        guard scales.contains(scale) else { throw FormatError("<figure>", "scale \(scale) is outside \(scales.lowerBound)…\(scales.upperBound)") }
+        guard image.width * scale <= maxSide, image.height * scale <= maxSide else {
+            throw FormatError("<figure>", "\(image.width * scale)×\(image.height * scale) pixels is larger than \(maxSide)×\(maxSide); use a smaller scale")
+        }
+        return image.replicated(by: scale)
+    }
+}
+
+extension Image {
+    /// The image centred on a `width`×`height` white canvas (at least its own size).
+    func centred(width w: Int, height h: Int) -> Image {
+        guard w > width || h > height else { return self }
+        let w = max(w, width), h = max(h, height), x0 = (w - width) / 2, y0 = (h - height) / 2
+        var out = [Float](repeating: 1, count: channels * w * h)
+        for c in 0..<channels {
+            for y in 0..<height { for x in 0..<width { out[c * w * h + (y0 + y) * w + x0 + x] = value(c, x: x, y: y) } }
+        }
+        return Image(channels: channels, width: w, height: h, pixels: out)
+    }
+
+    /// The same picture in three channels.
+    var asRGB: Image {
+        guard !isColour else { return self }
+        return Image(channels: 3, width: width, height: height, pixels: pixels + pixels + pixels)
+    }
+}

@@ -1,0 +1,44 @@
+extension Image {
+    /// Images laid out in rows of `columns`, `gap` pixels of `background` between and around them, each
+    /// centred in a cell the size of the largest. Grey unless one of them is colour (then all are RGB).
+    /// The default background contrasts with the images: white between dark digits, dark grey between
+    /// emoji on white.
+    public static func sheet(_ images: [Image], columns: Int, gap: Int = 2, background: Float? = nil) -> Image {
+        precondition(!images.isEmpty && columns > 0 && gap >= 0)
+        let cellW = images.map(\.width).max()!, cellH = images.map(\.height).max()!
+        let cols = min(columns, images.count), rows = (images.count + cols - 1) / cols
+        let w = cols * cellW + (cols + 1) * gap, h = rows * cellH + (rows + 1) * gap
+        let channels = images.contains(where: \.isColour) ? 3 : 1
+        let fill = background ?? (meanBrightness(images) > 0.5 ? 0.25 : 1)
+        var out = [Float](repeating: min(max(fill, 0), 1), count: channels * w * h)
+        for (i, image) in images.enumerated() {
+            let x0 = gap + (i % cols) * (cellW + gap) + (cellW - image.width) / 2
+            let y0 = gap + (i / cols) * (cellH + gap) + (cellH - image.height) / 2
+            for c in 0..<channels {
+                let source = image.isColour ? c : 0
+                for y in 0..<image.height {
+                    for x in 0..<image.width { out[c * w * h + (y0 + y) * w + x0 + x] = image.value(source, x: x, y: y) }
+                }
+            }
+        }
+        return Image(channels: channels, width: w, height: h, pixels: out)
+    }
+
+    static func meanBrightness(_ images: [Image]) -> Float {
+        var sum: Double = 0, count = 0
+        for image in images {
+            for y in 0..<image.height { for x in 0..<image.width { sum += Double(image[x, y]) } }
+            count += image.width * image.height
+        }
+        return Float(sum / Double(max(count, 1)))
+    }
+
+    /// 8-bit interleaved pixels, row-major: one byte per pixel (grey) or three (RGB), as PNG and GIF take them.
+    public var interleavedBytes: [UInt8] {
+        var out = [UInt8](repeating: 0, count: channels * plane)
+        for i in 0..<plane {
+            for c in 0..<channels { out[i * channels + c] = UInt8((pixels[c * plane + i] * 255).rounded()) }
+        }
+        return out
+    }
+}

@@ -1,0 +1,104 @@
+@testable import ExplorerApp
+import LatentIO
+import TermRender
+import Testing
+
+@Suite struct LatentPathTests {
+    @Test func manifoldRunsAcrossAndDownWithUpPositive() {
+        let zs = LatentPaths.manifold([9, 9, 9], dims: (x: 2, y: 0), ranges: (x: -1...1, y: -2...2), columns: 3, rows: 2)
+        #expect(zs.count == 6)
+        #expect(zs[0] == [2, 9, -1] && zs[2] == [2, 9, 1])    // top row: y at its top, x left → right
+        #expect(zs[3] == [-2, 9, -1] && zs[5] == [-2, 9, 1])  // bottom row
+    }
+
+    @Test func progressionAndLineIncludeBothEnds() {
+        #expect(LatentPaths.progression([0, 5], dim: 0, range: -3...3, count: 3) == [[-3, 5], [0, 5], [3, 5]])
+        #expect(LatentPaths.line([0, 0], [2, 4], count: 3) == [[0, 0], [1, 2], [2, 4]])
+    }
+
+    @Test func morphGoesToBAndBackEased() {
+        let frames = LatentPaths.morph([0], [1], half: 4)
+        #expect(frames.count == 8)
+        #expect(frames[0] == [0] && frames[4] == [1])
+        #expect(frames[1] == frames[7] && frames[3] == frames[5])
+        #expect(frames[1][0] < 0.25 && frames[3][0] > 0.75)   // smoothstep lingers at the ends
+    }
+}
+
+@Suite struct FigureTests {
+    static let digit = Image(width: 3, height: 2, pixels: [0, 0.5, 1, 1, 0.25, 0])
+
+    @Test func pngIsThePixelsEnlargedByTheScale() throws {
+        let back = try PNG.decode(try Figure.png(Self.digit, scale: 2))
+        #expect(back.width == 6 && back.height == 4)
+        #expect(back.pixels[0] == 0 && back.pixels[1] == 0 && back.pixels[2] == 128 && back.pixels[5] == 255)
+        #expect(back.pixels[6] == 0 && back.pixels[6 * 2] == 255 && back.pixels[6 * 3 + 2] == 64)
+    }
+
+    @Test func gifHasEveryFrameAtTheScale() throws {
+        let frames = [Self.digit, Image(width: 3, height: 2, pixels: [Float](repeating: 0.5, count: 6))]
+        let back = try GIF.decode(try Figure.gif(frames, scale: 3, delay: 7))
+        #expect(back.width == 9 && back.height == 6 && back.frames.count == 2)
+        #expect(back.frames.allSatisfy { $0.delay == 7 })
+        #expect(back.frames[0].rgb.prefix(3) == [0, 0, 0] && back.frames[1].rgb.prefix(3) == [128, 128, 128])
+        #expect(back.frames[0].rgb[(5 * 9 + 8) * 3] == 0 && back.frames[0].rgb[(0 * 9 + 8) * 3] == 255)
+    }
+
+    @Test func colourAndGreyFramesMixAndOversizeIsRefused() throws {
+        let colour = Image(channels: 3, width: 2, height: 2, pixels: [1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0])
+        let back = try GIF.decode(try Figure.gif([colour, Image(width: 2, height: 2, pixels: [1, 1, 1, 1])], scale: 1, delay: 5))
+        #expect(back.frames[0].rgb.prefix(3) == [255, 0, 0] && back.frames[1].rgb.prefix(3) == [255, 255, 255])
+        #expect(throws: FormatError.self) { try Figure.png(Image(width: 300, height: 10, pixels: [Float](repeating: 0, count: 3000)), scale: 16) }
+        #expect(throws: FormatError.self) { try Figure.png(Self.digit, scale: 0) }
+    }
+}
+
+@Suite struct FigureRequestTests {
+    @Test func sIsRefusedUntilSomethingIsDrawnThenOffersTheImageAndThePanel() {
+        var m = makeModel()
+        #expect(Explorer.update(&m, .key(.char("S"))).isEmpty && m.status == "nothing to save yet")
+        fakeRun(&m, Explorer.start(&m))
+        fakeRun(&m, Explorer.update(&m, .key(.char("g"))))
+        let commands = Explorer.update(&m, .key(.char("S")))
+        guard case .saveFigures(let figures, let scale)? = commands.first else { Issue.record("no save: \(commands)"); return }
+        #expect(scale == nil && figures.map(\.name) == ["image", "manifold-z0-z1"])
+        guard case .sheet(let tiles, let columns) = figures[1].content else { Issue.record("not a sheet"); return }
+        #expect(columns == m.vae.manifoldShape.columns && tiles.count == columns * m.vae.manifoldShape.rows)
+        #expect(m.status.hasPrefix("saving image.png, manifold-z0-z1.png"))
+    }
+
+    @Test func interpolationOffersTheLineAndTheMorphLoop() throws {
+        var m = makeModel()
+        fakeRun(&m, Explorer.start(&m))
+        fakeRun(&m, Explorer.update(&m, .key(.char("a"))))
+        fakeRun(&m, Explorer.update(&m, .key(.char("L"))))
+        fakeRun(&m, Explorer.update(&m, .key(.char("b"))))
+        fakeRun(&m, Explorer.update(&m, .key(.char("i"))))
+        guard case .saveFigures(let figures, _)? = Explorer.update(&m, .key(.char("S"))).first else { Issue.record("no save"); return }
+        try #require(figures.map(\.name) == ["image", "line", "morph"])
+        #expect(figures[2].fileExtension == "gif")
+        guard case .animation(let zs, _) = figures[2].content else { Issue.record("not an animation"); return }
+        #expect(zs.count == 2 * Interpolation.frames && zs[0] == m.vae.markA && zs[Interpolation.frames] == m.vae.markB)
+    }
+
+    @Test func vqOffersTheImageAndThePaletteInItsOrder() {
+        var m = makeVQModel()
+        m.vq.image = ring()
+        guard case .saveFigures(let figures, _)? = Explorer.update(&m, .key(.char("S"))).first else { Issue.record("no save"); return }
+        #expect(figures.map(\.name) == ["image", "palette-by-index"])
+        guard case .gridSheet(let grids, let columns) = figures[1].content else { Issue.record("not grids"); return }
+        #expect(grids.count == m.vq.codebookSize && grids[3] == [Int](repeating: 3, count: m.vq.cells))
+        #expect(columns == Explorer.sheetColumns(m.vq.codebookSize))
+    }
+
+    @Test func savedNamesShareTheirStemOnce() {
+        #expect(Explorer.bracedNames(["vae-z2-image-1.png", "vae-z2-morph-1.gif"]) == "vae-z2-{image-1.png,morph-1.gif}")
+        #expect(Explorer.bracedNames(["a.png"]) == "a.png")
+        #expect(Explorer.bracedNames(["x.png", "y.gif"]) == "{x.png,y.gif}")
+    }
+
+    @Test func automaticScaleMakesImagesAbout256AndTiles96Pixels() {
+        #expect(FigureWriter.automaticScale(for: 28, tile: false) == 9 && FigureWriter.automaticScale(for: 28, tile: true) == 3)
+        #expect(FigureWriter.automaticScale(for: 128, tile: false) == 2 && FigureWriter.automaticScale(for: 128, tile: true) == 1)
+    }
+}
