@@ -8,6 +8,7 @@
 #include <langinfo.h>
 
 static inline WINDOW *CNCursesW_stdscr(void) { return stdscr; }
+static inline WINDOW *CNCursesW_curscr(void) { return curscr; }
 static inline int CNCursesW_colors(void) { return COLORS; }
 static inline int CNCursesW_colorPairs(void) { return COLOR_PAIRS; }
 static inline int CNCursesW_lines(void) { return LINES; }

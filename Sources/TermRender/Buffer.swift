@@ -15,6 +15,14 @@ public struct Rect: Hashable, Sendable {
 
     public func intersects(_ o: Rect) -> Bool { x < o.maxX && o.x < maxX && y < o.maxY && o.y < maxY }
 
+    public func contains(x px: Int, y py: Int) -> Bool { px >= x && px < maxX && py >= y && py < maxY }
+
+    /// The part of this rect inside `o` (empty when they do not meet).
+    public func clamped(to o: Rect) -> Rect {
+        let x0 = max(x, o.x), y0 = max(y, o.y)
+        return Rect(x: x0, y: y0, width: min(maxX, o.maxX) - x0, height: min(maxY, o.maxY) - y0)
+    }
+
     public func inset(by d: Int) -> Rect { Rect(x: x + d, y: y + d, width: width - 2 * d, height: height - 2 * d) }
 
     /// The top `rows` rows and the rest.
@@ -60,6 +68,8 @@ public struct Cell: Hashable, Sendable {
 public struct Buffer: Equatable, Sendable {
     public let width: Int, height: Int
     public private(set) var cells: [Cell]
+    /// The images drawn into this frame, in drawing order (see `ImagePlacement`).
+    public internal(set) var images: [ImagePlacement] = []
 
     public init(width: Int, height: Int) {
         self.width = max(0, width)

@@ -137,6 +137,7 @@ extension Buffer {
                                        capability: capability, dither: dither)
         let at = area.centered(width: block.columns, height: block.rows)
         blit(block.cells, blockWidth: block.columns, x: at.x, y: at.y)
+        place(image, in: area, colorMap: colorMap)
     }
 
     /// A single-line box border with an optional title in the top edge.

@@ -81,6 +81,11 @@ enum InputDecoder {
             guard case .char(let final)? = next(sequenceWait) else { return .key(.unknown("ESC O")) }
             return ss3(final).map { .key($0) }
         case .char(27): return .key(.unknown("Alt+Esc"))
+        case .char(0x5F), .char(0x50), .char(0x5D), .char(0x5E), .char(0x58):
+            // ESC _ (APC), ESC P (DCS), ESC ] (OSC), ESC ^, ESC X: a terminal's late reply to a query
+            // (kitty's graphics answer, a colour report) — read to its end and dropped, never typed.
+            skipString(next: next)
+            return nil
         case .char(let c):
             guard let s = Unicode.Scalar(c) else { return .key(.unknown("Alt")) }
             return .key(.unknown("Alt+\(s.properties.isWhitespace || c < 32 ? "0x" + String(c, radix: 16) : String(s))"))
@@ -88,6 +93,18 @@ enum InputDecoder {
             return .key(.unknown("Alt+\(key(forCode: code).map { "\($0)" } ?? "key")"))
         }
     }
+
+    /// Reads a control string up to its terminator (ST = `ESC \`, or BEL), at most `maxString` bytes.
+    static func skipString(next: (Int32) -> InputUnit?) {
+        var afterEscape = false
+        for _ in 0..<maxString {
+            guard case .char(let b)? = next(sequenceWait) else { return }
+            if b == 7 || (afterEscape && b == 0x5C) { return }
+            afterEscape = b == 27
+        }
+    }
+
+    static let maxString = 4096
 
     static func ss3(_ final: UInt32) -> Key? {
         switch Unicode.Scalar(final).map(Character.init) {

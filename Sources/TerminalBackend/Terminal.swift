@@ -16,13 +16,19 @@ public final class Terminal {
     private var paletteIndex: [RGB: Int32] = [:]
     private let screen: OpaquePointer?
     private var restored = false
+    /// Images in pixels over the cells, when the terminal shows them (`--graphics`).
+    private var images: ImageLayer?
+    public let graphics: GraphicsSupport
 
     struct PairKey: Hashable { let fg: Int32, bg: Int32 }
 
     /// Opens the terminal (or, for tests, a headless screen writing to /dev/null and reading from
     /// `input`, a file descriptor the test writes keys into, as the terminal `TERM` would send them).
-    public init(headless: Bool = false, input: Int32? = nil, environment: [String: String] = ProcessInfo.processInfo.environment) throws {
+    public init(headless: Bool = false, input: Int32? = nil, environment: [String: String] = ProcessInfo.processInfo.environment,
+                graphics: GraphicsSupport = .none("not asked for")) throws {
         setlocale(LC_ALL, "")
+        self.graphics = headless ? .none("headless") : graphics
+        images = ImageLayer(self.graphics)
         unicode = CNCursesW_isUTF8Locale() != 0
         if headless {
             let out = fopen("/dev/null", "w"), inp = input.map { fdopen($0, "r") } ?? fopen("/dev/null", "r")
@@ -59,6 +65,10 @@ public final class Terminal {
     public func restore() {
         guard !restored else { return }
         restored = true
+        if var layer = images {
+            send(layer.clear())
+            images = layer
+        }
         endwin()
         TerminalGuard.active = false
     }
@@ -71,6 +81,13 @@ public final class Terminal {
     public func draw(_ frame: Buffer) {
         let win = CNCursesW_stdscr()
         if previous?.width != frame.width || previous?.height != frame.height { werase(win); previous = nil }
+        var frame = frame, pixels: [UInt8] = []
+        if var layer = images {
+            // A full redraw must really reach the screen: it is what erases sixel images left behind.
+            if previous == nil { clearok(CNCursesW_curscr(), true) }
+            (frame, pixels) = layer.frame(frame, repaintedAll: previous == nil)
+            images = layer
+        }
         // Colour images can use more (fg, bg) pairs over a session than the terminal has: before a frame
         // could run out, all pairs are released and the frame is drawn afresh with new ones.
         // (A terminal with fewer pairs than cells resets at half its pairs; a frame past that gets default colours.)
@@ -89,6 +106,18 @@ public final class Terminal {
         previous = frame
         wnoutrefresh(win)
         doupdate()
+        send(pixels)
+    }
+
+    /// Bytes straight to the terminal, after ncurses has flushed its own.
+    private func send(_ bytes: [UInt8]) {
+        var done = 0
+        while done < bytes.count {
+            let n = bytes.withUnsafeBytes { write(STDOUT_FILENO, $0.baseAddress! + done, bytes.count - done) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }
+            done += n
+        }
     }
 
     /// Forces the next frame to be drawn in full (after a resize or a resume).

@@ -31,6 +31,17 @@ import Testing
         #expect(Self.keys("\u{1B}[A\u{1B}OB\u{1B}[1;2C\u{1B}[1;5D\u{1B}[Z") == [.up, .down, .shiftRight, .shiftLeft, .backTab])
     }
 
+    /// A terminal's late answer to the graphics query (an APC), a DCS or an OSC is dropped whole: none
+    /// of its letters becomes a key (`i`, `O`, `K` would act).
+    @Test func lateTerminalRepliesAreDroppedWhole() {
+        #expect(Self.messages(bytes: Array("\u{1B}_Gi=31;OK\u{1B}\\q".utf8)).count == 1)
+        #expect(Self.keys("\u{1B}_Gi=31;OK\u{1B}\\q") == [.char("q")])
+        #expect(Self.keys("\u{1B}P1$r0m\u{1B}\\j") == [.char("j")])
+        #expect(Self.keys("\u{1B}]11;rgb:0000/0000/0000\u{07}k") == [.char("k")])
+        // Cut off: dropped up to where the bytes stop.
+        #expect(Self.keys("\u{1B}_Gi=31;OK").isEmpty)
+    }
+
     @Test func unknownSequencesAreOneIgnoredKey() {
         #expect(Self.keys("\u{1B}[99~") == [.unknown("ESC [99~")])
         #expect(Self.keys("\u{1B}[15~\u{1B}OP") == [.unknown("F5"), .unknown("F1")])

@@ -10,6 +10,8 @@ public struct AppModel: Sendable {
     public var colorMap: ColorMap = .grey
     /// Braille: ordered dithering instead of a 50 % threshold (shows grey levels as dot density).
     public var dither = false
+    /// The pixel protocol the terminal draws images with ("kitty", "sixel"), nil for glyphs only.
+    public var graphics: String?
     /// Figures written with `S`: model pixels per figure pixel (nil: about 256 pixels a side).
     public var figureScale: Int?
     public var overlay: Overlay?

@@ -93,7 +93,7 @@ extension Explorer {
         guard t.rows + 1 <= plot.height - 2, t.columns + 2 <= plot.width / 3 else { return }
         let right = m.scatter.cursor.column < plot.width / 2
         let x = right ? plot.maxX - t.columns : plot.x
-        b.blit(t.cells, blockWidth: t.columns, x: x, y: plot.y)
+        drawTile(&b, image, spec: spec, x: x, y: plot.y, m)
         let label = m.model.classNames[safe: m.scatter.labels[safe: index] ?? -1] ?? "?"
         b.write(String("\(label) #\(index)".prefix(t.columns)).padding(toLength: t.columns, withPad: " ", startingAt: 0),
                 x: x, y: plot.y + t.rows, style: .dim)
@@ -112,9 +112,7 @@ extension Explorer {
         for (i, image) in m.vae.strip.prefix(s.walk.count).enumerated() {
             let x = r.x + i * (spec.columns + 1)
             guard x + spec.columns <= r.maxX else { break }
-            var cells = tile(image, spec: spec, m).cells
-            if i == playing { cells = cells.map { var c = $0; c.style.reverse.toggle(); return c } }
-            b.blit(cells, blockWidth: spec.columns, x: x, y: r.y)
+            drawTile(&b, image, spec: spec, x: x, y: r.y, m, highlighted: i == playing)
             let d = s.walkDistances[safe: i] ?? 0
             b.write(s.blendWalk ? String(format: "%.2f", d) : "data", x: x, y: r.y + spec.rows, style: .dim,
                     clip: Rect(x: x, y: r.y + spec.rows, width: spec.columns, height: 1))

@@ -112,9 +112,7 @@ extension Explorer {
             b.write(empty, x: r.x + 1, y: r.y + 2, style: .dim, clip: r.inset(by: 1))
             return
         }
-        let t = thumbnail(image, m)
-        let area = r.inset(by: 1).centered(width: t.columns, height: t.rows)
-        b.blit(t.cells, blockWidth: t.columns, x: area.x, y: area.y)
+        drawThumbnail(&b, image, in: r.inset(by: 1), m)
     }
 
     static func drawImageBox(_ b: inout Buffer, _ m: AppModel, _ image: Image?, _ r: Rect, title: String) {
@@ -193,8 +191,7 @@ extension Explorer {
             if dead.contains(code) { label += "✗" }
             let style = code == v.brush ? Style(fg: .rgb(highlight), bold: true, reverse: true) : (dead.contains(code) ? .dim : .bold)
             b.write(label, x: x, y: y, style: style, clip: inner)
-            let t = tile(image, spec: spec, m)
-            b.blit(t.cells, blockWidth: t.columns, x: x, y: y + 1)
+            drawTile(&b, image, spec: spec, x: x, y: y + 1, m)
         }
     }
 
@@ -246,8 +243,7 @@ extension Explorer {
         for code in near where x + spec.columns <= inner.maxX {
             if let image = v.variantTiles[safe: code] {
                 b.write("code \(code)", x: x, y: inner.y, style: code == argmin ? .bold : .dim, clip: inner)
-                let t = tile(image, spec: spec, m)
-                b.blit(t.cells, blockWidth: t.columns, x: x, y: inner.y + 1)
+                drawTile(&b, image, spec: spec, x: x, y: inner.y + 1, m)
             }
             x += spec.columns + 1
         }
@@ -297,8 +293,7 @@ extension Explorer {
         for (i, image) in v.topImageTiles.enumerated() {
             let x = x0 + i * (spec.columns + 1)
             guard x + spec.columns <= inner.maxX else { break }
-            let t = tile(image, spec: spec, m)
-            b.blit(t.cells, blockWidth: t.columns, x: x, y: inner.y + 2)
+            drawTile(&b, image, spec: spec, x: x, y: inner.y + 2, m)
         }
     }
 
@@ -359,8 +354,7 @@ extension Explorer {
             placed.append(Rect(x: x - 1, y: y, width: w + 2, height: h))
             b.write("\(group.code)·\(group.images)", x: x, y: y, style: Style(fg: .rgb(m.vq.codeColors[safe: group.code] ?? highlight), bold: true),
                     clip: Rect(x: x, y: y, width: w, height: 1))
-            let t = tile(image, spec: spec, m)
-            b.blit(t.cells, blockWidth: t.columns, x: x, y: y + 1)
+            drawTile(&b, image, spec: spec, x: x, y: y + 1, m)
         }
     }
 

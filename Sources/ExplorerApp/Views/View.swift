@@ -31,6 +31,8 @@ extension Explorer {
     }
 
     static func drawOverlay(_ b: inout Buffer, _ m: AppModel) {
+        // Pixels would cover the overlay: under one, images are shown as glyphs.
+        if m.overlay != nil { b.removeImages() }
         switch m.overlay {
         case .help: drawHelp(&b, m)
         case .modelPicker(let selection): drawModelPicker(&b, m, selection)
@@ -43,7 +45,7 @@ extension Explorer {
     static func drawStatus(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let bar = Style(reverse: true)
         b.fill(r, with: Cell(" ", bar))
-        var text = " LatentExplorer │ \(m.model.description) │ \(m.renderMode.rawValue) · \(m.colorMap.rawValue)"
+        var text = " LatentExplorer │ \(m.model.description) │ \(m.graphics.map { "\($0) + " } ?? "")\(m.renderMode.rawValue) · \(m.colorMap.rawValue)"
         if let p = m.datasetProgress { text += " │ encoding data \(Int(p * 100))%" }
         let x = b.write(text, x: r.x, y: r.y, style: Style(bold: true, reverse: true), clip: r)
         if !m.status.isEmpty { b.write(" │ " + m.status, x: x, y: r.y, style: bar, clip: r) }
@@ -124,9 +126,7 @@ extension Explorer {
             b.write("data", x: r.x + 1, y: r.y + 4, style: .dim, clip: r.inset(by: 1))
             return
         }
-        let thumb = thumbnail(cur.original, m)
-        let area = r.inset(by: 1).centered(width: thumb.columns, height: thumb.rows)
-        b.blit(thumb.cells, blockWidth: thumb.columns, x: area.x, y: area.y)
+        drawThumbnail(&b, cur.original, in: r.inset(by: 1), m)
     }
 
     static func drawInfo(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
@@ -146,8 +146,20 @@ extension Explorer {
 
     /// An image as a 14×7-cell thumbnail: half-blocks of the image fitted to 14×14 pixels, or braille
     /// at 28×28 dots (the same footprint, sharper edges) when the render mode is braille.
-    static func thumbnail(_ image: Image, _ m: AppModel) -> (cells: [Cell], columns: Int, rows: Int) {
-        tile(image, spec: Layout.tile(cells: 14, m.renderMode), m)
+    static func drawThumbnail(_ b: inout Buffer, _ image: Image, in area: Rect, _ m: AppModel) {
+        let spec = Layout.tile(cells: 14, m.renderMode)
+        let at = area.centered(width: spec.columns, height: spec.rows)
+        drawTile(&b, image, spec: spec, x: at.x, y: at.y, m)
+    }
+
+    /// Draws an image as a tile with its top-left cell at (x, y), and records it for terminals that show
+    /// pixels. A highlighted tile is drawn in reverse video and stays glyphs (pixels would hide the mark).
+    static func drawTile(_ b: inout Buffer, _ image: Image, spec: Layout.TileSpec, x: Int, y: Int, _ m: AppModel,
+                         highlighted: Bool = false) {
+        var cells = tile(image, spec: spec, m).cells
+        if highlighted { cells = cells.map { var c = $0; c.style.reverse.toggle(); return c } }
+        b.blit(cells, blockWidth: spec.columns, x: x, y: y)
+        if !highlighted { b.place(image, in: Rect(x: x, y: y, width: spec.columns, height: spec.rows), colorMap: m.colorMap) }
     }
 
     /// An image fitted to a tile and centred in exactly `spec.columns`×`spec.rows` cells, so that
@@ -184,15 +196,11 @@ extension Explorer {
         let spec = layout.stripTile
         // Tiles run left to right, then on to the next row: one sweep read like a line of text.
         for (i, image) in v.strip.prefix(layout.stripTiles).enumerated() {
-            let t = tile(image, spec: spec, m)
             let x = r.x + 1 + (i % layout.stripColumns) * (spec.columns + 1)
             let y = r.y + 1 + (i / layout.stripColumns) * spec.rows
-            var cells = t.cells
-            if v.panel == .interpolation, let anim = v.interpolation, i == playingTile(anim, count: v.strip.count) {
-                // The tile nearest the animation's current point is drawn in reverse video.
-                cells = cells.map { var c = $0; c.style.reverse.toggle(); return c }
-            }
-            b.blit(cells, blockWidth: t.columns, x: x, y: y)
+            // The tile nearest the animation's current point is drawn in reverse video.
+            let playing = v.panel == .interpolation && v.interpolation.map { i == playingTile($0, count: v.strip.count) } == true
+            drawTile(&b, image, spec: spec, x: x, y: y, m, highlighted: playing)
         }
     }
 
@@ -212,8 +220,7 @@ extension Explorer {
         let inner = r.inset(by: 1)
         let origin = inner.centered(width: cols * spec.columns, height: rows * spec.rows)
         for (i, image) in v.manifold.enumerated() {
-            let t = tile(image, spec: spec, m)
-            b.blit(t.cells, blockWidth: t.columns, x: origin.x + (i % cols) * spec.columns, y: origin.y + (i / cols) * spec.rows)
+            drawTile(&b, image, spec: spec, x: origin.x + (i % cols) * spec.columns, y: origin.y + (i / cols) * spec.rows, m)
         }
         let rx = v.ranges[dx], ry = v.ranges[dy]
         b.write(String(format: "z%d %.1f…%.1f  z%d %.1f…%.1f  (x/y: use the selected dim)", dx, rx.lowerBound, rx.upperBound, dy, ry.lowerBound, ry.upperBound),

@@ -17,6 +17,8 @@ struct Explore: ParsableCommand {
     @Option(name: .customLong("labels"), help: ArgumentHelp("Integer labels (.npy) for images given as .npy.", valueName: "path"))
     var labels: String?
     @Option(help: "Image rendering: half (▀, colour), braille (⠿) or ascii.") var render: RenderMode?
+    @Option(help: "Images in real pixels: auto (ask the terminal), kitty, sixel or off (glyphs only).")
+    var graphics: GraphicsMode = .auto
     @Option(help: "Figures saved with S (into the current folder): each model pixel becomes an N×N block, 1…16 (default: about 256 pixels per image, 96 per tile).")
     var figureScale: Int?
 
@@ -31,7 +33,8 @@ struct Explore: ParsableCommand {
         let latent = try loadLatentModel(path)
         let engine = try ExplorerEngine.open(latent, path: path, data: try data.images(for: latent, labels: labels))
         let modelPaths = Self.modelFiles(near: path)
-        let terminal = try Terminal()
+        let support = GraphicsDetection.detect(mode: graphics)
+        let terminal = try Terminal(graphics: support)
         defer { terminal.restore() }
         let size = terminal.size
         var app = AppModel(width: size.width, height: size.height, capability: terminal.capability,
@@ -40,6 +43,7 @@ struct Explore: ParsableCommand {
         app.renderMode = render ?? (terminal.unicode ? .half : .ascii)
         app.figureScale = figureScale
         if !terminal.unicode { app.status = "locale is not UTF-8: drawing with ASCII" }
+        app.graphics = support.kind == .none ? nil : support.kind.rawValue
         let runtime = Runtime(model: app, engine: engine)
         runtime.backgroundDecodeBudget = Runtime.interactiveDecodeBudget
         runtime.start()
@@ -84,3 +88,4 @@ struct Explore: ParsableCommand {
 }
 
 extension RenderMode: ExpressibleByArgument {}
+extension GraphicsMode: ExpressibleByArgument {}
