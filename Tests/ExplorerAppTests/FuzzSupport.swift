@@ -149,6 +149,8 @@ struct FuzzDriver {
             let next = FuzzModelShape.shipped.first { path.hasSuffix($0.summary.name) } ?? FuzzModelShape.shipped[int(4)]
             pending.append(.modelLoaded(next.summary, vqShape: next.vqShape))
             return []
+        case .saveBookmarks:
+            return chance(0.1) ? [.failed("could not keep the bookmarks: read-only")] : []
         case .saveFigures(let figures, _):
             pending.append(chance(0.2) ? .failed("could not save the figure: disk full") : .figuresSaved(figures.map { "\($0.name).\($0.fileExtension)" }))
             return []

@@ -50,6 +50,26 @@ import Testing
         #expect(difference < 1e-5)
     }
 
+    /// Bookmarks survive a restart: kept by one runtime, there when the next one opens the model.
+    @Test func bookmarksSurviveARestart() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("latent-marks-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let first = try Self.runtime("vae-z2.safetensors")
+        first.bookmarkStore = BookmarkStore(directory: dir)
+        first.handle(.key(.char("L")))
+        first.handle(.key(.char("B")))
+        for c in "seven" { first.handle(.key(.char(c))) }
+        first.handle(.key(.enter))
+        let z = first.model.vae.z
+        first.waitUntilIdle(seconds: 30)
+        let engine = try ExplorerEngine.load(modelPath: repositoryRoot + "/Weights/vae-z2.safetensors", data: Self.heldOut())
+        let second = Runtime(model: AppModel(width: 120, height: 40, capability: .palette256, model: engine.summary), engine: engine)
+        second.bookmarkStore = BookmarkStore(directory: dir)
+        second.start()
+        defer { second.waitUntilIdle(seconds: 30) }
+        #expect(second.model.bookmarks == [Bookmark(name: "seven", place: .latent(z: z, label: nil))])
+    }
+
     /// `S` writes real files next to each other, never over one another: the decoded digit at the
     /// automatic scale and the morph A → B → A as a GIF with every frame.
     @Test func sWritesTheImageAndTheMorphAsFiles() throws {

@@ -20,6 +20,8 @@ public final class Runtime: @unchecked Sendable {
     /// What the terminal front end uses: a strip that would hold a key's frame past 8 ms waits.
     public static let interactiveDecodeBudget = 0.008
     private let decodes = BackgroundDecodes()
+    /// Where bookmarks are kept (nil: not kept, as in tests that do not ask for it).
+    public var bookmarkStore: BookmarkStore?
     /// Where `S` writes figures: the folder the explorer was started in.
     public var figureDirectory = FileManager.default.currentDirectoryPath
 
@@ -32,6 +34,17 @@ public final class Runtime: @unchecked Sendable {
     /// Starts the app: first decode now, dataset encoding in the background.
     public func start() {
         run(Explorer.start(&model))
+        loadBookmarks()
+    }
+
+    /// The current model's bookmarks, from the store.
+    private func loadBookmarks() {
+        guard let store = bookmarkStore else { return }
+        do {
+            run(Explorer.update(&model, .bookmarksLoaded(try store.load(forModel: engine.path))))
+        } catch {
+            run(Explorer.update(&model, .failed("\(error)")))
+        }
     }
 
     /// Applies a batch of input messages (all keys read since the last frame), then whatever arrived
@@ -188,6 +201,10 @@ public final class Runtime: @unchecked Sendable {
             let engine = self.engine, g = generation, inbox = self.inbox
             spawn { inbox.post(.public(.codebookMapReady(engine.codebookMap(method))), generation: g) }
             return []
+        case .saveBookmarks(let marks):
+            guard let store = bookmarkStore else { return [.failed("bookmarks are not kept in this session (no HOME)")] }
+            do { try store.save(marks, forModel: engine.path) } catch { return [.failed("could not keep the bookmarks: \(error)")] }
+            return []
         case .saveFigures(let figures, let scale):
             let engine = self.engine, directory = figureDirectory, g = generation, inbox = self.inbox
             spawn { inbox.post(.public(FigureWriter.write(figures, scale: scale, engine: engine, directory: directory)), generation: g) }
@@ -292,6 +309,7 @@ public final class Runtime: @unchecked Sendable {
         generation += 1
         model.datasetCount = e.data.count
         run(Explorer.update(&model, .modelLoaded(e.summary, vqShape: e.vqShapeValue)))
+        loadBookmarks()
     }
 }
 

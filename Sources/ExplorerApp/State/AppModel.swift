@@ -10,6 +10,8 @@ public struct AppModel: Sendable {
     public var colorMap: ColorMap = .grey
     /// Braille: ordered dithering instead of a 50 % threshold (shows grey levels as dot density).
     public var dither = false
+    /// Named latents of this model, kept across sessions (the runtime loads and stores them).
+    public var bookmarks: [Bookmark] = []
     /// The pixel protocol the terminal draws images with ("kitty", "sixel"), nil for glyphs only.
     public var graphics: String?
     /// Figures written with `S`: model pixels per figure pixel (nil: about 256 pixels a side).
@@ -59,6 +61,10 @@ public struct AppModel: Sendable {
 public enum Overlay: Equatable, Sendable {
     case help
     case modelPicker(selection: Int)
+    /// Naming the current latent before it is bookmarked (`B`).
+    case nameBookmark(text: String)
+    /// The bookmarks of this model (`'`).
+    case bookmarks(selection: Int)
 }
 
 /// The continuous-latent mode: sliders over z, the decoded digit, and the views built on them.

@@ -48,6 +48,8 @@ public enum Message: Sendable {
     case projected(ProjectionMethod, [Float], pca: PCA?)
     /// A dataset image, shown in the scatter beside the cursor as the nearest point's preview.
     case peeked(index: Int, Image)
+    /// The bookmarks stored for the model just opened.
+    case bookmarksLoaded([Bookmark])
     /// Figures written (`S`), by file name.
     case figuresSaved([String])
     case failed(String)
@@ -79,6 +81,8 @@ public enum Command: Equatable, Sendable {
     /// Writes the view's figures (PNG, GIF) as new files, each pixel a `scale`×`scale` block (nil: a
     /// scale that makes the image about 256 pixels a side).
     case saveFigures([FigureRequest], scale: Int?)
+    /// Stores the model's bookmarks (all of them, replacing the file).
+    case saveBookmarks([Bookmark])
     case quit
 }
 

@@ -92,11 +92,15 @@ public enum Explorer {
             m.vae = VAEState(latentDim: summary.latentDim, classCount: summary.kind == .cvae ? summary.classNames.count : 0)
             m.vq = VQState(height: shape?.height ?? 0, width: shape?.width ?? 0, codebookSize: shape?.codes ?? 0)
             m.vq.hasPrior = shape?.hasPrior ?? false
+            m.bookmarks = []
             m.datasetProgress = 0
             m.status = "loaded \(summary.name)"
             return start(&m)
         case .quantized, .gridsDecoded, .datasetQuantized, .codebookMapReady, .priorSampled, .priorAnalysed:
             return updateVQ(&m, message)
+        case .bookmarksLoaded(let marks):
+            m.bookmarks = marks.filter { fits($0, m) }
+            return []
         case .figuresSaved(let names):
             m.status = "saved " + bracedNames(names)
             return []
@@ -152,6 +156,16 @@ public enum Explorer {
         case .char("c"):
             m.colorMap = m.colorMap == .grey ? .viridis : .grey
             m.status = "colour map: \(m.colorMap.rawValue)"
+            return []
+        case .char("B"):
+            m.overlay = .nameBookmark(text: "")
+            return []
+        case .char("'"):
+            guard !m.bookmarks.isEmpty else {
+                m.status = "no bookmarks yet: B names the current \(m.isVQ ? "grid" : "latent")"
+                return []
+            }
+            m.overlay = .bookmarks(selection: 0)
             return []
         case .char("S"):
             let figures = figureRequests(m)
@@ -269,6 +283,8 @@ public enum Explorer {
     }
 
     static func handle(_ key: Key, overlay: Overlay, _ m: inout AppModel) -> [Command] {
+        // Typing a name: every printable key is text (q too).
+        if case .nameBookmark(let text) = overlay, key != .ctrl("c") { return handleNaming(key, text: text, &m) }
         switch (overlay, key) {
         case (_, .escape), (.help, .char("?")), (.help, .enter):
             m.overlay = nil
@@ -284,6 +300,8 @@ public enum Explorer {
         case (.modelPicker(let s), .down), (.modelPicker(let s), .char("j")):
             m.overlay = .modelPicker(selection: min(max(0, m.modelPaths.count - 1), s + 1))
             return []
+        case (.bookmarks(let s), _):
+            return handleBookmarkList(key, selection: s, &m)
         case (.modelPicker(let s), .enter):
             m.overlay = nil
             guard m.modelPaths.indices.contains(s) else { return [] }

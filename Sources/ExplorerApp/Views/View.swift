@@ -36,6 +36,8 @@ extension Explorer {
         switch m.overlay {
         case .help: drawHelp(&b, m)
         case .modelPicker(let selection): drawModelPicker(&b, m, selection)
+        case .nameBookmark(let text): drawNamePrompt(&b, m, text)
+        case .bookmarks(let selection): drawBookmarks(&b, m, selection)
         case nil: break
         }
     }
@@ -243,11 +245,10 @@ extension Explorer {
         ("", "f … f: record a free path with the cursor, decoded as a film strip"),
         ("g  x y", "2D manifold grid; x / y: the selected dim on that axis"),
         ("a b i", "mark A, mark B, play the morph A → B (space pauses)"),
-        ("m  d", "render ▀ → ⠿ → ASCII; d: braille dithering"),
-        ("c", "colour map: grey ↔ viridis"),
+        ("m d c", "render ▀ → ⠿ → ASCII; d: braille dithering; c: grey ↔ viridis"),
         ("M  S", "pick a model from Weights/; S: save image & panel as PNG/GIF"),
-        ("?", "this help"),
-        ("q  Ctrl-C", "quit (Esc closes this)"),
+        ("B  '", "bookmark this z under a name; ': list, jump, use as A / B"),
+        ("?  q", "this help; q or Ctrl-C quits (Esc closes this)"),
     ]
 
     static let vqHelpLines: [(String, String)] = [
@@ -266,6 +267,7 @@ extension Explorer {
         ("i", "codebook map: images grouped by their code at the cursor cell"),
         ("m d c", "render mode; braille dithering; grey ↔ viridis"),
         ("M S ?", "model picker; S: save the image and palette (PNG); this help"),
+        ("B  '", "bookmark this grid under a name; ': list and jump"),
         ("q  Ctrl-C", "quit (Esc cancels typing, closes this)"),
     ]
 
@@ -301,6 +303,43 @@ extension Explorer {
             var dim = style
             dim.dim = true
             b.write(note + (current ? "  (open)" : ""), x: x, y: r.y + 2 + i, style: dim, clip: r.inset(by: 1))
+        }
+    }
+
+    static func drawNamePrompt(_ b: inout Buffer, _ m: AppModel, _ text: String) {
+        let r = b.area.centered(width: min(m.width - 4, 60), height: 5)
+        b.fill(r, with: .blank)
+        b.box(r, title: "bookmark this \(m.isVQ ? "grid" : "latent")", style: .plain)
+        let x = b.write("name: ", x: r.x + 2, y: r.y + 2, style: .bold, clip: r.inset(by: 1))
+        let end = b.write(text, x: x, y: r.y + 2, clip: r.inset(by: 1))
+        b.write("▏", x: end, y: r.y + 2, clip: r.inset(by: 1))
+        b.write("enter keeps it · esc cancels", x: r.x + 2, y: r.y + 3, style: .dim, clip: r.inset(by: 1))
+    }
+
+    static func drawBookmarks(_ b: inout Buffer, _ m: AppModel, _ selection: Int) {
+        let width = min(m.width - 4, 72), height = min(m.height - 2, max(6, m.bookmarks.count + 5))
+        let r = b.area.centered(width: width, height: height)
+        b.fill(r, with: .blank)
+        b.box(r, title: "bookmarks · ↑↓ enter\(m.isVQ ? "" : " · a b: mark A B") · d delete", style: .plain)
+        let visible = height - 4, first = max(0, min(selection - visible / 2, m.bookmarks.count - visible))
+        for (row, i) in (first..<min(m.bookmarks.count, first + visible)).enumerated() {
+            let mark = m.bookmarks[i]
+            let style = i == selection ? Style(reverse: true) : Style.plain
+            let x = b.write((i == selection ? "▸ " : "  ") + mark.name, x: r.x + 2, y: r.y + 2 + row, style: style, clip: r.inset(by: 1))
+            var dim = style
+            dim.dim = true
+            b.write("  " + describe(mark.place, m), x: x, y: r.y + 2 + row, style: dim, clip: r.inset(by: 1))
+        }
+    }
+
+    /// A bookmark's place in a few characters: the first values of z (and the class), or the grid's first codes.
+    static func describe(_ place: Bookmark.Place, _ m: AppModel) -> String {
+        switch place {
+        case .latent(let z, let label):
+            let values = z.prefix(4).map { String(format: "%+.2f", $0) }.joined(separator: " ") + (z.count > 4 ? " …" : "")
+            return "z " + values + (label.map { " · \(m.model.classNames[safe: $0] ?? "\($0)")" } ?? "")
+        case .grid(let codes):
+            return "grid " + codes.prefix(6).map(String.init).joined(separator: " ") + (codes.count > 6 ? " …" : "")
         }
     }
 

@@ -46,6 +46,7 @@ struct Explore: ParsableCommand {
         app.graphics = support.kind == .none ? nil : support.kind.rawValue
         let runtime = Runtime(model: app, engine: engine)
         runtime.backgroundDecodeBudget = Runtime.interactiveDecodeBudget
+        runtime.bookmarkStore = BookmarkStore.defaultDirectory().map(BookmarkStore.init)
         runtime.start()
         var lastTick = Date()
         var dirty = true
