@@ -102,3 +102,22 @@ import Testing
         #expect(FigureWriter.automaticScale(for: 128, tile: false) == 2 && FigureWriter.automaticScale(for: 128, tile: true) == 1)
     }
 }
+
+@Suite struct ManifoldLayoutTests {
+    /// The grid never covers the decoded image; with pixels, 200×60 holds 20×20 square tiles, and a
+    /// smaller terminal fewer tiles of at least 24 px rather than smaller ones.
+    @Test func gridBesideTheImageAndTwentyByTwentyInPixels() {
+        for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+            let glyphs = Layout(width: w, height: h, latentDim: 10, renderMode: .half)
+            #expect(!glyphs.manifoldArea.intersects(glyphs.manifoldDigit) && !glyphs.manifoldArea.intersects(glyphs.manifoldSliders))
+            #expect(glyphs.manifoldDigit.height >= 8 && glyphs.manifoldGrid.columns >= 4, "\(w)×\(h)")
+        }
+        let cell = PixelSize(width: 6, height: 13)
+        let big = Layout(width: 200, height: 60, latentDim: 10, renderMode: .half, pixelCell: cell)
+        #expect(big.manifoldGrid.columns == 20 && big.manifoldGrid.rows == 20)
+        let side = min(big.manifoldTile.columns * cell.width, big.manifoldTile.rows * cell.height)
+        #expect(side >= 24)
+        let small = Layout(width: 120, height: 40, latentDim: 10, renderMode: .half, pixelCell: cell)
+        #expect(small.manifoldGrid.rows < 20 && small.manifoldTile.rows * cell.height >= 24)
+    }
+}

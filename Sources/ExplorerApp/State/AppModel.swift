@@ -14,6 +14,8 @@ public struct AppModel: Sendable {
     public var bookmarks: [Bookmark] = []
     /// The pixel protocol the terminal draws images with ("kitty", "sixel"), nil for glyphs only.
     public var graphics: String?
+    /// A cell's size in pixels when images are drawn in pixels (tiles are then sized in pixels).
+    public var pixelCell: PixelSize?
     /// Figures written with `S`: model pixels per figure pixel (nil: about 256 pixels a side).
     public var figureScale: Int?
     public var overlay: Overlay?

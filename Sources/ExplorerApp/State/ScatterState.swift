@@ -58,6 +58,8 @@ public struct ScatterState: Sendable {
     /// Per step: the latent distance from the step's z to the nearest data latent (0 when the step is a
     /// data point, as with nearest-point sampling).
     public var walkDistances: [Float] = []
+    /// Per step: the data point nearest it on the map (the point itself for nearest-point steps).
+    public var walkNearest: [Int] = []
     /// Steps take the nearest data point's μ (the seed's method), or blend the μ of the 10 nearest points
     /// weighted by 1/distance in 2-D (umap-learn's inverse_transform before its refinement).
     public var blendWalk = false
@@ -98,13 +100,15 @@ public struct ScatterState: Sendable {
     }
 
     /// The latents along a polyline (in data coordinates), `steps` of them evenly spaced by length.
-    public func walkLatents(along line: [(Float, Float)], steps: Int) -> (zs: [[Float]], distances: [Float]) {
-        guard steps > 0, !mus.isEmpty, points.count == mus.count, !line.isEmpty else { return ([], []) }
-        var zs: [[Float]] = [], dist: [Float] = []
+    /// Each step also names the data point nearest it on the map (the one a nearest-point step takes).
+    public func walkLatents(along line: [(Float, Float)], steps: Int) -> (zs: [[Float]], distances: [Float], nearest: [Int]) {
+        guard steps > 0, !mus.isEmpty, points.count == mus.count, !line.isEmpty else { return ([], [], []) }
+        var zs: [[Float]] = [], dist: [Float] = [], nearest: [Int] = []
         for p in Self.resample(line, steps: steps) {
             let d2 = points.map { ($0.0 - p.0) * ($0.0 - p.0) + ($0.1 - p.1) * ($0.1 - p.1) }
             let order = d2.indices.sorted { d2[$0] < d2[$1] }
             guard let first = order.first else { continue }
+            nearest.append(first)
             if !blendWalk {
                 zs.append(mus[first]); dist.append(0)
                 continue
@@ -119,7 +123,7 @@ public struct ScatterState: Sendable {
             zs.append(z)
             dist.append(mus.map { mu in zip(mu, z).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }.min()!.squareRoot())
         }
-        return (zs, dist)
+        return (zs, dist, nearest)
     }
 
     public var points: [(Float, Float)] {

@@ -149,9 +149,10 @@ extension Explorer {
     static func walkCommands(_ m: inout AppModel) -> [Command] {
         let line = m.scatter.walkPolyline
         guard line.count >= 2, m.scatter.isReady else { return [] }
-        let (zs, d) = m.scatter.walkLatents(along: line, steps: walkSteps(m))
+        let (zs, d, nearest) = m.scatter.walkLatents(along: line, steps: walkSteps(m))
         m.scatter.walk = zs
         m.scatter.walkDistances = d
+        m.scatter.walkNearest = nearest
         m.vae.strip = []
         return [.decodeStrip(.scatter, zs: zs, label: m.vae.conditioningLabel)]
     }

@@ -361,7 +361,7 @@ public enum Explorer {
         let v = m.vae
         // The VQ-VAE mode has no sliders (its VAE state is empty): a resize there must not index it.
         guard !m.isVQ, v.latentDim > 0 else { return [] }
-        let layout = Layout(width: m.width, height: m.height, latentDim: v.latentDim, renderMode: m.renderMode)
+        let layout = Layout(width: m.width, height: m.height, latentDim: v.latentDim, renderMode: m.renderMode, pixelCell: m.pixelCell)
         switch v.panel {
         case .progression:
             let n = layout.stripTiles
@@ -414,7 +414,8 @@ public enum Explorer {
 
     /// The slider row and value under a click (value nil when the click is on the label).
     static func sliderHit(_ layout: Layout, _ v: VAEState, x: Int, y: Int) -> (Int, Float?)? {
-        let geometry = SliderGeometry(box: layout.sliders, count: v.latentDim, selected: v.selected)
+        let box = v.panel == .manifold ? layout.manifoldSliders : layout.sliders
+        let geometry = SliderGeometry(box: box, count: v.latentDim, selected: v.selected)
         guard let dim = geometry.dimension(atRow: y) else { return nil }
         guard let track = geometry.track(row: y), x >= track.x, x < track.maxX else { return (dim, nil) }
         let r = v.ranges[dim]

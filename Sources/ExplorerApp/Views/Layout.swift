@@ -15,7 +15,10 @@ public struct Layout: Equatable, Sendable {
     public var stripColumns: Int
     public var stripRows: Int
     public var stripTile: TileSpec
+    /// With the manifold grid open: the grid on the right, the sliders and the decoded image on the left.
     public var manifoldArea: Rect
+    public var manifoldSliders: Rect
+    public var manifoldDigit: Rect
     public var manifoldGrid: (columns: Int, rows: Int)
     public var manifoldTile: TileSpec
 
@@ -26,10 +29,20 @@ public struct Layout: Equatable, Sendable {
     /// A thumbnail: the image resampled to `pixels`×`pixels`, drawn in `mode`. Braille tiles use twice
     /// the pixels of the others, so every mode's tile has the same footprint in cells.
     public struct TileSpec: Equatable, Sendable {
-        public var pixels: Int
         public var mode: RenderMode
-        public var columns: Int { ImageRaster.size(width: pixels, height: pixels, mode: mode).columns }
-        public var rows: Int { ImageRaster.size(width: pixels, height: pixels, mode: mode).rows }
+        public var columns: Int, rows: Int
+
+        public init(pixels: Int, mode: RenderMode) {
+            self.mode = mode
+            (columns, rows) = ImageRaster.size(width: pixels, height: pixels, mode: mode)
+        }
+
+        /// A tile of exactly these cells (pixel mode: what a square image needs in the terminal's cells).
+        public init(columns: Int, rows: Int, mode: RenderMode) {
+            self.mode = mode
+            self.columns = columns
+            self.rows = rows
+        }
     }
 
     public static let digitBoxWidth = 30, digitBoxHeight = 16, originalBoxWidth = 16
@@ -39,7 +52,9 @@ public struct Layout: Equatable, Sendable {
         TileSpec(pixels: mode == .braille ? 2 * columns : columns, mode: mode)
     }
 
-    public init(width: Int, height: Int, latentDim: Int, renderMode: RenderMode) {
+    /// `pixelCell`: the terminal draws images in pixels, cells of this size; a tile of a few cells then
+    /// shows a whole digit, square, and the manifold grid can hold up to 20×20.
+    public init(width: Int, height: Int, latentDim: Int, renderMode: RenderMode, pixelCell: PixelSize? = nil) {
         let screen = Rect(x: 0, y: 0, width: width, height: height)
         let (statusRow, rest) = screen.splitTop(1)
         let (main, footerRow) = rest.splitBottom(1)
@@ -59,17 +74,34 @@ public struct Layout: Equatable, Sendable {
         stripTile = bottom.height - 2 >= big.rows ? big : small
         stripColumns = max(0, (bottom.width - 2) / (stripTile.columns + 1))
         stripRows = min(3, max(0, (bottom.height - 2) / stripTile.rows))
-        // The manifold grid takes the whole area right of the sliders.
-        manifoldArea = Rect(x: leftTop.x + slidersBox.width, y: top.y, width: width - slidersBox.width, height: main.height)
+        // The manifold grid: a square-ish area on the right (cells are about twice as tall as wide);
+        // the sliders above the decoded image on the left, so the grid never hides the image.
+        let gridWidth = max(0, min(main.width - 40, 2 * main.height + 2))
+        let (left, right) = main.splitLeft(main.width - gridWidth)
+        manifoldArea = right
+        let (leftSliders, leftRest) = left.splitTop(min(min(latentDim, 24) + 2, max(0, main.height - 8)))
+        manifoldSliders = leftSliders
+        manifoldDigit = Rect(x: leftRest.x, y: leftRest.y, width: min(leftRest.width, Self.digitBoxWidth), height: min(leftRest.height, Self.digitBoxHeight))
         let inner = manifoldArea.inset(by: 1)
-        func grid(_ t: TileSpec) -> (Int, Int) { (max(0, inner.width / t.columns), max(0, (inner.height - 1) / t.rows)) }
-        let (bc, br) = grid(big), (sc, sr) = grid(small)
+        func grid(_ t: TileSpec, cap: Int) -> (Int, Int) {
+            (min(cap, max(0, inner.width / t.columns)), min(cap, max(0, (inner.height - 1) / t.rows)))
+        }
+        if let cell = pixelCell, cell.width > 0, cell.height > 0 {
+            // Square tiles of s pixels: as large as 20 per side allows (at most 112 px: 4× a digit), and
+            // 24 px at least (a digit nearly at its own size): small terminals get fewer tiles, not smaller.
+            let most = min(inner.width / 20 * cell.width, (inner.height - 1) / 20 * cell.height)
+            let side = max(24, min(112, most))
+            manifoldTile = TileSpec(columns: (side + cell.width - 1) / cell.width, rows: (side + cell.height - 1) / cell.height, mode: renderMode)
+            manifoldGrid = grid(manifoldTile, cap: 20)
+            return
+        }
+        let (bc, br) = grid(big, cap: 16), (sc, sr) = grid(small, cap: 16)
         if min(bc, br) >= 7 || min(bc, br) >= min(sc, sr) {
             manifoldTile = big
-            manifoldGrid = (min(bc, 16), min(br, 16))
+            manifoldGrid = (bc, br)
         } else {
             manifoldTile = small
-            manifoldGrid = (min(sc, 16), min(sr, 16))
+            manifoldGrid = (sc, sr)
         }
     }
 }

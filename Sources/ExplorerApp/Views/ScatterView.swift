@@ -113,8 +113,17 @@ extension Explorer {
             let x = r.x + i * (spec.columns + 1)
             guard x + spec.columns <= r.maxX else { break }
             drawTile(&b, image, spec: spec, x: x, y: r.y, m, highlighted: i == playing)
-            let d = s.walkDistances[safe: i] ?? 0
-            b.write(s.blendWalk ? String(format: "%.2f", d) : "data", x: x, y: r.y + spec.rows, style: .dim,
+            // Nearest-point steps are data images: say which (class and index); blended steps, how far
+            // from the nearest data latent they are.
+            let label: String
+            if s.blendWalk {
+                label = String(format: "d %.2f", s.walkDistances[safe: i] ?? 0)
+            } else if let n = s.walkNearest[safe: i] {
+                label = (m.model.classNames[safe: s.labels[safe: n] ?? -1].map { String($0.prefix(3)) + " " } ?? "") + "#\(n)"
+            } else {
+                label = ""
+            }
+            b.write(label, x: x, y: r.y + spec.rows, style: .dim,
                     clip: Rect(x: x, y: r.y + spec.rows, width: spec.columns, height: 1))
         }
     }

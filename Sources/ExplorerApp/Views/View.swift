@@ -14,12 +14,15 @@ extension Explorer {
             drawOverlay(&b, m)
             return b
         }
-        let layout = Layout(width: m.width, height: m.height, latentDim: m.vae.latentDim, renderMode: m.renderMode)
+        let layout = Layout(width: m.width, height: m.height, latentDim: m.vae.latentDim, renderMode: m.renderMode,
+                            pixelCell: m.pixelCell)
         drawStatus(&b, m, layout.status)
-        drawSliders(&b, m, layout.sliders)
         if m.vae.panel == .manifold {
+            drawSliders(&b, m, layout.manifoldSliders)
+            drawDigit(&b, m, layout.manifoldDigit)
             drawManifold(&b, m, layout)
         } else {
+            drawSliders(&b, m, layout.sliders)
             drawDigit(&b, m, layout.digit)
             drawOriginal(&b, m, layout.original)
             drawInfo(&b, m, layout.info)
@@ -215,7 +218,7 @@ extension Explorer {
         let r = layout.manifoldArea
         let v = m.vae
         let (dx, dy) = v.manifoldDims
-        b.box(r, title: "2D manifold · z\(dx) → · z\(dy) ↑ · others at current z")
+        b.box(r, title: "manifold · z\(dx) → z\(dy) ↑ · others at z")
         let (cols, rows) = v.manifoldShape
         guard cols > 0, v.manifold.count == cols * rows else { return }
         let spec = layout.manifoldTile
@@ -225,7 +228,7 @@ extension Explorer {
             drawTile(&b, image, spec: spec, x: origin.x + (i % cols) * spec.columns, y: origin.y + (i / cols) * spec.rows, m)
         }
         let rx = v.ranges[dx], ry = v.ranges[dy]
-        b.write(String(format: "z%d %.1f…%.1f  z%d %.1f…%.1f  (x/y: use the selected dim)", dx, rx.lowerBound, rx.upperBound, dy, ry.lowerBound, ry.upperBound),
+        b.write(String(format: "z%d %.1f…%.1f · z%d %.1f…%.1f · x y: axis", dx, rx.lowerBound, rx.upperBound, dy, ry.lowerBound, ry.upperBound),
                 x: r.x + 2, y: r.maxY - 1, style: .dim, clip: Rect(x: r.x + 1, y: r.maxY - 1, width: r.width - 2, height: 1))
     }
 

@@ -44,6 +44,7 @@ struct Explore: ParsableCommand {
         app.figureScale = figureScale
         if !terminal.unicode { app.status = "locale is not UTF-8: drawing with ASCII" }
         app.graphics = support.kind == .none ? nil : support.kind.rawValue
+        app.pixelCell = support.kind == .none ? nil : support.cell
         let runtime = Runtime(model: app, engine: engine)
         runtime.backgroundDecodeBudget = Runtime.interactiveDecodeBudget
         runtime.bookmarkStore = BookmarkStore.defaultDirectory().map(BookmarkStore.init)
