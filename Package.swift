@@ -40,7 +40,7 @@ let package = Package(
         .target(name: "LatentProjection", dependencies: ["LatentCore", "COpenBLAS"]),
         .target(name: "TermRender"),
         .target(name: "ExplorerApp", dependencies: ["TermRender", "LatentNN", "LatentIO", "LatentCore", "LatentProjection"]),
-        .target(name: "TerminalBackend", dependencies: ["CNCursesW", "TermRender", "ExplorerApp"]),
+        .target(name: "TerminalBackend", dependencies: ["CNCursesW", "TermRender", "ExplorerApp", "LatentIO"]),
         .executableTarget(name: "latent", dependencies: [
             "LatentCore", "LatentIO", "LatentNN", "LatentProjection", "TermRender", "ExplorerApp", "TerminalBackend",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -54,6 +54,6 @@ let package = Package(
         .testTarget(name: "LatentCLITests", dependencies: ["latent", "LatentCore", "LatentIO"]),
         .testTarget(name: "TermRenderTests", dependencies: ["TermRender"]),
         .testTarget(name: "ExplorerAppTests", dependencies: ["ExplorerApp", "TermRender", "LatentNN", "LatentIO"]),
-        .testTarget(name: "TerminalBackendTests", dependencies: ["TerminalBackend", "TermRender", "ExplorerApp"]),
+        .testTarget(name: "TerminalBackendTests", dependencies: ["TerminalBackend", "TermRender", "ExplorerApp", "LatentIO"]),
     ]
 )

@@ -50,9 +50,14 @@ public enum Gzip {
     }
 
     /// Deflates into a gzip stream. zlib writes a zero timestamp, so equal input gives equal output.
-    public static func compress(_ input: [UInt8], level: Int32 = 9) -> [UInt8] {
+    public static func compress(_ input: [UInt8], level: Int32 = 9) -> [UInt8] { deflated(input, level: level, windowBits: 15 + 16) }
+
+    /// Deflates into a zlib stream (RFC 1950: what kitty's `o=z` and PNG take).
+    public static func zlib(_ input: [UInt8], level: Int32 = 6) -> [UInt8] { deflated(input, level: level, windowBits: 15) }
+
+    static func deflated(_ input: [UInt8], level: Int32, windowBits: Int32) -> [UInt8] {
         var stream = z_stream()
-        precondition(CZlib_deflateInit2(&stream, level, 15 + 16) == Z_OK, "zlib deflateInit2 failed")
+        precondition(CZlib_deflateInit2(&stream, level, windowBits) == Z_OK, "zlib deflateInit2 failed")
         defer { deflateEnd(&stream) }
         let bound = Int(deflateBound(&stream, UInt(input.count))) + 32
         var output = [UInt8](repeating: 0, count: bound)

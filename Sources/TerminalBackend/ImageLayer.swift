@@ -1,9 +1,10 @@
+import LatentIO
 import TermRender
 
 /// The pixels over a frame's cells, frame to frame: which images to send (only new or changed ones),
 /// which to take away, and the cells ncurses must leave blank under them. Pure: it returns bytes,
 /// the terminal writes them after ncurses has drawn the cells.
-struct ImageLayer {
+public struct ImageLayer {
     let support: GraphicsSupport
     let cell: PixelSize
     private(set) var shown: [Shown] = []
@@ -17,7 +18,7 @@ struct ImageLayer {
         var id: Int
     }
 
-    init?(_ support: GraphicsSupport) {
+    public init?(_ support: GraphicsSupport) {
         guard support.kind != .none, let cell = support.cell else { return nil }
         self.support = support
         self.cell = cell
@@ -25,7 +26,7 @@ struct ImageLayer {
 
     /// The frame as ncurses should draw it (every image's cells blank) and the bytes that put the
     /// images over it. After `repaintedAll` (a resize, a redraw) nothing drawn before is on screen.
-    mutating func frame(_ frame: Buffer, repaintedAll: Bool) -> (cells: Buffer, bytes: [UInt8]) {
+    public mutating func frame(_ frame: Buffer, repaintedAll: Bool) -> (cells: Buffer, bytes: [UInt8]) {
         var bytes: [UInt8] = []
         if repaintedAll {
             if support.kind == .kitty && !shown.isEmpty { bytes += wrap(KittyGraphics.deleteAll) }
@@ -81,9 +82,10 @@ struct ImageLayer {
             switch support.kind {
             case .kitty:
                 bytes += wrap(KittyGraphics.show(rgb: ImagePlacement.rgb(pixels, colorMap: p.colorMap), width: pixels.width,
-                                                 height: pixels.height, id: id))
+                                                 height: pixels.height, id: id, deflate: { Gzip.zlib($0) }))
             case .sixel:
-                bytes += wrap(Sixel.encode(rgb: Self.sixtyFourLevels(ImagePlacement.rgb(pixels, colorMap: p.colorMap)),
+                let rgb = ImagePlacement.rgb(pixels, colorMap: p.colorMap)
+                bytes += wrap(Sixel.encode(rgb: Self.levels(rgb, small: pixels.width * pixels.height <= 48 * 48),
                                            width: pixels.width, height: pixels.height))
             case .none:
                 break
@@ -101,9 +103,12 @@ struct ImageLayer {
         return support.kind == .kitty && !shown.isEmpty ? wrap(KittyGraphics.deleteAll) : []
     }
 
-    /// Sixel sends a band's rows once per colour: 64 levels a channel keep a grey digit to 64 colours
-    /// (a quarter of the bytes of 256) with no visible banding.
-    static func sixtyFourLevels(_ rgb: [UInt8]) -> [UInt8] { rgb.map { ($0 & 0xFC) | ($0 >> 6) } }
+    /// Sixel sends a band's rows once per colour, so bytes grow with the colours: 64 levels a channel
+    /// keep a grey digit to 64 colours (a quarter of the bytes of 256) with no visible banding; tiles of
+    /// at most 48×48 pixels, seen small, get 16 (a 20×20 manifold grid is then a third of the bytes).
+    static func levels(_ rgb: [UInt8], small: Bool) -> [UInt8] {
+        small ? rgb.map { ($0 & 0xF0) | ($0 >> 4) } : rgb.map { ($0 & 0xFC) | ($0 >> 6) }
+    }
 
     func cursor(x: Int, y: Int) -> [UInt8] { Array("\u{1B}[\(y + 1);\(x + 1)H".utf8) }
 

@@ -4,13 +4,13 @@ import Testing
 
 /// The bytes of the pixel protocols for small images (golden), and their limits.
 @Suite struct PixelProtocolTests {
-    /// A 3×7 image of two colours: two bands (6 rows, then 1), each colour's row of sixels with runs.
+    /// A 3×7 image of two colours: two bands (6 rows, then 1), each colour's row of sixels, trailing empty sixels left out.
     @Test func sixelGoldenBytes() {
         let red: [UInt8] = [255, 0, 0], white: [UInt8] = [255, 255, 255]
         var rgb: [UInt8] = []
         for y in 0..<7 { for x in 0..<3 { rgb += (x == 0 || y == 6) ? red : white } }
         let bytes = Sixel.encode(rgb: rgb, width: 3, height: 7)
-        let expected = "\u{1B}P0;1;0q\"1;1;3;7#0;2;100;0;0#1;2;100;100;100#0~??$#1?~~-#0@@@\u{1B}\\"
+        let expected = "\u{1B}P0;1;0q\"1;1;3;7#0;2;100;0;0#1;2;100;100;100#0~$#1?~~-#0@@@\u{1B}\\"
         #expect(String(decoding: bytes, as: UTF8.self) == expected)
     }
 

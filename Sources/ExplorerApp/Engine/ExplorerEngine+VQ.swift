@@ -22,14 +22,14 @@ extension ExplorerEngine {
     public func samplePrior(locked: [Int?], temperature: Float, seed: UInt64) -> [Int]? {
         guard let prior = model.gridPrior, locked.count == prior.cells else { return nil }
         var rng = SeededRNG(seed: seed, stream: 11)
-        return access.run { prior.sample(count: 1, locked: locked, temperature: temperature, rng: &rng).first }
+        return priorAccess.run { prior.sample(count: 1, locked: locked, temperature: temperature, rng: &rng).first }
     }
 
     /// Each cell's surprise (bits) under the prior and the likeliest codes for `cell`.
     public func analyse(_ grid: [Int], cell: Int, count: Int = 6) -> (surprise: [Float], top: [CodeProbability])? {
         guard let prior = model.gridPrior, grid.count == prior.cells, grid.allSatisfy({ (0..<prior.codebookSize).contains($0) }),
               (0..<prior.cells).contains(cell) else { return nil }
-        let (bits, top) = access.run(background: true) { prior.analyse(grid, cell: cell, count: count) }
+        let (bits, top) = priorAccess.run(background: true) { prior.analyse(grid, cell: cell, count: count) }
         return (bits, top.map { CodeProbability(code: $0.code, probability: $0.probability) })
     }
 

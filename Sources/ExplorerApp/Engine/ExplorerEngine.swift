@@ -13,6 +13,9 @@ public final class ExplorerEngine: @unchecked Sendable {
     public let data: LabeledImages
     /// Serialises use of the model, interactive callers first.
     let access = ModelAccess()
+    /// The learned prior is a network of its own: its analysis (tens of milliseconds, in the background)
+    /// must not hold the decoder an edit is waiting for.
+    let priorAccess = ModelAccess()
     /// Seconds per image of the latest decodes, one image alone and in batches (guarded by `statsLock`):
     /// what tells the runtime whether a strip fits in a frame or goes to the background.
     private var secondsPerImage: (single: Double, batched: Double) = (0, 0)

@@ -5,6 +5,7 @@ import LatentCore
 import LatentIO
 import LatentNN
 import TermRender
+import TerminalBackend
 
 /// `latent bench ui`: key press → frame ready, measured over a scripted session at 120×40.
 struct BenchUI: ParsableCommand {
@@ -15,6 +16,8 @@ struct BenchUI: ParsableCommand {
     @Option(help: "Model files (default: the shipped VAE z=10 and VQ-VAE).") var model: [String] = []
     @OptionGroup var data: DataOptions
     @Option(help: "Keys in each scripted session.") var keys = 2000
+    @Option(help: "Also put each frame's images through a pixel protocol (kitty or sixel, 6×13-px cells) and count the bytes.")
+    var graphics: GraphicsMode = .off
 
     func run() throws {
         ComputeThreads.useSingle()
@@ -38,6 +41,14 @@ struct BenchUI: ParsableCommand {
         let engine = try ExplorerEngine.open(latent, path: path, data: try data.images(for: latent))
         var app = AppModel(width: 120, height: 40, capability: .palette256, model: engine.summary, vqShape: engine.vqShapeValue)
         app.renderMode = .half
+        var layer: ImageLayer?
+        if graphics == .kitty || graphics == .sixel {
+            let cell = PixelSize(width: 6, height: 13)
+            layer = ImageLayer(GraphicsSupport(kind: graphics == .kitty ? .kitty : .sixel, cell: cell, reason: "bench"))
+            app.graphics = graphics.rawValue
+            app.pixelCell = cell
+        }
+        var pixelBytes: [Int] = []
         let runtime = Runtime(model: app, engine: engine)
         runtime.backgroundDecodeBudget = Runtime.interactiveDecodeBudget
         runtime.start()
@@ -67,7 +78,13 @@ struct BenchUI: ParsableCommand {
             let key = script[i % script.count]
             let t0 = DispatchTime.now().uptimeNanoseconds
             runtime.handle([.key(key)])
-            let frame = Explorer.view(runtime.model)
+            var frame = Explorer.view(runtime.model)
+            if var l = layer {
+                let (cells, bytes) = l.frame(frame, repaintedAll: false)
+                frame = cells
+                layer = l
+                pixelBytes.append(bytes.count)
+            }
             _ = frame.changes(since: previous)
             let ms = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
             previous = frame
@@ -88,7 +105,12 @@ struct BenchUI: ParsableCommand {
             bursts.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
         }
         func pct(_ v: [Double], _ p: Double) -> Double { let s = v.sorted(); return s[min(s.count - 1, Int(Double(s.count) * p))] }
-        print("model \((path as NSString).lastPathComponent), 120×40, half-block, 256 colours, 1 thread")
+        print("model \((path as NSString).lastPathComponent), 120×40, half-block, 256 colours, 1 thread"
+              + (layer != nil ? ", images as \(graphics.rawValue) (6×13-px cells) included" : ""))
+        if !pixelBytes.isEmpty {
+            print(String(format: "  \(graphics.rawValue) bytes per key: mean %.0f, p99 %.0f, max %d",
+                         Double(pixelBytes.reduce(0, +)) / Double(pixelBytes.count), pct(pixelBytes.map(Double.init), 0.99), pixelBytes.max() ?? 0))
+        }
         print(String(format: "\(runtime.model.isVQ ? "edit/key" : "key") → frame ready over %d keys: p50 %.2f ms  p99 %.2f ms  max %.2f ms",
                      samples.count, pct(samples, 0.5), pct(samples, 0.99), samples.max() ?? 0))
         for (kind, v) in kinds.sorted(by: { $0.key < $1.key }) {
