@@ -1,13 +1,14 @@
 /// DEC sixel graphics (VT340; xterm `-ti vt340`, foot, WezTerm, mlterm, Windows Terminal, Konsole):
 /// an image as a device control string. Colours go into registers (at most 256 here): exact when the
-/// image has that few, otherwise each pixel takes the nearest xterm-256 colour in Oklab.
+/// image has that few, otherwise a median-cut palette (`MedianCut`).
 public enum Sixel {
     /// `ESC P 0;1;0 q "1;1;W;H #i;2;r;g;b … <bands> ESC \`. P2 = 1 leaves pixels no colour sets as they
     /// were; bands are 6 pixel rows, each colour's row of sixels run-length coded (`!n`), `$` returns
     /// to the band's start, `-` goes to the next band.
-    public static func encode(rgb: [UInt8], width: Int, height: Int) -> [UInt8] {
+    /// `maxColours` (≤ 256) bounds the registers: bytes grow with the colours in each band.
+    public static func encode(rgb: [UInt8], width: Int, height: Int, maxColours: Int = 256) -> [UInt8] {
         precondition(rgb.count == width * height * 3 && width > 0 && height > 0)
-        let (indices, palette) = registers(rgb, count: width * height)
+        let (indices, palette) = registers(rgb, count: width * height, maxColours: maxColours)
         var out: [UInt8] = Array("\u{1B}P0;1;0q\"1;1;\(width);\(height)".utf8)
         for (i, c) in palette.enumerated() {
             func percent(_ v: UInt8) -> Int { (Int(v) * 100 + 127) / 255 }
@@ -54,7 +55,7 @@ public enum Sixel {
     }
 
     /// Each pixel's register and the registers' colours, in order of first appearance.
-    static func registers(_ rgb: [UInt8], count: Int) -> ([UInt8], [RGB]) {
+    static func registers(_ rgb: [UInt8], count: Int, maxColours: Int = 256) -> ([UInt8], [RGB]) {
         var palette: [RGB] = []
         var indices = [UInt8](repeating: 0, count: count)
         // Colours seen so far: open addressing on the packed 24-bit colour (+1, so 0 means empty);
@@ -68,29 +69,16 @@ public enum Sixel {
                 if keys[slot] == key { indices[i] = values[slot]; continue pixels }
                 slot = (slot + 1) & 1023
             }
-            guard palette.count < 256 else { exact = false; break }
+            guard palette.count < maxColours else { exact = false; break }
             keys[slot] = key
             values[slot] = UInt8(palette.count)
             indices[i] = UInt8(palette.count)
             palette.append(RGB(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]))
         }
         if exact { return (indices, palette) }
-        // Too many colours: the xterm palette entry nearest in Oklab, registers in order of first use.
-        palette = []
-        var register = [Int](repeating: -1, count: 256)
-        var nearest: [UInt32: Int] = [:]
-        for i in 0..<count {
-            let c = RGB(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2])
-            let key = UInt32(c.r) << 16 | UInt32(c.g) << 8 | UInt32(c.b)
-            let entry: Int
-            if let e = nearest[key] { entry = e } else { entry = XtermPalette.nearestIndex(c); nearest[key] = entry }
-            if register[entry] < 0 {
-                register[entry] = palette.count
-                palette.append(XtermPalette.color(entry))
-            }
-            indices[i] = UInt8(register[entry])
-        }
-        return (indices, palette)
+        // Too many colours: a median-cut palette.
+        let cut = MedianCut.quantise(rgb, count: count, maxColours: maxColours)
+        return (cut.indices, cut.palette)
     }
 }
 

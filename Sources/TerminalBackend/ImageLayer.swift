@@ -84,9 +84,9 @@ public struct ImageLayer {
                 bytes += wrap(KittyGraphics.show(rgb: ImagePlacement.rgb(pixels, colorMap: p.colorMap), width: pixels.width,
                                                  height: pixels.height, id: id, deflate: { Gzip.zlib($0) }))
             case .sixel:
-                let rgb = ImagePlacement.rgb(pixels, colorMap: p.colorMap)
-                bytes += wrap(Sixel.encode(rgb: Self.levels(rgb, small: pixels.width * pixels.height <= 48 * 48),
-                                           width: pixels.width, height: pixels.height))
+                let rgb = ImagePlacement.rgb(pixels, colorMap: p.colorMap), small = pixels.width * pixels.height <= 48 * 48
+                bytes += wrap(Sixel.encode(rgb: Self.levels(rgb, small: small), width: pixels.width, height: pixels.height,
+                                           maxColours: small ? 64 : 256))
             case .none:
                 break
             }
@@ -105,7 +105,8 @@ public struct ImageLayer {
 
     /// Sixel sends a band's rows once per colour, so bytes grow with the colours: 64 levels a channel
     /// keep a grey digit to 64 colours (a quarter of the bytes of 256) with no visible banding; tiles of
-    /// at most 48×48 pixels, seen small, get 16 (a 20×20 manifold grid is then a third of the bytes).
+    /// at most 48×48 pixels, seen small, get 16 (a 20×20 manifold grid is then a third of the bytes),
+    /// and at most 64 colours.
     static func levels(_ rgb: [UInt8], small: Bool) -> [UInt8] {
         small ? rgb.map { ($0 & 0xF0) | ($0 >> 4) } : rgb.map { ($0 & 0xFC) | ($0 >> 6) }
     }

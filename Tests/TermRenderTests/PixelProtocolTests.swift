@@ -18,11 +18,17 @@ import Testing
         // 10 pixels of one colour in a row: a run `!10`.
         let bytes = String(decoding: Sixel.encode(rgb: [UInt8](repeating: 0, count: 10 * 3), width: 10, height: 1), as: UTF8.self)
         #expect(bytes.hasSuffix("#0!10@\u{1B}\\"))
-        // 1,000 colours: mapped onto xterm's palette, at most 256 registers.
+        // 1,000 colours: a median-cut palette, at most 256 registers, close to every pixel.
         var many: [UInt8] = []
         for i in 0..<1000 { many += [UInt8(i % 256), UInt8((i / 4) % 256), UInt8((i * 7) % 256)] }
         let (indices, palette) = Sixel.registers(many, count: 1000)
         #expect(palette.count <= 256 && indices.allSatisfy { Int($0) < palette.count })
+        var error = 0
+        for i in 0..<1000 {
+            let c = palette[Int(indices[i])]
+            error += abs(Int(c.r) - Int(many[3 * i])) + abs(Int(c.g) - Int(many[3 * i + 1])) + abs(Int(c.b) - Int(many[3 * i + 2]))
+        }
+        #expect(Double(error) / 3000 < 8, "mean error \(Double(error) / 3000) of 255")
     }
 
     @Test func kittySendsBase64InChunksAndDeletesById() {

@@ -60,9 +60,9 @@ public struct VQState: Sendable {
     /// At most this many grid cells of the dataset are kept (4 M: 70,000 MNIST grids of 7×7, or
     /// 4,000 grids of 32×32).
     public static let storedGridCells = 4_000_000
-    /// Tiles (palette, variants, images) are kept at most this many pixels a side (the largest tile,
-    /// 14 columns of braille, shows 28).
-    public static let tileSide = 28
+    /// Tiles (palette, variants, images) are kept at most this many pixels a side: 32-px models (the
+    /// emoji) keep every pixel for terminals that show pixels; 128-px models do not hold ~100 MB of tiles.
+    public static let tileSide = 32
     /// Groups the map can show at once (it places as many as fit without overlap).
     public static let maxGroupsShown = 48
 
