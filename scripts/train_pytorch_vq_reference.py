@@ -67,6 +67,8 @@ def main():
     ap.add_argument("--save", help="write the trained weights as our model file, with the config of --like")
     ap.add_argument("--batch-size", type=int, default=128)
     ap.add_argument("--no-restart-dead-codes", action="store_true")
+    ap.add_argument("--codebook-ema", type=float, default=None,
+                    help="codebook by exponential moving averages with this decay (as latent train --codebook-ema)")
     args = ap.parse_args()
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
@@ -78,7 +80,12 @@ def main():
         load_ours(model, args.init)
     if args.save_init and args.like:
         save_like(model, args.like, args.save_init)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    ema = args.codebook_ema
+    if ema:
+        model.codebook.weight.requires_grad_(False)
+        ema_count = torch.zeros(k)
+        ema_w = model.codebook.weight.detach().clone()
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-3)
     start = time.time()
     for epoch in range(1, args.epochs + 1):
         usage = torch.zeros(k, dtype=torch.long)
@@ -90,10 +97,20 @@ def main():
             e = model.codebook.weight[codes]
             zq_flat = flat + (e - flat).detach()
             zq = zq_flat.reshape(ze.shape[0], ze.shape[2], ze.shape[3], -1).permute(0, 3, 1, 2)
-            loss = F.mse_loss(model.decoder(zq), xb) + F.mse_loss(e, flat.detach()) + args.beta * F.mse_loss(flat, e.detach())
+            codebook_term = 0 if ema else F.mse_loss(e, flat.detach())
+            loss = F.mse_loss(model.decoder(zq), xb) + codebook_term + args.beta * F.mse_loss(flat, e.detach())
             opt.zero_grad()
             loss.backward()
             opt.step()
+            if ema:
+                with torch.no_grad():
+                    n = torch.bincount(codes, minlength=k).float()
+                    dw = torch.zeros(k, flat.shape[1]).index_add_(0, codes, flat.detach())
+                    ema_count = ema_count * ema + (1 - ema) * n
+                    total = ema_count.sum()
+                    ema_count = (ema_count + 1e-5) / (total + k * 1e-5) * total
+                    ema_w = ema_w * ema + (1 - ema) * dw
+                    model.codebook.weight.copy_(ema_w / ema_count[:, None])
             last = flat.detach()
         dead = torch.nonzero(usage == 0).flatten()
         if epoch <= args.epochs - 5 and len(dead) > 0 and not args.no_restart_dead_codes:
@@ -101,9 +118,13 @@ def main():
             with torch.no_grad():
                 rows = torch.randint(0, len(last), (len(dead),))
                 model.codebook.weight[dead] = last[rows] + 0.01 * torch.randn(len(dead), last.shape[1])
-                state = opt.state[model.codebook.weight]
-                state["exp_avg"][dead] = 0
-                state["exp_avg_sq"][dead] = 0
+                if ema:
+                    ema_w[dead] = model.codebook.weight[dead]
+                    ema_count[dead] = 1
+                else:
+                    state = opt.state[model.codebook.weight]
+                    state["exp_avg"][dead] = 0
+                    state["exp_avg_sq"][dead] = 0
     seconds = time.time() - start
     with torch.no_grad():
         ze = model.encoder(hx)

@@ -68,6 +68,49 @@ import Testing
         #expect(last["codes_used"]! >= 4)
     }
 
+    /// EMA codebook updates: after one batch every code is γ·(its old value, as the running sum) plus
+    /// (1 − γ)·(the sum of its vectors), over its Laplace-smoothed running count; no gradient reaches it.
+    @Test func emaCodebookFollowsTheRunningAverages() throws {
+        let data = try trainingSubset(32)
+        guard case .vqvae(let m) = try Autoencoder(config: .convVQVAE(codebookSize: 8, codeDim: 4, channels: (8, 16)), seed: 3) else {
+            Issue.record("not a VQ-VAE"); return
+        }
+        let x = Tensor(shape: [8] + m.config.inputShape, data: Array(data.images.data[0..<(8 * 784)]))
+        let ze = m.encoder.forward(x, training: false)
+        let vectors = m.gridVectors(ze), codes = m.quantize(ze)
+        let e0 = m.codebook.value.data, k = 8, d = 4, decay: Float = 0.5
+        var options = Self.options(epochs: 1)
+        options.codebookDecay = decay
+        var step = VQStep(model: m, options: options)
+        var rng = SeededRNG(seed: 1)
+        _ = step.run(x, labels: [], rng: &rng)
+        var n = [Float](repeating: 0, count: k), dw = [Float](repeating: 0, count: k * d)
+        for (r, c) in codes.enumerated() { n[c] += 1; for j in 0..<d { dw[c * d + j] += vectors.data[r * d + j] } }
+        let counts = n.map { (1 - decay) * $0 }, total = counts.reduce(0, +)
+        let smoothed = counts.map { ($0 + 1e-5) / (total + Float(k) * 1e-5) * total }
+        var worst: Float = 0
+        for c in 0..<k where n[c] > 0 {
+            for j in 0..<d {
+                let expected = (decay * e0[c * d + j] + (1 - decay) * dw[c * d + j]) / smoothed[c]
+                worst = max(worst, abs(m.codebook.value.data[c * d + j] - expected) / max(1, abs(expected)))
+            }
+        }
+        #expect(worst < 1e-4)
+        #expect(m.codebook.grad.data.allSatisfy { $0 == 0 })
+    }
+
+    @Test func vqvaeWithEMACodebookLearns() throws {
+        let data = try trainingSubset(256)
+        let model = try Autoencoder(config: .convVQVAE(codebookSize: 8, codeDim: 4, channels: (8, 16)), seed: 2)
+        var options = Self.options(epochs: 8)
+        options.learningRate = 2e-3
+        options.codebookDecay = 0.9
+        let reports = try Trainer.train(model, data: data, heldOut: data, options: options)
+        let first = reports[0].heldOut, last = reports.last!.heldOut
+        #expect(last["mse"]! < first["mse"]! * 0.8, "mse \(first["mse"]!) → \(last["mse"]!)")
+        #expect(last["codes_used"]! >= 4)
+    }
+
     @Test func stopRequestEndsTrainingBetweenBatches() throws {
         let data = try trainingSubset(64)
         let model = try Autoencoder(config: .mlpVAE(latentDim: 2, hidden: [8]), seed: 1)

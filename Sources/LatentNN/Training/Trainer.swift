@@ -127,11 +127,17 @@ struct VQStep: TrainingStep {
     let termNames = ["loss", "mse", "codebook", "commit"]
     private var usage: [Int]
     private var recentVectors = Tensor(zeros: [0, 0])
+    /// With EMA codebook updates: each code's smoothed count and sum of vectors (K, and K×D).
+    private var emaCount: [Float] = [], emaSum: [Float] = []
 
     init(model: VQVAEModel, options: TrainingOptions) {
         self.model = model
         self.options = options
         usage = [Int](repeating: 0, count: model.codebookSize)
+        if options.codebookDecay != nil {
+            emaCount = [Float](repeating: 0, count: model.codebookSize)
+            emaSum = model.codebook.value.data
+        }
     }
 
     mutating func run(_ x: Tensor, labels: [Int], rng: inout SeededRNG) -> [(name: String, value: Double)] {
@@ -155,13 +161,30 @@ struct VQStep: TrainingStep {
                 let diff = ze.data[zi] - model.codebook.value.data[code * d + j]
                 sq += Double(diff * diff)
                 dze.data[zi] += 2 * options.beta * diff / count                   // commitment → encoder
-                model.codebook.grad.data[code * d + j] -= 2 * diff / count        // codebook → codes
+                if options.codebookDecay == nil { model.codebook.grad.data[code * d + j] -= 2 * diff / count }  // codebook → codes
             }
         }
         _ = model.encoder.backward(dze)
+        if let decay = options.codebookDecay { updateCodebookByAverages(codes: codes, vectors: vectors, decay: decay) }
         let distortion = sq / Double(count)
         return [("loss", mse + distortion * Double(1 + options.beta)), ("mse", mse),
                 ("codebook", distortion), ("commit", distortion)]
+    }
+
+    /// N_k ← γN_k + (1−γ)n_k, Laplace-smoothed (ε = 1e-5) so no count is zero; m_k ← γm_k + (1−γ)Σ z; e_k = m_k / N_k
+    /// (the EMA quantiser of the common PyTorch VQ-VAE implementations, step for step).
+    private mutating func updateCodebookByAverages(codes: [Int], vectors: Tensor, decay: Float) {
+        let k = model.codebookSize, d = model.codeDim, eps: Float = 1e-5
+        var n = [Float](repeating: 0, count: k), dw = [Float](repeating: 0, count: k * d)
+        for (r, code) in codes.enumerated() {
+            n[code] += 1
+            for j in 0..<d { dw[code * d + j] += vectors.data[r * d + j] }
+        }
+        var total: Float = 0
+        for c in 0..<k { emaCount[c] = emaCount[c] * decay + (1 - decay) * n[c]; total += emaCount[c] }
+        for c in 0..<k { emaCount[c] = (emaCount[c] + eps) / (total + Float(k) * eps) * total }
+        for i in 0..<(k * d) { emaSum[i] = emaSum[i] * decay + (1 - decay) * dw[i] }
+        for c in 0..<k { for j in 0..<d { model.codebook.value.data[c * d + j] = emaSum[c * d + j] / emaCount[c] } }
     }
 
     /// Codes no vector chose during the epoch are moved onto random encoder outputs of the last batch
@@ -179,6 +202,13 @@ struct VQStep: TrainingStep {
             }
         }
         adam.resetMoments(of: model.codebook, rows: dead, rowSize: d)
+        if options.codebookDecay != nil {
+            // A restarted code starts its averages as one vector at its new place.
+            for code in dead {
+                emaCount[code] = 1
+                for j in 0..<d { emaSum[code * d + j] = model.codebook.value.data[code * d + j] }
+            }
+        }
         return dead.count
     }
 }

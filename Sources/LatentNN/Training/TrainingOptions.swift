@@ -13,6 +13,9 @@ public struct TrainingOptions: Sendable {
     public var beta: Float = 0.25
     /// VQ-VAE: replace codes unused during an epoch by encoder outputs (not in the last epochs).
     public var restartDeadCodes = true
+    /// VQ-VAE: update the codebook by exponential moving averages of the vectors each code gets (this
+    /// decay, e.g. 0.99; van den Oord et al. 2017, appendix A.1) instead of by its loss term; nil: the loss term.
+    public var codebookDecay: Float?
     public var seed: UInt64 = 0
     public var threads = ComputeThreads.available
 

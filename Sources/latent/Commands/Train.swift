@@ -28,6 +28,8 @@ struct Train: ParsableCommand {
     @Option(help: "Weight of the KL term (VAE, CVAE).") var kldWeight: Float = 1
     @Option(help: "Commitment weight β (VQ-VAE).") var beta: Float = 0.25
     @Flag(help: "Do not restart unused codes (VQ-VAE).") var noRestartDeadCodes = false
+    @Option(help: ArgumentHelp("Codebook by exponential moving averages with this decay, e.g. 0.99, instead of its loss term (VQ-VAE).", valueName: "decay"))
+    var codebookEma: Float?
     @Option(help: "Random seed (weights, shuffling, sampling).") var seed: UInt64 = 0
     @Option(help: "Threads (default: all cores).") var threads = ComputeThreads.available
     @Option(name: .customLong("init"), help: "Start from this model file's weights (same architecture and data shape) instead of random ones: to train on, or to start from another tool's initialisation.")
@@ -44,6 +46,10 @@ struct Train: ParsableCommand {
         }
         guard residualBlocks >= 0 && residualBlocks <= 16 else { throw ValidationError("--residual-blocks must be 0…16") }
         guard residualBlocks == 0 || kind == "vqvae" else { throw ValidationError("--residual-blocks is for a vqvae") }
+        if let codebookEma {
+            guard kind == "vqvae" else { throw ValidationError("--codebook-ema is for a vqvae") }
+            guard codebookEma > 0, codebookEma < 1 else { throw ValidationError("--codebook-ema must be between 0 and 1 (e.g. 0.99)") }
+        }
         guard epochs >= 1, batchSize >= 1, threads >= 1 else { throw ValidationError("--epochs, --batch-size and --threads must be positive") }
         guard learningRate > 0, learningRate.isFinite, kldWeight >= 0, beta >= 0, weightDecay >= 0 else {
             throw ValidationError("--lr must be positive; --kld-weight, --beta and --weight-decay non-negative")
@@ -83,6 +89,7 @@ struct Train: ParsableCommand {
         options.kldWeight = kldWeight
         options.beta = beta
         options.restartDeadCodes = !noRestartDeadCodes
+        options.codebookDecay = codebookEma
         options.seed = seed
         options.threads = threads
 
