@@ -300,6 +300,14 @@ import Testing
         #expect(r.model.status.contains("sampled from the prior") && r.model.vq.codes != before && r.model.vq.codes[0] == before[0])
         for _ in 0..<200 where r.model.vq.analysedGrid != r.model.vq.codes { r.waitForBackground(seconds: 0.05) }
         #expect(r.model.vq.surprise.count == 49 && r.model.vq.surprise.allSatisfy { $0.isFinite && $0 >= 0 })
+        // With the terminal's frame budget the sample comes from the background: the key's frame first,
+        // then the same kind of grid, the locked cell kept.
+        r.waitUntilIdle(seconds: 30)
+        r.backgroundDecodeBudget = Runtime.interactiveDecodeBudget
+        let previous = r.model.vq.codes
+        r.handle(.key(.char("s")))
+        for _ in 0..<200 where r.model.vq.codes == previous { r.waitForBackground(seconds: 0.02) }
+        #expect(r.model.vq.codes != previous && r.model.vq.codes[0] == before[0])
     }
 }
 
