@@ -11,29 +11,44 @@ import Testing
         return out
     }
 
-    @Test func nameJumpMarkAndDelete() throws {
+    @Test func keepRenameJumpMarkAndDelete() throws {
         var m = makeModel()
         fakeRun(&m, Explorer.start(&m))
         #expect(Explorer.update(&m, .key(.char("'"))).isEmpty && m.overlay == nil && m.status.hasPrefix("no bookmarks yet"))
         fakeRun(&m, Explorer.update(&m, .key(.char("L"))))
         let here = m.vae.z
-        _ = Explorer.update(&m, .key(.char("B")))
-        #expect(Self.type("quiet x", &m).isEmpty && m.overlay == .nameBookmark(text: "quiet x") && !m.quitting)  // q is text here
+        // B keeps it at once (no prompt: a stray B must not leave keys typing into a name).
+        let saved = Explorer.update(&m, .key(.char("B")))
+        #expect(saved == [.saveBookmarks([Bookmark(name: "bookmark 1", place: .latent(z: here, label: nil))])] && m.overlay == nil)
+        // Renamed from the list: q is text there.
+        _ = Explorer.update(&m, .key(.char("'")))
+        _ = Explorer.update(&m, .key(.char("r")))
+        #expect(m.overlay == .nameBookmark(index: 0, text: "bookmark 1"))
+        for _ in 0..<10 { _ = Explorer.update(&m, .key(.backspace)) }
+        #expect(Self.type("quiet x", &m).isEmpty && m.overlay == .nameBookmark(index: 0, text: "quiet x") && !m.quitting)
         _ = Explorer.update(&m, .key(.backspace))
-        let saved = Explorer.update(&m, .key(.enter))
-        #expect(saved == [.saveBookmarks([Bookmark(name: "quiet", place: .latent(z: here, label: nil))])])
-        #expect(m.overlay == nil && m.bookmarks.count == 1)
+        _ = Explorer.update(&m, .key(.backspace))
+        let renamed = Explorer.update(&m, .key(.enter))
+        #expect(renamed == [.saveBookmarks([Bookmark(name: "quiet", place: .latent(z: here, label: nil))])])
+        #expect(m.overlay == .bookmarks(selection: 0))
+        _ = Explorer.update(&m, .key(.escape))
         fakeRun(&m, Explorer.update(&m, .key(.char("r"))))
         #expect(m.vae.z != here)
         _ = Explorer.update(&m, .key(.char("'")))
-        #expect(m.overlay == .bookmarks(selection: 0))
         fakeRun(&m, Explorer.update(&m, .key(.enter)))
         #expect(m.vae.z == here && m.overlay == nil && m.vae.image != nil)
-        // A second one, empty name: numbered; then both as A and B.
+        // A second one; both as A and B; a rename to a name in use is refused.
         fakeRun(&m, Explorer.update(&m, .key(.char("r"))))
         _ = Explorer.update(&m, .key(.char("B")))
-        _ = Explorer.update(&m, .key(.enter))
         #expect(m.bookmarks.map(\.name) == ["quiet", "bookmark 2"])
+        _ = Explorer.update(&m, .key(.char("'")))
+        _ = Explorer.update(&m, .key(.down))
+        _ = Explorer.update(&m, .key(.char("r")))
+        for _ in 0..<10 { _ = Explorer.update(&m, .key(.backspace)) }
+        _ = Self.type("quiet", &m)
+        #expect(Explorer.update(&m, .key(.enter)).isEmpty && m.status.contains("another bookmark") && m.overlay == .nameBookmark(index: 1, text: "quiet"))
+        _ = Explorer.update(&m, .key(.escape))
+        _ = Explorer.update(&m, .key(.escape))
         _ = Explorer.update(&m, .key(.char("'")))
         _ = Explorer.update(&m, .key(.char("a")))
         _ = Explorer.update(&m, .key(.char("'")))
@@ -51,8 +66,7 @@ import Testing
         var m = makeVQModel()
         m.vq.codes[0] = 5
         _ = Explorer.update(&m, .key(.char("B")))
-        _ = Self.type("five", &m)
-        _ = Explorer.update(&m, .key(.enter))
+        #expect(m.bookmarks.map(\.name) == ["bookmark 1"])
         m.vq.codes[0] = 9
         _ = Explorer.update(&m, .key(.char("'")))
         let jumped = Explorer.update(&m, .key(.enter))

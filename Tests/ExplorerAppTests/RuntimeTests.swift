@@ -58,8 +58,12 @@ import Testing
         first.bookmarkStore = BookmarkStore(directory: dir)
         first.handle(.key(.char("L")))
         first.handle(.key(.char("B")))
+        first.handle(.key(.char("'")))
+        first.handle(.key(.char("r")))
+        for _ in 0..<12 { first.handle(.key(.backspace)) }
         for c in "seven" { first.handle(.key(.char(c))) }
         first.handle(.key(.enter))
+        first.handle(.key(.escape))
         let z = first.model.vae.z
         first.waitUntilIdle(seconds: 30)
         let engine = try ExplorerEngine.load(modelPath: repositoryRoot + "/Weights/vae-z2.safetensors", data: Self.heldOut())

@@ -63,8 +63,8 @@ public struct AppModel: Sendable {
 public enum Overlay: Equatable, Sendable {
     case help
     case modelPicker(selection: Int)
-    /// Naming the current latent before it is bookmarked (`B`).
-    case nameBookmark(text: String)
+    /// Renaming bookmark `index` (`r` in the list).
+    case nameBookmark(index: Int, text: String)
     /// The bookmarks of this model (`'`).
     case bookmarks(selection: Int)
 }

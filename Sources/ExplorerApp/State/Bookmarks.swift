@@ -38,30 +38,50 @@ extension Explorer {
         }
     }
 
-    /// Keys while the name prompt is open: typing, backspace, enter saves, escape cancels.
-    static func handleNaming(_ key: Key, text: String, _ m: inout AppModel) -> [Command] {
+    /// `B`: keeps the current latent at once, named after what it is (`image 42` when it is a data
+    /// image's, else `bookmark N`); `r` in the list renames it. No prompt opens here, so a stray `B`
+    /// never leaves the keyboard typing into a name.
+    static func addBookmark(_ m: inout AppModel) -> [Command] {
+        guard m.bookmarks.count < Bookmark.maxCount else {
+            m.status = "\(Bookmark.maxCount) bookmarks already: delete some (' then d)"
+            return []
+        }
+        let place = currentPlace(m)
+        var base = "bookmark \(m.bookmarks.count + 1)"
+        if m.isVQ, let source = m.vq.source, source.codes == m.vq.codes { base = "image \(source.index)" }
+        if !m.isVQ, let current = m.vae.current, current.mu == m.vae.z { base = "image \(current.index)" }
+        var name = base, n = 2
+        while m.bookmarks.contains(where: { $0.name == name }) { name = "\(base) (\(n))"; n += 1 }
+        m.bookmarks.append(Bookmark(name: name, place: place))
+        m.status = "bookmarked \"\(name)\" · ' lists them, r renames"
+        return [.saveBookmarks(m.bookmarks)]
+    }
+
+    /// Keys while renaming: typing, backspace, enter keeps the name, escape goes back to the list.
+    static func handleNaming(_ key: Key, index: Int, text: String, _ m: inout AppModel) -> [Command] {
         switch key {
         case .escape:
-            m.overlay = nil
-            m.status = "bookmark not saved"
+            m.overlay = .bookmarks(selection: index)
             return []
         case .backspace:
-            m.overlay = .nameBookmark(text: String(text.dropLast()))
+            m.overlay = .nameBookmark(index: index, text: String(text.dropLast()))
             return []
         case .char(let c) where !c.isNewline && c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }):
-            if text.count < Bookmark.maxNameLength { m.overlay = .nameBookmark(text: text + String(c)) }
+            if text.count < Bookmark.maxNameLength { m.overlay = .nameBookmark(index: index, text: text + String(c)) }
             return []
         case .enter:
-            m.overlay = nil
-            var name = text.trimmingCharacters(in: .whitespaces)
-            if name.isEmpty { name = "bookmark \(m.bookmarks.count + 1)" }
-            guard m.bookmarks.count < Bookmark.maxCount || m.bookmarks.contains(where: { $0.name == name }) else {
-                m.status = "\(Bookmark.maxCount) bookmarks already: delete some (' then d)"
+            let name = text.trimmingCharacters(in: .whitespaces)
+            guard m.bookmarks.indices.contains(index), !name.isEmpty else {
+                m.overlay = .bookmarks(selection: max(0, min(index, m.bookmarks.count - 1)))
                 return []
             }
-            let mark = Bookmark(name: name, place: currentPlace(m))
-            if let i = m.bookmarks.firstIndex(where: { $0.name == name }) { m.bookmarks[i] = mark } else { m.bookmarks.append(mark) }
-            m.status = "bookmarked \"\(name)\" (' lists them)"
+            if m.bookmarks.enumerated().contains(where: { $0.offset != index && $0.element.name == name }) {
+                m.status = "another bookmark is called \"\(name)\""
+                return []
+            }
+            m.bookmarks[index].name = name
+            m.overlay = .bookmarks(selection: index)
+            m.status = "renamed to \"\(name)\""
             return [.saveBookmarks(m.bookmarks)]
         default:
             return []
@@ -84,6 +104,9 @@ extension Explorer {
             if key == .char("a") { m.vae.markA = z } else { m.vae.markB = z }
             m.status = "\"\(b.name)\" is \(key == .char("a") ? "A" : "B")" + (m.vae.markA != nil && m.vae.markB != nil ? " (i plays A → B)" : "")
             return m.vae.panel == .interpolation ? refreshPanel(&m) : []
+        case .char("r"):
+            guard let b = m.bookmarks[safe: s] else { return [] }
+            m.overlay = .nameBookmark(index: s, text: b.name)
         case .char("d"), .backspace:
             guard let b = m.bookmarks[safe: s] else { return [] }
             m.bookmarks.remove(at: s)

@@ -158,8 +158,7 @@ public enum Explorer {
             m.status = "colour map: \(m.colorMap.rawValue)"
             return []
         case .char("B"):
-            m.overlay = .nameBookmark(text: "")
-            return []
+            return addBookmark(&m)
         case .char("'"):
             guard !m.bookmarks.isEmpty else {
                 m.status = "no bookmarks yet: B names the current \(m.isVQ ? "grid" : "latent")"
@@ -284,7 +283,7 @@ public enum Explorer {
 
     static func handle(_ key: Key, overlay: Overlay, _ m: inout AppModel) -> [Command] {
         // Typing a name: every printable key is text (q too).
-        if case .nameBookmark(let text) = overlay, key != .ctrl("c") { return handleNaming(key, text: text, &m) }
+        if case .nameBookmark(let index, let text) = overlay, key != .ctrl("c") { return handleNaming(key, index: index, text: text, &m) }
         switch (overlay, key) {
         case (_, .escape), (.help, .char("?")), (.help, .enter):
             m.overlay = nil

@@ -39,7 +39,7 @@ extension Explorer {
         switch m.overlay {
         case .help: drawHelp(&b, m)
         case .modelPicker(let selection): drawModelPicker(&b, m, selection)
-        case .nameBookmark(let text): drawNamePrompt(&b, m, text)
+        case .nameBookmark(_, let text): drawNamePrompt(&b, m, text)
         case .bookmarks(let selection): drawBookmarks(&b, m, selection)
         case nil: break
         }
@@ -250,7 +250,7 @@ extension Explorer {
         ("a b i", "mark A, mark B, play the morph A → B (space pauses)"),
         ("m d c", "render ▀ → ⠿ → ASCII; d: braille dithering; c: grey ↔ viridis"),
         ("M  S", "pick a model from Weights/; S: save image & panel as PNG/GIF"),
-        ("B  '", "bookmark this z under a name; ': list, jump, use as A / B"),
+        ("B  '", "bookmark this z; ': list: jump, A / B, r rename, d delete"),
         ("?  q", "this help; q or Ctrl-C quits (Esc closes this)"),
     ]
 
@@ -270,7 +270,7 @@ extension Explorer {
         ("i", "codebook map: images grouped by their code at the cursor cell"),
         ("m d c", "render mode; braille dithering; grey ↔ viridis"),
         ("M S ?", "model picker; S: save the image and palette (PNG); this help"),
-        ("B  '", "bookmark this grid under a name; ': list and jump"),
+        ("B  '", "bookmark this grid; ': list: jump, r rename, d delete"),
         ("q  Ctrl-C", "quit (Esc cancels typing, closes this)"),
     ]
 
@@ -312,18 +312,18 @@ extension Explorer {
     static func drawNamePrompt(_ b: inout Buffer, _ m: AppModel, _ text: String) {
         let r = b.area.centered(width: min(m.width - 4, 60), height: 5)
         b.fill(r, with: .blank)
-        b.box(r, title: "bookmark this \(m.isVQ ? "grid" : "latent")", style: .plain)
+        b.box(r, title: "rename the bookmark", style: .plain)
         let x = b.write("name: ", x: r.x + 2, y: r.y + 2, style: .bold, clip: r.inset(by: 1))
         let end = b.write(text, x: x, y: r.y + 2, clip: r.inset(by: 1))
         b.write("▏", x: end, y: r.y + 2, clip: r.inset(by: 1))
-        b.write("enter keeps it · esc cancels", x: r.x + 2, y: r.y + 3, style: .dim, clip: r.inset(by: 1))
+        b.write("enter keeps it · esc goes back", x: r.x + 2, y: r.y + 3, style: .dim, clip: r.inset(by: 1))
     }
 
     static func drawBookmarks(_ b: inout Buffer, _ m: AppModel, _ selection: Int) {
         let width = min(m.width - 4, 72), height = min(m.height - 2, max(6, m.bookmarks.count + 5))
         let r = b.area.centered(width: width, height: height)
         b.fill(r, with: .blank)
-        b.box(r, title: "bookmarks · ↑↓ enter\(m.isVQ ? "" : " · a b: mark A B") · d delete", style: .plain)
+        b.box(r, title: "bookmarks · ↑↓ enter\(m.isVQ ? "" : " · a b: A B") · r rename · d delete", style: .plain)
         let visible = height - 4, first = max(0, min(selection - visible / 2, m.bookmarks.count - visible))
         for (row, i) in (first..<min(m.bookmarks.count, first + visible)).enumerated() {
             let mark = m.bookmarks[i]
