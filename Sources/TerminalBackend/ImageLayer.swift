@@ -29,7 +29,7 @@ public struct ImageLayer {
     public mutating func frame(_ frame: Buffer, repaintedAll: Bool) -> (cells: Buffer, bytes: [UInt8]) {
         var bytes: [UInt8] = []
         if repaintedAll {
-            if support.kind == .kitty && !shown.isEmpty { bytes += wrap(KittyGraphics.deleteAll) }
+            if support.kind == .kitty && !shown.isEmpty { bytes += KittyGraphics.deleteAll }
             shown = []
         }
         // Each placement fitted to whole cells; none may reach the last row (a sixel there scrolls the screen).
@@ -46,12 +46,12 @@ public struct ImageLayer {
             if let s = shown.first(where: { $0.cells == w.1 && $0.placement == w.0 }) { kept.append(s) } else { added.append(w) }
         }
         let removed = shown.filter { s in !kept.contains(where: { $0.id == s.id }) }
-        guard !removed.isEmpty || !added.isEmpty else { return (cells, bytes) }
+        guard !removed.isEmpty || !added.isEmpty else { return (cells, wrap(bytes)) }
 
         bytes += Array("\u{1B}7".utf8)  // DECSC: cursor and rendition, restored at the end
         switch support.kind {
         case .kitty:
-            for s in removed { bytes += wrap(KittyGraphics.delete(id: s.id)) }
+            for s in removed { bytes += KittyGraphics.delete(id: s.id) }
         case .sixel:
             // Sixel pixels stay until their cells are written: blank the cells of images gone that the
             // new frame leaves blank (ncurses thinks they are blank already), also under new images,
@@ -81,12 +81,12 @@ public struct ImageLayer {
             bytes += cursor(x: rect.x, y: rect.y)
             switch support.kind {
             case .kitty:
-                bytes += wrap(KittyGraphics.show(rgb: ImagePlacement.rgb(pixels, colorMap: p.colorMap), width: pixels.width,
-                                                 height: pixels.height, id: id, deflate: { Gzip.zlib($0) }))
+                bytes += KittyGraphics.show(rgb: ImagePlacement.rgb(pixels, colorMap: p.colorMap), width: pixels.width,
+                                           height: pixels.height, id: id, deflate: { Gzip.zlib($0) })
             case .sixel:
                 let rgb = ImagePlacement.rgb(pixels, colorMap: p.colorMap), small = pixels.width * pixels.height <= 48 * 48
-                bytes += wrap(Sixel.encode(rgb: Self.levels(rgb, small: small), width: pixels.width, height: pixels.height,
-                                           maxColours: small ? 64 : 256))
+                bytes += Sixel.encode(rgb: Self.levels(rgb, small: small), width: pixels.width, height: pixels.height,
+                                     maxColours: small ? 64 : 256)
             case .none:
                 break
             }
@@ -94,7 +94,7 @@ public struct ImageLayer {
         }
         shown = now
         bytes += Array("\u{1B}8".utf8)
-        return (cells, bytes)
+        return (cells, wrap(bytes))
     }
 
     /// What takes every image away when the program ends.
@@ -114,9 +114,11 @@ public struct ImageLayer {
     func cursor(x: Int, y: Int) -> [UInt8] { Array("\u{1B}[\(y + 1);\(x + 1)H".utf8) }
 
     /// tmux 3.3 passes a sequence to the outer terminal only inside `ESC Ptmux; … ESC \`, with every
-    /// ESC doubled (and only with `allow-passthrough on`).
+    /// ESC doubled (and only with `allow-passthrough on`). A frame's bytes go through whole, cursor moves
+    /// included: the outer terminal's cursor is not where tmux's pane cursor is, so the images are placed
+    /// in the outer terminal's coordinates (right for a pane at the window's top-left corner).
     func wrap(_ sequence: [UInt8]) -> [UInt8] {
-        guard support.tmuxPassthrough else { return sequence }
+        guard support.tmuxPassthrough, !sequence.isEmpty else { return sequence }
         var out = Array("\u{1B}Ptmux;".utf8)
         for b in sequence { if b == 0x1B { out += [0x1B, 0x1B] } else { out.append(b) } }
         return out + [0x1B, UInt8(ascii: "\\")]

@@ -91,5 +91,11 @@ import Testing
         let layer = try #require(ImageLayer(GraphicsSupport(kind: .kitty, cell: PixelSize(width: 8, height: 16), tmuxPassthrough: true, reason: "t")))
         #expect(layer.wrap([0x1B, 0x5F, 0x41]) == Array("\u{1B}Ptmux;\u{1B}\u{1B}_A\u{1B}\\".utf8))
         #expect(ImageLayer(.none("off")) == nil)
+        // A frame goes through whole, cursor moves included (the outer terminal's cursor is not tmux's).
+        var sixel = try #require(ImageLayer(GraphicsSupport(kind: .sixel, cell: PixelSize(width: 2, height: 4), tmuxPassthrough: true, reason: "t")))
+        let bytes = sixel.frame(Self.frame([(Self.digit, Rect(x: 2, y: 2, width: 4, height: 2))]), repaintedAll: true).bytes
+        let text = String(decoding: bytes, as: UTF8.self)
+        #expect(text.hasPrefix("\u{1B}Ptmux;\u{1B}\u{1B}7\u{1B}\u{1B}[3;3H\u{1B}\u{1B}P") && text.hasSuffix("\u{1B}\u{1B}8\u{1B}\\"))
+        #expect(text.components(separatedBy: "\u{1B}Ptmux;").count == 2)
     }
 }
