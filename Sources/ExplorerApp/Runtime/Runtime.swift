@@ -23,8 +23,9 @@ public final class Runtime: @unchecked Sendable {
     private let decodes = BackgroundDecodes()
     /// Where bookmarks are kept (nil: not kept, as in tests that do not ask for it).
     public var bookmarkStore: BookmarkStore?
-    /// Where `S` writes figures: the folder the explorer was started in.
-    public var figureDirectory = FileManager.default.currentDirectoryPath
+    /// Where `S` writes figures (the explorer: the folder it was started in); nil: figures are not
+    /// written (tests and benches that drive the runtime must not leave files behind).
+    public var figureDirectory: String?
 
     public init(model: AppModel, engine: ExplorerEngine) {
         self.model = model
@@ -216,7 +217,8 @@ public final class Runtime: @unchecked Sendable {
             do { try store.save(marks, forModel: engine.path) } catch { return [.failed("could not keep the bookmarks: \(error)")] }
             return []
         case .saveFigures(let figures, let scale):
-            let engine = self.engine, directory = figureDirectory, g = generation, inbox = self.inbox
+            guard let directory = figureDirectory else { return [.failed("figures are not written in this session")] }
+            let engine = self.engine, g = generation, inbox = self.inbox
             spawn { inbox.post(.public(FigureWriter.write(figures, scale: scale, engine: engine, directory: directory)), generation: g) }
             return []
         case .quit:

@@ -48,6 +48,7 @@ struct Explore: ParsableCommand {
         let runtime = Runtime(model: app, engine: engine)
         runtime.backgroundDecodeBudget = Runtime.interactiveDecodeBudget
         runtime.bookmarkStore = BookmarkStore.defaultDirectory().map(BookmarkStore.init)
+        runtime.figureDirectory = FileManager.default.currentDirectoryPath
         runtime.start()
         var lastTick = Date()
         var dirty = true
