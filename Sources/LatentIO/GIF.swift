@@ -1,21 +1,33 @@
 import CGif
 
-/// Animated GIF encoding and decoding through giflib (`EGif*` / `DGif*`), in memory.
-/// Grey frames use one exact 256-level grey palette; colour frames get their own palette (exact up to
-/// 256 colours, else from giflib's median-cut quantiser, `GifQuantizeBuffer`).
+/// Animated GIF encoding and decoding through giflib (`EGif*` / `DGif*`), in memory. Frames come
+/// already indexed, each with its own colour table: choosing the palette is the caller's (the figures
+/// use `MedianCut.indexed`, as sixel does — exact up to 256 colours).
 public enum GIF {
+    /// One frame to write: each pixel's entry (row-major) in `palette`, RGB triples, 1…256 entries.
+    public struct IndexedFrame: Sendable {
+        public var indices: [UInt8]
+        public var palette: [UInt8]
+        public init(indices: [UInt8], palette: [UInt8]) {
+            self.indices = indices
+            self.palette = palette
+        }
+    }
+
     /// One decoded frame: RGB bytes, row-major, and how long it stays, in hundredths of a second.
     public struct Frame: Equatable, Sendable {
         public var rgb: [UInt8]
         public var delay: Int
     }
 
-    /// A GIF that loops forever, each frame shown `delay` hundredths of a second. `frames` are row-major
-    /// pixels of `width`×`height`, 1 byte each (grey) or 3 (RGB), all of the same format.
-    public static func encode(frames: [[UInt8]], width: Int, height: Int, format: PNG.PixelFormat,
-                              delay: Int) throws -> [UInt8] {
+    /// A GIF that loops forever, each frame of `width`×`height` shown `delay` hundredths of a second.
+    public static func encode(frames: [IndexedFrame], width: Int, height: Int, delay: Int) throws -> [UInt8] {
         precondition(!frames.isEmpty && width > 0 && height > 0 && width <= 65535 && height <= 65535)
-        precondition(frames.allSatisfy { $0.count == width * height * format.channels }, "frame size does not match \(width)×\(height)")
+        for frame in frames {
+            precondition(frame.indices.count == width * height, "frame size does not match \(width)×\(height)")
+            precondition((3...768).contains(frame.palette.count) && frame.palette.count % 3 == 0, "a palette is 1…256 RGB triples")
+            precondition(frame.indices.allSatisfy { Int($0) * 3 < frame.palette.count }, "an index past the palette")
+        }
         let sink = ByteSink()
         var error: Int32 = 0
         guard let gif = EGifOpen(Unmanaged.passUnretained(sink).toOpaque(), { file, bytes, count in
@@ -28,9 +40,7 @@ public enum GIF {
         defer { if !closed { EGifCloseFile(gif, &error) } }
         EGifSetGifVersion(gif, true)
 
-        let greyMap = format == .gray ? grey256() : nil
-        defer { if let greyMap { GifFreeMapObject(greyMap) } }
-        try check(EGifPutScreenDesc(gif, Int32(width), Int32(height), 8, 0, greyMap), gif)
+        try check(EGifPutScreenDesc(gif, Int32(width), Int32(height), 8, 0, nil), gif)
         // NETSCAPE2.0 application extension: loop count 0 = forever.
         try check(EGifPutExtensionLeader(gif, APPLICATION_EXT_FUNC_CODE), gif)
         try Array("NETSCAPE2.0".utf8).withUnsafeBufferPointer { try check(EGifPutExtensionBlock(gif, 11, $0.baseAddress), gif) }
@@ -43,14 +53,9 @@ public enum GIF {
         let length = EGifGCBToExtension(&control, &extensionBytes)
         for frame in frames {
             try check(EGifPutExtension(gif, GRAPHICS_EXT_FUNC_CODE, Int32(length), extensionBytes), gif)
-            var indices: [GifByteType]
-            var localMap: UnsafeMutablePointer<ColorMapObject>? = nil
-            if format == .gray {
-                indices = frame
-            } else {
-                (indices, localMap) = try quantized(frame, width: width, height: height)
-            }
-            defer { if let localMap { GifFreeMapObject(localMap) } }
+            var indices = frame.indices
+            let localMap = colourTable(frame.palette)
+            defer { GifFreeMapObject(localMap) }
             try check(EGifPutImageDesc(gif, 0, 0, Int32(width), Int32(height), false, localMap), gif)
             for y in 0..<height {
                 try indices.withUnsafeMutableBufferPointer {
@@ -122,51 +127,15 @@ public enum GIF {
         }
     }
 
-    private static func grey256() -> UnsafeMutablePointer<ColorMapObject>? {
-        let colours = (0..<256).map { GifColorType(Red: GifByteType($0), Green: GifByteType($0), Blue: GifByteType($0)) }
-        return GifMakeMapObject(256, colours)
-    }
-
-    /// A palette for one RGB frame: exact when it has at most 256 colours; otherwise giflib's median
-    /// cut, whose 5-bit colour boxes are then re-centred on the mean of the pixels each entry stands for
-    /// (giflib alone would darken every white to 248).
-    private static func quantized(_ rgb: [UInt8], width: Int, height: Int) throws -> ([GifByteType], UnsafeMutablePointer<ColorMapObject>?) {
-        let n = width * height
-        var palette: [GifColorType] = []
-        var indices = [GifByteType](repeating: 0, count: n)
-        var seen: [UInt32: GifByteType] = [:]
-        for i in 0..<n {
-            let key = UInt32(rgb[3 * i]) << 16 | UInt32(rgb[3 * i + 1]) << 8 | UInt32(rgb[3 * i + 2])
-            if let index = seen[key] { indices[i] = index; continue }
-            guard palette.count < 256 else { palette = []; break }
-            seen[key] = GifByteType(palette.count)
-            indices[i] = GifByteType(palette.count)
-            palette.append(GifColorType(Red: rgb[3 * i], Green: rgb[3 * i + 1], Blue: rgb[3 * i + 2]))
+    /// A colour table for RGB triples, padded to the power of two GIF requires.
+    private static func colourTable(_ palette: [UInt8]) -> UnsafeMutablePointer<ColorMapObject>? {
+        var colours = stride(from: 0, to: palette.count, by: 3).map {
+            GifColorType(Red: palette[$0], Green: palette[$0 + 1], Blue: palette[$0 + 2])
         }
-        if palette.isEmpty {
-            var r = [GifByteType](repeating: 0, count: n), g = r, b = r
-            for i in 0..<n { r[i] = rgb[3 * i]; g[i] = rgb[3 * i + 1]; b[i] = rgb[3 * i + 2] }
-            palette = [GifColorType](repeating: GifColorType(), count: 256)
-            var size: Int32 = 256
-            guard GifQuantizeBuffer(UInt32(width), UInt32(height), &size, &r, &g, &b, &indices, &palette) == GIF_OK else {
-                throw FormatError("<gif>", "giflib could not reduce the frame to 256 colours")
-            }
-            palette = Array(palette.prefix(Int(size)))
-            var sums = [(Int, Int, Int, Int)](repeating: (0, 0, 0, 0), count: palette.count)
-            for i in 0..<n {
-                let k = Int(indices[i])
-                sums[k] = (sums[k].0 + Int(rgb[3 * i]), sums[k].1 + Int(rgb[3 * i + 1]), sums[k].2 + Int(rgb[3 * i + 2]), sums[k].3 + 1)
-            }
-            for (k, s) in sums.enumerated() where s.3 > 0 {
-                palette[k] = GifColorType(Red: GifByteType((s.0 + s.3 / 2) / s.3), Green: GifByteType((s.1 + s.3 / 2) / s.3),
-                                          Blue: GifByteType((s.2 + s.3 / 2) / s.3))
-            }
-        }
-        // Colour tables come in powers of two.
-        var tableSize = 2
-        while tableSize < palette.count { tableSize *= 2 }
-        palette += [GifColorType](repeating: GifColorType(), count: tableSize - palette.count)
-        return (indices, GifMakeMapObject(Int32(tableSize), palette))
+        var size = 2
+        while size < colours.count { size *= 2 }
+        colours += [GifColorType](repeating: GifColorType(), count: size - colours.count)
+        return GifMakeMapObject(Int32(size), colours)
     }
 
     private static func check(_ status: Int32, _ gif: UnsafeMutablePointer<GifFileType>) throws {

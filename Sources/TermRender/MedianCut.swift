@@ -1,8 +1,34 @@
-/// Heckbert's median cut: a palette of at most `maxColours` for an RGB image, and each pixel's entry.
+/// A palette for an RGB image and each pixel's entry in it, for the formats that take at most 256
+/// colours (sixel registers, GIF colour tables): `indexed` is exact when the image has that few colours
+/// and Heckbert's median cut otherwise (`quantise`): a palette of at most `maxColours`.
 /// Colours are first binned at 5 bits a channel (32,768 bins); the box holding the most pixels times
 /// its widest channel range is split at the pixel median of that channel until there are enough boxes;
 /// each entry is the mean colour of its box's pixels (full 8-bit precision, not the bin's corner).
 public enum MedianCut {
+    /// Each pixel's entry and the palette: the image's own colours in order of first appearance when
+    /// there are at most `maxColours`, else `quantise`'s.
+    public static func indexed(_ rgb: [UInt8], count: Int, maxColours: Int = 256) -> (indices: [UInt8], palette: [RGB]) {
+        var palette: [RGB] = []
+        var indices = [UInt8](repeating: 0, count: count)
+        // Colours seen so far: open addressing on the packed 24-bit colour (+1, so 0 means empty);
+        // a Dictionary's hashing was a quarter of a sixel frame's time.
+        var keys = [UInt32](repeating: 0, count: 1024), values = [UInt8](repeating: 0, count: 1024)
+        pixels: for i in 0..<count {
+            let key = (UInt32(rgb[3 * i]) << 16 | UInt32(rgb[3 * i + 1]) << 8 | UInt32(rgb[3 * i + 2])) + 1
+            var slot = Int((key &* 2_654_435_761) >> 22)
+            while keys[slot] != 0 {
+                if keys[slot] == key { indices[i] = values[slot]; continue pixels }
+                slot = (slot + 1) & 1023
+            }
+            guard palette.count < maxColours else { return quantise(rgb, count: count, maxColours: maxColours) }
+            keys[slot] = key
+            values[slot] = UInt8(palette.count)
+            indices[i] = UInt8(palette.count)
+            palette.append(RGB(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]))
+        }
+        return (indices, palette)
+    }
+
     public static func quantise(_ rgb: [UInt8], count: Int, maxColours: Int = 256) -> (indices: [UInt8], palette: [RGB]) {
         precondition(rgb.count == count * 3 && (1...256).contains(maxColours))
         func bin(_ i: Int) -> Int { Int(rgb[3 * i] >> 3) << 10 | Int(rgb[3 * i + 1] >> 3) << 5 | Int(rgb[3 * i + 2] >> 3) }

@@ -8,7 +8,7 @@ public enum Sixel {
     /// `maxColours` (≤ 256) bounds the registers: bytes grow with the colours in each band.
     public static func encode(rgb: [UInt8], width: Int, height: Int, maxColours: Int = 256) -> [UInt8] {
         precondition(rgb.count == width * height * 3 && width > 0 && height > 0)
-        let (indices, palette) = registers(rgb, count: width * height, maxColours: maxColours)
+        let (indices, palette) = MedianCut.indexed(rgb, count: width * height, maxColours: maxColours)
         var out: [UInt8] = Array("\u{1B}P0;1;0q\"1;1;\(width);\(height)".utf8)
         for (i, c) in palette.enumerated() {
             func percent(_ v: UInt8) -> Int { (Int(v) * 100 + 127) / 255 }
@@ -52,33 +52,6 @@ public enum Sixel {
         }
         out += [0x1B, UInt8(ascii: "\\")]
         return out
-    }
-
-    /// Each pixel's register and the registers' colours, in order of first appearance.
-    static func registers(_ rgb: [UInt8], count: Int, maxColours: Int = 256) -> ([UInt8], [RGB]) {
-        var palette: [RGB] = []
-        var indices = [UInt8](repeating: 0, count: count)
-        // Colours seen so far: open addressing on the packed 24-bit colour (+1, so 0 means empty);
-        // a Dictionary's hashing was a quarter of a frame's time.
-        var keys = [UInt32](repeating: 0, count: 1024), values = [UInt8](repeating: 0, count: 1024)
-        var exact = true
-        pixels: for i in 0..<count {
-            let key = (UInt32(rgb[3 * i]) << 16 | UInt32(rgb[3 * i + 1]) << 8 | UInt32(rgb[3 * i + 2])) + 1
-            var slot = Int((key &* 2_654_435_761) >> 22)
-            while keys[slot] != 0 {
-                if keys[slot] == key { indices[i] = values[slot]; continue pixels }
-                slot = (slot + 1) & 1023
-            }
-            guard palette.count < maxColours else { exact = false; break }
-            keys[slot] = key
-            values[slot] = UInt8(palette.count)
-            indices[i] = UInt8(palette.count)
-            palette.append(RGB(rgb[3 * i], rgb[3 * i + 1], rgb[3 * i + 2]))
-        }
-        if exact { return (indices, palette) }
-        // Too many colours: a median-cut palette.
-        let cut = MedianCut.quantise(rgb, count: count, maxColours: maxColours)
-        return (cut.indices, cut.palette)
     }
 }
 

@@ -44,6 +44,23 @@ import Testing
         #expect(back.frames[0].rgb[(5 * 9 + 8) * 3] == 0 && back.frames[0].rgb[(0 * 9 + 8) * 3] == 255)
     }
 
+    /// 4,096 colours in one frame: a median-cut palette of 256, close to every pixel.
+    @Test func gifQuantisesManyColoursClosely() throws {
+        var pixels = [Float](repeating: 0, count: 3 * 64 * 64)
+        for y in 0..<64 {
+            for x in 0..<64 {
+                pixels[y * 64 + x] = Float(x * 4) / 255
+                pixels[4096 + y * 64 + x] = Float(y * 4) / 255
+                pixels[8192 + y * 64 + x] = Float((x + y) * 2) / 255
+            }
+        }
+        let image = Image(channels: 3, width: 64, height: 64, pixels: pixels)
+        let back = try GIF.decode(try Figure.gif([image], scale: 1, delay: 10))
+        let rgb = image.interleavedBytes
+        let errors = zip(back.frames[0].rgb, rgb).map { abs(Int($0) - Int($1)) }
+        #expect(Double(errors.reduce(0, +)) / Double(errors.count) < 8)  // of 255: 4,096 colours in 256
+    }
+
     @Test func colourAndGreyFramesMixAndOversizeIsRefused() throws {
         let colour = Image(channels: 3, width: 2, height: 2, pixels: [1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0])
         let back = try GIF.decode(try Figure.gif([colour, Image(width: 2, height: 2, pixels: [1, 1, 1, 1])], scale: 1, delay: 5))

@@ -21,7 +21,7 @@ import Testing
         // 1,000 colours: a median-cut palette, at most 256 registers, close to every pixel.
         var many: [UInt8] = []
         for i in 0..<1000 { many += [UInt8(i % 256), UInt8((i / 4) % 256), UInt8((i * 7) % 256)] }
-        let (indices, palette) = Sixel.registers(many, count: 1000)
+        let (indices, palette) = MedianCut.indexed(many, count: 1000)
         #expect(palette.count <= 256 && indices.allSatisfy { Int($0) < palette.count })
         var error = 0
         for i in 0..<1000 {

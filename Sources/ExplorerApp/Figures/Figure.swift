@@ -2,7 +2,8 @@ import LatentIO
 import TermRender
 
 /// Images written out as figures for slides and papers: PNG stills and looping GIFs, every pixel
-/// enlarged to a `scale`×`scale` block (pixel-exact; a 28-px digit at scale 4 is 112 px).
+/// enlarged to a `scale`×`scale` block (pixel-exact; a 28-px digit at scale 4 is 112 px). GIF frames
+/// take their palettes from `MedianCut.indexed`, the one palette chooser (sixel uses it too).
 public enum Figure {
     public static let scales = 1...16
     /// The largest figure written: 4096×4096 pixels (a 20×20 sheet of 64-px images at scale 3).
@@ -19,15 +20,13 @@ public enum Figure {
     public static func gif(_ frames: [Image], scale: Int = 1, delay: Int = 8) throws -> [UInt8] {
         precondition(!frames.isEmpty)
         let w = frames.map(\.width).max()!, h = frames.map(\.height).max()!
-        let colour = frames.contains(where: \.isColour)
-        let padded = try frames.map { frame -> Image in
-            var f = frame
-            if f.width != w || f.height != h { f = f.centred(width: w, height: h) }
-            if colour && !f.isColour { f = f.asRGB }
-            return try scaled(f, scale)
+        let indexed = try frames.map { frame -> GIF.IndexedFrame in
+            let big = try scaled(frame.centred(width: w, height: h), scale)
+            // Grey frames are exact (at most 256 levels); colour ones too up to 256 colours, else a median cut.
+            let (indices, palette) = MedianCut.indexed(big.asRGB.interleavedBytes, count: big.width * big.height)
+            return GIF.IndexedFrame(indices: indices, palette: palette.flatMap { [$0.r, $0.g, $0.b] })
         }
-        return try GIF.encode(frames: padded.map(\.interleavedBytes), width: padded[0].width, height: padded[0].height,
-                              format: colour ? .rgb : .gray, delay: delay)
+        return try GIF.encode(frames: indexed, width: w * scale, height: h * scale, delay: delay)
     }
 
     private static func scaled(_ image: Image, _ scale: Int) throws -> Image {
