@@ -53,13 +53,24 @@ public struct Image: Equatable, Sendable {
     /// smaller — pixel-exact replication, or bilinear when `smooth` (braille thresholds read smooth edges better).
     public func fitted(width maxWidth: Int, height maxHeight: Int, smooth: Bool = false) -> Image {
         guard maxWidth > 0, maxHeight > 0 else { return self }
+        let size = fittedSize(width: maxWidth, height: maxHeight)
         if width <= maxWidth && height <= maxHeight {
-            let factor = min(maxWidth / width, maxHeight / height)
+            let factor = size.width / width
             return smooth ? upsampled(by: factor) : replicated(by: factor)
         }
+        return areaAveraged(width: size.width, height: size.height)
+    }
+
+    /// The size `fitted` gives, without resampling anything.
+    public func fittedSize(width maxWidth: Int, height maxHeight: Int) -> (width: Int, height: Int) {
+        guard maxWidth > 0, maxHeight > 0 else { return (width, height) }
+        if width <= maxWidth && height <= maxHeight {
+            let factor = min(maxWidth / width, maxHeight / height)
+            return (width * factor, height * factor)
+        }
         let scale = min(Double(maxWidth) / Double(width), Double(maxHeight) / Double(height))
-        return areaAveraged(width: max(1, min(maxWidth, Int((Double(width) * scale).rounded()))),
-                            height: max(1, min(maxHeight, Int((Double(height) * scale).rounded()))))
+        return (max(1, min(maxWidth, Int((Double(width) * scale).rounded()))),
+                max(1, min(maxHeight, Int((Double(height) * scale).rounded()))))
     }
 
     /// Resampled to `w`×`h` (smaller) by averaging each output pixel's footprint, fractional edges weighted.

@@ -18,11 +18,17 @@ public struct ImagePlacement: Equatable, Sendable {
     /// enlarged by a whole factor or area-averaged down, never stretched; and the cells it covers,
     /// centred in `area` (on whole cells: terminals place images at a cell's corner).
     public func fitted(cell: PixelSize) -> (pixels: Image, cells: Rect)? {
+        guard let cells = cells(cell: cell) else { return nil }
+        return (image.fitted(width: area.width * cell.width, height: area.height * cell.height), cells)
+    }
+
+    /// Only the cells `fitted` covers (nothing resampled: what a frame compares with the one before).
+    public func cells(cell: PixelSize) -> Rect? {
         guard area.width > 0, area.height > 0, cell.width > 0, cell.height > 0 else { return nil }
-        let fit = image.fitted(width: area.width * cell.width, height: area.height * cell.height)
+        let fit = image.fittedSize(width: area.width * cell.width, height: area.height * cell.height)
         let columns = min(area.width, (fit.width + cell.width - 1) / cell.width)
         let rows = min(area.height, (fit.height + cell.height - 1) / cell.height)
-        return (fit, area.centered(width: columns, height: rows))
+        return area.centered(width: columns, height: rows)
     }
 
     /// RGB bytes, row-major, of `image` as this placement colours it.

@@ -32,18 +32,23 @@ public struct ImageLayer {
             if support.kind == .kitty && !shown.isEmpty { bytes += KittyGraphics.deleteAll }
             shown = []
         }
-        // Each placement fitted to whole cells; none may reach the last row (a sixel there scrolls the screen).
-        var wanted: [(ImagePlacement, Rect, Image)] = []
+        // Each placement fitted to whole cells; none may reach the last row (a sixel there scrolls the
+        // screen). Pixels are resampled only for the images that are sent.
+        var wanted: [(ImagePlacement, Rect)] = []
         for p in frame.images {
-            guard let (pixels, cells) = p.fitted(cell: cell), p.area.maxY < frame.height,
+            guard let cells = p.cells(cell: cell), p.area.maxY < frame.height,
                   !wanted.contains(where: { $0.0.area.intersects(p.area) }) else { continue }
-            wanted.append((p, cells, pixels))
+            wanted.append((p, cells))
         }
         // The whole area an image was given is blank: its glyphs would show around smaller pixels.
         let cells = frame.blanking(wanted.map(\.0.area))
         var kept: [Shown] = [], added: [(ImagePlacement, Rect, Image)] = []
-        for w in wanted {
-            if let s = shown.first(where: { $0.cells == w.1 && $0.placement == w.0 }) { kept.append(s) } else { added.append(w) }
+        for (p, rect) in wanted {
+            if let s = shown.first(where: { $0.cells == rect && $0.placement == p }) {
+                kept.append(s)
+            } else if let (pixels, _) = p.fitted(cell: cell) {
+                added.append((p, rect, pixels))
+            }
         }
         let removed = shown.filter { s in !kept.contains(where: { $0.id == s.id }) }
         guard !removed.isEmpty || !added.isEmpty else { return (cells, wrap(bytes)) }
