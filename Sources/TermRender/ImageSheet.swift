@@ -33,6 +33,9 @@ extension Image {
         return Float(sum / Double(max(count, 1)))
     }
 
+    /// Columns for a square-ish sheet of `count` images: ⌈√count⌉.
+    public static func squareColumns(_ count: Int) -> Int { max(1, Int(Double(count).squareRoot().rounded(.up))) }
+
     /// 8-bit interleaved pixels, row-major: one byte per pixel (grey) or three (RGB), as PNG and GIF take them.
     public var interleavedBytes: [UInt8] {
         var out = [UInt8](repeating: 0, count: channels * plane)

@@ -105,7 +105,7 @@ import Testing
         #expect(figures.map(\.name) == ["image", "palette-by-index"])
         guard case .gridSheet(let grids, let columns) = figures[1].content else { Issue.record("not grids"); return }
         #expect(grids.count == m.vq.codebookSize && grids[3] == [Int](repeating: 3, count: m.vq.cells))
-        #expect(columns == Explorer.sheetColumns(m.vq.codebookSize))
+        #expect(columns == Image.squareColumns(m.vq.codebookSize))
     }
 
     @Test func savedNamesShareTheirStemOnce() {

@@ -12,10 +12,8 @@ public struct AppModel: Sendable {
     public var dither = false
     /// Named latents of this model, kept across sessions (the runtime loads and stores them).
     public var bookmarks: [Bookmark] = []
-    /// The pixel protocol the terminal draws images with ("kitty", "sixel"), nil for glyphs only.
-    public var graphics: String?
-    /// A cell's size in pixels when images are drawn in pixels (tiles are then sized in pixels).
-    public var pixelCell: PixelSize?
+    /// How the terminal draws images in pixels (tiles are then sized in pixels); nil: glyphs only.
+    public var pixels: PixelGraphics?
     /// Figures written with `S`: model pixels per figure pixel (nil: about 256 pixels a side).
     public var figureScale: Int?
     public var overlay: Overlay?
@@ -58,6 +56,17 @@ public struct AppModel: Sendable {
 
     public static let minimumWidth = 80, minimumHeight = 24
     public var isTooSmall: Bool { width < Self.minimumWidth || height < Self.minimumHeight }
+}
+
+/// A pixel protocol in use and the terminal's cell size.
+public struct PixelGraphics: Equatable, Sendable {
+    /// "kitty" or "sixel", as the status bar says it.
+    public var name: String
+    public var cell: PixelSize
+    public init(name: String, cell: PixelSize) {
+        self.name = name
+        self.cell = cell
+    }
 }
 
 public enum Overlay: Equatable, Sendable {

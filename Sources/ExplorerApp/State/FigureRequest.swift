@@ -33,7 +33,7 @@ extension Explorer {
             let order = m.vq.paletteCodes
             if !order.isEmpty && m.vq.cells > 0 {
                 out.append(FigureRequest(name: "palette-\(m.vq.paletteOrder.fileTag)",
-                                         content: .gridSheet(order.map { [Int](repeating: $0, count: m.vq.cells) }, columns: sheetColumns(order.count))))
+                                         content: .gridSheet(order.map { [Int](repeating: $0, count: m.vq.cells) }, columns: Image.squareColumns(order.count))))
             }
             return out
         }
@@ -60,7 +60,4 @@ extension Explorer {
         }
         return out
     }
-
-    /// Columns for a sheet of `n` tiles: a square.
-    static func sheetColumns(_ n: Int) -> Int { max(1, Int(Double(n).squareRoot().rounded(.up))) }
 }

@@ -360,7 +360,7 @@ public enum Explorer {
         let v = m.vae
         // The VQ-VAE mode has no sliders (its VAE state is empty): a resize there must not index it.
         guard !m.isVQ, v.latentDim > 0 else { return [] }
-        let layout = Layout(width: m.width, height: m.height, latentDim: v.latentDim, renderMode: m.renderMode, pixelCell: m.pixelCell)
+        let layout = Layout(width: m.width, height: m.height, latentDim: v.latentDim, renderMode: m.renderMode, pixelCell: m.pixels?.cell)
         switch v.panel {
         case .progression:
             let n = layout.stripTiles

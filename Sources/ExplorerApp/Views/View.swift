@@ -15,7 +15,7 @@ extension Explorer {
             return b
         }
         let layout = Layout(width: m.width, height: m.height, latentDim: m.vae.latentDim, renderMode: m.renderMode,
-                            pixelCell: m.pixelCell)
+                            pixelCell: m.pixels?.cell)
         drawStatus(&b, m, layout.status)
         if m.vae.panel == .manifold {
             drawSliders(&b, m, layout.manifoldSliders)
@@ -50,7 +50,7 @@ extension Explorer {
     static func drawStatus(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let bar = Style(reverse: true)
         b.fill(r, with: Cell(" ", bar))
-        var text = " LatentExplorer │ \(m.model.description) │ \(m.graphics.map { "\($0) + " } ?? "")\(m.renderMode.rawValue) · \(m.colorMap.rawValue)"
+        var text = " LatentExplorer │ \(m.model.description) │ \(m.pixels.map { "\($0.name) + " } ?? "")\(m.renderMode.rawValue) · \(m.colorMap.rawValue)"
         if let p = m.datasetProgress { text += " │ encoding data \(Int(p * 100))%" }
         let x = b.write(text, x: r.x, y: r.y, style: Style(bold: true, reverse: true), clip: r)
         if !m.status.isEmpty { b.write(" │ " + m.status, x: x, y: r.y, style: bar, clip: r) }

@@ -45,8 +45,7 @@ struct BenchUI: ParsableCommand {
         if graphics == .kitty || graphics == .sixel {
             let cell = PixelSize(width: 6, height: 13)
             layer = ImageLayer(GraphicsSupport(kind: graphics == .kitty ? .kitty : .sixel, cell: cell, reason: "bench"))
-            app.graphics = graphics.rawValue
-            app.pixelCell = cell
+            app.pixels = PixelGraphics(name: graphics.rawValue, cell: cell)
         }
         var pixelBytes: [Int] = []
         let runtime = Runtime(model: app, engine: engine)

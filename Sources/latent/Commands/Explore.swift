@@ -43,8 +43,7 @@ struct Explore: ParsableCommand {
         app.renderMode = render ?? (terminal.unicode ? .half : .ascii)
         app.figureScale = figureScale
         if !terminal.unicode { app.status = "locale is not UTF-8: drawing with ASCII" }
-        app.graphics = support.kind == .none ? nil : support.kind.rawValue
-        app.pixelCell = support.kind == .none ? nil : support.cell
+        if support.kind != .none, let cell = support.cell { app.pixels = PixelGraphics(name: support.kind.rawValue, cell: cell) }
         let runtime = Runtime(model: app, engine: engine)
         runtime.backgroundDecodeBudget = Runtime.interactiveDecodeBudget
         runtime.bookmarkStore = BookmarkStore.defaultDirectory().map(BookmarkStore.init)

@@ -144,7 +144,7 @@ struct RenderPalette: ParsableCommand {
         let grids = (0..<shape.codes).map { [Int](repeating: $0, count: shape.height * shape.width) }
         let tiles = engine.decode(grids: grids)
         guard tiles.count == grids.count else { throw ValidationError("the model failed to decode") }
-        let cols = columns ?? Int(Double(shape.codes).squareRoot().rounded(.up))
+        let cols = columns ?? Image.squareColumns(shape.codes)
         try figure.write(try Figure.png(Image.sheet(tiles, columns: cols, gap: 1), scale: figure.scale))
     }
 }

@@ -48,6 +48,6 @@ struct Sample: ParsableCommand {
     static func sheet(_ images: Tensor) throws -> [UInt8] {
         let n = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3], per = c * h * w
         let tiles = (0..<n).map { Image(channels: c, width: w, height: h, pixels: Array(images.data[($0 * per)..<(($0 + 1) * per)])) }
-        return try Figure.png(Image.sheet(tiles, columns: Int(Double(n).squareRoot().rounded(.up)), gap: 2))
+        return try Figure.png(Image.sheet(tiles, columns: Image.squareColumns(n), gap: 2))
     }
 }
