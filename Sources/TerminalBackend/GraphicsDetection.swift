@@ -47,11 +47,7 @@ public enum GraphicsDetection {
             return GraphicsSupport(kind: kind, cell: cell ?? PixelSize(width: 10, height: 20), tmuxPassthrough: inTmux,
                                    reason: "--graphics \(mode.rawValue)" + (cell == nil ? " (cell size unknown: 10×20 px assumed)" : ""))
         case .auto:
-            guard isTTY else { return .none("not a terminal") }
-            if inTmux { return .none("inside tmux: pixels need `set -g allow-passthrough on` and --graphics kitty or sixel") }
-            if let term = environment["TERM"], term == "linux" || term == "dumb" || term.hasPrefix("vt1") {
-                return .none("TERM=\(term) shows no images")
-            }
+            if let reason = refusal(environment: environment, isTTY: isTTY) { return .none(reason) }
             guard reply != nil, parsed.sawDA1 else { return .none("the terminal did not answer the query") }
             if parsed.kitty { return GraphicsSupport(kind: .kitty, cell: cell, reason: "the terminal answered kitty's graphics query") }
             if parsed.sixel {
@@ -60,6 +56,18 @@ public enum GraphicsDetection {
             }
             return .none("the terminal shows neither kitty images nor sixel")
         }
+    }
+
+    /// Why `auto` draws glyphs without asking the terminal, if it does.
+    static func refusal(environment: [String: String], isTTY: Bool) -> String? {
+        guard isTTY else { return "not a terminal" }
+        if environment["TMUX"].map({ !$0.isEmpty }) ?? false {
+            return "inside tmux: pixels need `set -g allow-passthrough on` and --graphics kitty or sixel"
+        }
+        if let term = environment["TERM"], term == "linux" || term == "dumb" || term.hasPrefix("vt1") {
+            return "TERM=\(term) shows no images"
+        }
+        return nil
     }
 
     struct Reply: Equatable {
@@ -130,7 +138,8 @@ public enum GraphicsDetection {
     public static func detect(mode: GraphicsMode, environment: [String: String] = ProcessInfo.processInfo.environment,
                               timeout: Double = 0.3) -> GraphicsSupport {
         let isTTY = isatty(STDIN_FILENO) != 0 && isatty(STDOUT_FILENO) != 0
-        let probe = mode == .auto && isTTY && environment["TMUX"] == nil
+        // Nothing is sent where the answer is already no (a console would print the query).
+        let probe = mode == .auto && refusal(environment: environment, isTTY: isTTY) == nil
         let reply = probe ? query(fd: STDIN_FILENO, timeout: timeout) : nil
         return decide(mode: mode, environment: environment, isTTY: isTTY, reply: reply,
                       windowCell: isTTY ? windowCell(fd: STDOUT_FILENO) : nil)
