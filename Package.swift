@@ -47,7 +47,7 @@ let package = Package(
         ]),
 
         // MARK: Tests
-        .testTarget(name: "LatentCoreTests", dependencies: ["LatentCore"]),
+        .testTarget(name: "LatentCoreTests", dependencies: ["LatentCore", "CFloatEnv"]),
         .testTarget(name: "LatentIOTests", dependencies: ["LatentIO", "LatentCore", "CPNG"], exclude: ["Fixtures"]),
         .testTarget(name: "LatentNNTests", dependencies: ["LatentNN", "LatentIO", "LatentCore"], exclude: ["Fixtures"]),
         .testTarget(name: "LatentProjectionTests", dependencies: ["LatentProjection", "LatentCore"]),

@@ -1,14 +1,20 @@
+import CFloatEnv
 import Dispatch
 
 /// Splits 0..<count into one contiguous range per worker (at most `threads`) and runs `body` on the
 /// ranges in parallel, or inline for one thread. Contiguous ranges keep neighbouring results, written
 /// next to each other, on one core's cache lines. The caller guarantees the ranges touch disjoint memory.
+/// Workers run in the caller's subnormal mode (see `ComputeThreads.flushSubnormalsOnThisThread`), so a
+/// result does not depend on which thread computed it.
 public func parallelRanges(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
     let workers = min(max(1, threads), count)
     guard workers > 1 else { if count > 0 { body(0..<count) }; return }
+    let mode = CFloatEnv_mode()
     withoutActuallyEscaping(body) { body in
         let shared = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: workers) { w in
+            let previous = CFloatEnv_setMode(mode)
+            defer { _ = CFloatEnv_setMode(previous) }
             shared.value((count * w / workers)..<(count * (w + 1) / workers))
         }
     }

@@ -23,23 +23,31 @@ public final class Adam {
         v = m
     }
 
-    /// One update from the accumulated gradients, which are then zeroed.
+    /// One update from the accumulated gradients, which are then zeroed. Large parameters are split
+    /// over `ComputeThreads.current` threads (element-wise, so the result is the same at any count).
     public func update() {
         step += 1
         let c1 = 1 - powf(beta1, Float(step)), c2 = 1 - powf(beta2, Float(step))
         let lr = learningRate, b1 = beta1, b2 = beta2, eps = eps, decay = 1 - learningRate * weightDecay
+        let threads = ComputeThreads.current
         for (pi, p) in parameters.enumerated() {
             p.value.data.withUnsafeMutableBufferPointer { w in
                 p.grad.data.withUnsafeMutableBufferPointer { g in
                     m[pi].withUnsafeMutableBufferPointer { m in
                         v[pi].withUnsafeMutableBufferPointer { v in
-                            for i in 0..<w.count {
-                                let gi = g[i]
-                                m[i] = b1 * m[i] + (1 - b1) * gi
-                                v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                                let mhat = m[i] / c1, vhat = v[i] / c2
-                                w[i] = w[i] * decay - lr * mhat / (vhat.squareRoot() + eps)
-                                g[i] = 0
+                            guard w.count > 0 else { return }
+                            let W = UncheckedPointer(w.baseAddress!), G = UncheckedPointer(g.baseAddress!)
+                            let M = UncheckedPointer(m.baseAddress!), V = UncheckedPointer(v.baseAddress!)
+                            parallelRanges(w.count, threads: w.count >= Self.splitSize ? threads : 1) { range in
+                                let w = W.pointer, g = G.pointer, m = M.pointer, v = V.pointer
+                                for i in range {
+                                    let gi = g[i]
+                                    m[i] = b1 * m[i] + (1 - b1) * gi
+                                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                                    let mhat = m[i] / c1, vhat = v[i] / c2
+                                    w[i] = w[i] * decay - lr * mhat / (vhat.squareRoot() + eps)
+                                    g[i] = 0
+                                }
                             }
                         }
                     }
@@ -47,6 +55,9 @@ public final class Adam {
             }
         }
     }
+
+    /// Parameters of at least this many elements are updated on several threads.
+    static let splitSize = 1 << 15
 
     /// Forgets the moments of some rows of a parameter (used when dead codebook entries are restarted).
     public func resetMoments(of parameter: Parameter, rows: [Int], rowSize: Int) {
