@@ -47,3 +47,22 @@ CK_CLONES void ck_silu(float *x, size_t n) {
 CK_CLONES void ck_tanh(float *x, size_t n) {
     for (size_t i = 0; i < n; i++) x[i] = 2.0f / (1.0f + ck_exp1(-2.0f * x[i])) - 1.0f;
 }
+
+// One Adam step (bias-corrected moments, decoupled decay factor) over n elements; the gradient is
+// zeroed. Written here rather than in Swift because Swift cannot promise the four arrays do not
+// overlap, so its loop stayed scalar (a divide and a square root per element, a sixth of training).
+// No contraction into FMA: every CPU computes the same bits as the scalar formula.
+CK_CLONES void ck_adam(float *restrict w, float *restrict g, float *restrict m, float *restrict v, size_t n,
+                       float b1, float b2, float c1, float c2, float lr, float eps, float decay) {
+#pragma clang fp contract(off)
+    const float a1 = 1.0f - b1, a2 = 1.0f - b2;
+    for (size_t i = 0; i < n; i++) {
+        const float gi = g[i];
+        const float mi = b1 * m[i] + a1 * gi;
+        const float vi = b2 * v[i] + a2 * gi * gi;
+        m[i] = mi;
+        v[i] = vi;
+        w[i] = w[i] * decay - lr * (mi / c1) / (__builtin_sqrtf(vi / c2) + eps);
+        g[i] = 0.0f;
+    }
+}

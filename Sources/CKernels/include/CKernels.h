@@ -13,5 +13,9 @@ void ck_sigmoid(float *x, size_t n);
 void ck_silu(float *x, size_t n);
 /// tanh(x) in place, as 2·sigmoid(2x) − 1 (absolute error under 1e-7).
 void ck_tanh(float *x, size_t n);
+/// One Adam update of n weights from their gradients (then zeroed) and moments:
+/// m ← b1·m + (1−b1)·g, v ← b2·v + (1−b2)·g², w ← w·decay − lr·(m/c1)/(√(v/c2) + eps).
+void ck_adam(float *w, float *g, float *m, float *v, size_t n,
+             float b1, float b2, float c1, float c2, float lr, float eps, float decay);
 
 #endif

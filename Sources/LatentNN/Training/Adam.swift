@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import LatentCore
 
@@ -39,15 +40,9 @@ public final class Adam {
                             let W = UncheckedPointer(w.baseAddress!), G = UncheckedPointer(g.baseAddress!)
                             let M = UncheckedPointer(m.baseAddress!), V = UncheckedPointer(v.baseAddress!)
                             parallelRanges(w.count, threads: w.count >= Self.splitSize ? threads : 1) { range in
-                                let w = W.pointer, g = G.pointer, m = M.pointer, v = V.pointer
-                                for i in range {
-                                    let gi = g[i]
-                                    m[i] = b1 * m[i] + (1 - b1) * gi
-                                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                                    let mhat = m[i] / c1, vhat = v[i] / c2
-                                    w[i] = w[i] * decay - lr * mhat / (vhat.squareRoot() + eps)
-                                    g[i] = 0
-                                }
+                                let at = range.lowerBound
+                                ck_adam(W.pointer + at, G.pointer + at, M.pointer + at, V.pointer + at, range.count,
+                                        b1, b2, c1, c2, lr, eps, decay)
                             }
                         }
                     }
