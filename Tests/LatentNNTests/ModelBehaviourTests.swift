@@ -41,6 +41,34 @@ import Testing
         #expect(p.grad.data == [0, 0])
     }
 
+    @Test func adamMatchesTheScalarFormulaBitForBitOnAnyThreadCount() {
+        // Large enough to be split over threads; three steps with decoupled weight decay.
+        let n = 3 * Adam.splitSize + 17
+        var rng = SeededRNG(seed: 9)
+        let start = (0..<n).map { _ in rng.nextNormal() }
+        let grads = (0..<3).map { _ in (0..<n).map { _ in 0.01 * rng.nextNormal() } }
+        var w = start, m = [Float](repeating: 0, count: n), v = m
+        let lr: Float = 1e-3, b1: Float = 0.9, b2: Float = 0.999, eps: Float = 1e-8, decay = 1 - lr * 0.01
+        for (t, g) in grads.enumerated() {
+            let c1 = 1 - powf(b1, Float(t + 1)), c2 = 1 - powf(b2, Float(t + 1))
+            for i in 0..<n {
+                m[i] = b1 * m[i] + (1 - b1) * g[i]
+                v[i] = b2 * v[i] + (1 - b2) * g[i] * g[i]
+                w[i] = w[i] * decay - lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
+            }
+        }
+        let before = ComputeThreads.current
+        defer { ComputeThreads.set(before) }
+        for threads in [1, 2] {
+            ComputeThreads.set(threads)
+            let p = Parameter("w", Tensor(shape: [n], data: start))
+            let adam = Adam([p], learningRate: lr, weightDecay: 0.01)
+            for g in grads { p.grad = Tensor(shape: [n], data: g); adam.update() }
+            #expect(p.value.data == w, "\(threads) threads")
+            #expect(p.grad.data.allSatisfy { $0 == 0 })
+        }
+    }
+
     @Test func lossGradientsMatchFiniteDifferences() {
         let logits = Tensor(shape: [4], data: [-3, -0.2, 0.7, 5])
         let targets: [Float] = [0, 0.3, 1, 0.9]
