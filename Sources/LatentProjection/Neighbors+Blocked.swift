@@ -10,7 +10,7 @@ public struct NeighborGraph: Sendable {
     public var count: Int { indices.count / max(1, k) }
 
     /// Above this many points `nearest` uses NN-descent: exact search is O(n²).
-    public static let exactLimit = 20_000
+    public static let exactLimit = 10_000
 
     /// Each row's k nearest other rows: exact up to `exactLimit` points, NN-descent above.
     public static func nearest(_ x: Tensor, k: Int, seed: UInt64 = 42, threads: Int = 1, exactLimit: Int = exactLimit) -> NeighborGraph {
