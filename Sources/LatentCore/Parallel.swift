@@ -9,14 +9,27 @@ import Dispatch
 public func parallelRanges(_ count: Int, threads: Int, _ body: (Range<Int>) -> Void) {
     let workers = min(max(1, threads), count)
     guard workers > 1 else { if count > 0 { body(0..<count) }; return }
-    let mode = CFloatEnv_mode()
+    let mode = FloatMode.current
     withoutActuallyEscaping(body) { body in
         let shared = UncheckedSendable(body)
         DispatchQueue.concurrentPerform(iterations: workers) { w in
-            let previous = CFloatEnv_setMode(mode)
-            defer { _ = CFloatEnv_setMode(previous) }
-            shared.value((count * w / workers)..<(count * (w + 1) / workers))
+            FloatMode.run(in: mode) { shared.value((count * w / workers)..<(count * (w + 1) / workers)) }
         }
+    }
+}
+
+/// A thread's subnormal mode (flush-to-zero and denormals-are-zero, see
+/// `ComputeThreads.flushSubnormalsOnThisThread`). Threads start in the mode of the thread that created
+/// them, so Dispatch's pool threads keep whatever mode they were born with; work handed to them carries
+/// the caller's mode with it.
+public enum FloatMode {
+    public static var current: UInt32 { UInt32(CFloatEnv_mode()) }
+
+    /// `body` in `mode`, then this thread's own mode again.
+    public static func run<T>(in mode: UInt32, _ body: () throws -> T) rethrows -> T {
+        let previous = CFloatEnv_setMode(CUnsignedInt(mode))
+        defer { _ = CFloatEnv_setMode(previous) }
+        return try body()
     }
 }
 

@@ -4,40 +4,59 @@ import LatentCore
 import Testing
 
 @Suite struct ParallelTests {
-    /// Per worker: x · 0.25 for the smallest normal float (0 where subnormals are flushed), and whether
-    /// the worker ran on a thread other than the caller's. Each worker spins a few milliseconds so
-    /// that Dispatch hands some of them to its pool threads.
-    static func quarterOfSmallestNormal(workers: Int) -> (values: [Float], elsewhere: Bool) {
-        var out = [Float](repeating: -1, count: workers), other = [Bool](repeating: false, count: workers)
-        let caller = pthread_self()
-        let x = Float.leastNormalMagnitude, quarter = Float(workers) / Float(4 * workers)  // not folded at compile time
-        out.withUnsafeMutableBufferPointer { o in
-            other.withUnsafeMutableBufferPointer { e in
-                let values = UncheckedPointer(o.baseAddress!), elsewhere = UncheckedPointer(e.baseAddress!)
-                parallelRanges(workers, threads: workers) { range in
-                    let until = Date().addingTimeInterval(0.003)
-                    while Date() < until {}
-                    for i in range {
-                        values.pointer[i] = x * quarter
-                        elsewhere.pointer[i] = pthread_equal(pthread_self(), caller) == 0
-                    }
-                }
-            }
-        }
-        return (out, other.contains(true))
-    }
+    static let smallestNormal = Float.leastNormalMagnitude
+    /// The smallest normal float over 4, as bits (computing it here would flush it once this thread flushes).
+    static let quarterBits: UInt32 = 0x0020_0000
 
-    @Test func workersRunInTheCallersSubnormalMode() {
+    /// x · 0.25 for the smallest normal float: 0 where subnormals are flushed. The factor is computed
+    /// at run time so that nothing is folded at compile time.
+    static func quarterOfSmallestNormal(_ workers: Int = 4) -> Float { smallestNormal * (Float(workers) / Float(4 * workers)) }
+
+    @Test func workHandedToAnotherThreadRunsInTheCallersMode() {
         let previous = CFloatEnv_setMode(0)
         defer { _ = CFloatEnv_setMode(previous) }
-        // Gradual underflow in the caller: every worker keeps the subnormal.
-        let kept = Self.quarterOfSmallestNormal(workers: 4)
-        #expect(kept.values.allSatisfy { $0.bitPattern == (Float.leastNormalMagnitude / 4).bitPattern })
-        // Flushed in the caller (as training and the explorer run): every worker flushes, pool threads too.
+        // A thread born while this one keeps subnormals, waiting until this one flushes them.
+        let go = DispatchSemaphore(value: 0), done = DispatchSemaphore(value: 0)
+        let box = HandOver()
+        let thread = Thread {
+            go.wait()
+            box.plain = Self.quarterOfSmallestNormal()
+            box.adopted = FloatMode.run(in: box.mode) { Self.quarterOfSmallestNormal() }
+            done.signal()
+        }
+        thread.start()
         ComputeThreads.flushSubnormalsOnThisThread()
-        let flushed = Self.quarterOfSmallestNormal(workers: 4)
+        box.mode = FloatMode.current
+        go.signal()
+        done.wait()
+        let plain = box.plain, adopted = box.adopted
         // Bit patterns: with DAZ on, this thread would compare a subnormal equal to 0.
-        #expect(flushed.values.allSatisfy { $0.bitPattern == 0 }, "\(flushed.values.map(\.bitPattern))")
-        #expect(flushed.elsewhere, "no worker ran off the calling thread: the check above proved nothing")
+        #expect(plain.bitPattern == Self.quarterBits, "the thread kept the mode it was born with")
+        #expect(adopted.bitPattern == 0, "the handed-over mode flushes")
+        #expect(Self.quarterOfSmallestNormal().bitPattern == 0)
     }
+
+    @Test func parallelWorkersRunInTheCallersMode() {
+        let previous = CFloatEnv_setMode(0)
+        defer { _ = CFloatEnv_setMode(previous) }
+        for flush in [false, true] {
+            if flush { ComputeThreads.flushSubnormalsOnThisThread() }
+            var out = [Float](repeating: -1, count: 4)
+            out.withUnsafeMutableBufferPointer { o in
+                let values = UncheckedPointer(o.baseAddress!)
+                parallelRanges(4, threads: 4) { range in
+                    for i in range { values.pointer[i] = Self.quarterOfSmallestNormal() }
+                }
+            }
+            let expected = flush ? 0 : Self.quarterBits
+            #expect(out.allSatisfy { $0.bitPattern == expected }, "flush \(flush): \(out.map(\.bitPattern))")
+        }
+    }
+}
+
+/// Values passed between the test thread and its worker, each written before a semaphore is signalled
+/// and read after it is waited on.
+final class HandOver: @unchecked Sendable {
+    var mode: UInt32 = 0
+    var plain: Float = -1, adopted: Float = -1
 }
