@@ -69,20 +69,41 @@ public enum BLASKernel {
         unsetenv(guardVariable)
     }
 
-    /// SGEMM against the naive product on a few shapes, all four transpose combinations.
+    /// SGEMM against the naive product on a few shapes, all four transpose combinations, strided rows
+    /// (one row: the GEMV path), and SSYRK against the naive Gram matrix: the check a kernel chosen by
+    /// `OPENBLAS_CORETYPE` must pass before it is kept.
     public static func agreesWithNaive() -> Bool {
         ComputeThreads.prepareBLAS()
         var rng = SeededRNG(seed: 7)
-        for (m, k, n) in [(7, 13, 5), (64, 49, 16), (33, 70, 129)] {
-            for (ta, tb) in [(false, false), (true, false), (false, true), (true, true)] {
-                let a = Tensor.randomNormal(shape: ta ? [k, m] : [m, k], using: &rng)
-                let b = Tensor.randomNormal(shape: tb ? [n, k] : [k, n], using: &rng)
-                let fast = a.matmul(b, transposeSelf: ta, transposeOther: tb)
-                let slow = a.matmul(b, transposeSelf: ta, transposeOther: tb, backend: .naive)
-                for (x, y) in zip(fast.data, slow.data) where abs(x - y) > 1e-4 * max(1, abs(y)) { return false }
+        func close(_ fast: [Float], _ slow: [Float]) -> Bool {
+            zip(fast, slow).allSatisfy { abs($0 - $1) <= 1e-4 * max(1, abs($1)) }
+        }
+        // GEMM (and, with one row, the GEMV path) in every transpose, with row strides one past the
+        // shortest a stored row allows.
+        for (m, k, n) in [(7, 13, 5), (64, 49, 16), (33, 70, 129), (1, 51, 37)] {
+            for (ta, tb) in [(Transpose.none, Transpose.none), (.transposed, .none), (.none, .transposed), (.transposed, .transposed)] {
+                let lda = (ta == .none ? k : m) + 1, ldb = (tb == .none ? n : k) + 1, ldc = n + 1
+                let a = (0..<((ta == .none ? m : k) * lda)).map { _ in rng.nextNormal() }
+                let b = (0..<((tb == .none ? k : n) * ldb)).map { _ in rng.nextNormal() }
+                var results: [[Float]] = []
+                for backend in [GEMMBackend.blas, .naive] {
+                    var c = [Float](repeating: 0, count: m * ldc)
+                    sgemm(backend, transA: ta, transB: tb, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: &c, ldc: ldc)
+                    results.append(c)
+                }
+                if !close(results[0], results[1]) { return false }
             }
         }
-        return true
+        // SSYRK, as PCA uses it.
+        let rows = 300, d = 21, ldx = 23
+        let x = (0..<(rows * ldx)).map { _ in rng.nextNormal() }
+        var gram: [[Float]] = []
+        for backend in [GEMMBackend.blas, .naive] {
+            var c = [Float](repeating: 0, count: d * d)
+            gramUpper(backend, rows: rows, d: d, x: x, ldx: ldx, c: &c, ldc: d)
+            gram.append(c)
+        }
+        return zip(gram[0], gram[1]).allSatisfy { abs($0 - $1) <= 1e-4 * max(Float(rows).squareRoot(), abs($1)) }
     }
 
     /// One line for `latent bench`: the BLAS, the kernel in use and why.
@@ -93,7 +114,7 @@ public enum BLASKernel {
         if let before = env[guardVariable], before.hasPrefix("failed:") {
             why = "OpenBLAS's own choice; the \(before.dropFirst(7)) kernel latent asked for disagreed with the naive GEMM"
         } else if let before = env[guardVariable], let set = env["OPENBLAS_CORETYPE"] {
-            why = "OPENBLAS_CORETYPE=\(set) set by latent: OpenBLAS chose \(before) on a CPU with \(set == "SkylakeX" ? "AVX-512" : "AVX2 and FMA"); checked against the naive GEMM"
+            why = "OPENBLAS_CORETYPE=\(set) set by latent: OpenBLAS chose \(before) on a CPU with \(set == "SkylakeX" ? "AVX-512" : "AVX2 and FMA"); checked against the naive GEMM, GEMV and SSYRK"
         } else if let set = env["OPENBLAS_CORETYPE"] {
             why = "OPENBLAS_CORETYPE=\(set) from the environment"
         } else {

@@ -101,6 +101,27 @@ private func naiveSGEMM(transA: Transpose, transB: Transpose, m: Int, n: Int, k:
     }
 }
 
+/// The upper triangle of the Gram matrix C (d×d) = Xᵀ·X of `rows` rows of X (row stride `ldx`), as
+/// OpenBLAS's ssyrk computes it for PCA (the lower triangle of C is left as it was), or by the naive loops.
+public func gramUpper(_ backend: GEMMBackend = .blas, rows: Int, d: Int, x: UnsafePointer<Float>, ldx: Int,
+                      c: UnsafeMutablePointer<Float>, ldc: Int) {
+    precondition(rows >= 0 && d >= 0 && ldx >= max(1, d) && ldc >= max(1, d), "bad Gram extents rows=\(rows) d=\(d)")
+    guard d > 0 else { return }
+    switch backend {
+    case .blas:
+        ComputeThreads.prepareBLAS()
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(rows), 1, x, Int32(ldx), 0, c, Int32(ldc))
+    case .naive:
+        for i in 0..<d {
+            for j in i..<d {
+                var sum: Float = 0
+                for r in 0..<rows { sum += x[r * ldx + i] * x[r * ldx + j] }
+                c[i * ldc + j] = sum
+            }
+        }
+    }
+}
+
 extension Tensor {
     /// Matrix product of two rank-2 tensors, `op(self) · op(other)`, through the chosen backend.
     public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false,

@@ -47,8 +47,7 @@ public struct PCA: Sendable {
                                 let src = X.pointer + (start + r) * d, dst = scratch + r * d
                                 for j in 0..<d { let v = src[j] - P.pointer[j]; dst[j] = v; sum[j] += v }
                             }
-                            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(rows), 1,
-                                        scratch, Int32(d), 0, G.pointer + c * d * d, Int32(d))
+                            gramUpper(rows: rows, d: d, x: scratch, ldx: d, c: G.pointer + c * d * d, ldc: d)
                         }
                     }
                     }

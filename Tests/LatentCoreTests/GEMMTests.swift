@@ -25,6 +25,11 @@ import Testing
         Case(m: 23, n: 19, k: 29, transA: .none, transB: .none, alpha: 0.5, beta: 1),   // accumulate
         Case(m: 23, n: 19, k: 29, transA: .transposed, transB: .none, alpha: -2, beta: 0.25, pad: 3),
         Case(m: 5, n: 4, k: 0, transA: .none, transB: .none, beta: 1),    // empty inner dimension
+        Case(m: 65, n: 33, k: 127, transA: .transposed, transB: .transposed, pad: 1),  // odd strides
+        // One row: the GEMV path, both of its forms, strided.
+        Case(m: 1, n: 37, k: 51, transA: .none, transB: .transposed, pad: 5),          // batch-1 Linear
+        Case(m: 1, n: 37, k: 51, transA: .transposed, transB: .none, alpha: 0.5, beta: 1, pad: 3),
+        Case(m: 1, n: 37, k: 51, transA: .transposed, transB: .transposed, beta: -1, pad: 7),
     ]
 
     @Test(arguments: cases)
@@ -127,6 +132,27 @@ import Testing
         #expect(BLASKernel.recommendedCore(reported: "Haswell", cpuFlags: avx512) == nil)
         // AVX-512 without all four subsets SkylakeX needs falls back to Haswell.
         #expect(BLASKernel.recommendedCore(reported: "Prescott", cpuFlags: avx2.union(["avx512f"])) == "Haswell")
+    }
+
+    @Test(arguments: [(rows: 300, d: 21, ldx: 23), (rows: 4096, d: 64, ldx: 64), (rows: 5, d: 40, ldx: 41), (rows: 0, d: 3, ldx: 3)])
+    func gramMatchesNaive(_ shape: (rows: Int, d: Int, ldx: Int)) {
+        var rng = SeededRNG(seed: UInt64(shape.rows * 100 + shape.d))
+        let x = (0..<max(1, shape.rows * shape.ldx)).map { _ in rng.nextNormal() }
+        let ldc = shape.d + 2
+        let start = (0..<(shape.d * ldc)).map { _ in rng.nextNormal() }
+        var fast = start, slow = start
+        gramUpper(.blas, rows: shape.rows, d: shape.d, x: x, ldx: shape.ldx, c: &fast, ldc: ldc)
+        gramUpper(.naive, rows: shape.rows, d: shape.d, x: x, ldx: shape.ldx, c: &slow, ldc: ldc)
+        let tolerance = Float(1e-5) * Float(max(shape.rows, 1)).squareRoot() * 10
+        for i in 0..<shape.d {
+            for j in 0..<ldc {
+                if j >= i && j < shape.d {
+                    #expect(abs(fast[i * ldc + j] - slow[i * ldc + j]) <= tolerance * max(1, abs(slow[i * ldc + j]).squareRoot()))
+                } else {  // the lower triangle and the padding are left alone
+                    #expect(fast[i * ldc + j] == start[i * ldc + j])
+                }
+            }
+        }
     }
 
     @Test func theKernelInUseAgreesWithTheNaiveProduct() {
