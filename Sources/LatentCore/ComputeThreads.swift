@@ -38,3 +38,18 @@ public enum ComputeThreads {
     /// Cores available to this process.
     public static var available: Int { ProcessInfo.processInfo.activeProcessorCount }
 }
+
+/// A thread's subnormal mode (flush-to-zero and denormals-are-zero, see
+/// `ComputeThreads.flushSubnormalsOnThisThread`). Threads start in the mode of the thread that created
+/// them, so Dispatch's pool threads keep whatever mode they were born with; work handed to them carries
+/// the caller's mode with it.
+public enum FloatMode {
+    public static var current: UInt32 { UInt32(CFloatEnv_mode()) }
+
+    /// `body` in `mode`, then this thread's own mode again.
+    public static func run<T>(in mode: UInt32, _ body: () throws -> T) rethrows -> T {
+        let previous = CFloatEnv_setMode(CUnsignedInt(mode))
+        defer { _ = CFloatEnv_setMode(previous) }
+        return try body()
+    }
+}

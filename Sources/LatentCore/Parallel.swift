@@ -1,4 +1,3 @@
-import CFloatEnv
 import Dispatch
 
 /// Splits 0..<count into one contiguous range per worker (at most `threads`) and runs `body` on the
@@ -15,21 +14,6 @@ public func parallelRanges(_ count: Int, threads: Int, _ body: (Range<Int>) -> V
         DispatchQueue.concurrentPerform(iterations: workers) { w in
             FloatMode.run(in: mode) { shared.value((count * w / workers)..<(count * (w + 1) / workers)) }
         }
-    }
-}
-
-/// A thread's subnormal mode (flush-to-zero and denormals-are-zero, see
-/// `ComputeThreads.flushSubnormalsOnThisThread`). Threads start in the mode of the thread that created
-/// them, so Dispatch's pool threads keep whatever mode they were born with; work handed to them carries
-/// the caller's mode with it.
-public enum FloatMode {
-    public static var current: UInt32 { UInt32(CFloatEnv_mode()) }
-
-    /// `body` in `mode`, then this thread's own mode again.
-    public static func run<T>(in mode: UInt32, _ body: () throws -> T) rethrows -> T {
-        let previous = CFloatEnv_setMode(CUnsignedInt(mode))
-        defer { _ = CFloatEnv_setMode(previous) }
-        return try body()
     }
 }
 

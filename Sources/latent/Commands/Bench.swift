@@ -12,7 +12,7 @@ struct Bench: ParsableCommand {
 /// `latent bench blas`: which BLAS and kernel run, why, and whether it agrees with the naive GEMM and SSYRK.
 struct BenchBLAS: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "blas", abstract: "The BLAS library, the kernel in use and why, checked against the naive GEMM.")
+        commandName: "blas", abstract: "The BLAS library, the kernel in use and why, checked against the naive GEMM and SSYRK.")
 
     func run() throws {
         print(BLASKernel.description)
