@@ -46,4 +46,26 @@ import Testing
         empty.withUnsafeMutableBufferPointer { VectorMath.exp($0) }
         #expect(empty.isEmpty)
     }
+
+    @Test(arguments: [0, 1, 7, 8, 9, 1000, 4099])
+    func sumAgreesWithADoubleSum(count: Int) {
+        var rng = SeededRNG(seed: UInt64(count))
+        let x = (0..<count).map { _ in rng.nextFloat() * 2 - 1 }
+        let want = x.reduce(0.0) { $0 + Double($1) }
+        let got = x.withUnsafeBufferPointer { VectorMath.sum($0.baseAddress ?? UnsafePointer(bitPattern: 8)!, count: count) }
+        #expect(abs(Double(got) - want) <= 1e-6 * Double(max(count, 1)), "Σ of \(count): \(got) vs \(want)")
+    }
+
+    @Test func reluAndItsBackwardFollowTheOutput() {
+        let x: [Float] = [-2, -0.0, 0, 0.5, .nan, 3, -1e-30, 1e-30, 7]
+        var y = [Float](repeating: 9, count: x.count)
+        x.withUnsafeBufferPointer { xb in y.withUnsafeMutableBufferPointer { VectorMath.relu(xb, into: $0.baseAddress!) } }
+        #expect(Array(y[0..<4]) == [0, 0, 0, 0.5] && y[4].isNaN && Array(y[5...]) == [3, 0, 1e-30, 7])
+        let dy: [Float] = [1, 2, 3, 4, 5, 6, 7, 8, 9]
+        var dx = [Float](repeating: 9, count: x.count)
+        y.withUnsafeBufferPointer { yb in
+            dy.withUnsafeBufferPointer { g in dx.withUnsafeMutableBufferPointer { VectorMath.reluBackward(output: yb.baseAddress!, g, into: $0.baseAddress!) } }
+        }
+        #expect(dx == [0, 0, 0, 4, 0, 6, 0, 8, 9])
+    }
 }

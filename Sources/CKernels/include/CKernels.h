@@ -13,9 +13,31 @@ void ck_sigmoid(float *x, size_t n);
 void ck_silu(float *x, size_t n);
 /// tanh(x) in place, as 2·sigmoid(2x) − 1 (absolute error under 1e-7).
 void ck_tanh(float *x, size_t n);
+/// y = max(x, 0) (NaN stays NaN).
+void ck_relu(const float *x, float *y, size_t n);
+/// dx = dy where y > 0, else 0.
+void ck_relu_backward(const float *y, const float *dy, float *dx, size_t n);
+/// Σ x, in eight interleaved partial sums.
+float ck_sum(const float *x, size_t n);
 /// One Adam update of n weights from their gradients (then zeroed) and moments:
 /// m ← b1·m + (1−b1)·g, v ← b2·v + (1−b2)·g², w ← w·decay − lr·(m/c1)/(√(v/c2) + eps).
 void ck_adam(float *w, float *g, float *m, float *v, size_t n,
              float b1, float b2, float c1, float c2, float lr, float eps, float decay);
+
+/// The window geometry of a 2-D convolution (ConvGeometry in LatentNN), in elements.
+typedef struct {
+    long channels, height, width;
+    long kernelH, kernelW, strideH, strideW, padTop, padLeft, dilationH, dilationW;
+    long outH, outW;
+    long imageStride;
+} ck_conv_geometry;
+
+/// im2col of images first…first+count−1 of the batch at x into cols (C·kh·kw rows, ld apart): image b's
+/// window positions go to columns (b − firstColumnImage)·outH·outW onwards; padding reads as 0.
+void ck_im2col(const ck_conv_geometry *g, const float *x, long first, long count, long firstColumnImage, long ld,
+               float *cols);
+/// The adjoint: adds every column entry of those images back into the image position it came from.
+void ck_col2im(const ck_conv_geometry *g, const float *cols, long first, long count, long firstColumnImage, long ld,
+               float *x);
 
 #endif

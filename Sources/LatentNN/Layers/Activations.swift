@@ -8,25 +8,47 @@ public final class ReLU: Layer {
     public var spec: OpSpec { .relu }
 
     // Single-pass maps into fresh buffers: mutating a copy would first duplicate the input, which the
-    // previous layer still holds.
+    // previous layer still holds. Large tensors are split over the compute threads (element-wise, so
+    // the bits do not depend on the split).
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        guard x.count > 0 else { output = x; return x }
         var y = Tensor.uninitialized(shape: x.shape)
         y.data.withUnsafeMutableBufferPointer { out in
-            x.data.withUnsafeBufferPointer { inp in for i in 0..<inp.count { out[i] = max(inp[i], 0) } }
+            x.data.withUnsafeBufferPointer { inp in
+                let X = UncheckedConst(inp.baseAddress!), Y = UncheckedPointer(out.baseAddress!)
+                elementwiseRanges(inp.count) { r in
+                    VectorMath.relu(UnsafeBufferPointer(start: X.pointer + r.lowerBound, count: r.count), into: Y.pointer + r.lowerBound)
+                }
+            }
         }
         output = y
         return y
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
+        guard dy.count > 0 else { return dy }
         var dx = Tensor.uninitialized(shape: dy.shape)
         dx.data.withUnsafeMutableBufferPointer { d in
             output.data.withUnsafeBufferPointer { y in
-                dy.data.withUnsafeBufferPointer { g in for i in 0..<g.count { d[i] = y[i] > 0 ? g[i] : 0 } }
+                dy.data.withUnsafeBufferPointer { g in
+                    let D = UncheckedPointer(d.baseAddress!), Y = UncheckedConst(y.baseAddress!), G = UncheckedConst(g.baseAddress!)
+                    elementwiseRanges(g.count) { r in
+                        VectorMath.reluBackward(output: Y.pointer + r.lowerBound,
+                                                UnsafeBufferPointer(start: G.pointer + r.lowerBound, count: r.count),
+                                                into: D.pointer + r.lowerBound)
+                    }
+                }
             }
         }
         return dx
     }
+}
+
+/// Splits an element-wise pass over `count` elements between the compute threads when it is large
+/// enough to pay for the hand-over (a training batch's activations), else runs it inline.
+func elementwiseRanges(_ count: Int, _ body: (Range<Int>) -> Void) {
+    guard count > 0 else { return }
+    parallelRanges(count, threads: count >= 1 << 16 ? ComputeThreads.current : 1, body)
 }
 
 /// max(x, slope·x); PyTorch's default slope is 0.01.

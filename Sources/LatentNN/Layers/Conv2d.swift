@@ -2,13 +2,14 @@ import LatentCore
 
 /// 2-D convolution, PyTorch's `nn.Conv2d` (groups = 1, dilation = 1).
 /// x (N, C, H, W), weight (OC, C, k, k), bias (OC), y (N, OC, OH, OW) with OH = (H + 2p − k)/s + 1.
-/// Computed as im2col + one GEMM per batch.
+/// Computed as im2col + GEMM over chunks of the batch (see `BatchChunks`).
 public final class Conv2d: Layer {
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
     public let weight: Parameter, bias: Parameter
     private var geometry: ConvGeometry?
+    /// How the last forward pass cut its batch (backward cuts it the same way).
+    private(set) var plan: BatchChunks?
     private var cols: [Float] = []
-    private var batch = 0
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 rng: inout SeededRNG) {
@@ -34,59 +35,80 @@ public final class Conv2d: Layer {
         let g = ConvGeometry(channels: inChannels, height: h, width: w, kernel: kernel, stride: stride, padding: padding,
                              outHeight: ConvGeometry.convOutput(h, kernel: kernel, stride: stride, padding: padding),
                              outWidth: ConvGeometry.convOutput(w, kernel: kernel, stride: stride, padding: padding))
+        let oc = outChannels, p = g.positions, patch = g.patchSize
+        let chunks = BatchChunks(batch: n, floatsPerImage: (2 * patch + 2 * oc) * p)
         geometry = g
-        batch = n
-        let columns = n * g.positions
-        if cols.count != g.patchSize * columns { cols = uninitializedFloats(g.patchSize * columns) }
-        cols.withUnsafeMutableBufferPointer { cp in
-            x.data.withUnsafeBufferPointer { g.im2col($0.baseAddress!, batch: n, into: cp.baseAddress!) }
-        }
-        // Y' (OC, N·P) = W (OC, C·k·k) · cols (C·k·k, N·P), bias preloaded.
-        var yPrime = uninitializedFloats(outChannels * columns)
-        yPrime.withUnsafeMutableBufferPointer { yp in
-            for oc in 0..<outChannels {
-                (yp.baseAddress! + oc * columns).update(repeating: bias.value.data[oc], count: columns)
+        plan = chunks
+        guard n > 0 else { return Tensor(zeros: [0, oc, g.outHeight, g.outWidth]) }
+        // The columns are kept for the weight gradient, chunk after chunk (chunk [i, j) at column i·P).
+        if cols.count != patch * n * p { cols = uninitializedFloats(patch * n * p) }
+        var y = Tensor.uninitialized(shape: [n, oc, g.outHeight, g.outWidth])
+        x.data.withUnsafeBufferPointer { xb in
+            cols.withUnsafeMutableBufferPointer { cb in
+                y.data.withUnsafeMutableBufferPointer { yb in
+                    weight.value.data.withUnsafeBufferPointer { wb in
+                        bias.value.data.withUnsafeBufferPointer { bb in
+                            let X = UncheckedConst(xb.baseAddress!), C = UncheckedPointer(cb.baseAddress!)
+                            let Y = UncheckedPointer(yb.baseAddress!), W = UncheckedConst(wb.baseAddress!)
+                            let B = UncheckedConst(bb.baseAddress!)
+                            chunks.forEachChunk(scratch: oc * chunks.imagesPerChunk * p) { images, yPrime in
+                                let columns = images.count * p, colsChunk = C.pointer + images.lowerBound * patch * p
+                                g.im2col(X.pointer, images: images, into: colsChunk)
+                                // Y' (OC, chunk·P) = W (OC, C·k·k) · cols (C·k·k, chunk·P), bias preloaded.
+                                for o in 0..<oc { (yPrime + o * columns).update(repeating: B.pointer[o], count: columns) }
+                                sgemm(m: oc, n: columns, k: patch, a: W.pointer, lda: patch, b: colsChunk, ldb: columns,
+                                      beta: 1, c: yPrime, ldc: columns, threads: chunks.gemmThreads)
+                                permuteChannelMajorToBatch(yPrime, n: images.count, c: oc, p: p,
+                                                           into: Y.pointer + images.lowerBound * oc * p)
+                            }
+                        }
+                    }
+                }
             }
-            sgemm(m: outChannels, n: columns, k: g.patchSize, a: weight.value.data, lda: g.patchSize,
-                  b: cols, ldb: columns, beta: 1, c: yp.baseAddress!, ldc: columns)
-        }
-        var y = Tensor.uninitialized(shape: [n, outChannels, g.outHeight, g.outWidth])
-        y.data.withUnsafeMutableBufferPointer { out in
-            permuteChannelMajorToBatch(yPrime, n: n, c: outChannels, p: g.positions, into: out.baseAddress!)
         }
         return y
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
-        guard let g = geometry else { preconditionFailure("Conv2d.backward before forward") }
-        let n = batch, columns = n * g.positions
-        var dyPrime = uninitializedFloats(outChannels * columns)
-        dyPrime.withUnsafeMutableBufferPointer { p in
-            permuteBatchToChannelMajor(dy.data, n: n, c: outChannels, p: g.positions, into: p.baseAddress!)
-        }
-        // dW (OC, C·k·k) += dY' (OC, N·P) · colsᵀ
-        weight.grad.data.withUnsafeMutableBufferPointer { gw in
-            sgemm(transB: .transposed, m: outChannels, n: g.patchSize, k: columns, a: dyPrime, lda: columns,
-                  b: cols, ldb: columns, beta: 1, c: gw.baseAddress!, ldc: g.patchSize)
-        }
-        bias.grad.data.withUnsafeMutableBufferPointer { gb in
-            dyPrime.withUnsafeBufferPointer { d in
-                for oc in 0..<outChannels {
-                    var s: Float = 0
-                    for j in 0..<columns { s += d[oc * columns + j] }
-                    gb[oc] += s
+    public func backward(_ dy: Tensor) -> Tensor { backward(dy, inputGradient: true)! }
+
+    public func accumulateParameterGradients(_ dy: Tensor) { _ = backward(dy, inputGradient: false) }
+
+    private func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
+        guard let g = geometry, let chunks = plan else { preconditionFailure("Conv2d.backward before forward") }
+        guard chunks.batch > 0 else { return Tensor(zeros: [0, inChannels, g.height, g.width]) }
+        let oc = outChannels, p = g.positions, patch = g.patchSize, plane = inChannels * g.height * g.width
+        var dx = Tensor.uninitialized(shape: inputGradient ? [chunks.batch, inChannels, g.height, g.width] : [0])
+        let most = chunks.imagesPerChunk * p
+        let weightValue = weight.value
+        dy.data.withUnsafeBufferPointer { dyb in
+            cols.withUnsafeBufferPointer { cb in
+                weightValue.data.withUnsafeBufferPointer { wb in
+                    dx.data.withUnsafeMutableBufferPointer { dxb in
+                        let DY = UncheckedConst(dyb.baseAddress!), C = UncheckedConst(cb.baseAddress!)
+                        let W = UncheckedConst(wb.baseAddress!), DX = dxb.baseAddress.map(UncheckedPointer.init)
+                        chunks.forEachChunk(scratch: (oc + (inputGradient ? patch : 0)) * most,
+                                            weightGrad: &weight.grad.data, biasGrad: &bias.grad.data) { images, scratch, gw, gb in
+                            let columns = images.count * p, colsChunk = C.pointer + images.lowerBound * patch * p
+                            let dyPrime = scratch
+                            permuteBatchToChannelMajor(DY.pointer + images.lowerBound * oc * p, n: images.count, c: oc, p: p,
+                                                       into: dyPrime)
+                            // dW (OC, C·k·k) += dY' (OC, chunk·P) · colsᵀ; db += row sums of dY'.
+                            sgemm(transB: .transposed, m: oc, n: patch, k: columns, a: dyPrime, lda: columns,
+                                  b: colsChunk, ldb: columns, beta: 1, c: gw, ldc: patch, threads: chunks.gemmThreads)
+                            for o in 0..<oc { gb[o] += VectorMath.sum(dyPrime + o * columns, count: columns) }
+                            guard inputGradient, let DX else { return }
+                            // dcols (C·k·k, chunk·P) = Wᵀ · dY', scattered back onto the chunk's zeroed images.
+                            let dcols = scratch + oc * most
+                            sgemm(transA: .transposed, m: patch, n: columns, k: oc, a: W.pointer, lda: patch,
+                                  b: dyPrime, ldb: columns, c: dcols, ldc: columns, threads: chunks.gemmThreads)
+                            (DX.pointer + images.lowerBound * plane).update(repeating: 0, count: images.count * plane)
+                            g.col2im(dcols, images: images, into: DX.pointer)
+                        }
+                    }
                 }
             }
         }
-        // dcols (C·k·k, N·P) = Wᵀ · dY', then scattered back to the image.
-        var dcols = uninitializedFloats(g.patchSize * columns)
-        dcols.withUnsafeMutableBufferPointer { dc in
-            sgemm(transA: .transposed, m: g.patchSize, n: columns, k: outChannels, a: weight.value.data, lda: g.patchSize,
-                  b: dyPrime, ldb: columns, c: dc.baseAddress!, ldc: columns)
-        }
-        var dx = Tensor(zeros: [n, inChannels, g.height, g.width])
-        dx.data.withUnsafeMutableBufferPointer { p in g.col2im(dcols, batch: n, into: p.baseAddress!) }
-        return dx
+        return inputGradient ? dx : nil
     }
 }
 
@@ -97,8 +119,9 @@ public final class ConvTranspose2d: Layer {
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, outputPadding: Int
     public let weight: Parameter, bias: Parameter
     private var geometry: ConvGeometry?
+    /// How the last forward pass cut its batch (backward cuts it the same way).
+    private(set) var plan: BatchChunks?
     private var inputPrime: [Float] = []
-    private var batch = 0
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 outputPadding: Int = 0, rng: inout SeededRNG) {
@@ -129,67 +152,82 @@ public final class ConvTranspose2d: Layer {
         // The geometry of the equivalent forward convolution, which maps (OC, OH, OW) to (H, W).
         let g = ConvGeometry(channels: outChannels, height: outputSize(h), width: outputSize(w),
                              kernel: kernel, stride: stride, padding: padding, outHeight: h, outWidth: w)
+        let ic = inChannels, oc = outChannels, p = g.positions, patch = g.patchSize, plane = g.height * g.width
+        let chunks = BatchChunks(batch: n, floatsPerImage: (2 * ic + patch) * p + 2 * oc * plane)
         geometry = g
-        batch = n
-        let columns = n * g.positions
-        if inputPrime.count != inChannels * columns { inputPrime = uninitializedFloats(inChannels * columns) }
-        inputPrime.withUnsafeMutableBufferPointer { p in
-            permuteBatchToChannelMajor(x.data, n: n, c: inChannels, p: g.positions, into: p.baseAddress!)
-        }
-        // cols (OC·k·k, N·HW) = W_rᵀ (OC·k·k, IC) · X' (IC, N·HW)
-        var cols = uninitializedFloats(g.patchSize * columns)
-        cols.withUnsafeMutableBufferPointer { cp in
-            sgemm(transA: .transposed, m: g.patchSize, n: columns, k: inChannels, a: weight.value.data, lda: g.patchSize,
-                  b: inputPrime, ldb: columns, c: cp.baseAddress!, ldc: columns)
-        }
-        var y = Tensor.uninitialized(shape: [n, outChannels, g.height, g.width])  // bias fill covers it
-        y.data.withUnsafeMutableBufferPointer { yp in
-            let plane = g.height * g.width
-            for b in 0..<n {
-                for oc in 0..<outChannels {
-                    (yp.baseAddress! + (b * outChannels + oc) * plane).update(repeating: bias.value.data[oc], count: plane)
-                }
-            }
-            g.col2im(cols, batch: n, into: yp.baseAddress!)
-        }
-        return y
-    }
-
-    public func backward(_ dy: Tensor) -> Tensor {
-        guard let g = geometry else { preconditionFailure("ConvTranspose2d.backward before forward") }
-        let n = batch, columns = n * g.positions
-        var dcols = uninitializedFloats(g.patchSize * columns)
-        dcols.withUnsafeMutableBufferPointer { dc in
-            dy.data.withUnsafeBufferPointer { g.im2col($0.baseAddress!, batch: n, into: dc.baseAddress!) }
-        }
-        // dW_r (IC, OC·k·k) += X' (IC, N·HW) · dcolsᵀ
-        weight.grad.data.withUnsafeMutableBufferPointer { gw in
-            sgemm(transB: .transposed, m: inChannels, n: g.patchSize, k: columns, a: inputPrime, lda: columns,
-                  b: dcols, ldb: columns, beta: 1, c: gw.baseAddress!, ldc: g.patchSize)
-        }
-        bias.grad.data.withUnsafeMutableBufferPointer { gb in
-            dy.data.withUnsafeBufferPointer { d in
-                let plane = g.height * g.width
-                for b in 0..<n {
-                    for oc in 0..<outChannels {
-                        var s: Float = 0
-                        let base = (b * outChannels + oc) * plane
-                        for j in 0..<plane { s += d[base + j] }
-                        gb[oc] += s
+        plan = chunks
+        guard n > 0 else { return Tensor(zeros: [0, oc, g.height, g.width]) }
+        // X' is kept for the weight gradient, chunk after chunk (chunk [i, j) at column i·HW).
+        if inputPrime.count != ic * n * p { inputPrime = uninitializedFloats(ic * n * p) }
+        var y = Tensor.uninitialized(shape: [n, oc, g.height, g.width])  // bias fill covers it
+        x.data.withUnsafeBufferPointer { xb in
+            inputPrime.withUnsafeMutableBufferPointer { ipb in
+                y.data.withUnsafeMutableBufferPointer { yb in
+                    weight.value.data.withUnsafeBufferPointer { wb in
+                        bias.value.data.withUnsafeBufferPointer { bb in
+                            let X = UncheckedConst(xb.baseAddress!), XP = UncheckedPointer(ipb.baseAddress!)
+                            let Y = UncheckedPointer(yb.baseAddress!), W = UncheckedConst(wb.baseAddress!)
+                            let B = UncheckedConst(bb.baseAddress!)
+                            chunks.forEachChunk(scratch: patch * chunks.imagesPerChunk * p) { images, cols in
+                                let columns = images.count * p, xPrime = XP.pointer + images.lowerBound * ic * p
+                                permuteBatchToChannelMajor(X.pointer + images.lowerBound * ic * p, n: images.count, c: ic, p: p,
+                                                           into: xPrime)
+                                // cols (OC·k·k, chunk·HW) = W_rᵀ (OC·k·k, IC) · X' (IC, chunk·HW), added onto the bias.
+                                sgemm(transA: .transposed, m: patch, n: columns, k: ic, a: W.pointer, lda: patch,
+                                      b: xPrime, ldb: columns, c: cols, ldc: columns, threads: chunks.gemmThreads)
+                                for b in images {
+                                    for o in 0..<oc { (Y.pointer + (b * oc + o) * plane).update(repeating: B.pointer[o], count: plane) }
+                                }
+                                g.col2im(cols, images: images, into: Y.pointer)
+                            }
+                        }
                     }
                 }
             }
         }
-        // dX' (IC, N·HW) = W_r (IC, OC·k·k) · dcols
-        var dxPrime = uninitializedFloats(inChannels * columns)
-        dxPrime.withUnsafeMutableBufferPointer { p in
-            sgemm(m: inChannels, n: columns, k: g.patchSize, a: weight.value.data, lda: g.patchSize,
-                  b: dcols, ldb: columns, c: p.baseAddress!, ldc: columns)
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor { backward(dy, inputGradient: true)! }
+
+    public func accumulateParameterGradients(_ dy: Tensor) { _ = backward(dy, inputGradient: false) }
+
+    private func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
+        guard let g = geometry, let chunks = plan else { preconditionFailure("ConvTranspose2d.backward before forward") }
+        guard chunks.batch > 0 else { return Tensor(zeros: [0, inChannels, g.outHeight, g.outWidth]) }
+        let ic = inChannels, oc = outChannels, p = g.positions, patch = g.patchSize, plane = g.height * g.width
+        var dx = Tensor.uninitialized(shape: inputGradient ? [chunks.batch, ic, g.outHeight, g.outWidth] : [0])
+        let most = chunks.imagesPerChunk * p
+        let weightValue = weight.value
+        dy.data.withUnsafeBufferPointer { dyb in
+            inputPrime.withUnsafeBufferPointer { ipb in
+                weightValue.data.withUnsafeBufferPointer { wb in
+                    dx.data.withUnsafeMutableBufferPointer { dxb in
+                        let DY = UncheckedConst(dyb.baseAddress!), XP = UncheckedConst(ipb.baseAddress!)
+                        let W = UncheckedConst(wb.baseAddress!), DX = dxb.baseAddress.map(UncheckedPointer.init)
+                        chunks.forEachChunk(scratch: (patch + (inputGradient ? ic : 0)) * most,
+                                            weightGrad: &weight.grad.data, biasGrad: &bias.grad.data) { images, scratch, gw, gb in
+                            let columns = images.count * p, xPrime = XP.pointer + images.lowerBound * ic * p
+                            let dcols = scratch
+                            g.im2col(DY.pointer, images: images, into: dcols)
+                            // dW_r (IC, OC·k·k) += X' (IC, chunk·HW) · dcolsᵀ; db += sums of dy's planes.
+                            sgemm(transB: .transposed, m: ic, n: patch, k: columns, a: xPrime, lda: columns,
+                                  b: dcols, ldb: columns, beta: 1, c: gw, ldc: patch, threads: chunks.gemmThreads)
+                            for b in images {
+                                for o in 0..<oc { gb[o] += VectorMath.sum(DY.pointer + (b * oc + o) * plane, count: plane) }
+                            }
+                            guard inputGradient, let DX else { return }
+                            // dX' (IC, chunk·HW) = W_r (IC, OC·k·k) · dcols, permuted back to the chunk's images.
+                            let dxPrime = scratch + patch * most
+                            sgemm(m: ic, n: columns, k: patch, a: W.pointer, lda: patch, b: dcols, ldb: columns,
+                                  c: dxPrime, ldc: columns, threads: chunks.gemmThreads)
+                            permuteChannelMajorToBatch(dxPrime, n: images.count, c: ic, p: p,
+                                                       into: DX.pointer + images.lowerBound * ic * p)
+                        }
+                    }
+                }
+            }
         }
-        var dx = Tensor.uninitialized(shape: [n, inChannels, g.outHeight, g.outWidth])
-        dx.data.withUnsafeMutableBufferPointer { p in
-            permuteChannelMajorToBatch(dxPrime, n: n, c: inChannels, p: g.positions, into: p.baseAddress!)
-        }
-        return dx
+        return inputGradient ? dx : nil
     }
 }

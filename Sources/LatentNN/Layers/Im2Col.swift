@@ -1,3 +1,4 @@
+import CKernels
 import LatentCore
 
 /// The geometry of a 2-D convolution window sliding over an image, shared by Conv2d (forward: im2col)
@@ -53,105 +54,65 @@ struct ConvGeometry {
             && outHeight == height && outWidth == width && imageStride == channels * height * width
     }
 
-    /// The window positions `ow` whose input column `ow·stride − padLeft + kj·dilation` lies inside the image.
-    @inline(__always)
-    private func validColumns(_ kj: Int) -> Range<Int> {
-        let shift = padLeft - kj * dilationW
-        // ow·s ≥ shift  and  ow·s ≤ W − 1 + shift
-        let lo = shift <= 0 ? 0 : (shift + strideW - 1) / strideW
-        let hiInclusive = width - 1 + shift
-        let hi = hiInclusive < 0 ? 0 : min(outWidth, hiInclusive / strideW + 1)
-        return lo..<max(lo, hi)
-    }
-
     /// Batched im2col: image (N, C, H, W) → cols (C·k·k, N·OH·OW), one column per window position, so a
     /// whole batch is one large GEMM (which BLAS threads well) instead of N small ones.
     func im2col(_ x: UnsafePointer<Float>, batch n: Int, into cols: UnsafeMutablePointer<Float>) {
-        if isPointwise {
-            permuteBatchToChannelMajor(x, n: n, c: channels, p: positions, into: cols)
-            return
-        }
-        forEachBatchSlice(n) { im2col(x, batch: n, images: $0, into: cols) }
+        if isPointwise { return im2col(x, images: 0..<n, into: cols) }
+        forEachBatchSlice(n) { im2col(x, images: $0, firstColumnImage: 0, ld: n * positions, into: cols) }
     }
 
-    /// im2col for the images in `images` only; slices write disjoint column ranges.
-    private func im2col(_ x: UnsafePointer<Float>, batch n: Int, images: Range<Int>, into cols: UnsafeMutablePointer<Float>) {
-        let ld = n * positions
-        for c in 0..<channels {
-            for ki in 0..<kernelHeight {
-                for kj in 0..<kernelWidth {
-                    let row = cols + ((c * kernelHeight + ki) * kernelWidth + kj) * ld
-                    let valid = validColumns(kj)
-                    let offset = valid.lowerBound * strideW - padLeft + kj * dilationW
-                    for b in images {
-                        let img = x + b * imageStride + c * height * width
-                        let out = row + b * positions
-                        for oh in 0..<outHeight {
-                            let ih = oh * strideH - padTop + ki * dilationH
-                            let dst = out + oh * outWidth
-                            guard ih >= 0 && ih < height, !valid.isEmpty else {
-                                dst.update(repeating: 0, count: outWidth)
-                                continue
-                            }
-                            if valid.lowerBound > 0 { dst.update(repeating: 0, count: valid.lowerBound) }
-                            let src = img + ih * width + offset
-                            if strideW == 1 {
-                                (dst + valid.lowerBound).update(from: src, count: valid.count)
-                            } else {
-                                let d = dst + valid.lowerBound
-                                for t in 0..<valid.count { d[t] = src[t * strideW] }
-                            }
-                            if valid.upperBound < outWidth {
-                                (dst + valid.upperBound).update(repeating: 0, count: outWidth - valid.upperBound)
-                            }
-                        }
-                    }
-                }
-            }
+    /// im2col of the images in `images` of the batch at `x` alone: cols (C·k·k, images.count·OH·OW), one
+    /// chunk of a batch (see `BatchChunks`).
+    func im2col(_ x: UnsafePointer<Float>, images: Range<Int>, into cols: UnsafeMutablePointer<Float>) {
+        if isPointwise {
+            permuteBatchToChannelMajor(x + images.lowerBound * imageStride, n: images.count, c: channels, p: positions, into: cols)
+            return
         }
+        im2col(x, images: images, firstColumnImage: images.lowerBound, ld: images.count * positions, into: cols)
+    }
+
+    /// im2col for the images in `images` only, image b's columns starting at column (b − firstColumnImage)·OH·OW
+    /// of rows `ld` apart; slices write disjoint column ranges.
+    private func im2col(_ x: UnsafePointer<Float>, images: Range<Int>, firstColumnImage: Int, ld: Int,
+                        into cols: UnsafeMutablePointer<Float>) {
+        var g = kernelGeometry
+        ck_im2col(&g, x, images.lowerBound, images.count, firstColumnImage, ld, cols)
     }
 
     /// The adjoint of `im2col`: adds every column entry back into the image position it came from.
     /// `x` must be zeroed (or hold values to accumulate onto).
     func col2im(_ cols: UnsafePointer<Float>, batch n: Int, into x: UnsafeMutablePointer<Float>) {
-        let ld = n * positions
+        if isPointwise { return col2im(cols, images: 0..<n, into: x) }
+        forEachBatchSlice(n) { col2im(cols, images: $0, firstColumnImage: 0, ld: n * positions, into: x) }
+    }
+
+    /// The adjoint of the chunk `im2col`: cols (C·k·k, images.count·OH·OW) added into those images of `x`.
+    func col2im(_ cols: UnsafePointer<Float>, images: Range<Int>, into x: UnsafeMutablePointer<Float>) {
         if isPointwise {
-            for b in 0..<n {
+            let ld = images.count * positions
+            for b in images {
                 for c in 0..<channels {
-                    let dst = x + b * imageStride + c * positions, src = cols + c * ld + b * positions
+                    let dst = x + b * imageStride + c * positions, src = cols + c * ld + (b - images.lowerBound) * positions
                     for i in 0..<positions { dst[i] += src[i] }
                 }
             }
             return
         }
-        forEachBatchSlice(n) { col2im(cols, batch: n, images: $0, into: x) }
+        col2im(cols, images: images, firstColumnImage: images.lowerBound, ld: images.count * positions, into: x)
     }
 
-    /// col2im for the images in `images` only; slices write disjoint images.
-    private func col2im(_ cols: UnsafePointer<Float>, batch n: Int, images: Range<Int>, into x: UnsafeMutablePointer<Float>) {
-        let ld = n * positions
-        for c in 0..<channels {
-            for ki in 0..<kernelHeight {
-                for kj in 0..<kernelWidth {
-                    let row = cols + ((c * kernelHeight + ki) * kernelWidth + kj) * ld
-                    let valid = validColumns(kj)
-                    guard !valid.isEmpty else { continue }
-                    let offset = valid.lowerBound * strideW - padLeft + kj * dilationW
-                    for b in images {
-                        let img = x + b * imageStride + c * height * width
-                        let src = row + b * positions
-                        for oh in 0..<outHeight {
-                            let ih = oh * strideH - padTop + ki * dilationH
-                            guard ih >= 0 && ih < height else { continue }
-                            let dst = img + ih * width + offset
-                            let s = src + oh * outWidth
-                            let sv = s + valid.lowerBound
-                            for t in 0..<valid.count { dst[t * strideW] += sv[t] }
-                        }
-                    }
-                }
-            }
-        }
+    /// col2im for the images in `images` only (columns laid out as `im2col` lays them); slices write disjoint images.
+    private func col2im(_ cols: UnsafePointer<Float>, images: Range<Int>, firstColumnImage: Int, ld: Int,
+                        into x: UnsafeMutablePointer<Float>) {
+        var g = kernelGeometry
+        ck_col2im(&g, cols, images.lowerBound, images.count, firstColumnImage, ld, x)
+    }
+
+    /// This geometry as the C kernels take it.
+    private var kernelGeometry: ck_conv_geometry {
+        ck_conv_geometry(channels: channels, height: height, width: width, kernelH: kernelHeight, kernelW: kernelWidth,
+                         strideH: strideH, strideW: strideW, padTop: padTop, padLeft: padLeft,
+                         dilationH: dilationH, dilationW: dilationW, outH: outHeight, outW: outWidth, imageStride: imageStride)
     }
 }
 

@@ -28,6 +28,10 @@ public protocol Layer: AnyObject {
     /// `training` switches BatchNorm between batch statistics and running statistics.
     func forward(_ x: Tensor, training: Bool) -> Tensor
     func backward(_ dy: Tensor) -> Tensor
+    /// `backward` without dL/dx, for the first trainable layer of a network, whose input (the data)
+    /// needs no gradient: as PyTorch's autograd, skip that product (for a 784→512 first layer, an
+    /// eighth of an MLP VAE's training arithmetic).
+    func accumulateParameterGradients(_ dy: Tensor)
     /// Trainable tensors, under their local names.
     var parameters: [Parameter] { get }
     /// Non-trainable state saved with the model (BatchNorm's running statistics), under local names.
@@ -39,6 +43,7 @@ public protocol Layer: AnyObject {
 }
 
 extension Layer {
+    public func accumulateParameterGradients(_ dy: Tensor) { _ = backward(dy) }
     public var parameters: [Parameter] { [] }
     public var buffers: [(name: String, value: Tensor)] { [] }
     public func setBuffer(_ name: String, _ value: Tensor) {}

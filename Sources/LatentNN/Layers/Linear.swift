@@ -35,6 +35,18 @@ public final class Linear: Layer {
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
+        accumulateParameterGradients(dy)
+        let n = input.shape[0]
+        // dx (N, in) = dy (N, out) · W (out, in)
+        var dx = Tensor.uninitialized(shape: [n, inFeatures])  // GEMM with beta = 0 fills it
+        dx.data.withUnsafeMutableBufferPointer { dxp in
+            sgemm(m: n, n: inFeatures, k: outFeatures, a: dy.data, lda: outFeatures,
+                  b: weight.value.data, ldb: inFeatures, c: dxp.baseAddress!, ldc: inFeatures)
+        }
+        return dx
+    }
+
+    public func accumulateParameterGradients(_ dy: Tensor) {
         let n = input.shape[0]
         // dW (out, in) += dyᵀ (out, N) · x (N, in)
         weight.grad.data.withUnsafeMutableBufferPointer { gw in
@@ -48,12 +60,5 @@ public final class Linear: Layer {
                 for i in 0..<n { for j in 0..<outFeatures { gb[j] += d[i * outFeatures + j] } }
             }
         }
-        // dx (N, in) = dy (N, out) · W (out, in)
-        var dx = Tensor.uninitialized(shape: [n, inFeatures])  // GEMM with beta = 0 fills it
-        dx.data.withUnsafeMutableBufferPointer { dxp in
-            sgemm(m: n, n: inFeatures, k: outFeatures, a: dy.data, lda: outFeatures,
-                  b: weight.value.data, ldb: inFeatures, c: dxp.baseAddress!, ldc: inFeatures)
-        }
-        return dx
     }
 }

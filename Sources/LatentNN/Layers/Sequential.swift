@@ -35,6 +35,14 @@ public final class Sequential {
         layers[0..<count].reversed().reduce(dy) { $1.backward($0) }
     }
 
+    /// Back-propagates to the parameters only, for a network fed the data itself: layers before the
+    /// first trainable one are skipped and that one computes no input gradient.
+    public func backwardToParameters(_ dy: Tensor) {
+        guard let first = layers.firstIndex(where: { !$0.parameters.isEmpty }) else { return }
+        let d = layers[(first + 1)...].reversed().reduce(dy) { $1.backward($0) }
+        layers[first].accumulateParameterGradients(d)
+    }
+
     /// The number of layers before a final Sigmoid, when the block ends in one.
     public var countBeforeFinalSigmoid: Int? {
         layers.last is Sigmoid ? layers.count - 1 : nil

@@ -29,6 +29,7 @@ public enum PriorTrainer {
                              epoch: (EpochReport) throws -> Void = { _ in }, shouldStop: () -> Bool = { false }) rethrows {
         ComputeThreads.set(options.threads)
         ComputeThreads.flushSubnormalsOnThisThread()
+        HeapReuse.keepLargeBlocksInTheHeap()
         var rng = SeededRNG(seed: options.seed, stream: 7)
         let adam = Adam(prior.namedParameters.map(\.parameter), learningRate: options.learningRate, weightDecay: options.weightDecay)
         var order = Array(grids.indices)
@@ -80,7 +81,7 @@ public enum PriorTrainer {
                 grad.data[base + grids[n][p] * cells + p] -= scale
             }
         }
-        _ = prior.network.backward(grad)
+        prior.network.backwardToParameters(grad)
         return loss / Double(count)
     }
 

@@ -12,6 +12,7 @@ public enum Trainer {
                              options: TrainingOptions, observer: TrainingObserver = TrainingObserver()) throws -> [EpochReport] {
         ComputeThreads.set(options.threads)
         ComputeThreads.flushSubnormalsOnThisThread()
+        HeapReuse.keepLargeBlocksInTheHeap()
         var rng = SeededRNG(seed: options.seed, stream: 1)  // stream 0 initialised the weights
         let adam = Adam(model.namedParameters.map(\.parameter), learningRate: options.learningRate,
                         weightDecay: options.weightDecay)
@@ -113,7 +114,7 @@ struct VAEStep: TrainingStep {
         var dh = model.fcMu.backward(dMu)
         let dhLogvar = model.fcLogvar.backward(dLogvar)
         for i in dh.data.indices { dh.data[i] += dhLogvar.data[i] }
-        _ = model.encoder.backward(dh)
+        model.encoder.backwardToParameters(dh)
         let perImage = 1 / Double(n)
         return [("loss", (bce + Double(options.kldWeight) * kl) * perImage), ("bce", bce * perImage), ("kl", kl * perImage)]
     }
@@ -154,17 +155,27 @@ struct VQStep: TrainingStep {
         let count = Float(ze.count), d = model.codeDim, p = model.positions
         var sq = 0.0
         var dze = dzq
-        for (r, code) in codes.enumerated() {
-            let b = r / p, pos = r % p
-            for j in 0..<d {
-                let zi = (b * d + j) * p + pos
-                let diff = ze.data[zi] - model.codebook.value.data[code * d + j]
-                sq += Double(diff * diff)
-                dze.data[zi] += 2 * options.beta * diff / count                   // commitment → encoder
-                if options.codebookDecay == nil { model.codebook.grad.data[code * d + j] -= 2 * diff / count }  // codebook → codes
+        let beta = options.beta, trainsCodebook = options.codebookDecay == nil
+        let book = model.codebook.value
+        ze.data.withUnsafeBufferPointer { z in
+            book.data.withUnsafeBufferPointer { e in
+                dze.data.withUnsafeMutableBufferPointer { dz in
+                    model.codebook.grad.data.withUnsafeMutableBufferPointer { de in
+                        for (r, code) in codes.enumerated() {
+                            let b = r / p, pos = r % p
+                            for j in 0..<d {
+                                let zi = (b * d + j) * p + pos
+                                let diff = z[zi] - e[code * d + j]
+                                sq += Double(diff * diff)
+                                dz[zi] += 2 * beta * diff / count                         // commitment → encoder
+                                if trainsCodebook { de[code * d + j] -= 2 * diff / count }  // codebook → codes
+                            }
+                        }
+                    }
+                }
             }
         }
-        _ = model.encoder.backward(dze)
+        model.encoder.backwardToParameters(dze)
         if let decay = options.codebookDecay { updateCodebookByAverages(codes: codes, vectors: vectors, decay: decay) }
         let distortion = sq / Double(count)
         return [("loss", mse + distortion * Double(1 + options.beta)), ("mse", mse),
