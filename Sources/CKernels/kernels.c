@@ -115,14 +115,19 @@ static int32_t *ck_window_offsets(const ck_conv_geometry *g, long count, long ph
 // Plane c of image b copied into a bordered plane (zeros outside the image).
 static inline void ck_fill_bordered(const ck_conv_geometry *g, const float *restrict img, long ph, long pw,
                                     float *restrict padded) {
+    // Columns −padLeft … −padLeft + pw − 1 of the image: [lo, hi) of them lie inside it.
+    const long lo = g->padLeft < pw ? g->padLeft : pw;
+    long hi = g->padLeft + g->width;
+    if (hi > pw) hi = pw;
+    if (hi < lo) hi = lo;
     for (long r = 0; r < ph; r++) {
         float *row = padded + r * pw;
         const long ih = r - g->padTop;
         if (ih < 0 || ih >= g->height) { memset(row, 0, (size_t)pw * sizeof(float)); continue; }
-        for (long col = 0; col < pw; col++) {
-            const long iw = col - g->padLeft;
-            row[col] = iw >= 0 && iw < g->width ? img[ih * g->width + iw] : 0.0f;
-        }
+        for (long col = 0; col < lo; col++) row[col] = 0.0f;
+        const float *src = img + ih * g->width - g->padLeft;
+        for (long col = lo; col < hi; col++) row[col] = src[col];
+        for (long col = hi; col < pw; col++) row[col] = 0.0f;
     }
 }
 
@@ -143,7 +148,18 @@ void ck_im2col(const ck_conv_geometry *g, const float *restrict x, long first, l
             for (long kj = 0; kj < g->kernelW; kj++) {
                 float *dst = cols + ((c * g->kernelH + ki) * g->kernelW + kj) * ld + (first - firstColumnImage) * positions;
                 const float *src = padded + ki * g->dilationH * pw + kj * g->dilationW;
-                for (long t = 0; t < total; t++) dst[t] = src[offsets[t]];
+                if (g->strideW == 1) {
+                    // Window rows are contiguous: copy them whole (vectorised), no table.
+                    for (long b = 0; b < count; b++) {
+                        for (long i = 0; i < g->outH; i++) {
+                            const float *s = src + b * ph * pw + i * g->strideH * pw;
+                            float *d = dst + (b * g->outH + i) * g->outW;
+                            for (long j = 0; j < g->outW; j++) d[j] = s[j];
+                        }
+                    }
+                } else {
+                    for (long t = 0; t < total; t++) dst[t] = src[offsets[t]];
+                }
             }
         }
     }
@@ -166,8 +182,18 @@ void ck_col2im(const ck_conv_geometry *g, const float *restrict cols, long first
             for (long kj = 0; kj < g->kernelW; kj++) {
                 const float *src = cols + ((c * g->kernelH + ki) * g->kernelW + kj) * ld + (first - firstColumnImage) * positions;
                 float *dst = padded + ki * g->dilationH * pw + kj * g->dilationW;
-                // Windows of one kernel offset never overlap, so this scatter has no repeated target.
-                for (long t = 0; t < total; t++) dst[offsets[t]] += src[t];
+                if (g->strideW == 1) {
+                    for (long b = 0; b < count; b++) {
+                        for (long i = 0; i < g->outH; i++) {
+                            float *d = dst + b * ph * pw + i * g->strideH * pw;
+                            const float *s = src + (b * g->outH + i) * g->outW;
+                            for (long j = 0; j < g->outW; j++) d[j] += s[j];
+                        }
+                    }
+                } else {
+                    // Windows of one kernel offset never overlap, so this scatter has no repeated target.
+                    for (long t = 0; t < total; t++) dst[offsets[t]] += src[t];
+                }
             }
         }
         for (long b = 0; b < count; b++) {
