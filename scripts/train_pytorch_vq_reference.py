@@ -17,6 +17,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from train_pytorch_reference import load, load_ours, save_like
+from latent_rng import SeededRNG
 
 
 class Residual(nn.Module):
@@ -60,6 +61,8 @@ def main():
     ap.add_argument("--beta", type=float, default=0.25)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--latent-rng", action="store_true",
+                    help="draw the batch order and the restarts from latent's generator (seed, stream 1), as latent train does")
     ap.add_argument("--residual-blocks", type=int, default=0)
     ap.add_argument("--init", help="start from the weights of one of our model files (same architecture)")
     ap.add_argument("--save-init", help="write the initial weights as our model file, with the config of --like")
@@ -87,9 +90,16 @@ def main():
         ema_w = model.codebook.weight.detach().clone()
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-3)
     start = time.time()
+    ours = SeededRNG(args.seed, stream=1) if args.latent_rng else None
     for epoch in range(1, args.epochs + 1):
         usage = torch.zeros(k, dtype=torch.long)
-        for idx in torch.randperm(len(x)).split(args.batch_size):
+        if ours:
+            order = list(range(len(x)))
+            ours.shuffle(order)
+            batches = torch.tensor(order).split(args.batch_size)
+        else:
+            batches = torch.randperm(len(x)).split(args.batch_size)
+        for idx in batches:
             xb = x[idx]
             ze = model.encoder(xb)
             flat, codes = model.quantize(ze)
@@ -116,8 +126,14 @@ def main():
         if epoch <= args.epochs - 5 and len(dead) > 0 and not args.no_restart_dead_codes:
             print(f"epoch {epoch}: restarted {len(dead)} codes", file=sys.stderr, flush=True)
             with torch.no_grad():
-                rows = torch.randint(0, len(last), (len(dead),))
-                model.codebook.weight[dead] = last[rows] + 0.01 * torch.randn(len(dead), last.shape[1])
+                if ours:
+                    for code in dead.tolist():
+                        row = ours.next_int(len(last))
+                        noise = torch.tensor([ours.next_normal() for _ in range(last.shape[1])], dtype=torch.float32)
+                        model.codebook.weight[code] = last[row] + 0.01 * noise
+                else:
+                    rows = torch.randint(0, len(last), (len(dead),))
+                    model.codebook.weight[dead] = last[rows] + 0.01 * torch.randn(len(dead), last.shape[1])
                 if ema:
                     ema_w[dead] = model.codebook.weight[dead]
                     ema_count[dead] = 1
