@@ -100,16 +100,36 @@ static inline void ck_padded_extent(const ck_conv_geometry *g, long *ph, long *p
     *pw = (g->outW - 1) * g->strideW + (g->kernelW - 1) * g->dilationW + 1;
 }
 
-// offsets[b·P + i·outW + j]: where window (i, j) of image b starts in `count` stacked bordered planes.
-static int32_t *ck_window_offsets(const ck_conv_geometry *g, long count, long ph, long pw) {
+// Scratch for a run of images: their bordered planes, and offsets[b·P + i·outW + j], where window
+// (i, j) of image b starts in them. Runs are short enough that the planes stay in cache (and that the
+// offsets fit in 32 bits whatever the batch).
+typedef struct {
+    long ph, pw, images;
+    float *padded;
+    int32_t *offsets;
+} ck_window_scratch;
+
+static ck_window_scratch ck_window_scratch_make(const ck_conv_geometry *g, long count) {
+    ck_window_scratch w;
+    ck_padded_extent(g, &w.ph, &w.pw);
+    const long plane = w.ph * w.pw > 0 ? w.ph * w.pw : 1;
+    w.images = (1L << 16) / plane;
+    if (w.images < 1) w.images = 1;
+    if (w.images > count) w.images = count;
     const long positions = g->outH * g->outW;
-    int32_t *offsets = malloc((size_t)(count * positions) * sizeof(int32_t));
-    if (!offsets) abort();
-    for (long b = 0; b < count; b++)
+    w.padded = malloc((size_t)(w.images * plane) * sizeof(float));
+    w.offsets = malloc((size_t)(w.images * positions) * sizeof(int32_t));
+    if (!w.padded || !w.offsets) abort();
+    for (long b = 0; b < w.images; b++)
         for (long i = 0; i < g->outH; i++)
             for (long j = 0; j < g->outW; j++)
-                offsets[b * positions + i * g->outW + j] = (int32_t)(b * ph * pw + i * g->strideH * pw + j * g->strideW);
-    return offsets;
+                w.offsets[b * positions + i * g->outW + j] = (int32_t)(b * w.ph * w.pw + i * g->strideH * w.pw + j * g->strideW);
+    return w;
+}
+
+static void ck_window_scratch_free(ck_window_scratch *w) {
+    free(w->offsets);
+    free(w->padded);
 }
 
 // Plane c of image b copied into a bordered plane (zeros outside the image).
@@ -133,82 +153,78 @@ static inline void ck_fill_bordered(const ck_conv_geometry *g, const float *rest
 
 // Not cloned for AVX2: its gathers are microcoded on AMD before Zen 3 (1.9× slower here than scalar).
 void ck_im2col(const ck_conv_geometry *g, const float *restrict x, long first, long count,
-                         long firstColumnImage, long ld, float *restrict cols) {
-    long ph, pw;
-    ck_padded_extent(g, &ph, &pw);
-    if (count <= 0 || ph * pw * count > INT32_MAX) return;
-    float *padded = malloc((size_t)(count * ph * pw) * sizeof(float));
-    if (!padded) abort();
-    int32_t *offsets = ck_window_offsets(g, count, ph, pw);
-    const long positions = g->outH * g->outW, plane = g->height * g->width, total = count * positions;
-    for (long c = 0; c < g->channels; c++) {
-        for (long b = 0; b < count; b++)
-            ck_fill_bordered(g, x + (first + b) * g->imageStride + c * plane, ph, pw, padded + b * ph * pw);
-        for (long ki = 0; ki < g->kernelH; ki++) {
-            for (long kj = 0; kj < g->kernelW; kj++) {
-                float *dst = cols + ((c * g->kernelH + ki) * g->kernelW + kj) * ld + (first - firstColumnImage) * positions;
-                const float *src = padded + ki * g->dilationH * pw + kj * g->dilationW;
-                if (g->strideW == 1) {
-                    // Window rows are contiguous: copy them whole (vectorised), no table.
-                    for (long b = 0; b < count; b++) {
-                        for (long i = 0; i < g->outH; i++) {
-                            const float *s = src + b * ph * pw + i * g->strideH * pw;
-                            float *d = dst + (b * g->outH + i) * g->outW;
-                            for (long j = 0; j < g->outW; j++) d[j] = s[j];
+               long firstColumnImage, long ld, float *restrict cols) {
+    if (count <= 0) return;
+    ck_window_scratch w = ck_window_scratch_make(g, count);
+    const long ph = w.ph, pw = w.pw, positions = g->outH * g->outW, plane = g->height * g->width;
+    for (long start = first; start < first + count; start += w.images) {
+        const long n = first + count - start < w.images ? first + count - start : w.images, total = n * positions;
+        for (long c = 0; c < g->channels; c++) {
+            for (long b = 0; b < n; b++)
+                ck_fill_bordered(g, x + (start + b) * g->imageStride + c * plane, ph, pw, w.padded + b * ph * pw);
+            for (long ki = 0; ki < g->kernelH; ki++) {
+                for (long kj = 0; kj < g->kernelW; kj++) {
+                    float *dst = cols + ((c * g->kernelH + ki) * g->kernelW + kj) * ld + (start - firstColumnImage) * positions;
+                    const float *src = w.padded + ki * g->dilationH * pw + kj * g->dilationW;
+                    if (g->strideW == 1) {
+                        // Window rows are contiguous: copy them whole (vectorised), no table.
+                        for (long b = 0; b < n; b++) {
+                            for (long i = 0; i < g->outH; i++) {
+                                const float *s = src + b * ph * pw + i * g->strideH * pw;
+                                float *d = dst + (b * g->outH + i) * g->outW;
+                                for (long j = 0; j < g->outW; j++) d[j] = s[j];
+                            }
                         }
+                    } else {
+                        for (long t = 0; t < total; t++) dst[t] = src[w.offsets[t]];
                     }
-                } else {
-                    for (long t = 0; t < total; t++) dst[t] = src[offsets[t]];
                 }
             }
         }
     }
-    free(offsets);
-    free(padded);
+    ck_window_scratch_free(&w);
 }
 
 void ck_col2im(const ck_conv_geometry *g, const float *restrict cols, long first, long count,
-                         long firstColumnImage, long ld, float *restrict x) {
-    long ph, pw;
-    ck_padded_extent(g, &ph, &pw);
-    if (count <= 0 || ph * pw * count > INT32_MAX) return;
-    float *padded = malloc((size_t)(count * ph * pw) * sizeof(float));
-    if (!padded) abort();
-    int32_t *offsets = ck_window_offsets(g, count, ph, pw);
-    const long positions = g->outH * g->outW, plane = g->height * g->width, total = count * positions;
-    for (long c = 0; c < g->channels; c++) {
-        memset(padded, 0, (size_t)(count * ph * pw) * sizeof(float));
-        for (long ki = 0; ki < g->kernelH; ki++) {
-            for (long kj = 0; kj < g->kernelW; kj++) {
-                const float *src = cols + ((c * g->kernelH + ki) * g->kernelW + kj) * ld + (first - firstColumnImage) * positions;
-                float *dst = padded + ki * g->dilationH * pw + kj * g->dilationW;
-                if (g->strideW == 1) {
-                    for (long b = 0; b < count; b++) {
-                        for (long i = 0; i < g->outH; i++) {
-                            float *d = dst + b * ph * pw + i * g->strideH * pw;
-                            const float *s = src + (b * g->outH + i) * g->outW;
-                            for (long j = 0; j < g->outW; j++) d[j] += s[j];
+               long firstColumnImage, long ld, float *restrict x) {
+    if (count <= 0) return;
+    ck_window_scratch w = ck_window_scratch_make(g, count);
+    const long ph = w.ph, pw = w.pw, positions = g->outH * g->outW, plane = g->height * g->width;
+    for (long start = first; start < first + count; start += w.images) {
+        const long n = first + count - start < w.images ? first + count - start : w.images, total = n * positions;
+        for (long c = 0; c < g->channels; c++) {
+            memset(w.padded, 0, (size_t)(n * ph * pw) * sizeof(float));
+            for (long ki = 0; ki < g->kernelH; ki++) {
+                for (long kj = 0; kj < g->kernelW; kj++) {
+                    const float *src = cols + ((c * g->kernelH + ki) * g->kernelW + kj) * ld + (start - firstColumnImage) * positions;
+                    float *dst = w.padded + ki * g->dilationH * pw + kj * g->dilationW;
+                    if (g->strideW == 1) {
+                        for (long b = 0; b < n; b++) {
+                            for (long i = 0; i < g->outH; i++) {
+                                float *d = dst + b * ph * pw + i * g->strideH * pw;
+                                const float *s = src + (b * g->outH + i) * g->outW;
+                                for (long j = 0; j < g->outW; j++) d[j] += s[j];
+                            }
                         }
+                    } else {
+                        // Windows of one kernel offset never overlap, so this scatter has no repeated target.
+                        for (long t = 0; t < total; t++) dst[w.offsets[t]] += src[t];
                     }
-                } else {
-                    // Windows of one kernel offset never overlap, so this scatter has no repeated target.
-                    for (long t = 0; t < total; t++) dst[offsets[t]] += src[t];
                 }
             }
-        }
-        for (long b = 0; b < count; b++) {
-            float *img = x + (first + b) * g->imageStride + c * plane;
-            const float *p = padded + b * ph * pw;
-            for (long r = 0; r < ph; r++) {
-                const long ih = r - g->padTop;
-                if (ih < 0 || ih >= g->height) continue;
-                for (long col = 0; col < pw; col++) {
-                    const long iw = col - g->padLeft;
-                    if (iw >= 0 && iw < g->width) img[ih * g->width + iw] += p[r * pw + col];
+            for (long b = 0; b < n; b++) {
+                float *img = x + (start + b) * g->imageStride + c * plane;
+                const float *p = w.padded + b * ph * pw;
+                for (long r = 0; r < ph; r++) {
+                    const long ih = r - g->padTop;
+                    if (ih < 0 || ih >= g->height) continue;
+                    for (long col = 0; col < pw; col++) {
+                        const long iw = col - g->padLeft;
+                        if (iw >= 0 && iw < g->width) img[ih * g->width + iw] += p[r * pw + col];
+                    }
                 }
             }
         }
     }
-    free(offsets);
-    free(padded);
+    ck_window_scratch_free(&w);
 }

@@ -35,9 +35,8 @@ import Testing
     /// 32→16 channels, 4×4 windows, stride 2 on 14×12 images, 17 of them: several chunks per thread.
     @Test(arguments: [1, 2])
     func convolutionOverManyChunksMatchesDirectLoops(threads: Int) throws {
-        let before = ComputeThreads.current
-        defer { ComputeThreads.set(before) }
-        ComputeThreads.set(threads)
+        let restore = useComputeThreads(threads)
+        defer { restore() }
         var rng = SeededRNG(seed: 21)
         let (n, c, oc, h, w, k, s, p) = (17, 32, 16, 14, 12, 4, 2, 1)
         let conv = Conv2d(c, oc, kernel: k, stride: s, padding: p, rng: &rng)
@@ -91,9 +90,8 @@ import Testing
     /// bias, dW of convT = dW of conv with the roles of input and output gradient swapped.
     @Test(arguments: [1, 2])
     func transposedConvolutionOverManyChunksIsTheAdjoint(threads: Int) throws {
-        let before = ComputeThreads.current
-        defer { ComputeThreads.set(before) }
-        ComputeThreads.set(threads)
+        let restore = useComputeThreads(threads)
+        defer { restore() }
         var rng = SeededRNG(seed: 22)
         let conv = Conv2d(32, 16, kernel: 4, stride: 2, padding: 1, rng: &rng)
         let convT = ConvTranspose2d(16, 32, kernel: 4, stride: 2, padding: 1, rng: &rng)
@@ -154,6 +152,13 @@ import Testing
         for (_, q) in net.namedParameters { q.zeroGrad() }
         net.backwardToParameters(dy)
         #expect(net.namedParameters.map(\.parameter.grad.data) == full)
+    }
+
+    /// Sets the compute threads; returns what puts the previous count back.
+    private func useComputeThreads(_ n: Int) -> () -> Void {
+        let before = ComputeThreads.current
+        ComputeThreads.set(n)
+        return { ComputeThreads.set(before) }
     }
 
     private func expectClose(_ got: [Float], _ want: [Double], _ what: String) {

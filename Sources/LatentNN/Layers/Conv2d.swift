@@ -43,27 +43,16 @@ public final class Conv2d: Layer {
         // The columns are kept for the weight gradient, chunk after chunk (chunk [i, j) at column i·P).
         if cols.count != patch * n * p { cols = uninitializedFloats(patch * n * p) }
         var y = Tensor.uninitialized(shape: [n, oc, g.outHeight, g.outWidth])
-        x.data.withUnsafeBufferPointer { xb in
-            cols.withUnsafeMutableBufferPointer { cb in
-                y.data.withUnsafeMutableBufferPointer { yb in
-                    weight.value.data.withUnsafeBufferPointer { wb in
-                        bias.value.data.withUnsafeBufferPointer { bb in
-                            let X = UncheckedConst(xb.baseAddress!), C = UncheckedPointer(cb.baseAddress!)
-                            let Y = UncheckedPointer(yb.baseAddress!), W = UncheckedConst(wb.baseAddress!)
-                            let B = UncheckedConst(bb.baseAddress!)
-                            chunks.forEachChunk(scratch: oc * chunks.imagesPerChunk * p) { images, yPrime in
-                                let columns = images.count * p, colsChunk = C.pointer + images.lowerBound * patch * p
-                                g.im2col(X.pointer, images: images, into: colsChunk)
-                                // Y' (OC, chunk·P) = W (OC, C·k·k) · cols (C·k·k, chunk·P), bias preloaded.
-                                for o in 0..<oc { (yPrime + o * columns).update(repeating: B.pointer[o], count: columns) }
-                                sgemm(m: oc, n: columns, k: patch, a: W.pointer, lda: patch, b: colsChunk, ldb: columns,
-                                      beta: 1, c: yPrime, ldc: columns, threads: chunks.gemmThreads)
-                                permuteChannelMajorToBatch(yPrime, n: images.count, c: oc, p: p,
-                                                           into: Y.pointer + images.lowerBound * oc * p)
-                            }
-                        }
-                    }
-                }
+        withForwardPointers(x, kept: &cols, y: &y, weight: weight.value, bias: bias.value) { X, C, Y, W, B in
+            chunks.forEachChunk(scratch: oc * chunks.imagesPerChunk * p) { images, yPrime in
+                let columns = images.count * p, colsChunk = C.pointer + images.lowerBound * patch * p
+                g.im2col(X.pointer, images: images, into: colsChunk)
+                // Y' (OC, chunk·P) = W (OC, C·k·k) · cols (C·k·k, chunk·P), bias preloaded.
+                for o in 0..<oc { (yPrime + o * columns).update(repeating: B.pointer[o], count: columns) }
+                sgemm(m: oc, n: columns, k: patch, a: W.pointer, lda: patch, b: colsChunk, ldb: columns,
+                      beta: 1, c: yPrime, ldc: columns, threads: chunks.gemmThreads)
+                permuteChannelMajorToBatch(yPrime, n: images.count, c: oc, p: p,
+                                           into: Y.pointer + images.lowerBound * oc * p)
             }
         }
         return y
@@ -79,33 +68,24 @@ public final class Conv2d: Layer {
         let oc = outChannels, p = g.positions, patch = g.patchSize, plane = inChannels * g.height * g.width
         var dx = Tensor.uninitialized(shape: inputGradient ? [chunks.batch, inChannels, g.height, g.width] : [0])
         let most = chunks.imagesPerChunk * p
-        let weightValue = weight.value
-        dy.data.withUnsafeBufferPointer { dyb in
-            cols.withUnsafeBufferPointer { cb in
-                weightValue.data.withUnsafeBufferPointer { wb in
-                    dx.data.withUnsafeMutableBufferPointer { dxb in
-                        let DY = UncheckedConst(dyb.baseAddress!), C = UncheckedConst(cb.baseAddress!)
-                        let W = UncheckedConst(wb.baseAddress!), DX = dxb.baseAddress.map(UncheckedPointer.init)
-                        chunks.forEachChunk(scratch: (oc + (inputGradient ? patch : 0)) * most,
-                                            weightGrad: &weight.grad.data, biasGrad: &bias.grad.data) { images, scratch, gw, gb in
-                            let columns = images.count * p, colsChunk = C.pointer + images.lowerBound * patch * p
-                            let dyPrime = scratch
-                            permuteBatchToChannelMajor(DY.pointer + images.lowerBound * oc * p, n: images.count, c: oc, p: p,
-                                                       into: dyPrime)
-                            // dW (OC, C·k·k) += dY' (OC, chunk·P) · colsᵀ; db += row sums of dY'.
-                            sgemm(transB: .transposed, m: oc, n: patch, k: columns, a: dyPrime, lda: columns,
-                                  b: colsChunk, ldb: columns, beta: 1, c: gw, ldc: patch, threads: chunks.gemmThreads)
-                            for o in 0..<oc { gb[o] += VectorMath.sum(dyPrime + o * columns, count: columns) }
-                            guard inputGradient, let DX else { return }
-                            // dcols (C·k·k, chunk·P) = Wᵀ · dY', scattered back onto the chunk's zeroed images.
-                            let dcols = scratch + oc * most
-                            sgemm(transA: .transposed, m: patch, n: columns, k: oc, a: W.pointer, lda: patch,
-                                  b: dyPrime, ldb: columns, c: dcols, ldc: columns, threads: chunks.gemmThreads)
-                            (DX.pointer + images.lowerBound * plane).update(repeating: 0, count: images.count * plane)
-                            g.col2im(dcols, images: images, into: DX.pointer)
-                        }
-                    }
-                }
+        withBackwardPointers(dy, kept: cols, weight: weight.value, dx: &dx) { DY, C, W, DX in
+            chunks.forEachChunk(scratch: (oc + (inputGradient ? patch : 0)) * most,
+                                weightGrad: &weight.grad.data, biasGrad: &bias.grad.data) { images, scratch, gw, gb in
+                let columns = images.count * p, colsChunk = C.pointer + images.lowerBound * patch * p
+                let dyPrime = scratch
+                permuteBatchToChannelMajor(DY.pointer + images.lowerBound * oc * p, n: images.count, c: oc, p: p,
+                                           into: dyPrime)
+                // dW (OC, C·k·k) += dY' (OC, chunk·P) · colsᵀ; db += row sums of dY'.
+                sgemm(transB: .transposed, m: oc, n: patch, k: columns, a: dyPrime, lda: columns,
+                      b: colsChunk, ldb: columns, beta: 1, c: gw, ldc: patch, threads: chunks.gemmThreads)
+                for o in 0..<oc { gb[o] += VectorMath.sum(dyPrime + o * columns, count: columns) }
+                guard inputGradient, let DX else { return }
+                // dcols (C·k·k, chunk·P) = Wᵀ · dY', scattered back onto the chunk's zeroed images.
+                let dcols = scratch + oc * most
+                sgemm(transA: .transposed, m: patch, n: columns, k: oc, a: W.pointer, lda: patch,
+                      b: dyPrime, ldb: columns, c: dcols, ldc: columns, threads: chunks.gemmThreads)
+                (DX.pointer + images.lowerBound * plane).update(repeating: 0, count: images.count * plane)
+                g.col2im(dcols, images: images, into: DX.pointer)
             }
         }
         return inputGradient ? dx : nil
@@ -160,29 +140,18 @@ public final class ConvTranspose2d: Layer {
         // X' is kept for the weight gradient, chunk after chunk (chunk [i, j) at column i·HW).
         if inputPrime.count != ic * n * p { inputPrime = uninitializedFloats(ic * n * p) }
         var y = Tensor.uninitialized(shape: [n, oc, g.height, g.width])  // bias fill covers it
-        x.data.withUnsafeBufferPointer { xb in
-            inputPrime.withUnsafeMutableBufferPointer { ipb in
-                y.data.withUnsafeMutableBufferPointer { yb in
-                    weight.value.data.withUnsafeBufferPointer { wb in
-                        bias.value.data.withUnsafeBufferPointer { bb in
-                            let X = UncheckedConst(xb.baseAddress!), XP = UncheckedPointer(ipb.baseAddress!)
-                            let Y = UncheckedPointer(yb.baseAddress!), W = UncheckedConst(wb.baseAddress!)
-                            let B = UncheckedConst(bb.baseAddress!)
-                            chunks.forEachChunk(scratch: patch * chunks.imagesPerChunk * p) { images, cols in
-                                let columns = images.count * p, xPrime = XP.pointer + images.lowerBound * ic * p
-                                permuteBatchToChannelMajor(X.pointer + images.lowerBound * ic * p, n: images.count, c: ic, p: p,
-                                                           into: xPrime)
-                                // cols (OC·k·k, chunk·HW) = W_rᵀ (OC·k·k, IC) · X' (IC, chunk·HW), added onto the bias.
-                                sgemm(transA: .transposed, m: patch, n: columns, k: ic, a: W.pointer, lda: patch,
-                                      b: xPrime, ldb: columns, c: cols, ldc: columns, threads: chunks.gemmThreads)
-                                for b in images {
-                                    for o in 0..<oc { (Y.pointer + (b * oc + o) * plane).update(repeating: B.pointer[o], count: plane) }
-                                }
-                                g.col2im(cols, images: images, into: Y.pointer)
-                            }
-                        }
-                    }
+        withForwardPointers(x, kept: &inputPrime, y: &y, weight: weight.value, bias: bias.value) { X, XP, Y, W, B in
+            chunks.forEachChunk(scratch: patch * chunks.imagesPerChunk * p) { images, cols in
+                let columns = images.count * p, xPrime = XP.pointer + images.lowerBound * ic * p
+                permuteBatchToChannelMajor(X.pointer + images.lowerBound * ic * p, n: images.count, c: ic, p: p,
+                                           into: xPrime)
+                // cols (OC·k·k, chunk·HW) = W_rᵀ (OC·k·k, IC) · X' (IC, chunk·HW), added onto the bias.
+                sgemm(transA: .transposed, m: patch, n: columns, k: ic, a: W.pointer, lda: patch,
+                      b: xPrime, ldb: columns, c: cols, ldc: columns, threads: chunks.gemmThreads)
+                for b in images {
+                    for o in 0..<oc { (Y.pointer + (b * oc + o) * plane).update(repeating: B.pointer[o], count: plane) }
                 }
+                g.col2im(cols, images: images, into: Y.pointer)
             }
         }
         return y
@@ -198,36 +167,63 @@ public final class ConvTranspose2d: Layer {
         let ic = inChannels, oc = outChannels, p = g.positions, patch = g.patchSize, plane = g.height * g.width
         var dx = Tensor.uninitialized(shape: inputGradient ? [chunks.batch, ic, g.outHeight, g.outWidth] : [0])
         let most = chunks.imagesPerChunk * p
-        let weightValue = weight.value
-        dy.data.withUnsafeBufferPointer { dyb in
-            inputPrime.withUnsafeBufferPointer { ipb in
-                weightValue.data.withUnsafeBufferPointer { wb in
-                    dx.data.withUnsafeMutableBufferPointer { dxb in
-                        let DY = UncheckedConst(dyb.baseAddress!), XP = UncheckedConst(ipb.baseAddress!)
-                        let W = UncheckedConst(wb.baseAddress!), DX = dxb.baseAddress.map(UncheckedPointer.init)
-                        chunks.forEachChunk(scratch: (patch + (inputGradient ? ic : 0)) * most,
-                                            weightGrad: &weight.grad.data, biasGrad: &bias.grad.data) { images, scratch, gw, gb in
-                            let columns = images.count * p, xPrime = XP.pointer + images.lowerBound * ic * p
-                            let dcols = scratch
-                            g.im2col(DY.pointer, images: images, into: dcols)
-                            // dW_r (IC, OC·k·k) += X' (IC, chunk·HW) · dcolsᵀ; db += sums of dy's planes.
-                            sgemm(transB: .transposed, m: ic, n: patch, k: columns, a: xPrime, lda: columns,
-                                  b: dcols, ldb: columns, beta: 1, c: gw, ldc: patch, threads: chunks.gemmThreads)
-                            for b in images {
-                                for o in 0..<oc { gb[o] += VectorMath.sum(DY.pointer + (b * oc + o) * plane, count: plane) }
-                            }
-                            guard inputGradient, let DX else { return }
-                            // dX' (IC, chunk·HW) = W_r (IC, OC·k·k) · dcols, permuted back to the chunk's images.
-                            let dxPrime = scratch + patch * most
-                            sgemm(m: ic, n: columns, k: patch, a: W.pointer, lda: patch, b: dcols, ldb: columns,
-                                  c: dxPrime, ldc: columns, threads: chunks.gemmThreads)
-                            permuteChannelMajorToBatch(dxPrime, n: images.count, c: ic, p: p,
-                                                       into: DX.pointer + images.lowerBound * ic * p)
-                        }
+        withBackwardPointers(dy, kept: inputPrime, weight: weight.value, dx: &dx) { DY, XP, W, DX in
+            chunks.forEachChunk(scratch: (patch + (inputGradient ? ic : 0)) * most,
+                                weightGrad: &weight.grad.data, biasGrad: &bias.grad.data) { images, scratch, gw, gb in
+                let columns = images.count * p, xPrime = XP.pointer + images.lowerBound * ic * p
+                let dcols = scratch
+                g.im2col(DY.pointer, images: images, into: dcols)
+                // dW_r (IC, OC·k·k) += X' (IC, chunk·HW) · dcolsᵀ; db += sums of dy's planes.
+                sgemm(transB: .transposed, m: ic, n: patch, k: columns, a: xPrime, lda: columns,
+                      b: dcols, ldb: columns, beta: 1, c: gw, ldc: patch, threads: chunks.gemmThreads)
+                for b in images {
+                    for o in 0..<oc { gb[o] += VectorMath.sum(DY.pointer + (b * oc + o) * plane, count: plane) }
+                }
+                guard inputGradient, let DX else { return }
+                // dX' (IC, chunk·HW) = W_r (IC, OC·k·k) · dcols, permuted back to the chunk's images.
+                let dxPrime = scratch + patch * most
+                sgemm(m: ic, n: columns, k: patch, a: W.pointer, lda: patch, b: dcols, ldb: columns,
+                      c: dxPrime, ldc: columns, threads: chunks.gemmThreads)
+                permuteChannelMajorToBatch(dxPrime, n: images.count, c: ic, p: p,
+                                           into: DX.pointer + images.lowerBound * ic * p)
+            }
+        }
+        return inputGradient ? dx : nil
+    }
+}
+
+/// The pointers a convolution's forward pass hands to its chunk workers: the input, the buffer kept for
+/// backward, the output, weights and bias (workers write disjoint chunks of the mutable ones).
+private func withForwardPointers(_ x: Tensor, kept: inout [Float], y: inout Tensor, weight: Tensor, bias: Tensor,
+                                 _ body: (UncheckedConst<Float>, UncheckedPointer<Float>, UncheckedPointer<Float>,
+                                          UncheckedConst<Float>, UncheckedConst<Float>) -> Void) {
+    x.data.withUnsafeBufferPointer { xb in
+        kept.withUnsafeMutableBufferPointer { kb in
+            y.data.withUnsafeMutableBufferPointer { yb in
+                weight.data.withUnsafeBufferPointer { wb in
+                    bias.data.withUnsafeBufferPointer { bb in
+                        body(UncheckedConst(xb.baseAddress!), UncheckedPointer(kb.baseAddress!), UncheckedPointer(yb.baseAddress!),
+                             UncheckedConst(wb.baseAddress!), UncheckedConst(bb.baseAddress!))
                     }
                 }
             }
         }
-        return inputGradient ? dx : nil
+    }
+}
+
+/// The pointers a convolution's backward pass hands to its chunk workers: dy, the buffer forward kept,
+/// the weights, and dx (nil when `dx` is empty: no input gradient wanted).
+private func withBackwardPointers(_ dy: Tensor, kept: [Float], weight: Tensor, dx: inout Tensor,
+                                  _ body: (UncheckedConst<Float>, UncheckedConst<Float>, UncheckedConst<Float>,
+                                           UncheckedPointer<Float>?) -> Void) {
+    dy.data.withUnsafeBufferPointer { dyb in
+        kept.withUnsafeBufferPointer { kb in
+            weight.data.withUnsafeBufferPointer { wb in
+                dx.data.withUnsafeMutableBufferPointer { dxb in
+                    body(UncheckedConst(dyb.baseAddress!), UncheckedConst(kb.baseAddress!), UncheckedConst(wb.baseAddress!),
+                         dxb.baseAddress.map(UncheckedPointer.init))
+                }
+            }
+        }
     }
 }
