@@ -61,8 +61,9 @@ def main():
     ap.add_argument("--beta", type=float, default=0.25)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--latent-rng", action="store_true",
-                    help="draw the batch order and the restarts from latent's generator (seed, stream 1), as latent train does")
+    ap.add_argument("--latent-rng", nargs="?", const="all", choices=["all", "order", "restarts"],
+                    help="draw the batch order and the restarts (or only one of them) from latent's generator "
+                         "(seed, stream 1), as latent train does")
     ap.add_argument("--residual-blocks", type=int, default=0)
     ap.add_argument("--init", help="start from the weights of one of our model files (same architecture)")
     ap.add_argument("--save-init", help="write the initial weights as our model file, with the config of --like")
@@ -91,11 +92,14 @@ def main():
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=1e-3)
     start = time.time()
     ours = SeededRNG(args.seed, stream=1) if args.latent_rng else None
+    # With one part only, the other draws from a second copy of the stream, so neither shifts the other.
+    ours_order = ours if args.latent_rng in ("all", "order") else None
+    ours_restarts = ours if args.latent_rng == "all" else SeededRNG(args.seed, stream=2) if args.latent_rng == "restarts" else None
     for epoch in range(1, args.epochs + 1):
         usage = torch.zeros(k, dtype=torch.long)
-        if ours:
+        if ours_order:
             order = list(range(len(x)))
-            ours.shuffle(order)
+            ours_order.shuffle(order)
             batches = torch.tensor(order).split(args.batch_size)
         else:
             batches = torch.randperm(len(x)).split(args.batch_size)
@@ -126,10 +130,10 @@ def main():
         if epoch <= args.epochs - 5 and len(dead) > 0 and not args.no_restart_dead_codes:
             print(f"epoch {epoch}: restarted {len(dead)} codes", file=sys.stderr, flush=True)
             with torch.no_grad():
-                if ours:
+                if ours_restarts:
                     for code in dead.tolist():
-                        row = ours.next_int(len(last))
-                        noise = torch.tensor([ours.next_normal() for _ in range(last.shape[1])], dtype=torch.float32)
+                        row = ours_restarts.next_int(len(last))
+                        noise = torch.tensor([ours_restarts.next_normal() for _ in range(last.shape[1])], dtype=torch.float32)
                         model.codebook.weight[code] = last[row] + 0.01 * noise
                 else:
                     rows = torch.randint(0, len(last), (len(dead),))
