@@ -132,14 +132,24 @@ static void ck_window_scratch_free(ck_window_scratch *w) {
     free(w->padded);
 }
 
+// The bordered plane's columns (−padLeft … −padLeft + pw − 1 of the image) inside the image: [*lo, *hi).
+static inline void ck_inside_columns(const ck_conv_geometry *g, long pw, long *lo, long *hi) {
+    *lo = g->padLeft < pw ? g->padLeft : pw;
+    long h = g->padLeft + g->width;
+    if (h > pw) h = pw;
+    *hi = h < *lo ? *lo : h;
+}
+
+// The images of a run starting at `start` (the last run of first … first + count − 1 may be short).
+static inline long ck_run_length(const ck_window_scratch *w, long start, long first, long count) {
+    return first + count - start < w->images ? first + count - start : w->images;
+}
+
 // Plane c of image b copied into a bordered plane (zeros outside the image).
 static inline void ck_fill_bordered(const ck_conv_geometry *g, const float *restrict img, long ph, long pw,
                                     float *restrict padded) {
-    // Columns −padLeft … −padLeft + pw − 1 of the image: [lo, hi) of them lie inside it.
-    const long lo = g->padLeft < pw ? g->padLeft : pw;
-    long hi = g->padLeft + g->width;
-    if (hi > pw) hi = pw;
-    if (hi < lo) hi = lo;
+    long lo, hi;
+    ck_inside_columns(g, pw, &lo, &hi);
     for (long r = 0; r < ph; r++) {
         float *row = padded + r * pw;
         const long ih = r - g->padTop;
@@ -158,7 +168,7 @@ void ck_im2col(const ck_conv_geometry *g, const float *restrict x, long first, l
     ck_window_scratch w = ck_window_scratch_make(g, count);
     const long ph = w.ph, pw = w.pw, positions = g->outH * g->outW, plane = g->height * g->width;
     for (long start = first; start < first + count; start += w.images) {
-        const long n = first + count - start < w.images ? first + count - start : w.images, total = n * positions;
+        const long n = ck_run_length(&w, start, first, count), total = n * positions;
         for (long c = 0; c < g->channels; c++) {
             for (long b = 0; b < n; b++)
                 ck_fill_bordered(g, x + (start + b) * g->imageStride + c * plane, ph, pw, w.padded + b * ph * pw);
@@ -191,7 +201,7 @@ void ck_col2im(const ck_conv_geometry *g, const float *restrict cols, long first
     ck_window_scratch w = ck_window_scratch_make(g, count);
     const long ph = w.ph, pw = w.pw, positions = g->outH * g->outW, plane = g->height * g->width;
     for (long start = first; start < first + count; start += w.images) {
-        const long n = first + count - start < w.images ? first + count - start : w.images, total = n * positions;
+        const long n = ck_run_length(&w, start, first, count), total = n * positions;
         for (long c = 0; c < g->channels; c++) {
             memset(w.padded, 0, (size_t)(n * ph * pw) * sizeof(float));
             for (long ki = 0; ki < g->kernelH; ki++) {
@@ -212,16 +222,17 @@ void ck_col2im(const ck_conv_geometry *g, const float *restrict cols, long first
                     }
                 }
             }
+            // Back into the images: the bordered plane's inside, row by row (the border held padding only).
+            long lo, hi;
+            ck_inside_columns(g, pw, &lo, &hi);
             for (long b = 0; b < n; b++) {
                 float *img = x + (start + b) * g->imageStride + c * plane;
                 const float *p = w.padded + b * ph * pw;
                 for (long r = 0; r < ph; r++) {
                     const long ih = r - g->padTop;
                     if (ih < 0 || ih >= g->height) continue;
-                    for (long col = 0; col < pw; col++) {
-                        const long iw = col - g->padLeft;
-                        if (iw >= 0 && iw < g->width) img[ih * g->width + iw] += p[r * pw + col];
-                    }
+                    float *dst = img + ih * g->width - g->padLeft;
+                    for (long col = lo; col < hi; col++) dst[col] += p[r * pw + col];
                 }
             }
         }

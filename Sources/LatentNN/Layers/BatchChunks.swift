@@ -32,12 +32,8 @@ struct BatchChunks {
 
     /// `body(images, scratch)` for every chunk; each worker owns a scratch buffer of `scratch` floats.
     func forEachChunk(scratch: Int, _ body: (_ images: Range<Int>, _ scratch: UnsafeMutablePointer<Float>) -> Void) {
-        parallelRanges(workers, threads: workers) { ws in
-            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratch))
-            defer { buffer.deallocate() }
-            for w in ws {
-                for images in chunks(ofWorker: w) { body(images, buffer) }
-            }
+        forEachWorker(scratch: scratch) { w, buffer in
+            for images in chunks(ofWorker: w) { body(images, buffer) }
         }
     }
 
@@ -59,19 +55,24 @@ struct BatchChunks {
         var partial = [Float](repeating: 0, count: workers * (wc + bc))
         partial.withUnsafeMutableBufferPointer { pp in
             let P = UncheckedPointer(pp.baseAddress!)
-            parallelRanges(workers, threads: workers) { ws in
-                let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratch))
-                defer { buffer.deallocate() }
-                for w in ws {
-                    let gw = P.pointer + w * (wc + bc)
-                    for images in chunks(ofWorker: w) { body(images, buffer, gw, gw + wc) }
-                }
+            forEachWorker(scratch: scratch) { w, buffer in
+                let gw = P.pointer + w * (wc + bc)
+                for images in chunks(ofWorker: w) { body(images, buffer, gw, gw + wc) }
             }
         }
         for w in 0..<workers {
             let base = w * (wc + bc)
             for i in 0..<wc { weightGrad[i] += partial[base + i] }
             for i in 0..<bc { biasGrad[i] += partial[base + wc + i] }
+        }
+    }
+
+    /// `body(worker, scratch)` for every worker, in parallel, each with its own scratch buffer.
+    private func forEachWorker(scratch: Int, _ body: (_ worker: Int, _ scratch: UnsafeMutablePointer<Float>) -> Void) {
+        parallelRanges(workers, threads: workers) { ws in
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: max(1, scratch))
+            defer { buffer.deallocate() }
+            for w in ws { body(w, buffer) }
         }
     }
 
