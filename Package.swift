@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "ONNXProto", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
                 exclude: ["onnx.proto"]),
         .target(name: "LatentNN", dependencies: ["LatentCore", "LatentIO", "LatentProjection", "ONNXProto"]),
-        .target(name: "LatentProjection", dependencies: ["LatentCore", "COpenBLAS"]),
+        .target(name: "LatentProjection", dependencies: ["LatentCore", "COpenBLAS", "CKernels"]),
         .target(name: "TermRender"),
         .target(name: "ExplorerApp", dependencies: ["TermRender", "LatentNN", "LatentIO", "LatentCore", "LatentProjection"]),
         .target(name: "TerminalBackend", dependencies: ["CNCursesW", "TermRender", "ExplorerApp", "LatentIO"]),

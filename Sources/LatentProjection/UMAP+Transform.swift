@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import LatentCore
 
@@ -36,7 +37,6 @@ extension UMAPMap {
         let (idx, dist) = NeighborGraph.query(x, in: data, k: k, threads: threads)
         var out = [Float](repeating: 0, count: m * 2)
         let y = embedding.data
-        let table = UMAP.PowTable(b)
         out.withUnsafeMutableBufferPointer { op in
             let O = UncheckedPointer(op.baseAddress!)
             parallelFor(m, threads: threads) { i in
@@ -57,14 +57,14 @@ extension UMAPMap {
                         let j = idx[i * k + r]
                         let d0 = p0 - y[2 * j], d1 = p1 - y[2 * j + 1], dsq = d0 * d0 + d1 * d1
                         guard dsq > 0 else { continue }
-                        let pw = table.pow(dsq)
+                        let pw = ck_umap_pow(dsq, b)
                         let coeff = w[r] * Float(k) * -2 * a * b * pw / dsq / (a * pw + 1)
                         g0 += UMAP.clip(coeff * d0); g1 += UMAP.clip(coeff * d1)
                         for _ in 0..<2 {
                             let q = rng.nextInt(below: n)
                             let q0 = p0 - y[2 * q], q1 = p1 - y[2 * q + 1], qsq = q0 * q0 + q1 * q1
                             guard qsq > 0 else { continue }
-                            let c = 2 * b / ((0.001 + qsq) * (a * table.pow(qsq) + 1))
+                            let c = 2 * b / ((0.001 + qsq) * (a * ck_umap_pow(qsq, b) + 1))
                             g0 += UMAP.clip(c * q0); g1 += UMAP.clip(c * q1)
                         }
                     }

@@ -4,6 +4,7 @@
 #ifndef CKERNELS_H
 #define CKERNELS_H
 #include <stddef.h>
+#include <stdint.h>
 
 /// e^x in place (within 2 ulp of expf; inputs clamped to -87.3 … 88.37).
 void ck_exp(float *x, size_t n);
@@ -39,5 +40,27 @@ void ck_im2col(const ck_conv_geometry *g, const float *x, long first, long count
 /// The adjoint: adds every column entry of those images back into the image position it came from.
 void ck_col2im(const ck_conv_geometry *g, const float *cols, long first, long count, long firstColumnImage, long ld,
                float *x);
+
+/// UMAP's layout graph and state for `ck_umap_layout_epoch` (see UMAP+Layout.swift).
+typedef struct {
+    const float *position;          // n (x, y) pairs: the embedding at the start of the epoch
+    float *step;                    // n (x, y) pairs: this epoch's move of each point
+    const long *offsets;            // n + 1: point i's edges are offsets[i] ..< offsets[i + 1]
+    const int32_t *columns;         // each edge's other end
+    const float *epochs_per_sample; // each edge's sampling period (any value for edges never due)
+    float *next_sample;             // each edge's next due epoch (+∞: never)
+    float *next_negative;           // each edge's negative-sample clock
+    long n;
+    float a, b, negative_rate;
+    uint64_t seed;
+} ck_umap_layout;
+/// One epoch of attraction and negative-sample repulsion for points first ..< end: their steps, scaled
+/// by alpha, and their edges' clocks. Points are independent; the result does not depend on the CPU.
+/// The edge arrays must be readable 16 elements past the last edge. Returns 0 if out of memory.
+int ck_umap_layout_epoch(const ck_umap_layout *layout, long epoch, float alpha, long first, long end);
+/// The same for any x86-64 (or other) CPU, without the AVX2 build: for tests that both agree bit for bit.
+int ck_umap_layout_epoch_baseline(const ck_umap_layout *layout, long epoch, float alpha, long first, long end);
+/// x^b for x ≥ 0 as the layout computes it (relative error ~1e-6; 0 is read as FLT_MIN).
+float ck_umap_pow(float x, float b);
 
 #endif

@@ -1,0 +1,30 @@
+// One epoch of UMAP's layout SGD over a range of points, sixteen samples at a time.
+//
+// The scalar loop was bound by a ~40-instruction dependent chain per negative sample (a serial random
+// generator, a random read of the embedding, a table-driven x^b, a divide). Here the edges and the
+// negative samples of a block of points are laid out as flat rows and taken sixteen at a time: indices
+// from a counter-based hash (no generator chain), x^b from short polynomials (no table reads).
+//
+// Written with clang's vector extensions, so the baseline (SSE2) and AVX2 builds run the same lane-wise
+// IEEE operations in the same order: contraction into FMA is off, and lanes are added up in a fixed
+// tree. The coordinates therefore do not depend on the CPU, nor on how points are split over threads.
+#include "umap_layout_lanes.h"
+
+#if defined(__x86_64__) && defined(__clang__)
+int ck_umap_layout_epoch_avx2(const ck_umap_layout *layout, long epoch, float alpha, long first, long end);
+#endif
+
+int ck_umap_layout_epoch(const ck_umap_layout *layout, long epoch, float alpha, long first, long end) {
+#if defined(__x86_64__) && defined(__clang__)
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+        return ck_umap_layout_epoch_avx2(layout, epoch, alpha, first, end);
+    }
+#endif
+    return ck_umap_layout_epoch_baseline(layout, epoch, alpha, first, end);
+}
+
+int ck_umap_layout_epoch_baseline(const ck_umap_layout *layout, long epoch, float alpha, long first, long end) {
+    return layout_epoch(layout, epoch, alpha, first, end);
+}
+
+float ck_umap_pow(float x, float b) { return pow_b(splat(x), b)[0]; }
