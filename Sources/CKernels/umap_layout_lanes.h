@@ -105,10 +105,10 @@ static inline vu sample_indices(vu x, uint32_t n) {
     return EVEN_LANES(lo, hi);
 }
 
-/// The (x, y) of LANES points of the interleaved embedding, as an x and a y vector.
-static inline void gather_points(const float *Y, vi index, vf *x, vf *y) {
-    int32_t idx[LANES];
-    memcpy(idx, &index, sizeof idx);
+/// The (x, y) of the LANES points idx[0 ..< LANES] of the interleaved embedding, as an x and a y vector.
+/// The indices are read from memory one by one: taking them out of a vector register lane by lane
+/// cost more than the reads.
+static inline void gather_points(const float *Y, const int32_t *idx, vf *x, vf *y) {
     uint64_t p[LANES];
     for (int l = 0; l < LANES; l++) memcpy(&p[l], Y + 2 * (long)idx[l], 8);
     vq a, c;
@@ -219,7 +219,7 @@ static int layout_epoch(const ck_umap_layout *L, long epoch, float alpha, long f
             const vf eps = load_f(L->epochs_per_sample + at);
             const vi due = (due_at <= e) & (lane_numbers() < (int32_t)count);
             vf x, y;
-            gather_points(Y, load_i(L->columns + at), &x, &y);
+            gather_points(Y, L->columns + at, &x, &y);
             const vf d0 = load_f(w.xi + s) - x, d1 = load_f(w.yi + s) - y, dsq = d0 * d0 + d1 * d1;
             const vf pw = pow_b(dsq, b);
             const vf coeff = (-2 * a * b) * pw / (dsq * (a * pw + 1));
@@ -251,17 +251,21 @@ static int layout_epoch(const ck_umap_layout *L, long epoch, float alpha, long f
             total += count;
         }
         if (!ok) break;
-        // Repulsion from random points.
+        // Repulsion from random points: their indices first (a pass of its own, so that the reads below
+        // take them from memory)…
         for (long s = 0; s < total; s += LANES) {
             vu k;
             memcpy(&k, w.stream + s, sizeof k);
             k = sample_indices(k, n);
-            const vi me = load_i(w.point + s);
+            memcpy(w.stream + s, &k, sizeof k);
+        }
+        // …then their pushes.
+        for (long s = 0; s < total; s += LANES) {
             vf x, y;
-            gather_points(Y, (vi)k, &x, &y);
+            gather_points(Y, (const int32_t *)w.stream + s, &x, &y);
             const vf q0 = load_f(w.sx + s) - x, q1 = load_f(w.sy + s) - y, qsq = q0 * q0 + q1 * q1;
             const vf coeff = (2 * b) / ((0.001f + qsq) * (a * pow_b(qsq, b) + 1));
-            const vi valid = (lane_numbers() < (int32_t)(total - s)) & ((vi)k != me);
+            const vi valid = (lane_numbers() < (int32_t)(total - s)) & (load_i((const int32_t *)w.stream + s) != load_i(w.point + s));
             // coincident points push apart by the clip limit, as in umap-learn
             const vi apart = qsq > 0;
             const vf g0 = select_f(valid, select_f(apart, clip4(coeff * q0), splat(4)), splat(0));
