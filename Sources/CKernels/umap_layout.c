@@ -14,11 +14,17 @@
 int ck_umap_layout_epoch_avx2(const ck_umap_layout *layout, long epoch, float alpha, long first, long end);
 #endif
 
+int ck_umap_layout_uses_avx2(void) {
+#if defined(__x86_64__) && defined(__clang__)
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+#else
+    return 0;
+#endif
+}
+
 int ck_umap_layout_epoch(const ck_umap_layout *layout, long epoch, float alpha, long first, long end) {
 #if defined(__x86_64__) && defined(__clang__)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-        return ck_umap_layout_epoch_avx2(layout, epoch, alpha, first, end);
-    }
+    if (ck_umap_layout_uses_avx2()) return ck_umap_layout_epoch_avx2(layout, epoch, alpha, first, end);
 #endif
     return ck_umap_layout_epoch_baseline(layout, epoch, alpha, first, end);
 }

@@ -37,6 +37,9 @@ extension UMAP {
         progress(1)
     }
 
+    /// Which build of the layout kernel this CPU runs: "AVX2" or "baseline" (the same coordinates either way).
+    public static var layoutKernel: String { ck_umap_layout_uses_avx2() != 0 ? "AVX2" : "baseline" }
+
     @inline(__always) static func clip(_ v: Float) -> Float { min(4, max(-4, v)) }
 }
 

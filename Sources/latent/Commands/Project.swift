@@ -114,7 +114,7 @@ struct Project: ParsableCommand {
             let result = UMAP.fit(fitRows, options: options)
             y = result.embedding
             print(result.timings.map { String(format: "%@ %.3f s", $0.stage, $0.seconds) }.joined(separator: "  ")
-                  + String(format: "  (a %.3f, b %.3f; start: %@)", result.a, result.b, result.start))
+                  + String(format: "  (a %.3f, b %.3f; start: %@; layout kernel: %@)", result.a, result.b, result.start, UMAP.layoutKernel))
             graph = holdOut == nil ? result.graph : nil
             if let newRows {
                 clock = Date()
