@@ -12,17 +12,24 @@ extension NeighborGraph {
                                  maxIterations: Int = 12, delta: Float = 0.001) -> NeighborGraph {
         let n = x.shape[0]
         precondition(k >= 1 && k < n, "k = \(k) needs at least \(k + 1) points, have \(n)")
-        let rows = PaddedRows(x)
+        let input = PaddedRows(x)
+        let inputForest = RPForest(input, trees: trees ?? min(8, 3 + Int((Double(n).squareRoot() / 40).rounded())),
+                                   leafSize: max(10, k), seed: seed, threads: threads)
+        // The search runs on the points renumbered in the first tree's leaf order: near points then sit
+        // near each other in memory, and the neighbours of neighbours it reads are mostly in cache
+        // (memory latency bound the rounds above ~20,000 points).
+        let order = inputForest.orders[0]
+        var rank = [Int32](repeating: 0, count: n)
+        for (position, i) in order.enumerated() { rank[Int(i)] = Int32(position) }
+        let rows = input.permuted(order), forest = inputForest.renumbered(rank)
         let heaps = NeighborHeaps(count: n, k: k)
-        let forest = RPForest(rows, trees: trees ?? min(8, 3 + Int((Double(n).squareRoot() / 40).rounded())),
-                              leafSize: max(10, k), seed: seed, threads: threads)
         heaps.joinLeaves(of: forest, rows: rows, threads: threads)
         heaps.fillWithRandomPoints(seed: seed, rows: rows)
         for _ in 0..<maxIterations {
             let updates = heaps.descentRound(rows: rows, threads: threads)
             if Float(updates) < delta * Float(n * k) { break }
         }
-        return heaps.sortedGraph()
+        return heaps.sortedGraph(originalIndex: order, position: rank)
     }
 }
 
@@ -190,14 +197,17 @@ final class NeighborHeaps: @unchecked Sendable {
         }
     }
 
-    /// Each list nearest first (ties by index), with Euclidean distances.
-    func sortedGraph() -> NeighborGraph {
+    /// Each list nearest first (ties by index), with Euclidean distances, in the input's numbering:
+    /// point p here is input point originalIndex[p]; input point i is point position[i] here.
+    func sortedGraph(originalIndex: [Int32], position: [Int32]) -> NeighborGraph {
         var outIndex = [Int32](repeating: 0, count: n * k), outDist = [Float](repeating: 0, count: n * k)
         for i in 0..<n {
-            let order = (0..<k).sorted { dist[i * k + $0] < dist[i * k + $1] || (dist[i * k + $0] == dist[i * k + $1] && index[i * k + $0] < index[i * k + $1]) }
+            let p = Int(position[i])
+            let original = (0..<k).map { index[p * k + $0] < 0 ? Int32.max : originalIndex[Int(index[p * k + $0])] }
+            let order = (0..<k).sorted { dist[p * k + $0] < dist[p * k + $1] || (dist[p * k + $0] == dist[p * k + $1] && original[$0] < original[$1]) }
             for (r, s) in order.enumerated() {
-                outIndex[i * k + r] = index[i * k + s]
-                outDist[i * k + r] = dist[i * k + s].squareRoot()
+                outIndex[i * k + r] = index[p * k + s] < 0 ? -1 : original[s]
+                outDist[i * k + r] = dist[p * k + s].squareRoot()
             }
         }
         return NeighborGraph(indices: outIndex, distances: outDist, k: k)

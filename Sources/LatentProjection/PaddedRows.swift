@@ -17,6 +17,18 @@ final class PaddedRows: @unchecked Sendable {
         }
     }
 
+    private init(count: Int, dimension: Int, stride: Int) {
+        self.count = count; self.dimension = dimension; self.stride = stride
+        base = .allocate(capacity: count * stride)
+    }
+
+    /// These rows in another order: row r of the result is row order[r] here.
+    func permuted(_ order: [Int32]) -> PaddedRows {
+        let out = PaddedRows(count: count, dimension: dimension, stride: stride)
+        for (r, i) in order.enumerated() { (out.base + r * stride).initialize(from: base + Int(i) * stride, count: stride) }
+        return out
+    }
+
     deinit { base.deallocate() }
 
     @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { UnsafePointer(base + i * stride) }

@@ -11,6 +11,15 @@ struct RPForest: Sendable {
 
     func members(of leaf: (tree: Int, start: Int, end: Int)) -> ArraySlice<Int32> { orders[leaf.tree][leaf.start..<leaf.end] }
 
+    /// The same trees over the points renumbered: point i becomes newIndex[i].
+    func renumbered(_ newIndex: [Int32]) -> RPForest {
+        RPForest(orders: orders.map { $0.map { newIndex[Int($0)] } }, leaves: leaves)
+    }
+
+    private init(orders: [[Int32]], leaves: [(tree: Int, start: Int, end: Int)]) {
+        self.orders = orders; self.leaves = leaves
+    }
+
     init(_ rows: PaddedRows, trees: Int, leafSize: Int, seed: UInt64, threads: Int) {
         var built = [([Int32], [(Int, Int)])](repeating: ([], []), count: trees)
         built.withUnsafeMutableBufferPointer { bp in
