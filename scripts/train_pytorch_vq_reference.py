@@ -95,10 +95,10 @@ def main():
     # With one part only, the other draws from a second copy of the stream, so neither shifts the other.
     ours_order = ours if args.latent_rng in ("all", "order") else None
     ours_restarts = ours if args.latent_rng == "all" else SeededRNG(args.seed, stream=2) if args.latent_rng == "restarts" else None
+    order = list(range(len(x)))  # shuffled in place every epoch, as `latent train` does (not reset)
     for epoch in range(1, args.epochs + 1):
         usage = torch.zeros(k, dtype=torch.long)
         if ours_order:
-            order = list(range(len(x)))
             ours_order.shuffle(order)
             batches = torch.tensor(order).split(args.batch_size)
         else:
