@@ -13,30 +13,19 @@
 // Sixteen lanes: two AVX registers (four SSE ones) per operation. Each sample's chain of dependent
 // operations (hash, read, x^b, divide) is long; the two halves of every operation are independent, so
 // the core overlaps them, where a loop of one-register steps left it waiting on one chain at a time.
-#ifndef LANES
 #define LANES 16
-#endif
+_Static_assert(LANES <= CK_UMAP_LAYOUT_PAD, "the edge arrays' padding must cover a step's reads");
 typedef float vf __attribute__((vector_size(4 * LANES)));
 typedef int32_t vi __attribute__((vector_size(4 * LANES)));
 typedef uint32_t vu __attribute__((vector_size(4 * LANES)));
 typedef uint64_t vq __attribute__((vector_size(4 * LANES)));  // half as many 64-bit lanes
 
-#if LANES == 16
 #define EVEN_LANES(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30)
 #define ODD_LANES(a, b) __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31)
-#else
-#define EVEN_LANES(a, b) __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14)
-#define ODD_LANES(a, b) __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15)
-#endif
 
 static inline vf splat(float x) { return (vf){} + x; }
 static inline vi splat_i(int32_t x) { return (vi){} + x; }
-static inline vi lane_numbers(void) {
-    static const int32_t numbers[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-    vi v;
-    memcpy(&v, numbers, sizeof v);
-    return v;
-}
+static inline vi lane_numbers(void) { return (vi){0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15}; }
 /// Lanes of a where the mask is all ones, else b.
 static inline vf select_f(vi mask, vf a, vf b) { return (vf)(((vi)a & mask) | ((vi)b & ~mask)); }
 static inline vf clip4(vf x) { return __builtin_elementwise_min(splat(4), __builtin_elementwise_max(splat(-4), x)); }
@@ -93,13 +82,8 @@ static inline vu sample_indices(vu x, uint32_t n) {
     x ^= x >> 16;
     typedef uint32_t half_u __attribute__((vector_size(2 * LANES)));
     typedef uint64_t half_q __attribute__((vector_size(4 * LANES)));
-#if LANES == 16
     const half_u first = __builtin_shufflevector(x, x, 0, 1, 2, 3, 4, 5, 6, 7);
     const half_u second = __builtin_shufflevector(x, x, 8, 9, 10, 11, 12, 13, 14, 15);
-#else
-    const half_u first = __builtin_shufflevector(x, x, 0, 1, 2, 3);
-    const half_u second = __builtin_shufflevector(x, x, 4, 5, 6, 7);
-#endif
     const vu lo = (vu)((__builtin_convertvector(first, half_q) * n) >> 32);
     const vu hi = (vu)((__builtin_convertvector(second, half_q) * n) >> 32);
     return EVEN_LANES(lo, hi);

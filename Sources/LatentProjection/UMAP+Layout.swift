@@ -12,13 +12,14 @@ extension UMAP {
         // Edges below max/epochs would never be sampled: drop them (umap-learn does the same).
         let maxW = g.weights.max() ?? 1
         let threshold = maxW / Float(epochs)
-        let epochsPerSample = Buffer<Float>(g.weights.map { $0 >= threshold ? maxW / $0 : -1 } + [Float](repeating: -1, count: 16))
+        // The C kernel reads edge arrays a vector step past the last edge: padded with edges never due.
+        let pad = Int(CK_UMAP_LAYOUT_PAD)
+        let epochsPerSample = Buffer<Float>(g.weights.map { $0 >= threshold ? maxW / $0 : -1 } + [Float](repeating: -1, count: pad))
         // Dropped edges are never due: their next epoch is +∞.
         let nextSample = Buffer<Float>(epochsPerSample.values.map { $0 > 0 ? $0 : .infinity })
         let negRate = Float(options.negativeSampleRate)
         let nextNegative = Buffer<Float>(epochsPerSample.values.map { $0 / negRate })
-        // The C kernel reads edge arrays a vector's width past the last edge.
-        let columns = Buffer<Int32>(g.columns + [Int32](repeating: 0, count: 16)), offsets = Buffer<Int>(g.offsets)
+        let columns = Buffer<Int32>(g.columns + [Int32](repeating: 0, count: pad)), offsets = Buffer<Int>(g.offsets)
         let position = Buffer<Float>(y), step = Buffer<Float>([Float](repeating: 0, count: 2 * n))
         let layout = ck_umap_layout(
             position: position.pointer, step: step.pointer, offsets: offsets.pointer, columns: columns.pointer,

@@ -42,7 +42,7 @@ import Testing
         mutating func kernel(epoch: Int, alpha: Float, ranges: [Range<Int>],
                              run: (UnsafePointer<ck_umap_layout>, Int, Float, Int, Int) -> Int32 = ck_umap_layout_epoch) -> [Float] {
             var step = [Float](repeating: .nan, count: 2 * n)
-            let pad = 16
+            let pad = Int(CK_UMAP_LAYOUT_PAD)
             var cols = columns + [Int32](repeating: 0, count: pad), eps = period + [Float](repeating: -1, count: pad)
             var dueP = due + [Float](repeating: .infinity, count: pad), owedP = owed + [Float](repeating: 0, count: pad)
             let offs = offsets, pos = position, (n, a, b, rate, seed) = (n, a, b, rate, seed)

@@ -41,6 +41,10 @@ void ck_im2col(const ck_conv_geometry *g, const float *x, long first, long count
 void ck_col2im(const ck_conv_geometry *g, const float *cols, long first, long count, long firstColumnImage, long ld,
                float *x);
 
+/// How many elements past the last edge `ck_umap_layout_epoch` may read in each edge array (the
+/// caller pads them): one vector step's width.
+enum { CK_UMAP_LAYOUT_PAD = 16 };
+
 /// UMAP's layout graph and state for `ck_umap_layout_epoch` (see UMAP+Layout.swift).
 typedef struct {
     const float *position;          // n (x, y) pairs: the embedding at the start of the epoch
@@ -56,7 +60,7 @@ typedef struct {
 } ck_umap_layout;
 /// One epoch of attraction and negative-sample repulsion for points first ..< end: their steps, scaled
 /// by alpha, and their edges' clocks. Points are independent; the result does not depend on the CPU.
-/// The edge arrays must be readable 16 elements past the last edge. Returns 0 if out of memory.
+/// The edge arrays must be readable CK_UMAP_LAYOUT_PAD elements past the last edge. Returns 0 if out of memory.
 int ck_umap_layout_epoch(const ck_umap_layout *layout, long epoch, float alpha, long first, long end);
 /// 1 if `ck_umap_layout_epoch` runs its AVX2 build on this CPU, 0 if the baseline one.
 int ck_umap_layout_uses_avx2(void);
