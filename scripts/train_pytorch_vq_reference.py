@@ -32,16 +32,17 @@ class Residual(nn.Module):
 
 
 class VQVAE(nn.Module):
-    def __init__(self, c, k, d, blocks=0):
+    def __init__(self, c, k, d, blocks=0, channels=(32, 64), hidden=32):
         super().__init__()
-        down = [nn.Conv2d(c, 32, 4, 2, 1), nn.ReLU(), nn.Conv2d(32, 64, 4, 2, 1), nn.ReLU()]
-        up = [nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(32, c, 4, 2, 1), nn.Sigmoid()]
+        c1, c2 = channels
+        down = [nn.Conv2d(c, c1, 4, 2, 1), nn.ReLU(), nn.Conv2d(c1, c2, 4, 2, 1), nn.ReLU()]
+        up = [nn.ConvTranspose2d(c2, c1, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(c1, c, 4, 2, 1), nn.Sigmoid()]
         if blocks == 0:
-            self.encoder = nn.Sequential(*down, nn.Conv2d(64, d, 1))
-            self.decoder = nn.Sequential(nn.ConvTranspose2d(d, 64, 1), nn.ReLU(), *up)
+            self.encoder = nn.Sequential(*down, nn.Conv2d(c2, d, 1))
+            self.decoder = nn.Sequential(nn.ConvTranspose2d(d, c2, 1), nn.ReLU(), *up)
         else:
-            self.encoder = nn.Sequential(*down, nn.Conv2d(64, 64, 3, 1, 1), *[Residual(64) for _ in range(blocks)], nn.ReLU(), nn.Conv2d(64, d, 1))
-            self.decoder = nn.Sequential(nn.Conv2d(d, 64, 3, 1, 1), *[Residual(64) for _ in range(blocks)], nn.ReLU(), *up)
+            self.encoder = nn.Sequential(*down, nn.Conv2d(c2, c2, 3, 1, 1), *[Residual(c2, hidden) for _ in range(blocks)], nn.ReLU(), nn.Conv2d(c2, d, 1))
+            self.decoder = nn.Sequential(nn.Conv2d(d, c2, 3, 1, 1), *[Residual(c2, hidden) for _ in range(blocks)], nn.ReLU(), *up)
         self.codebook = nn.Embedding(k, d)
         nn.init.uniform_(self.codebook.weight, -1 / k, 1 / k)
 

@@ -68,6 +68,36 @@ import Testing
         #expect(last["codes_used"]! >= 4)
     }
 
+    /// One VQ-VAE step against PyTorch's (`scripts/make_vq_step_fixture.py`: the reference trainer's model
+    /// and loss, a residual block, from the same weights and images): the same codes, loss terms and
+    /// gradient for every tensor — the straight-through estimator, the codebook and commitment terms and
+    /// each layer's backward pass.
+    @Test func vqStepGradientsMatchPyTorch() throws {
+        let fixture = try SafetensorsFile.read(fixturesDirectory + "/pytorch-vq-step.safetensors")
+        let config = ModelConfig.convVQVAE(codebookSize: 8, codeDim: 4, channels: (4, 8), residualBlocks: 1,
+                                           residualChannels: 4, inputShape: [3, 8, 8])
+        guard case .vqvae(let m) = try Autoencoder(config: config, seed: 0) else { Issue.record("not a VQ-VAE"); return }
+        for (name, p) in m.namedParameters { p.value = try fixture.tensor("param." + name) }
+        let x = try fixture.tensor("input")
+        #expect(m.quantize(m.encoder.forward(x, training: false)).map(Float.init) == (try fixture.tensor("codes")).data)
+
+        var options = TrainingOptions()
+        options.threads = 1
+        var step = VQStep(model: m, options: options)
+        var rng = SeededRNG(seed: 0, stream: 1)
+        let terms = Dictionary(uniqueKeysWithValues: step.run(x, labels: [0, 0, 0, 0], rng: &rng).map { ($0.name, $0.value) })
+        let expected = try fixture.tensor("terms").data
+        #expect(abs(terms["mse"]! - Double(expected[0])) < 1e-6 * Double(expected[0]))
+        #expect(abs(terms["commit"]! - Double(expected[1])) < 1e-5 * Double(expected[1]))
+        #expect(m.namedParameters.count == 23)
+        for (name, p) in m.namedParameters {
+            let want = try fixture.tensor("grad." + name).data
+            let scale = want.map(abs).max()!
+            #expect(scale > 0, "\(name): PyTorch's gradient is zero; the check would be empty")
+            #expect(maxAbsDifference(p.grad.data, want[...]) <= 1e-4 * scale, "\(name)")
+        }
+    }
+
     /// EMA codebook updates: after one batch every code is γ·(its old value, as the running sum) plus
     /// (1 − γ)·(the sum of its vectors), over its Laplace-smoothed running count; no gradient reaches it.
     @Test func emaCodebookFollowsTheRunningAverages() throws {
