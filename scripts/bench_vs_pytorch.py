@@ -182,5 +182,6 @@ def main():
             pt = fn(t)
             print(f"  {label:37s} {t} thread{'s' if t > 1 else ' '}  ours {ours_rate:7.0f}   PyTorch {pt:7.0f}   ratio {ours_rate / pt:.2f}")
 
+
 if __name__ == "__main__":
     main()
