@@ -130,16 +130,11 @@ def pytorch_train_vq(x, threads, epochs=2, codes=32, blocks=0):
         if epoch == 1:
             seen, start = 0, time.perf_counter()
         for idx in torch.randperm(len(x)).split(128):
-            xb = x[idx]
-            ze = model.encoder(xb)
-            flat, codes = model.quantize(ze)
-            e = model.codebook.weight[codes]
-            zq = (flat + (e - flat).detach()).reshape(ze.shape[0], ze.shape[2], ze.shape[3], -1).permute(0, 3, 1, 2)
-            loss = F.mse_loss(model.decoder(zq), xb) + F.mse_loss(e, flat.detach()) + 0.25 * F.mse_loss(flat, e.detach())
+            loss = model.loss(x[idx])[0]
             opt.zero_grad()
             loss.backward()
             opt.step()
-            seen += len(xb)
+            seen += len(idx)
     return seen / (time.perf_counter() - start)
 
 

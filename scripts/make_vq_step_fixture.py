@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Build Tests/LatentNNTests/Fixtures/pytorch-vq-step.safetensors: one training step of a small VQ-VAE (the first seed whose gradients are all nonzero)
+"""Build Tests/LatentNNTests/Fixtures/pytorch-vq-step.safetensors: one training step of a small VQ-VAE
 with a residual block, computed by PyTorch (the reference trainer's model and loss,
 `scripts/train_pytorch_vq_reference.py`), for the Swift test that checks `latent train`'s VQ-VAE step —
 straight-through estimator, codebook and commitment terms, every layer's backward — against it.
@@ -7,14 +7,14 @@ straight-through estimator, codebook and commitment terms, every layer's backwar
 Tensors: `input` (4, 3, 8, 8); `param.<name>` the initial weights and `grad.<name>` their gradients after
 one backward pass of MSE(x̂, x) + ‖sg(z_e) − e‖² + 0.25‖z_e − sg(e)‖²; `codes` the 4·2·2 nearest codes
 (as floats); `terms` [mse, ‖z_e − e‖² mean]. The codebook is spread over ±0.5 and the seed chosen so that
-no grid vector is near a tie between two codes (a tie would make the codes depend on rounding).
+no grid vector is near a tie between two codes (a tie would make the codes depend on rounding) and every
+gradient is nonzero (a zero one would check nothing).
 
 Usage: ~/tv/bin/python scripts/make_vq_step_fixture.py [--out Tests/LatentNNTests/Fixtures]
 """
 import argparse, os, sys
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_pytorch_layout_fixtures import write_safetensors
@@ -32,15 +32,10 @@ def main():
             model.codebook.weight.uniform_(-0.5, 0.5)
         x = torch.rand(4, 3, 8, 8)
         params = {name: p.detach().clone() for name, p in model.named_parameters()}
-        ze = model.encoder(x)
-        flat, codes = model.quantize(ze)
+        loss, mse, distortion, flat, codes = model.loss(x)
         d = torch.cdist(flat, model.codebook.weight).sort(1).values
         margin = (d[:, 1] - d[:, 0]).min().item()
-        e = model.codebook.weight[codes]
-        zq = (flat + (e - flat).detach()).reshape(ze.shape[0], ze.shape[2], ze.shape[3], -1).permute(0, 3, 1, 2)
-        mse = F.mse_loss(model.decoder(zq), x)
-        distortion = F.mse_loss(flat, e.detach())
-        (mse + F.mse_loss(e, flat.detach()) + 0.25 * distortion).backward()
+        loss.backward()
         if margin > 1e-3 and all(p.grad.abs().max() > 0 for p in model.parameters()):
             break
 

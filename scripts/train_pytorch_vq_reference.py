@@ -51,6 +51,19 @@ class VQVAE(nn.Module):
         codes = torch.cdist(flat, self.codebook.weight).argmin(1)
         return flat, codes
 
+    def loss(self, x, beta=0.25, codebook_term=True):
+        """MSE(x̂, x) + ‖sg(z_e) − e‖² + β‖z_e − sg(e)‖² (means over elements; no codebook term for an EMA
+        codebook) with the straight-through estimator, as `latent train` computes it. Returns the loss, the
+        MSE, the mean ‖z_e − e‖², the grid vectors and their codes."""
+        ze = self.encoder(x)
+        flat, codes = self.quantize(ze)
+        e = self.codebook.weight[codes]
+        zq = (flat + (e - flat).detach()).reshape(ze.shape[0], ze.shape[2], ze.shape[3], -1).permute(0, 3, 1, 2)
+        mse = F.mse_loss(self.decoder(zq), x)
+        distortion = F.mse_loss(flat, e.detach())
+        loss = mse + (F.mse_loss(e, flat.detach()) if codebook_term else 0) + beta * distortion
+        return loss, mse, distortion, flat, codes
+
 
 def main():
     ap = argparse.ArgumentParser()
@@ -105,15 +118,8 @@ def main():
         else:
             batches = torch.randperm(len(x)).split(args.batch_size)
         for idx in batches:
-            xb = x[idx]
-            ze = model.encoder(xb)
-            flat, codes = model.quantize(ze)
+            loss, _, _, flat, codes = model.loss(x[idx], args.beta, codebook_term=not ema)
             usage += torch.bincount(codes, minlength=k)
-            e = model.codebook.weight[codes]
-            zq_flat = flat + (e - flat).detach()
-            zq = zq_flat.reshape(ze.shape[0], ze.shape[2], ze.shape[3], -1).permute(0, 3, 1, 2)
-            codebook_term = 0 if ema else F.mse_loss(e, flat.detach())
-            loss = F.mse_loss(model.decoder(zq), xb) + codebook_term + args.beta * F.mse_loss(flat, e.detach())
             opt.zero_grad()
             loss.backward()
             opt.step()
