@@ -4,9 +4,9 @@
 deps:
 	@scripts/ensure-deps.sh
 
-# The tests also drive the explorer in a real terminal: tmux.
+# The tests also drive the explorer in a real terminal (tmux) and run it on other CPUs (qemu-user).
 deps-test:
-	@scripts/ensure-deps.sh tmux
+	@scripts/ensure-deps.sh tmux qemu-user
 
 # Build (release) and launch the explorer on the shipped default model and data.
 run: deps

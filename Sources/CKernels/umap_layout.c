@@ -16,7 +16,8 @@ int ck_umap_layout_epoch_avx2(const ck_umap_layout *layout, long epoch, float al
 
 int ck_umap_layout_uses_avx2(void) {
 #if defined(__x86_64__) && defined(__clang__)
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    const unsigned both = CK_CPU_AVX2 | CK_CPU_FMA;
+    return (ck_cpu_features() & both) == both;
 #else
     return 0;
 #endif

@@ -1,3 +1,4 @@
+import CKernels
 import COpenBLAS
 import Foundation
 
@@ -21,10 +22,8 @@ public enum BLASKernel {
     /// The kernel to ask for, or nil to keep OpenBLAS's choice: SkylakeX when the CPU has the AVX-512
     /// subsets it needs (F, BW, DQ, VL), Haswell with AVX2 and FMA — only when OpenBLAS picked a core
     /// without them. (Cooperlake also assumes bf16; Debian's build has no Sapphire Rapids kernels.)
-    /// (`cpuFlags` is only evaluated for a fallback core: /proc/cpuinfo is not read on every start.)
-    public static func recommendedCore(reported: String, cpuFlags flags: @autoclosure () -> Set<String>) -> String? {
+    public static func recommendedCore(reported: String, cpuFlags: Set<String>) -> String? {
         guard fallbackCores.contains(reported.lowercased()) else { return nil }
-        let cpuFlags = flags()
         if ["avx512f", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(cpuFlags.contains) { return "SkylakeX" }
         if cpuFlags.contains("avx2") && cpuFlags.contains("fma") { return "Haswell" }
         return nil
@@ -33,12 +32,14 @@ public enum BLASKernel {
     /// The kernel OpenBLAS is running.
     public static var corename: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
 
-    /// The CPU's feature flags (`/proc/cpuinfo`), empty where there is none.
+    /// The CPU's vector features that choose a kernel, named as Linux names them ("avx2", "avx512f", …), from
+    /// CPUID — what OpenBLAS itself reads, so the two agree also under an emulator (tested under qemu).
     public static func cpuFlags() -> Set<String> {
-        guard let text = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
-              let line = text.split(separator: "\n").first(where: { $0.hasPrefix("flags") }),
-              let colon = line.firstIndex(of: ":") else { return [] }
-        return Set(line[line.index(after: colon)...].split(separator: " ").map(String.init))
+        let bits = ck_cpu_features()
+        let named: [(UInt32, String)] = [(UInt32(CK_CPU_AVX2), "avx2"), (UInt32(CK_CPU_FMA), "fma"),
+                                         (UInt32(CK_CPU_AVX512F), "avx512f"), (UInt32(CK_CPU_AVX512BW), "avx512bw"),
+                                         (UInt32(CK_CPU_AVX512DQ), "avx512dq"), (UInt32(CK_CPU_AVX512VL), "avx512vl")]
+        return Set(named.filter { bits & $0.0 != 0 }.map(\.1))
     }
 
     /// Call first thing in `main`, before anything is printed: re-executes the process once with a

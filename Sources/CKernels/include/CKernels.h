@@ -25,6 +25,13 @@ float ck_sum(const float *x, size_t n);
 void ck_adam(float *w, float *g, float *m, float *v, size_t n,
              float b1, float b2, float c1, float c2, float lr, float eps, float decay);
 
+/// Vector features of the CPU (CPUID, with the operating system's support): bits of `ck_cpu_features`.
+enum {
+    CK_CPU_AVX2 = 1 << 0, CK_CPU_FMA = 1 << 1,
+    CK_CPU_AVX512F = 1 << 2, CK_CPU_AVX512BW = 1 << 3, CK_CPU_AVX512DQ = 1 << 4, CK_CPU_AVX512VL = 1 << 5,
+};
+unsigned ck_cpu_features(void);
+
 /// The window geometry of a 2-D convolution (ConvGeometry in LatentNN), in elements.
 typedef struct {
     long channels, height, width;
