@@ -22,8 +22,9 @@ public final class Parameter {
 
 /// One step of a network: a forward/backward pair in PyTorch's layouts.
 ///
-/// `forward` keeps what `backward` needs (the input or output); `backward` takes dL/dy, adds the
-/// parameter gradients into `Parameter.grad` and returns dL/dx. A layer is used by one thread at a time.
+/// `forward` keeps what `backward` needs (the input or output; a layer may keep less after an inference
+/// pass, `training` false, which no backward follows); `backward` takes dL/dy, adds the parameter gradients
+/// into `Parameter.grad` and returns dL/dx. A layer is used by one thread at a time.
 public protocol Layer: AnyObject {
     /// `training` switches BatchNorm between batch statistics and running statistics.
     func forward(_ x: Tensor, training: Bool) -> Tensor
