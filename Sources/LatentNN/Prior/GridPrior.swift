@@ -78,15 +78,20 @@ public final class GridPrior {
         logits.data.withUnsafeBufferPointer { l in
             let base = n * k * cells
             for p in 0..<cells {
-                var top = -Float.infinity
-                for c in 0..<k { top = max(top, l[base + c * cells + p]) }
-                var sum: Float = 0
-                for c in 0..<k { sum += expf(l[base + c * cells + p] - top) }
-                let logZ = top + logf(sum)
+                let logZ = logPartition(l, base: base, cell: p)
                 for c in 0..<k { out[p * k + c] = l[base + c * cells + p] - logZ }
             }
         }
         return out
+    }
+
+    /// log Σ_c exp(logit c) of one cell (`base`: its grid's first logit), the largest logit factored out.
+    private func logPartition(_ l: UnsafeBufferPointer<Float>, base: Int, cell p: Int) -> Float {
+        var top = -Float.infinity
+        for c in 0..<codebookSize { top = max(top, l[base + c * cells + p]) }
+        var sum: Float = 0
+        for c in 0..<codebookSize { sum += expf(l[base + c * cells + p] - top) }
+        return top + logf(sum)
     }
 
     /// −log₂ p(code of each cell | every other cell), in bits: each cell masked alone.
@@ -126,11 +131,17 @@ public final class GridPrior {
             for grid in chunk {
                 for i in 0..<cells { inputs.append((0..<cells).map { $0 < i ? grid[$0] : maskToken }) }
             }
-            let lp = logProbabilities(inputs)
-            for (g, grid) in chunk.enumerated() {
-                var nats = 0.0
-                for i in 0..<cells { nats -= Double(lp[g * cells + i][i * codebookSize + grid[i]]) }
-                out.append(nats / M_LN2)
+            // Input g·cells + i predicts cell i only: one cell's log-softmax each, not the whole grid's.
+            let logits = network.forward(input(inputs), training: false)
+            logits.data.withUnsafeBufferPointer { l in
+                for (g, grid) in chunk.enumerated() {
+                    var nats = 0.0
+                    for i in 0..<cells {
+                        let base = (g * cells + i) * codebookSize * cells
+                        nats -= Double(l[base + grid[i] * cells + i] - logPartition(l, base: base, cell: i))
+                    }
+                    out.append(nats / M_LN2)
+                }
             }
         }
         return out
