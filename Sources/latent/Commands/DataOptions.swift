@@ -5,7 +5,7 @@ import LatentNN
 /// `--data DIR` shared by the commands that read the shipped (or another) MNIST-format dataset.
 struct DataOptions: ParsableArguments {
     @Option(name: .customLong("data"), help: ArgumentHelp(
-        "Images: a shipped dataset (mnist, fashion-mnist), a .npy (N×H×W, N×H×W×C or N×C×H×W), a folder of PNGs (one subfolder per class), an images IDX file, or a folder in the shipped layout (<name>-{train,heldout}-{images-idx3,labels-idx1}-ubyte.gz). Default: the model's own data (its manifest's, or the dataset it was trained on), else the digits.",
+        "Images: a shipped dataset (\(ShippedDataset.all.map(\.name).joined(separator: ", "))), a .npy (N×H×W, N×H×W×C or N×C×H×W), a folder of PNGs (one subfolder per class), an images IDX file, or a folder in the shipped layout (<name>-{train,heldout}-{images-idx3,labels-idx1}-ubyte.gz). Default: the model's own data (its manifest's, or the dataset it was trained on), else the digits.",
         valueName: "path"))
     var path: String?
 

@@ -7,7 +7,7 @@ import LatentNN
 /// `latent train vae|cvae|vqvae`: trains a model on the shipped data and writes one .safetensors file.
 struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a VAE, conditional VAE or VQ-VAE on a shipped dataset (--data mnist, fashion-mnist) or MNIST-format data and save it as .safetensors.",
+        abstract: "Train a VAE, conditional VAE or VQ-VAE on a shipped dataset (--data \(ShippedDataset.all.map(\.name).joined(separator: ", "))) or your own images and save it as .safetensors.",
         discussion: "Ctrl-C stops after the current batch and keeps the checkpoint written at the last epoch end.")
 
     @Argument(help: "vae, cvae, vqvae, or prior (a prior over the code grids of the VQ-VAE --model names).")
