@@ -235,10 +235,18 @@ import Testing
     }
 
     /// qemu's user-mode emulator (x86-64 hosts; `make test` installs it), for running latent on CPUs this
-    /// machine is not.
+    /// machine is not — when it runs a program at all here (a sandbox may forbid what it needs).
     static let qemu: String? = {
         #if arch(x86_64)
-        return ["/usr/bin/qemu-x86_64", "/usr/local/bin/qemu-x86_64"].first(where: FileManager.default.isExecutableFile)
+        guard let path = ["/usr/bin/qemu-x86_64", "/usr/local/bin/qemu-x86_64"].first(where: FileManager.default.isExecutableFile)
+        else { return nil }
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: path)
+        probe.arguments = ["-cpu", "Haswell", "/bin/true"]
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { return nil }
+        probe.waitUntilExit()
+        return probe.terminationStatus == 0 ? path : nil
         #else
         return nil
         #endif
@@ -249,7 +257,7 @@ import Testing
     /// OpenBLAS 0.3.21 does not know) with AVX2 and FMA, OpenBLAS falls back to Prescott and latent re-executes
     /// itself with the Haswell kernel, checked; without AVX2 it keeps Prescott. Either way decoding gives
     /// the native run's pixels.
-    @Test(.enabled(if: qemu != nil, "needs qemu-x86_64 (apt install qemu-user)"))
+    @Test(.enabled(if: qemu != nil, "needs a working qemu-x86_64 (apt install qemu-user)"))
     func anUnknownIntelCPUGetsAnAVX2KernelUnderEmulation() throws {
         let unknownIntel = "Haswell,family=6,model=207"
         let cases = [(unknownIntel, "kernel Haswell (OPENBLAS_CORETYPE=Haswell set by latent: OpenBLAS chose Prescott on a CPU with AVX2 and FMA"),
