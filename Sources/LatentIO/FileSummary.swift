@@ -20,13 +20,19 @@ public enum FileSummary {
     }
 
     public static func describe(_ path: String) throws -> String {
-        let bytes = try FileBytes.read(path)
-        guard !bytes.isEmpty else { throw FormatError(path, "empty file") }
-        switch kind(of: bytes, path: path) {
-        case .safetensors: return describe(try SafetensorsFile(bytes: bytes, source: path), path: path, fileSize: bytes.count)
-        case .idx: return describe(try IDXArray(bytes: bytes, source: path), path: path, gzip: Gzip.isGzip(bytes))
-        case .npy: return describeMatrix(try NPY.decode(bytes, source: path), path: path, format: "NPY (float)")
-        case .csv: return describeMatrix(try CSVMatrix.decode(bytes, source: path), path: path, format: "CSV")
+        // The first bytes say what the file is; each reader then reads (and caps) the rest its own way.
+        let file = try FileBytes.Reader(path)
+        guard file.size > 0 else { throw FormatError(path, "empty file") }
+        let head = try file.read(upTo: min(file.size, 16))
+        switch kind(of: head, path: path) {
+        case .safetensors:
+            let bytes = try FileBytes.read(path, limit: 1 << 30)
+            return describe(try SafetensorsFile(bytes: bytes, source: path), path: path, fileSize: bytes.count)
+        case .idx: return describe(try IDXArray.read(path), path: path, gzip: Gzip.isGzip(head))
+        case .npy:
+            let (t, dtype) = try NPY.readArray(path)
+            return describeMatrix(t, path: path, format: "NPY", dtype: dtype.descr)
+        case .csv: return describeMatrix(try CSVMatrix.read(path), path: path, format: "CSV", dtype: "float32")
         case nil:
             throw FormatError(path, "unrecognised file type (expected .safetensors, IDX, .npy or .csv)")
         }
@@ -75,8 +81,8 @@ public enum FileSummary {
         return lines.joined(separator: "\n")
     }
 
-    static func describeMatrix(_ t: Tensor, path: String, format kind: String) -> String {
-        var line = "\(path): \(kind), float32, shape [" + t.shape.map(String.init).joined(separator: ", ") + "]"
+    static func describeMatrix(_ t: Tensor, path: String, format kind: String, dtype: String) -> String {
+        var line = "\(path): \(kind), \(dtype), shape [" + t.shape.map(String.init).joined(separator: ", ") + "]"
         if let lo = t.data.min(), let hi = t.data.max() { line += "\n  range \(format(lo)) … \(format(hi))" }
         return line
     }
