@@ -67,9 +67,7 @@ public enum FileSummary {
         let values = idx.floats()
         let dims = idx.shape.map(String.init).joined(separator: " × ")
         var lines = ["\(path): IDX\(gzip ? " (gzip)" : ""), \(idx.type.name), shape [\(dims)], \(grouped(idx.count)) values"]
-        if let lo = values.min(), let hi = values.max() {
-            lines.append("  range \(format(lo)) … \(format(hi))")
-        }
+        lines += rangeLines(values)
         // A 1-D integer array is usually labels: show how many of each.
         if idx.shape.count == 1, idx.type != .f32, idx.type != .f64 {
             var counts: [Int: Int] = [:]
@@ -82,9 +80,19 @@ public enum FileSummary {
     }
 
     static func describeMatrix(_ t: Tensor, path: String, format kind: String, dtype: String) -> String {
-        var line = "\(path): \(kind), \(dtype), shape [" + t.shape.map(String.init).joined(separator: ", ") + "]"
-        if let lo = t.data.min(), let hi = t.data.max() { line += "\n  range \(format(lo)) … \(format(hi))" }
-        return line
+        let line = "\(path): \(kind), \(dtype), shape [" + t.shape.map(String.init).joined(separator: ", ") + "]"
+        return ([line] + rangeLines(t.data)).joined(separator: "\n")
+    }
+
+    /// The range of the finite values, and how many are not finite (which every reader of data refuses).
+    static func rangeLines(_ values: [Float]) -> [String] {
+        var lo = Float.infinity, hi = -Float.infinity, bad = 0, first = -1
+        for (i, v) in values.enumerated() {
+            if v.isFinite { lo = min(lo, v); hi = max(hi, v) } else { bad += 1; if first < 0 { first = i } }
+        }
+        var lines = lo <= hi ? ["  range \(format(lo)) … \(format(hi))"] : []
+        if bad > 0 { lines.append("  \(grouped(bad)) \(bad == 1 ? "value is" : "values are") NaN or infinite (the first at index \(first))") }
+        return lines
     }
 
     private static func pad(_ s: String, _ width: Int) -> String {
