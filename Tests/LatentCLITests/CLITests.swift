@@ -119,8 +119,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: png) }
         #expect(try Self.run(["sample", "--model", Self.vq, "--n", "4", "-o", png]).status == 0)
         let sheet = try PNG.decode(FileBytes.read(png))
-        // 2 × 2 tiles of 28 px with 2-px gaps.
-        #expect(sheet.width == 2 * 28 + 3 * 2 && sheet.height == sheet.width)
+        // 2 × 2 tiles of 28 px with 1-px gaps, at the sheets' automatic scale of 3 (96-px tiles).
+        #expect(sheet.width == (2 * 28 + 3) * 3 && sheet.height == sheet.width)
     }
 
 
