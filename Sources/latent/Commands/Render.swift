@@ -124,7 +124,8 @@ struct RenderMorph: ParsableCommand {
             let zs = LatentPaths.line(a.mu, b.mu, count: frames)
             let images = engine.decode(zs, label: label)
             guard images.count == zs.count else { throw ValidationError("the model failed to decode") }
-            let strip = Image.sheet([a.original] + images + [b.original], columns: frames + 2, gap: 1)
+            let strip = Image.sheet([a.original] + images + [b.original], columns: frames + 2, gap: 1,
+                                    captions: ["A"] + (1...frames).map(String.init) + ["B"])
             try figure.write(try Figure.png(strip, scale: figure.scale(for: strip, imageSide: engine.imageSide, .sheet)))
         }
     }
@@ -151,7 +152,7 @@ struct RenderPalette: ParsableCommand {
         let tiles = engine.decode(grids: grids)
         guard tiles.count == grids.count else { throw ValidationError("the model failed to decode") }
         let cols = columns ?? Image.squareColumns(shape.codes)
-        let sheet = Image.sheet(tiles, columns: cols, gap: 1)
+        let sheet = Image.sheet(tiles, columns: cols, gap: 1, captions: (0..<shape.codes).map(String.init))
         try figure.write(try Figure.png(sheet, scale: figure.scale(for: sheet, imageSide: engine.imageSide, .sheet)))
     }
 }

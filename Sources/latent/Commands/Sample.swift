@@ -50,7 +50,8 @@ struct Sample: ParsableCommand {
     static func sheet(_ images: Tensor, scale: Int?) throws -> [UInt8] {
         let n = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3], per = c * h * w
         let tiles = (0..<n).map { Image(channels: c, width: w, height: h, pixels: Array(images.data[($0 * per)..<(($0 + 1) * per)])) }
-        let sheet = Image.sheet(tiles, columns: Image.squareColumns(n), gap: 1)
+        // Each tile captioned with its grid's place in the JSON list, so a tile can be found in --format json.
+        let sheet = Image.sheet(tiles, columns: Image.squareColumns(n), gap: 1, captions: (0..<n).map(String.init))
         return try Figure.png(sheet, scale: scale ?? Figure.automaticScale(imageSide: max(h, w), layout: .sheet, figure: sheet))
     }
 }
