@@ -12,7 +12,9 @@ public enum CSVMatrix {
 
     public static func decode(_ bytes: [UInt8], source: String = "<memory>") throws -> Tensor {
         func bad(_ message: String) -> FormatError { FormatError(source, message) }
-        guard let text = String(validating: bytes, as: UTF8.self) else { throw bad("not UTF-8 text") }
+        // A byte-order mark (spreadsheets write one) is not part of the first line.
+        let body = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(bytes.dropFirst(3)) : bytes
+        guard let text = String(validating: body, as: UTF8.self) else { throw bad("not UTF-8 text") }
         var values: [Float] = []
         var columns = -1
         var firstDataLine = 0
@@ -28,7 +30,8 @@ public enum CSVMatrix {
             row.reserveCapacity(fields.count)
             var isHeader = false
             for (col, field) in fields.enumerated() {
-                guard let v = Float(field) else {
+                // Float() reads a C string: "5\0junk" would be 5. A control byte makes a field no number.
+                guard field.utf8.allSatisfy({ $0 >= 0x20 }), let v = Float(field) else {
                     // A first line that is not numbers is a header of column names.
                     if rows == 0 && !sawHeader && col == 0 { isHeader = true; break }
                     throw bad("line \(lineNumber), column \(col + 1): '\(field.prefix(40))' is not a number")

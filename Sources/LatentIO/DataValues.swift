@@ -30,7 +30,7 @@ public enum ImageValues {
             if integer {
                 for i in p.indices where !(p[i] >= 0 && p[i] <= 255) { return i }
             } else {
-                for i in p.indices where !p[i].isFinite { return i }
+                for i in p.indices where !(p[i].magnitude <= maxFloatMagnitude) { return i }
             }
             return nil
         }
@@ -39,6 +39,11 @@ public enum ImageValues {
         if integer {
             throw FormatError(source, "\(at) is \(values[bad]): integer images hold 0–255 (save floats for other ranges)")
         }
-        throw FormatError(source, "\(at) is \(values[bad]): images must hold finite numbers")
+        guard values[bad].isFinite else { throw FormatError(source, "\(at) is \(values[bad]): images must hold finite numbers") }
+        throw FormatError(source, "\(at) is \(values[bad]): float images hold values in the model's pixel range (at most 1e6 in magnitude)")
     }
+
+    /// No pixel range a model takes comes near this; a value beyond it is not an intensity but a broken
+    /// file (and would overflow a model's first layer into NaN).
+    public static let maxFloatMagnitude: Float = 1e6
 }

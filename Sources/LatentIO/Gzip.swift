@@ -60,7 +60,13 @@ public enum Gzip {
                     return inflate(&stream, Z_NO_FLUSH)
                 }
                 produced += room - Int(stream.avail_out)
-                if status == Z_STREAM_END { ended = true; break }
+                if status == Z_STREAM_END {
+                    // Concatenated gzip members (what `cat a.gz b.gz` or a parallel gzip makes) are one stream.
+                    let at = input.count - Int(stream.avail_in)
+                    if stream.avail_in >= 2, input[at] == 0x1F, input[at + 1] == 0x8B, inflateReset(&stream) == Z_OK { continue }
+                    ended = true
+                    break
+                }
                 if status == Z_BUF_ERROR && stream.avail_in == 0 { throw FormatError(source, "gzip data is truncated") }
                 guard status == Z_OK || status == Z_BUF_ERROR else {
                     let why = stream.msg.map { String(cString: $0) } ?? "error \(status)"

@@ -8,13 +8,18 @@ import LatentCore
 /// as the bytes the file system holds, so a file whose name is not UTF-8 is still read (and shown
 /// with its odd bytes escaped).
 public enum ImageFolder {
-    public static func read(_ folder: String, shape: [Int], range: ClosedRange<Float> = 0...1, confinedTo root: String? = nil) throws -> LabeledImages {
+    public static func read(_ folder: String, shape: [Int], range: ClosedRange<Float> = 0...1, confinedTo confinement: Confinement? = nil) throws -> LabeledImages {
         let name = (folder as NSString).lastPathComponent
         let (c, h, w) = (shape[0], shape[1], shape[2])
         guard c == 1 || c == 3 else { throw FormatError(name, "PNG folders hold grey or RGB images; the model takes \(c) channels") }
         let top = Array(folder.utf8)
+        try confinement?.check(top, shown: name)
+        // Class folders are checked before they are listed: a symlinked one is not even looked into.
         let classes = try entries(top, name: name).filter { $0.isDirectory }
-            .map { ($0, try pngs(in: top + [0x2F] + $0.raw, name: name + "/" + $0.name)) }.filter { !$0.1.isEmpty }
+            .map { entry in
+                try confinement?.check(top + [0x2F] + entry.raw, shown: name + "/" + entry.name)
+                return (entry, try pngs(in: top + [0x2F] + entry.raw, name: name + "/" + entry.name))
+            }.filter { !$0.1.isEmpty }
         let files: [(raw: [UInt8], shown: String, label: Int)]
         if classes.isEmpty {
             files = try pngs(in: top, name: name).map { (top + [0x2F] + $0.raw, name + "/" + $0.name, -1) }
@@ -28,16 +33,10 @@ public enum ImageFolder {
         guard files.count <= DataLimits.maxValues / per else {
             throw FormatError(name, DataLimits.tooMany(files.count * per, what: "has \(grouped(files.count)) images of \(c)×\(h)×\(w):"))
         }
-        let confinement = try root.map { try realPath(Array($0.utf8), shown: $0) }
         var values = [Float](repeating: 0, count: files.count * per)
         for (n, file) in files.enumerated() {
             let raw = file.raw.map { CChar(bitPattern: $0) } + [0]
-            if let confinement {
-                let target = try realPath(file.raw, shown: file.shown)
-                guard target.starts(with: confinement + [0x2F]) else {
-                    throw FormatError(file.shown, "leads outside the manifest's folder (a symlink?): refused")
-                }
-            }
+            try confinement?.check(file.raw, shown: file.shown)
             let reader = try FileBytes.Reader(rawPath: raw, name: file.shown)
             guard reader.size <= 1 << 26 else { throw FormatError(file.shown, "is \(grouped(reader.size)) bytes, too large for an image") }
             let png = try PNG.decode(try reader.read(upTo: reader.size), as: c == 3 ? .rgb : .gray, expected: (w, h), source: file.shown)
@@ -79,15 +78,5 @@ public enum ImageFolder {
 
     static func pngs(in folder: [UInt8], name: String) throws -> [Entry] {
         try entries(folder, name: name).filter { !$0.isDirectory && $0.raw.count > 4 && $0.raw.suffix(4).map { $0 | 0x20 } == Array(".png".utf8) }
-    }
-
-    /// The absolute path with every symlink resolved, as bytes.
-    static func realPath(_ path: [UInt8], shown: String) throws -> [UInt8] {
-        let c = path.map { CChar(bitPattern: $0) } + [0]
-        guard let resolved = c.withUnsafeBufferPointer({ realpath($0.baseAddress!, nil) }) else {
-            throw FormatError(shown, FileBytes.describeErrno(errno))
-        }
-        defer { free(resolved) }
-        return Array(UnsafeBufferPointer(start: resolved, count: strlen(resolved))).map { UInt8(bitPattern: $0) }
     }
 }

@@ -10,6 +10,13 @@ public enum ImageSource {
     public static func read(_ source: String, shape: [Int]?, range: ClosedRange<Float> = 0...1, labels: String? = nil,
                             confinedTo root: String? = nil) throws -> LabeledImages {
         let name = (source as NSString).lastPathComponent
+        // Every file read below is checked against the folder first: the source, the labels found
+        // beside it, the files of a shipped-layout folder, each PNG and class folder.
+        let confinement = try root.map { try Confinement(folder: $0) }
+        try confinement?.check(source)
+        if labels != nil && !source.lowercased().hasSuffix(".npy") {
+            throw FormatError(name, "--labels is for images given as .npy; IDX, PNG folders and datasets carry their own labels")
+        }
         var set: LabeledImages
         if let dataset = ShippedDataset.referenced(by: source) {
             set = try ShippedData.read(dataset, .heldout)
@@ -19,17 +26,20 @@ public enum ImageSource {
             set = try ImageArray.read(source, shape: shape, range: range, labels: labels)
         } else if isDirectory(source) {
             if let dataset = ShippedDataset.stored(in: source, .heldout) {
+                for part in [ShippedDataset.Part.images, .labels] { try confinement?.check(source + "/" + dataset.file(.heldout, part)) }
                 set = try dataset.read(.heldout, in: source)
                 set.mapPixels(to: range)
             } else {
                 guard let shape else { throw FormatError(name, "a PNG folder is read for a model (--model), whose input shape says what to expect") }
-                set = try ImageFolder.read(source, shape: shape, range: range, confinedTo: root)
+                set = try ImageFolder.read(source, shape: shape, range: range, confinedTo: confinement)
             }
         } else {
             // IDX bytes are 0–255, read as [0, 1]: mapped to what the model takes.
             let labelsFile = source.replacingOccurrences(of: "images-idx3", with: "labels-idx1")
             let hasLabels = labelsFile != source && FileManager.default.fileExists(atPath: labelsFile)
-            set = try LabeledImages.read(images: source, labels: hasLabels ? labelsFile : nil)
+            if hasLabels { try confinement?.check(labelsFile) }
+            // A user's IDX labels are classes 0…9999, named by their numbers (the shipped sets name theirs).
+            set = try LabeledImages.read(images: source, labels: hasLabels ? labelsFile : nil, classNames: nil)
             set.mapPixels(to: range)
         }
         let found = Array(set.images.shape.dropFirst())

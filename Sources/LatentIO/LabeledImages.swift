@@ -39,8 +39,9 @@ public struct LabeledImages: Sendable {
     /// Reads an images IDX file (`[N, H, W]`, or `[N, H, W, C]` with C = 1 or 3 for colour) and its
     /// labels IDX file (`[N]`), if there is one. Integer pixels (u8, and wider types holding 0–255) are
     /// scaled to [0, 1]; float pixels are taken as already in [0, 1] and must be finite.
+    /// Labels must be below `classNames.count`; with `classNames` nil, any class 0…9999, named by its number.
     public static func read(images imagesPath: String, labels labelsPath: String?,
-                            classNames: [String] = (0...9).map(String.init)) throws -> LabeledImages {
+                            classNames: [String]? = (0...9).map(String.init)) throws -> LabeledImages {
         let imgs = try IDXArray.read(imagesPath)
         guard imgs.shape.count == 3 || (imgs.shape.count == 4 && [1, 3].contains(imgs.shape[3])) else {
             throw FormatError(imagesPath, "expected images of shape [N, height, width] or [N, height, width, 1|3], found \(imgs.shape)")
@@ -59,8 +60,8 @@ public struct LabeledImages: Sendable {
         guard labs.shape[0] == n else {
             throw FormatError(labelsPath, "\(labs.shape[0]) labels for \(n) images in \(imagesPath)")
         }
-        let labels = try LabelValues.classes(labs.floats(), source: labelsPath, limit: classNames.count)
-        return LabeledImages(images: images, labels: labels, classNames: classNames)
+        let labels = try LabelValues.classes(labs.floats(), source: labelsPath, limit: classNames?.count ?? 10_000)
+        return LabeledImages(images: images, labels: labels, classNames: classNames ?? (0...(labels.max() ?? 0)).map(String.init))
     }
 
     /// The same images with values mapped from `source` (default [0, 1]) to `range` (a model's pixel range).

@@ -39,13 +39,24 @@ public enum PNG {
         let begun = bytes.withUnsafeBytes { png_image_begin_read_from_memory(&image, $0.baseAddress, $0.count) }
         guard begun != 0 else { throw FormatError(source, "not a readable PNG: \(message(of: image))") }
         defer { png_image_free(&image) }
-        image.format = format.libpng
+        // libpng's simplified reader takes 16-bit files as linear light and would gamma-encode them on
+        // the way to 8 bits: the same picture saved at 16 bits would reach the model brighter. Read them
+        // as 16-bit linear (values unchanged) and keep the high byte, as the 8-bit file holds it.
+        let sixteen = image.format & UInt32(PNG_FORMAT_FLAG_LINEAR) != 0
+        image.format = format.libpng | (sixteen ? UInt32(PNG_FORMAT_FLAG_LINEAR) : 0)
         let width = Int(image.width), height = Int(image.height)
         guard width * height <= 1 << 26 else { throw FormatError(source, "PNG of \(width)×\(height) is too large") }
         if let expected, expected != (width, height) {
             throw FormatError(source, "is \(width)×\(height); expected \(expected.width)×\(expected.height)")
         }
-        var pixels = [UInt8](repeating: 0, count: width * height * format.channels)
+        let count = width * height * format.channels
+        if sixteen {
+            var wide = [UInt16](repeating: 0, count: count)
+            let done = wide.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+            guard done != 0 else { throw FormatError(source, "PNG data is corrupt: \(message(of: image))") }
+            return (width, height, wide.map { UInt8((UInt32($0) + 128) / 257) })
+        }
+        var pixels = [UInt8](repeating: 0, count: count)
         let done = pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
         guard done != 0 else { throw FormatError(source, "PNG data is corrupt: \(message(of: image))") }
         return (width, height, pixels)

@@ -47,6 +47,8 @@ import Testing
         switch c.expect {
         case .accepted:
             #expect(out.exitCode == 0, "\(said)")
+            // Names and metadata from a file are printed escaped: nothing in them reaches the terminal.
+            #expect(!(out.stdout + out.stderr).contains(0x1B), "an ESC byte in the output: \(said)")
         case .refused(let file):
             #expect((1...123).contains(out.exitCode ?? 0), "exit \(out.exitCode.map(String.init) ?? "none"): \(said)")
             #expect(out.lines.count <= 3, "\(out.lines.count) lines: \(said)")
@@ -142,6 +144,29 @@ import Testing
         refused("manifest data of NaN", ["eval", "--model", "$F/manifest-nan-data/model.json"], naming: "nan.npy")
         refused("manifest without its encoder", ["encode", "--model", "$F/manifest-no-encoder/model.json", "--index", "0"], naming: "encoder.onnx")
         accepted("manifest with its own PNG folder", ["encode", "--model", "$F/manifest-png-ok/model.json", "--index", "0"])
+        // found by an outside corpus: each a class of its own
+        refused("umap of values near Float's limit", ["project", "--input", "$F/huge.csv", "--neighbors", "2"], naming: "huge.csv")
+        refused("t-sne of values near Float's limit", ["project", "--input", "$F/huge.csv", "--method", "tsne"], naming: "huge.csv")
+        refused("pca of values near Float's limit", ["project", "--input", "$F/huge.csv", "--method", "pca", "--metrics"], naming: "huge.csv")
+        refused("float images of 3e38", encode("img-3e38.npy"), naming: "img-3e38.npy")
+        refused("a z that overflows the decoder", ["decode", "--model", vae, "--z", Array(repeating: "3e38", count: 10).joined(separator: ","), "--format", "json"],
+                naming: "decoder")
+        refused("csv field with a NUL inside a number", ["project", "--input", "$F/nul-in-number.csv", "--method", "pca"], naming: "nul-in-number.csv")
+        accepted("csv with a byte-order mark", ["project", "--input", "$F/bom.csv", "--method", "pca"])
+        refused("--labels beside IDX data", encode("raw-images-idx3-ubyte", labels: "labels-nan.npy"), naming: "raw-images-idx3-ubyte")
+        refused("project --labels checked without --plot", ["project", "--input", "$F/rows.csv", "--method", "pca", "--labels", "$F/labels-fraction.csv"],
+                naming: "labels-fraction.csv")
+        refused("manifest data: a relative symlink out", ["encode", "--model", "$F/manifest-relative-link/model.json", "--index", "0"], naming: "model.json")
+        refused("manifest IDX data whose labels file is a symlink out", ["encode", "--model", "$F/manifest-idx-labels-link/model.json", "--index", "0"],
+                naming: "t-labels-idx1-ubyte")
+        refused("manifest shipped-layout folder of symlinks out", ["encode", "--model", "$F/manifest-shipped-links/model.json", "--index", "0"],
+                naming: "mnist-heldout-images-idx3-ubyte.gz")
+        refused("manifest PNG class folder that is a symlink out", ["encode", "--model", "$F/manifest-class-link/model.json", "--index", "0"],
+                naming: "pngs/b")
+        accepted("project a manifest's PNG folder", ["project", "--model", "$F/manifest-png-ok/model.json", "--method", "pca"])
+        accepted("manifest with a byte-order mark", ["encode", "--model", "$F/manifest-bom/model.json", "--index", "0"])
+        accepted("gzip of two members", encode("two-members.gz-images-idx3-ubyte"))
+        accepted("info escapes metadata", ["info", "$F/escape-metadata.safetensors"])
         // arguments
         refused("--index -1", ["encode", "--model", vae, "--index", "-1"], naming: "--index")
         refused("--n -3", ["sample", "--model", "$W/vqvae-k32.safetensors", "--n", "-3"], naming: "--n")
@@ -248,6 +273,15 @@ import Testing
         put("latin1.csv", [0x61, 0xE9, 0x2C, 0x62, 0x0A, 0x31, 0x2C, 0x32, 0x0A])
         put("rows.csv", Array((0..<4).map { i in "\(i),\(i * i),\(i % 2)" }.joined(separator: "\n").utf8))
         put("labels-fraction.csv", Array("0\n1.5\n2\n3\n".utf8))
+        put("huge.csv", Array((0..<8).map { i in "\(i),3e38,\(i % 3)" }.joined(separator: "\n").utf8))
+        put("nul-in-number.csv", Array("1,2\n3,5\u{0}junk\n5,6\n7,8\n".utf8))
+        put("bom.csv", [0xEF, 0xBB, 0xBF] + Array("1,2\n3,4\n5,6\n7,9\n".utf8))
+        put("img-3e38.npy", Fixture.npy("<f4", [4, 28, 28], Fixture.f32([Float](repeating: 3e38, count: 4 * 784))))
+        let idxBytes = Fixture.idx(0x08, [4, 28, 28], four.map { UInt8($0 * 255) })
+        put("two-members.gz-images-idx3-ubyte", Gzip.compress(Array(idxBytes.prefix(1000))) + Gzip.compress(Array(idxBytes.dropFirst(1000))))
+        let header = "{\"__metadata__\":{\"note\":\"\\u001b]0;pwned\\u0007\\u001b[2J\"},\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}"
+        let padded = header + String(repeating: " ", count: (8 - header.utf8.count % 8) % 8)
+        put("escape-metadata.safetensors", UInt64(padded.utf8.count).leBytes + Array(padded.utf8) + [0, 0, 128, 63])
         put("zero-columns.npy", Fixture.npy("<f4", [10, 0], []))
         put("matrix-nan.npy", Fixture.npy("<f4", [4, 2], Fixture.f32([0, 1, 2, .nan, 4, 5, 6, 7])))
         put("two-rows.npy", Fixture.npy("<f4", [2, 2], Fixture.f32([0, 1, 2, 3])))
@@ -311,7 +345,24 @@ import Testing
         Fixture.write(Fixture.npy("<f4", [4, 28, 28], Fixture.f32(withNaN)), to: nanData + "/nan.npy")
         _ = manifest("manifest-no-encoder", "{\(base)}", withModel: false)
         _ = manifest("manifest-png-ok", "{\(base), \"data\": \"pngs\"}")
-        pngFolder("manifest-png-ok/pngs", [("a/1.png", Fixture.greyPNG()), ("b/2.png", grey16)])
+        let relative = manifest("manifest-relative-link", "{\(base), \"data\": \"x.npy\"}")
+        symlink("../img-ok.npy", relative + "/x.npy")
+        let idxLabels = manifest("manifest-idx-labels-link", "{\(base), \"data\": \"t-images-idx3-ubyte\"}")
+        Fixture.write(Fixture.idx(0x08, [4, 28, 28], four.map { UInt8($0 * 255) }), to: idxLabels + "/t-images-idx3-ubyte")
+        Fixture.write(Fixture.idx(0x08, [4], [0, 1, 2, 3]), to: dir + "/outside-labels-idx1-ubyte")
+        symlink(dir + "/outside-labels-idx1-ubyte", idxLabels + "/t-labels-idx1-ubyte")
+        let shipped = manifest("manifest-shipped-links", "{\(base), \"data\": \"set\"}")
+        _ = folder("manifest-shipped-links/set")
+        for part in ["images-idx3", "labels-idx1"] {
+            symlink(CLITests.root + "/Weights/data/mnist-heldout-\(part)-ubyte.gz", shipped + "/set/mnist-heldout-\(part)-ubyte.gz")
+        }
+        let classLink = manifest("manifest-class-link", "{\(base), \"data\": \"pngs\"}")
+        pngFolder("manifest-class-link/pngs", [("a/1.png", Fixture.greyPNG())])
+        pngFolder("outside-pngs", [("2.png", Fixture.greyPNG())])
+        symlink(dir + "/outside-pngs", classLink + "/pngs/b")
+        let bom = manifest("manifest-bom", "{\(base)}")
+        Fixture.write([0xEF, 0xBB, 0xBF] + Array("{\(base)}".utf8), to: bom + "/model.json")
+        pngFolder("manifest-png-ok/pngs", [("a/1.png", Fixture.greyPNG()), ("b/2.png", grey16), ("b/3.png", palette), ("a/4.png", greyAlpha)])
         return dir
     }
 }

@@ -1,3 +1,4 @@
+import CPNG
 import LatentCore
 @testable import LatentIO
 import Testing
@@ -13,6 +14,25 @@ import Testing
         let rgb = (0..<(5 * 3 * 3)).map { UInt8(($0 * 37) % 256) }
         let decoded = try PNG.decode(try PNG.encode(pixels: rgb, width: 5, height: 3, format: .rgb), as: .rgb)
         #expect(decoded.pixels == rgb)
+    }
+
+    /// A 16-bit PNG reads as the 8-bit PNG of the same picture: its high byte, not gamma-encoded.
+    @Test func sixteenBitPNGsReadAsTheirEightBitTwin() throws {
+        let levels: [UInt8] = [0, 1, 64, 100, 128, 200, 254, 255]
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        image.width = UInt32(levels.count)
+        image.height = 1
+        image.format = UInt32(PNG_FORMAT_FLAG_LINEAR)  // 16-bit grey, written as it is
+        let wide = levels.map { UInt16($0) * 257 }
+        var size: png_alloc_size_t = 0
+        _ = wide.withUnsafeBytes { png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, 0, nil) }
+        var bytes = [UInt8](repeating: 0, count: Int(size))
+        let ok = bytes.withUnsafeMutableBytes { out in wide.withUnsafeBytes { png_image_write_to_memory(&image, out.baseAddress, &size, 0, $0.baseAddress, 0, nil) } }
+        #expect(ok != 0)
+        #expect(bytes[24] == 16)  // IHDR's bit depth
+        #expect(try PNG.decode(Array(bytes.prefix(Int(size)))).pixels == levels)
+        #expect(try PNG.decode(Array(bytes.prefix(Int(size))), as: .rgb).pixels == levels.flatMap { [$0, $0, $0] })
     }
 
     @Test func pngDecodeRejectsGarbage() {

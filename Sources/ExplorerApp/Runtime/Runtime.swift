@@ -231,6 +231,7 @@ public final class Runtime: @unchecked Sendable {
     static func projectPCA(_ mus: [[Float]]) -> Message? {
         guard let dim = mus.first?.count, mus.count >= 2 else { return nil }
         let x = Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 })
+        guard ProjectionInput.problem(x) == nil else { return .failed("no scatter: the model's latents are not finite numbers") }
         // Latents a model returns as NaN (an imported model overflowing) get no scatter, not a trap.
         guard let pca = try? PCA.fit(x, components: min(2, dim)) else { return nil }
         let y = pca.transform(x)
@@ -245,6 +246,9 @@ public final class Runtime: @unchecked Sendable {
     private func projectCached(_ method: ProjectionMethod, _ mus: [[Float]], settings: String,
                                fit: @escaping @Sendable (Tensor, (Double) -> Void) -> Tensor) -> [Message] {
         guard let dim = mus.first?.count, mus.count > 16 else { return [.failed("too few points for \(method.title)")] }
+        guard ProjectionInput.problem(Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 })) == nil else {
+            return [.failed("no \(method.title): the model's latents are not finite numbers")]
+        }
         let cache = ProjectionCache(), key = ProjectionCache.key(mus, settings: settings)
         if let cached = cache.load(key, count: mus.count) { return [.projected(method, cached, pca: nil)] }
         let g = generation, inbox = self.inbox

@@ -20,7 +20,9 @@ public func defaultDataSource(for model: any LatentModel) -> (source: String, la
 /// from inside the manifest's folder only.
 public func images(for model: any LatentModel, source: String? = nil, labels: String? = nil) throws -> LabeledImages {
     let own = defaultDataSource(for: model)
-    let manifestFolder = source == nil ? (model as? ImportedAutoencoder).map { manifestDirectory($0.manifest.path) } : nil
+    // Confined only when the manifest's own `data` is read (not a --data the user named, nor the digits).
+    let imported = model as? ImportedAutoencoder
+    let manifestFolder = source == nil && imported?.manifest.data != nil ? imported.map { manifestDirectory($0.manifest.path) } : nil
     let set = try ImageSource.read(source ?? own?.source ?? ShippedDataset.mnist.name, shape: model.inputShape,
                                    range: model.pixelRange, labels: labels ?? (source == nil ? own?.labels : nil),
                                    confinedTo: manifestFolder)

@@ -30,7 +30,8 @@ public struct ModelManifest: Sendable, Equatable {
     public static func load(_ path: String) throws -> ModelManifest {
         let name = (path as NSString).lastPathComponent
         func fail(_ why: String) -> FormatError { FormatError(name, why) }
-        let bytes = try FileBytes.read(path, limit: 1 << 20)
+        var bytes = try FileBytes.read(path, limit: 1 << 20)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // a byte-order mark some editors write
         let json: JSONValue
         do { json = try JSONParser.parse(bytes) } catch { throw fail("not valid JSON: \(error)") }
         guard let members = json.object else { throw fail("the manifest must be a JSON object") }
@@ -53,8 +54,9 @@ public struct ModelManifest: Sendable, Equatable {
         }
         var range: ClosedRange<Float> = 0...1
         if let r = json["pixel_range"] {
-            guard let v = r.array?.compactMap(\.double), v.count == 2, r.array?.count == 2, v[0].isFinite, v[1].isFinite, v[0] < v[1] else {
-                throw fail("'pixel_range' must be [low, high] with low < high")
+            guard let v = r.array?.compactMap(\.double), v.count == 2, r.array?.count == 2, v[0] < v[1],
+                  abs(v[0]) <= Double(ImageValues.maxFloatMagnitude), abs(v[1]) <= Double(ImageValues.maxFloatMagnitude) else {
+                throw fail("'pixel_range' must be [low, high] with low < high, each within ±1e6")
             }
             range = Float(v[0])...Float(v[1])
         }
@@ -80,8 +82,7 @@ public struct ModelManifest: Sendable, Equatable {
         }
         let base = folder.isEmpty ? "." : folder
         let full = (base as NSString).appendingPathComponent(relative)
-        let resolved = (full as NSString).resolvingSymlinksInPath, root = (base as NSString).resolvingSymlinksInPath
-        guard resolved == root || resolved.hasPrefix(root.hasSuffix("/") ? root : root + "/") else {
+        guard try Confinement(folder: base).contains(Array(full.utf8)) else {
             throw FormatError(manifest, "'\(key)': \(relative) leads outside the manifest's folder")
         }
         return full

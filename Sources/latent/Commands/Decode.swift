@@ -74,6 +74,8 @@ func parseCodes(_ text: String, count: Int, codebookSize: Int) throws -> [Int] {
 /// JSON keeps the values, the images map the range to 0–255 (PNG in colour for three channels; text and
 /// PGM show the luminance).
 func writeImage(_ image: Tensor, range: ClosedRange<Float> = 0...1, format: OutputFormat, to output: String?) throws {
+    // A NaN drawn as black or written as 0 would be a made-up image: the model's failure is said instead.
+    try requireFinite(image, "the decoder returned")
     let c = image.shape[1], h = image.shape[2], w = image.shape[3], plane = h * w
     // Shown as RGB from the first three channels, or grey from the first.
     let shown = c >= 3 ? 3 : 1
@@ -96,6 +98,12 @@ func writeImage(_ image: Tensor, range: ClosedRange<Float> = 0...1, format: Outp
         }
     }
     try emit(bytes, binary: format == .pgm || format == .png, to: output)
+}
+
+/// Throws when a model's output holds NaN or infinity (`what`: which output, for the message).
+func requireFinite(_ t: Tensor, _ what: String) throws {
+    guard let bad = t.data.firstIndex(where: { !$0.isFinite }) else { return }
+    throw ValidationError("\(what) \(t.data[bad]) at value \(bad): the model's output is not a number here")
 }
 
 /// Writes to a file, or to stdout (refusing binary output to a terminal).

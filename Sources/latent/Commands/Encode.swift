@@ -40,6 +40,8 @@ struct Encode: ParsableCommand {
                 throw ValidationError("a conditional VAE encodes an image with its label, and this data has no labels file (--labels for .npy images)")
             }
             let (mu, logvar) = try m.encodeImages(x, labels: m.kind == .cvae ? [label] : nil)
+            try requireFinite(mu, "the encoder returned μ =")
+            try requireFinite(logvar, "the encoder returned log σ² =")
             if format == .json {
                 print("{\"index\":\(index),\"label\":\(json),\"mu\":[\(fmt(mu.data))],\"logvar\":[\(fmt(logvar.data))]}")
             } else {
@@ -49,7 +51,9 @@ struct Encode: ParsableCommand {
             }
         case .vqvae:
             let book = m.quantizer!
-            printCodes(book.quantize(try m.encodeGrid(x)), grid: m.codeGrid, codebookSize: book.size, label: (shown, json))
+            let ze = try m.encodeGrid(x)
+            try requireFinite(ze, "the encoder returned z_e =")
+            printCodes(book.quantize(ze), grid: m.codeGrid, codebookSize: book.size, label: (shown, json))
         }
     }
 

@@ -27,6 +27,10 @@ struct Eval: ParsableCommand {
         let train = try shipped.map { try ShippedData.read($0, .train).mapped(to: m.pixelRange) } ?? heldOut
         let start = Date()
         let result = try Evaluator.evaluate(m, on: heldOut, seed: seed)
+        // A figure that came out NaN would print as a number (0): the model's failure is said instead.
+        if let bad = result.metrics.first(where: { !$0.1.isFinite }) {
+            throw ValidationError("\(bad.0) came out \(bad.1): the model returns values that are not numbers on this data")
+        }
         let seconds = Date().timeIntervalSince(start)
         let components = m.kind == .vqvae ? m.codeGrid.height * m.codeGrid.width : m.latentDim
         let note = m.kind == .vqvae ? "one component per code position" : "as many components as latent dimensions"

@@ -12,16 +12,21 @@ struct Info: ParsableCommand {
 
     func run() throws {
         for (i, file) in files.enumerated() {
-            if i > 0 { print() }
+            // Each file's description is made whole before any of it is printed: a file that fails
+            // half-way (a model whose weights hold NaN) is one error line, not a table and then an error.
+            var text: String
             if ModelManifest.isManifest(file) {
-                print(ImportedModelSummary.describe(try ImportedAutoencoder.load(file)))
-                continue
+                text = ImportedModelSummary.describe(try ImportedAutoencoder.load(file))
+            } else {
+                text = try FileSummary.describe(file)
+                // A LatentExplorer model also gets its architecture (and must load, or this is an error).
+                if file.hasSuffix(".safetensors"), try SafetensorsFile.read(file).metadata(ModelConfig.metadataKey) != nil {
+                    text += "\n" + ModelSummary.describe(try Autoencoder.load(file))
+                }
             }
-            print(try FileSummary.describe(file))
-            // A LatentExplorer model also gets its architecture (and must load, or this is an error).
-            if file.hasSuffix(".safetensors"), try SafetensorsFile.read(file).metadata(ModelConfig.metadataKey) != nil {
-                print(ModelSummary.describe(try Autoencoder.load(file)))
-            }
+            // Names, metadata and class names come from the file: shown with control bytes escaped.
+            if i > 0 { print() }
+            print(text.split(separator: "\n", omittingEmptySubsequences: false).map { printable(String($0)) }.joined(separator: "\n"))
         }
     }
 }

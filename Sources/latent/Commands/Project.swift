@@ -48,19 +48,21 @@ struct Project: ParsableCommand {
         ComputeThreads.set(threads)  // encoding with --model and the large products
         var clock = Date()
         var x = try loadMatrix()
-        let source = input.first ?? model ?? ""
+        // Problems with the rows are the data's: named by the file they came from.
+        let source = input.first ?? data.path ?? model ?? ""
         // Problems with the data are one line about the file (not a usage error).
         guard x.shape[0] >= 3 else { throw FormatError(source, "need at least 3 rows to project, the input has \(x.shape[0])") }
         guard x.shape[1] >= 1 else { throw FormatError(source, "rows of 0 values: there is nothing to project") }
-        if let bad = x.data.firstIndex(where: { !$0.isFinite }) {
-            throw FormatError(source, "row \(bad / x.shape[1] + 1) holds a non-finite value")
+        if let problem = ProjectionInput.problem(x) {
+            throw FormatError(source, model != nil && input.isEmpty ? "the model's latents: " + problem : problem)
         }
-        // Labels are checked before any work is done, so that their errors come first and alone.
-        let rowLabels = plot || metrics ? try loadRowLabels(count: x.shape[0]) : nil
+        // Labels are checked before any work is done, so that their errors come first and alone (and
+        // are checked whenever given, used or not).
+        let rowLabels = plot || metrics || !labels.isEmpty ? try loadRowLabels(count: x.shape[0]) : nil
         print(String(format: "input %d × %d  (%.3f s)", x.shape[0], x.shape[1], Date().timeIntervalSince(clock)))
         if let pca, pca < x.shape[1] {
             clock = Date()
-            let fit = try PCA.fit(x, components: pca, threads: threads)
+            let fit = try fitPCA(x, components: pca, source: source)
             x = fit.transform(x, threads: threads)
             print(String(format: "pca to %d dims: %.3f s (explained variance %.3f)", pca, Date().timeIntervalSince(clock),
                          fit.explainedVarianceRatio.reduce(0, +)))
@@ -83,7 +85,7 @@ struct Project: ParsableCommand {
         var y: Tensor
         var graph: NeighborGraph?
         if method == "pca" {
-            let pca = try PCA.fit(fitRows, components: min(2, x.shape[1]), threads: threads)
+            let pca = try fitPCA(fitRows, components: min(2, x.shape[1]), source: source)
             y = pca.transform(fitRows, threads: threads)
             print(String(format: "pca: %.4f s, explained variance %.3f", Date().timeIntervalSince(clock), pca.explainedVarianceRatio.reduce(0, +)))
             if let newRows {
@@ -152,6 +154,13 @@ struct Project: ParsableCommand {
         }
     }
 
+    /// PCA of rows from `source`: a failure is about that file.
+    func fitPCA(_ x: Tensor, components: Int, source: String) throws -> PCA {
+        do { return try PCA.fit(x, components: components, threads: threads) } catch let error as PCAError {
+            throw FormatError(source, error.description)
+        }
+    }
+
     /// Labels of the rows: `--labels` files, or the shipped digits' with `--model`; nil without either.
     func loadRowLabels(count: Int) throws -> [Int]? {
         var found: [Int]?
@@ -198,8 +207,12 @@ struct Project: ParsableCommand {
         if let dataset = ShippedDataset.referenced(by: source) {
             return try [ShippedData.read(dataset, .train), ShippedData.read(dataset, .heldout)].map { $0.mapped(to: m.pixelRange) }
         }
-        if source.lowercased().hasSuffix(".npy") || (isDirectory(source) && data.path != nil) { return [try data.images(for: m)] }
-        return [try data.trainSet().mapped(to: m.pixelRange), try data.heldOutSet().mapped(to: m.pixelRange)]
+        // A folder in the shipped layout named by --data: both of its splits. Anything else — a .npy, a
+        // PNG folder, an IDX file, a manifest's own data (read inside its folder) — as the explorer reads it.
+        if let path = data.path, isDirectory(path), ShippedDataset.stored(in: path, .train) != nil {
+            return [try data.trainSet().mapped(to: m.pixelRange), try data.heldOutSet().mapped(to: m.pixelRange)]
+        }
+        return [try data.images(for: m)]
     }
 
     /// The latents of the model's images: μ of a VAE, the flattened encoder grid of a VQ-VAE.
