@@ -154,9 +154,11 @@ public struct IDXArray: Equatable, Sendable {
         if let available, needed != available - 4 - 4 * rank {
             throw bad("dimensions \(dims) of \(type.name) need \(grouped(needed)) bytes of data but the file has \(grouped(available - 4 - 4 * rank))")
         }
-        // Wider types than a byte are held as Float (4 bytes) once read: the cap is on values.
-        guard n <= maxValues, needed <= 4 * maxValues else {
-            throw bad(DataLimits.tooMany(n, what: "dimensions \(dims) hold"))
+        // The values become Float (4 bytes each) beside the payload: the cap is on values, and on the
+        // payload's bytes too (a wide type at the value cap would hold twice the memory while converted).
+        guard n <= maxValues else { throw bad(DataLimits.tooMany(n, what: "dimensions \(dims) hold")) }
+        guard needed <= 2 * maxValues else {
+            throw bad("dimensions \(dims) of \(type.name) are \(grouped(needed)) bytes, more than the \(grouped(2 * maxValues)) read into memory; use a subset")
         }
         let payload = try take(needed)
         guard payload.count == needed else {

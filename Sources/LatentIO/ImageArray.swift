@@ -37,6 +37,7 @@ public enum ImageArray {
             }
             let labels = try LabelValues.classes(l.data, source: labelsName)
             set = LabeledImages(images: images, labels: labels, classNames: (0...(labels.max() ?? 0)).map(String.init))
+            set.labelsSource = labelsPath
         } else {
             set = LabeledImages(unlabelled: images)
         }

@@ -14,8 +14,9 @@ public enum ImageSource {
         // beside it, the files of a shipped-layout folder, each PNG and class folder.
         let confinement = try root.map { try Confinement(folder: $0) }
         try confinement?.check(source)
-        if labels != nil && !source.lowercased().hasSuffix(".npy") {
-            throw FormatError(name, "--labels is for images given as .npy; IDX, PNG folders and datasets carry their own labels")
+        if let labels, !source.lowercased().hasSuffix(".npy") {
+            throw FormatError((labels as NSString).lastPathComponent,
+                              "--labels is for images given as .npy; \(name) carries its own (IDX, PNG folders and datasets do)")
         }
         var set: LabeledImages
         if let dataset = ShippedDataset.referenced(by: source) {

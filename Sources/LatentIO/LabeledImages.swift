@@ -11,6 +11,9 @@ public struct LabeledImages: Sendable {
     /// False for images read without a labels file: class colours, prototypes and label accuracy
     /// then have nothing to go on, and the labels above are placeholders.
     public let isLabelled: Bool
+    /// The file (or folder) the labels were read from, for messages about them: a labels file found
+    /// beside IDX images is not a name the user typed.
+    public var labelsSource: String?
 
     public var count: Int { labels.count }
     public var height: Int { images.shape[2] }
@@ -61,7 +64,9 @@ public struct LabeledImages: Sendable {
             throw FormatError(labelsPath, "\(labs.shape[0]) labels for \(n) images in \(imagesPath)")
         }
         let labels = try LabelValues.classes(labs.floats(), source: labelsPath, limit: classNames?.count ?? 10_000)
-        return LabeledImages(images: images, labels: labels, classNames: classNames ?? (0...(labels.max() ?? 0)).map(String.init))
+        var set = LabeledImages(images: images, labels: labels, classNames: classNames ?? (0...(labels.max() ?? 0)).map(String.init))
+        set.labelsSource = labelsPath
+        return set
     }
 
     /// The same images with values mapped from `source` (default [0, 1]) to `range` (a model's pixel range).

@@ -34,7 +34,7 @@ public func images(for model: any LatentModel, source: String? = nil, labels: St
 /// input (and would be a trap deep in the model), so they are refused where the data meets the model.
 public func checkLabels(_ set: LabeledImages, for model: any LatentModel, source: String) throws {
     guard model.kind == .cvae, set.isLabelled, let bad = set.labels.firstIndex(where: { $0 >= model.classNames.count }) else { return }
-    throw FormatError((source as NSString).lastPathComponent,
+    throw FormatError(((set.labelsSource ?? source) as NSString).lastPathComponent,
                       "label \(set.labels[bad]) at index \(bad) is outside the model's \(model.classNames.count) classes (0…\(model.classNames.count - 1))")
 }
 

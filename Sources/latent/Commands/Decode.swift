@@ -40,6 +40,7 @@ struct Decode: ParsableCommand {
             guard let codes else { throw ValidationError("give the code grid with --codes (\(cells) indices in 0..<\(k))") }
             image = try m.decodeCodes(try parseCodes(codes, count: cells, codebookSize: k))
         }
+        try requireFinite(image, "for this \(z != nil ? "--z" : "--codes") the decoder returned")
         try writeImage(image.reshaped([1] + m.inputShape), range: m.pixelRange, format: format, to: output)
     }
 }
@@ -75,7 +76,7 @@ func parseCodes(_ text: String, count: Int, codebookSize: Int) throws -> [Int] {
 /// PGM show the luminance).
 func writeImage(_ image: Tensor, range: ClosedRange<Float> = 0...1, format: OutputFormat, to output: String?) throws {
     // A NaN drawn as black or written as 0 would be a made-up image: the model's failure is said instead.
-    try requireFinite(image, "the decoder returned")
+    try requireFinite(image, "the image holds")
     let c = image.shape[1], h = image.shape[2], w = image.shape[3], plane = h * w
     // Shown as RGB from the first three channels, or grey from the first.
     let shown = c >= 3 ? 3 : 1
