@@ -218,6 +218,31 @@ import Testing
         #expect(!m.isAnimating)
     }
 
+    /// The walk strip's playing step keeps its pixels and gets bars beside it and an amber caption.
+    @Test func thePlayingWalkStepIsFramedNotInverted() {
+        var m = Self.withData()
+        m.renderMode = .half
+        let plot = Explorer.scatterPlot(m)
+        m.scatter.cursor = ScatterRaster.cell(of: m.scatter.points[0], bounds: m.scatter.bounds, columns: plot.width, rows: plot.height)!
+        _ = Explorer.update(&m, .key(.char("a")))
+        m.scatter.cursor = ScatterRaster.cell(of: m.scatter.points[199], bounds: m.scatter.bounds, columns: plot.width, rows: plot.height)!
+        _ = Explorer.update(&m, .key(.char("b")))
+        _ = Explorer.update(&m, .stripDecoded(.scatter, m.scatter.walk.indices.map { ring(3 + Float($0 % 6)) }))
+        _ = Explorer.update(&m, .key(.char("i")))
+        m.scatter.walkFrame = Interpolation.frames / 2  // halfway: the middle step
+        let spec = Layout.tile(cells: 7, .half)
+        let strip = Rect(x: plot.x, y: plot.maxY - spec.rows - 1, width: plot.width, height: spec.rows + 1)
+        let playing = (m.scatter.walk.count - 1) / 2 + (m.scatter.walk.count - 1) % 2
+        let b = Explorer.view(m)
+        for i in [playing - 1, playing] {
+            let x = strip.x + i * (spec.columns + 1)
+            let cells = Explorer.tile(m.vae.strip[i], spec: spec, m).cells
+            #expect((0..<cells.count).allSatisfy { b[x + $0 % spec.columns, strip.y + $0 / spec.columns] == cells[$0] }, "step \(i) is drawn as itself")
+            #expect((b[x - 1, strip.y].glyph == "┃") == (i == playing))
+            #expect((b[x, strip.y + spec.rows].style.fg == .rgb(Explorer.highlight)) == (i == playing))
+        }
+    }
+
     @Test func recordedPathBecomesAFilmStrip() {
         var m = Self.withData()
         #expect(Explorer.update(&m, .key(.char("f"))).isEmpty && m.scatter.recording?.count == 1)

@@ -123,7 +123,7 @@ extension Explorer {
             } else {
                 label = ""
             }
-            b.write(label, x: x, y: r.y + spec.rows, style: .dim,
+            b.write(label, x: x, y: r.y + spec.rows, style: i == playing ? Style(fg: .rgb(highlight), bold: true) : .dim,
                     clip: Rect(x: x, y: r.y + spec.rows, width: spec.columns, height: 1))
         }
     }

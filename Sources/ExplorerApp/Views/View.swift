@@ -158,13 +158,24 @@ extension Explorer {
     }
 
     /// Draws an image as a tile with its top-left cell at (x, y), and records it for terminals that show
-    /// pixels. A highlighted tile is drawn in reverse video and stays glyphs (pixels would hide the mark).
+    /// pixels. A highlighted tile is marked beside it, never in it: reverse video swaps a half-block
+    /// cell's upper and lower pixel, which scrambles the image instead of marking it.
     static func drawTile(_ b: inout Buffer, _ image: Image, spec: Layout.TileSpec, x: Int, y: Int, _ m: AppModel,
                          highlighted: Bool = false) {
-        var cells = tile(image, spec: spec, m).cells
-        if highlighted { cells = cells.map { var c = $0; c.style.reverse.toggle(); return c } }
-        b.blit(cells, blockWidth: spec.columns, x: x, y: y)
-        if !highlighted { b.place(image, in: Rect(x: x, y: y, width: spec.columns, height: spec.rows), colorMap: m.colorMap) }
+        b.blit(tile(image, spec: spec, m).cells, blockWidth: spec.columns, x: x, y: y)
+        let area = Rect(x: x, y: y, width: spec.columns, height: spec.rows)
+        b.place(image, in: area, colorMap: m.colorMap)
+        if highlighted { markTile(&b, area) }
+    }
+
+    /// Heavy amber bars in the columns left and right of a tile (the gaps strips leave between tiles, or
+    /// the box's own border beside the first one).
+    static func markTile(_ b: inout Buffer, _ area: Rect) {
+        let bar = Cell("┃", Style(fg: .rgb(highlight), bold: true))
+        for y in area.y..<area.maxY {
+            b[area.x - 1, y] = bar
+            b[area.maxX, y] = bar
+        }
     }
 
     /// An image fitted to a tile and centred in exactly `spec.columns`×`spec.rows` cells, so that
@@ -203,7 +214,7 @@ extension Explorer {
         for (i, image) in v.strip.prefix(layout.stripTiles).enumerated() {
             let x = r.x + 1 + (i % layout.stripColumns) * (spec.columns + 1)
             let y = r.y + 1 + (i / layout.stripColumns) * spec.rows
-            // The tile nearest the animation's current point is drawn in reverse video.
+            // The tile nearest the animation's current point is marked.
             let playing = v.panel == .interpolation && v.interpolation.map { i == playingTile($0, count: v.strip.count) } == true
             drawTile(&b, image, spec: spec, x: x, y: y, m, highlighted: playing)
         }
