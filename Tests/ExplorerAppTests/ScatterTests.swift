@@ -243,6 +243,26 @@ import Testing
         }
     }
 
+    /// A walk plays into z (the sliders follow); Enter opens the nearest image and stops it, so the
+    /// box titled "reconstruction" never shows walk frames.
+    @Test func enterStopsAPlayingWalk() {
+        var m = Self.withData()
+        let plot = Explorer.scatterPlot(m)
+        m.scatter.cursor = ScatterRaster.cell(of: m.scatter.points[0], bounds: m.scatter.bounds, columns: plot.width, rows: plot.height)!
+        _ = Explorer.update(&m, .key(.char("a")))
+        m.scatter.cursor = ScatterRaster.cell(of: m.scatter.points[199], bounds: m.scatter.bounds, columns: plot.width, rows: plot.height)!
+        _ = Explorer.update(&m, .key(.char("b")))
+        _ = Explorer.update(&m, .key(.char("w")))
+        _ = Explorer.update(&m, .key(.char("i")))
+        for _ in 0..<3 { _ = Explorer.update(&m, .tick) }
+        #expect(m.vae.z == Explorer.walkFrameLatent(m.scatter, frame: 3) && m.vae.frame?.index == 3)
+        guard case .encodeImage(let i)? = Explorer.update(&m, .key(.enter)).first else { Issue.record("nothing opened"); return }
+        #expect(!m.isAnimating && m.scatter.walkFrame == nil)
+        let encoded = EncodedImage(index: i, label: 5, original: ring(), mu: m.scatter.mus[i], sigma: [0.1, 0.1, 0.1])
+        _ = Explorer.update(&m, .imageEncoded(encoded, reconstruction: ring(7)))
+        #expect(Explorer.update(&m, .tick).isEmpty && m.vae.z == encoded.mu && m.vae.frame == nil)
+    }
+
     @Test func recordedPathBecomesAFilmStrip() {
         var m = Self.withData()
         #expect(Explorer.update(&m, .key(.char("f"))).isEmpty && m.scatter.recording?.count == 1)

@@ -127,6 +127,38 @@ import Testing
         #expect(!m.isAnimating && Explorer.update(&m, .tick).isEmpty)
     }
 
+    /// One rule for playback: a box shows what its title says. A played frame is z (the sliders and ‖z‖
+    /// follow it) and the big image is titled "frame k/N"; opening an image stops the playback, so no
+    /// frame lands in the box titled "reconstruction"; resuming leaves the image.
+    @Test func playbackFramesAreZAndOpeningAnImageStopsThem() {
+        var m = makeModel()
+        fakeRun(&m, Explorer.update(&m, .key(.char("a"))))
+        for _ in 0..<10 { fakeRun(&m, Explorer.update(&m, .key(.right))) }
+        fakeRun(&m, Explorer.update(&m, .key(.char("b"))))
+        fakeRun(&m, Explorer.update(&m, .key(.char("i"))))
+        for _ in 0..<6 { fakeRun(&m, Explorer.update(&m, .tick)) }
+        #expect(m.vae.z == Explorer.interpolationFrame(m.vae) && m.vae.z[0] > 0.1 && m.vae.z[0] < 0.9)
+        var text = Explorer.view(m).text
+        #expect(text.contains(" frame 7/48 ") && text.contains(String(format: "%+5.2f", m.vae.z[0])))
+        #expect(text.contains(String(format: "‖z‖ %.2f", m.vae.z[0])))
+        // n opens an image: playback stops at once, and the image's box is what it says.
+        #expect(Explorer.update(&m, .key(.char("n"))) == [.encodeImage(index: 0)])
+        #expect(!m.isAnimating)
+        let encoded = EncodedImage(index: 271, label: 5, original: ring(), mu: [Float](repeating: 0.5, count: 10),
+                                   sigma: [Float](repeating: 0.2, count: 10))
+        fakeRun(&m, Explorer.update(&m, .imageEncoded(encoded, reconstruction: ring(7))))
+        #expect(Explorer.update(&m, .tick).isEmpty && m.vae.z == encoded.mu)
+        text = Explorer.view(m).text
+        #expect(text.contains(" reconstruction ") && !text.contains(" frame "))
+        // space resumes the paused morph: the image is left, its frames are titled as frames.
+        _ = Explorer.update(&m, .key(.char(" ")))
+        fakeRun(&m, Explorer.update(&m, .tick))
+        text = Explorer.view(m).text
+        #expect(m.vae.current == nil && text.contains(" frame 8/48 ") && !text.contains(" reconstruction ") && !text.contains("image 271"))
+        _ = Explorer.update(&m, .key(.char(" ")))
+        #expect(Explorer.view(m).text.contains(" frame 8/48 · paused "))
+    }
+
     @Test func overlaysOpenCloseAndQuitQuits() {
         var m = makeModel()
         _ = Explorer.update(&m, .key(.char("?")))

@@ -49,9 +49,9 @@ public struct AppModel: Sendable {
 
     public var isVQ: Bool { model.kind == .vqvae }
 
-    /// Whether something animates (the runtime then sends ticks).
+    /// Whether something animates (the runtime then sends ticks): only in the panel that shows what plays.
     public var isAnimating: Bool {
-        !isVQ && (vae.interpolation?.playing == true || (vae.panel == .scatter && scatter.walkFrame != nil))
+        !isVQ && ((vae.panel == .interpolation && vae.interpolation?.playing == true) || (vae.panel == .scatter && scatter.walkFrame != nil))
     }
 
     public static let minimumWidth = 80, minimumHeight = 24
@@ -103,6 +103,9 @@ public struct VAEState: Sendable {
     public var markA: [Float]?
     public var markB: [Float]?
     public var interpolation: Interpolation?
+    /// The decoded image (and z) is frame `index` of `count` of a morph or walk being played; nil when z
+    /// was set by the user or by an opened image.
+    public var frame: (index: Int, count: Int)?
     /// Seeded sampler for z ~ N(0, I), so sessions and tests repeat.
     public var samples = 0
 

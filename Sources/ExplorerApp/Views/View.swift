@@ -112,6 +112,7 @@ extension Explorer {
     static func drawDigit(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let v = m.vae
         var title = v.current != nil ? "reconstruction" : "decoded z"
+        if let f = v.frame { title = "frame \(f.index + 1)/\(f.count)" + (m.isAnimating ? "" : " · paused") }
         if v.isConditional { title += " · class \(m.model.classNames[safe: v.label] ?? "?")" }
         b.box(r, title: title)
         guard let image = v.image else {
