@@ -50,6 +50,34 @@ import Testing
         #expect(difference < 1e-5)
     }
 
+    /// Ten `n` in one read move ten images (#27: they moved one), and `p` steps back as many.
+    @Test func everyDataStepInABatchCounts() throws {
+        let r = try Self.runtime()
+        defer { r.waitUntilIdle(seconds: 60) }
+        r.handle(Array(repeating: .key(.char("n")), count: 10))
+        #expect(r.model.vae.current?.index == 9)
+        r.handle(Array(repeating: .key(.char("p")), count: 3))
+        #expect(r.model.vae.current?.index == 6 && r.model.vae.z == r.model.vae.current?.mu)
+        #expect(Runtime.coalesce([.encodeImage(index: 1), .encodeImage(index: 2)]).count == 2)
+    }
+
+    /// VQ-VAE: steps through the data, code edits and panel switches in one read all count, and an edit
+    /// typed after `n` edits the grid `n` opened.
+    @Test func everyVQStepInABatchCounts() throws {
+        let engine = try ExplorerEngine.load(modelPath: repositoryRoot + "/Weights/vqvae-k32.safetensors", data: Self.heldOut())
+        let r = Runtime(model: AppModel(width: 120, height: 40, capability: .palette256, model: engine.summary, vqShape: engine.vqShapeValue),
+                        engine: engine)
+        r.start()
+        defer { r.waitUntilIdle(seconds: 60) }
+        #expect(r.model.vq.source?.index == 0)
+        r.handle(Array(repeating: .key(.char("n")), count: 10) + [.key(.char("+"))])
+        let source = try #require(r.model.vq.source)
+        #expect(source.index == 10)
+        #expect(r.model.vq.codes[0] == (source.codes[0] + 1) % 32 && r.model.vq.undo.count == 1)
+        r.handle(Array(repeating: .key(.char("+")), count: 9) + Array(repeating: .key(.tab), count: 3))
+        #expect(r.model.vq.codes[0] == (source.codes[0] + 10) % 32 && r.model.vq.panel == .map)
+    }
+
     /// Bookmarks survive a restart: kept by one runtime, there when the next one opens the model.
     @Test func bookmarksSurviveARestart() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("latent-marks-\(getpid())").path

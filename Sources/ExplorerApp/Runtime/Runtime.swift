@@ -50,12 +50,20 @@ public final class Runtime: @unchecked Sendable {
     }
 
     /// Applies a batch of input messages (all keys read since the last frame), then whatever arrived
-    /// from background work. Key repeats collapse here: every key updates the model, but only the
-    /// last decode of each kind is carried out.
+    /// from background work. Continuous moves collapse here: every key updates the model, but only the
+    /// last decode of each kind is carried out. A step whose result the next key starts from (n after n
+    /// opens the image after the one the first n opened) is carried out before that key is applied, so
+    /// every press counts.
     @discardableResult
     public func handle(_ messages: [Message]) -> Bool {
         var commands: [Command] = []
-        for message in messages { commands += Explorer.update(&model, message) }
+        for message in messages {
+            if commands.contains(where: \.isStep) {
+                run(commands)
+                commands = []
+            }
+            commands += Explorer.update(&model, message)
+        }
         let background = inbox.drain()
         for (item, g) in background where g == generation {
             // Checked item by item: a model adopted earlier in this batch makes the old model's results stale.
@@ -102,7 +110,8 @@ public final class Runtime: @unchecked Sendable {
         }
     }
 
-    /// Keeps the last decode and the last strip of each kind; everything else in order.
+    /// Keeps the last decode and the last strip of each kind (each shows the state as it is now, so only
+    /// the last matters); everything else in order. Steps are never merged.
     static func coalesce(_ commands: [Command]) -> [Command] {
         var out: [Command] = []
         for (i, c) in commands.enumerated() {
@@ -110,8 +119,7 @@ public final class Runtime: @unchecked Sendable {
                 switch (c, later) {
                 case (.decode, .decode): return true
                 case let (.decodeStrip(a, _, _), .decodeStrip(b, _, _)): return a == b
-                case (.encodeImage, .encodeImage), (.decodeGrid, .decodeGrid), (.quantizeImage, .quantizeImage),
-                     (.peekImage, .peekImage): return true
+                case (.decodeGrid, .decodeGrid), (.peekImage, .peekImage): return true
                 case let (.showImages(a, _), .showImages(b, _)): return a == b
                 case let (.decodeGrids(a, _), .decodeGrids(b, _)): return a == b
                 default: return false
