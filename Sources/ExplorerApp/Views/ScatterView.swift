@@ -20,8 +20,10 @@ extension Explorer {
             x = b.write(name + "  ", x: x + 1, y: inner.y, style: hidden ? .dim : .plain, clip: inner)
         }
         let fullPlot = scatterPlot(m)
-        // With a walk, its strip of decoded steps takes the bottom rows of the panel.
-        let walkRows = s.walk.isEmpty ? 0 : Layout.tile(cells: 7, m.renderMode).rows + 1
+        // With a walk, its strip of decoded steps takes the bottom rows of the panel, when that leaves the
+        // plot a few rows (else the steps play in the big image only).
+        let stripRows = Layout.tile(cells: 7, m.renderMode).rows + 1
+        let walkRows = s.walk.isEmpty || fullPlot.height - stripRows < 3 ? 0 : stripRows
         let plot = Rect(x: fullPlot.x, y: fullPlot.y, width: fullPlot.width, height: fullPlot.height - walkRows)
         guard s.isReady else {
             b.write(m.datasetProgress != nil ? "encoding the data…" : (s.method != .pca ? "computing \(s.method.title) in the background (progress in the status line)…" : "projecting…"),

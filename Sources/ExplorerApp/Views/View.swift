@@ -153,7 +153,8 @@ extension Explorer {
     /// An image as a 14×7-cell thumbnail: half-blocks of the image fitted to 14×14 pixels, or braille
     /// at 28×28 dots (the same footprint, sharper edges) when the render mode is braille.
     static func drawThumbnail(_ b: inout Buffer, _ image: Image, in area: Rect, _ m: AppModel) {
-        let spec = Layout.tile(cells: 14, m.renderMode)
+        let big = Layout.tile(cells: 14, m.renderMode)
+        let spec = big.columns <= area.width && big.rows <= area.height ? big : Layout.tile(cells: 7, m.renderMode)
         let at = area.centered(width: spec.columns, height: spec.rows)
         drawTile(&b, image, spec: spec, x: at.x, y: at.y, m)
     }
@@ -252,12 +253,12 @@ extension Explorer {
         ("s", "sample z ~ N(0, I)"),
         ("r", "reset z to 0"),
         ("n p", "next / previous data image: original, reconstruction, μ ± σ"),
-        ("0-9", "prototype (mean μ) of a digit; CVAE: the class ([ ] cycle)"),
+        ("0-9", "prototype (mean μ) of a class; CVAE: the class ([ ] cycle)"),
         ("tab v", "panel: progression → manifold → interpolation → scatter"),
         ("scatter", "arrows / click: cursor; enter / 2nd click: open the nearest"),
         ("", "0-9 hide/show a class; u PCA → UMAP → t-SNE; + − / wheel zoom"),
         ("", "a b: walk a line, decoded step by step; w: blend; i: play"),
-        ("", "f … f: record a free path with the cursor, decoded as a film strip"),
+        ("", "f … f: record a path with the cursor, decoded as a film strip"),
         ("g  x y", "2D manifold grid; x / y: the selected dim on that axis"),
         ("a b i", "mark A, mark B, play the morph A → B (space pauses)"),
         ("m d c", "render ▀ → ⠿ → ASCII; d: braille dithering; c: grey ↔ viridis"),
@@ -269,12 +270,12 @@ extension Explorer {
     static let vqHelpLines: [(String, String)] = [
         ("arrows hjkl", "move the cursor over the code grid (or click a cell)"),
         ("+ -", "step the cell's code; digits then enter: type a code"),
-        ("space", "paint the brush into the cell; b: brush = cell's code, 42b: code 42"),
-        (", .", "previous / next brush code in palette order; PgUp PgDn: a tenth"),
+        ("space", "paint the brush; b: brush = the cell's code; 42b: code 42"),
+        (", .", "brush: previous / next in palette order; PgUp PgDn: a tenth"),
         ("o", "palette order: by index → by use → codes in this grid"),
-        ("u  U", "undo / redo (ctrl-r too); r reverts; map, scatter: u switches projection"),
+        ("u  U", "undo / redo (or ctrl-r); r reverts; map, scatter: projection"),
         ("n p", "next / previous data image (original, reconstruction, codes)"),
-        ("s", "sample a grid: from the prior, or per-position code frequencies"),
+        ("s", "sample a grid: from the prior, else per-position frequencies"),
         ("x X", "lock / unlock the cell (s keeps locked cells); X unlocks all"),
         ("[ ] e", "prior: temperature −/+; e: each cell's surprise as heat"),
         ("tab", "panel: palette → distances → usage → codebook map → scatter"),
@@ -288,14 +289,16 @@ extension Explorer {
 
     static func drawHelp(_ b: inout Buffer, _ m: AppModel) {
         let helpLines = m.isVQ ? vqHelpLines : Self.helpLines
+        let keyWidth = (helpLines.map { $0.0.count }.max() ?? 0) + 2
         let width = min(m.width - 2, 86), height = min(m.height - 2, helpLines.count + 4)
         let r = b.area.centered(width: width, height: height)
         b.fill(r, with: .blank)
         b.box(r, title: "keys", style: .plain)
-        for (i, (keys, what)) in helpLines.enumerated() where i + 2 < height - 1 {
-            let y = r.y + 2 + i
-            b.write(keys, x: r.x + 2, y: y, style: .bold, clip: r.inset(by: 1))
-            b.write(what, x: r.x + 14, y: y, clip: r.inset(by: 1))
+        // A blank line under the title when there is room for it.
+        let top = r.y + (helpLines.count + 4 <= height ? 2 : 1)
+        for (i, (keys, what)) in helpLines.enumerated() where top + i < r.maxY - 1 {
+            b.write(keys, x: r.x + 2, y: top + i, style: .bold, clip: r.inset(by: 1))
+            b.write(what, x: r.x + 2 + keyWidth, y: top + i, clip: r.inset(by: 1))
         }
     }
 
