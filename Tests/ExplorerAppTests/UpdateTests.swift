@@ -159,6 +159,74 @@ import Testing
         #expect(Explorer.view(m).text.contains(" frame 8/48 · paused "))
     }
 
+    /// What the status line and the titles say agrees with what is drawn (#27).
+    @Test func manifoldStatusAgreesWithItsTitle() {
+        var m = makeModel()
+        fakeRun(&m, Explorer.update(&m, .key(.char("x"))))
+        fakeRun(&m, Explorer.update(&m, .key(.down)))
+        fakeRun(&m, Explorer.update(&m, .key(.char("y"))))
+        #expect(m.vae.manifoldDims == (0, 1))
+        #expect(m.status.contains("z0 across") && m.status.contains("z1 up ↑") && !m.status.contains("down"))
+        #expect(Explorer.view(m).text.contains("z0 → z1 ↑"))
+    }
+
+    @Test func aPrototypeIsTheMeanOfItsImagesNotDigits() {
+        var m = makeModel()
+        m.model = ModelSummaryLine(name: "fashion-vae-z10.safetensors", kind: .vae, latentDim: 10, codebookSize: 0,
+                                   classNames: ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"])
+        let mus: [[Float]] = (0..<20).map { i in [Float](repeating: Float(i % 10), count: 10) }
+        _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: (0..<20).map { $0 % 10 }))
+        _ = Explorer.update(&m, .key(.char("3")))
+        #expect(m.status == "prototype of Dress: the mean μ of its images")
+    }
+
+    /// Every slider row is drawn on one axis, the one its labels name: a row whose range was widened
+    /// (z3: −3…4.5) reaches the label's end, the others stop at their own end, and 0 is in one column.
+    @Test func sliderLabelsNameTheAxisEveryRowIsDrawnOn() {
+        var m = makeModel()
+        let mus: [[Float]] = (0..<400).map { i in (0..<10).map { d in d == 3 ? Float(i % 53) / 10 - 1 : Float(i % 5) - 2 } }
+        _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: (0..<400).map { $0 % 10 }))
+        #expect(m.vae.ranges[3] == -3...4.5 && m.vae.ranges[0] == -3...3)
+        m.vae.z[3] = 4.5
+        m.vae.z[0] = 3
+        m.vae.z[1] = 1   // off 0, so the knobs do not cover the zero ticks
+        m.vae.z[5] = -1
+        let b = Explorer.view(m)
+        let box = Layout(width: 120, height: 40, latentDim: 10, renderMode: .half).sliders
+        let g = SliderGeometry(box: box, count: 10, selected: 0)
+        let track = g.track(row: g.row(of: 0))!
+        let bottom = box.maxY - 1
+        let label = String(String.UnicodeScalarView((track.x..<track.maxX).map { b[$0, bottom].glyph }))
+        #expect(label.hasPrefix("-3.0") && label.hasSuffix("4.5"), "\(label)")
+        let zeroColumn = { (row: Int) in (track.x..<track.maxX).first { b[$0, row].glyph == "┼" } }
+        #expect(zeroColumn(g.row(of: 1)) != nil && zeroColumn(g.row(of: 1)) == zeroColumn(g.row(of: 5)))
+        #expect(b[track.maxX - 1, g.row(of: 3)].glyph == "●")             // 4.5: the axis's end
+        #expect(b[track.maxX - 1, g.row(of: 0)].glyph == " ")             // beyond z0's own 3.0
+        #expect(b[SliderGeometry.column(3, in: -3...4.5, track: track), g.row(of: 0)].glyph == "●")
+    }
+
+    /// The VQ cell panel says how many of z_e's values it lists.
+    @Test func theCellPanelSaysHowManyValuesItLists() {
+        var m = makeVQModel(width: 120, height: 40)
+        fakeRunVQ(&m, Explorer.start(&m))
+        let inner = VQLayout(width: 120, height: 40, vq: m.vq).side.inset(by: 1)
+        let shown = inner.maxY - 7 - inner.y - 1
+        #expect(shown < 16)
+        let lines = Explorer.view(m).text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines[inner.y].contains("z_e: first \(shown) of 16 values"))
+        #expect(lines[inner.y + shown].contains(String(format: "%2d", shown - 1)) && !lines[inner.y + shown + 1].contains(String(format: "%2d", shown)))
+    }
+
+    /// Without colours half blocks are drawn as ASCII, and the header says so.
+    @Test func theHeaderNamesWhatIsDrawn() {
+        var m = makeModel()
+        fakeRun(&m, Explorer.start(&m))
+        #expect(Explorer.view(m).text.contains("│ half · grey"))
+        m.capability = .monochrome
+        let text = Explorer.view(m).text
+        #expect(text.contains("│ ascii (no colours)") && !text.contains("half"))
+    }
+
     @Test func overlaysOpenCloseAndQuitQuits() {
         var m = makeModel()
         _ = Explorer.update(&m, .key(.char("?")))

@@ -50,6 +50,13 @@ public struct AppModel: Sendable {
     public var isVQ: Bool { model.kind == .vqvae }
 
     /// Whether something animates (the runtime then sends ticks): only in the panel that shows what plays.
+    /// How images are drawn, as the header names it: half blocks need colours, so without them they are
+    /// ASCII; the colour map means nothing without colours.
+    public var drawnAs: String {
+        guard capability == .monochrome else { return "\(renderMode.rawValue) · \(colorMap.rawValue)" }
+        return renderMode == .half ? "ascii (no colours)" : "\(renderMode.rawValue) (no colours)"
+    }
+
     public var isAnimating: Bool {
         !isVQ && ((vae.panel == .interpolation && vae.interpolation?.playing == true) || (vae.panel == .scatter && scatter.walkFrame != nil))
     }
@@ -120,6 +127,13 @@ public struct VAEState: Sendable {
     }
 
     public var isConditional: Bool { classCount > 0 }
+
+    /// The one axis every slider is drawn on: all the rows' ranges together, so the labels under the
+    /// sliders are true for each row and 0 is in one column.
+    public var sliderAxis: ClosedRange<Float> {
+        guard let lo = ranges.map(\.lowerBound).min(), let hi = ranges.map(\.upperBound).max() else { return Self.defaultRange }
+        return lo...hi
+    }
     public var conditioningLabel: Int? { isConditional ? label : nil }
 }
 

@@ -226,7 +226,7 @@ public enum Explorer {
             }
             m.vae.z = m.vae.prototypes[digit]
             m.vae.current = nil
-            m.status = "prototype of \(m.model.classNames[safe: digit] ?? String(digit)): the mean μ of its digits"
+            m.status = "prototype of \(m.model.classNames[safe: digit] ?? String(digit)): the mean μ of its images"
             return refresh(&m)
         case .char("["):
             guard m.vae.isConditional else { return [] }
@@ -255,7 +255,8 @@ public enum Explorer {
                 if m.vae.manifoldDims.x == m.vae.selected { m.vae.manifoldDims.x = (m.vae.selected + 1) % m.vae.latentDim }
             }
             m.vae.panel = .manifold
-            m.status = "manifold: z\(m.vae.manifoldDims.x) across, z\(m.vae.manifoldDims.y) down"
+            // Said as the title draws it: the y dimension grows upward, as on a plot.
+            m.status = "manifold: z\(m.vae.manifoldDims.x) across →, z\(m.vae.manifoldDims.y) up ↑"
             return refreshPanel(&m)
         case .char("a"):
             m.vae.markA = m.vae.z
@@ -446,9 +447,10 @@ public enum Explorer {
         let geometry = SliderGeometry(box: box, count: v.latentDim, selected: v.selected)
         guard let dim = geometry.dimension(atRow: y) else { return nil }
         guard let track = geometry.track(row: y), x >= track.x, x < track.maxX else { return (dim, nil) }
-        let r = v.ranges[dim]
+        let axis = v.sliderAxis, r = v.ranges[dim]
         let t = Float(x - track.x) / Float(max(1, track.width - 1))
-        return (dim, ((r.lowerBound + t * (r.upperBound - r.lowerBound)) / VAEState.fineStep).rounded() * VAEState.fineStep)
+        let value = ((axis.lowerBound + t * (axis.upperBound - axis.lowerBound)) / VAEState.fineStep).rounded() * VAEState.fineStep
+        return (dim, min(max(value, r.lowerBound), r.upperBound))
     }
 }
 

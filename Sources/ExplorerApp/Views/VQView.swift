@@ -128,7 +128,9 @@ extension Explorer {
         let inner = r.inset(by: 1)
         guard let source = v.source, let features = source.features[safe: v.cursor] else { return }
         var y = inner.y
-        b.write("encoder vector z_e (\(features.count) values)", x: inner.x, y: y, style: .dim, clip: inner)
+        let shown = min(features.count, max(0, inner.maxY - 7 - (y + 1)))
+        b.write(shown == features.count ? "encoder vector z_e (\(features.count) values)" : "z_e: first \(shown) of \(features.count) values",
+                x: inner.x, y: y, style: .dim, clip: inner)
         y += 1
         let scale = max(features.map { abs($0) }.max() ?? 1, 1e-6)
         let barWidth = max(1, (inner.width - 12) / 2)

@@ -39,7 +39,7 @@ extension Explorer {
         switch m.overlay {
         case .help: drawHelp(&b, m)
         case .modelPicker(let selection): drawModelPicker(&b, m, selection)
-        case .nameBookmark(_, let text): drawNamePrompt(&b, m, text)
+        case .nameBookmark(let index, let text): drawNamePrompt(&b, m, text, was: m.bookmarks[safe: index]?.name ?? "")
         case .bookmarks(let selection): drawBookmarks(&b, m, selection)
         case nil: break
         }
@@ -50,7 +50,7 @@ extension Explorer {
     static func drawStatus(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let bar = Style(reverse: true)
         b.fill(r, with: Cell(" ", bar))
-        var text = " LatentExplorer │ \(m.model.description) │ \(m.pixels.map { "\($0.name) + " } ?? "")\(m.renderMode.rawValue) · \(m.colorMap.rawValue)"
+        var text = " LatentExplorer │ \(m.model.description) │ \(m.pixels.map { "\($0.name) + " } ?? "")\(m.drawnAs)"
         if let p = m.datasetProgress { text += " │ encoding data \(Int(p * 100))%" }
         let x = b.write(text, x: r.x, y: r.y, style: Style(bold: true, reverse: true), clip: r)
         if !m.status.isEmpty { b.write(" │ " + m.status, x: x, y: r.y, style: bar, clip: r) }
@@ -76,14 +76,17 @@ extension Explorer {
         let v = m.vae
         b.box(r, title: "latent z · \(v.latentDim) dims")
         let g = SliderGeometry(box: r, count: v.latentDim, selected: v.selected)
+        let axis = v.sliderAxis
         for d in g.visible {
             let y = g.row(of: d)
             let isSelected = d == v.selected
             let labelStyle = isSelected ? Style(bold: true) : Style.plain
             b.write((isSelected ? "▸" : " ") + "z\(d)", x: r.x + 1, y: y, style: labelStyle, clip: r.inset(by: 1))
             guard let track = g.track(row: y) else { continue }
-            let range = v.ranges[d]
-            for x in track.x..<track.maxX { b[x, y] = Cell("─", .dim) }
+            // The track runs over this row's own range; the rest of the shared axis stays blank.
+            let range = axis
+            let own = SliderGeometry.column(v.ranges[d].lowerBound, in: axis, track: track)...SliderGeometry.column(v.ranges[d].upperBound, in: axis, track: track)
+            for x in own { b[x, y] = Cell("─", .dim) }
             let zero = SliderGeometry.column(0, in: range, track: track)
             b[zero, y] = Cell("┼", .dim)
             // The shown image's posterior: μ ± σ as a band, μ as a tick.
@@ -100,7 +103,7 @@ extension Explorer {
         if g.first > 0 { b.write("▲", x: r.maxX - 2, y: r.y, style: .dim) }
         if g.visible.upperBound < v.latentDim { b.write("▼", x: r.maxX - 2, y: r.maxY - 1, style: .dim) }
         if let track = g.track(row: r.maxY - 1), r.height > 2 {
-            let range = v.ranges[v.selected]
+            let range = axis
             b.write(String(format: "%.1f", range.lowerBound), x: track.x, y: r.maxY - 1, style: .dim)
             let hi = String(format: "%.1f", range.upperBound)
             b.write(hi, x: track.maxX - hi.count, y: r.maxY - 1, style: .dim)
@@ -324,14 +327,16 @@ extension Explorer {
         }
     }
 
-    static func drawNamePrompt(_ b: inout Buffer, _ m: AppModel, _ text: String) {
+    /// The field starts empty (typing gives the new name) with the old name shown dim in it until then.
+    static func drawNamePrompt(_ b: inout Buffer, _ m: AppModel, _ text: String, was: String) {
         let r = b.area.centered(width: min(m.width - 4, 60), height: 5)
         b.fill(r, with: .blank)
-        b.box(r, title: "rename the bookmark", style: .plain)
-        let x = b.write("name: ", x: r.x + 2, y: r.y + 2, style: .bold, clip: r.inset(by: 1))
+        b.box(r, title: "rename \"\(was)\"", style: .plain)
+        let x = b.write("new name: ", x: r.x + 2, y: r.y + 2, style: .bold, clip: r.inset(by: 1))
         let end = b.write(text, x: x, y: r.y + 2, clip: r.inset(by: 1))
         b.write("▏", x: end, y: r.y + 2, clip: r.inset(by: 1))
-        b.write("enter keeps it · esc goes back", x: r.x + 2, y: r.y + 3, style: .dim, clip: r.inset(by: 1))
+        if text.isEmpty { b.write(was, x: end + 1, y: r.y + 2, style: .dim, clip: r.inset(by: 1)) }
+        b.write("enter keeps the new name · esc goes back", x: r.x + 2, y: r.y + 3, style: .dim, clip: r.inset(by: 1))
     }
 
     static func drawBookmarks(_ b: inout Buffer, _ m: AppModel, _ selection: Int) {
