@@ -263,6 +263,29 @@ import Testing
         #expect(Explorer.update(&m, .tick).isEmpty && m.vae.z == encoded.mu && m.vae.frame == nil)
     }
 
+    /// The preview's label keeps a blank column and row from the points around it.
+    @Test func thePreviewLabelDoesNotRunIntoThePoints() {
+        var m = makeModel()
+        m.vae = VAEState(latentDim: 2, classCount: 0)
+        // A dense uniform cloud: every plot cell holds points.
+        var rng = SeededRNG(seed: 3)
+        let mus = (0..<6000).map { _ in [Float(rng.nextInt(below: 1000)) / 1000, Float(rng.nextInt(below: 1000)) / 1000] }
+        _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: (0..<6000).map { $0 % 10 }))
+        _ = Explorer.update(&m, .projected(.pca, mus.flatMap { $0 }, pca: nil))
+        m.vae.panel = .scatter
+        let plot = Explorer.scatterPlot(m)
+        m.scatter.cursor = (plot.width - 3, plot.height - 2)   // the preview goes top left
+        let nearest = try! #require(Explorer.nearestToCursor(m))
+        _ = Explorer.update(&m, .peeked(index: nearest, ring()))
+        let b = Explorer.view(m)
+        let spec = Layout.tile(cells: 14, m.renderMode)
+        let labelRow = plot.y + spec.rows
+        #expect(String(String.UnicodeScalarView((plot.x..<plot.x + spec.columns).map { b[$0, labelRow].glyph })).hasPrefix("\(nearest % 10) #\(nearest)"))
+        #expect((plot.y...labelRow).allSatisfy { b[plot.x + spec.columns, $0].glyph == " " })
+        #expect((plot.x...(plot.x + spec.columns)).allSatisfy { b[$0, labelRow + 1].glyph == " " })
+        #expect((plot.y...labelRow).contains { b[plot.x + spec.columns + 1, $0].glyph != " " }, "the cloud reaches the gap")
+    }
+
     @Test func recordedPathBecomesAFilmStrip() {
         var m = Self.withData()
         #expect(Explorer.update(&m, .key(.char("f"))).isEmpty && m.scatter.recording?.count == 1)

@@ -95,6 +95,9 @@ extension Explorer {
         guard t.rows + 1 <= plot.height - 2, t.columns + 2 <= plot.width / 3 else { return }
         let right = m.scatter.cursor.column < plot.width / 2
         let x = right ? plot.maxX - t.columns : plot.x
+        // A blank column and row on the plot's side of the preview and its label: the label must not run
+        // into the points.
+        b.fill(Rect(x: right ? x - 1 : x, y: plot.y, width: t.columns + 1, height: t.rows + 2).clamped(to: plot), with: .blank)
         drawTile(&b, image, spec: spec, x: x, y: plot.y, m)
         let label = m.model.classNames[safe: m.scatter.labels[safe: index] ?? -1] ?? "?"
         b.write(String("\(label) #\(index)".prefix(t.columns)).padding(toLength: t.columns, withPad: " ", startingAt: 0),
