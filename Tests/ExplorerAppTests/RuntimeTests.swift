@@ -129,6 +129,36 @@ import Testing
         #expect(FileManager.default.fileExists(atPath: dir + "/vae-z2-image-1.png"))
     }
 
+    /// A save that fails says why first, in plain words, and the path last; never Foundation's raw
+    /// `Error Domain=NSCocoaErrorDomain Code=512 …` (#27).
+    @Test func failedSavesSayWhyFirstAndThePathLast() throws {
+        let r = try Self.runtime("vae-z2.safetensors")
+        defer { r.waitUntilIdle(seconds: 60) }
+        // /sys refuses new folders even to root; a folder under a file is "not a folder" for anyone.
+        r.bookmarkStore = BookmarkStore(directory: "/sys/kernel/latent-explorer/bookmarks")
+        r.handle(.key(.char("B")))
+        #expect(r.model.status == "bookmarks not saved: permission denied · /sys/kernel/latent-explorer", "\(r.model.status)")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("latent-notafolder-\(getpid())").path
+        FileManager.default.createFile(atPath: file, contents: Data())
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        r.bookmarkStore = BookmarkStore(directory: file + "/bookmarks")
+        r.handle(.key(.char("B")))
+        #expect(r.model.status.hasPrefix("bookmarks not saved: a part of the path is a file, not a folder · ") && !r.model.status.contains("Domain"),
+                "\(r.model.status)")
+        r.figureDirectory = file + "/figures"
+        r.handle(.key(.char("S")))
+        r.waitUntilIdle(seconds: 30)
+        #expect(r.model.status == "figure not saved: cannot create: a part of the path is not a directory · \(file)/figures/vae-z2-image-1.png",
+                "\(r.model.status)")
+        // At 80 columns the file name stays whole at the end and the reason keeps its start and end.
+        let shown = Explorer.statusLine(r.model, width: 80)
+        #expect(shown.head.isEmpty && shown.message.count <= 79)
+        #expect(shown.message.hasPrefix(" figure not saved: cannot create") && shown.message.hasSuffix("not a directory · …/vae-z2-image-1.png"),
+                "\(shown.message)")
+        let wide = Explorer.statusLine(r.model, width: 120).message
+        #expect(wide.contains("a part of the path is not a directory · …") && wide.hasSuffix("/figures/vae-z2-image-1.png") && wide.count <= 119)
+    }
+
     /// A model names the dataset it was trained on: picking the Fashion-MNIST VAE while digits are
     /// shown brings its own 2,000 held-out images and class names; the digits' models bring the digits back.
     @Test func eachModelOpensWithItsOwnDataset() throws {
@@ -329,7 +359,7 @@ import Testing
         let before = r.model.vq.codes
         r.handle(.key(.char("x")))
         r.handle(.key(.char("s")))
-        #expect(r.model.status.contains("sampled from the prior") && r.model.vq.codes != before && r.model.vq.codes[0] == before[0])
+        #expect(r.model.status.contains("prior sample") && r.model.vq.codes != before && r.model.vq.codes[0] == before[0])
         for _ in 0..<200 where r.model.vq.analysedGrid != r.model.vq.codes { r.waitForBackground(seconds: 0.05) }
         #expect(r.model.vq.surprise.count == 49 && r.model.vq.surprise.allSatisfy { $0.isFinite && $0 >= 0 })
         // With the terminal's frame budget the sample comes from the background: the key's frame first,

@@ -227,6 +227,25 @@ import Testing
         #expect(text.contains("│ ascii (no colours)") && !text.contains("half"))
     }
 
+    /// The status line keeps the whole message at 120 columns (the header gives way) and, when even
+    /// that is too long, the end of it: the file names of a save (#27).
+    @Test func theStatusLineNeverLosesTheEndOfAMessage() {
+        var m = makeVQModel(width: 120, height: 40)
+        m.model = ModelSummaryLine(name: "emoji-vqvae-k512.safetensors", kind: .vqvae, latentDim: 0, codebookSize: 512, classNames: [])
+        m.vq.hasPrior = true
+        m.vq.locked = [1, 2]
+        _ = Explorer.update(&m, .priorSampled([Int](repeating: 3, count: 49)))
+        let row = { (m: AppModel) in String(Explorer.view(m).text.split(separator: "\n")[0]).trimmingCharacters(in: .whitespaces) }
+        #expect(row(m).hasSuffix("│ prior sample · T 1.0 · 2 locked kept"), "\(row(m))")
+        #expect(row(m).contains("emoji-vqvae-k512"))
+        let names = ["image-1.png", "palette-by-index-1.png", "palette-by-use-1.png", "grid-1.png", "map-1.png", "codes-1.png"]
+            .map { "emoji-vqvae-k512-" + $0 }
+        _ = Explorer.update(&m, .figuresSaved(names))
+        #expect(row(m).hasSuffix("codes-1.png}") && row(m).count <= 120, "\(row(m))")
+        m.width = 80
+        #expect(row(m).hasSuffix("codes-1.png}") && row(m).hasPrefix("saved emoji-vqvae-k512-{") && row(m).contains("…"), "\(row(m))")
+    }
+
     @Test func overlaysOpenCloseAndQuitQuits() {
         var m = makeModel()
         _ = Explorer.update(&m, .key(.char("?")))

@@ -455,7 +455,7 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
         let before = m.vq.codes
         let sampled = (0..<49).map { $0 == 3 ? before[3] : ($0 * 5) % 32 }
         let after = Explorer.update(&m, .priorSampled(sampled))
-        #expect(m.vq.codes == sampled && m.status.contains("1 locked cell kept"))
+        #expect(m.vq.codes == sampled && m.status.contains("1 locked kept"))
         #expect(after.contains(.decodeGrid(sampled)) && after.contains(.analyseGrid(sampled, cell: 10)))
         _ = Explorer.update(&m, .key(.char("u")))
         #expect(m.vq.codes == before)

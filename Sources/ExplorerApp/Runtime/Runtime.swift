@@ -45,7 +45,7 @@ public final class Runtime: @unchecked Sendable {
         do {
             run(Explorer.update(&model, .bookmarksLoaded(try store.load(forModel: engine.path))))
         } catch {
-            run(Explorer.update(&model, .failed("\(error)")))
+            run(Explorer.update(&model, .failed(FailureText.failed("bookmarks not read", error))))
         }
     }
 
@@ -222,7 +222,7 @@ public final class Runtime: @unchecked Sendable {
             return []
         case .saveBookmarks(let marks):
             guard let store = bookmarkStore else { return [.failed("bookmarks are not kept in this session (no HOME)")] }
-            do { try store.save(marks, forModel: engine.path) } catch { return [.failed("could not keep the bookmarks: \(error)")] }
+            do { try store.save(marks, forModel: engine.path) } catch { return [.failed(FailureText.failed("bookmarks not saved", error))] }
             return []
         case .saveFigures(let figures, let scale):
             guard let directory = figureDirectory else { return [.failed("figures are not written in this session")] }

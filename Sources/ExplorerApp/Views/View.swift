@@ -50,10 +50,42 @@ extension Explorer {
     static func drawStatus(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let bar = Style(reverse: true)
         b.fill(r, with: Cell(" ", bar))
-        var text = " LatentExplorer │ \(m.model.description) │ \(m.pixels.map { "\($0.name) + " } ?? "")\(m.drawnAs)"
-        if let p = m.datasetProgress { text += " │ encoding data \(Int(p * 100))%" }
-        let x = b.write(text, x: r.x, y: r.y, style: Style(bold: true, reverse: true), clip: r)
-        if !m.status.isEmpty { b.write(" │ " + m.status, x: x, y: r.y, style: bar, clip: r) }
+        let (head, message) = statusLine(m, width: r.width)
+        let x = b.write(head, x: r.x, y: r.y, style: Style(bold: true, reverse: true), clip: r)
+        b.write(message, x: x, y: r.y, style: bar, clip: r)
+    }
+
+    /// The header and the message, fitted to `width`. The message is what just happened and often ends
+    /// with what matters (a file name, a reason), so the header gives way first: the app's name, then the
+    /// model's details, then all of it; a message still too long loses its middle, never its end.
+    static func statusLine(_ m: AppModel, width: Int) -> (head: String, message: String) {
+        let drawn = (m.pixels.map { "\($0.name) + " } ?? "") + m.drawnAs
+        let progress = m.datasetProgress.map { " │ encoding data \(Int($0 * 100))%" } ?? ""
+        let heads = [" LatentExplorer │ \(m.model.description) │ \(drawn)\(progress)", " \(m.model.description) │ \(drawn)\(progress)",
+                     " \(m.model.name) │ \(drawn)\(progress)", " \(m.model.name)", ""]
+        guard !m.status.isEmpty else { return (heads[0], "") }
+        for head in heads where head.count + 3 + m.status.count <= width {
+            return (head, (head.isEmpty ? " " : " │ ") + m.status)
+        }
+        return ("", " " + shortened(m.status, to: max(2, width - 2)))
+    }
+
+    /// `text` in at most `room` characters. A trailing " · path" gives up the start of its path first,
+    /// down to its file name, then the reason before it loses its middle; anything else loses its middle.
+    static func shortened(_ text: String, to room: Int) -> String {
+        guard text.count > room, room > 8 else { return String(text.prefix(room)) }
+        func middleOut(_ s: Substring, _ n: Int, tailShare: Int) -> String {
+            guard s.count > n else { return String(s) }
+            let tail = (n - 1) * tailShare / 3
+            return s.prefix(n - 1 - tail) + "…" + s.suffix(tail)
+        }
+        guard let dot = text.range(of: " · ", options: .backwards) else { return middleOut(text[...], room, tailShare: 2) }
+        let reason = text[..<dot.upperBound], path = text[dot.upperBound...]
+        let name = path.split(separator: "/").last.map(String.init) ?? String(path)
+        let keep = room - reason.count - 1
+        if keep >= name.count + 1 { return reason + "…" + path.suffix(keep) }
+        let end = path.count <= name.count ? String(path) : "…/" + name
+        return middleOut(reason, max(1, room - end.count), tailShare: 1) + end
     }
 
     static func drawFooter(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
