@@ -246,6 +246,16 @@ import Testing
         #expect(row(m).hasSuffix("codes-1.png}") && row(m).hasPrefix("saved emoji-vqvae-k512-{") && row(m).contains("…"), "\(row(m))")
     }
 
+    /// `?` (and q) are in every footer at every size; the footer row ends with them.
+    @Test(arguments: [(80, 24), (100, 30), (120, 40), (160, 50)])
+    func everyFooterOffersHelp(_ width: Int, _ height: Int) {
+        for var m in [makeModel(width: width, height: height), makeVQModel(width: width, height: height)] {
+            m.datasetProgress = nil
+            let footer = String(Explorer.view(m).text.split(separator: "\n").last!).trimmingCharacters(in: .whitespaces)
+            #expect(footer.hasSuffix("? help  q quit"), "\(width)×\(height): \(footer)")
+        }
+    }
+
     @Test func overlaysOpenCloseAndQuitQuits() {
         var m = makeModel()
         _ = Explorer.update(&m, .key(.char("?")))

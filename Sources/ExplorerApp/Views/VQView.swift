@@ -374,14 +374,8 @@ extension Explorer {
     }
 
     static func drawVQFooter(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
-        let keys: [(String, String)] = [("←↑↓→", "cell"), ("+/-", "code"), ("0-9⏎", "type"), ("space", "paint"), (", .", "brush"),
-                                        ("u/U", "undo/redo"), ("r", "revert"), ("n/p", "data"), ("s", "sample"), ("tab", "panel"),
-                                        ("v", "variants"), ("o", "order"), ("x", "lock"), ("e", "surprise"), ("?", "help"), ("q", "quit")]
-        var x = r.x + 1
-        for (k, what) in keys {
-            guard x + k.count + what.count + 2 < r.maxX else { break }
-            x = b.write(k, x: x, y: r.y, style: .bold, clip: r)
-            x = b.write(" " + what + "  ", x: x, y: r.y, style: .dim, clip: r)
-        }
+        drawKeys(&b, [("←↑↓→", "cell"), ("+/-", "code"), ("0-9⏎", "type"), ("space", "paint"), (", .", "brush"),
+                      ("u/U", "undo/redo"), ("r", "revert"), ("n/p", "data"), ("s", "sample"), ("tab", "panel"),
+                      ("v", "variants"), ("o", "order"), ("x", "lock"), ("e", "surprise")], in: r)
     }
 }

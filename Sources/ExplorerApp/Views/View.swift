@@ -89,16 +89,28 @@ extension Explorer {
     }
 
     static func drawFooter(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
-        let keys: [(String, String)] = [
+        drawKeys(&b, [
             ("↑↓", "dim"), ("←→", "move"), ("s", "sample"), ("r", "reset"), ("n/p", "data"),
-            (m.vae.isConditional ? "0-9" : "0-9", m.vae.isConditional ? "class" : "prototype"),
-            ("tab", "panel"), ("g", "grid"), ("a/b/i", "morph"), ("m", "render"), ("M", "models"), ("?", "help"), ("q", "quit"),
-        ]
+            ("0-9", m.vae.isConditional ? "class" : "prototype"),
+            ("tab", "panel"), ("g", "grid"), ("a/b/i", "morph"), ("m", "render"), ("M", "models"),
+        ], in: r)
+    }
+
+    /// A footer: as many of `keys` as fit, then `? help` and `q quit`, which every footer shows at every
+    /// width (the help lists the rest).
+    static func drawKeys(_ b: inout Buffer, _ keys: [(String, String)], in r: Rect) {
+        let always: [(String, String)] = [("?", "help"), ("q", "quit")]
+        func width(_ k: (String, String)) -> Int { k.0.count + k.1.count + 3 }
+        let reserved = always.map(width).reduce(0, +)
         var x = r.x + 1
-        for (k, what) in keys {
-            guard x + k.count + what.count + 2 < r.maxX else { break }
-            x = b.write(k, x: x, y: r.y, style: .bold, clip: r)
-            x = b.write(" " + what + "  ", x: x, y: r.y, style: .dim, clip: r)
+        for k in keys {
+            guard x + width(k) + reserved < r.maxX else { break }
+            x = b.write(k.0, x: x, y: r.y, style: .bold, clip: r)
+            x = b.write(" " + k.1 + "  ", x: x, y: r.y, style: .dim, clip: r)
+        }
+        for k in always {
+            x = b.write(k.0, x: x, y: r.y, style: .bold, clip: r)
+            x = b.write(" " + k.1 + "  ", x: x, y: r.y, style: .dim, clip: r)
         }
     }
 
