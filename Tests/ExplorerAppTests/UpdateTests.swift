@@ -91,8 +91,26 @@ import Testing
         #expect(m.status.contains("label 4"))
         #expect(Explorer.update(&m, .key(.char("n"))) == [.encodeImage(index: 42)])
         #expect(Explorer.update(&m, .key(.char("p"))) == [.encodeImage(index: 40)])
-        _ = Explorer.update(&m, .key(.right))
-        #expect(m.vae.current == nil)  // moved away from the image's μ
+    }
+
+    /// Editing z from an opened image keeps the image, its reconstruction and μ ± σ as the reference,
+    /// and titles the edit with its mean squared difference from the reconstruction.
+    @Test func editingKeepsTheOpenedImageAsTheReference() {
+        var m = makeModel()
+        let encoded = EncodedImage(index: 41, label: 4, original: ring(), mu: [Float](repeating: 0.5, count: 10),
+                                   sigma: [Float](repeating: 0.2, count: 10))
+        fakeRun(&m, Explorer.update(&m, .imageEncoded(encoded, reconstruction: ring(6.5))))
+        #expect(Explorer.view(m).text.contains(" reconstruction "))
+        for _ in 0..<5 { fakeRun(&m, Explorer.update(&m, .key(.right))) }
+        #expect(m.vae.current == encoded && m.vae.reconstruction == ring(6.5) && m.vae.z[0] == 1)
+        let expected = Explorer.meanSquaredDifference(ring(7), ring(6.5))!   // fakeRun decodes z[0] = 1 as ring(7)
+        #expect(expected > 0.001)
+        let text = Explorer.view(m).text
+        #expect(text.contains(String(format: " edited · ΔMSE %.4f ", expected)) && text.contains("image 41") && text.contains("═"))
+        #expect(Explorer.update(&m, .key(.char("n"))) == [.encodeImage(index: 42)])
+        // Replacing z (a sample) leaves the image.
+        fakeRun(&m, Explorer.update(&m, .key(.char("s"))))
+        #expect(m.vae.current == nil && !Explorer.view(m).text.contains("image 41"))
     }
 
     @Test func manifoldGridCoversTwoDimensionsWithUpAsPositive() {

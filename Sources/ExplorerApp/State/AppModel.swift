@@ -96,7 +96,8 @@ public struct VAEState: Sendable {
     public var ranges: [ClosedRange<Float>]
     public var label = 0
     public var image: Image?
-    /// The dataset image being shown, its posterior and reconstruction.
+    /// The dataset image opened (n, p, Enter), its posterior and reconstruction: kept while z is edited
+    /// from it, dropped when z is replaced (sample, reset, prototype, bookmark, playback).
     public var current: EncodedImage?
     public var reconstruction: Image?
     /// Mean μ per class (seed 002's prototypes), once the dataset is encoded.

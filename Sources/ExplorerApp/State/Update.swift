@@ -330,10 +330,8 @@ public enum Explorer {
         case .press(let x, let y):
             guard let (dim, value) = sliderHit(layout, m.vae, x: x, y: y) else { return [] }
             m.vae.selected = dim
-            if let value {
-                m.vae.z[dim] = value
-                m.vae.current = nil
-            }
+            // An edit: the opened image stays as the reference (see `nudge`).
+            if let value { m.vae.z[dim] = value }
             return refresh(&m)
         case .wheelUp(let x, let y), .wheelDown(let x, let y):
             guard let (dim, _) = sliderHit(layout, m.vae, x: x, y: y) else { return [] }
@@ -351,7 +349,8 @@ public enum Explorer {
         // Snap to the step grid so repeated presses land on round values.
         let stepped = ((m.vae.z[d] + delta) / VAEState.fineStep).rounded() * VAEState.fineStep
         m.vae.z[d] = min(max(stepped, r.lowerBound), r.upperBound)
-        m.vae.current = nil
+        // The opened image, its reconstruction and μ ± σ stay pinned while its z is edited: the edit is
+        // seen against them (the big image is titled with how far it moved from the reconstruction).
         return refresh(&m)
     }
 

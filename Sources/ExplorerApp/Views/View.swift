@@ -159,6 +159,9 @@ extension Explorer {
     static func drawDigit(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let v = m.vae
         var title = v.current != nil ? "reconstruction" : "decoded z"
+        if let cur = v.current, cur.mu != v.z || (v.isConditional && cur.label != v.label) {
+            title = "edited" + (meanSquaredDifference(v.image, v.reconstruction).map { String(format: " · ΔMSE %.4f", $0) } ?? "")
+        }
         if let f = v.frame { title = "frame \(f.index + 1)/\(f.count)" + (m.isAnimating ? "" : " · paused") }
         if v.isConditional { title += " · class \(m.model.classNames[safe: v.label] ?? "?")" }
         b.box(r, title: title)
@@ -168,6 +171,12 @@ extension Explorer {
         }
         // Any image size is fitted to the box (braille: 2×4 dots a cell, so a 28×28 digit is enlarged 2×).
         b.draw(image, in: r.inset(by: 1), mode: m.renderMode, colorMap: m.colorMap, capability: m.capability, dither: m.dither)
+    }
+
+    /// Mean squared difference of two images of one size (the edit against the reconstruction).
+    static func meanSquaredDifference(_ a: Image?, _ b: Image?) -> Float? {
+        guard let a, let b, a.pixels.count == b.pixels.count, !a.pixels.isEmpty else { return nil }
+        return zip(a.pixels, b.pixels).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Float(a.pixels.count)
     }
 
     static func drawOriginal(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
