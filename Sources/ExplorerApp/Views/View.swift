@@ -160,7 +160,8 @@ extension Explorer {
         let v = m.vae
         var title = v.current != nil ? "reconstruction" : "decoded z"
         if let cur = v.current, cur.mu != v.z || (v.isConditional && cur.label != v.label) {
-            title = "edited" + (meanSquaredDifference(v.image, v.reconstruction).map { String(format: " · ΔMSE %.4f", $0) } ?? "")
+            // Below the fourth decimal "0.0000" would read as no change at all.
+            title = "edited" + (meanSquaredDifference(v.image, v.reconstruction).map { $0 < 0.0001 ? " · ΔMSE < 0.0001" : String(format: " · ΔMSE %.4f", $0) } ?? "")
         }
         if let f = v.frame { title = "frame \(f.index + 1)/\(f.count)" + (m.isAnimating ? "" : " · paused") }
         if v.isConditional { title += " · class \(m.model.classNames[safe: v.label] ?? "?")" }
