@@ -56,13 +56,15 @@ extension Explorer {
     }
 
     /// The header and the message, fitted to `width`. The message is what just happened and often ends
-    /// with what matters (a file name, a reason), so the header gives way first: the app's name, then the
-    /// model's details, then all of it; a message still too long loses its middle, never its end.
+    /// with what matters (a file name, a reason), so the header gives way first: the model's details,
+    /// then how images are drawn, then the model; the app's name goes only for a message that needs the
+    /// whole row. A message still too long loses its middle, never its end.
     static func statusLine(_ m: AppModel, width: Int) -> (head: String, message: String) {
         let drawn = (m.pixels.map { "\($0.name) + " } ?? "") + m.drawnAs
         let progress = m.datasetProgress.map { " │ encoding data \(Int($0 * 100))%" } ?? ""
-        let heads = [" LatentExplorer │ \(m.model.description) │ \(drawn)\(progress)", " \(m.model.description) │ \(drawn)\(progress)",
-                     " \(m.model.name) │ \(drawn)\(progress)", " \(m.model.name)", ""]
+        let app = " LatentExplorer"
+        let heads = ["\(app) │ \(m.model.description) │ \(drawn)\(progress)", "\(app) │ \(m.model.name) │ \(drawn)\(progress)",
+                     "\(app) │ \(m.model.name)", app, ""]
         guard !m.status.isEmpty else { return (heads[0], "") }
         for head in heads where head.count + 3 + m.status.count <= width {
             return (head, (head.isEmpty ? " " : " │ ") + m.status)
