@@ -5,8 +5,9 @@ import LatentCore
 /// number of values and every value must be a finite number: the projection code downstream has no
 /// sensible answer for NaN or a ragged row, so they are refused here with the line they are on.
 public enum CSVMatrix {
+    /// Text is ~6 bytes a value: a larger file would be more than the values held in memory anyway.
     public static func read(_ path: String) throws -> Tensor {
-        try decode(FileBytes.read(path), source: path)
+        try decode(FileBytes.read(path, limit: 256 << 20), source: path)
     }
 
     public static func decode(_ bytes: [UInt8], source: String = "<memory>") throws -> Tensor {
@@ -46,6 +47,7 @@ public enum CSVMatrix {
             }
             values += row
             rows += 1
+            guard values.count <= DataLimits.maxValues else { throw bad(DataLimits.tooMany(values.count, what: "holds over")) }
         }
         guard rows > 0 else { throw bad(bytes.isEmpty ? "empty file" : "no numeric rows") }
         return Tensor(shape: [rows, columns], data: values)

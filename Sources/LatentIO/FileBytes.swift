@@ -5,31 +5,66 @@ import Foundation
 public enum FileBytes {
     /// Reads the whole file at `path`. Files larger than `limit` are refused before any allocation.
     public static func read(_ path: String, limit: Int = 4 << 30) throws -> [UInt8] {
-        var st = stat()
-        guard stat(path, &st) == 0 else { throw FormatError(path, describeErrno(errno)) }
-        if (st.st_mode & S_IFMT) == S_IFDIR { throw FormatError(path, "is a directory, not a file") }
-        guard (st.st_mode & S_IFMT) == S_IFREG else { throw FormatError(path, "is not a regular file") }
-        let size = Int(st.st_size)
-        guard size <= limit else {
-            throw FormatError(path, "file is \(grouped(size)) bytes, over the \(grouped(limit))-byte limit")
+        let file = try Reader(path)
+        guard file.size <= limit else {
+            throw FormatError(path, "file is \(grouped(file.size)) bytes, over the \(grouped(limit))-byte limit")
         }
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw FormatError(path, describeErrno(errno)) }
-        defer { close(fd) }
-        var bytes = [UInt8](repeating: 0, count: size)
-        var done = 0
-        while done < size {
-            let got = bytes.withUnsafeMutableBytes { buf in
-                Foundation.read(fd, buf.baseAddress! + done, size - done)
-            }
-            if got < 0 {
-                if errno == EINTR { continue }
-                throw FormatError(path, describeErrno(errno))
-            }
-            if got == 0 { break }  // the file shrank while we read it
-            done += got
+        return try file.read(upTo: file.size)
+    }
+
+    /// An open regular file read in pieces, for formats whose header says how much to read (and whether
+    /// the data fits a cap) before the data is read. `path` may be raw bytes (a name that is not UTF-8);
+    /// `name` is what messages call it.
+    public final class Reader {
+        public let name: String
+        public let size: Int
+        private let fd: Int32
+
+        public convenience init(_ path: String) throws {
+            try self.init(rawPath: Array(path.utf8CString), name: path)
         }
-        return done == size ? bytes : Array(bytes[0..<done])
+
+        public init(rawPath: [CChar], name: String) throws {
+            self.name = name
+            // Opened first and then checked with fstat: what is checked is what is read.
+            let fd = rawPath.withUnsafeBufferPointer { open($0.baseAddress!, O_RDONLY | O_NONBLOCK) }
+            guard fd >= 0 else { throw FormatError(name, describeErrno(errno)) }
+            var st = stat()
+            guard fstat(fd, &st) == 0 else { let e = errno; close(fd); throw FormatError(name, describeErrno(e)) }
+            if (st.st_mode & S_IFMT) == S_IFDIR { close(fd); throw FormatError(name, "is a directory, not a file") }
+            guard (st.st_mode & S_IFMT) == S_IFREG else { close(fd); throw FormatError(name, "is not a regular file") }
+            self.fd = fd
+            size = Int(st.st_size)
+        }
+
+        deinit { close(fd) }
+
+        public func seek(to offset: Int) throws {
+            guard lseek(fd, off_t(offset), SEEK_SET) == off_t(offset) else { throw FormatError(name, describeErrno(errno)) }
+        }
+
+        /// Up to `count` bytes from the current position (fewer only at the end of the file).
+        public func read(upTo count: Int) throws -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: count)
+            var done = 0
+            while done < count {
+                let got = bytes.withUnsafeMutableBytes { buf in Foundation.read(fd, buf.baseAddress! + done, count - done) }
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    throw FormatError(name, describeErrno(errno))
+                }
+                if got == 0 { break }  // the end, or the file shrank while we read it
+                done += got
+            }
+            return done == count ? bytes : Array(bytes[0..<done])
+        }
+
+        /// Exactly `count` bytes, or an error saying the file ended early.
+        public func read(exactly count: Int) throws -> [UInt8] {
+            let bytes = try read(upTo: count)
+            guard bytes.count == count else { throw FormatError(name, "file ended early (it changed while being read?)") }
+            return bytes
+        }
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file in the same folder, then a rename,

@@ -20,13 +20,19 @@ public enum FileSummary {
     }
 
     public static func describe(_ path: String) throws -> String {
-        let bytes = try FileBytes.read(path)
-        guard !bytes.isEmpty else { throw FormatError(path, "empty file") }
-        switch kind(of: bytes, path: path) {
-        case .safetensors: return describe(try SafetensorsFile(bytes: bytes, source: path), path: path, fileSize: bytes.count)
-        case .idx: return describe(try IDXArray(bytes: bytes, source: path), path: path, gzip: Gzip.isGzip(bytes))
-        case .npy: return describeMatrix(try NPY.decode(bytes, source: path), path: path, format: "NPY (float)")
-        case .csv: return describeMatrix(try CSVMatrix.decode(bytes, source: path), path: path, format: "CSV")
+        // The first bytes say what the file is; each reader then reads (and caps) the rest its own way.
+        let file = try FileBytes.Reader(path)
+        guard file.size > 0 else { throw FormatError(path, "empty file") }
+        let head = try file.read(upTo: min(file.size, 16))
+        switch kind(of: head, path: path) {
+        case .safetensors:
+            let bytes = try FileBytes.read(path, limit: 1 << 30)
+            return describe(try SafetensorsFile(bytes: bytes, source: path), path: path, fileSize: bytes.count)
+        case .idx: return describe(try IDXArray.read(path), path: path, gzip: Gzip.isGzip(head))
+        case .npy:
+            let (t, dtype) = try NPY.readArray(path)
+            return describeMatrix(t, path: path, format: "NPY", dtype: dtype.descr)
+        case .csv: return describeMatrix(try CSVMatrix.read(path), path: path, format: "CSV", dtype: "float32")
         case nil:
             throw FormatError(path, "unrecognised file type (expected .safetensors, IDX, .npy or .csv)")
         }
@@ -61,9 +67,7 @@ public enum FileSummary {
         let values = idx.floats()
         let dims = idx.shape.map(String.init).joined(separator: " × ")
         var lines = ["\(path): IDX\(gzip ? " (gzip)" : ""), \(idx.type.name), shape [\(dims)], \(grouped(idx.count)) values"]
-        if let lo = values.min(), let hi = values.max() {
-            lines.append("  range \(format(lo)) … \(format(hi))")
-        }
+        lines += rangeLines(values)
         // A 1-D integer array is usually labels: show how many of each.
         if idx.shape.count == 1, idx.type != .f32, idx.type != .f64 {
             var counts: [Int: Int] = [:]
@@ -75,10 +79,20 @@ public enum FileSummary {
         return lines.joined(separator: "\n")
     }
 
-    static func describeMatrix(_ t: Tensor, path: String, format kind: String) -> String {
-        var line = "\(path): \(kind), float32, shape [" + t.shape.map(String.init).joined(separator: ", ") + "]"
-        if let lo = t.data.min(), let hi = t.data.max() { line += "\n  range \(format(lo)) … \(format(hi))" }
-        return line
+    static func describeMatrix(_ t: Tensor, path: String, format kind: String, dtype: String) -> String {
+        let line = "\(path): \(kind), \(dtype), shape [" + t.shape.map(String.init).joined(separator: ", ") + "]"
+        return ([line] + rangeLines(t.data)).joined(separator: "\n")
+    }
+
+    /// The range of the finite values, and how many are not finite (which every reader of data refuses).
+    static func rangeLines(_ values: [Float]) -> [String] {
+        var lo = Float.infinity, hi = -Float.infinity, bad = 0, first = -1
+        for (i, v) in values.enumerated() {
+            if v.isFinite { lo = min(lo, v); hi = max(hi, v) } else { bad += 1; if first < 0 { first = i } }
+        }
+        var lines = lo <= hi ? ["  range \(format(lo)) … \(format(hi))"] : []
+        if bad > 0 { lines.append("  \(grouped(bad)) \(bad == 1 ? "value is" : "values are") NaN or infinite (the first at index \(first))") }
+        return lines
     }
 
     private static func pad(_ s: String, _ width: Int) -> String {

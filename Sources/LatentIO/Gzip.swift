@@ -7,46 +7,80 @@ public enum Gzip {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
-    /// Inflates a gzip stream. Output grows as real data arrives and stops at `limit`, so a small file
-    /// cannot demand a huge buffer (a "zip bomb" is refused, not allocated).
+    /// Inflates a gzip stream whole. Output stops at `limit`: a small file cannot demand a huge buffer
+    /// (a "zip bomb" is refused, not allocated), and the buffer grows by the size the stream's trailer
+    /// declares, not by doubling past the cap.
     public static func decompress(_ input: [UInt8], limit: Int = 1 << 30, source: String = "<memory>") throws -> [UInt8] {
-        var stream = z_stream()
-        guard CZlib_inflateInit2(&stream, 15 + 16) == Z_OK else { throw FormatError(source, "zlib failed to start") }
-        defer { inflateEnd(&stream) }
-        var output = [UInt8](repeating: 0, count: min(limit, max(1 << 16, input.count * 4)))
-        var produced = 0
-        var status: Int32 = Z_OK
-        try input.withUnsafeBufferPointer { inBuf in
-            stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress)
-            stream.avail_in = UInt32(inBuf.count)
-            while true {
-                if produced == output.count {
-                    guard output.count < limit else {
-                        throw FormatError(source, "decompresses to more than \(grouped(limit)) bytes")
-                    }
-                    output += [UInt8](repeating: 0, count: min(output.count, limit - output.count))
+        let inflater = try Inflater(input, source: source)
+        // ISIZE, the last four bytes: the uncompressed size mod 2^32 (zlib checks it at the end).
+        let declared = input.count >= 4 ? Int(input[input.count - 4]) | Int(input[input.count - 3]) << 8
+            | Int(input[input.count - 2]) << 16 | Int(input[input.count - 1]) << 24 : 0
+        var output = [UInt8]()
+        output.reserveCapacity(min(limit, max(declared, 1 << 16)))
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let got = try chunk.withUnsafeMutableBytes { try inflater.read(into: $0) }
+            if got == 0 { break }
+            guard output.count + got <= limit else { throw FormatError(source, "decompresses to more than \(grouped(limit)) bytes") }
+            output += chunk[0..<got]
+        }
+        try inflater.finish()
+        return output
+    }
+
+    /// A gzip stream inflated piece by piece: a reader takes the header, decides from it how much data
+    /// there should be (and whether that is allowed), and only then allocates for it.
+    public final class Inflater {
+        private var stream = z_stream()
+        private let input: [UInt8]
+        private let source: String
+        private var ended = false
+
+        public init(_ input: [UInt8], source: String) throws {
+            self.input = input
+            self.source = source
+            guard input.count <= Int(UInt32.max) else { throw FormatError(source, "compressed data over 4 GB") }
+            guard CZlib_inflateInit2(&stream, 15 + 16) == Z_OK else { throw FormatError(source, "zlib failed to start") }
+            stream.avail_in = UInt32(input.count)
+        }
+
+        deinit { inflateEnd(&stream) }
+
+        /// Fills `buffer` as far as the stream goes; returns the bytes written (fewer only at the end).
+        public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+            var produced = 0
+            while produced < buffer.count && !ended {
+                let room = min(buffer.count - produced, 1 << 30)
+                let status: Int32 = input.withUnsafeBufferPointer { inBuf in
+                    // The input array does not move, but its pointer is only valid in here: set it anew
+                    // each time from how much zlib has consumed.
+                    stream.next_in = UnsafeMutablePointer(mutating: inBuf.baseAddress! + (inBuf.count - Int(stream.avail_in)))
+                    stream.next_out = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + produced
+                    stream.avail_out = UInt32(room)
+                    return inflate(&stream, Z_NO_FLUSH)
                 }
-                status = output.withUnsafeMutableBufferPointer { outBuf in
-                    stream.next_out = outBuf.baseAddress! + produced
-                    stream.avail_out = UInt32(outBuf.count - produced)
-                    let s = inflate(&stream, Z_NO_FLUSH)
-                    produced = outBuf.count - Int(stream.avail_out)
-                    return s
-                }
-                if status == Z_STREAM_END { break }
-                if status == Z_BUF_ERROR && stream.avail_in == 0 {
-                    throw FormatError(source, "gzip data is truncated")
-                }
+                produced += room - Int(stream.avail_out)
+                if status == Z_STREAM_END { ended = true; break }
+                if status == Z_BUF_ERROR && stream.avail_in == 0 { throw FormatError(source, "gzip data is truncated") }
                 guard status == Z_OK || status == Z_BUF_ERROR else {
                     let why = stream.msg.map { String(cString: $0) } ?? "error \(status)"
                     throw FormatError(source, "gzip data is corrupt (\(why))")
                 }
             }
+            return produced
         }
-        if stream.avail_in != 0 {
-            throw FormatError(source, "\(stream.avail_in) bytes of trailing data after the gzip stream")
+
+        /// Checks that the stream ended where the reader stopped: no data left over, no bytes after it.
+        public func finish() throws {
+            if !ended {
+                var byte: UInt8 = 0
+                let extra = try withUnsafeMutableBytes(of: &byte) { try read(into: $0) }
+                guard extra == 0 else { throw FormatError(source, "holds more data than its header declares") }
+            }
+            if stream.avail_in != 0 {
+                throw FormatError(source, "\(stream.avail_in) bytes of trailing data after the gzip stream")
+            }
         }
-        return Array(output[0..<produced])
     }
 
     /// Deflates into a gzip stream. zlib writes a zero timestamp, so equal input gives equal output.

@@ -71,25 +71,74 @@ public struct IDXArray: Equatable, Sendable {
 
     // MARK: Reading
 
-    public static func read(_ path: String) throws -> IDXArray {
-        try IDXArray(bytes: FileBytes.read(path), source: path)
+    /// Reads raw or gzip-compressed IDX, checking magic, type, rank, dimensions and size. The header is
+    /// read first: data over `maxValues` values is refused before anything of its size is allocated.
+    public static func read(_ path: String, maxValues: Int = DataLimits.maxValues) throws -> IDXArray {
+        let file = try FileBytes.Reader(path)
+        let head = try file.read(upTo: min(file.size, 2))
+        if Gzip.isGzip(head) {
+            // Compressed data is small beside what it inflates to; the cap is on the latter.
+            guard file.size <= 1 << 30 else { throw FormatError(path, "compressed file is \(grouped(file.size)) bytes, over 1 GB") }
+            try file.seek(to: 0)
+            let inflater = try Gzip.Inflater(try file.read(exactly: file.size), source: path)
+            return try IDXArray(stream: { try inflater.read(into: $0) }, available: nil, source: path, maxValues: maxValues,
+                                finish: inflater.finish)
+        }
+        try file.seek(to: 0)
+        var remaining = file.size
+        return try IDXArray(stream: { buffer in
+            let bytes = try file.read(upTo: min(buffer.count, remaining))
+            buffer.copyBytes(from: bytes)
+            remaining -= bytes.count
+            return bytes.count
+        }, available: file.size, source: path, maxValues: maxValues, finish: {})
     }
 
-    /// Parses raw or gzip-compressed IDX bytes, checking magic, type, rank, dimensions and size.
-    public init(bytes fileBytes: [UInt8], source: String = "<memory>") throws {
+    /// Parses raw or gzip-compressed IDX bytes.
+    public init(bytes fileBytes: [UInt8], source: String = "<memory>", maxValues: Int = DataLimits.maxValues) throws {
+        if Gzip.isGzip(fileBytes) {
+            let inflater = try Gzip.Inflater(fileBytes, source: source)
+            try self.init(stream: { try inflater.read(into: $0) }, available: nil, source: source, maxValues: maxValues, finish: inflater.finish)
+        } else {
+            var offset = 0
+            try self.init(stream: { buffer in
+                let n = min(buffer.count, fileBytes.count - offset)
+                fileBytes.withUnsafeBytes { buffer.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[offset..<(offset + n)])) }
+                offset += n
+                return n
+            }, available: fileBytes.count, source: source, maxValues: maxValues, finish: {})
+        }
+    }
+
+    /// Parses IDX from `stream` (which fills a buffer and returns how much it wrote, short only at the
+    /// end). `available` is the total size when known up front (a raw file): then a wrong size is
+    /// reported with both figures before the data is read.
+    init(stream: (UnsafeMutableRawBufferPointer) throws -> Int, available: Int?, source: String, maxValues: Int,
+         finish: () throws -> Void) throws {
         func bad(_ message: String) -> FormatError { FormatError(source, message) }
-        let bytes = Gzip.isGzip(fileBytes) ? try Gzip.decompress(fileBytes, source: source) : fileBytes
-        guard !bytes.isEmpty else { throw bad("empty file (an IDX file starts with a 4-byte magic number)") }
-        guard bytes.count >= 4 else { throw bad("file is \(bytes.count) bytes, too short for the IDX magic number") }
-        guard bytes[0] == 0, bytes[1] == 0 else {
-            throw bad("not an IDX file: magic starts \(hexByte(bytes[0])) \(hexByte(bytes[1])), expected 0x00 0x00")
+        func take(_ count: Int) throws -> [UInt8] {
+            var bytes = [UInt8](repeating: 0, count: count)
+            var done = 0
+            while done < count {
+                let got = try bytes.withUnsafeMutableBytes { try stream(UnsafeMutableRawBufferPointer(rebasing: $0[done...])) }
+                if got == 0 { break }
+                done += got
+            }
+            return done == count ? bytes : Array(bytes[0..<done])
         }
-        guard let type = ElementType(rawValue: bytes[2]) else {
-            throw bad("unknown IDX element type code \(hexByte(bytes[2]))")
+        let magic = try take(4)
+        guard !magic.isEmpty else { throw bad("empty file (an IDX file starts with a 4-byte magic number)") }
+        guard magic.count == 4 else { throw bad("file is \(magic.count) bytes, too short for the IDX magic number") }
+        guard magic[0] == 0, magic[1] == 0 else {
+            throw bad("not an IDX file: magic starts \(hexByte(magic[0])) \(hexByte(magic[1])), expected 0x00 0x00")
         }
-        let rank = Int(bytes[3])
+        guard let type = ElementType(rawValue: magic[2]) else {
+            throw bad("unknown IDX element type code \(hexByte(magic[2]))")
+        }
+        let rank = Int(magic[3])
         guard rank >= 1 else { throw bad("IDX rank is 0; expected at least one dimension") }
-        var reader = ByteReader(bytes, offset: 4)
+        let dimBytes = try take(4 * rank)
+        var reader = ByteReader(dimBytes, offset: 0)
         var shape: [Int] = []
         for axis in 0..<rank {
             guard let d = reader.u32BE() else {
@@ -97,17 +146,26 @@ public struct IDXArray: Equatable, Sendable {
             }
             shape.append(Int(d))
         }
+        let dims = shape.map(String.init).joined(separator: "×")
         guard let n = Tensor.elementCount(shape),
               case let (needed, overflow) = n.multipliedReportingOverflow(by: type.size), !overflow else {
             throw bad("dimensions \(shape) are too large")
         }
-        guard needed == reader.remaining else {
-            let dims = shape.map(String.init).joined(separator: "×")
-            throw bad("dimensions \(dims) of \(type.name) need \(grouped(needed)) bytes of data but the file has \(grouped(reader.remaining))")
+        if let available, needed != available - 4 - 4 * rank {
+            throw bad("dimensions \(dims) of \(type.name) need \(grouped(needed)) bytes of data but the file has \(grouped(available - 4 - 4 * rank))")
         }
+        // Wider types than a byte are held as Float (4 bytes) once read: the cap is on values.
+        guard n <= maxValues, needed <= 4 * maxValues else {
+            throw bad(DataLimits.tooMany(n, what: "dimensions \(dims) hold"))
+        }
+        let payload = try take(needed)
+        guard payload.count == needed else {
+            throw bad("dimensions \(dims) of \(type.name) need \(grouped(needed)) bytes of data but the file has \(grouped(payload.count))")
+        }
+        try finish()
         self.type = type
         self.shape = shape
-        self.payload = Array(bytes[reader.offset...])
+        self.payload = payload
     }
 
     // MARK: Writing

@@ -2,33 +2,45 @@ import Foundation
 import LatentCore
 
 /// Images from a .npy array laid out (N, H, W), (N, H, W, C) or (N, C, H, W), matched against a model's
-/// input shape (C, H, W) and returned as NCHW. uint8 values (0–255) are mapped to the model's pixel
-/// range; float values are taken as already in it.
+/// input shape (C, H, W) and returned as NCHW. Integer values of any width are intensities 0–255, as
+/// uint8 images hold them (a wider type is how `np.array(list_of_ints)` saves them); booleans are 0 and
+/// 1; float values are taken as already in the model's range. Non-finite floats and integers outside
+/// 0–255 are refused, with the first offending image named.
 public enum ImageArray {
     public static func read(_ path: String, shape: [Int], range: ClosedRange<Float> = 0...1, labels labelsPath: String? = nil) throws -> LabeledImages {
         let name = (path as NSString).lastPathComponent
         let (t, dtype) = try NPY.readArray(path)
-        // uint8 images are 0–255: mapped to the model's pixel range; floats are taken as already in it.
-        let source: ClosedRange<Float> = dtype.hasSuffix("u1") ? 0...255 : range
         let (c, h, w) = (shape[0], shape[1], shape[2])
-        let images: Tensor
+        let layout: Tensor
         switch t.shape.count {
         case 3 where c == 1 && t.shape[1] == h && t.shape[2] == w:
-            images = t.reshaped([t.shape[0], 1, h, w])
+            layout = t.reshaped([t.shape[0], 1, h, w])
         case 4 where Array(t.shape.dropFirst()) == shape:
-            images = t
+            layout = t
         case 4 where t.shape[1] == h && t.shape[2] == w && t.shape[3] == c:
-            images = Tensor(shape: [t.shape[0], c, h, w], data: PixelValues.channelsFirst(t.data, images: t.shape[0], plane: h * w, channels: c))
+            layout = t
         default:
             throw FormatError(name, "holds images of shape \(t.shape); the model takes \(shape) (N×H×W, N×H×W×C or N×C×H×W)")
         }
-        guard let labelsPath else { return LabeledImages(unlabelled: images).mapped(from: source, to: range) }
-        let l = try NPY.read(labelsPath)
-        guard l.rank == 1, l.count == images.shape[0], l.data.allSatisfy({ $0 >= 0 && $0 == $0.rounded() && $0 < 10_000 }) else {
-            throw FormatError((labelsPath as NSString).lastPathComponent, "labels must be \(images.shape[0]) integers in 0…9999, got shape \(l.shape)")
+        let n = t.shape[0]
+        guard n > 0 else { throw FormatError(name, "holds no images (its shape is \(t.shape))") }
+        try ImageValues.check(layout.data, perImage: c * h * w, integer: dtype.isInteger, source: name)
+        let images = layout.shape[1] == c || c == 1 ? layout.reshaped([n, c, h, w])
+            : Tensor(shape: [n, c, h, w], data: PixelValues.channelsFirst(layout.data, images: n, plane: h * w, channels: c))
+        let source: ClosedRange<Float> = dtype.isInteger ? 0...255 : dtype.kind == .bool ? 0...1 : range
+        var set: LabeledImages
+        if let labelsPath {
+            let labelsName = (labelsPath as NSString).lastPathComponent
+            let l = try NPY.read(labelsPath)
+            guard l.shape == [n] || l.shape == [n, 1] else {
+                throw FormatError(labelsName, "holds labels of shape \(l.shape); expected \(n), one per image in \(name)")
+            }
+            let labels = try LabelValues.classes(l.data, source: labelsName)
+            set = LabeledImages(images: images, labels: labels, classNames: (0...(labels.max() ?? 0)).map(String.init))
+        } else {
+            set = LabeledImages(unlabelled: images)
         }
-        let labels = l.data.map { Int($0) }
-        return LabeledImages(images: images, labels: labels, classNames: (0...(labels.max() ?? 0)).map(String.init))
-            .mapped(from: source, to: range)
+        set.mapPixels(from: source, to: range)
+        return set
     }
 }

@@ -4,7 +4,7 @@ import LatentCore
 /// A set of same-sized images (grey or colour) with integer class labels, as the shipped IDX files hold
 /// them. Pixels are scaled to [0, 1] and shaped NCHW `[N, C, H, W]`, the layout every model takes.
 public struct LabeledImages: Sendable {
-    public let images: Tensor
+    public private(set) var images: Tensor
     /// One label per image; all 0 when the data came without labels (see `isLabelled`).
     public let labels: [Int]
     public let classNames: [String]
@@ -36,8 +36,9 @@ public struct LabeledImages: Sendable {
         isLabelled = false
     }
 
-    /// Reads an images IDX file (u8 `[N, H, W]`, or `[N, H, W, C]` with C = 1 or 3 for colour) and its
-    /// labels IDX file (u8, `[N]`), if there is one.
+    /// Reads an images IDX file (`[N, H, W]`, or `[N, H, W, C]` with C = 1 or 3 for colour) and its
+    /// labels IDX file (`[N]`), if there is one. Integer pixels (u8, and wider types holding 0–255) are
+    /// scaled to [0, 1]; float pixels are taken as already in [0, 1] and must be finite.
     public static func read(images imagesPath: String, labels labelsPath: String?,
                             classNames: [String] = (0...9).map(String.init)) throws -> LabeledImages {
         let imgs = try IDXArray.read(imagesPath)
@@ -45,29 +46,37 @@ public struct LabeledImages: Sendable {
             throw FormatError(imagesPath, "expected images of shape [N, height, width] or [N, height, width, 1|3], found \(imgs.shape)")
         }
         let (n, h, w) = (imgs.shape[0], imgs.shape[1], imgs.shape[2]), c = imgs.shape.count == 4 ? imgs.shape[3] : 1
-        let scale: Float = imgs.type == .u8 ? 1.0 / 255.0 : 1.0
+        guard n > 0, h > 0, w > 0 else { throw FormatError(imagesPath, "holds no images (its dimensions are \(imgs.shape))") }
+        let integer = imgs.type != .f32 && imgs.type != .f64
+        var values = imgs.floats()
+        try ImageValues.check(values, perImage: c * h * w, integer: integer, source: imagesPath)
+        if integer { values.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= 1.0 / 255.0 } } }
         // Channels last in the file, first in a tensor.
-        let pixels = PixelValues.channelsFirst(imgs.floats(), images: n, plane: h * w, channels: c)
-        let images = Tensor(shape: [n, c, h, w], data: pixels.map { $0 * scale })
+        let images = Tensor(shape: [n, c, h, w], data: PixelValues.channelsFirst(values, images: n, plane: h * w, channels: c))
         guard let labelsPath else { return LabeledImages(unlabelled: images) }
         let labs = try IDXArray.read(labelsPath)
         guard labs.shape.count == 1 else { throw FormatError(labelsPath, "expected labels of shape [N], found \(labs.shape)") }
         guard labs.shape[0] == n else {
             throw FormatError(labelsPath, "\(labs.shape[0]) labels for \(n) images in \(imagesPath)")
         }
-        let labels = labs.floats().map { Int($0) }
-        if let badIndex = labels.firstIndex(where: { $0 < 0 || $0 >= classNames.count }) {
-            throw FormatError(labelsPath, "label \(labels[badIndex]) at index \(badIndex) is outside 0..<\(classNames.count)")
-        }
+        let labels = try LabelValues.classes(labs.floats(), source: labelsPath, limit: classNames.count)
         return LabeledImages(images: images, labels: labels, classNames: classNames)
     }
 
     /// The same images with values mapped from `source` (default [0, 1]) to `range` (a model's pixel range).
-    public func mapped(from source: ClosedRange<Float> = 0...1, to range: ClosedRange<Float>) -> LabeledImages {
-        guard range != source else { return self }
+    public consuming func mapped(from source: ClosedRange<Float> = 0...1, to range: ClosedRange<Float>) -> LabeledImages {
+        var copy = consume self
+        copy.mapPixels(from: source, to: range)
+        return copy
+    }
+
+    /// Maps the values from `source` to `range` in place: a data set may be most of the memory in use,
+    /// and a mapped copy beside it would double that.
+    public mutating func mapPixels(from source: ClosedRange<Float> = 0...1, to range: ClosedRange<Float>) {
+        guard range != source else { return }
         let scale = (range.upperBound - range.lowerBound) / (source.upperBound - source.lowerBound)
-        let images = Tensor(shape: self.images.shape, data: self.images.data.map { range.lowerBound + ($0 - source.lowerBound) * scale })
-        return isLabelled ? LabeledImages(images: images, labels: labels, classNames: classNames) : LabeledImages(unlabelled: images)
+        let (lo, from) = (range.lowerBound, source.lowerBound)
+        images.data.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = lo + (p[i] - from) * scale } }
     }
 
     /// The pixels of image `i` as a flat row-major array in [0, 1].

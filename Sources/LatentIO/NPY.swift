@@ -3,27 +3,87 @@ import LatentCore
 /// NumPy's `.npy` format (https://numpy.org/doc/stable/reference/generated/numpy.lib.format.html):
 /// `\x93NUMPY`, a version, a header length, a Python-literal dict
 /// `{'descr': '<f4', 'fortran_order': False, 'shape': (5000, 10), }`, then the data.
-/// Reads float32 and float64 arrays in C order, either byte order; writes little-endian float32.
+/// Reads booleans, integers of every width (signed or not) and float16/32/64, in C order, either byte
+/// order, as Float; writes little-endian float32. A file is read in chunks straight into the Float
+/// array, and its element count is checked against the caller's cap before anything is allocated.
 public enum NPY {
     static let magic: [UInt8] = [0x93] + Array("NUMPY".utf8)
 
-    public static func read(_ path: String) throws -> Tensor {
-        try decode(FileBytes.read(path), source: path)
+    /// A `.npy` element type: what `descr` says.
+    public struct DType: Equatable, Sendable {
+        public enum Kind: Sendable { case bool, unsigned, signed, float }
+        public let kind: Kind
+        public let size: Int
+        public let littleEndian: Bool
+        /// As written in the header (`<i8`, `|u1`, …).
+        public let descr: String
+
+        public var isInteger: Bool { kind == .signed || kind == .unsigned }
+
+        init?(_ descr: String) {
+            guard descr.count >= 3, let order = descr.first, "<>=|".contains(order),
+                  let size = Int(descr.dropFirst(2)) else { return nil }
+            switch (descr.dropFirst().first, size) {
+            case ("b", 1): kind = .bool
+            case ("u", 1), ("u", 2), ("u", 4), ("u", 8): kind = .unsigned
+            case ("i", 1), ("i", 2), ("i", 4), ("i", 8): kind = .signed
+            case ("f", 2), ("f", 4), ("f", 8): kind = .float
+            default: return nil
+            }
+            // '|' (not applicable) is only right for one-byte types; '=' is native, little-endian here.
+            if order == "|" && size != 1 { return nil }
+            self.size = size
+            littleEndian = order != ">"
+            self.descr = descr
+        }
+    }
+
+    public static func read(_ path: String, maxValues: Int = DataLimits.maxValues) throws -> Tensor {
+        try readArray(path, maxValues: maxValues).values
     }
 
     public static func isNPY(_ bytes: [UInt8]) -> Bool { bytes.starts(with: magic) }
 
-    public static func decode(_ bytes: [UInt8], source: String = "<memory>") throws -> Tensor {
-        try decodeArray(bytes, source: source).values
+    public static func decode(_ bytes: [UInt8], source: String = "<memory>", maxValues: Int = DataLimits.maxValues) throws -> Tensor {
+        try decodeArray(bytes, source: source, maxValues: maxValues).values
     }
 
-    /// The array (as Float) and its numpy dtype string (`<f4`, `|u1`, `<i8`, …): images saved as uint8
-    /// are 0–255 and mean something else than float ones.
-    public static func readArray(_ path: String) throws -> (values: Tensor, dtype: String) {
-        try decodeArray(FileBytes.read(path), source: path)
+    /// The array (as Float) and its dtype: integer images are 0–255 and mean something else than float ones.
+    public static func readArray(_ path: String, maxValues: Int = DataLimits.maxValues) throws -> (values: Tensor, dtype: DType) {
+        let file = try FileBytes.Reader(path)
+        // The header is short (numpy pads it to 64 bytes; a v2 header may be longer): read it first,
+        // check the shape against the cap and the file size, and only then read the data.
+        let head = try file.read(upTo: min(file.size, 1 << 20))
+        let (dims, dtype, offset) = try header(head, source: path, fileSize: file.size, maxValues: maxValues)
+        let n = dims.reduce(1, *)
+        var values = [Float](repeating: 0, count: n)
+        try file.seek(to: offset)
+        let chunk = max(1, (1 << 22) / dtype.size)
+        var done = 0
+        while done < n {
+            let count = min(chunk, n - done)
+            let bytes = try file.read(exactly: count * dtype.size)
+            values.withUnsafeMutableBufferPointer { out in
+                bytes.withUnsafeBytes { convert($0, count: count, dtype, into: out.baseAddress! + done) }
+            }
+            done += count
+        }
+        return (Tensor(shape: dims, data: values), dtype)
     }
 
-    static func decodeArray(_ bytes: [UInt8], source: String) throws -> (values: Tensor, dtype: String) {
+    static func decodeArray(_ bytes: [UInt8], source: String, maxValues: Int) throws -> (values: Tensor, dtype: DType) {
+        let (dims, dtype, offset) = try header(bytes, source: source, fileSize: bytes.count, maxValues: maxValues)
+        let n = dims.reduce(1, *)
+        var values = [Float](repeating: 0, count: n)
+        values.withUnsafeMutableBufferPointer { out in
+            bytes.withUnsafeBytes { convert(UnsafeRawBufferPointer(rebasing: $0[offset...]), count: n, dtype, into: out.baseAddress!) }
+        }
+        return (Tensor(shape: dims, data: values), dtype)
+    }
+
+    /// Parses the header at the start of `bytes` (at least all of the header) of a file of `fileSize`
+    /// bytes: the shape, the dtype and where the data starts, checked against the size and the cap.
+    static func header(_ bytes: [UInt8], source: String, fileSize: Int, maxValues: Int) throws -> (shape: [Int], dtype: DType, dataOffset: Int) {
         func bad(_ message: String) -> FormatError { FormatError(source, message) }
         guard !bytes.isEmpty else { throw bad("empty file (a .npy file starts with \\x93NUMPY)") }
         guard isNPY(bytes) else { throw bad("not a .npy file: it does not start with \\x93NUMPY") }
@@ -53,50 +113,44 @@ public enum NPY {
         if fortran {
             throw bad("Fortran-order arrays are not supported; save with np.ascontiguousarray(a)")
         }
-        let littleEndian: Bool
-        let size: Int
-        var signedInteger: Bool? = nil  // nil: floating point
-        switch descr {
-        case "<f4", "=f4": (littleEndian, size) = (true, 4)
-        case ">f4": (littleEndian, size) = (false, 4)
-        case "<f8", "=f8": (littleEndian, size) = (true, 8)
-        case ">f8": (littleEndian, size) = (false, 8)
-        case "|u1", "<u1", "=u1", "|b1": (littleEndian, size, signedInteger) = (true, 1, false)
-        case "|i1", "<i1", "=i1": (littleEndian, size, signedInteger) = (true, 1, true)
-        case "<i4", "=i4": (littleEndian, size, signedInteger) = (true, 4, true)
-        case "<i8", "=i8": (littleEndian, size, signedInteger) = (true, 8, true)
-        default: throw bad("dtype '\(descr)' is not supported (float32/64, uint8, int8/32/64; use a.astype('float32'))")
+        guard let dtype = DType(descr) else {
+            throw bad("dtype '\(descr)' is not supported (bool, integers, float16/32/64; use a.astype('float32'))")
         }
         guard let n = Tensor.elementCount(dims),
-              case let (needed, overflow) = n.multipliedReportingOverflow(by: size), !overflow else {
+              case let (needed, overflow) = n.multipliedReportingOverflow(by: dtype.size), !overflow else {
             throw bad("shape \(dims) is too large")
         }
-        guard needed == r.remaining else {
-            throw bad("shape \(dims) of '\(descr)' needs \(grouped(needed)) bytes of data but the file has \(grouped(r.remaining))")
+        guard n <= maxValues else {
+            throw bad(DataLimits.tooMany(n, what: "shape \(dims) holds"))
         }
-        let values: [Float] = bytes.withUnsafeBytes { raw in
-            let base = r.offset
-            if let signed = signedInteger {
-                return (0..<n).map { i in
-                    switch size {
-                    case 1: return signed ? Float(Int8(bitPattern: raw[base + i])) : Float(raw[base + i])
-                    case 4: return Float(Int32(littleEndian: raw.loadUnaligned(fromByteOffset: base + 4 * i, as: Int32.self)))
-                    default: return Float(Int64(littleEndian: raw.loadUnaligned(fromByteOffset: base + 8 * i, as: Int64.self)))
-                    }
-                }
-            }
-            if size == 4 {
-                return (0..<n).map { i in
-                    let v = raw.loadUnaligned(fromByteOffset: base + 4 * i, as: UInt32.self)
-                    return Float(bitPattern: littleEndian ? UInt32(littleEndian: v) : UInt32(bigEndian: v))
-                }
-            }
-            return (0..<n).map { i in
-                let v = raw.loadUnaligned(fromByteOffset: base + 8 * i, as: UInt64.self)
-                return Float(Double(bitPattern: littleEndian ? UInt64(littleEndian: v) : UInt64(bigEndian: v)))
+        guard needed == fileSize - r.offset else {
+            throw bad("shape \(dims) of '\(descr)' needs \(grouped(needed)) bytes of data but the file has \(grouped(fileSize - r.offset))")
+        }
+        return (dims, dtype, r.offset)
+    }
+
+    /// `count` elements of `dtype` from `raw` as Floats (64-bit integers beyond 2^24 round, as Float does).
+    static func convert(_ raw: UnsafeRawBufferPointer, count n: Int, _ dtype: DType, into out: UnsafeMutablePointer<Float>) {
+        func load<T: FixedWidthInteger>(_: T.Type, _ body: (T) -> Float) {
+            for i in 0..<n {
+                let v = raw.loadUnaligned(fromByteOffset: i * MemoryLayout<T>.size, as: T.self)
+                out[i] = body(dtype.littleEndian ? T(littleEndian: v) : T(bigEndian: v))
             }
         }
-        return (Tensor(shape: dims, data: values), descr)
+        switch (dtype.kind, dtype.size) {
+        case (.bool, _): load(UInt8.self) { $0 == 0 ? 0 : 1 }
+        case (.unsigned, 1): load(UInt8.self) { Float($0) }
+        case (.unsigned, 2): load(UInt16.self) { Float($0) }
+        case (.unsigned, 4): load(UInt32.self) { Float($0) }
+        case (.unsigned, _): load(UInt64.self) { Float($0) }
+        case (.signed, 1): load(Int8.self) { Float($0) }
+        case (.signed, 2): load(Int16.self) { Float($0) }
+        case (.signed, 4): load(Int32.self) { Float($0) }
+        case (.signed, _): load(Int64.self) { Float($0) }
+        case (.float, 2): load(UInt16.self) { halfToFloat($0) }
+        case (.float, 4): load(UInt32.self) { Float(bitPattern: $0) }
+        case (.float, _): load(UInt64.self) { Float(Double(bitPattern: $0)) }
+        }
     }
 
     /// Version 1.0 `.npy` bytes of little-endian float32, header padded so the data is 64-byte aligned.

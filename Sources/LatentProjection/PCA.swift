@@ -17,12 +17,22 @@ public struct PCA: Sendable {
     public var componentCount: Int { components.shape[0] }
     public var explainedVarianceRatio: [Double] { explainedVariance.map { totalVariance > 0 ? $0 / totalVariance : 0 } }
 
-    /// Fits `k` components to the rows of `x` (n, d). Needs n ≥ 2 and 1 ≤ k ≤ d. The result does not
-    /// depend on `threads`.
-    public static func fit(_ x: Tensor, components k: Int, threads: Int = 1) -> PCA {
-        precondition(x.rank == 2 && x.shape[0] >= 2, "PCA needs at least two rows, got \(x.shape)")
+    /// Fits `k` components to the rows of `x` (n, d). Needs n ≥ 2, d ≥ 1, 1 ≤ k ≤ d and finite values;
+    /// anything else is a `PCAError` saying which. The result does not depend on `threads`. With more
+    /// features than rows (d > n) it decomposes the n × n Gram matrix instead of the d × d covariance:
+    /// the same components, at the cost of the smaller side.
+    public static func fit(_ x: Tensor, components k: Int, threads: Int = 1) throws -> PCA {
+        guard x.rank == 2, x.shape[0] >= 2 else { throw PCAError("PCA needs at least two rows, got \(x.shape)") }
         let n = x.shape[0], d = x.shape[1]
-        precondition(k >= 1 && k <= d, "PCA components \(k) outside 1...\(d)")
+        guard d >= 1 else { throw PCAError("PCA needs at least one column, got \(n) rows of 0") }
+        guard k >= 1 && k <= d else { throw PCAError("PCA components \(k) outside 1…\(d)") }
+        if let bad = x.data.firstIndex(where: { !$0.isFinite }) {
+            throw PCAError("row \(bad / d + 1), column \(bad % d + 1) holds \(x.data[bad]): PCA needs finite values")
+        }
+        guard min(n, d) <= maxSide else {
+            throw PCAError("PCA of \(n) rows × \(d) columns needs a \(min(n, d))² eigenproblem, over the \(maxSide)² done exactly; reduce the rows or columns first")
+        }
+        if d > n { return try fitGram(x, components: k) }
         // One pass, in chunks that stay in cache: rows minus a provisional centre s (the mean of the first
         // rows, so no large offset is left to cancel) are summed and multiplied into a Gram matrix per
         // chunk (upper triangle, ssyrk), on `threads` threads. Chunks are added in order, so the result
@@ -71,7 +81,7 @@ public struct PCA: Sendable {
         }
         let total = (0..<d).reduce(0.0) { $0 + cov[$1 * d + $1] }
         var eigenvalues = [Double](repeating: 0, count: d)
-        symmetricEigen(&cov, n: d, eigenvalues: &eigenvalues)
+        try symmetricEigen(&cov, n: d, eigenvalues: &eigenvalues)
         // dsyevd returns ascending eigenvalues with eigenvectors in columns (column-major) = rows here.
         var comps = Tensor(zeros: [k, d])
         var variances: [Double] = []
@@ -81,6 +91,57 @@ public struct PCA: Sendable {
             if let big = row.indices.max(by: { abs(row[$0]) < abs(row[$1]) }), row[big] < 0 { row = row.map { -$0 } }
             for j in 0..<d { comps.data[c * d + j] = Float(row[j]) }
             variances.append(max(0, eigenvalues[src]))
+        }
+        return PCA(mean: mean.map(Float.init), components: comps, explainedVariance: variances, totalVariance: total)
+    }
+
+    /// The largest n or d of an exact fit: a 4,096² eigenproblem in doubles is 134 MB and seconds.
+    public static let maxSide = 4096
+
+    /// PCA through the Gram matrix K = Xc·Xcᵀ (n × n) of the centred rows, for d > n: its eigenvectors
+    /// u give the components Xcᵀu/√λ and the variances λ/(n − 1). The centred rows are formed a block
+    /// of columns at a time, so no centred copy of the whole matrix is made.
+    static func fitGram(_ x: Tensor, components k: Int) throws -> PCA {
+        let n = x.shape[0], d = x.shape[1], block = 4096
+        var mean = [Double](repeating: 0, count: d)
+        for i in 0..<n { for j in 0..<d { mean[j] += Double(x.data[i * d + j]) } }
+        for j in 0..<d { mean[j] /= Double(n) }
+        func centredBlock(_ start: Int, _ width: Int, into scratch: inout [Float]) {
+            for i in 0..<n { for j in 0..<width { scratch[i * width + j] = Float(Double(x.data[i * d + start + j]) - mean[start + j]) } }
+        }
+        var gram = [Float](repeating: 0, count: n * n)
+        var scratch = [Float](repeating: 0, count: n * min(block, d))
+        ComputeThreads.prepareBLAS()
+        for start in stride(from: 0, to: d, by: block) {
+            let width = min(block, d - start)
+            centredBlock(start, width, into: &scratch)
+            cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(n), Int32(width), 1, scratch, Int32(width), 1, &gram, Int32(n))
+        }
+        var k64 = [Double](repeating: 0, count: n * n)
+        for r in 0..<n { for c in r..<n { k64[r * n + c] = Double(gram[r * n + c]); k64[c * n + r] = Double(gram[r * n + c]) } }
+        let total = (0..<n).reduce(0.0) { $0 + k64[$1 * n + $1] } / Double(n - 1)
+        var eigenvalues = [Double](repeating: 0, count: n)
+        try symmetricEigen(&k64, n: n, eigenvalues: &eigenvalues)
+        var comps = Tensor(zeros: [k, d])
+        var variances: [Double] = []
+        for c in 0..<k {
+            let src = n - 1 - c
+            let lambda = src >= 0 ? eigenvalues[src] : 0
+            variances.append(max(0, lambda) / Double(n - 1))
+            // Directions beyond the data's rank (at most n − 1 after centring) carry no variance: left 0.
+            guard src >= 0, lambda > 1e-12 * max(total, 1e-30) else { continue }
+            var row = [Double](repeating: 0, count: d)
+            for start in stride(from: 0, to: d, by: block) {
+                let width = min(block, d - start)
+                centredBlock(start, width, into: &scratch)
+                for i in 0..<n {
+                    let u = k64[src * n + i]
+                    for j in 0..<width { row[start + j] += u * Double(scratch[i * width + j]) }
+                }
+            }
+            let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            if let big = row.indices.max(by: { abs(row[$0]) < abs(row[$1]) }), row[big] < 0 { row = row.map { -$0 } }
+            for j in 0..<d { comps.data[c * d + j] = Float(row[j] / max(norm, 1e-300)) }
         }
         return PCA(mean: mean.map(Float.init), components: comps, explainedVariance: variances, totalVariance: total)
     }
@@ -120,7 +181,7 @@ public struct PCA: Sendable {
 
 /// Eigen-decomposition of the symmetric (n, n) matrix `a` in place: eigenvectors replace `a` (as rows,
 /// since LAPACK's column-major columns are row-major rows), eigenvalues ascending.
-func symmetricEigen(_ a: inout [Double], n: Int, eigenvalues: inout [Double]) {
+func symmetricEigen(_ a: inout [Double], n: Int, eigenvalues: inout [Double]) throws {
     var jobz = Int8(UInt8(ascii: "V")), uplo = Int8(UInt8(ascii: "U"))
     var nn = Int32(n), lda = Int32(n), info: Int32 = 0
     var lwork: Int32 = -1, liwork: Int32 = -1
@@ -132,7 +193,7 @@ func symmetricEigen(_ a: inout [Double], n: Int, eigenvalues: inout [Double]) {
     var work = [Double](repeating: 0, count: Int(lwork))
     var iwork = [Int32](repeating: 0, count: Int(liwork))
     dsyevd_(&jobz, &uplo, &nn, &a, &lda, &eigenvalues, &work, &lwork, &iwork, &liwork, &info)
-    precondition(info == 0, "dsyevd failed with info \(info)")
+    guard info == 0 else { throw PCAError("the eigensolver did not converge (LAPACK dsyevd info \(info))") }
 }
 
 extension Tensor {
@@ -150,4 +211,10 @@ extension Tensor {
             }
         }
     }
+}
+
+/// Why a PCA could not be fitted, said for the person who gave the data.
+public struct PCAError: Error, CustomStringConvertible, Sendable {
+    public let description: String
+    init(_ description: String) { self.description = description }
 }

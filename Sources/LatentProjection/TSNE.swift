@@ -86,7 +86,8 @@ public enum TSNE {
     static func start(_ x: Tensor, seed: UInt64) -> [Float] {
         let n = x.shape[0]
         let comps = min(2, x.shape[1])
-        let y = PCA.fit(x, components: comps).transform(x)
+        // Finite rows always fit; should the eigensolver fail, the noise below alone is the start.
+        let y = (try? PCA.fit(x, components: comps))?.transform(x) ?? Tensor(zeros: [n, comps])
         let first = (0..<n).map { y.data[$0 * comps] }
         let mean = first.reduce(0, +) / Float(n)
         let std = max((first.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Float(n)).squareRoot(), 1e-12)

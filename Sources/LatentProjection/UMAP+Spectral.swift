@@ -96,7 +96,10 @@ extension UMAP {
         for (c, group) in members.enumerated() {
             for i in group { for t in 0..<d { centroids.data[c * d + t] += x.data[i * d + t] / Float(group.count) } }
         }
-        let y = PCA.fit(centroids, components: min(2, d)).transform(centroids)
+        // Centroids of finite data always fit; a failed eigensolver puts the groups on a line instead.
+        guard let y = (try? PCA.fit(centroids, components: min(2, d)))?.transform(centroids) else {
+            return (0..<count).map { c in (Double(c) / Double(max(1, count - 1)) * 2 - 1, 0) }
+        }
         let k = y.shape[1]
         let maxAbs = Double(max(y.data.map(abs).max() ?? 1, 1e-30))
         return (0..<count).map { c in (Double(y.data[c * k]) / maxAbs, k > 1 ? Double(y.data[c * k + 1]) / maxAbs : 0) }
@@ -160,7 +163,7 @@ extension UMAP {
             if i + 1 < m { t[i * m + i + 1] = beta[i]; t[(i + 1) * m + i] = beta[i] }
         }
         var values = [Double](repeating: 0, count: m)
-        symmetricEigen(&t, n: m, eigenvalues: &values)
+        guard (try? symmetricEigen(&t, n: m, eigenvalues: &values)) != nil else { return nil }
         // ascending: the largest are last; row r of t is the r-th eigenvector
         return (0..<count).map { c in
             let r = m - 1 - c

@@ -123,8 +123,8 @@ public enum UMAP {
     static func initialEmbedding(_ x: Tensor, seed: UInt64) -> [Float] {
         let n = x.shape[0]
         let comps = min(2, x.shape[1])
-        let pca = PCA.fit(x, components: comps)
-        let y = pca.transform(x)
+        // Finite rows always fit; should the eigensolver fail, the noise below alone is the start.
+        let y = (try? PCA.fit(x, components: comps))?.transform(x) ?? Tensor(zeros: [n, comps])
         var out = [Float](repeating: 0, count: n * 2)
         let maxAbs = max(y.data.map { abs($0) }.max() ?? 1, 1e-12)
         var rng = SeededRNG(seed: seed, stream: 7)

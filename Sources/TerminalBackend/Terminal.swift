@@ -40,7 +40,7 @@ public final class Terminal {
             screen = newterm(nil, stdout_stream(), stdin_stream())
         }
         guard screen != nil else { throw TerminalError("cannot open the terminal (TERM=\(environment["TERM"] ?? "unset"))") }
-        TerminalGuard.install()
+        TerminalGuard.install(captureStandardError: !headless)
         cbreak()          // Ctrl-C and Ctrl-Z stay signals: SIGINT stops the loop, ncurses handles SIGTSTP
         noecho()
         nonl()
@@ -70,7 +70,7 @@ public final class Terminal {
             images = layer
         }
         endwin()
-        TerminalGuard.active = false
+        TerminalGuard.restored()
     }
 
     public var size: (width: Int, height: Int) { (Int(CNCursesW_cols()), Int(CNCursesW_lines())) }

@@ -115,8 +115,24 @@ import Testing
     }
 
     @Test func automaticScaleMakesImagesAbout256AndTiles96Pixels() {
-        #expect(FigureWriter.automaticScale(for: 28, tile: false) == 9 && FigureWriter.automaticScale(for: 28, tile: true) == 3)
-        #expect(FigureWriter.automaticScale(for: 128, tile: false) == 2 && FigureWriter.automaticScale(for: 128, tile: true) == 1)
+        let digit = Image(width: 28, height: 28, pixels: [Float](repeating: 0, count: 784))
+        let big = Image(width: 128, height: 128, pixels: [Float](repeating: 0, count: 128 * 128))
+        #expect(Figure.automaticScale(imageSide: 28, layout: .single, figure: digit) == 9)
+        #expect(Figure.automaticScale(imageSide: 28, layout: .sheet, figure: digit) == 3)
+        #expect(Figure.automaticScale(imageSide: 128, layout: .single, figure: big) == 2)
+        #expect(Figure.automaticScale(imageSide: 128, layout: .sheet, figure: big) == 1)
+        // A sheet 2,000 px wide at scale 1 may only double: the figure stays within 4,096 px.
+        let wide = Image(width: 2000, height: 10, pixels: [Float](repeating: 0, count: 20_000))
+        #expect(Figure.automaticScale(imageSide: 28, layout: .sheet, figure: wide) == 2)
+    }
+
+    /// An animation (a morph, a walk) is watched a frame at a time: its frames get the single image's
+    /// scale, not a sheet tile's (a 28-px digit walk was an 84-px GIF).
+    @Test func savedAnimationsAreAsLargeAsAnImage() throws {
+        let engine = try ExplorerEngine.load(modelPath: repositoryRoot + "/Weights/vae-z2.safetensors", data: RuntimeTests.heldOut())
+        let bytes = try FigureWriter.encode(FigureRequest(name: "walk", content: .animation(zs: [[0, 0], [1, 1]], label: nil)), scale: nil, engine: engine)
+        let gif = try GIF.decode(bytes)
+        #expect(gif.width == 28 * 9 && gif.height == 28 * 9)
     }
 }
 

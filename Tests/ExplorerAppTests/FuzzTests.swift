@@ -31,7 +31,7 @@ import Testing
                          modelPaths: FuzzModelShape.shipped.map { "Weights/" + $0.summary.name }, vqShape: shape.vqShape)
         m.datasetCount = driver.dataCount
         if shape.vqShape == nil { m.vae.panel = Panel.allCases[panel] } else { m.vq.panel = VQPanel.allCases[panel] }
-        var queue = Explorer.start(&m)
+        _ = Explorer.start(&m)
         var history: [Message] = []
         var messages = 0
         // As the app's loop: a batch of input (what arrived since the last frame), the commands'

@@ -261,7 +261,7 @@ import Testing
         _ = Explorer.update(&m, .figuresSaved(names))
         #expect(row(m).hasSuffix("codes-1.png}") && row(m).count <= 120, "\(row(m))")
         m.width = 80
-        #expect(row(m).hasSuffix("codes-1.png}") && row(m).hasPrefix("saved emoji-vqvae-k512-{") && row(m).contains("…"), "\(row(m))")
+        #expect(row(m).hasSuffix("codes-1.png}") && row(m).hasPrefix("LatentExplorer │ saved emoji-vqvae") && row(m).contains("…"), "\(row(m))")
     }
 
     /// `?` (and q) are in every footer at every size; the footer row ends with them.

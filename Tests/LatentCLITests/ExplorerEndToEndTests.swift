@@ -252,5 +252,40 @@ import Testing
         #expect(after.contains("EXIT:0"), "\(after)")
         #expect(after.contains("icanon echo") || after.contains("echo icanon"), "terminal modes after exit: \(after)")
     }
-}
 
+    /// A crash can no longer come from input, but should one happen the user must see more than a
+    /// restored screen: what the program wrote to standard error while the screen was in curses mode
+    /// (Swift's own "Fatal error" line) and a line of ours, then the signal's exit status.
+    @Test(.enabled(if: tmuxAvailable)) func aCrashLeavesAMessageAndTheTerminalRestored() throws {
+        let binary = try #require(CLITests.binary)
+        let tmux = Tmux()
+        try tmux.start(Self.command(binary))
+        _ = try tmux.wait { $0.contains("LatentExplorer") && $0.contains("%") }
+        let shell = try tmux.run(["list-panes", "-t", tmux.session, "-F", "#{pane_pid}"]).trimmingCharacters(in: .whitespacesAndNewlines)
+        let child = try #require(Int32(String(decoding: try Data(contentsOf: URL(fileURLWithPath: "/proc/\(shell)/task/\(shell)/children")),
+                                                    as: UTF8.self).split(separator: " ").first ?? ""), "no explorer process under pane \(shell)")
+        kill(child, SIGSEGV)
+        let after = try tmux.wait { $0.contains("EXIT:") && $0.contains("icanon") }
+        #expect(after.contains("latent: internal error (signal 11)"), "\(after)")
+        #expect(after.contains("EXIT:139"), "\(after)")
+        #expect(after.contains("icanon echo") || after.contains("echo icanon"), "terminal modes after the crash: \(after)")
+    }
+
+    /// A bookmarks file that is not JSON (with terminal escapes in it) is reported in the status line,
+    /// escaped, and the explorer goes on.
+    @Test(.enabled(if: tmuxAvailable)) func aDamagedBookmarksFileIsOneLineInTheExplorer() throws {
+        let binary = try #require(CLITests.binary)
+        let state = FileManager.default.temporaryDirectory.path + "/latent-state-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        try FileManager.default.createDirectory(atPath: state + "/latent-explorer/bookmarks", withIntermediateDirectories: true)
+        try Data("{\"bookmarks\": [\u{1B}[2J".utf8).write(to: URL(fileURLWithPath: state + "/latent-explorer/bookmarks/vae-z10.safetensors.json"))
+        let tmux = Tmux()
+        try tmux.start("export XDG_STATE_HOME='\(state)'; " + Self.command(binary))
+        let screen = try tmux.wait { $0.contains("bookmarks are not readable") }
+        #expect(screen.contains("bookmarks are not readable"), "\(screen)")
+        #expect(screen.contains("LatentExplorer"), "\(screen)")
+        try tmux.keys("q")
+        let after = try tmux.wait { $0.contains("EXIT:") }
+        #expect(after.contains("EXIT:0"), "\(after)")
+    }
+}

@@ -32,8 +32,8 @@ import Testing
     @Test func unknownAndEmptyFilesAreBadInput() throws {
         let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        FileManager.default.createFile(atPath: dir + "/x.bin", contents: Data([1, 2, 3, 4, 5]))
-        FileManager.default.createFile(atPath: dir + "/e.bin", contents: Data())
+        _ = FileManager.default.createFile(atPath: dir + "/x.bin", contents: Data([1, 2, 3, 4, 5]))
+        _ = FileManager.default.createFile(atPath: dir + "/e.bin", contents: Data())
         #expect(formatErrorMessage { _ = try FileSummary.describe(dir + "/x.bin") }?.hasPrefix("unrecognised file type") == true)
         #expect(formatErrorMessage { _ = try FileSummary.describe(dir + "/e.bin") } == "empty file")
     }

@@ -27,6 +27,45 @@ import Testing
             .contains("Fortran-order") == true)
     }
 
+    /// Every dtype numpy saves for booleans, integers and floats, in either byte order, reads as the
+    /// same values — 300, −2 and 1 as whatever the type holds of them.
+    @Test(arguments: [("|b1", 1), ("|u1", 1), ("|i1", 1), ("<u2", 2), (">u2", 2), ("<i2", 2), (">i2", 2), ("<u4", 4), ("<i4", 4),
+                      (">i4", 4), ("<u8", 8), ("<i8", 8), (">i8", 8), ("<f2", 2), (">f2", 2), ("<f4", 4), (">f8", 8)])
+    func readsEveryIntegerAndFloatWidth(_ descr: String, _ size: Int) throws {
+        let big = descr.hasPrefix(">"), kind = descr.dropFirst().first!
+        let wanted: [Double] = kind == "b" ? [1, 0, 1] : kind == "u" ? (size == 1 ? [200, 0, 1] : [300, 0, 1]) : [size == 1 ? 100 : 300, -2, 1]
+        func bytes(_ v: Double) -> [UInt8] {
+            var le: [UInt8]
+            switch (kind, size) {
+            case ("f", 2): le = v == 300 ? [0xB0, 0x5C] : v == -2 ? [0x00, 0xC0] : [0x00, 0x3C]
+            case ("f", 4): le = (0..<4).map { UInt8(truncatingIfNeeded: Float(v).bitPattern >> (8 * UInt32($0))) }
+            case ("f", _): le = (0..<8).map { UInt8(truncatingIfNeeded: v.bitPattern >> (8 * UInt64($0))) }
+            default: le = (0..<size).map { UInt8(truncatingIfNeeded: Int64(v) >> (8 * Int64($0))) }
+            }
+            return big ? le.reversed() : le
+        }
+        let (t, dtype) = try NPY.decodeArray(ImageArrayTests.npy(descr, [3], wanted.flatMap(bytes)), source: "x.npy", maxValues: 10)
+        #expect(t.data == wanted.map { Float($0) }, "\(descr)")
+        #expect(dtype.isInteger == (kind == "u" || kind == "i"))
+    }
+
+    @Test func aShapeOverTheCapIsRefusedFromTheHeader() throws {
+        // 10 values declared, 12 bytes present: the cap answers before the size check or any allocation.
+        let bytes = ImageArrayTests.npy("<f4", [1_000_000_000], [UInt8](repeating: 0, count: 12))
+        #expect(formatErrorMessage { _ = try NPY.decode(bytes, maxValues: 100) }?.contains("more than the") == true)
+        #expect(formatErrorMessage { _ = try NPY.decode(ImageArrayTests.npy("|u2", [1], [0, 0])) }?.contains("not supported") == true)
+    }
+
+    @Test func labelsAndImageValuesAreCheckedBeforeUse() throws {
+        #expect(try LabelValues.classes([0, 3, 2], source: "l") == [0, 3, 2])
+        for (bad, why) in [([Float.nan], "not a whole number"), ([1e30], "outside"), ([-1], "outside"), ([1.5], "not a whole number"), ([10], "outside 0…9")] {
+            #expect(formatErrorMessage { _ = try LabelValues.classes(bad, source: "l", limit: 10) }?.contains(why) == true, "\(bad)")
+        }
+        try ImageValues.check([0, 255, 17], perImage: 2, integer: true, source: "i")
+        #expect(formatErrorMessage { try ImageValues.check([0, 1, 256], perImage: 2, integer: true, source: "i") }?.contains("image 1, value 0 is 256") == true)
+        #expect(formatErrorMessage { try ImageValues.check([0, .nan], perImage: 2, integer: false, source: "i") }?.contains("image 0, value 1") == true)
+    }
+
     @Test func encodeIsReadableAndAligned() throws {
         var rng = SeededRNG(seed: 1)
         for shape in [[7], [2, 3], [2, 1, 4], []] as [[Int]] {

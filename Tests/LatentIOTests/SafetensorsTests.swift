@@ -129,7 +129,7 @@ import Testing
     @Test func missingFileDirectoryAndEmptyFileAreBadInput() throws {
         let dir = try makeTempDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        FileManager.default.createFile(atPath: dir + "/empty.safetensors", contents: Data())
+        _ = FileManager.default.createFile(atPath: dir + "/empty.safetensors", contents: Data())
         #expect(formatErrorMessage { _ = try SafetensorsFile.read(dir + "/nope.safetensors") } == "no such file")
         #expect(formatErrorMessage { _ = try SafetensorsFile.read(dir) } == "is a directory, not a file")
         #expect(formatErrorMessage { _ = try SafetensorsFile.read(dir + "/empty.safetensors") }?.hasPrefix("empty file") == true)

@@ -120,6 +120,26 @@ struct LCG {
         #expect(Image.sheet([b], columns: 1, gap: 1, background: 0.2)[0, 0] == 0.2)
     }
 
+    @Test func captionsAreDrawnUnderEachImageInTheInkFarthestFromTheBackground() {
+        let dark = Image(width: 8, height: 4, pixels: [Float](repeating: 0, count: 32))
+        let sheet = Image.sheet([dark, dark], columns: 2, gap: 1, captions: ["7", "10"])
+        // A 5-px glyph line and a 1-px space under each 4-px image.
+        #expect(sheet.width == 2 * 8 + 3 && sheet.height == 4 + 6 + 2)
+        func inked(_ image: Image, _ xs: Range<Int>) -> Int {
+            var n = 0
+            for x in xs { for y in 6..<11 where image[x, y] == 0 { n += 1 } }
+            return n
+        }
+        let ink = { (x0: Int, x1: Int) -> Int in inked(sheet, x0..<x1) }
+        // "7" in 3×5 lights 7 pixels, "10" lights 8 + 12; the white background takes black ink.
+        #expect(ink(1, 9) == 7 && ink(10, 18) == 20)
+        let gapRow: [Float] = (0..<sheet.width).map { sheet[$0, 5] }
+        #expect(gapRow.allSatisfy { $0 == 1 })  // the space between image and caption
+        // A caption longer than its image is cut to what fits: two characters in 8 px.
+        let cut = Image.sheet([dark], columns: 1, gap: 1, captions: ["77777"])
+        #expect(inked(cut, 0..<cut.width) == 14)
+    }
+
     @Test func sheetOfColourAndGreyIsColourAndCentresSmallerImages() {
         let red = Image(channels: 3, width: 3, height: 3, pixels: [Float](repeating: 1, count: 9) + [Float](repeating: 0.9, count: 18))
         let dot = Image(width: 1, height: 1, pixels: [0.3])

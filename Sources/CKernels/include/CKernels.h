@@ -1,5 +1,5 @@
-// Element-wise kernels in C: loops the C compiler vectorises (SSE2 everywhere, AVX2+FMA where the CPU
-// has it, chosen at load time by target_clones). Swift's SIMD types fell back to lane-by-lane generic
+// Element-wise kernels in C: loops the C compiler vectorises (SSE2 everywhere, AVX2+FMA and AVX-512
+// where the CPU has them, chosen at load time by target_clones). Swift's SIMD types fell back to lane-by-lane generic
 // code for min/max and float↔int conversion, which made a vectorised exp slower than libm's.
 #ifndef CKERNELS_H
 #define CKERNELS_H

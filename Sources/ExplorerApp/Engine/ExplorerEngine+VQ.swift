@@ -132,7 +132,8 @@ extension ExplorerEngine {
             points2D = fit.transform(vectors, data: codebook, threads: ComputeThreads.available)
             explained = 0
         } else {
-            let pca = PCA.fit(codebook, components: 2)
+            // A codebook of NaN (a broken file that still parsed) draws no map rather than trapping.
+            guard let pca = try? PCA.fit(codebook, components: 2) else { return empty }
             codes2D = pca.transform(codebook)
             points2D = pca.transform(vectors)
             explained = pca.explainedVarianceRatio.reduce(0, +)

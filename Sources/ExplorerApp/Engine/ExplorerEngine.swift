@@ -65,6 +65,8 @@ public final class ExplorerEngine: @unchecked Sendable {
 
     var imageWidth: Int { model.inputShape[2] }
     var imageHeight: Int { model.inputShape[1] }
+    /// The longer side of the model's images, which figure scales are chosen for.
+    public var imageSide: Int { max(imageWidth, imageHeight) }
 
     /// The image sides the explorer opens.
     public static let sides = 8...128

@@ -9,6 +9,19 @@ public enum Figure {
     /// The largest figure written: 4096×4096 pixels (a 20×20 sheet of 64-px images at scale 3).
     public static let maxSide = 4096
 
+    /// How a figure shows model images: one at a time (a still, an animation's frames) or as the tiles
+    /// of a sheet.
+    public enum Layout: Sendable { case single, sheet }
+
+    /// Model pixels per figure pixel when the user chose none — the one default of `S`, `latent render`
+    /// and `latent sample`: a single image about 256 px a side (an animation is watched one frame at a
+    /// time, so its frames too), a sheet's tiles about 96 px; `figure` (the unscaled whole) never grows
+    /// past `maxSide`.
+    public static func automaticScale(imageSide: Int, layout: Layout, figure: Image) -> Int {
+        let wanted = layout == .sheet ? min(8, 96 / max(1, imageSide)) : min(16, 256 / max(1, imageSide))
+        return max(1, min(wanted, maxSide / max(1, figure.width, figure.height)))
+    }
+
     public static func png(_ image: Image, scale: Int = 1) throws -> [UInt8] {
         let big = try scaled(image, scale)
         return try PNG.encode(pixels: big.interleavedBytes, width: big.width, height: big.height,

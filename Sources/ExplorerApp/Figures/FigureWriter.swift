@@ -5,12 +5,6 @@ import TermRender
 /// Writes the figures a view asked for (`S`) as new files `<model>-<figure>-<n>.<ext>` in a folder,
 /// never over an existing file.
 enum FigureWriter {
-    /// Model pixels per figure pixel when the user chose none: a single image about 256 px a side,
-    /// tiles of sheets and animations about 96 px; always within `Figure.maxSide`.
-    static func automaticScale(for side: Int, tile: Bool) -> Int {
-        max(1, min(tile ? 8 : 16, (tile ? 96 : 256) / max(1, side)))
-    }
-
     /// The written file names, or the first problem as a `.failed` message.
     static func write(_ requests: [FigureRequest], scale: Int?, engine: ExplorerEngine, directory: String) -> Message {
         let stem = ((engine.path as NSString).lastPathComponent as NSString).deletingPathExtension
@@ -29,26 +23,26 @@ enum FigureWriter {
     }
 
     static func encode(_ request: FigureRequest, scale: Int?, engine: ExplorerEngine) throws -> [UInt8] {
-        let side = max(engine.imageWidth, engine.imageHeight)
-        func fitting(_ image: Image, tile: Bool) -> Int {
-            let wanted = scale ?? automaticScale(for: side, tile: tile)
+        let side = engine.imageSide
+        func fitting(_ image: Image, _ layout: Figure.Layout) -> Int {
+            let wanted = scale ?? Figure.automaticScale(imageSide: side, layout: layout, figure: image)
             return max(1, min(wanted, Figure.maxSide / max(image.width, image.height)))
         }
         switch request.content {
         case .still(let image):
-            return try Figure.png(image, scale: fitting(image, tile: false))
+            return try Figure.png(image, scale: fitting(image, .single))
         case .sheet(let tiles, let columns):
             let sheet = Image.sheet(tiles, columns: columns, gap: 1)
-            return try Figure.png(sheet, scale: fitting(sheet, tile: true))
+            return try Figure.png(sheet, scale: fitting(sheet, .sheet))
         case .gridSheet(let grids, let columns):
             let tiles = engine.decode(grids: grids, background: true)
             guard tiles.count == grids.count else { throw FormatError("<figure>", "the model failed to decode") }
             let sheet = Image.sheet(tiles, columns: columns, gap: 1)
-            return try Figure.png(sheet, scale: fitting(sheet, tile: true))
+            return try Figure.png(sheet, scale: fitting(sheet, .sheet))
         case .animation(let zs, let label):
             let frames = engine.decode(zs, label: label, background: true)
             guard frames.count == zs.count, let first = frames.first else { throw FormatError("<figure>", "the model failed to decode") }
-            return try Figure.gif(frames, scale: fitting(first, tile: true), delay: 8)
+            return try Figure.gif(frames, scale: fitting(first, .single), delay: 8)
         }
     }
 

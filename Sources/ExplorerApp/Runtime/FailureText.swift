@@ -5,10 +5,11 @@ import LatentIO
 /// terminal's width, and a reason cut off is worse than a path cut short. Foundation's errors
 /// (`Error Domain=NSCocoaErrorDomain Code=512 …`) become the few words a user can act on.
 enum FailureText {
-    /// "bookmarks not saved: permission denied · /home/me/.local/state/…"
-    static func failed(_ what: String, _ error: Error) -> String {
+    /// "bookmarks not saved: permission denied · /home/me/.local/state/…", with control bytes (from a
+    /// file's contents or name) escaped so they never reach the terminal.
+    static func failed(_ what: String?, _ error: Error) -> String {
         let (reason, path) = explain(error)
-        return "\(what): \(reason)" + (path.map { " · \($0)" } ?? "")
+        return printable((what.map { "\($0): " } ?? "") + reason + (path.map { " · \($0)" } ?? ""))
     }
 
     /// The reason in words and the path it concerns, when the error names one.

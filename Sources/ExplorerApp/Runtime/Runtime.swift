@@ -1,5 +1,6 @@
 import Foundation
 import LatentCore
+import LatentIO
 import LatentNN
 import LatentProjection
 import TermRender
@@ -45,7 +46,8 @@ public final class Runtime: @unchecked Sendable {
         do {
             run(Explorer.update(&model, .bookmarksLoaded(try store.load(forModel: engine.path))))
         } catch {
-            run(Explorer.update(&model, .failed(FailureText.failed("bookmarks not read", error))))
+            // The store's own words say what is wrong with the file ("bookmarks are not readable JSON").
+            run(Explorer.update(&model, .failed(FailureText.failed(nil, error))))
         }
     }
 
@@ -238,7 +240,8 @@ public final class Runtime: @unchecked Sendable {
     static func projectPCA(_ mus: [[Float]]) -> Message? {
         guard let dim = mus.first?.count, mus.count >= 2 else { return nil }
         let x = Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 })
-        let pca = PCA.fit(x, components: min(2, dim))
+        // Latents a model returns as NaN (an imported model overflowing) get no scatter, not a trap.
+        guard let pca = try? PCA.fit(x, components: min(2, dim)) else { return nil }
         let y = pca.transform(x)
         let flat = (0..<mus.count).flatMap { i in [y.data[i * pca.componentCount], pca.componentCount > 1 ? y.data[i * 2 + 1] : 0] }
         return .projected(.pca, flat, pca: pca)

@@ -57,19 +57,19 @@ extension Explorer {
 
     /// The header and the message, fitted to `width`. The message is what just happened and often ends
     /// with what matters (a file name, a reason), so the header gives way first: the model's details,
-    /// then how images are drawn, then the model; the app's name goes only for a message that needs the
-    /// whole row. A message still too long loses its middle, never its end.
+    /// then how images are drawn, then the model; the app's name stays. A message still too long loses
+    /// its middle, never its end.
     static func statusLine(_ m: AppModel, width: Int) -> (head: String, message: String) {
         let drawn = (m.pixels.map { "\($0.name) + " } ?? "") + m.drawnAs
         let progress = m.datasetProgress.map { " │ encoding data \(Int($0 * 100))%" } ?? ""
         let app = " LatentExplorer"
         let heads = ["\(app) │ \(m.model.description) │ \(drawn)\(progress)", "\(app) │ \(m.model.name) │ \(drawn)\(progress)",
-                     "\(app) │ \(m.model.name)", app, ""]
+                     "\(app) │ \(m.model.name)", app]
         guard !m.status.isEmpty else { return (heads[0], "") }
         for head in heads where head.count + 3 + m.status.count <= width {
-            return (head, (head.isEmpty ? " " : " │ ") + m.status)
+            return (head, " │ " + m.status)
         }
-        return ("", " " + shortened(m.status, to: max(2, width - 2)))
+        return (app, " │ " + shortened(m.status, to: max(2, width - app.count - 4)))
     }
 
     /// `text` in at most `room` characters. A trailing " · path" gives up the start of its path first,

@@ -156,9 +156,9 @@ public enum Evaluator {
     }
 
     /// PCA with `components` axes fitted on `train`, scored on `heldOut`: per-pixel reconstruction MSE.
-    public static func pcaBaseline(train: LabeledImages, heldOut: LabeledImages, components: Int) -> Evaluation {
+    public static func pcaBaseline(train: LabeledImages, heldOut: LabeledImages, components: Int) throws -> Evaluation {
         let d = train.pixelsPerImage
-        let pca = PCA.fit(train.images.reshaped([train.count, d]), components: components)
+        let pca = try PCA.fit(train.images.reshaped([train.count, d]), components: components)
         let x = heldOut.images.reshaped([heldOut.count, d])
         let recon = pca.inverse(pca.transform(x))
         var sq = 0.0

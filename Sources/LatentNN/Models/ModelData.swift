@@ -15,11 +15,31 @@ public func defaultDataSource(for model: any LatentModel) -> (source: String, la
 }
 
 /// The images `model` is explored or encoded with: `source` (see `ImageSource`), else the model's own
-/// data, else the shipped digits — in its pixel range, checked against its input shape.
+/// data, else the shipped digits — in its pixel range, checked against its input shape, and for a
+/// conditional VAE, its labels against the classes it was trained on. Data a manifest names is read
+/// from inside the manifest's folder only.
 public func images(for model: any LatentModel, source: String? = nil, labels: String? = nil) throws -> LabeledImages {
     let own = defaultDataSource(for: model)
-    return try ImageSource.read(source ?? own?.source ?? ShippedDataset.mnist.name, shape: model.inputShape,
-                                range: model.pixelRange, labels: labels ?? (source == nil ? own?.labels : nil))
+    let manifestFolder = source == nil ? (model as? ImportedAutoencoder).map { manifestDirectory($0.manifest.path) } : nil
+    let set = try ImageSource.read(source ?? own?.source ?? ShippedDataset.mnist.name, shape: model.inputShape,
+                                   range: model.pixelRange, labels: labels ?? (source == nil ? own?.labels : nil),
+                                   confinedTo: manifestFolder)
+    try checkLabels(set, for: model, source: labels ?? source ?? own?.labels ?? own?.source ?? "the data")
+    return set
+}
+
+/// A conditional VAE takes one of its own classes with each image: labels beyond them have no one-hot
+/// input (and would be a trap deep in the model), so they are refused where the data meets the model.
+public func checkLabels(_ set: LabeledImages, for model: any LatentModel, source: String) throws {
+    guard model.kind == .cvae, set.isLabelled, let bad = set.labels.firstIndex(where: { $0 >= model.classNames.count }) else { return }
+    throw FormatError((source as NSString).lastPathComponent,
+                      "label \(set.labels[bad]) at index \(bad) is outside the model's \(model.classNames.count) classes (0…\(model.classNames.count - 1))")
+}
+
+/// The folder a manifest lives in ("." for a bare file name).
+func manifestDirectory(_ path: String) -> String {
+    let folder = (path as NSString).deletingLastPathComponent
+    return folder.isEmpty ? "." : folder
 }
 
 /// A few words on the data a model file opens with, for the model picker: the shipped dataset's title

@@ -34,6 +34,11 @@ struct BenchGEMM: ParsableCommand {
     @Option(help: "Minimum seconds to time each case.")
     var seconds: Double = 0.5
 
+    func validate() throws {
+        if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be 1…1024") }
+        guard seconds > 0, seconds <= 600 else { throw ValidationError("--seconds must be in (0, 600]") }
+    }
+
     func run() throws {
         let shapes: [(label: String, m: Int, k: Int, n: Int)] = [
             ("training 128×784×512", 128, 784, 512),  // a batch through the first encoder layer

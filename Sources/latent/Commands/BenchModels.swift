@@ -11,6 +11,10 @@ struct BenchTrain: ParsableCommand {
         abstract: "Training images/s of each architecture (fresh weights, shipped data), 1 thread and all cores.")
 
     @Option(help: "Epochs per measurement (the first is a warm-up and not counted when > 1).") var epochs = 3
+
+    func validate() throws {
+        guard (1...1000).contains(epochs) else { throw ValidationError("--epochs must be 1…1000") }
+    }
     @OptionGroup var data: DataOptions
 
     func run() throws {
@@ -59,6 +63,11 @@ struct BenchDecode: ParsableCommand {
 
     @Option(help: "Decodes per model.") var count = 2000
     @Option(help: "Images per decode (the explorer's strips and grids decode in batches).") var batch = 1
+
+    func validate() throws {
+        guard (1...10_000_000).contains(count) else { throw ValidationError("--count must be 1…10,000,000") }
+        guard (1...4096).contains(batch) else { throw ValidationError("--batch must be 1…4096") }
+    }
     @Argument(help: "Model files or manifests (default: every .safetensors in Weights/).") var models: [String] = []
 
     /// One batch-1 decode of a random latent (or code grid) of the model at `path`; returns a pixel so

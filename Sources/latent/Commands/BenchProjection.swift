@@ -14,6 +14,11 @@ struct BenchPCA: ParsableCommand {
     @Option(help: "Threads (the result does not depend on it).") var threads = ComputeThreads.available
     @Option(help: "Runs to time.") var runs = 30
 
+    func validate() throws {
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard (1...10_000).contains(runs) else { throw ValidationError("--runs must be 1…10,000") }
+    }
+
     func run() throws {
         ComputeThreads.flushSubnormalsOnThisThread()
         let x = try loadInputMatrix(input)
@@ -21,7 +26,7 @@ struct BenchPCA: ParsableCommand {
         var fit: [Double] = [], transform: [Double] = []
         for _ in 0...max(1, runs) {  // the first run warms caches and is dropped
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let pca = PCA.fit(x, components: min(2, x.shape[1]), threads: threads)
+            let pca = try PCA.fit(x, components: min(2, x.shape[1]), threads: threads)
             let t1 = DispatchTime.now().uptimeNanoseconds
             _ = pca.transform(x, threads: threads)
             let t2 = DispatchTime.now().uptimeNanoseconds

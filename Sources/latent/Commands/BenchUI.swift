@@ -19,6 +19,10 @@ struct BenchUI: ParsableCommand {
     @Option(help: "Also put each frame's images through a pixel protocol (kitty or sixel, 6×13-px cells) and count the bytes.")
     var graphics: GraphicsMode = .off
 
+    func validate() throws {
+        guard (1...1_000_000).contains(keys) else { throw ValidationError("--keys must be 1…1,000,000") }
+    }
+
     func run() throws {
         ComputeThreads.useSingle()
         ComputeThreads.flushSubnormalsOnThisThread()

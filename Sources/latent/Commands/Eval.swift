@@ -66,7 +66,7 @@ struct Eval: ParsableCommand {
             print("(no PCA baseline: \(components) components need more than \(train.count) images)")
             return
         }
-        let pca = Evaluator.pcaBaseline(train: train, heldOut: heldOut, components: components)
+        let pca = try Evaluator.pcaBaseline(train: train, heldOut: heldOut, components: components)
         print("PCA with \(components) components (\(note)), fitted on \(ownData ? "the same \(train.count) images" : "\(train.count) training images"):")
         let mseName = m.kind == .vqvae ? "mse" : "mse_at_mu"
         // In [0, 1] pixel units, as the model's figures.

@@ -2,20 +2,24 @@ import ArgumentParser
 import LatentCore
 import LatentIO
 
-/// A matrix from a .npy, .csv or IDX file (IDX images flattened, u8 scaled to [0, 1]).
-func loadInputMatrix(_ path: String) throws -> Tensor {
-    let bytes = try FileBytes.read(path)
-    switch FileSummary.kind(of: bytes, path: path) {
-    case .npy:
-        let t = try NPY.decode(bytes, source: path)
-        return t.rank == 2 ? t : t.rank == 1 ? t.reshaped([t.count, 1]) : t.reshaped([t.shape[0], -1])
-    case .csv: return try CSVMatrix.decode(bytes, source: path)
+/// A matrix from a .npy, .csv or IDX file, one row per first-axis entry. IDX images are flattened and,
+/// with `scaleImages`, their u8 values scaled to [0, 1] (labels keep their integers).
+func loadInputMatrix(_ path: String, scaleImages: Bool = true) throws -> Tensor {
+    let file = try FileBytes.Reader(path)
+    let head = try file.read(upTo: min(file.size, 16))
+    let t: Tensor
+    switch FileSummary.kind(of: head, path: path) {
+    case .npy: t = try NPY.read(path)
+    case .csv: t = try CSVMatrix.read(path)
     case .idx:
-        let idx = try IDXArray(bytes: bytes, source: path)
-        let scale: Float = idx.type == .u8 ? 1 / 255 : 1
-        let rows = idx.shape[0]
-        return Tensor(shape: [rows, idx.count / max(1, rows)], data: idx.floats().map { $0 * scale })
+        let idx = try IDXArray.read(path)
+        let scale: Float = idx.type == .u8 && scaleImages ? 1 / 255 : 1
+        var values = idx.floats()
+        if scale != 1 { values.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] *= scale } } }
+        t = Tensor(shape: idx.shape, data: values)
     default:
-        throw ValidationError("\(path): expected a .npy, .csv or IDX file")
+        throw FormatError(path, "expected a .npy, .csv or IDX file")
     }
+    guard t.rank >= 1, t.shape[0] > 0 else { throw FormatError(path, "holds no rows (its shape is \(t.shape))") }
+    return t.rank == 2 ? t : t.rank == 1 ? t.reshaped([t.count, 1]) : t.reshaped([t.shape[0], t.count / t.shape[0]])
 }

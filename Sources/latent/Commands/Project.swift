@@ -35,10 +35,12 @@ struct Project: ParsableCommand {
         if let pca, pca < 1 { throw ValidationError("--pca must be at least 1") }
         guard ["pca", "umap", "tsne"].contains(method) else { throw ValidationError("--method must be pca, umap or tsne, not '\(method)'") }
         guard neighbors >= 2, neighbors <= 200 else { throw ValidationError("--neighbors must be 2…200") }
-        guard minDist >= 0, minDist.isFinite, threads >= 1 else { throw ValidationError("--min-dist must be ≥ 0 and --threads ≥ 1") }
+        guard minDist >= 0, minDist.isFinite else { throw ValidationError("--min-dist must be a number ≥ 0") }
+        guard (1...1024).contains(threads) else { throw ValidationError("--threads must be 1…1024") }
         guard UMAPInit(rawValue: `init`) != nil else { throw ValidationError("--init must be spectral, pca or auto, not '\(`init`)'") }
         guard perplexity > 0, perplexity.isFinite else { throw ValidationError("--perplexity must be a positive number") }
         if let holdOut, holdOut < 1 { throw ValidationError("--hold-out must be at least 1") }
+        if let epochs, !(1...100_000).contains(epochs) { throw ValidationError("--epochs must be 1…100,000") }
     }
 
     func run() throws {
@@ -49,13 +51,16 @@ struct Project: ParsableCommand {
         let source = input.first ?? model ?? ""
         // Problems with the data are one line about the file (not a usage error).
         guard x.shape[0] >= 3 else { throw FormatError(source, "need at least 3 rows to project, the input has \(x.shape[0])") }
+        guard x.shape[1] >= 1 else { throw FormatError(source, "rows of 0 values: there is nothing to project") }
         if let bad = x.data.firstIndex(where: { !$0.isFinite }) {
             throw FormatError(source, "row \(bad / x.shape[1] + 1) holds a non-finite value")
         }
+        // Labels are checked before any work is done, so that their errors come first and alone.
+        let rowLabels = plot || metrics ? try loadRowLabels(count: x.shape[0]) : nil
         print(String(format: "input %d × %d  (%.3f s)", x.shape[0], x.shape[1], Date().timeIntervalSince(clock)))
         if let pca, pca < x.shape[1] {
             clock = Date()
-            let fit = PCA.fit(x, components: pca, threads: threads)
+            let fit = try PCA.fit(x, components: pca, threads: threads)
             x = fit.transform(x, threads: threads)
             print(String(format: "pca to %d dims: %.3f s (explained variance %.3f)", pca, Date().timeIntervalSince(clock),
                          fit.explainedVarianceRatio.reduce(0, +)))
@@ -78,7 +83,7 @@ struct Project: ParsableCommand {
         var y: Tensor
         var graph: NeighborGraph?
         if method == "pca" {
-            let pca = PCA.fit(fitRows, components: min(2, x.shape[1]), threads: threads)
+            let pca = try PCA.fit(fitRows, components: min(2, x.shape[1]), threads: threads)
             y = pca.transform(fitRows, threads: threads)
             print(String(format: "pca: %.4f s, explained variance %.3f", Date().timeIntervalSince(clock), pca.explainedVarianceRatio.reduce(0, +)))
             if let newRows {
@@ -133,7 +138,6 @@ struct Project: ParsableCommand {
             }
         }
         print(String(format: "coordinates ready: %.3f s after process start", ProcessClock.secondsSinceProcessStart()))
-        let rowLabels = plot || metrics ? try rowLabels(count: y.shape[0]) : nil
         if plot {
             print(ProjectPlot.text(y, labels: rowLabels, columns: ProjectPlot.width(), capability: ProjectPlot.capability()), terminator: "")
         }
@@ -149,7 +153,7 @@ struct Project: ParsableCommand {
     }
 
     /// Labels of the rows: `--labels` files, or the shipped digits' with `--model`; nil without either.
-    func rowLabels(count: Int) throws -> [Int]? {
+    func loadRowLabels(count: Int) throws -> [Int]? {
         var found: [Int]?
         if !labels.isEmpty {
             found = try labels.flatMap { try ProjectPlot.loadLabels($0) }
@@ -176,7 +180,9 @@ struct Project: ParsableCommand {
 
     func loadMatrix() throws -> Tensor {
         if let model { return try latents(of: model) }
-        let parts = try input.map(loadInputMatrix(_:))
+        let parts = try input.map { try loadInputMatrix($0) }
+        let total = parts.reduce(0) { $0 + $1.count }
+        guard total <= DataLimits.maxValues else { throw FormatError(input[0], DataLimits.tooMany(total, what: "and the other inputs hold")) }
         guard let width = parts.first?.shape[1] else { throw ValidationError("no input") }
         if let bad = parts.firstIndex(where: { $0.shape[1] != width }) {
             throw FormatError(input[bad], "has \(parts[bad].shape[1]) columns, \(input[0]) has \(width)")
@@ -206,6 +212,7 @@ struct Project: ParsableCommand {
                 throw ValidationError("the data's images are \(Array(set.images.shape.dropFirst())), the model takes \(m.inputShape)")
             }
             guard m.kind != .cvae || set.isLabelled else { throw ValidationError("a conditional VAE needs labelled images") }
+            try checkLabels(set, for: m, source: data.path ?? "the data")
             // Batches of 256: one pass over thousands of images would build im2col buffers of hundreds
             // of MB (the VQ-VAE's second convolution), and page faults would dominate.
             for start in stride(from: 0, to: set.count, by: 256) {

@@ -51,12 +51,8 @@ enum ProjectPlot {
 
     /// Integer labels, one per row: an IDX labels file, or a .npy/.csv column.
     static func loadLabels(_ path: String) throws -> [Int] {
-        let bytes = try FileBytes.read(path)
-        if FileSummary.kind(of: bytes, path: path) == .idx {
-            return try IDXArray(bytes: bytes, source: path).floats().map { Int($0) }
-        }
-        let t = try loadInputMatrix(path)
-        let width = t.shape.count > 1 ? t.shape[1] : 1
-        return (0..<t.shape[0]).map { Int(t.data[$0 * width].rounded()) }
+        let t = try loadInputMatrix(path, scaleImages: false)
+        guard t.shape[1] == 1 else { throw FormatError(path, "holds \(t.shape[1]) values a row; labels are one whole number a row") }
+        return try LabelValues.classes(t.data, source: path)
     }
 }

@@ -15,11 +15,11 @@ struct Render: ParsableCommand {
 
 /// Options every figure takes.
 struct FigureOptions: ParsableArguments {
-    @Option(help: "Each model pixel becomes a SCALE×SCALE block (1…16).") var scale = 3
+    @Option(help: "Each model pixel becomes a SCALE×SCALE block (1…16; default: about 256 px for an image or an animation's frame, 96 px for a sheet's tiles, as S in the explorer).") var scale: Int?
     @Option(name: [.short, .customLong("output")], help: ArgumentHelp("The file to write.", valueName: "file")) var output: String
 
     func validate(extensions allowed: [String]) throws {
-        guard Figure.scales.contains(scale) else { throw ValidationError("--scale must be 1…16") }
+        if let scale, !Figure.scales.contains(scale) { throw ValidationError("--scale must be 1…16") }
         let ext = (output as NSString).pathExtension.lowercased()
         guard allowed.contains(ext) else {
             throw ValidationError("-o \(output): this figure is written as \(allowed.map { "." + $0 }.joined(separator: " or "))")
@@ -27,6 +27,11 @@ struct FigureOptions: ParsableArguments {
     }
 
     var isGIF: Bool { (output as NSString).pathExtension.lowercased() == "gif" }
+
+    /// The chosen scale, else the automatic one for `figure` laid out as `layout`.
+    func scale(for figure: Image, imageSide: Int, _ layout: Figure.Layout) -> Int {
+        scale ?? Figure.automaticScale(imageSide: imageSide, layout: layout, figure: figure)
+    }
 
     func write(_ bytes: [UInt8]) throws {
         try FileBytes.write(bytes, to: output)
@@ -73,7 +78,8 @@ struct RenderManifold: ParsableCommand {
                                       ranges: (-range...range, -range...range), columns: size, rows: size)
         let images = engine.decode(zs, label: try classIndex(label, of: m))
         guard images.count == zs.count else { throw ValidationError("the model failed to decode") }
-        try figure.write(try Figure.png(Image.sheet(images, columns: size, gap: 1), scale: figure.scale))
+        let sheet = Image.sheet(images, columns: size, gap: 1)
+        try figure.write(try Figure.png(sheet, scale: figure.scale(for: sheet, imageSide: engine.imageSide, .sheet)))
     }
 }
 
@@ -113,13 +119,14 @@ struct RenderMorph: ParsableCommand {
             let zs = LatentPaths.morph(a.mu, b.mu, half: frames)
             let images = engine.decode(zs, label: label)
             guard images.count == zs.count else { throw ValidationError("the model failed to decode") }
-            try figure.write(try Figure.gif(images, scale: figure.scale, delay: delay))
+            try figure.write(try Figure.gif(images, scale: figure.scale(for: images[0], imageSide: engine.imageSide, .single), delay: delay))
         } else {
             let zs = LatentPaths.line(a.mu, b.mu, count: frames)
             let images = engine.decode(zs, label: label)
             guard images.count == zs.count else { throw ValidationError("the model failed to decode") }
-            try figure.write(try Figure.png(Image.sheet([a.original] + images + [b.original], columns: frames + 2, gap: 1),
-                                            scale: figure.scale))
+            let strip = Image.sheet([a.original] + images + [b.original], columns: frames + 2, gap: 1,
+                                    captions: ["A"] + (1...frames).map(String.init) + ["B"])
+            try figure.write(try Figure.png(strip, scale: figure.scale(for: strip, imageSide: engine.imageSide, .sheet)))
         }
     }
 }
@@ -145,7 +152,8 @@ struct RenderPalette: ParsableCommand {
         let tiles = engine.decode(grids: grids)
         guard tiles.count == grids.count else { throw ValidationError("the model failed to decode") }
         let cols = columns ?? Image.squareColumns(shape.codes)
-        try figure.write(try Figure.png(Image.sheet(tiles, columns: cols, gap: 1), scale: figure.scale))
+        let sheet = Image.sheet(tiles, columns: cols, gap: 1, captions: (0..<shape.codes).map(String.init))
+        try figure.write(try Figure.png(sheet, scale: figure.scale(for: sheet, imageSide: engine.imageSide, .sheet)))
     }
 }
 

@@ -20,12 +20,14 @@ struct Sample: ParsableCommand {
     @Option(help: "Random seed: the same seed gives the same grids.") var seed: UInt64 = 0
     @Option(help: "png or json.") var format: OutputFormat = .png
     @Option(name: [.short, .customLong("output")], help: "Write to this file (a PNG needs one).") var output: String?
+    @Option(help: "PNG: each model pixel becomes a SCALE×SCALE block (1…16; default: 96-px tiles, as latent render's sheets).") var scale: Int?
 
     func validate() throws {
         guard (1...1024).contains(n) else { throw ValidationError("--n must be 1…1024") }
         guard temperature >= 0, temperature.isFinite, temperature <= 100 else { throw ValidationError("--temperature must be 0…100") }
         guard (1...64).contains(steps) else { throw ValidationError("--steps must be 1…64") }
         guard format == .png || format == .json else { throw ValidationError("--format must be png or json") }
+        if let scale, !Figure.scales.contains(scale) { throw ValidationError("--scale must be 1…16") }
     }
 
     func run() throws {
@@ -41,13 +43,15 @@ struct Sample: ParsableCommand {
             return try emit(Array(("{\"grids\": [" + rows.joined(separator: ", ") + "]}\n").utf8), binary: false, to: output)
         }
         let images = vq.decode(codes: grids.flatMap { $0 })
-        try emit(try Self.sheet(images), binary: true, to: output)
+        try emit(try Self.sheet(images, scale: scale), binary: true, to: output)
     }
 
-    /// Images (N, C, H, W) in [0, 1] side by side in rows of ⌈√N⌉, 2-pixel gaps, as a PNG.
-    static func sheet(_ images: Tensor) throws -> [UInt8] {
+    /// Images (N, C, H, W) in [0, 1] side by side in rows of ⌈√N⌉, as every sheet is laid out, as a PNG.
+    static func sheet(_ images: Tensor, scale: Int?) throws -> [UInt8] {
         let n = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3], per = c * h * w
         let tiles = (0..<n).map { Image(channels: c, width: w, height: h, pixels: Array(images.data[($0 * per)..<(($0 + 1) * per)])) }
-        return try Figure.png(Image.sheet(tiles, columns: Image.squareColumns(n), gap: 2))
+        // Each tile captioned with its grid's place in the JSON list, so a tile can be found in --format json.
+        let sheet = Image.sheet(tiles, columns: Image.squareColumns(n), gap: 1, captions: (0..<n).map(String.init))
+        return try Figure.png(sheet, scale: scale ?? Figure.automaticScale(imageSide: max(h, w), layout: .sheet, figure: sheet))
     }
 }

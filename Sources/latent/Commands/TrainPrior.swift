@@ -31,7 +31,7 @@ extension Train {
                      heldOutGrids.count, baselines.positional, baselines.uniform))
         StopSignal.install()
         let start = Date()
-        try PriorTrainer.train(prior, grids: trainGrids, heldOut: heldOutGrids, options: options, epoch: { r in
+        PriorTrainer.train(prior, grids: trainGrids, heldOut: heldOutGrids, options: options, epoch: { r in
             let width = String(r.epochs).count
             print(String(format: "epoch %\(width)d/%d  loss %.4f nats/masked cell  │ held-out %.2f bits/grid (first %d)  │ %.0f grids/s %.1f s",
                          r.epoch, r.epochs, r.trainLoss, r.heldOutBits, min(heldOutGrids.count, options.heldOutPerEpoch),
