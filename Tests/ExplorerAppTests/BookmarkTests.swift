@@ -23,8 +23,8 @@ import Testing
         // Renamed from the list: q is text there.
         _ = Explorer.update(&m, .key(.char("'")))
         _ = Explorer.update(&m, .key(.char("r")))
-        #expect(m.overlay == .nameBookmark(index: 0, text: "bookmark 1"))
-        for _ in 0..<10 { _ = Explorer.update(&m, .key(.backspace)) }
+        // The field starts empty, the old name shown dim in it: typing replaces the name, not appends.
+        #expect(m.overlay == .nameBookmark(index: 0, text: "") && Explorer.view(m).text.contains("new name: ▏bookmark 1"))
         #expect(Self.type("quiet x", &m).isEmpty && m.overlay == .nameBookmark(index: 0, text: "quiet x") && !m.quitting)
         _ = Explorer.update(&m, .key(.backspace))
         _ = Explorer.update(&m, .key(.backspace))

@@ -50,6 +50,34 @@ import Testing
         #expect(difference < 1e-5)
     }
 
+    /// Ten `n` in one read move ten images (#27: they moved one), and `p` steps back as many.
+    @Test func everyDataStepInABatchCounts() throws {
+        let r = try Self.runtime()
+        defer { r.waitUntilIdle(seconds: 60) }
+        r.handle(Array(repeating: .key(.char("n")), count: 10))
+        #expect(r.model.vae.current?.index == 9)
+        r.handle(Array(repeating: .key(.char("p")), count: 3))
+        #expect(r.model.vae.current?.index == 6 && r.model.vae.z == r.model.vae.current?.mu)
+        #expect(Runtime.coalesce([.encodeImage(index: 1), .encodeImage(index: 2)]).count == 2)
+    }
+
+    /// VQ-VAE: steps through the data, code edits and panel switches in one read all count, and an edit
+    /// typed after `n` edits the grid `n` opened.
+    @Test func everyVQStepInABatchCounts() throws {
+        let engine = try ExplorerEngine.load(modelPath: repositoryRoot + "/Weights/vqvae-k32.safetensors", data: Self.heldOut())
+        let r = Runtime(model: AppModel(width: 120, height: 40, capability: .palette256, model: engine.summary, vqShape: engine.vqShapeValue),
+                        engine: engine)
+        r.start()
+        defer { r.waitUntilIdle(seconds: 60) }
+        #expect(r.model.vq.source?.index == 0)
+        r.handle(Array(repeating: .key(.char("n")), count: 10) + [.key(.char("+"))])
+        let source = try #require(r.model.vq.source)
+        #expect(source.index == 10)
+        #expect(r.model.vq.codes[0] == (source.codes[0] + 1) % 32 && r.model.vq.undo.count == 1)
+        r.handle(Array(repeating: .key(.char("+")), count: 9) + Array(repeating: .key(.tab), count: 3))
+        #expect(r.model.vq.codes[0] == (source.codes[0] + 10) % 32 && r.model.vq.panel == .map)
+    }
+
     /// Bookmarks survive a restart: kept by one runtime, there when the next one opens the model.
     @Test func bookmarksSurviveARestart() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("latent-marks-\(getpid())").path
@@ -99,6 +127,37 @@ import Testing
         r.waitUntilIdle(seconds: 30)
         #expect(r.model.status.contains("{image-2.png,line-2.png,morph-2.gif}"))
         #expect(FileManager.default.fileExists(atPath: dir + "/vae-z2-image-1.png"))
+    }
+
+    /// A save that fails says why first, in plain words, and the path last; never Foundation's raw
+    /// `Error Domain=NSCocoaErrorDomain Code=512 …` (#27).
+    @Test func failedSavesSayWhyFirstAndThePathLast() throws {
+        let r = try Self.runtime("vae-z2.safetensors")
+        defer { r.waitUntilIdle(seconds: 60) }
+        // /sys refuses new folders even to root; a folder under a file is "not a folder" for anyone.
+        r.bookmarkStore = BookmarkStore(directory: "/sys/kernel/latent-explorer/bookmarks")
+        r.handle(.key(.char("B")))
+        #expect(r.model.status == "bookmarks not saved: permission denied · /sys/kernel/latent-explorer", "\(r.model.status)")
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("latent-notafolder-\(getpid())").path
+        #expect(FileManager.default.createFile(atPath: file, contents: Data()))
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        r.bookmarkStore = BookmarkStore(directory: file + "/bookmarks")
+        r.handle(.key(.char("B")))
+        #expect(r.model.status.hasPrefix("bookmarks not saved: a part of the path is a file, not a folder · ") && !r.model.status.contains("Domain"),
+                "\(r.model.status)")
+        r.figureDirectory = file + "/figures"
+        r.handle(.key(.char("S")))
+        r.waitUntilIdle(seconds: 30)
+        #expect(r.model.status == "figure not saved: cannot create: a part of the path is not a directory · \(file)/figures/vae-z2-image-1.png",
+                "\(r.model.status)")
+        // At 80 columns the file name stays whole at the end and the reason keeps its start and end.
+        let shown = Explorer.statusLine(r.model, width: 80)
+        #expect(shown.head == " LatentExplorer" && shown.head.count + shown.message.count <= 80)
+        #expect(shown.message.hasPrefix(" │ figure not saved: cannot c") && shown.message.hasSuffix("directory · …/vae-z2-image-1.png"),
+                "\(shown.message)")
+        let wide = Explorer.statusLine(r.model, width: 120)
+        #expect(wide.message.contains("a part of the path is not a directory · …") && wide.message.hasSuffix("/figures/vae-z2-image-1.png"))
+        #expect(wide.head.count + wide.message.count <= 120)
     }
 
     /// A model names the dataset it was trained on: picking the Fashion-MNIST VAE while digits are
@@ -301,7 +360,7 @@ import Testing
         let before = r.model.vq.codes
         r.handle(.key(.char("x")))
         r.handle(.key(.char("s")))
-        #expect(r.model.status.contains("sampled from the prior") && r.model.vq.codes != before && r.model.vq.codes[0] == before[0])
+        #expect(r.model.status.contains("prior sample") && r.model.vq.codes != before && r.model.vq.codes[0] == before[0])
         for _ in 0..<200 where r.model.vq.analysedGrid != r.model.vq.codes { r.waitForBackground(seconds: 0.05) }
         #expect(r.model.vq.surprise.count == 49 && r.model.vq.surprise.allSatisfy { $0.isFinite && $0 >= 0 })
         // With the terminal's frame budget the sample comes from the background: the key's frame first,

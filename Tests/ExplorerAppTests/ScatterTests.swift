@@ -218,6 +218,74 @@ import Testing
         #expect(!m.isAnimating)
     }
 
+    /// The walk strip's playing step keeps its pixels and gets bars beside it and an amber caption.
+    @Test func thePlayingWalkStepIsFramedNotInverted() {
+        var m = Self.withData()
+        m.renderMode = .half
+        let plot = Explorer.scatterPlot(m)
+        m.scatter.cursor = ScatterRaster.cell(of: m.scatter.points[0], bounds: m.scatter.bounds, columns: plot.width, rows: plot.height)!
+        _ = Explorer.update(&m, .key(.char("a")))
+        m.scatter.cursor = ScatterRaster.cell(of: m.scatter.points[199], bounds: m.scatter.bounds, columns: plot.width, rows: plot.height)!
+        _ = Explorer.update(&m, .key(.char("b")))
+        _ = Explorer.update(&m, .stripDecoded(.scatter, m.scatter.walk.indices.map { ring(3 + Float($0 % 6)) }))
+        _ = Explorer.update(&m, .key(.char("i")))
+        m.scatter.walkFrame = Interpolation.frames / 2  // halfway: the middle step
+        let spec = Layout.tile(cells: 7, .half)
+        let strip = Rect(x: plot.x, y: plot.maxY - spec.rows - 1, width: plot.width, height: spec.rows + 1)
+        let playing = (m.scatter.walk.count - 1) / 2 + (m.scatter.walk.count - 1) % 2
+        let b = Explorer.view(m)
+        for i in [playing - 1, playing] {
+            let x = strip.x + i * (spec.columns + 1)
+            let cells = Explorer.tile(m.vae.strip[i], spec: spec, m).cells
+            #expect((0..<cells.count).allSatisfy { b[x + $0 % spec.columns, strip.y + $0 / spec.columns] == cells[$0] }, "step \(i) is drawn as itself")
+            #expect((b[x - 1, strip.y].glyph == "┃") == (i == playing))
+            #expect((b[x, strip.y + spec.rows].style.fg == .rgb(Explorer.highlight)) == (i == playing))
+        }
+    }
+
+    /// A walk plays into z (the sliders follow); Enter opens the nearest image and stops it, so the
+    /// box titled "reconstruction" never shows walk frames.
+    @Test func enterStopsAPlayingWalk() {
+        var m = Self.withData()
+        let plot = Explorer.scatterPlot(m)
+        m.scatter.cursor = ScatterRaster.cell(of: m.scatter.points[0], bounds: m.scatter.bounds, columns: plot.width, rows: plot.height)!
+        _ = Explorer.update(&m, .key(.char("a")))
+        m.scatter.cursor = ScatterRaster.cell(of: m.scatter.points[199], bounds: m.scatter.bounds, columns: plot.width, rows: plot.height)!
+        _ = Explorer.update(&m, .key(.char("b")))
+        _ = Explorer.update(&m, .key(.char("w")))
+        _ = Explorer.update(&m, .key(.char("i")))
+        for _ in 0..<3 { _ = Explorer.update(&m, .tick) }
+        #expect(m.vae.z == Explorer.walkFrameLatent(m.scatter, frame: 3) && m.vae.frame?.index == 3)
+        guard case .encodeImage(let i)? = Explorer.update(&m, .key(.enter)).first else { Issue.record("nothing opened"); return }
+        #expect(!m.isAnimating && m.scatter.walkFrame == nil)
+        let encoded = EncodedImage(index: i, label: 5, original: ring(), mu: m.scatter.mus[i], sigma: [0.1, 0.1, 0.1])
+        _ = Explorer.update(&m, .imageEncoded(encoded, reconstruction: ring(7)))
+        #expect(Explorer.update(&m, .tick).isEmpty && m.vae.z == encoded.mu && m.vae.frame == nil)
+    }
+
+    /// The preview's label keeps a blank column and row from the points around it.
+    @Test func thePreviewLabelDoesNotRunIntoThePoints() {
+        var m = makeModel()
+        m.vae = VAEState(latentDim: 2, classCount: 0)
+        // A dense uniform cloud: every plot cell holds points.
+        var rng = SeededRNG(seed: 3)
+        let mus = (0..<6000).map { _ in [Float(rng.nextInt(below: 1000)) / 1000, Float(rng.nextInt(below: 1000)) / 1000] }
+        _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: (0..<6000).map { $0 % 10 }))
+        _ = Explorer.update(&m, .projected(.pca, mus.flatMap { $0 }, pca: nil))
+        m.vae.panel = .scatter
+        let plot = Explorer.scatterPlot(m)
+        m.scatter.cursor = (plot.width - 3, plot.height - 2)   // the preview goes top left
+        let nearest = try! #require(Explorer.nearestToCursor(m))
+        _ = Explorer.update(&m, .peeked(index: nearest, ring()))
+        let b = Explorer.view(m)
+        let spec = Layout.tile(cells: 14, m.renderMode)
+        let labelRow = plot.y + spec.rows
+        #expect(String(String.UnicodeScalarView((plot.x..<plot.x + spec.columns).map { b[$0, labelRow].glyph })).hasPrefix("\(nearest % 10) #\(nearest)"))
+        #expect((plot.y...labelRow).allSatisfy { b[plot.x + spec.columns, $0].glyph == " " })
+        #expect((plot.x...(plot.x + spec.columns)).allSatisfy { b[$0, labelRow + 1].glyph == " " })
+        #expect((plot.y...labelRow).contains { b[plot.x + spec.columns + 1, $0].glyph != " " }, "the cloud reaches the gap")
+    }
+
     @Test func recordedPathBecomesAFilmStrip() {
         var m = Self.withData()
         #expect(Explorer.update(&m, .key(.char("f"))).isEmpty && m.scatter.recording?.count == 1)

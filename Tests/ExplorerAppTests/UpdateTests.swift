@@ -91,8 +91,26 @@ import Testing
         #expect(m.status.contains("label 4"))
         #expect(Explorer.update(&m, .key(.char("n"))) == [.encodeImage(index: 42)])
         #expect(Explorer.update(&m, .key(.char("p"))) == [.encodeImage(index: 40)])
-        _ = Explorer.update(&m, .key(.right))
-        #expect(m.vae.current == nil)  // moved away from the image's μ
+    }
+
+    /// Editing z from an opened image keeps the image, its reconstruction and μ ± σ as the reference,
+    /// and titles the edit with its mean squared difference from the reconstruction.
+    @Test func editingKeepsTheOpenedImageAsTheReference() {
+        var m = makeModel()
+        let encoded = EncodedImage(index: 41, label: 4, original: ring(), mu: [Float](repeating: 0.5, count: 10),
+                                   sigma: [Float](repeating: 0.2, count: 10))
+        fakeRun(&m, Explorer.update(&m, .imageEncoded(encoded, reconstruction: ring(6.5))))
+        #expect(Explorer.view(m).text.contains(" reconstruction "))
+        for _ in 0..<5 { fakeRun(&m, Explorer.update(&m, .key(.right))) }
+        #expect(m.vae.current == encoded && m.vae.reconstruction == ring(6.5) && m.vae.z[0] == 1)
+        let expected = Explorer.meanSquaredDifference(ring(7), ring(6.5))!   // fakeRun decodes z[0] = 1 as ring(7)
+        #expect(expected > 0.001)
+        let text = Explorer.view(m).text
+        #expect(text.contains(String(format: " edited · ΔMSE %.4f ", expected)) && text.contains("image 41") && text.contains("═"))
+        #expect(Explorer.update(&m, .key(.char("n"))) == [.encodeImage(index: 42)])
+        // Replacing z (a sample) leaves the image.
+        fakeRun(&m, Explorer.update(&m, .key(.char("s"))))
+        #expect(m.vae.current == nil && !Explorer.view(m).text.contains("image 41"))
     }
 
     @Test func manifoldGridCoversTwoDimensionsWithUpAsPositive() {
@@ -125,6 +143,135 @@ import Testing
         #expect(z[0] > 0 && z[0] < 0.1)
         _ = Explorer.update(&m, .key(.char(" ")))
         #expect(!m.isAnimating && Explorer.update(&m, .tick).isEmpty)
+    }
+
+    /// One rule for playback: a box shows what its title says. A played frame is z (the sliders and ‖z‖
+    /// follow it) and the big image is titled "frame k/N"; opening an image stops the playback, so no
+    /// frame lands in the box titled "reconstruction"; resuming leaves the image.
+    @Test func playbackFramesAreZAndOpeningAnImageStopsThem() {
+        var m = makeModel()
+        fakeRun(&m, Explorer.update(&m, .key(.char("a"))))
+        for _ in 0..<10 { fakeRun(&m, Explorer.update(&m, .key(.right))) }
+        fakeRun(&m, Explorer.update(&m, .key(.char("b"))))
+        fakeRun(&m, Explorer.update(&m, .key(.char("i"))))
+        for _ in 0..<6 { fakeRun(&m, Explorer.update(&m, .tick)) }
+        #expect(m.vae.z == Explorer.interpolationFrame(m.vae) && m.vae.z[0] > 0.1 && m.vae.z[0] < 0.9)
+        var text = Explorer.view(m).text
+        #expect(text.contains(" frame 7/48 ") && text.contains(String(format: "%+5.2f", m.vae.z[0])))
+        #expect(text.contains(String(format: "‖z‖ %.2f", m.vae.z[0])))
+        // n opens an image: playback stops at once, and the image's box is what it says.
+        #expect(Explorer.update(&m, .key(.char("n"))) == [.encodeImage(index: 0)])
+        #expect(!m.isAnimating)
+        let encoded = EncodedImage(index: 271, label: 5, original: ring(), mu: [Float](repeating: 0.5, count: 10),
+                                   sigma: [Float](repeating: 0.2, count: 10))
+        fakeRun(&m, Explorer.update(&m, .imageEncoded(encoded, reconstruction: ring(7))))
+        #expect(Explorer.update(&m, .tick).isEmpty && m.vae.z == encoded.mu)
+        text = Explorer.view(m).text
+        #expect(text.contains(" reconstruction ") && !text.contains(" frame "))
+        // space resumes the paused morph: the image is left, its frames are titled as frames.
+        _ = Explorer.update(&m, .key(.char(" ")))
+        fakeRun(&m, Explorer.update(&m, .tick))
+        text = Explorer.view(m).text
+        #expect(m.vae.current == nil && text.contains(" frame 8/48 ") && !text.contains(" reconstruction ") && !text.contains("image 271"))
+        _ = Explorer.update(&m, .key(.char(" ")))
+        #expect(Explorer.view(m).text.contains(" frame 8/48 · paused "))
+    }
+
+    /// What the status line and the titles say agrees with what is drawn (#27).
+    @Test func manifoldStatusAgreesWithItsTitle() {
+        var m = makeModel()
+        fakeRun(&m, Explorer.update(&m, .key(.char("x"))))
+        fakeRun(&m, Explorer.update(&m, .key(.down)))
+        fakeRun(&m, Explorer.update(&m, .key(.char("y"))))
+        #expect(m.vae.manifoldDims == (0, 1))
+        #expect(m.status.contains("z0 across") && m.status.contains("z1 up ↑") && !m.status.contains("down"))
+        #expect(Explorer.view(m).text.contains("z0 → z1 ↑"))
+    }
+
+    @Test func aPrototypeIsTheMeanOfItsImagesNotDigits() {
+        var m = makeModel()
+        m.model = ModelSummaryLine(name: "fashion-vae-z10.safetensors", kind: .vae, latentDim: 10, codebookSize: 0,
+                                   classNames: ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"])
+        let mus: [[Float]] = (0..<20).map { i in [Float](repeating: Float(i % 10), count: 10) }
+        _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: (0..<20).map { $0 % 10 }))
+        _ = Explorer.update(&m, .key(.char("3")))
+        #expect(m.status == "prototype of Dress: the mean μ of its images")
+    }
+
+    /// Every slider row is drawn on one axis, the one its labels name: a row whose range was widened
+    /// (z3: −3…4.5) reaches the label's end, the others stop at their own end, and 0 is in one column.
+    @Test func sliderLabelsNameTheAxisEveryRowIsDrawnOn() {
+        var m = makeModel()
+        let mus: [[Float]] = (0..<400).map { i in (0..<10).map { d in d == 3 ? Float(i % 53) / 10 - 1 : Float(i % 5) - 2 } }
+        _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: (0..<400).map { $0 % 10 }))
+        #expect(m.vae.ranges[3] == -3...4.5 && m.vae.ranges[0] == -3...3)
+        m.vae.z[3] = 4.5
+        m.vae.z[0] = 3
+        m.vae.z[1] = 1   // off 0, so the knobs do not cover the zero ticks
+        m.vae.z[5] = -1
+        let b = Explorer.view(m)
+        let box = Layout(width: 120, height: 40, latentDim: 10, renderMode: .half).sliders
+        let g = SliderGeometry(box: box, count: 10, selected: 0)
+        let track = g.track(row: g.row(of: 0))!
+        let bottom = box.maxY - 1
+        let label = String(String.UnicodeScalarView((track.x..<track.maxX).map { b[$0, bottom].glyph }))
+        #expect(label.hasPrefix("-3.0") && label.hasSuffix("4.5"), "\(label)")
+        let zeroColumn = { (row: Int) in (track.x..<track.maxX).first { b[$0, row].glyph == "┼" } }
+        #expect(zeroColumn(g.row(of: 1)) != nil && zeroColumn(g.row(of: 1)) == zeroColumn(g.row(of: 5)))
+        #expect(b[track.maxX - 1, g.row(of: 3)].glyph == "●")             // 4.5: the axis's end
+        #expect(b[track.maxX - 1, g.row(of: 0)].glyph == " ")             // beyond z0's own 3.0
+        #expect(b[SliderGeometry.column(3, in: -3...4.5, track: track), g.row(of: 0)].glyph == "●")
+    }
+
+    /// The VQ cell panel says how many of z_e's values it lists.
+    @Test func theCellPanelSaysHowManyValuesItLists() {
+        var m = makeVQModel(width: 120, height: 40)
+        fakeRunVQ(&m, Explorer.start(&m))
+        let inner = VQLayout(width: 120, height: 40, vq: m.vq).side.inset(by: 1)
+        let shown = inner.maxY - 7 - inner.y - 1
+        #expect(shown < 16)
+        let lines = Explorer.view(m).text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        #expect(lines[inner.y].contains("z_e: first \(shown) of 16 values"))
+        #expect(lines[inner.y + shown].contains(String(format: "%2d", shown - 1)) && !lines[inner.y + shown + 1].contains(String(format: "%2d", shown)))
+    }
+
+    /// Without colours half blocks are drawn as ASCII, and the header says so.
+    @Test func theHeaderNamesWhatIsDrawn() {
+        var m = makeModel()
+        fakeRun(&m, Explorer.start(&m))
+        #expect(Explorer.view(m).text.contains("│ half · grey"))
+        m.capability = .monochrome
+        let text = Explorer.view(m).text
+        #expect(text.contains("│ ascii (no colours)") && !text.contains("half"))
+    }
+
+    /// The status line keeps the whole message at 120 columns (the header gives way) and, when even
+    /// that is too long, the end of it: the file names of a save (#27).
+    @Test func theStatusLineNeverLosesTheEndOfAMessage() {
+        var m = makeVQModel(width: 120, height: 40)
+        m.model = ModelSummaryLine(name: "emoji-vqvae-k512.safetensors", kind: .vqvae, latentDim: 0, codebookSize: 512, classNames: [])
+        m.vq.hasPrior = true
+        m.vq.locked = [1, 2]
+        _ = Explorer.update(&m, .priorSampled([Int](repeating: 3, count: 49)))
+        let row = { (m: AppModel) in String(Explorer.view(m).text.split(separator: "\n")[0]).trimmingCharacters(in: .whitespaces) }
+        #expect(row(m).hasSuffix("│ prior sample · T 1.0 · 2 locked kept"), "\(row(m))")
+        #expect(row(m).contains("emoji-vqvae-k512"))
+        let names = ["image-1.png", "palette-by-index-1.png", "palette-by-use-1.png", "grid-1.png", "map-1.png", "codes-1.png"]
+            .map { "emoji-vqvae-k512-" + $0 }
+        _ = Explorer.update(&m, .figuresSaved(names))
+        #expect(row(m).hasSuffix("codes-1.png}") && row(m).count <= 120, "\(row(m))")
+        m.width = 80
+        #expect(row(m).hasSuffix("codes-1.png}") && row(m).hasPrefix("LatentExplorer │ saved emoji-vqvae") && row(m).contains("…"), "\(row(m))")
+    }
+
+    /// `?` (and q) are in every footer at every size; the footer row ends with them.
+    @Test(arguments: [(80, 24), (100, 30), (120, 40), (160, 50)])
+    func everyFooterOffersHelp(_ width: Int, _ height: Int) {
+        for var m in [makeModel(width: width, height: height), makeVQModel(width: width, height: height)] {
+            m.datasetProgress = nil
+            let footer = String(Explorer.view(m).text.split(separator: "\n").last!).trimmingCharacters(in: .whitespaces)
+            #expect(footer.hasSuffix("? help  q quit"), "\(width)×\(height): \(footer)")
+        }
     }
 
     @Test func overlaysOpenCloseAndQuitQuits() {

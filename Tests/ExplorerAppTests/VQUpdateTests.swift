@@ -374,11 +374,47 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
         let text = Explorer.view(m).text
         #expect(text.contains("images by their code at cell (0,2)"))
         #expect(text.contains("\(expected[0].code)·2"), "\(text)")
+        // Each group's label has a blank cell each side: it never runs into a dot or another label.
+        let inner = VQLayout(width: 120, height: 40, vq: m.vq).panel.inset(by: 1)
+        let frame = Explorer.view(m)
+        for y in inner.y..<inner.maxY {
+            let row = String(String.UnicodeScalarView((inner.x..<inner.maxX).map { frame[$0, y].glyph }))
+            for label in row.matches(of: /\d+·\d+/) {
+                let before = row[..<label.range.lowerBound].last, after = row[label.range.upperBound...].first
+                #expect((before == nil || before == " ") && (after == nil || after == " "), "\(row)")
+            }
+        }
         // Moving the cursor regroups; i again turns it off.
         let moved = Explorer.update(&m, .key(.right))
         #expect(moved.contains(.showImages(.groupImages, Array(m.vq.groups(atCell: 3).prefix(VQState.maxGroupsShown).map(\.example)))))
         _ = Explorer.update(&m, .key(.char("i")))
         #expect(!m.vq.showGroups && !Explorer.view(m).text.contains("images by their code"))
+    }
+}
+
+/// The codebook map's numbers never touch: labels that would are left out (the brush's is always
+/// shown), so no two codes read as one number ("0131").
+@Suite struct CodebookMapLabelTests {
+    @Test func labelsKeepABlankCellBetweenThem() {
+        var m = VQViewSnapshotTests.explored(width: 120, height: 40)
+        m.vq.panel = .map
+        m.vq.brush = 13
+        // Codes 0…30 crowded into a few columns (two-digit labels would overlap), code 31 far away.
+        let codes: [[Float]] = (0..<32).map { $0 == 31 ? [60, 3] : [Float($0 % 8) * 0.6, Float($0 / 8)] }
+        _ = Explorer.update(&m, .codebookMapReady(CodebookMap(method: .pca, codes: codes, points: [], pointCodes: [], explained: 0.5)))
+        let inner = VQLayout(width: 120, height: 40, vq: m.vq).panel.inset(by: 1)
+        let frame = Explorer.view(m)
+        var shown: [Int] = []
+        for y in inner.y..<inner.maxY {
+            let row = String(String.UnicodeScalarView((inner.x..<inner.maxX).map { frame[$0, y].glyph }))
+            for label in row.matches(of: /\d+/) {
+                let before = row[..<label.range.lowerBound].last, after = row[label.range.upperBound...].first
+                #expect((before == nil || before == " ") && (after == nil || after == " "), "\(row)")
+                shown.append(Int(label.output)!)
+            }
+        }
+        #expect(shown.allSatisfy { $0 < 32 } && Set(shown).count == shown.count)
+        #expect(shown.contains(13) && shown.contains(31) && shown.count >= 8, "\(shown)")
     }
 }
 
@@ -419,7 +455,7 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
         let before = m.vq.codes
         let sampled = (0..<49).map { $0 == 3 ? before[3] : ($0 * 5) % 32 }
         let after = Explorer.update(&m, .priorSampled(sampled))
-        #expect(m.vq.codes == sampled && m.status.contains("1 locked cell kept"))
+        #expect(m.vq.codes == sampled && m.status.contains("1 locked kept"))
         #expect(after.contains(.decodeGrid(sampled)) && after.contains(.analyseGrid(sampled, cell: 10)))
         _ = Explorer.update(&m, .key(.char("u")))
         #expect(m.vq.codes == before)

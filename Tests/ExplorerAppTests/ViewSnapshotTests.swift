@@ -56,6 +56,30 @@ import Testing
         try assertSnapshot(Explorer.view(m), "vae-interpolation-120x40")
     }
 
+    /// The morph's current tile keeps its pixels (reverse video on `▀` cells swaps each cell's upper and
+    /// lower pixel) and is marked by bars in the columns beside it.
+    @Test func thePlayingMorphTileIsFramedNotInverted() {
+        var m = Self.explored(width: 120, height: 40)
+        fakeRun(&m, Explorer.update(&m, .key(.char("a"))))
+        for _ in 0..<4 { fakeRun(&m, Explorer.update(&m, .key(.char("L")))) }
+        fakeRun(&m, Explorer.update(&m, .key(.char("b"))))
+        fakeRun(&m, Explorer.update(&m, .key(.char("i"))))
+        m.vae.interpolation?.frame = 10
+        let layout = Layout(width: 120, height: 40, latentDim: 10, renderMode: .half)
+        let playing = Explorer.playingTile(m.vae.interpolation!, count: m.vae.strip.count)
+        #expect(playing > 0 && playing < layout.stripColumns - 1)
+        let b = Explorer.view(m)
+        let spec = layout.stripTile
+        for i in [playing, playing + 1] {
+            let x = layout.panel.x + 1 + i * (spec.columns + 1), y = layout.panel.y + 1
+            let cells = Explorer.tile(m.vae.strip[i], spec: spec, m).cells
+            #expect((0..<cells.count).allSatisfy { b[x + $0 % spec.columns, y + $0 / spec.columns] == cells[$0] }, "tile \(i) is drawn as itself")
+            // The gap after the playing tile carries its right bar; the next tile's right gap is empty.
+            #expect((b[x + spec.columns, y + spec.rows - 1].glyph == "┃") == (i == playing))
+            if i == playing { #expect(b[x - 1, y].glyph == "┃") }
+        }
+    }
+
     @Test(arguments: [(80, 24), (120, 40)])
     func helpOverlay(_ width: Int, _ height: Int) throws {
         var m = Self.explored(width: width, height: height, render: .ascii)

@@ -17,7 +17,7 @@ enum FigureWriter {
                 written.append((path as NSString).lastPathComponent)
             }
         } catch {
-            return .failed("could not save the figure: \(error)")
+            return .failed(FailureText.failed("figure not saved", error))
         }
         return .figuresSaved(written)
     }

@@ -46,17 +46,26 @@ public final class Runtime: @unchecked Sendable {
         do {
             run(Explorer.update(&model, .bookmarksLoaded(try store.load(forModel: engine.path))))
         } catch {
-            run(Explorer.update(&model, .failed((error as? FormatError)?.reasonFirst ?? printable("\(error)"))))
+            // The store's own words say what is wrong with the file ("bookmarks are not readable JSON").
+            run(Explorer.update(&model, .failed(FailureText.failed(nil, error))))
         }
     }
 
     /// Applies a batch of input messages (all keys read since the last frame), then whatever arrived
-    /// from background work. Key repeats collapse here: every key updates the model, but only the
-    /// last decode of each kind is carried out.
+    /// from background work. Continuous moves collapse here: every key updates the model, but only the
+    /// last decode of each kind is carried out. A step whose result the next key starts from (n after n
+    /// opens the image after the one the first n opened) is carried out before that key is applied, so
+    /// every press counts.
     @discardableResult
     public func handle(_ messages: [Message]) -> Bool {
         var commands: [Command] = []
-        for message in messages { commands += Explorer.update(&model, message) }
+        for message in messages {
+            if commands.contains(where: \.isStep) {
+                run(commands)
+                commands = []
+            }
+            commands += Explorer.update(&model, message)
+        }
         let background = inbox.drain()
         for (item, g) in background where g == generation {
             // Checked item by item: a model adopted earlier in this batch makes the old model's results stale.
@@ -103,7 +112,8 @@ public final class Runtime: @unchecked Sendable {
         }
     }
 
-    /// Keeps the last decode and the last strip of each kind; everything else in order.
+    /// Keeps the last decode and the last strip of each kind (each shows the state as it is now, so only
+    /// the last matters); everything else in order. Steps are never merged.
     static func coalesce(_ commands: [Command]) -> [Command] {
         var out: [Command] = []
         for (i, c) in commands.enumerated() {
@@ -111,8 +121,7 @@ public final class Runtime: @unchecked Sendable {
                 switch (c, later) {
                 case (.decode, .decode): return true
                 case let (.decodeStrip(a, _, _), .decodeStrip(b, _, _)): return a == b
-                case (.encodeImage, .encodeImage), (.decodeGrid, .decodeGrid), (.quantizeImage, .quantizeImage),
-                     (.peekImage, .peekImage): return true
+                case (.decodeGrid, .decodeGrid), (.peekImage, .peekImage): return true
                 case let (.showImages(a, _), .showImages(b, _)): return a == b
                 case let (.decodeGrids(a, _), .decodeGrids(b, _)): return a == b
                 default: return false
@@ -215,7 +224,7 @@ public final class Runtime: @unchecked Sendable {
             return []
         case .saveBookmarks(let marks):
             guard let store = bookmarkStore else { return [.failed("bookmarks are not kept in this session (no HOME)")] }
-            do { try store.save(marks, forModel: engine.path) } catch { return [.failed("could not keep the bookmarks: \(error)")] }
+            do { try store.save(marks, forModel: engine.path) } catch { return [.failed(FailureText.failed("bookmarks not saved", error))] }
             return []
         case .saveFigures(let figures, let scale):
             guard let directory = figureDirectory else { return [.failed("figures are not written in this session")] }

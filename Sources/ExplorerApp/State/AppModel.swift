@@ -49,9 +49,16 @@ public struct AppModel: Sendable {
 
     public var isVQ: Bool { model.kind == .vqvae }
 
-    /// Whether something animates (the runtime then sends ticks).
+    /// Whether something animates (the runtime then sends ticks): only in the panel that shows what plays.
+    /// How images are drawn, as the header names it: half blocks need colours, so without them they are
+    /// ASCII; the colour map means nothing without colours.
+    public var drawnAs: String {
+        guard capability == .monochrome else { return "\(renderMode.rawValue) · \(colorMap.rawValue)" }
+        return renderMode == .half ? "ascii (no colours)" : "\(renderMode.rawValue) (no colours)"
+    }
+
     public var isAnimating: Bool {
-        !isVQ && (vae.interpolation?.playing == true || (vae.panel == .scatter && scatter.walkFrame != nil))
+        !isVQ && ((vae.panel == .interpolation && vae.interpolation?.playing == true) || (vae.panel == .scatter && scatter.walkFrame != nil))
     }
 
     public static let minimumWidth = 80, minimumHeight = 24
@@ -89,7 +96,8 @@ public struct VAEState: Sendable {
     public var ranges: [ClosedRange<Float>]
     public var label = 0
     public var image: Image?
-    /// The dataset image being shown, its posterior and reconstruction.
+    /// The dataset image opened (n, p, Enter), its posterior and reconstruction: kept while z is edited
+    /// from it, dropped when z is replaced (sample, reset, prototype, bookmark, playback).
     public var current: EncodedImage?
     public var reconstruction: Image?
     /// Mean μ per class (seed 002's prototypes), once the dataset is encoded.
@@ -103,6 +111,9 @@ public struct VAEState: Sendable {
     public var markA: [Float]?
     public var markB: [Float]?
     public var interpolation: Interpolation?
+    /// The decoded image (and z) is frame `index` of `count` of a morph or walk being played; nil when z
+    /// was set by the user or by an opened image.
+    public var frame: (index: Int, count: Int)?
     /// Seeded sampler for z ~ N(0, I), so sessions and tests repeat.
     public var samples = 0
 
@@ -117,6 +128,13 @@ public struct VAEState: Sendable {
     }
 
     public var isConditional: Bool { classCount > 0 }
+
+    /// The one axis every slider is drawn on: all the rows' ranges together, so the labels under the
+    /// sliders are true for each row and 0 is in one column.
+    public var sliderAxis: ClosedRange<Float> {
+        guard let lo = ranges.map(\.lowerBound).min(), let hi = ranges.map(\.upperBound).max() else { return Self.defaultRange }
+        return lo...hi
+    }
     public var conditioningLabel: Int? { isConditional ? label : nil }
 }
 

@@ -105,8 +105,9 @@ extension Explorer {
             m.status = "\"\(b.name)\" is \(key == .char("a") ? "A" : "B")" + (m.vae.markA != nil && m.vae.markB != nil ? " (i plays A → B)" : "")
             return m.vae.panel == .interpolation ? refreshPanel(&m) : []
         case .char("r"):
-            guard let b = m.bookmarks[safe: s] else { return [] }
-            m.overlay = .nameBookmark(index: s, text: b.name)
+            // An empty field: typing replaces the name (appending to it was never what a rename wants).
+            guard m.bookmarks.indices.contains(s) else { return [] }
+            m.overlay = .nameBookmark(index: s, text: "")
         case .char("d"), .backspace:
             guard let b = m.bookmarks[safe: s] else { return [] }
             m.bookmarks.remove(at: s)

@@ -86,6 +86,17 @@ public enum Command: Equatable, Sendable {
     case quit
 }
 
+extension Command {
+    /// A discrete step whose result the next key builds on: opening an image (n and p step from the image
+    /// open, an edit applies to its grid). Unlike decodes of the current state, it is never merged away.
+    public var isStep: Bool {
+        switch self {
+        case .encodeImage, .quantizeImage: return true
+        default: return false
+        }
+    }
+}
+
 /// Grid height and width, codebook size and code dimension of a VQ-VAE, and whether it has a prior.
 public struct VQShape: Equatable, Sendable {
     public var height: Int, width: Int, codes: Int, dim: Int

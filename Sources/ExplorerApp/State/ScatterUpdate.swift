@@ -23,7 +23,7 @@ extension Explorer {
         case .char("J"), .shiftDown: c.row += 3
         case .enter:
             guard let i = nearestToCursor(m) else { return [] }
-            return [m.isVQ ? .quantizeImage(index: i) : .encodeImage(index: i)]
+            return openImage(&m, i)
         case .char(let ch) where ch.isNumber:
             let cls = Int(String(ch))!
             guard m.scatter.isLabelled else { m.status = "unlabelled data: no classes to hide"; return [] }
@@ -67,6 +67,7 @@ extension Explorer {
         case .char("i"), .char(" "):
             guard !m.scatter.walk.isEmpty else { m.status = "mark a walk first: a (start) and b (end)"; return [] }
             m.scatter.walkFrame = m.scatter.walkFrame == nil ? 0 : nil
+            m.status = m.scatter.walkFrame != nil ? "playing the walk · i stops" : "walk stopped"
             return []
         case .char("+"), .char("="), .char("-"):
             let here = m.scatter.dataPoint(column: c.column, row: c.row, columns: plot.width, rows: plot.height)
@@ -113,7 +114,7 @@ extension Explorer {
         case .press:
             let cell = (column: x - plot.x, row: y - plot.y)
             if cell == m.scatter.cursor, m.scatter.recording == nil, let i = nearestToCursor(m) {
-                return [m.isVQ ? .quantizeImage(index: i) : .encodeImage(index: i)]
+                return openImage(&m, i)
             }
             return moveScatterCursor(to: cell, &m)
         case .wheelUp, .wheelDown:

@@ -35,14 +35,16 @@ public enum Explorer {
             m.height = max(1, h)
             return refreshPanel(&m)
         case .tick:
+            guard m.isAnimating else { return [] }
+            let period = 2 * Interpolation.frames
             if m.vae.panel == .scatter, let frame = m.scatter.walkFrame {
                 m.scatter.walkFrame = frame + 1
-                return walkFrameLatent(m.scatter, frame: frame + 1).map { [.decode(z: $0, label: m.vae.conditioningLabel)] } ?? []
+                return walkFrameLatent(m.scatter, frame: frame + 1).map { showFrame(&m, $0, index: (frame + 1) % period, count: period) } ?? []
             }
-            guard var anim = m.vae.interpolation, anim.playing else { return [] }
-            anim.frame = (anim.frame + 1) % (2 * Interpolation.frames)
+            guard var anim = m.vae.interpolation else { return [] }
+            anim.frame = (anim.frame + 1) % period
             m.vae.interpolation = anim
-            return [.decode(z: interpolationFrame(m.vae), label: m.vae.conditioningLabel)]
+            return showFrame(&m, interpolationFrame(m.vae), index: anim.frame, count: period)
         case .decoded(let image):
             if m.isVQ { m.vq.image = image } else { m.vae.image = image }
             return []
@@ -209,7 +211,7 @@ public enum Explorer {
             let count = m.datasetCount
             guard count > 0 else { return [] }
             let index = m.vae.current.map { ($0.index + (key == .char("n") ? 1 : count - 1)) % count } ?? 0
-            return [.encodeImage(index: index)]
+            return openImage(&m, index)
         case .char(let c) where c.isNumber:
             let digit = Int(String(c))!
             if m.vae.isConditional {
@@ -224,7 +226,7 @@ public enum Explorer {
             }
             m.vae.z = m.vae.prototypes[digit]
             m.vae.current = nil
-            m.status = "prototype of \(m.model.classNames[safe: digit] ?? String(digit)): the mean μ of its digits"
+            m.status = "prototype of \(m.model.classNames[safe: digit] ?? String(digit)): the mean μ of its images"
             return refresh(&m)
         case .char("["):
             guard m.vae.isConditional else { return [] }
@@ -253,7 +255,8 @@ public enum Explorer {
                 if m.vae.manifoldDims.x == m.vae.selected { m.vae.manifoldDims.x = (m.vae.selected + 1) % m.vae.latentDim }
             }
             m.vae.panel = .manifold
-            m.status = "manifold: z\(m.vae.manifoldDims.x) across, z\(m.vae.manifoldDims.y) down"
+            // Said as the title draws it: the y dimension grows upward, as on a plot.
+            m.status = "manifold: z\(m.vae.manifoldDims.x) across →, z\(m.vae.manifoldDims.y) up ↑"
             return refreshPanel(&m)
         case .char("a"):
             m.vae.markA = m.vae.z
@@ -270,11 +273,13 @@ public enum Explorer {
             }
             m.vae.panel = .interpolation
             m.vae.interpolation = Interpolation()
+            m.status = "playing A → B · space pauses"
             return refreshPanel(&m)
         case .char(" "):
-            guard var anim = m.vae.interpolation else { return [] }
+            guard m.vae.panel == .interpolation, var anim = m.vae.interpolation else { return [] }
             anim.playing.toggle()
             m.vae.interpolation = anim
+            m.status = anim.playing ? "playing A → B · space pauses" : "paused"
             return []
         default:
             return []
@@ -325,10 +330,8 @@ public enum Explorer {
         case .press(let x, let y):
             guard let (dim, value) = sliderHit(layout, m.vae, x: x, y: y) else { return [] }
             m.vae.selected = dim
-            if let value {
-                m.vae.z[dim] = value
-                m.vae.current = nil
-            }
+            // An edit: the opened image stays as the reference (see `nudge`).
+            if let value { m.vae.z[dim] = value }
             return refresh(&m)
         case .wheelUp(let x, let y), .wheelDown(let x, let y):
             guard let (dim, _) = sliderHit(layout, m.vae, x: x, y: y) else { return [] }
@@ -346,13 +349,39 @@ public enum Explorer {
         // Snap to the step grid so repeated presses land on round values.
         let stepped = ((m.vae.z[d] + delta) / VAEState.fineStep).rounded() * VAEState.fineStep
         m.vae.z[d] = min(max(stepped, r.lowerBound), r.upperBound)
-        m.vae.current = nil
+        // The opened image, its reconstruction and μ ± σ stay pinned while its z is edited: the edit is
+        // seen against them (the big image is titled with how far it moved from the reconstruction).
         return refresh(&m)
     }
 
-    /// Decode z and rebuild the panel.
+    /// Decode z and rebuild the panel. z was set by the user or an image: playback stops, or its next
+    /// frame would overwrite what they chose.
     static func refresh(_ m: inout AppModel) -> [Command] {
-        [.decode(z: m.vae.z, label: m.vae.conditioningLabel)] + refreshPanel(&m)
+        stopPlayback(&m)
+        m.vae.frame = nil
+        return [.decode(z: m.vae.z, label: m.vae.conditioningLabel)] + refreshPanel(&m)
+    }
+
+    static func stopPlayback(_ m: inout AppModel) {
+        m.vae.interpolation?.playing = false
+        m.scatter.walkFrame = nil
+    }
+
+    /// n, p, Enter: the image replaces whatever played (its frames must not land in the box titled
+    /// "reconstruction").
+    static func openImage(_ m: inout AppModel, _ index: Int) -> [Command] {
+        if !m.isVQ { stopPlayback(&m) }
+        return [m.isVQ ? .quantizeImage(index: index) : .encodeImage(index: index)]
+    }
+
+    /// A played frame becomes z: the sliders, ‖z‖ and the scatter's marker follow it, and the big image
+    /// is titled as the frame it is. The opened image, if any, is left.
+    static func showFrame(_ m: inout AppModel, _ z: [Float], index: Int, count: Int) -> [Command] {
+        m.vae.z = z
+        m.vae.current = nil
+        m.vae.reconstruction = nil
+        m.vae.frame = (index, count)
+        return [.decode(z: z, label: m.vae.conditioningLabel)]
     }
 
     /// The decode work the bottom panel (or the manifold grid) needs for the current state.
@@ -417,9 +446,10 @@ public enum Explorer {
         let geometry = SliderGeometry(box: box, count: v.latentDim, selected: v.selected)
         guard let dim = geometry.dimension(atRow: y) else { return nil }
         guard let track = geometry.track(row: y), x >= track.x, x < track.maxX else { return (dim, nil) }
-        let r = v.ranges[dim]
+        let axis = v.sliderAxis, r = v.ranges[dim]
         let t = Float(x - track.x) / Float(max(1, track.width - 1))
-        return (dim, ((r.lowerBound + t * (r.upperBound - r.lowerBound)) / VAEState.fineStep).rounded() * VAEState.fineStep)
+        let value = ((axis.lowerBound + t * (axis.upperBound - axis.lowerBound)) / VAEState.fineStep).rounded() * VAEState.fineStep
+        return (dim, min(max(value, r.lowerBound), r.upperBound))
     }
 }
 

@@ -58,8 +58,8 @@ extension Explorer {
             m.vq.datasetGrids = Array(all.prefix(max(1, VQState.storedGridCells / max(1, m.vq.cells))))
             return projection + panelCommands(&m)
         case .priorSampled(let grid):
-            let lockedNote = m.vq.locked.isEmpty ? "" : ", \(m.vq.locked.count) locked cell\(m.vq.locked.count == 1 ? "" : "s") kept"
-            return setGrid(&m, grid, status: String(format: "sampled from the prior (temperature %.1f%@)", m.vq.temperature, lockedNote))
+            let lockedNote = m.vq.locked.isEmpty ? "" : " · \(m.vq.locked.count) locked kept"
+            return setGrid(&m, grid, status: String(format: "prior sample · T %.1f%@", m.vq.temperature, lockedNote))
         case .priorAnalysed(let grid, let cell, let surprise, let top):
             m.vq.analysedGrid = grid
             m.vq.analysedCell = cell

@@ -45,7 +45,7 @@ public struct Layout: Equatable, Sendable {
         }
     }
 
-    public static let digitBoxWidth = 30, digitBoxHeight = 16, originalBoxWidth = 16
+    public static let digitBoxWidth = 30, digitBoxHeight = 16, originalBoxWidth = 16, minimumPanelHeight = 6
 
     /// The tile `columns` cells wide in this render mode (14: a 2× thumbnail, 7: a 4× one).
     public static func tile(cells columns: Int, _ mode: RenderMode) -> TileSpec {
@@ -60,7 +60,8 @@ public struct Layout: Equatable, Sendable {
         let (main, footerRow) = rest.splitBottom(1)
         status = statusRow
         footer = footerRow
-        let topHeight = min(max(Self.digitBoxHeight, min(latentDim, 24) + 2), main.height)
+        // The sliders grow with the dimensions (scrolling past 24) but leave the bottom panel 6 rows.
+        let topHeight = min(max(Self.digitBoxHeight, min(min(latentDim, 24) + 2, main.height - Self.minimumPanelHeight)), main.height)
         let (top, bottom) = main.splitTop(topHeight)
         let (leftTop, digitBox) = top.splitLeft(top.width - Self.digitBoxWidth)
         digit = Rect(x: digitBox.x, y: digitBox.y, width: digitBox.width, height: min(Self.digitBoxHeight, top.height))

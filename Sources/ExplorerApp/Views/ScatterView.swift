@@ -20,8 +20,10 @@ extension Explorer {
             x = b.write(name + "  ", x: x + 1, y: inner.y, style: hidden ? .dim : .plain, clip: inner)
         }
         let fullPlot = scatterPlot(m)
-        // With a walk, its strip of decoded steps takes the bottom rows of the panel.
-        let walkRows = s.walk.isEmpty ? 0 : Layout.tile(cells: 7, m.renderMode).rows + 1
+        // With a walk, its strip of decoded steps takes the bottom rows of the panel, when that leaves the
+        // plot a few rows (else the steps play in the big image only).
+        let stripRows = Layout.tile(cells: 7, m.renderMode).rows + 1
+        let walkRows = s.walk.isEmpty || fullPlot.height - stripRows < 3 ? 0 : stripRows
         let plot = Rect(x: fullPlot.x, y: fullPlot.y, width: fullPlot.width, height: fullPlot.height - walkRows)
         guard s.isReady else {
             b.write(m.datasetProgress != nil ? "encoding the data…" : (s.method != .pca ? "computing \(s.method.title) in the background (progress in the status line)…" : "projecting…"),
@@ -93,6 +95,9 @@ extension Explorer {
         guard t.rows + 1 <= plot.height - 2, t.columns + 2 <= plot.width / 3 else { return }
         let right = m.scatter.cursor.column < plot.width / 2
         let x = right ? plot.maxX - t.columns : plot.x
+        // A blank column and row on the plot's side of the preview and its label: the label must not run
+        // into the points.
+        b.fill(Rect(x: right ? x - 1 : x, y: plot.y, width: t.columns + 1, height: t.rows + 2).clamped(to: plot), with: .blank)
         drawTile(&b, image, spec: spec, x: x, y: plot.y, m)
         let label = m.model.classNames[safe: m.scatter.labels[safe: index] ?? -1] ?? "?"
         b.write(String("\(label) #\(index)".prefix(t.columns)).padding(toLength: t.columns, withPad: " ", startingAt: 0),
@@ -123,7 +128,7 @@ extension Explorer {
             } else {
                 label = ""
             }
-            b.write(label, x: x, y: r.y + spec.rows, style: .dim,
+            b.write(label, x: x, y: r.y + spec.rows, style: i == playing ? Style(fg: .rgb(highlight), bold: true) : .dim,
                     clip: Rect(x: x, y: r.y + spec.rows, width: spec.columns, height: 1))
         }
     }

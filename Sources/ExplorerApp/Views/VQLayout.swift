@@ -19,6 +19,9 @@ public struct VQLayout: Equatable, Sendable {
     /// Short screens (under 34 rows) show the edited decode as a thumbnail beside the others.
     public var compact: Bool
 
+    /// A thumbnail's box: a 14-cell tile and its border.
+    public static let thumbnailWidth = 16
+
     /// Cells of the code grid are as wide as the largest code plus a space (3 for K ≤ 100, 4 for 512).
     public static func cellWidth(codebookSize: Int) -> Int { max(3, String(max(0, codebookSize - 1)).count + 1) }
 
@@ -32,10 +35,13 @@ public struct VQLayout: Equatable, Sendable {
         // Numbers when the grid takes at most half the width and fits the top area; otherwise coloured
         // cells, as wide and as tall as fit; the top area grows for a tall grid (the panel keeps 4 rows).
         let topHeight = min(compact ? 11 : 18, main.height)
+        // The grid leaves room for the thumbnails beside it (three in a row, or one above the other and
+        // the edited decode): a grid of numbers too wide for that is drawn as coloured cells instead.
         let cell = Self.cellWidth(codebookSize: vq.codebookSize)
-        let half = max(24, width / 2)
-        showsNumbers = vq.width * cell + 2 <= half && vq.height + 2 <= topHeight
-        cellColumns = showsNumbers ? cell : (vq.width * 2 + 2 <= half ? 2 : 1)
+        let thumbnails = compact ? 3 * Self.thumbnailWidth : Self.thumbnailWidth + Layout.digitBoxWidth
+        let room = min(max(24, width / 2), width - thumbnails)
+        showsNumbers = vq.width * cell + 2 <= room && vq.height + 2 <= topHeight
+        cellColumns = showsNumbers ? cell : (vq.width * 2 + 2 <= room ? 2 : 1)
         rowsPerLine = showsNumbers || vq.height + 2 <= topHeight ? 1 : 2
         let gridLines = (vq.height + rowsPerLine - 1) / rowsPerLine, gridColumns = vq.width * cellColumns
         let (top, bottom) = main.splitTop(min(max(topHeight, gridLines + 2), max(topHeight, main.height - 4)))
@@ -46,11 +52,13 @@ public struct VQLayout: Equatable, Sendable {
                          height: max(0, grid.height - 2))
         legend = Rect(x: gridColumn.x, y: grid.maxY, width: gridWidth, height: gridColumn.height - grid.height)
         if compact {
-            // Three thumbnails in a row: original, reconstruction, edited.
-            original = Rect(x: rest1.x, y: rest1.y, width: 16, height: min(9, rest1.height))
-            reconstruction = Rect(x: rest1.x + 16, y: rest1.y, width: 16, height: original.height)
-            edited = Rect(x: rest1.x + 32, y: rest1.y, width: 16, height: original.height)
-            side = Rect(x: rest1.x + 48, y: rest1.y, width: rest1.width - 48, height: rest1.height)
+            // Three thumbnails in a row: original, reconstruction, edited; narrower (with smaller tiles)
+            // when even a grid of coloured cells leaves less than three full widths.
+            let w = min(Self.thumbnailWidth, rest1.width / 3)
+            original = Rect(x: rest1.x, y: rest1.y, width: w, height: min(9, rest1.height))
+            reconstruction = Rect(x: rest1.x + w, y: rest1.y, width: w, height: original.height)
+            edited = Rect(x: rest1.x + 2 * w, y: rest1.y, width: w, height: original.height)
+            side = Rect(x: rest1.x + 3 * w, y: rest1.y, width: rest1.width - 3 * w, height: rest1.height)
         } else {
             let (thumbs, rest2) = rest1.splitLeft(16)
             original = Rect(x: thumbs.x, y: thumbs.y, width: 16, height: min(9, thumbs.height))

@@ -128,7 +128,9 @@ extension Explorer {
         let inner = r.inset(by: 1)
         guard let source = v.source, let features = source.features[safe: v.cursor] else { return }
         var y = inner.y
-        b.write("encoder vector z_e (\(features.count) values)", x: inner.x, y: y, style: .dim, clip: inner)
+        let shown = min(features.count, max(0, inner.maxY - 7 - (y + 1)))
+        b.write(shown == features.count ? "encoder vector z_e (\(features.count) values)" : "z_e: first \(shown) of \(features.count) values",
+                x: inner.x, y: y, style: .dim, clip: inner)
         y += 1
         let scale = max(features.map { abs($0) }.max() ?? 1, 1e-6)
         let barWidth = max(1, (inner.width - 12) / 2)
@@ -321,21 +323,31 @@ extension Explorer {
         // codes' colours, with the brush (and the cursor cell's code) labelled.
         let labelled = v.codebookSize <= 64
         let cursorCode = v.codes[safe: v.cursor]
-        for (code, p) in codes.enumerated() {
-            guard let (cx, cy) = ScatterRaster.cell(of: p, bounds: bounds, columns: inner.width, rows: inner.height) else { continue }
-            let color = v.codeColors[safe: code] ?? Tab10.color(code)
-            if labelled {
-                b.write(String(code), x: inner.x + cx, y: inner.y + cy, style: Style(fg: .rgb(color), bold: true), clip: inner)
-            } else {
-                b[inner.x + cx, inner.y + cy] = Cell("●", Style(fg: .rgb(color), dim: v.showGroups))
+        if !labelled || v.showGroups {
+            for (code, p) in codes.enumerated() {
+                guard let (cx, cy) = ScatterRaster.cell(of: p, bounds: bounds, columns: inner.width, rows: inner.height) else { continue }
+                b[inner.x + cx, inner.y + cy] = Cell("●", Style(fg: .rgb(v.codeColors[safe: code] ?? Tab10.color(code)), dim: v.showGroups))
             }
         }
         // With the groups, the tiles carry the labels.
         if v.showGroups { return drawGroups(&b, m, inner, codes: codes, bounds: bounds) }
-        for code in Set([v.brush, cursorCode].compactMap { $0 }) {
+        // The brush's and the cursor code's labels first, then the others where they keep a blank cell
+        // from every label already placed (labels that touch read as one number: 0 and 131 as "0131").
+        let marked = [v.brush, cursorCode].compactMap { $0 }
+        var placed: [Rect] = []
+        for code in marked + (labelled ? Array(codes.indices).filter { !marked.contains($0) } : []) {
             guard let p = codes[safe: code], let (cx, cy) = ScatterRaster.cell(of: p, bounds: bounds, columns: inner.width, rows: inner.height) else { continue }
-            let style = code == v.brush ? Style(fg: .rgb(highlight), bold: true, reverse: true) : Style(fg: .rgb(.white), bold: true, reverse: true)
-            b.write(String(code), x: inner.x + cx, y: inner.y + cy, style: style, clip: inner)
+            let text = String(code)
+            let x = min(inner.x + cx, inner.maxX - text.count), y = inner.y + cy
+            let room = Rect(x: x - 1, y: y, width: text.count + 2, height: 1)
+            guard !placed.contains(where: { $0.intersects(room) }) else { continue }
+            placed.append(room)
+            let style = code == v.brush ? Style(fg: .rgb(highlight), bold: true, reverse: true)
+                : code == cursorCode ? Style(fg: .rgb(.white), bold: true, reverse: true)
+                : Style(fg: .rgb(v.codeColors[safe: code] ?? Tab10.color(code)), bold: true)
+            b.write(" ", x: x - 1, y: y, clip: inner)
+            let end = b.write(text, x: x, y: y, style: style, clip: inner)
+            b.write(" ", x: end, y: y, clip: inner)
         }
     }
 
@@ -351,7 +363,10 @@ extension Explorer {
             let x = max(inner.x, min(inner.maxX - w, inner.x + cx - w / 2)), y = max(inner.y, min(inner.maxY - h, inner.y + cy - h / 2))
             let box = Rect(x: x, y: y, width: w, height: h)
             guard box.width > 0, box.height > 0, !placed.contains(where: { $0.intersects(box) }) else { continue }
-            placed.append(Rect(x: x - 1, y: y, width: w + 2, height: h))
+            let room = Rect(x: x - 1, y: y, width: w + 2, height: h)
+            placed.append(room)
+            // A blank column each side, so the label and tile stand apart from the dots and each other.
+            b.fill(room.clamped(to: inner), with: .blank)
             b.write("\(group.code)·\(group.images)", x: x, y: y, style: Style(fg: .rgb(m.vq.codeColors[safe: group.code] ?? highlight), bold: true),
                     clip: Rect(x: x, y: y, width: w, height: 1))
             drawTile(&b, image, spec: spec, x: x, y: y + 1, m)
@@ -359,14 +374,8 @@ extension Explorer {
     }
 
     static func drawVQFooter(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
-        let keys: [(String, String)] = [("←↑↓→", "cell"), ("+/-", "code"), ("0-9⏎", "type"), ("space", "paint"), (", .", "brush"),
-                                        ("u/U", "undo/redo"), ("r", "revert"), ("n/p", "data"), ("s", "sample"), ("tab", "panel"),
-                                        ("v", "variants"), ("o", "order"), ("x", "lock"), ("e", "surprise"), ("?", "help"), ("q", "quit")]
-        var x = r.x + 1
-        for (k, what) in keys {
-            guard x + k.count + what.count + 2 < r.maxX else { break }
-            x = b.write(k, x: x, y: r.y, style: .bold, clip: r)
-            x = b.write(" " + what + "  ", x: x, y: r.y, style: .dim, clip: r)
-        }
+        drawKeys(&b, [("←↑↓→", "cell"), ("+/-", "code"), ("0-9⏎", "type"), ("space", "paint"), (", .", "brush"),
+                      ("u/U", "undo/redo"), ("r", "revert"), ("n/p", "data"), ("s", "sample"), ("tab", "panel"),
+                      ("v", "variants"), ("o", "order"), ("x", "lock"), ("e", "surprise")], in: r)
     }
 }

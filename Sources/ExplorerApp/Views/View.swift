@@ -39,7 +39,7 @@ extension Explorer {
         switch m.overlay {
         case .help: drawHelp(&b, m)
         case .modelPicker(let selection): drawModelPicker(&b, m, selection)
-        case .nameBookmark(_, let text): drawNamePrompt(&b, m, text)
+        case .nameBookmark(let index, let text): drawNamePrompt(&b, m, text, was: m.bookmarks[safe: index]?.name ?? "")
         case .bookmarks(let selection): drawBookmarks(&b, m, selection)
         case nil: break
         }
@@ -50,23 +50,69 @@ extension Explorer {
     static func drawStatus(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let bar = Style(reverse: true)
         b.fill(r, with: Cell(" ", bar))
-        var text = " LatentExplorer │ \(m.model.description) │ \(m.pixels.map { "\($0.name) + " } ?? "")\(m.renderMode.rawValue) · \(m.colorMap.rawValue)"
-        if let p = m.datasetProgress { text += " │ encoding data \(Int(p * 100))%" }
-        let x = b.write(text, x: r.x, y: r.y, style: Style(bold: true, reverse: true), clip: r)
-        if !m.status.isEmpty { b.write(" │ " + m.status, x: x, y: r.y, style: bar, clip: r) }
+        let (head, message) = statusLine(m, width: r.width)
+        let x = b.write(head, x: r.x, y: r.y, style: Style(bold: true, reverse: true), clip: r)
+        b.write(message, x: x, y: r.y, style: bar, clip: r)
+    }
+
+    /// The header and the message, fitted to `width`. The message is what just happened and often ends
+    /// with what matters (a file name, a reason), so the header gives way first: the model's details,
+    /// then how images are drawn, then the model; the app's name stays. A message still too long loses
+    /// its middle, never its end.
+    static func statusLine(_ m: AppModel, width: Int) -> (head: String, message: String) {
+        let drawn = (m.pixels.map { "\($0.name) + " } ?? "") + m.drawnAs
+        let progress = m.datasetProgress.map { " │ encoding data \(Int($0 * 100))%" } ?? ""
+        let app = " LatentExplorer"
+        let heads = ["\(app) │ \(m.model.description) │ \(drawn)\(progress)", "\(app) │ \(m.model.name) │ \(drawn)\(progress)",
+                     "\(app) │ \(m.model.name)", app]
+        guard !m.status.isEmpty else { return (heads[0], "") }
+        for head in heads where head.count + 3 + m.status.count <= width {
+            return (head, " │ " + m.status)
+        }
+        return (app, " │ " + shortened(m.status, to: max(2, width - app.count - 4)))
+    }
+
+    /// `text` in at most `room` characters. A trailing " · path" gives up the start of its path first,
+    /// down to its file name, then the reason before it loses its middle; anything else loses its middle.
+    static func shortened(_ text: String, to room: Int) -> String {
+        guard text.count > room, room > 8 else { return String(text.prefix(room)) }
+        func middleOut(_ s: Substring, _ n: Int, tailShare: Int) -> String {
+            guard s.count > n else { return String(s) }
+            let tail = (n - 1) * tailShare / 3
+            return s.prefix(n - 1 - tail) + "…" + s.suffix(tail)
+        }
+        guard let dot = text.range(of: " · ", options: .backwards) else { return middleOut(text[...], room, tailShare: 2) }
+        let reason = text[..<dot.upperBound], path = text[dot.upperBound...]
+        let name = path.split(separator: "/").last.map(String.init) ?? String(path)
+        let keep = room - reason.count - 1
+        if keep >= name.count + 1 { return reason + "…" + path.suffix(keep) }
+        let end = path.count <= name.count ? String(path) : "…/" + name
+        return middleOut(reason, max(1, room - end.count), tailShare: 1) + end
     }
 
     static func drawFooter(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
-        let keys: [(String, String)] = [
+        drawKeys(&b, [
             ("↑↓", "dim"), ("←→", "move"), ("s", "sample"), ("r", "reset"), ("n/p", "data"),
-            (m.vae.isConditional ? "0-9" : "0-9", m.vae.isConditional ? "class" : "prototype"),
-            ("tab", "panel"), ("g", "grid"), ("a/b/i", "morph"), ("m", "render"), ("M", "models"), ("?", "help"), ("q", "quit"),
-        ]
+            ("0-9", m.vae.isConditional ? "class" : "prototype"),
+            ("tab", "panel"), ("g", "grid"), ("a/b/i", "morph"), ("m", "render"), ("M", "models"),
+        ], in: r)
+    }
+
+    /// A footer: as many of `keys` as fit, then `? help` and `q quit`, which every footer shows at every
+    /// width (the help lists the rest).
+    static func drawKeys(_ b: inout Buffer, _ keys: [(String, String)], in r: Rect) {
+        let always: [(String, String)] = [("?", "help"), ("q", "quit")]
+        func width(_ k: (String, String)) -> Int { k.0.count + k.1.count + 3 }
+        let reserved = always.map(width).reduce(0, +)
         var x = r.x + 1
-        for (k, what) in keys {
-            guard x + k.count + what.count + 2 < r.maxX else { break }
-            x = b.write(k, x: x, y: r.y, style: .bold, clip: r)
-            x = b.write(" " + what + "  ", x: x, y: r.y, style: .dim, clip: r)
+        for k in keys {
+            guard x + width(k) + reserved < r.maxX else { break }
+            x = b.write(k.0, x: x, y: r.y, style: .bold, clip: r)
+            x = b.write(" " + k.1 + "  ", x: x, y: r.y, style: .dim, clip: r)
+        }
+        for k in always {
+            x = b.write(k.0, x: x, y: r.y, style: .bold, clip: r)
+            x = b.write(" " + k.1 + "  ", x: x, y: r.y, style: .dim, clip: r)
         }
     }
 
@@ -76,14 +122,17 @@ extension Explorer {
         let v = m.vae
         b.box(r, title: "latent z · \(v.latentDim) dims")
         let g = SliderGeometry(box: r, count: v.latentDim, selected: v.selected)
+        let axis = v.sliderAxis
         for d in g.visible {
             let y = g.row(of: d)
             let isSelected = d == v.selected
             let labelStyle = isSelected ? Style(bold: true) : Style.plain
             b.write((isSelected ? "▸" : " ") + "z\(d)", x: r.x + 1, y: y, style: labelStyle, clip: r.inset(by: 1))
             guard let track = g.track(row: y) else { continue }
-            let range = v.ranges[d]
-            for x in track.x..<track.maxX { b[x, y] = Cell("─", .dim) }
+            // The track runs over this row's own range; the rest of the shared axis stays blank.
+            let range = axis
+            let own = SliderGeometry.column(v.ranges[d].lowerBound, in: axis, track: track)...SliderGeometry.column(v.ranges[d].upperBound, in: axis, track: track)
+            for x in own { b[x, y] = Cell("─", .dim) }
             let zero = SliderGeometry.column(0, in: range, track: track)
             b[zero, y] = Cell("┼", .dim)
             // The shown image's posterior: μ ± σ as a band, μ as a tick.
@@ -100,7 +149,7 @@ extension Explorer {
         if g.first > 0 { b.write("▲", x: r.maxX - 2, y: r.y, style: .dim) }
         if g.visible.upperBound < v.latentDim { b.write("▼", x: r.maxX - 2, y: r.maxY - 1, style: .dim) }
         if let track = g.track(row: r.maxY - 1), r.height > 2 {
-            let range = v.ranges[v.selected]
+            let range = axis
             b.write(String(format: "%.1f", range.lowerBound), x: track.x, y: r.maxY - 1, style: .dim)
             let hi = String(format: "%.1f", range.upperBound)
             b.write(hi, x: track.maxX - hi.count, y: r.maxY - 1, style: .dim)
@@ -112,6 +161,11 @@ extension Explorer {
     static func drawDigit(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let v = m.vae
         var title = v.current != nil ? "reconstruction" : "decoded z"
+        if let cur = v.current, cur.mu != v.z || (v.isConditional && cur.label != v.label) {
+            // Below the fourth decimal "0.0000" would read as no change at all.
+            title = "edited" + (meanSquaredDifference(v.image, v.reconstruction).map { $0 < 0.0001 ? " · ΔMSE < 0.0001" : String(format: " · ΔMSE %.4f", $0) } ?? "")
+        }
+        if let f = v.frame { title = "frame \(f.index + 1)/\(f.count)" + (m.isAnimating ? "" : " · paused") }
         if v.isConditional { title += " · class \(m.model.classNames[safe: v.label] ?? "?")" }
         b.box(r, title: title)
         guard let image = v.image else {
@@ -120,6 +174,12 @@ extension Explorer {
         }
         // Any image size is fitted to the box (braille: 2×4 dots a cell, so a 28×28 digit is enlarged 2×).
         b.draw(image, in: r.inset(by: 1), mode: m.renderMode, colorMap: m.colorMap, capability: m.capability, dither: m.dither)
+    }
+
+    /// Mean squared difference of two images of one size (the edit against the reconstruction).
+    static func meanSquaredDifference(_ a: Image?, _ b: Image?) -> Float? {
+        guard let a, let b, a.pixels.count == b.pixels.count, !a.pixels.isEmpty else { return nil }
+        return zip(a.pixels, b.pixels).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } / Float(a.pixels.count)
     }
 
     static func drawOriginal(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
@@ -152,19 +212,31 @@ extension Explorer {
     /// An image as a 14×7-cell thumbnail: half-blocks of the image fitted to 14×14 pixels, or braille
     /// at 28×28 dots (the same footprint, sharper edges) when the render mode is braille.
     static func drawThumbnail(_ b: inout Buffer, _ image: Image, in area: Rect, _ m: AppModel) {
-        let spec = Layout.tile(cells: 14, m.renderMode)
+        let big = Layout.tile(cells: 14, m.renderMode)
+        let spec = big.columns <= area.width && big.rows <= area.height ? big : Layout.tile(cells: 7, m.renderMode)
         let at = area.centered(width: spec.columns, height: spec.rows)
         drawTile(&b, image, spec: spec, x: at.x, y: at.y, m)
     }
 
     /// Draws an image as a tile with its top-left cell at (x, y), and records it for terminals that show
-    /// pixels. A highlighted tile is drawn in reverse video and stays glyphs (pixels would hide the mark).
+    /// pixels. A highlighted tile is marked beside it, never in it: reverse video swaps a half-block
+    /// cell's upper and lower pixel, which scrambles the image instead of marking it.
     static func drawTile(_ b: inout Buffer, _ image: Image, spec: Layout.TileSpec, x: Int, y: Int, _ m: AppModel,
                          highlighted: Bool = false) {
-        var cells = tile(image, spec: spec, m).cells
-        if highlighted { cells = cells.map { var c = $0; c.style.reverse.toggle(); return c } }
-        b.blit(cells, blockWidth: spec.columns, x: x, y: y)
-        if !highlighted { b.place(image, in: Rect(x: x, y: y, width: spec.columns, height: spec.rows), colorMap: m.colorMap) }
+        b.blit(tile(image, spec: spec, m).cells, blockWidth: spec.columns, x: x, y: y)
+        let area = Rect(x: x, y: y, width: spec.columns, height: spec.rows)
+        b.place(image, in: area, colorMap: m.colorMap)
+        if highlighted { markTile(&b, area) }
+    }
+
+    /// Heavy amber bars in the columns left and right of a tile (the gaps strips leave between tiles, or
+    /// the box's own border beside the first one).
+    static func markTile(_ b: inout Buffer, _ area: Rect) {
+        let bar = Cell("┃", Style(fg: .rgb(highlight), bold: true))
+        for y in area.y..<area.maxY {
+            b[area.x - 1, y] = bar
+            b[area.maxX, y] = bar
+        }
     }
 
     /// An image fitted to a tile and centred in exactly `spec.columns`×`spec.rows` cells, so that
@@ -203,7 +275,7 @@ extension Explorer {
         for (i, image) in v.strip.prefix(layout.stripTiles).enumerated() {
             let x = r.x + 1 + (i % layout.stripColumns) * (spec.columns + 1)
             let y = r.y + 1 + (i / layout.stripColumns) * spec.rows
-            // The tile nearest the animation's current point is drawn in reverse video.
+            // The tile nearest the animation's current point is marked.
             let playing = v.panel == .interpolation && v.interpolation.map { i == playingTile($0, count: v.strip.count) } == true
             drawTile(&b, image, spec: spec, x: x, y: y, m, highlighted: playing)
         }
@@ -240,12 +312,12 @@ extension Explorer {
         ("s", "sample z ~ N(0, I)"),
         ("r", "reset z to 0"),
         ("n p", "next / previous data image: original, reconstruction, μ ± σ"),
-        ("0-9", "prototype (mean μ) of a digit; CVAE: the class ([ ] cycle)"),
+        ("0-9", "prototype (mean μ) of a class; CVAE: the class ([ ] cycle)"),
         ("tab v", "panel: progression → manifold → interpolation → scatter"),
         ("scatter", "arrows / click: cursor; enter / 2nd click: open the nearest"),
         ("", "0-9 hide/show a class; u PCA → UMAP → t-SNE; + − / wheel zoom"),
         ("", "a b: walk a line, decoded step by step; w: blend; i: play"),
-        ("", "f … f: record a free path with the cursor, decoded as a film strip"),
+        ("", "f … f: record a path with the cursor, decoded as a film strip"),
         ("g  x y", "2D manifold grid; x / y: the selected dim on that axis"),
         ("a b i", "mark A, mark B, play the morph A → B (space pauses)"),
         ("m d c", "render ▀ → ⠿ → ASCII; d: braille dithering; c: grey ↔ viridis"),
@@ -257,12 +329,12 @@ extension Explorer {
     static let vqHelpLines: [(String, String)] = [
         ("arrows hjkl", "move the cursor over the code grid (or click a cell)"),
         ("+ -", "step the cell's code; digits then enter: type a code"),
-        ("space", "paint the brush into the cell; b: brush = cell's code, 42b: code 42"),
-        (", .", "previous / next brush code in palette order; PgUp PgDn: a tenth"),
+        ("space", "paint the brush; b: brush = the cell's code; 42b: code 42"),
+        (", .", "brush: previous / next in palette order; PgUp PgDn: a tenth"),
         ("o", "palette order: by index → by use → codes in this grid"),
-        ("u  U", "undo / redo (ctrl-r too); r reverts; map, scatter: u switches projection"),
+        ("u  U", "undo / redo (or ctrl-r); r reverts; map, scatter: projection"),
         ("n p", "next / previous data image (original, reconstruction, codes)"),
-        ("s", "sample a grid: from the prior, or per-position code frequencies"),
+        ("s", "sample a grid: from the prior, else per-position frequencies"),
         ("x X", "lock / unlock the cell (s keeps locked cells); X unlocks all"),
         ("[ ] e", "prior: temperature −/+; e: each cell's surprise as heat"),
         ("tab", "panel: palette → distances → usage → codebook map → scatter"),
@@ -276,14 +348,16 @@ extension Explorer {
 
     static func drawHelp(_ b: inout Buffer, _ m: AppModel) {
         let helpLines = m.isVQ ? vqHelpLines : Self.helpLines
+        let keyWidth = (helpLines.map { $0.0.count }.max() ?? 0) + 2
         let width = min(m.width - 2, 86), height = min(m.height - 2, helpLines.count + 4)
         let r = b.area.centered(width: width, height: height)
         b.fill(r, with: .blank)
         b.box(r, title: "keys", style: .plain)
-        for (i, (keys, what)) in helpLines.enumerated() where i + 2 < height - 1 {
-            let y = r.y + 2 + i
-            b.write(keys, x: r.x + 2, y: y, style: .bold, clip: r.inset(by: 1))
-            b.write(what, x: r.x + 14, y: y, clip: r.inset(by: 1))
+        // A blank line under the title when there is room for it.
+        let top = r.y + (helpLines.count + 4 <= height ? 2 : 1)
+        for (i, (keys, what)) in helpLines.enumerated() where top + i < r.maxY - 1 {
+            b.write(keys, x: r.x + 2, y: top + i, style: .bold, clip: r.inset(by: 1))
+            b.write(what, x: r.x + 2 + keyWidth, y: top + i, clip: r.inset(by: 1))
         }
     }
 
@@ -309,14 +383,16 @@ extension Explorer {
         }
     }
 
-    static func drawNamePrompt(_ b: inout Buffer, _ m: AppModel, _ text: String) {
+    /// The field starts empty (typing gives the new name) with the old name shown dim in it until then.
+    static func drawNamePrompt(_ b: inout Buffer, _ m: AppModel, _ text: String, was: String) {
         let r = b.area.centered(width: min(m.width - 4, 60), height: 5)
         b.fill(r, with: .blank)
-        b.box(r, title: "rename the bookmark", style: .plain)
-        let x = b.write("name: ", x: r.x + 2, y: r.y + 2, style: .bold, clip: r.inset(by: 1))
+        b.box(r, title: "rename \"\(was)\"", style: .plain)
+        let x = b.write("new name: ", x: r.x + 2, y: r.y + 2, style: .bold, clip: r.inset(by: 1))
         let end = b.write(text, x: x, y: r.y + 2, clip: r.inset(by: 1))
         b.write("▏", x: end, y: r.y + 2, clip: r.inset(by: 1))
-        b.write("enter keeps it · esc goes back", x: r.x + 2, y: r.y + 3, style: .dim, clip: r.inset(by: 1))
+        if text.isEmpty { b.write(was, x: end + 1, y: r.y + 2, style: .dim, clip: r.inset(by: 1)) }
+        b.write("enter keeps the new name · esc goes back", x: r.x + 2, y: r.y + 3, style: .dim, clip: r.inset(by: 1))
     }
 
     static func drawBookmarks(_ b: inout Buffer, _ m: AppModel, _ selection: Int) {
