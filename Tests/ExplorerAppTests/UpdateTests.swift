@@ -358,3 +358,39 @@ import Testing
         #expect(Runtime.coalesce(commands) == [.decode(z: [2], label: nil), .encodeDataset, .decodeStrip(.progression, zs: [[2]], label: nil)])
     }
 }
+
+/// Dimensions the encoder ignores (μ barely varies over the data) are marked, and the manifold opens on
+/// the two that vary most — until the user picks its axes.
+@Suite struct ActiveDimensionTests {
+    static func encoded() -> AppModel {
+        var m = makeModel()
+        // z3 and z7 carry the data; z0 varies a little; the rest are constant (inactive).
+        func value(_ i: Int, _ d: Int) -> Float {
+            switch d {
+            case 3: return Float(i % 20) / 4
+            case 7: return Float((i * 7) % 13) / 5
+            case 0: return Float(i % 5) / 5
+            default: return 0.01
+            }
+        }
+        let mus: [[Float]] = (0..<200).map { i in (0..<10).map { value(i, $0) } }
+        _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: (0..<200).map { $0 % 10 }))
+        return m
+    }
+
+    @Test func inactiveDimensionsAreMarkedAndTheManifoldOpensOnTheMostActive() {
+        var m = Self.encoded()
+        #expect(m.vae.manifoldDims == (3, 7))
+        #expect((0..<10).filter(m.vae.isInactive) == [1, 2, 4, 5, 6, 8, 9])
+        let text = Explorer.view(m).text
+        #expect(text.contains("7 inactive"))
+        #expect(text.contains("z1∅") && text.contains("z9∅") && !text.contains("z3∅") && !text.contains("z0∅"))
+        // The user's choice of axes holds when the data is encoded again (a model reload aside).
+        _ = Explorer.update(&m, .key(.down))
+        _ = Explorer.update(&m, .key(.char("x")))
+        #expect(m.vae.manifoldDims.x == 1)
+        let again = Self.encoded().scatter.mus
+        _ = Explorer.update(&m, .datasetEncoded(mus: again, labels: (0..<200).map { $0 % 10 }))
+        #expect(m.vae.manifoldDims.x == 1)
+    }
+}

@@ -104,8 +104,16 @@ public struct VAEState: Sendable {
     public var prototypes: [[Float]] = []
     public var panel: Panel = .progression
     public var strip: [Image] = []
-    /// The manifold grid's two dimensions.
+    /// The manifold grid's two dimensions: the two most active once the data is encoded, until the user
+    /// picks with x / y.
     public var manifoldDims: (x: Int, y: Int) = (0, 1)
+    public var manifoldDimsChosen = false
+    /// Each dimension's variance of μ over the data (empty until it is encoded). Below
+    /// `inactiveVariance` a dimension is inactive: the encoder ignores it and every image decodes alike
+    /// along it (Burda et al. 2016's active-unit test, the one `latent eval` reports).
+    public var activity: [Float] = []
+    public static let inactiveVariance: Float = 0.01
+    public func isInactive(_ d: Int) -> Bool { d < activity.count && activity[d] < VAEState.inactiveVariance }
     public var manifold: [Image] = []
     public var manifoldShape: (columns: Int, rows: Int) = (0, 0)
     public var markA: [Float]?

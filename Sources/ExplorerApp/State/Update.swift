@@ -67,6 +67,13 @@ public enum Explorer {
         case .datasetEncoded(let mus, let labels):
             m.datasetProgress = nil
             widenRanges(&m.vae, to: mus)
+            m.vae.activity = muVariances(mus, dims: m.vae.latentDim)
+            if !m.vae.manifoldDimsChosen, m.vae.latentDim >= 2 {
+                // The grid opens on the two dimensions that vary most: an inactive one would repeat
+                // the same image along its axis.
+                let order = m.vae.activity.indices.sorted { m.vae.activity[$0] > m.vae.activity[$1] || (m.vae.activity[$0] == m.vae.activity[$1] && $0 < $1) }
+                m.vae.manifoldDims = (order[0], order[1])
+            }
             m.vae.prototypes = classMeans(mus, labels: labels, classes: m.model.classNames.count)
             m.scatter = ScatterState()
             m.scatter.mus = mus
@@ -247,6 +254,7 @@ public enum Explorer {
             return refreshPanel(&m)
         case .char("x"), .char("y"):
             guard m.vae.latentDim >= 2 else { return [] }
+            m.vae.manifoldDimsChosen = true
             if key == .char("x") {
                 m.vae.manifoldDims.x = m.vae.selected
                 if m.vae.manifoldDims.y == m.vae.selected { m.vae.manifoldDims.y = (m.vae.selected + 1) % m.vae.latentDim }
@@ -426,6 +434,17 @@ public enum Explorer {
             let values = mus.map { $0[d] }.sorted()
             let lo = values[values.count / 200], hi = values[values.count - 1 - values.count / 200]
             v.ranges[d] = min(-3, (lo * 2).rounded(.down) / 2)...max(3, (hi * 2).rounded(.up) / 2)
+        }
+    }
+
+    /// The variance of μ along each dimension over the data.
+    static func muVariances(_ mus: [[Float]], dims: Int) -> [Float] {
+        guard !mus.isEmpty else { return [] }
+        return (0..<dims).map { d in
+            var sum = 0.0, sumSq = 0.0
+            for mu in mus where d < mu.count { let v = Double(mu[d]); sum += v; sumSq += v * v }
+            let n = Double(mus.count), mean = sum / n
+            return Float(max(0, sumSq / n - mean * mean))
         }
     }
 

@@ -123,11 +123,17 @@ extension Explorer {
         b.box(r, title: "latent z · \(v.latentDim) dims")
         let g = SliderGeometry(box: r, count: v.latentDim, selected: v.selected)
         let axis = v.sliderAxis
+        let inactive = (0..<v.latentDim).filter(v.isInactive)
+        if !inactive.isEmpty {
+            // The title says how many dimensions the encoder ignores; their rows are dimmed and marked ∅.
+            b.write(" \(inactive.count) inactive ", x: r.x + 4 + "latent z · \(v.latentDim) dims".count, y: r.y, style: .dim,
+                    clip: Rect(x: r.x + 1, y: r.y, width: max(0, r.width - 5), height: 1))
+        }
         for d in g.visible {
             let y = g.row(of: d)
             let isSelected = d == v.selected
-            let labelStyle = isSelected ? Style(bold: true) : Style.plain
-            b.write((isSelected ? "▸" : " ") + "z\(d)", x: r.x + 1, y: y, style: labelStyle, clip: r.inset(by: 1))
+            let labelStyle = isSelected ? Style(bold: true) : v.isInactive(d) ? Style.dim : Style.plain
+            b.write((isSelected ? "▸" : " ") + "z\(d)" + (v.isInactive(d) ? "∅" : ""), x: r.x + 1, y: y, style: labelStyle, clip: r.inset(by: 1))
             guard let track = g.track(row: y) else { continue }
             // The track runs over this row's own range; the rest of the shared axis stays blank.
             let range = axis
