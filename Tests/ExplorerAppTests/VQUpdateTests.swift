@@ -487,3 +487,34 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
         #expect(Explorer.update(&plain, .key(.char("x"))).isEmpty && plain.vq.locked.isEmpty && plain.status.contains("has none"))
     }
 }
+
+/// The VQ grid's marks each have their own channel: after a sample from the prior the cells it changed
+/// carry '*', the heat has a scale in the legend, and the cursor stays black on white over the heat.
+@Suite struct VQGridChannelTests {
+    @Test func aSampleMarksTheCellsItChangedAndTheHeatHasAScale() {
+        var m = makeVQModel()
+        m.vq.hasPrior = true
+        _ = Explorer.update(&m, .quantized(fakeQuantized(), reconstruction: ring(5)))
+        #expect(m.vq.lastChanged.isEmpty)
+        var sampled = m.vq.codes
+        sampled[0] = (sampled[0] + 1) % 32
+        sampled[48] = (sampled[48] + 3) % 32
+        _ = Explorer.update(&m, .priorSampled(sampled))
+        #expect(m.vq.lastChanged == [0, 48])
+        m.vq.surprise = (0..<49).map { Float($0 % 7) }
+        m.vq.showSurprise = true
+        let buffer = Explorer.view(m)
+        let text = buffer.text
+        #expect(text.contains("* last change"))
+        #expect(text.contains("heat 0 ") && text.contains("6 bits"))
+        // Cell 0 is at the cursor: drawn black on white whatever the heat behind it.
+        let layout = VQLayout(width: m.width, height: m.height, vq: m.vq)
+        let cursorCell = buffer[layout.gridInner.x + layout.cellColumns - 1, layout.gridInner.y]
+        #expect(cursorCell.style.bg == .rgb(.white) && !cursorCell.style.reverse)
+        // The last cell's number is led by its '*'.
+        let row = (0..<(7 * layout.cellColumns)).map { String(buffer[layout.gridInner.x + $0, layout.gridInner.y + 6].glyph) }.joined()
+        #expect(row.contains("*"))
+        _ = Explorer.update(&m, .key(.char("u")))
+        #expect(m.vq.lastChanged == [0, 48])  // undo changes the same two cells back
+    }
+}

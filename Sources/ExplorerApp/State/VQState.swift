@@ -4,7 +4,12 @@ import TermRender
 public struct VQState: Sendable {
     public var height: Int, width: Int, codebookSize: Int
     /// The edited grid, raster order.
-    public var codes: [Int]
+    public var codes: [Int] {
+        didSet { lastChanged = Set(codes.indices.filter { $0 >= oldValue.count || oldValue[$0] != codes[$0] }) }
+    }
+    /// The cells the latest change of the grid altered (an edit, a sample from the prior, undo, redo):
+    /// drawn marked, so that what a sample changed can be told from what the user edited before.
+    public var lastChanged: Set<Int> = []
     /// The dataset image the grid came from (its own codes, encoder vectors and distances).
     public var source: QuantizedImage?
     public var cursor = 0

@@ -14,6 +14,7 @@ extension Explorer {
             m.vq.source = q
             m.vq.reconstruction = reconstruction
             m.vq.codes = q.codes
+            m.vq.lastChanged = []  // a new image: nothing of it was changed yet
             m.vq.undo = []
             m.vq.redo = []
             m.status = "image \(q.index) · label \(m.model.classNames[safe: q.label] ?? "?")"

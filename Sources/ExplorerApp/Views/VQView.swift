@@ -42,10 +42,20 @@ extension Explorer {
             lines.append(String(format: "prior T %.1f · %d locked", v.temperature, v.locked.count))
             if surpriseShown { lines.append(String(format: "heat: surprise %.0f bits", v.surprise.reduce(0, +))) }
         }
-        if !heat.isEmpty && !surpriseShown { lines.append("heat: |edit − recon|") }
+        if !v.lastChanged.isEmpty && layout.showsNumbers { lines.append("* last change") }
         if !layout.showsNumbers { lines.append("colour: the code's place in the codebook PCA; edits bold") }
         for (i, line) in lines.enumerated() where i < layout.legend.height {
             b.write(" " + line, x: layout.legend.x, y: layout.legend.y + i, style: i == 0 ? .bold : .dim, clip: layout.legend)
+        }
+        // The heat's scale: what its colours mean, from nothing to the largest value drawn.
+        if !heat.isEmpty, let top = heat.max(), top > 0.01, m.capability != .monochrome, lines.count < layout.legend.height {
+            let y = layout.legend.y + lines.count, unit = surpriseShown ? "bits" : "|Δ| edit"
+            var x = b.write(" heat 0 ", x: layout.legend.x, y: y, style: .dim, clip: layout.legend)
+            for step in 0..<6 where x < layout.legend.maxX {
+                b[x, y] = Cell(" ", Style(bg: .rgb(ColorMap.viridis.color(0.15 + 0.85 * Float(step) / 5))))
+                x += 1
+            }
+            b.write(String(format: " %.2g %@", max(top, surpriseShown ? 4 : 0.05), unit), x: x, y: y, style: .dim, clip: layout.legend)
         }
     }
 
@@ -57,16 +67,22 @@ extension Explorer {
         for cell in 0..<v.cells where cell / v.width < layout.gridInner.height {
             let x = layout.gridInner.x + (cell % v.width) * layout.cellColumns, y = layout.gridInner.y + cell / v.width
             let code = v.codes[cell]
+            // One channel each: the heat is the background; a code that differs from the image's own is
+            // amber text; the cursor is black on white (never reverse video, which would swap the heat
+            // into the text); the cells the last step changed carry a '*', locked ones a '•'.
             let changed = v.source.map { $0.codes[safe: cell] != code } ?? false
             var style = Style(bold: changed)
-            if changed { style.fg = .rgb(highlight) }
             if let h = heat[safe: cell], h > 0.01, m.capability != .monochrome {
                 style.bg = .rgb(ColorMap.viridis.color(0.15 + 0.85 * h / maxHeat))
                 style.fg = .rgb(.white)
             }
-            if cell == v.cursor { style.reverse = true }
+            if changed { style.fg = .rgb(highlight) }
+            if cell == v.cursor {
+                style = m.capability == .monochrome ? Style(bold: true, reverse: true) : Style(fg: .rgb(.black), bg: .rgb(.white), bold: true)
+            }
             let text = String(code), pad = max(0, layout.cellColumns - text.count)
-            let lead = v.locked.contains(cell) && pad > 0 ? String(repeating: " ", count: pad - 1) + "•" : String(repeating: " ", count: pad)
+            let mark = v.locked.contains(cell) ? "•" : v.lastChanged.contains(cell) ? "*" : nil
+            let lead = mark != nil && pad > 0 ? String(repeating: " ", count: pad - 1) + mark! : String(repeating: " ", count: pad)
             b.write(lead + text, x: x, y: y, style: style)
         }
     }
