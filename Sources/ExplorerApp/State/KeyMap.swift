@@ -10,6 +10,8 @@ public enum KeyMode: String, CaseIterable, Sendable {
     case global, sliders, scatter, vqScatter, vqGrid, vqMap
     case help, modelPicker, bookmarks, naming
 
+    public var isOverlay: Bool { [.help, .modelPicker, .bookmarks, .naming].contains(self) }
+
     /// The mode's heading in the user guide's key map.
     public var title: String {
         switch self {
