@@ -249,23 +249,23 @@ public enum KeyMap {
         KeyBinding([.vqGrid], [.down, .char("j")], .moveCell(columns: 0, rows: 1), "move the cursor down"),
         KeyBinding([.vqGrid], [.left, .char("h")], .moveCell(columns: -1, rows: 0), "move the cursor left"),
         KeyBinding([.vqGrid], [.right, .char("l")], .moveCell(columns: 1, rows: 0), "move the cursor right"),
-        KeyBinding([.vqGrid], [.char("+"), .char("=")], .codeUp, "the cell's next code")
+        KeyBinding([.vqGrid], [.char("+"), .char("=")], .codeUp, "the cell's next code (wraps around the codebook)")
             .help(.vq, "+ -", "step the cell's code; digits then enter: type a code").footer(.vq, 1, "+/-", "code"),
         KeyBinding([.vqGrid], [.char("-"), .char("_")], .codeDown, "the cell's previous code"),
-        KeyBinding([.vqGrid], match: .digits, .typeDigit, "type a code (up to 6 digits)").footer(.vq, 2, "0-9⏎", "type"),
+        KeyBinding([.vqGrid], match: .digits, .typeDigit, "type a code (up to 6 digits; `Esc` cancels)").footer(.vq, 2, "0-9⏎", "type"),
         KeyBinding([.vqGrid], [.backspace], .eraseDigit, "erase the last typed digit"),
-        KeyBinding([.vqGrid], [.enter], .setTypedCode, "set the cell to the typed code"),
+        KeyBinding([.vqGrid], [.enter], .setTypedCode, "set the cell to the typed code (a code ≥ K is refused in the status line)"),
         KeyBinding([.vqGrid], [.char(" ")], .paint, "paint the brush's code into the cell")
             .help(.vq, "space", "paint the brush; b: brush = the cell's code; 42b: code 42").footer(.vq, 3, "space", "paint"),
         KeyBinding([.vqGrid], [.char("b")], .takeBrush, "the brush takes the cell's code (after typed digits: that code)"),
         KeyBinding([.vqGrid], [.char("."), .char(">")], .stepBrush(forward: true, page: false), "brush: the next code in palette order")
             .help(.vq, ", .", "brush: previous / next in palette order; PgUp PgDn: a tenth").footer(.vq, 4, ", .", "brush"),
         KeyBinding([.vqGrid], [.char(","), .char("<")], .stepBrush(forward: false, page: false), "brush: the previous code in palette order"),
-        KeyBinding([.vqGrid], [.pageDown], .stepBrush(forward: true, page: true), "brush: a tenth of the palette on"),
+        KeyBinding([.vqGrid], [.pageDown], .stepBrush(forward: true, page: true), "brush: a tenth of the palette on (51 codes at K = 512)"),
         KeyBinding([.vqGrid], [.pageUp], .stepBrush(forward: false, page: true), "brush: a tenth of the palette back"),
         KeyBinding([.vqGrid], [.char("o")], .paletteOrder, "palette order: by index → by use → codes in this grid")
             .help(.vq, "o", "palette order: by index → by use → codes in this grid").footer(.vq, 11, "o", "order"),
-        KeyBinding([.vqGrid], [.char("u")], .undo, "undo an edit")
+        KeyBinding([.vqGrid], [.char("u")], .undo, "undo (every edit, paint, revert and sample)")
             .help(.vq, "u  U", "undo / redo (or ctrl-r); r reverts; map, scatter: projection").footer(.vq, 5, "u/U", "undo/redo"),
         KeyBinding([.vqGrid], [.char("U"), .ctrl("r")], .redo, "redo"),
         KeyBinding([.vqGrid], [.char("r")], .revert, "back to the image's own codes").footer(.vq, 6, "r", "revert"),
