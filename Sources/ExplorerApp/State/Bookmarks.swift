@@ -58,18 +58,19 @@ extension Explorer {
     }
 
     /// Keys while renaming: typing, backspace, enter keeps the name, escape goes back to the list.
-    static func handleNaming(_ key: Key, index: Int, text: String, _ m: inout AppModel) -> [Command] {
-        switch key {
-        case .escape:
+    static func performNaming(_ action: KeyAction, key: Key, index: Int, text: String, _ m: inout AppModel) -> [Command] {
+        switch action {
+        case .backToList:
             m.overlay = .bookmarks(selection: index)
             return []
-        case .backspace:
+        case .eraseText:
             m.overlay = .nameBookmark(index: index, text: String(text.dropLast()))
             return []
-        case .char(let c) where !c.isNewline && c.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F }):
+        case .typeText:
+            guard case .char(let c) = key else { return [] }
             if text.count < Bookmark.maxNameLength { m.overlay = .nameBookmark(index: index, text: text + String(c)) }
             return []
-        case .enter:
+        case .keepName:
             let name = text.trimmingCharacters(in: .whitespaces)
             guard m.bookmarks.indices.contains(index), !name.isEmpty else {
                 m.overlay = .bookmarks(selection: max(0, min(index, m.bookmarks.count - 1)))
@@ -88,27 +89,28 @@ extension Explorer {
         }
     }
 
-    /// Keys in the bookmark list: move, enter jumps, a / b mark A / B (VAE), d deletes.
-    static func handleBookmarkList(_ key: Key, selection s: Int, _ m: inout AppModel) -> [Command] {
+    /// Keys in the bookmark list: move, enter jumps, a / b mark A / B (VAE), r renames, d deletes.
+    static func performBookmarkList(_ action: KeyAction, selection s: Int, _ m: inout AppModel) -> [Command] {
         let count = m.bookmarks.count
-        switch key {
-        case .up, .char("k"): m.overlay = .bookmarks(selection: max(0, s - 1))
-        case .down, .char("j"): m.overlay = .bookmarks(selection: min(max(0, count - 1), s + 1))
-        case .enter:
+        switch action {
+        case .selectUp: m.overlay = .bookmarks(selection: max(0, s - 1))
+        case .selectDown: m.overlay = .bookmarks(selection: min(max(0, count - 1), s + 1))
+        case .choose:
             guard let b = m.bookmarks[safe: s] else { return [] }
             m.overlay = nil
             return jump(to: b, &m)
-        case .char("a"), .char("b"):
+        case .markBookmarkA, .markBookmarkB:
             guard !m.isVQ, let b = m.bookmarks[safe: s], case .latent(let z, _) = b.place else { return [] }
             m.overlay = nil
-            if key == .char("a") { m.vae.markA = z } else { m.vae.markB = z }
-            m.status = "\"\(b.name)\" is \(key == .char("a") ? "A" : "B")" + (m.vae.markA != nil && m.vae.markB != nil ? " (i plays A → B)" : "")
+            let isA = action == .markBookmarkA
+            if isA { m.vae.markA = z } else { m.vae.markB = z }
+            m.status = "\"\(b.name)\" is \(isA ? "A" : "B")" + (m.vae.markA != nil && m.vae.markB != nil ? " (i plays A → B)" : "")
             return m.vae.panel == .interpolation ? refreshPanel(&m) : []
-        case .char("r"):
+        case .rename:
             // An empty field: typing replaces the name (appending to it was never what a rename wants).
             guard m.bookmarks.indices.contains(s) else { return [] }
             m.overlay = .nameBookmark(index: s, text: "")
-        case .char("d"), .backspace:
+        case .deleteBookmark:
             guard let b = m.bookmarks[safe: s] else { return [] }
             m.bookmarks.remove(at: s)
             m.overlay = .bookmarks(selection: min(s, max(0, m.bookmarks.count - 1)))

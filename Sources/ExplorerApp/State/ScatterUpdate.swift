@@ -3,34 +3,28 @@ import TermRender
 /// Keys of the scatter panel: the arrows move its cursor (not the sliders), Enter jumps to the nearest
 /// data point, digits show or hide a class, u switches PCA ↔ UMAP, + and − zoom.
 extension Explorer {
-    /// Commands for a scatter key, or nil when the key is not the scatter's (then the VAE mode has it).
-    static func handleScatter(_ key: Key, _ m: inout AppModel) -> [Command]? {
+    /// The scatter panel's keys (its layer is on only while the panel shows a plot: `Explorer.keyModes`).
+    static func performScatter(_ action: KeyAction, key: Key, _ m: inout AppModel) -> [Command] {
         let plot = scatterPlot(m)
-        guard plot.width > 0, plot.height > 0 else { return nil }
+        guard plot.width > 0, plot.height > 0 else { return [] }
         var c = m.scatter.cursor
-        if m.isVQ, [Key.char("a"), .char("b"), .char("w"), .char("i"), .char("f")].contains(key) {
+        switch action {
+        case .walksAreVAE:
             m.status = "line walks decode latents: they are in the VAE mode"
             return []
-        }
-        switch key {
-        case .left, .char("h"): c.column -= 1
-        case .right, .char("l"): c.column += 1
-        case .up, .char("k"): c.row -= 1
-        case .down, .char("j"): c.row += 1
-        case .char("H"), .shiftLeft: c.column -= 5
-        case .char("L"), .shiftRight: c.column += 5
-        case .char("K"), .shiftUp: c.row -= 3
-        case .char("J"), .shiftDown: c.row += 3
-        case .enter:
+        case .moveCursor(let columns, let rows):
+            c.column += columns
+            c.row += rows
+        case .openNearest:
             guard let i = nearestToCursor(m) else { return [] }
             return openImage(&m, i)
-        case .char(let ch) where ch.isNumber:
-            let cls = Int(String(ch))!
+        case .toggleClass:
+            guard case .char(let ch) = key, let cls = Int(String(ch)) else { return [] }
             guard m.scatter.isLabelled else { m.status = "unlabelled data: no classes to hide"; return [] }
             if m.scatter.hidden.contains(cls) { m.scatter.hidden.remove(cls) } else { m.scatter.hidden.insert(cls) }
             m.status = m.scatter.hidden.isEmpty ? "all classes shown" : "hidden: " + m.scatter.hidden.sorted().map(String.init).joined(separator: " ")
             return []
-        case .char("u"):
+        case .nextProjection:
             // PCA → UMAP → t-SNE → PCA; the slow two are computed once, in the background.
             m.scatter.method = m.scatter.method.next
             let method = m.scatter.method
@@ -40,14 +34,14 @@ extension Explorer {
             }
             m.status = "scatter: \(method.title)"
             return nearestToCursor(m).map { [.peekImage(index: $0)] } ?? []
-        case .char("a"), .char("b"):
+        case .walkStart, .walkEnd:
             let plot = scatterPlot(m)
             let p = m.scatter.dataPoint(column: c.column, row: c.row, columns: plot.width, rows: plot.height)
-            if key == .char("a") { m.scatter.walkStart = p } else { m.scatter.walkEnd = p }
+            if action == .walkStart { m.scatter.walkStart = p } else { m.scatter.walkEnd = p }
             m.scatter.path = []
-            m.status = key == .char("a") ? "walk starts here; b marks its end" : "walk ends here"
+            m.status = action == .walkStart ? "walk starts here; b marks its end" : "walk ends here"
             return walkCommands(&m)
-        case .char("f"):
+        case .recordPath:
             let plot = scatterPlot(m)
             let here = m.scatter.dataPoint(column: c.column, row: c.row, columns: plot.width, rows: plot.height)
             if let recorded = m.scatter.recording {
@@ -60,21 +54,21 @@ extension Explorer {
             m.scatter.recording = [here]
             m.status = "recording a path: move the cursor, f again to decode it as a film strip"
             return []
-        case .char("w"):
+        case .blendWalk:
             m.scatter.blendWalk.toggle()
             m.status = m.scatter.blendWalk ? "walk: blend of the 10 nearest latents (inverse projection)" : "walk: nearest data point's latent"
             return walkCommands(&m)
-        case .char("i"), .char(" "):
+        case .playWalk:
             guard !m.scatter.walk.isEmpty else { m.status = "mark a walk first: a (start) and b (end)"; return [] }
             m.scatter.walkFrame = m.scatter.walkFrame == nil ? 0 : nil
             m.status = m.scatter.walkFrame != nil ? "playing the walk · i stops" : "walk stopped"
             return []
-        case .char("+"), .char("="), .char("-"):
+        case .zoomIn, .zoomOut:
             let here = m.scatter.dataPoint(column: c.column, row: c.row, columns: plot.width, rows: plot.height)
-            m.scatter.zoom(by: key == .char("-") ? 1 / 1.5 : 1.5, around: here)
+            m.scatter.zoom(by: action == .zoomOut ? 1 / 1.5 : 1.5, around: here)
             return []
         default:
-            return nil
+            return []
         }
         // Zoomed in, pushing the cursor past an edge pans the view instead.
         let overX = c.column < 0 ? c.column : max(0, c.column - (plot.width - 1))

@@ -129,11 +129,57 @@ public enum Explorer {
 
     // MARK: Keys
 
+    /// A key: looked up in the bindings of the state's modes (`KeyMap`), topmost first, and performed.
     static func handle(_ key: Key, _ m: inout AppModel) -> [Command] {
-        if let overlay = m.overlay { return handle(key, overlay: overlay, &m) }
-        // Keys every mode shares.
-        switch key {
-        case .escape:
+        guard let (mode, binding) = resolve(key, m) else { return [] }
+        return perform(binding.action, key: key, mode: mode, &m)
+    }
+
+    /// The mode and binding a key dispatches to in this state, if any.
+    static func resolve(_ key: Key, _ m: AppModel) -> (KeyMode, KeyBinding)? {
+        for mode in keyModes(m) {
+            if let b = KeyMap.binding(for: key, in: mode) { return (mode, b) }
+        }
+        return nil
+    }
+
+    /// The layers of bindings a key is looked up in, topmost first.
+    static func keyModes(_ m: AppModel) -> [KeyMode] {
+        switch m.overlay {
+        case .help: return [.help]
+        case .modelPicker: return [.modelPicker]
+        case .bookmarks: return [.bookmarks]
+        case .nameBookmark: return [.naming]
+        case nil: break
+        }
+        let plot = scatterPlot(m)
+        let scatterShown = plot.width > 0 && plot.height > 0
+        if m.isVQ {
+            // A grid with no cells (no model yet) takes only the global keys.
+            guard m.vq.cells > 0, m.vq.codebookSize > 0 else { return [.global] }
+            switch m.vq.panel {
+            case .scatter where scatterShown: return [.global, .vqScatter, .scatter, .vqGrid]
+            case .map: return [.global, .vqMap, .vqGrid]
+            default: return [.global, .vqGrid]
+            }
+        }
+        return m.vae.panel == .scatter && scatterShown ? [.global, .scatter, .sliders] : [.global, .sliders]
+    }
+
+    static func perform(_ action: KeyAction, key: Key, mode: KeyMode, _ m: inout AppModel) -> [Command] {
+        switch mode {
+        case .global: return performGlobal(action, key: key, &m)
+        case .sliders: return performSliders(action, key: key, &m)
+        case .scatter, .vqScatter: return performScatter(action, key: key, &m)
+        case .vqGrid, .vqMap: return performVQ(action, key: key, &m)
+        case .help, .modelPicker, .bookmarks, .naming: return performOverlay(action, key: key, &m)
+        }
+    }
+
+    /// Keys every mode shares.
+    static func performGlobal(_ action: KeyAction, key: Key, _ m: inout AppModel) -> [Command] {
+        switch action {
+        case .cancel:
             // Quitting is deliberate (q, Ctrl-C): Esc only cancels what is under way. A terminal's stray
             // escape byte must never end a session and lose its sliders, edits and walks.
             if m.isVQ && !m.vq.entry.isEmpty {
@@ -146,36 +192,37 @@ public enum Explorer {
                 m.status = "q quits"
             }
             return []
-        case .unknown(let name):
+        case .unknownKey:
+            guard case .unknown(let name) = key else { return [] }
             m.status = "\(name): no key here (? lists the keys)"
             return []
-        case .char("q"), .ctrl("c"):
+        case .quit:
             m.quitting = true
             return [.quit]
-        case .char("?"):
+        case .help:
             m.overlay = .help
             return []
-        case .char("M"):
+        case .modelPicker:
             m.overlay = .modelPicker(selection: max(0, m.modelPaths.firstIndex { $0.hasSuffix("/" + m.model.name) } ?? 0))
             return []
-        case .char("m"):
+        case .nextRenderMode:
             m.renderMode = m.renderMode.next
             m.status = "render: \(m.renderMode.rawValue)"
             return m.isVQ ? [] : refreshPanel(&m)
-        case .char("c"):
+        case .toggleColorMap:
             m.colorMap = m.colorMap == .grey ? .viridis : .grey
             m.status = "colour map: \(m.colorMap.rawValue)"
             return []
-        case .char("B"):
+        case .bookmark:
             return addBookmark(&m)
-        case .char("'"):
+        case .bookmarkList:
             guard !m.bookmarks.isEmpty else {
                 m.status = "no bookmarks yet: B names the current \(m.isVQ ? "grid" : "latent")"
                 return []
             }
             m.overlay = .bookmarks(selection: 0)
             return []
-        case .char("S"):
+        case .saveFigures:
             let figures = figureRequests(m)
             guard !figures.isEmpty else {
                 m.status = "nothing to save yet"
@@ -183,44 +230,43 @@ public enum Explorer {
             }
             m.status = "saving " + figures.map { "\($0.name).\($0.fileExtension)" }.joined(separator: ", ") + "…"
             return [.saveFigures(figures, scale: m.figureScale)]
-        case .char("d"):
+        case .toggleDither:
             m.dither.toggle()
             m.status = "braille: \(m.dither ? "ordered dithering" : "threshold at 50 %")"
             return []
         default:
-            if m.isVQ { return handleVQ(key, &m) }
-            if m.vae.panel == .scatter, let commands = handleScatter(key, &m) { return commands }
+            return []
         }
-        switch key {
-        case .up, .char("k"):
-            m.vae.selected = max(0, m.vae.selected - 1)
+    }
+
+    /// The VAE mode's keys: the sliders, the panels, marks and the morph.
+    static func performSliders(_ action: KeyAction, key: Key, _ m: inout AppModel) -> [Command] {
+        switch action {
+        case .pickDimension(let sign):
+            m.vae.selected = sign == .up ? max(0, m.vae.selected - 1) : min(m.vae.latentDim - 1, m.vae.selected + 1)
             return m.vae.panel == .progression ? refreshPanel(&m) : []
-        case .down, .char("j"):
-            m.vae.selected = min(m.vae.latentDim - 1, m.vae.selected + 1)
-            return m.vae.panel == .progression ? refreshPanel(&m) : []
-        case .left, .char("h"): return nudge(&m, by: -VAEState.fineStep)
-        case .right, .char("l"): return nudge(&m, by: VAEState.fineStep)
-        case .shiftLeft, .char("H"): return nudge(&m, by: -VAEState.coarseStep)
-        case .shiftRight, .char("L"): return nudge(&m, by: VAEState.coarseStep)
-        case .char("s"):
+        case .nudge(let step, let sign):
+            let size = step == .fine ? VAEState.fineStep : VAEState.coarseStep
+            return nudge(&m, by: sign == .up ? size : -size)
+        case .sample:
             m.vae.samples += 1
             var rng = SeededRNG(seed: 2026, stream: UInt64(m.vae.samples))
             m.vae.z = (0..<m.vae.latentDim).map { _ in rng.nextNormal() }
             m.vae.current = nil
             m.status = "sampled z ~ N(0, I)"
             return refresh(&m)
-        case .char("r"):
+        case .reset:
             m.vae.z = [Float](repeating: 0, count: m.vae.latentDim)
             m.vae.current = nil
             m.status = "z reset to 0"
             return refresh(&m)
-        case .char("n"), .char("p"):
+        case .nextImage, .previousImage:
             let count = m.datasetCount
             guard count > 0 else { return [] }
-            let index = m.vae.current.map { ($0.index + (key == .char("n") ? 1 : count - 1)) % count } ?? 0
+            let index = m.vae.current.map { ($0.index + (action == .nextImage ? 1 : count - 1)) % count } ?? 0
             return openImage(&m, index)
-        case .char(let c) where c.isNumber:
-            let digit = Int(String(c))!
+        case .prototypeOrClass:
+            guard case .char(let c) = key, let digit = Int(String(c)) else { return [] }
             if m.vae.isConditional {
                 guard digit < m.vae.classCount else { return [] }
                 m.vae.label = digit
@@ -235,27 +281,27 @@ public enum Explorer {
             m.vae.current = nil
             m.status = "prototype of \(m.model.classNames[safe: digit] ?? String(digit)): the mean μ of its images"
             return refresh(&m)
-        case .char("["):
+        case .previousClass:
             guard m.vae.isConditional else { return [] }
             m.vae.label = (m.vae.label + m.vae.classCount - 1) % m.vae.classCount
             return refresh(&m)
-        case .char("]"):
+        case .nextClass:
             guard m.vae.isConditional else { return [] }
             m.vae.label = (m.vae.label + 1) % m.vae.classCount
             return refresh(&m)
-        case .tab, .char("v"):
+        case .nextPanel:
             m.vae.panel = Panel.allCases[(Panel.allCases.firstIndex(of: m.vae.panel)! + 1) % Panel.allCases.count]
             return refreshPanel(&m)
-        case .backTab:
+        case .previousPanel:
             m.vae.panel = Panel.allCases[(Panel.allCases.firstIndex(of: m.vae.panel)! + Panel.allCases.count - 1) % Panel.allCases.count]
             return refreshPanel(&m)
-        case .char("g"):
+        case .manifold:
             m.vae.panel = .manifold
             return refreshPanel(&m)
-        case .char("x"), .char("y"):
+        case .manifoldAxisX, .manifoldAxisY:
             guard m.vae.latentDim >= 2 else { return [] }
             m.vae.manifoldDimsChosen = true
-            if key == .char("x") {
+            if action == .manifoldAxisX {
                 m.vae.manifoldDims.x = m.vae.selected
                 if m.vae.manifoldDims.y == m.vae.selected { m.vae.manifoldDims.y = (m.vae.selected + 1) % m.vae.latentDim }
             } else {
@@ -266,15 +312,15 @@ public enum Explorer {
             // Said as the title draws it: the y dimension grows upward, as on a plot.
             m.status = "manifold: z\(m.vae.manifoldDims.x) across →, z\(m.vae.manifoldDims.y) up ↑"
             return refreshPanel(&m)
-        case .char("a"):
+        case .markA:
             m.vae.markA = m.vae.z
             m.status = "marked A"
             return []
-        case .char("b"):
+        case .markB:
             m.vae.markB = m.vae.z
             m.status = "marked B"
             return []
-        case .char("i"):
+        case .playMorph:
             guard m.vae.markA != nil, m.vae.markB != nil else {
                 m.status = "mark two points first: a (start) and b (end)"
                 return []
@@ -283,7 +329,7 @@ public enum Explorer {
             m.vae.interpolation = Interpolation()
             m.status = "playing A → B · space pauses"
             return refreshPanel(&m)
-        case .char(" "):
+        case .pauseMorph:
             guard m.vae.panel == .interpolation, var anim = m.vae.interpolation else { return [] }
             anim.playing.toggle()
             m.vae.interpolation = anim
@@ -294,31 +340,32 @@ public enum Explorer {
         }
     }
 
-    static func handle(_ key: Key, overlay: Overlay, _ m: inout AppModel) -> [Command] {
-        // Typing a name: every printable key is text (q too).
-        if case .nameBookmark(let index, let text) = overlay, key != .ctrl("c") { return handleNaming(key, index: index, text: text, &m) }
-        switch (overlay, key) {
-        case (_, .escape), (.help, .char("?")), (.help, .enter):
+    /// Keys under an overlay: the help, the model picker, the bookmark list and the rename prompt.
+    static func performOverlay(_ action: KeyAction, key: Key, _ m: inout AppModel) -> [Command] {
+        switch (m.overlay, action) {
+        case (_, .closeOverlay):
             m.overlay = nil
             return []
-        case (_, .char("q")), (_, .ctrl("c")):
+        case (_, .quit):
             // q quits from anywhere, as the footer says: an overlay left open must not make it a no-op.
             m.overlay = nil
             m.quitting = true
             return [.quit]
-        case (.modelPicker(let s), .up), (.modelPicker(let s), .char("k")):
+        case (.modelPicker(let s), .selectUp):
             m.overlay = .modelPicker(selection: max(0, s - 1))
             return []
-        case (.modelPicker(let s), .down), (.modelPicker(let s), .char("j")):
+        case (.modelPicker(let s), .selectDown):
             m.overlay = .modelPicker(selection: min(max(0, m.modelPaths.count - 1), s + 1))
             return []
-        case (.bookmarks(let s), _):
-            return handleBookmarkList(key, selection: s, &m)
-        case (.modelPicker(let s), .enter):
+        case (.modelPicker(let s), .choose):
             m.overlay = nil
             guard m.modelPaths.indices.contains(s) else { return [] }
             m.status = "loading \(m.modelPaths[s])…"
             return [.loadModel(path: m.modelPaths[s])]
+        case (.bookmarks(let s), _):
+            return performBookmarkList(action, selection: s, &m)
+        case (.nameBookmark(let index, let text), _):
+            return performNaming(action, key: key, index: index, text: text, &m)
         default:
             return []
         }

@@ -78,16 +78,16 @@ extension Explorer {
         return []
     }
 
-    static func handleVQ(_ key: Key, _ m: inout AppModel) -> [Command] {
+    /// The VQ-VAE mode's keys: the code grid, the brush, the prior, the panels; `vqMap`: the codebook map's.
+    static func performVQ(_ action: KeyAction, key: Key, _ m: inout AppModel) -> [Command] {
         let w = max(1, m.vq.width), cells = m.vq.cells, k = m.vq.codebookSize
         guard cells > 0, k > 0 else { return [] }
-        if m.vq.panel == .scatter, let commands = handleScatter(key, &m) { return commands }
-        if m.vq.panel == .map, key == .char("i") {
+        switch action {
+        case .toggleGroups:
             m.vq.showGroups.toggle()
             m.status = m.vq.showGroups ? "map: images grouped by their code at the cursor cell (i: off)" : "map: codes and encoder vectors"
             return groupCommands(&m)
-        }
-        if m.vq.panel == .map, key == .char("u") {
+        case .mapProjection:
             // As in the scatter: u switches the map between PCA and UMAP (edits are undone elsewhere).
             m.vq.mapMethod = m.vq.mapMethod == .pca ? .umap : .pca
             swap(&m.vq.map, &m.vq.otherMap)
@@ -97,25 +97,25 @@ extension Explorer {
             }
             m.status = "codebook map: \(m.vq.mapMethod == .pca ? "PCA" : "UMAP")"
             return []
-        }
-        switch key {
-        case .up, .char("k"): m.vq.cursor = m.vq.cursor >= w ? m.vq.cursor - w : m.vq.cursor
-        case .down, .char("j"): m.vq.cursor = m.vq.cursor + w < cells ? m.vq.cursor + w : m.vq.cursor
-        case .left, .char("h"): m.vq.cursor = m.vq.cursor % w > 0 ? m.vq.cursor - 1 : m.vq.cursor
-        case .right, .char("l"): m.vq.cursor = m.vq.cursor % w < w - 1 ? m.vq.cursor + 1 : m.vq.cursor
-        case .char("+"), .char("="):
+        case .moveCell(let dx, let dy):
+            let c = m.vq.cursor
+            if dy < 0 { m.vq.cursor = c >= w ? c - w : c }
+            if dy > 0 { m.vq.cursor = c + w < cells ? c + w : c }
+            if dx < 0 { m.vq.cursor = c % w > 0 ? c - 1 : c }
+            if dx > 0 { m.vq.cursor = c % w < w - 1 ? c + 1 : c }
+        case .codeUp:
             return edit(&m, code: (m.vq.codes[m.vq.cursor] + 1) % k)
-        case .char("-"), .char("_"):
+        case .codeDown:
             return edit(&m, code: (m.vq.codes[m.vq.cursor] + k - 1) % k)
-        case .char(let c) where c.isNumber:
-            guard m.vq.entry.count < 6 else { return [] }
+        case .typeDigit:
+            guard case .char(let c) = key, m.vq.entry.count < 6 else { return [] }
             m.vq.entry.append(c)
             m.status = "code \(m.vq.entry)… (enter sets the cell, b takes it as the brush, esc cancels)"
             return []
-        case .backspace:
+        case .eraseDigit:
             if !m.vq.entry.isEmpty { m.vq.entry.removeLast() }
             return []
-        case .enter:
+        case .setTypedCode:
             let typed = m.vq.entry
             m.vq.entry = ""
             guard let code = Int(typed) else { return [] }
@@ -124,14 +124,13 @@ extension Explorer {
                 return []
             }
             return edit(&m, code: code)
-        case .char(" "):
+        case .paint:
             return edit(&m, code: m.vq.brush)
-        case .char("."), .char(">"), .char(","), .char("<"), .pageDown, .pageUp:
+        case .stepBrush(let forward, let page):
             // The brush steps through the palette's order; the page keys move a tenth of it (at least 10).
             let order = m.vq.paletteCodes
             guard !order.isEmpty else { return [] }
-            let forward = key == .char(".") || key == .char(">") || key == .pageDown
-            let step = key == .pageDown || key == .pageUp ? max(10, order.count / 10) : 1
+            let step = page ? max(10, order.count / 10) : 1
             if let at = order.firstIndex(of: m.vq.brush) {
                 let next = forward ? at + step : at - step
                 m.vq.brush = step == 1 ? order[(next + order.count) % order.count] : order[max(0, min(order.count - 1, next))]
@@ -139,7 +138,7 @@ extension Explorer {
                 m.vq.brush = order[0]
             }
             return brushChanged(&m)
-        case .char("b"):
+        case .takeBrush:
             // With a typed number, the brush jumps to that code; else it takes the cursor cell's.
             let typed = m.vq.entry
             m.vq.entry = ""
@@ -153,57 +152,57 @@ extension Explorer {
                 m.vq.brush = m.vq.codes[m.vq.cursor]
             }
             return brushChanged(&m)
-        case .char("o"):
+        case .paletteOrder:
             let all = PaletteOrder.allCases
             m.vq.paletteOrder = all[(all.firstIndex(of: m.vq.paletteOrder)! + 1) % all.count]
             m.vq.panel = .palette
             m.status = "palette \(m.vq.paletteOrder.title)"
             return panelCommands(&m)
-        case .char("u"):
+        case .undo:
             guard let previous = m.vq.undo.popLast() else { m.status = "nothing to undo"; return [] }
             m.vq.redo.append(m.vq.codes)
             m.vq.codes = previous
             m.status = "undone"
             return refreshVQ(&m)
-        case .char("U"), .ctrl("r"):
+        case .redo:
             guard let next = m.vq.redo.popLast() else { m.status = "nothing to redo"; return [] }
             m.vq.undo.append(m.vq.codes)
             m.vq.codes = next
             m.status = "redone"
             return refreshVQ(&m)
-        case .char("r"):
+        case .revert:
             guard let source = m.vq.source, source.codes != m.vq.codes else { return [] }
             return setGrid(&m, source.codes, status: "back to the image's own codes")
-        case .char("n"), .char("p"):
+        case .nextImage, .previousImage:
             let count = m.datasetCount
             guard count > 0 else { return [] }
-            let index = m.vq.source.map { ($0.index + (key == .char("n") ? 1 : count - 1)) % count } ?? 0
+            let index = m.vq.source.map { ($0.index + (action == .nextImage ? 1 : count - 1)) % count } ?? 0
             return [.quantizeImage(index: index)]
-        case .char("s") where m.vq.hasPrior:
+        case .sample where m.vq.hasPrior:
             m.vq.samples += 1
             let locked = (0..<cells).map { m.vq.locked.contains($0) ? m.vq.codes[$0] : nil }
             m.status = "sampling from the prior…"
             return [.samplePrior(locked: locked, temperature: m.vq.temperature, seed: UInt64(m.vq.samples))]
-        case .char("x"):
+        case .lockCell:
             guard m.vq.hasPrior else { m.status = "locking cells is for sampling from a prior: this model has none (latent train prior)"; return [] }
             if m.vq.locked.remove(m.vq.cursor) == nil { m.vq.locked.insert(m.vq.cursor) }
             m.status = "\(m.vq.locked.count) locked cell\(m.vq.locked.count == 1 ? "" : "s"): s resamples the others (X unlocks all)"
             return []
-        case .char("X"):
+        case .unlockAll:
             m.vq.locked = []
             m.status = "no locked cells"
             return []
-        case .char("["), .char("]"):
+        case .temperature(let sign):
             guard m.vq.hasPrior else { return [] }
-            m.vq.temperature = min(3, max(0, ((m.vq.temperature + (key == .char("]") ? 0.1 : -0.1)) * 10).rounded() / 10))
+            m.vq.temperature = min(3, max(0, ((m.vq.temperature + (sign == .up ? 0.1 : -0.1)) * 10).rounded() / 10))
             m.status = String(format: "prior temperature %.1f%@", m.vq.temperature, m.vq.temperature == 0 ? " (the likeliest code each step)" : "")
             return []
-        case .char("e"):
+        case .surprise:
             guard m.vq.hasPrior else { m.status = "the surprise heat needs a prior: this model has none (latent train prior)"; return [] }
             m.vq.showSurprise.toggle()
             m.status = m.vq.showSurprise ? "heat: each cell's surprise under the prior, −log₂ p(code | the rest)" : "heat: |edit − reconstruction|"
             return analysisCommands(m)
-        case .char("s"):
+        case .sample:
             guard !m.vq.positionCounts.isEmpty else {
                 m.status = "the prior comes once the dataset is quantised"
                 return []
@@ -218,12 +217,12 @@ extension Explorer {
                 return counts.count - 1
             }
             return setGrid(&m, grid, status: "sampled a grid from the per-position code frequencies")
-        case .tab, .backTab:
+        case .nextPanel, .previousPanel:
             let all = VQPanel.allCases
-            let step = key == .tab ? 1 : all.count - 1
+            let step = action == .nextPanel ? 1 : all.count - 1
             m.vq.panel = all[(all.firstIndex(of: m.vq.panel)! + step) % all.count]
             return panelCommands(&m)
-        case .char("v"):
+        case .variants:
             m.vq.showVariants.toggle()
             m.vq.panel = .palette
             m.status = m.vq.showVariants ? "palette: the current grid with the cursor cell set to each code" : "palette: each code alone"

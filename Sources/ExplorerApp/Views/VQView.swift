@@ -390,8 +390,6 @@ extension Explorer {
     }
 
     static func drawVQFooter(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
-        drawKeys(&b, [("←↑↓→", "cell"), ("+/-", "code"), ("0-9⏎", "type"), ("space", "paint"), (", .", "brush"),
-                      ("u/U", "undo/redo"), ("r", "revert"), ("n/p", "data"), ("s", "sample"), ("tab", "panel"),
-                      ("v", "variants"), ("o", "order"), ("x", "lock"), ("e", "surprise")], in: r)
+        drawKeys(&b, KeyMap.footer(.vq), in: r)
     }
 }

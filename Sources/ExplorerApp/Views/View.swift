@@ -91,11 +91,7 @@ extension Explorer {
     }
 
     static func drawFooter(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
-        drawKeys(&b, [
-            ("↑↓", "dim"), ("←→", "move"), ("s", "sample"), ("r", "reset"), ("n/p", "data"),
-            ("0-9", m.vae.isConditional ? "class" : "prototype"),
-            ("tab", "panel"), ("g", "grid"), ("a/b/i", "morph"), ("m", "render"), ("M", "models"),
-        ], in: r)
+        drawKeys(&b, KeyMap.footer(.vae, conditional: m.vae.isConditional), in: r)
     }
 
     /// A footer: as many of `keys` as fit, then `? help` and `q quit`, which every footer shows at every
@@ -312,45 +308,9 @@ extension Explorer {
 
     // MARK: Overlays
 
-    static let helpLines: [(String, String)] = [
-        ("↑ ↓  k j", "pick a latent dimension"),
-        ("← →  h l", "move it by 0.1; H L / shift-arrows: 0.5; mouse: click, wheel"),
-        ("s", "sample z ~ N(0, I)"),
-        ("r", "reset z to 0"),
-        ("n p", "next / previous data image: original, reconstruction, μ ± σ"),
-        ("0-9", "prototype (mean μ) of a class; CVAE: the class ([ ] cycle)"),
-        ("tab v", "panel: progression → manifold → interpolation → scatter"),
-        ("scatter", "arrows / click: cursor; enter / 2nd click: open the nearest"),
-        ("", "0-9 hide/show a class; u PCA → UMAP → t-SNE; + − / wheel zoom"),
-        ("", "a b: walk a line, decoded step by step; w: blend; i: play"),
-        ("", "f … f: record a path with the cursor, decoded as a film strip"),
-        ("g  x y", "2D manifold grid; x / y: the selected dim on that axis"),
-        ("a b i", "mark A, mark B, play the morph A → B (space pauses)"),
-        ("m d c", "render ▀ → ⠿ → ASCII; d: braille dithering; c: grey ↔ viridis"),
-        ("M  S", "pick a model from Weights/; S: save image & panel as PNG/GIF"),
-        ("B  '", "bookmark this z; ': list: jump, A / B, r rename, d delete"),
-        ("?  q", "this help; q or Ctrl-C quits (Esc closes this)"),
-    ]
-
-    static let vqHelpLines: [(String, String)] = [
-        ("arrows hjkl", "move the cursor over the code grid (or click a cell)"),
-        ("+ -", "step the cell's code; digits then enter: type a code"),
-        ("space", "paint the brush; b: brush = the cell's code; 42b: code 42"),
-        (", .", "brush: previous / next in palette order; PgUp PgDn: a tenth"),
-        ("o", "palette order: by index → by use → codes in this grid"),
-        ("u  U", "undo / redo (or ctrl-r); r reverts; map, scatter: projection"),
-        ("n p", "next / previous data image (original, reconstruction, codes)"),
-        ("s", "sample a grid: from the prior, else per-position frequencies"),
-        ("x X", "lock / unlock the cell (s keeps locked cells); X unlocks all"),
-        ("[ ] e", "prior: temperature −/+; e: each cell's surprise as heat"),
-        ("tab", "panel: palette → distances → usage → codebook map → scatter"),
-        ("v", "palette: each code alone ↔ each code in the cursor cell"),
-        ("i", "codebook map: images grouped by their code at the cursor cell"),
-        ("m d c", "render mode; braille dithering; grey ↔ viridis"),
-        ("M S ?", "model picker; S: save the image and palette (PNG); this help"),
-        ("B  '", "bookmark this grid; ': list: jump, r rename, d delete"),
-        ("q  Ctrl-C", "quit (Esc cancels typing, closes this)"),
-    ]
+    /// The help overlay's rows, from the key table (`KeyMap`).
+    static let helpLines = KeyMap.helpLines(.vae)
+    static let vqHelpLines = KeyMap.helpLines(.vq)
 
     static func drawHelp(_ b: inout Buffer, _ m: AppModel) {
         let helpLines = m.isVQ ? vqHelpLines : Self.helpLines
