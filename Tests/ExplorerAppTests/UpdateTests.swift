@@ -10,7 +10,7 @@ import Testing
         #expect(commands.first == .encodeDataset)
         #expect(commands.contains(.decode(z: [Float](repeating: 0, count: 10), label: nil)))
         let tiles = Layout(width: 120, height: 40, latentDim: 10, renderMode: .half).stripTiles
-        #expect(tiles == 14)  // 7 across, 2 rows of 14-pixel tiles
+        #expect(tiles == 10)  // the panel filled: 5 across, 2 rows of 20-pixel tiles
         #expect(commands.contains { if case .decodeStrip(.progression, let zs, _) = $0 { return zs.count == tiles } else { return false } })
     }
 

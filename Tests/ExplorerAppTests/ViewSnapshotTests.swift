@@ -64,7 +64,7 @@ import Testing
         for _ in 0..<4 { fakeRun(&m, Explorer.update(&m, .key(.char("L")))) }
         fakeRun(&m, Explorer.update(&m, .key(.char("b"))))
         fakeRun(&m, Explorer.update(&m, .key(.char("i"))))
-        m.vae.interpolation?.frame = 10
+        m.vae.interpolation?.frame = 6
         let layout = Layout(width: 120, height: 40, latentDim: 10, renderMode: .half)
         let playing = Explorer.playingTile(m.vae.interpolation!, count: m.vae.strip.count)
         #expect(playing > 0 && playing < layout.stripColumns - 1)

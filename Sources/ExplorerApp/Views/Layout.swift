@@ -70,11 +70,17 @@ public struct Layout: Equatable, Sendable {
         original = Rect(x: sideColumn.x, y: sideColumn.y, width: sideColumn.width, height: min(9, sideColumn.height))
         info = Rect(x: sideColumn.x, y: original.maxY, width: sideColumn.width, height: sideColumn.height - original.height)
         panel = bottom
-        // The strip: 14-pixel half-block tiles when there is room, else 7-pixel ones.
+        // The strip fills its panel: the largest tiles (up to a digit's own 28 pixels) of which at least
+        // eight fit in up to three rows, so a sweep has steps enough and the panel no empty half.
         let big = Self.tile(cells: 14, renderMode), small = Self.tile(cells: 7, renderMode)
-        stripTile = bottom.height - 2 >= big.rows ? big : small
-        stripColumns = max(0, (bottom.width - 2) / (stripTile.columns + 1))
-        stripRows = min(3, max(0, (bottom.height - 2) / stripTile.rows))
+        let stripInner = (width: bottom.width - 2, height: bottom.height - 2)
+        func strip(_ t: TileSpec) -> (columns: Int, rows: Int) {
+            (max(0, (stripInner.width + 1) / (t.columns + 1)), min(3, max(0, stripInner.height / max(1, t.rows))))
+        }
+        let filling = stride(from: 28, through: 8, by: -1).lazy.map { Self.tile(cells: $0, renderMode) }
+            .first { let s = strip($0); return s.columns * s.rows >= 8 }
+        stripTile = filling ?? small
+        (stripColumns, stripRows) = strip(stripTile)
         // The manifold grid: a square-ish area on the right (cells are about twice as tall as wide);
         // the sliders above the decoded image on the left, so the grid never hides the image.
         let gridWidth = max(0, min(main.width - 40, 2 * main.height + 2))
