@@ -102,8 +102,15 @@ public struct Layout: Equatable, Sendable {
             manifoldGrid = grid(manifoldTile, cap: 20)
             return
         }
+        // Glyph tiles: the largest (up to 28 cells) that still make a grid of 7 × 7 or more — a grid
+        // fewer than 7 a side shows too little of the plane, smaller tiles too little of each image.
+        let fitting = stride(from: 28, through: 8, by: -1).lazy.map { Self.tile(cells: $0, renderMode) }
+            .first { let g = grid($0, cap: 16); return min(g.0, g.1) >= 7 }
         let (bc, br) = grid(big, cap: 16), (sc, sr) = grid(small, cap: 16)
-        if min(bc, br) >= 7 || min(bc, br) >= min(sc, sr) {
+        if let fitting {
+            manifoldTile = fitting
+            manifoldGrid = grid(fitting, cap: 16)
+        } else if min(bc, br) >= min(sc, sr) {
             manifoldTile = big
             manifoldGrid = (bc, br)
         } else {
