@@ -394,3 +394,37 @@ import Testing
         #expect(m.vae.manifoldDims.x == 1)
     }
 }
+
+/// The interpolation panel shows the A → B line and marks the tile nearest the frame being played.
+@Suite struct InterpolationPanelTests {
+    /// The loop eases (it slows at A and B) while the strip steps evenly: the mark follows the frame's
+    /// own position, so it sits on the tile whose z is nearest the z shown.
+    @Test func thePlayingMarkIsTheTileNearestTheFrameShown() {
+        let a: [Float] = [-2, 0], b: [Float] = [2, 1]
+        for count in [8, 10, 14, 30] {
+            let strip = LatentPaths.line(a, b, count: count)
+            for frame in 0..<(2 * Interpolation.frames) {
+                var anim = Interpolation()
+                anim.frame = frame
+                let z = LatentPaths.morphFrame(a, b, frame: frame, half: Interpolation.frames)
+                let nearest = strip.indices.min { abs(strip[$0][0] - z[0]) < abs(strip[$1][0] - z[0]) }!
+                let marked = Explorer.playingTile(anim, count: count)
+                // Ties (a frame halfway between two tiles) may go either way.
+                #expect(abs(strip[marked][0] - z[0]) <= abs(strip[nearest][0] - z[0]) + 1e-4, "frame \(frame) of a \(count)-tile strip")
+            }
+        }
+    }
+
+    /// Before both marks exist the panel holds no strip (not the last panel's); marking B fills it.
+    @Test func theLineAppearsWhenBIsMarkedNotBeforeAndNotAnotherPanels() {
+        var m = makeModel()
+        m.vae.strip = [ring()]  // the progression's tiles
+        _ = Explorer.update(&m, .key(.tab))
+        _ = Explorer.update(&m, .key(.tab))
+        #expect(m.vae.panel == .interpolation && m.vae.strip.isEmpty)
+        _ = Explorer.update(&m, .key(.char("a")))
+        for _ in 0..<4 { _ = Explorer.update(&m, .key(.char("L"))) }
+        let commands = Explorer.update(&m, .key(.char("b")))
+        #expect(commands.contains { if case .decodeStrip(.interpolation, let zs, _) = $0 { return zs.first == m.vae.markA && zs.last == m.vae.markB } else { return false } })
+    }
+}

@@ -35,9 +35,15 @@ public enum LatentPaths {
 
     /// Frame `frame` of the A → B → A morph of `2·half` frames, eased (smoothstep) so it lingers at the ends.
     public static func morphFrame(_ a: [Float], _ b: [Float], frame: Int, half: Int) -> [Float] {
+        lerp(a, b, morphPosition(frame: frame, half: half))
+    }
+
+    /// Where frame `frame` of the A → B → A loop is between A (0) and B (1): eased (smoothstep), so the
+    /// loop slows at its ends. The strip's playing mark reads this too, so it marks the frame shown.
+    public static func morphPosition(frame: Int, half: Int) -> Float {
         let f = frame < half ? frame : 2 * half - frame
         let t = Float(f) / Float(half)
-        return lerp(a, b, t * t * (3 - 2 * t))
+        return t * t * (3 - 2 * t)
     }
 
     /// The whole loop: frames 0 ..< 2·half (A, …, B, …, one step before A).

@@ -315,11 +315,11 @@ public enum Explorer {
         case .markA:
             m.vae.markA = m.vae.z
             m.status = "marked A"
-            return []
+            return m.vae.panel == .interpolation ? refreshPanel(&m) : []
         case .markB:
             m.vae.markB = m.vae.z
             m.status = "marked B"
-            return []
+            return m.vae.panel == .interpolation ? refreshPanel(&m) : []
         case .playMorph:
             guard m.vae.markA != nil, m.vae.markB != nil else {
                 m.status = "mark two points first: a (start) and b (end)"
@@ -462,7 +462,8 @@ public enum Explorer {
             return []
         case .interpolation:
             let n = layout.stripTiles
-            guard n > 1, let a = v.markA, let b = v.markB else { return [] }
+            // Without both marks there is no A → B line: the panel must not keep another panel's strip.
+            guard n > 1, let a = v.markA, let b = v.markB else { m.vae.strip = []; return [] }
             let zs = LatentPaths.line(a, b, count: n)
             return [.decodeStrip(.interpolation, zs: zs, label: v.conditioningLabel)]
         }

@@ -283,9 +283,9 @@ extension Explorer {
         }
     }
 
+    /// The strip tile nearest the frame being shown (the strip steps evenly from A to B; the loop eases).
     static func playingTile(_ anim: Interpolation, count: Int) -> Int {
-        let f = anim.frame < Interpolation.frames ? anim.frame : 2 * Interpolation.frames - anim.frame
-        return Int((Float(f) / Float(Interpolation.frames) * Float(count - 1)).rounded())
+        Int((LatentPaths.morphPosition(frame: anim.frame, half: Interpolation.frames) * Float(count - 1)).rounded())
     }
 
     static func drawManifold(_ b: inout Buffer, _ m: AppModel, _ layout: Layout) {
