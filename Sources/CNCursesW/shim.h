@@ -16,6 +16,7 @@ static inline int CNCursesW_cols(void) { return COLS; }
 static inline attr_t CNCursesW_bold(void) { return A_BOLD; }
 static inline attr_t CNCursesW_reverse(void) { return A_REVERSE; }
 static inline attr_t CNCursesW_dim(void) { return A_DIM; }
+static inline attr_t CNCursesW_underline(void) { return A_UNDERLINE; }
 static inline attr_t CNCursesW_normal(void) { return A_NORMAL; }
 static inline mmask_t CNCursesW_mouseMask(void) {
     return BUTTON1_PRESSED | BUTTON1_CLICKED | BUTTON4_PRESSED | BUTTON5_PRESSED;

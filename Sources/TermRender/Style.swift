@@ -21,13 +21,16 @@ public struct Style: Hashable, Sendable {
     public var bold: Bool
     public var reverse: Bool
     public var dim: Bool
+    public var underline: Bool
 
-    public init(fg: TermColor = .default, bg: TermColor = .default, bold: Bool = false, reverse: Bool = false, dim: Bool = false) {
+    public init(fg: TermColor = .default, bg: TermColor = .default, bold: Bool = false, reverse: Bool = false, dim: Bool = false,
+                underline: Bool = false) {
         self.fg = fg
         self.bg = bg
         self.bold = bold
         self.reverse = reverse
         self.dim = dim
+        self.underline = underline
     }
 
     public static let plain = Style()

@@ -128,6 +128,7 @@ public final class Terminal {
         if cell.style.bold { attr |= CNCursesW_bold() }
         if cell.style.reverse { attr |= CNCursesW_reverse() }
         if cell.style.dim { attr |= CNCursesW_dim() }
+        if cell.style.underline { attr |= CNCursesW_underline() }
         var pair: Int32 = 0
         if capability != .monochrome, cell.style.fg != .default || cell.style.bg != .default {
             pair = Int32(colorPair(fg: colorIndex(cell.style.fg), bg: colorIndex(cell.style.bg)))

@@ -505,15 +505,16 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
         m.vq.showSurprise = true
         let buffer = Explorer.view(m)
         let text = buffer.text
-        #expect(text.contains("* last change"))
+        #expect(text.contains("underlined: last change"))
         #expect(text.contains("heat 0 ") && text.contains("6 bits"))
         // Cell 0 is at the cursor: drawn black on white whatever the heat behind it.
         let layout = VQLayout(width: m.width, height: m.height, vq: m.vq)
         let cursorCell = buffer[layout.gridInner.x + layout.cellColumns - 1, layout.gridInner.y]
         #expect(cursorCell.style.bg == .rgb(.white) && !cursorCell.style.reverse)
-        // The last cell's number is led by its '*'.
-        let row = (0..<(7 * layout.cellColumns)).map { String(buffer[layout.gridInner.x + $0, layout.gridInner.y + 6].glyph) }.joined()
-        #expect(row.contains("*"))
+        // The last cell's number is underlined, its neighbour's not (nor the space before it).
+        let last = layout.gridInner.x + 7 * layout.cellColumns - 1, y6 = layout.gridInner.y + 6
+        #expect(buffer[last, y6].style.underline && !buffer[last - layout.cellColumns, y6].style.underline)
+        #expect(!buffer[last - 2, y6].style.underline)
         _ = Explorer.update(&m, .key(.char("u")))
         #expect(m.vq.lastChanged == [0, 48])  // undo changes the same two cells back
     }

@@ -42,7 +42,7 @@ extension Explorer {
             lines.append(String(format: "prior T %.1f · %d locked", v.temperature, v.locked.count))
             if surpriseShown { lines.append(String(format: "heat: surprise %.0f bits", v.surprise.reduce(0, +))) }
         }
-        if !v.lastChanged.isEmpty && layout.showsNumbers { lines.append("* last change") }
+        if !v.lastChanged.isEmpty && layout.showsNumbers { lines.append("underlined: last change") }
         if !layout.showsNumbers { lines.append("colour: the code's place in the codebook PCA; edits bold") }
         for (i, line) in lines.enumerated() where i < layout.legend.height {
             b.write(" " + line, x: layout.legend.x, y: layout.legend.y + i, style: i == 0 ? .bold : .dim, clip: layout.legend)
@@ -69,7 +69,7 @@ extension Explorer {
             let code = v.codes[cell]
             // One channel each: the heat is the background; a code that differs from the image's own is
             // amber text; the cursor is black on white (never reverse video, which would swap the heat
-            // into the text); the cells the last step changed carry a '*', locked ones a '•'.
+            // into the text); the cells the last step changed are underlined, locked ones led by a '•'.
             let changed = v.source.map { $0.codes[safe: cell] != code } ?? false
             var style = Style(bold: changed)
             if let h = heat[safe: cell], h > 0.01, m.capability != .monochrome {
@@ -81,9 +81,11 @@ extension Explorer {
                 style = m.capability == .monochrome ? Style(bold: true, reverse: true) : Style(fg: .rgb(.black), bg: .rgb(.white), bold: true)
             }
             let text = String(code), pad = max(0, layout.cellColumns - text.count)
-            let mark = v.locked.contains(cell) ? "•" : v.lastChanged.contains(cell) ? "*" : nil
-            let lead = mark != nil && pad > 0 ? String(repeating: " ", count: pad - 1) + mark! : String(repeating: " ", count: pad)
-            b.write(lead + text, x: x, y: y, style: style)
+            let lead = v.locked.contains(cell) && pad > 0 ? String(repeating: " ", count: pad - 1) + "•" : String(repeating: " ", count: pad)
+            b.write(lead, x: x, y: y, style: style)
+            var number = style
+            number.underline = v.lastChanged.contains(cell)
+            b.write(text, x: x + lead.count, y: y, style: number)
         }
     }
 
