@@ -7,27 +7,6 @@ public enum Gzip {
         bytes.count >= 2 && bytes[0] == 0x1F && bytes[1] == 0x8B
     }
 
-    /// Inflates a gzip stream whole. Output stops at `limit`: a small file cannot demand a huge buffer
-    /// (a "zip bomb" is refused, not allocated), and the buffer grows by the size the stream's trailer
-    /// declares, not by doubling past the cap.
-    public static func decompress(_ input: [UInt8], limit: Int = 1 << 30, source: String = "<memory>") throws -> [UInt8] {
-        let inflater = try Inflater(input, source: source)
-        // ISIZE, the last four bytes: the uncompressed size mod 2^32 (zlib checks it at the end).
-        let declared = input.count >= 4 ? Int(input[input.count - 4]) | Int(input[input.count - 3]) << 8
-            | Int(input[input.count - 2]) << 16 | Int(input[input.count - 1]) << 24 : 0
-        var output = [UInt8]()
-        output.reserveCapacity(min(limit, max(declared, 1 << 16)))
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let got = try chunk.withUnsafeMutableBytes { try inflater.read(into: $0) }
-            if got == 0 { break }
-            guard output.count + got <= limit else { throw FormatError(source, "decompresses to more than \(grouped(limit)) bytes") }
-            output += chunk[0..<got]
-        }
-        try inflater.finish()
-        return output
-    }
-
     /// A gzip stream inflated piece by piece: a reader takes the header, decides from it how much data
     /// there should be (and whether that is allowed), and only then allocates for it.
     public final class Inflater {
