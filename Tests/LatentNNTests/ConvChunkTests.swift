@@ -1,6 +1,7 @@
 import Foundation
 import LatentCore
 @testable import LatentNN
+@testable import LatentOps
 import Testing
 
 /// The convolution layers walk a batch in chunks per thread (`BatchChunks`): the chunks must cover the

@@ -2,6 +2,7 @@ import Foundation
 import LatentCore
 import LatentIO
 @testable import LatentNN
+@testable import LatentOps
 import Testing
 
 /// Every op against onnxruntime: one-node graphs from scripts/make_onnx_op_fixtures.py, their inputs

@@ -1,5 +1,6 @@
 import Foundation
 import LatentCore
+import LatentOps
 import LatentIO
 import LatentProjection
 

@@ -1,36 +1,14 @@
 import LatentCore
-
-/// A node's attribute, as ONNX types them.
-public enum GraphAttribute: Sendable, Equatable {
-    case int(Int), float(Float), string(String), ints([Int]), floats([Float]), tensor(GraphValue)
-}
-
-/// One operation: named inputs (an empty name is an omitted optional input) to named outputs.
-public struct GraphNode: Sendable {
-    public var name: String
-    public var op: String
-    public var inputs: [String]
-    public var outputs: [String]
-    public var attributes: [String: GraphAttribute]
-
-    public init(name: String, op: String, inputs: [String], outputs: [String], attributes: [String: GraphAttribute] = [:]) {
-        self.name = name
-        self.op = op
-        self.inputs = inputs
-        self.outputs = outputs
-        self.attributes = attributes
-    }
-
-    /// How errors name the node: `node 'Conv_3' (Conv)`.
-    var label: String { "node '\(name)' (\(op))" }
-}
+import LatentOps
 
 /// A computation graph with named values: the one inference engine behind imported models.
 ///
-/// Built once: nodes sorted topologically (a cycle is an error), every op checked against the kernels
-/// we have, and every node whose inputs are all known without the graph's inputs — the shape arithmetic
-/// exporters emit around `Reshape`, `Unflatten` and friends — computed once and kept as a constant.
-/// Running it then only executes the nodes that depend on the input.
+/// Built once: nodes sorted topologically (a cycle is an error); every node compiled by the op library
+/// (its attributes read and checked); every node whose inputs are all known without the graph's inputs
+/// — the shape arithmetic exporters emit around `Reshape`, `Unflatten` and friends — computed once and
+/// kept as a constant; an activation that only consumes a Conv, ConvTranspose or Gemm fused into it;
+/// every value given a slot, and each slot freed after its last reader. Running it then executes the
+/// compiled steps over an array of slots: no attribute parsing and no dictionary on the hot path.
 public struct Graph: Sendable {
     public struct Input: Sendable, Equatable {
         public var name: String
@@ -38,22 +16,37 @@ public struct Graph: Sendable {
         public var dims: [Int?]
     }
 
+    /// One node to run: its kernel and the slots it reads and writes.
+    struct Step: Sendable {
+        let node: GraphNode
+        let kernel: GraphOps.Kernel
+        /// Input slots; nil for an omitted optional input.
+        let inputs: [Int?]
+        /// Output slots; nil for an output nobody reads.
+        let outputs: [Int?]
+        /// Slots whose last reader this step is: emptied after it runs.
+        let frees: [Int]
+    }
+
     public let inputs: [Input]
     public let outputs: [String]
-    /// Nodes still to run for each input, in order.
+    /// Nodes still to run for each input, in order (an activation fused into its producer is not one).
     public let nodes: [GraphNode]
     /// Initializers and folded values.
     public let constants: [String: GraphValue]
     /// Every node of the file, for `latent info` (op histogram).
     public let allNodes: [GraphNode]
+    let steps: [Step]
+    /// Each slot's value before a run: the constants, nil elsewhere.
+    let initialSlots: [GraphValue?]
+    let inputSlots: [Int]
+    let outputSlots: [Int]
 
     public init(inputs: [Input], outputs: [String], nodes: [GraphNode], initializers: [String: GraphValue]) throws {
         self.inputs = inputs
         self.outputs = outputs
         allNodes = nodes
-        for node in nodes where GraphOps.kernels[node.op] == nil {
-            throw GraphError("\(node.label): op '\(node.op)' is not supported\(GraphOps.controlFlow.contains(node.op) ? " (control flow)" : "")")
-        }
+        for node in nodes where GraphOps.compilers[node.op] == nil { _ = try GraphOps.compile(node) }  // the one-line refusal
         let sorted = try Self.topologicalOrder(nodes, known: Set(initializers.keys).union(inputs.map(\.name)))
         // Constant folding: run every node that depends on nothing but constants.
         var constants = initializers
@@ -74,8 +67,54 @@ public struct Graph: Sendable {
             && !inputs.contains(where: { $0.name == output }) {
             throw GraphError("graph output '\(output)' is produced by no node")
         }
+        remaining = try Self.fuseActivations(remaining, outputs: Set(outputs))
         self.nodes = remaining
         self.constants = constants
+
+        // Slots: one per value name; constants first.
+        var slot: [String: Int] = [:]
+        var initial: [GraphValue?] = []
+        func slotOf(_ name: String) -> Int {
+            if let s = slot[name] { return s }
+            slot[name] = initial.count
+            initial.append(constants[name])
+            return initial.count - 1
+        }
+        for name in constants.keys.sorted() { _ = slotOf(name) }
+        inputSlots = inputs.map { slotOf($0.name) }
+        var lastReader: [Int: Int] = [:]
+        for (i, node) in remaining.enumerated() { for name in node.inputs where !name.isEmpty { lastReader[slotOf(name)] = i } }
+        let kept = Set(outputs.map(slotOf)).union(constants.keys.map { slot[$0]! })
+        steps = try remaining.enumerated().map { i, node in
+            let ins = node.inputs.map { $0.isEmpty ? nil : slotOf($0) }
+            let outs = node.outputs.map { $0.isEmpty ? nil : slotOf($0) }
+            let frees = Set(ins.compactMap { $0 }).filter { lastReader[$0] == i && !kept.contains($0) }.sorted()
+            return Step(node: node, kernel: try GraphOps.compile(node), inputs: ins, outputs: outs, frees: frees)
+        }
+        outputSlots = outputs.map(slotOf)
+        initialSlots = initial
+    }
+
+    /// Folds an activation node into the Conv, ConvTranspose or Gemm whose output only it reads: the
+    /// op library applies it to each chunk of the output while the chunk is in cache.
+    static func fuseActivations(_ nodes: [GraphNode], outputs: Set<String>) throws -> [GraphNode] {
+        var readers: [String: Int] = [:]
+        for node in nodes { for name in node.inputs where !name.isEmpty { readers[name, default: 0] += 1 } }
+        var result: [GraphNode] = []
+        var skip = Set<Int>()
+        for (i, node) in nodes.enumerated() where !skip.contains(i) {
+            var node = node
+            if ["Conv", "ConvTranspose", "Gemm"].contains(node.op), node.outputs.count == 1,
+               let out = node.outputs.first, !outputs.contains(out), readers[out] == 1, i + 1 < nodes.count,
+               nodes[i + 1].inputs.first == out, nodes[i + 1].inputs.count == 1,
+               let activation = try GraphOps.fusableActivation(nodes[i + 1]) {
+                node.fusedActivation = activation
+                node.outputs = nodes[i + 1].outputs
+                skip.insert(i + 1)
+            }
+            result.append(node)
+        }
+        return result
     }
 
     /// The declared shape of a graph input when every extent is fixed.
@@ -124,26 +163,27 @@ public struct Graph: Sendable {
     /// Runs the graph: `feeds` by input name; returns the outputs in order. `observe` sees every node
     /// run with its outputs (`latent info` lists the shapes after each block).
     public func run(_ feeds: [String: GraphValue], observe: ((GraphNode, [GraphValue]) -> Void)? = nil) throws -> [GraphValue] {
-        var values = constants
-        for input in inputs {
+        var values = initialSlots
+        for (input, s) in zip(inputs, inputSlots) {
             guard let v = feeds[input.name] else { throw GraphError("no value for graph input '\(input.name)'") }
             guard v.shape.count == input.dims.count, zip(v.shape, input.dims).allSatisfy({ $1 == nil || $0 == $1 }) else {
                 throw GraphError("input '\(input.name)' has shape \(v.shape); the graph takes \(input.dims.map { $0.map(String.init) ?? "N" })")
             }
-            values[input.name] = v
+            values[s] = v
         }
-        for node in nodes {
-            let args = try node.inputs.map { name -> GraphValue? in
-                guard !name.isEmpty else { return nil }
-                guard let v = values[name] else { throw GraphError("\(node.label): input '\(name)' has no value") }
+        for step in steps {
+            let args = try step.inputs.enumerated().map { k, s -> GraphValue? in
+                guard let s else { return nil }
+                guard let v = values[s] else { throw GraphError("\(step.node.label): input '\(step.node.inputs[k])' has no value") }
                 return v
             }
-            let out = try GraphOps.run(node, args)
-            observe?(node, out)
-            for (name, v) in zip(node.outputs, out) where !name.isEmpty { values[name] = v }
+            let out = try step.kernel(args)
+            observe?(step.node, out)
+            for s in step.frees { values[s] = nil }
+            for (s, v) in zip(step.outputs, out) { if let s { values[s] = v } }
         }
-        return try outputs.map { name in
-            guard let v = values[name] else { throw GraphError("graph output '\(name)' has no value") }
+        return try zip(outputs, outputSlots).map { name, s in
+            guard let v = values[s] else { throw GraphError("graph output '\(name)' has no value") }
             return v
         }
     }

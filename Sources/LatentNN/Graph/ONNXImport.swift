@@ -1,5 +1,6 @@
 import Foundation
 import LatentCore
+import LatentOps
 import LatentIO
 import ONNXProto
 import SwiftProtobuf
@@ -62,7 +63,8 @@ public struct ONNXModel: Sendable {
                 }
                 var attributes: [String: GraphAttribute] = [:]
                 for a in n.attribute { attributes[a.name] = try reader.attribute(a, node: n.name.isEmpty ? "#\(i)" : n.name, op: n.opType) }
-                return GraphNode(name: n.name.isEmpty ? "#\(i)" : n.name, op: n.opType, inputs: n.input, outputs: n.output, attributes: attributes)
+                return GraphNode(name: n.name.isEmpty ? "#\(i)" : n.name, op: n.opType, inputs: n.input, outputs: n.output, attributes: attributes,
+                                 opset: opset == 0 ? 22 : opset)
             }
             let graph = try Graph(inputs: inputs, outputs: g.output.map(\.name), nodes: nodes, initializers: initializers)
             return ONNXModel(path: path, graph: graph, opset: opset, producer: [proto.producerName, proto.producerVersion].filter { !$0.isEmpty }.joined(separator: " "),

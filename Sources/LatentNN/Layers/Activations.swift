@@ -1,28 +1,17 @@
 import Foundation
 import LatentCore
+import LatentOps
 
-/// Element-wise activations. Each keeps its output (or input) for the backward pass.
+/// Element-wise activations: the forward pass is the op library's `Activation` (what imported graphs
+/// run); each layer keeps its output (or input) for the backward pass.
 public final class ReLU: Layer {
     private var output = Tensor(zeros: [0])
     public init() {}
     public var spec: OpSpec { .relu }
 
-    // Single-pass maps into fresh buffers: mutating a copy would first duplicate the input, which the
-    // previous layer still holds. Large tensors are split over the compute threads (element-wise, so
-    // the bits do not depend on the split).
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        guard x.count > 0 else { output = x; return x }
-        var y = Tensor.uninitialized(shape: x.shape)
-        y.data.withUnsafeMutableBufferPointer { out in
-            x.data.withUnsafeBufferPointer { inp in
-                let X = UncheckedConst(inp.baseAddress!), Y = UncheckedPointer(out.baseAddress!)
-                elementwiseRanges(inp.count) { r in
-                    VectorMath.relu(UnsafeBufferPointer(start: X.pointer + r.lowerBound, count: r.count), into: Y.pointer + r.lowerBound)
-                }
-            }
-        }
-        output = y
-        return y
+        output = Activation.relu.forward(x)
+        return output
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
@@ -44,13 +33,6 @@ public final class ReLU: Layer {
     }
 }
 
-/// Splits an element-wise pass over `count` elements between the compute threads when it is large
-/// enough to pay for the hand-over (a training batch's activations), else runs it inline.
-func elementwiseRanges(_ count: Int, _ body: (Range<Int>) -> Void) {
-    guard count > 0 else { return }
-    parallelRanges(count, threads: count >= 1 << 16 ? ComputeThreads.current : 1, body)
-}
-
 /// max(x, slope·x); PyTorch's default slope is 0.01.
 public final class LeakyReLU: Layer {
     public let slope: Float
@@ -60,10 +42,7 @@ public final class LeakyReLU: Layer {
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         input = x
-        var y = x
-        let s = slope
-        y.data.withUnsafeMutableBufferPointer { p in for i in p.indices where p[i] < 0 { p[i] *= s } }
-        return y
+        return Activation.leakyRelu(slope: slope).forward(x)
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
@@ -83,10 +62,8 @@ public final class Sigmoid: Layer {
     public var spec: OpSpec { .sigmoid }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        var y = x
-        y.data.withUnsafeMutableBufferPointer { VectorMath.sigmoid($0) }
-        output = y
-        return y
+        output = Activation.sigmoid.forward(x)
+        return output
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
@@ -104,10 +81,8 @@ public final class Tanh: Layer {
     public var spec: OpSpec { .tanh }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        var y = x
-        y.data.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = Foundation.tanh(p[i]) } }
-        output = y
-        return y
+        output = Activation.tanh.forward(x)
+        return output
     }
 
     public func backward(_ dy: Tensor) -> Tensor {

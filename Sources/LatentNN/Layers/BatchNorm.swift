@@ -1,4 +1,5 @@
 import LatentCore
+import LatentOps
 
 /// Batch normalisation over the channel axis: PyTorch's `nn.BatchNorm1d` for x (N, C) and
 /// `nn.BatchNorm2d` for x (N, C, H, W). weight γ (C), bias β (C); buffers running_mean, running_var (C)
@@ -16,6 +17,8 @@ public final class BatchNorm: Layer {
     private var normalized = Tensor(zeros: [0])
     private var inverseStd: [Float] = []
     private var usedBatchStatistics = false
+    /// The input of an inference pass (backward recomputes x̂ from it, which training never needs).
+    private var inferenceInput: Tensor?
 
     public init(features: Int, spatial: Bool, eps: Float = 1e-5, momentum: Float = 0.1) {
         self.features = features
@@ -56,24 +59,31 @@ public final class BatchNorm: Layer {
         let (n, plane) = layout(x)
         let count = n * plane
         usedBatchStatistics = training
-        var mean = runningMean.data, variance = runningVar.data
-        if training {
-            for c in 0..<features {
-                var s = 0.0, s2 = 0.0
-                for b in 0..<n {
-                    let base = (b * features + c) * plane
-                    for i in 0..<plane { let v = Double(x.data[base + i]); s += v; s2 += v * v }
-                }
-                let m = s / Double(count)
-                let v = max(0, s2 / Double(count) - m * m)
-                mean[c] = Float(m)
-                variance[c] = Float(v)
-                let unbiased = count > 1 ? v * Double(count) / Double(count - 1) : v
-                runningMean.data[c] = (1 - momentum) * runningMean.data[c] + momentum * Float(m)
-                runningVar.data[c] = (1 - momentum) * runningVar.data[c] + momentum * Float(unbiased)
-            }
-            batchesTracked += 1
+        guard training else {
+            // Running statistics: the op library's per-channel affine (what an imported graph runs).
+            inferenceInput = x
+            inverseStd = runningVar.data.map { 1 / ($0 + eps).squareRoot() }
+            let (a, b) = Normalization.batchNormAffine(weight: weight.value.data, bias: bias.value.data, mean: runningMean.data,
+                                                       variance: runningVar.data, eps: eps)
+            return Normalization.channelAffine(x, scale: a, shift: b)
         }
+        inferenceInput = nil
+        var mean = runningMean.data, variance = runningVar.data
+        for c in 0..<features {
+            var s = 0.0, s2 = 0.0
+            for b in 0..<n {
+                let base = (b * features + c) * plane
+                for i in 0..<plane { let v = Double(x.data[base + i]); s += v; s2 += v * v }
+            }
+            let m = s / Double(count)
+            let v = max(0, s2 / Double(count) - m * m)
+            mean[c] = Float(m)
+            variance[c] = Float(v)
+            let unbiased = count > 1 ? v * Double(count) / Double(count - 1) : v
+            runningMean.data[c] = (1 - momentum) * runningMean.data[c] + momentum * Float(m)
+            runningVar.data[c] = (1 - momentum) * runningVar.data[c] + momentum * Float(unbiased)
+        }
+        batchesTracked += 1
         inverseStd = variance.map { 1 / ($0 + eps).squareRoot() }
         var xhat = x
         var y = x
@@ -94,6 +104,16 @@ public final class BatchNorm: Layer {
 
     public func backward(_ dy: Tensor) -> Tensor {
         let (n, plane) = layout(dy)
+        if let x = inferenceInput {
+            normalized = x
+            for b in 0..<n {
+                for c in 0..<features {
+                    let base = (b * features + c) * plane, m = runningMean.data[c], s = inverseStd[c]
+                    for i in 0..<plane { normalized.data[base + i] = (x.data[base + i] - m) * s }
+                }
+            }
+            inferenceInput = nil
+        }
         let count = Float(n * plane)
         var dx = dy
         for c in 0..<features {

@@ -1,8 +1,9 @@
 import LatentCore
+import LatentOps
 
 /// 2-D convolution, PyTorch's `nn.Conv2d` (groups = 1, dilation = 1).
 /// x (N, C, H, W), weight (OC, C, k, k), bias (OC), y (N, OC, OH, OW) with OH = (H + 2p − k)/s + 1.
-/// Computed as im2col + GEMM over chunks of the batch (see `BatchChunks`).
+/// The forward pass is the op library's `Convolution`; this layer adds the parameters and the backward pass.
 public final class Conv2d: Layer {
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
     public let weight: Parameter, bias: Parameter
@@ -31,38 +32,21 @@ public final class Conv2d: Layer {
         .conv2d(in: inChannels, out: outChannels, kernel: kernel, stride: stride, padding: padding)
     }
 
+    /// The op this layer trains: its forward pass is the one imported graphs run.
+    var op: Convolution { Convolution(kernel: kernel, stride: stride, padding: padding) }
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         requireShape(x.rank == 4 && x.shape[1] == inChannels, "Conv2d(\(inChannels)→\(outChannels)) got input \(x.shape)")
-        let n = x.shape[0], h = x.shape[2], w = x.shape[3]
-        let g = ConvGeometry(channels: inChannels, height: h, width: w, kernel: kernel, stride: stride, padding: padding,
-                             outHeight: ConvGeometry.convOutput(h, kernel: kernel, stride: stride, padding: padding),
-                             outWidth: ConvGeometry.convOutput(w, kernel: kernel, stride: stride, padding: padding))
-        let oc = outChannels, p = g.positions, patch = g.patchSize
-        let chunks = BatchChunks(batch: n, floatsPerImage: (2 * patch + 2 * oc) * p)
+        let op = op, g = op.geometry(input: x.shape), n = x.shape[0]
         geometry = g
-        plan = chunks
-        guard n > 0 else { return Tensor(zeros: [0, oc, g.outHeight, g.outWidth]) }
+        plan = op.plan(batch: n, geometry: g, outChannels: outChannels)
         // Training keeps the columns for the weight gradient, chunk after chunk (chunk [i, j) at column
         // i·P); inference writes each chunk's columns into its scratch (k·k times the input's size saved:
         // 37 MB for 256 emoji through a 64→64 3×3 layer, fresh pages the kernel zeroed at every batch size).
         kept = training
-        if training && cols.count != patch * n * p { cols = uninitializedFloats(patch * n * p) }
-        var y = Tensor.uninitialized(shape: [n, oc, g.outHeight, g.outWidth])
-        let most = chunks.imagesPerChunk * p
-        withForwardPointers(x, kept: &cols, y: &y, weight: weight.value, bias: bias.value) { X, C, Y, W, B in
-            chunks.forEachChunk(scratch: (oc + (training ? 0 : patch)) * most) { images, yPrime in
-                let columns = images.count * p
-                let colsChunk = training ? C!.pointer + images.lowerBound * patch * p : yPrime + oc * most
-                g.im2col(X.pointer, images: images, into: colsChunk)
-                // Y' (OC, chunk·P) = W (OC, C·k·k) · cols (C·k·k, chunk·P), bias preloaded.
-                for o in 0..<oc { (yPrime + o * columns).update(repeating: B.pointer[o], count: columns) }
-                sgemm(m: oc, n: columns, k: patch, a: W.pointer, lda: patch, b: colsChunk, ldb: columns,
-                      beta: 1, c: yPrime, ldc: columns, threads: chunks.gemmThreads)
-                permuteChannelMajorToBatch(yPrime, n: images.count, c: oc, p: p,
-                                           into: Y.pointer + images.lowerBound * oc * p)
-            }
-        }
-        return y
+        guard training else { return op.forward(x, weight: weight.value, bias: bias.value.data) }
+        if cols.count != g.patchSize * n * g.positions { cols = uninitializedFloats(g.patchSize * n * g.positions) }
+        return cols.withUnsafeMutableBufferPointer { op.forward(x, weight: weight.value, bias: bias.value.data, keepColumns: $0.baseAddress) }
     }
 
     public func backward(_ dy: Tensor) -> Tensor { backward(dy, inputGradient: true)! }
@@ -101,7 +85,8 @@ public final class Conv2d: Layer {
 
 /// Transposed 2-D convolution, PyTorch's `nn.ConvTranspose2d` (groups = 1, dilation = 1).
 /// x (N, IC, H, W), weight (IC, OC, k, k), bias (OC), y (N, OC, OH, OW) with
-/// OH = (H − 1)·s − 2p + k + output_padding. The forward pass is Conv2d's input gradient: GEMM then col2im.
+/// OH = (H − 1)·s − 2p + k + output_padding. The forward pass is the op library's `TransposedConvolution`
+/// (Conv2d's input gradient: GEMM then col2im); this layer adds the parameters and the backward pass.
 public final class ConvTranspose2d: Layer {
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, outputPadding: Int
     public let weight: Parameter, bias: Parameter
@@ -135,39 +120,22 @@ public final class ConvTranspose2d: Layer {
 
     public func outputSize(_ size: Int) -> Int { (size - 1) * stride - 2 * padding + kernel + outputPadding }
 
+    /// The op this layer trains: its forward pass is the one imported graphs run.
+    var op: TransposedConvolution {
+        TransposedConvolution(kernel: kernel, stride: stride, padding: padding, outputPadding: outputPadding)
+    }
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         requireShape(x.rank == 4 && x.shape[1] == inChannels, "ConvTranspose2d(\(inChannels)→\(outChannels)) got input \(x.shape)")
-        let n = x.shape[0], h = x.shape[2], w = x.shape[3]
-        // The geometry of the equivalent forward convolution, which maps (OC, OH, OW) to (H, W).
-        let g = ConvGeometry(channels: outChannels, height: outputSize(h), width: outputSize(w),
-                             kernel: kernel, stride: stride, padding: padding, outHeight: h, outWidth: w)
-        let ic = inChannels, oc = outChannels, p = g.positions, patch = g.patchSize, plane = g.height * g.width
-        let chunks = BatchChunks(batch: n, floatsPerImage: (2 * ic + patch) * p + 2 * oc * plane)
+        let op = op, g = op.geometry(input: x.shape, outChannels: outChannels), n = x.shape[0]
         geometry = g
-        plan = chunks
-        guard n > 0 else { return Tensor(zeros: [0, oc, g.height, g.width]) }
-        // Training keeps X' for the weight gradient, chunk after chunk (chunk [i, j) at column i·HW);
-        // inference permutes each chunk into its scratch.
+        plan = op.plan(batch: n, geometry: g, inChannels: inChannels)
+        // Training keeps X' (the input channel-major) for the weight gradient, chunk after chunk (chunk
+        // [i, j) at column i·HW); inference permutes each chunk into its scratch.
         kept = training
-        if training && inputPrime.count != ic * n * p { inputPrime = uninitializedFloats(ic * n * p) }
-        var y = Tensor.uninitialized(shape: [n, oc, g.height, g.width])  // bias fill covers it
-        let most = chunks.imagesPerChunk * p
-        withForwardPointers(x, kept: &inputPrime, y: &y, weight: weight.value, bias: bias.value) { X, XP, Y, W, B in
-            chunks.forEachChunk(scratch: (patch + (training ? 0 : ic)) * most) { images, cols in
-                let columns = images.count * p
-                let xPrime = training ? XP!.pointer + images.lowerBound * ic * p : cols + patch * most
-                permuteBatchToChannelMajor(X.pointer + images.lowerBound * ic * p, n: images.count, c: ic, p: p,
-                                           into: xPrime)
-                // cols (OC·k·k, chunk·HW) = W_rᵀ (OC·k·k, IC) · X' (IC, chunk·HW), added onto the bias.
-                sgemm(transA: .transposed, m: patch, n: columns, k: ic, a: W.pointer, lda: patch,
-                      b: xPrime, ldb: columns, c: cols, ldc: columns, threads: chunks.gemmThreads)
-                for b in images {
-                    for o in 0..<oc { (Y.pointer + (b * oc + o) * plane).update(repeating: B.pointer[o], count: plane) }
-                }
-                g.col2im(cols, images: images, into: Y.pointer)
-            }
-        }
-        return y
+        guard training else { return op.forward(x, weight: weight.value, bias: bias.value.data) }
+        if inputPrime.count != inChannels * n * g.positions { inputPrime = uninitializedFloats(inChannels * n * g.positions) }
+        return inputPrime.withUnsafeMutableBufferPointer { op.forward(x, weight: weight.value, bias: bias.value.data, keepInput: $0.baseAddress) }
     }
 
     public func backward(_ dy: Tensor) -> Tensor { backward(dy, inputGradient: true)! }
@@ -202,25 +170,6 @@ public final class ConvTranspose2d: Layer {
             }
         }
         return inputGradient ? dx : nil
-    }
-}
-
-/// The pointers a convolution's forward pass hands to its chunk workers: the input, the buffer kept for
-/// backward (nil while it is empty: inference only), the output, weights and bias (workers write disjoint chunks of the mutable ones).
-private func withForwardPointers(_ x: Tensor, kept: inout [Float], y: inout Tensor, weight: Tensor, bias: Tensor,
-                                 _ body: (UncheckedConst<Float>, UncheckedPointer<Float>?, UncheckedPointer<Float>,
-                                          UncheckedConst<Float>, UncheckedConst<Float>) -> Void) {
-    x.data.withUnsafeBufferPointer { xb in
-        kept.withUnsafeMutableBufferPointer { kb in
-            y.data.withUnsafeMutableBufferPointer { yb in
-                weight.data.withUnsafeBufferPointer { wb in
-                    bias.data.withUnsafeBufferPointer { bb in
-                        body(UncheckedConst(xb.baseAddress!), kb.baseAddress.map(UncheckedPointer.init), UncheckedPointer(yb.baseAddress!),
-                             UncheckedConst(wb.baseAddress!), UncheckedConst(bb.baseAddress!))
-                    }
-                }
-            }
-        }
     }
 }
 

@@ -1,4 +1,5 @@
 import LatentCore
+import LatentOps
 
 /// y = x·Wᵀ + b.  x (N, in), W (out, in), b (out), y (N, out) — PyTorch's `nn.Linear`.
 /// Initialised as PyTorch does: W and b uniform in ±1/√in.
@@ -21,17 +22,7 @@ public final class Linear: Layer {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         requireShape(x.rank == 2 && x.shape[1] == inFeatures, "Linear(\(inFeatures)→\(outFeatures)) got input \(x.shape)")
         input = x
-        let n = x.shape[0]
-        var y = Tensor.uninitialized(shape: [n, outFeatures])  // bias rows fill it
-        y.data.withUnsafeMutableBufferPointer { yp in
-            bias.value.data.withUnsafeBufferPointer { bp in
-                for i in 0..<n { (yp.baseAddress! + i * outFeatures).update(from: bp.baseAddress!, count: outFeatures) }
-            }
-            sgemm(transB: .transposed, m: n, n: outFeatures, k: inFeatures,
-                  a: x.data, lda: inFeatures, b: weight.value.data, ldb: inFeatures,
-                  beta: 1, c: yp.baseAddress!, ldc: outFeatures)
-        }
-        return y
+        return Gemm(transB: true).forward(x, weight.value, bias.value)  // the graph's Gemm: x·Wᵀ + b
     }
 
     public func backward(_ dy: Tensor) -> Tensor {

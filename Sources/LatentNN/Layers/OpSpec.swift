@@ -1,4 +1,5 @@
 import LatentCore
+import LatentOps
 import LatentIO
 
 /// One op of a model's architecture as its config names it: `{"op":"conv2d","in":1,"out":32,"kernel":4,

@@ -1,5 +1,6 @@
 import Foundation
 import LatentCore
+import LatentOps
 import LatentIO
 
 /// A model exported from PyTorch: a manifest naming an encoder and a decoder graph (ONNX), and for a

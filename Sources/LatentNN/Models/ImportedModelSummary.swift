@@ -1,5 +1,6 @@
 import Foundation
 import LatentCore
+import LatentOps
 import LatentIO
 
 /// What `latent info model.json` prints: the manifest, each graph's producer, opset, inputs and

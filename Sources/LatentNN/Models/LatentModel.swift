@@ -1,4 +1,5 @@
 import LatentCore
+import LatentOps
 
 /// What the explorer and the commands ask of an autoencoder at inference time, whether it was trained
 /// here (`VAEModel`, `VQVAEModel`) or exported from PyTorch (`ImportedAutoencoder`). Images are

@@ -11,27 +11,27 @@ import LatentCore
 ///
 /// Parameter gradients are summed per worker and added in worker order, so a result depends on the
 /// thread count only (as training always did), never on which thread finished first.
-struct BatchChunks {
-    let batch: Int
-    let imagesPerChunk: Int
-    let workers: Int
+package struct BatchChunks {
+    package let batch: Int
+    package let imagesPerChunk: Int
+    package let workers: Int
 
     /// Floats of per-chunk working set aimed at (512 KB, a Zen core's L2). From 64 KB to 4 MB the
     /// training speed of the shipped VQ-VAEs changed less than this machine's run-to-run noise (±8 %).
-    static let chunkFloats = 1 << 17
+    package static let chunkFloats = 1 << 17
 
     /// `floatsPerImage`: what one image adds to a chunk's working set.
-    init(batch: Int, floatsPerImage: Int, threads: Int = ComputeThreads.current) {
+    package init(batch: Int, floatsPerImage: Int, threads: Int = ComputeThreads.current) {
         self.batch = batch
         imagesPerChunk = max(1, min(batch, Self.chunkFloats / max(1, floatsPerImage)))
         workers = max(1, min(threads, batch))
     }
 
     /// Threads for each GEMM: all of them when one worker holds the whole batch (batch-1 inference), else one.
-    var gemmThreads: Int { workers == 1 ? ComputeThreads.current : 1 }
+    package var gemmThreads: Int { workers == 1 ? ComputeThreads.current : 1 }
 
     /// `body(images, scratch)` for every chunk; each worker owns a scratch buffer of `scratch` floats.
-    func forEachChunk(scratch: Int, _ body: (_ images: Range<Int>, _ scratch: UnsafeMutablePointer<Float>) -> Void) {
+    package func forEachChunk(scratch: Int, _ body: (_ images: Range<Int>, _ scratch: UnsafeMutablePointer<Float>) -> Void) {
         forEachWorker(scratch: scratch) { w, buffer in
             for images in chunks(ofWorker: w) { body(images, buffer) }
         }
@@ -40,7 +40,7 @@ struct BatchChunks {
     /// As `forEachChunk`, with gradients to add into: `body` gets a weight- and a bias-gradient buffer,
     /// which are `weightGrad` and `biasGrad` themselves with one worker, else zeroed buffers per worker
     /// that are added into them in worker order afterwards.
-    func forEachChunk(scratch: Int, weightGrad: inout [Float], biasGrad: inout [Float],
+    package func forEachChunk(scratch: Int, weightGrad: inout [Float], biasGrad: inout [Float],
                       _ body: (_ images: Range<Int>, _ scratch: UnsafeMutablePointer<Float>,
                                _ gw: UnsafeMutablePointer<Float>, _ gb: UnsafeMutablePointer<Float>) -> Void) {
         let wc = weightGrad.count, bc = biasGrad.count

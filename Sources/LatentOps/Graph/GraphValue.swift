@@ -20,10 +20,10 @@ public enum GraphValue: Sendable, Equatable {
         }
     }
 
-    var isFloat: Bool { if case .float = self { return true } else { return false } }
+    package var isFloat: Bool { if case .float = self { return true } else { return false } }
 
     /// Float data (integers converted, as ONNX's Cast would).
-    func floats() -> Tensor {
+    package func floats() -> Tensor {
         switch self {
         case .float(let t): return t
         case .int(let v, let shape): return Tensor(shape: shape, data: v.map { Float($0) })
@@ -31,7 +31,7 @@ public enum GraphValue: Sendable, Equatable {
     }
 
     /// Integer data (floats truncated toward zero; a non-finite float is an error).
-    func ints() throws -> [Int] {
+    package func ints() throws -> [Int] {
         switch self {
         case .int(let v, _): return v
         case .float(let t):
@@ -43,7 +43,7 @@ public enum GraphValue: Sendable, Equatable {
     }
 
     /// The same data, another shape of as many elements.
-    func reshaped(_ newShape: [Int]) -> GraphValue {
+    package func reshaped(_ newShape: [Int]) -> GraphValue {
         switch self {
         case .float(let t): return .float(t.reshaped(newShape))
         case .int(let v, _): return .int(v, shape: newShape)
@@ -59,10 +59,10 @@ public struct GraphError: Error, CustomStringConvertible, Equatable {
 
 /// The largest tensor a graph may make (2²⁸ elements, 1 GiB of floats): a shape computed from a
 /// hostile file must fail here, not in the allocator.
-let maxGraphElements = 1 << 28
+package let maxGraphElements = 1 << 28
 
 /// Element count of a shape, or an error when it is negative, overflows or exceeds the limit.
-func checkedCount(_ shape: [Int]) throws -> Int {
+package func checkedCount(_ shape: [Int]) throws -> Int {
     guard let n = Tensor.elementCount(shape) else { throw GraphError("invalid shape \(shape)") }
     guard n <= maxGraphElements else { throw GraphError("shape \(shape) has \(n) elements, more than the \(maxGraphElements) allowed") }
     return n

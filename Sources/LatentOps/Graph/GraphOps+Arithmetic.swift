@@ -21,8 +21,8 @@ extension GraphOps {
         }
     }
 
-    static func arithmetic(_ op: Arithmetic) -> Kernel {
-        { _, args in
+    static func arithmetic(_ op: Arithmetic) -> Compile {
+        stateless { args in
             let a = try input(args, 0), b = try input(args, 1)
             if case .int(let x, let sx) = a, case .int(let y, let sy) = b { return [try binaryInt(x, sx, y, sy, op.int)] }
             return [.float(try arithmetic(op, a.floats(), b.floats()))]

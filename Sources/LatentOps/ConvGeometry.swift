@@ -1,21 +1,21 @@
 import CKernels
 import LatentCore
 
-/// The geometry of a 2-D convolution window sliding over an image, shared by Conv2d (forward: im2col)
-/// and ConvTranspose2d (forward: col2im), whose data movements are each other's adjoints.
-struct ConvGeometry {
-    let channels: Int, height: Int, width: Int       // the image side
-    let kernelHeight: Int, kernelWidth: Int
-    let strideH: Int, strideW: Int
+/// The geometry of a 2-D convolution window sliding over an image, shared by `Convolution` (forward:
+/// im2col) and `TransposedConvolution` (forward: col2im), whose data movements are each other's adjoints.
+package struct ConvGeometry {
+    package let channels: Int, height: Int, width: Int       // the image side
+    package let kernelHeight: Int, kernelWidth: Int
+    package let strideH: Int, strideW: Int
     /// Zeros added before the first row and column (the far sides only change the output size).
-    let padTop: Int, padLeft: Int
-    let dilationH: Int, dilationW: Int
-    let outHeight: Int, outWidth: Int                // the window-position side
+    package let padTop: Int, padLeft: Int
+    package let dilationH: Int, dilationW: Int
+    package let outHeight: Int, outWidth: Int                // the window-position side
     /// Elements from one image to the next: C·H·W, or more when the channels are one group of a
     /// grouped convolution.
-    let imageStride: Int
+    package let imageStride: Int
 
-    init(channels: Int, height: Int, width: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
+    package init(channels: Int, height: Int, width: Int, kernel: (Int, Int), stride: (Int, Int) = (1, 1),
          padTopLeft: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1), outHeight: Int, outWidth: Int, imageStride: Int? = nil) {
         self.channels = channels
         self.height = height
@@ -30,40 +30,40 @@ struct ConvGeometry {
     }
 
     /// A square window with the same stride and padding on both axes (the native layers').
-    init(channels: Int, height: Int, width: Int, kernel: Int, stride: Int, padding: Int, outHeight: Int, outWidth: Int) {
+    package init(channels: Int, height: Int, width: Int, kernel: Int, stride: Int, padding: Int, outHeight: Int, outWidth: Int) {
         self.init(channels: channels, height: height, width: width, kernel: (kernel, kernel), stride: (stride, stride),
                   padTopLeft: (padding, padding), outHeight: outHeight, outWidth: outWidth)
     }
 
-    var patchSize: Int { channels * kernelHeight * kernelWidth }
-    var positions: Int { outHeight * outWidth }
+    package var patchSize: Int { channels * kernelHeight * kernelWidth }
+    package var positions: Int { outHeight * outWidth }
 
     /// Output extent of a convolution along one axis (total padding `pads`, both sides together).
-    static func convOutput(_ size: Int, kernel: Int, stride: Int, padding: Int) -> Int {
+    package static func convOutput(_ size: Int, kernel: Int, stride: Int, padding: Int) -> Int {
         convOutput(size, kernel: kernel, stride: stride, pads: 2 * padding, dilation: 1)
     }
 
-    static func convOutput(_ size: Int, kernel: Int, stride: Int, pads: Int, dilation: Int) -> Int {
+    package static func convOutput(_ size: Int, kernel: Int, stride: Int, pads: Int, dilation: Int) -> Int {
         (size + pads - dilation * (kernel - 1) - 1) / stride + 1
     }
 
     /// True for a 1×1, stride-1, unpadded window over whole images: im2col is then only a
     /// (N, C, P) → (C, N·P) permutation.
-    var isPointwise: Bool {
+    package var isPointwise: Bool {
         kernelHeight == 1 && kernelWidth == 1 && strideH == 1 && strideW == 1 && padTop == 0 && padLeft == 0
             && outHeight == height && outWidth == width && imageStride == channels * height * width
     }
 
     /// Batched im2col: image (N, C, H, W) → cols (C·k·k, N·OH·OW), one column per window position, so a
     /// whole batch is one large GEMM (which BLAS threads well) instead of N small ones.
-    func im2col(_ x: UnsafePointer<Float>, batch n: Int, into cols: UnsafeMutablePointer<Float>) {
+    package func im2col(_ x: UnsafePointer<Float>, batch n: Int, into cols: UnsafeMutablePointer<Float>) {
         if isPointwise { return im2col(x, images: 0..<n, into: cols) }
         forEachBatchSlice(n) { im2col(x, images: $0, firstColumnImage: 0, ld: n * positions, into: cols) }
     }
 
     /// im2col of the images in `images` of the batch at `x` alone: cols (C·k·k, images.count·OH·OW), one
     /// chunk of a batch (see `BatchChunks`).
-    func im2col(_ x: UnsafePointer<Float>, images: Range<Int>, into cols: UnsafeMutablePointer<Float>) {
+    package func im2col(_ x: UnsafePointer<Float>, images: Range<Int>, into cols: UnsafeMutablePointer<Float>) {
         if isPointwise {
             permuteBatchToChannelMajor(x + images.lowerBound * imageStride, n: images.count, c: channels, p: positions, into: cols)
             return
@@ -81,13 +81,13 @@ struct ConvGeometry {
 
     /// The adjoint of `im2col`: adds every column entry back into the image position it came from.
     /// `x` must be zeroed (or hold values to accumulate onto).
-    func col2im(_ cols: UnsafePointer<Float>, batch n: Int, into x: UnsafeMutablePointer<Float>) {
+    package func col2im(_ cols: UnsafePointer<Float>, batch n: Int, into x: UnsafeMutablePointer<Float>) {
         if isPointwise { return col2im(cols, images: 0..<n, into: x) }
         forEachBatchSlice(n) { col2im(cols, images: $0, firstColumnImage: 0, ld: n * positions, into: x) }
     }
 
     /// The adjoint of the chunk `im2col`: cols (C·k·k, images.count·OH·OW) added into those images of `x`.
-    func col2im(_ cols: UnsafePointer<Float>, images: Range<Int>, into x: UnsafeMutablePointer<Float>) {
+    package func col2im(_ cols: UnsafePointer<Float>, images: Range<Int>, into x: UnsafeMutablePointer<Float>) {
         if isPointwise {
             let ld = images.count * positions
             for b in images {
@@ -119,30 +119,35 @@ struct ConvGeometry {
 /// Splits a batch into one slice per compute thread and runs `body` on the slices in parallel (inline
 /// for one thread or a small batch). The data movement around each GEMM is memory-bound scalar work;
 /// left on one core it caps the two-thread speed-up of convolutional training.
-func forEachBatchSlice(_ n: Int, _ body: (Range<Int>) -> Void) {
+package func forEachBatchSlice(_ n: Int, _ body: (Range<Int>) -> Void) {
     parallelRanges(n, threads: n >= 8 ? ComputeThreads.current : 1, body)
 }
 
 /// A Float buffer whose every element the caller overwrites (GEMM with beta = 0, a permutation):
 /// skipping the zero fill saves a memset per layer per batch.
 @inline(__always)
-func uninitializedFloats(_ count: Int) -> [Float] {
+package func uninitializedFloats(_ count: Int) -> [Float] {
     Tensor.uninitialized(shape: [count]).data
 }
 
-/// (N, C, P) ↔ (C, N·P): the channel-major layout GEMM produces and NCHW expects.
-func permuteBatchToChannelMajor(_ x: UnsafePointer<Float>, n: Int, c: Int, p: Int, into out: UnsafeMutablePointer<Float>) {
+/// (N, C, P) ↔ (C, N·P): the channel-major layout GEMM produces and NCHW expects. `imageStride`: elements
+/// from one image to the next on the NCHW side (C·P, or more when the C channels are one group of many).
+package func permuteBatchToChannelMajor(_ x: UnsafePointer<Float>, n: Int, c: Int, p: Int, imageStride: Int? = nil,
+                                        into out: UnsafeMutablePointer<Float>) {
+    let stride = imageStride ?? c * p
     for b in 0..<n {
         for ch in 0..<c {
-            (out + ch * n * p + b * p).update(from: x + (b * c + ch) * p, count: p)
+            (out + ch * n * p + b * p).update(from: x + b * stride + ch * p, count: p)
         }
     }
 }
 
-func permuteChannelMajorToBatch(_ x: UnsafePointer<Float>, n: Int, c: Int, p: Int, into out: UnsafeMutablePointer<Float>) {
+package func permuteChannelMajorToBatch(_ x: UnsafePointer<Float>, n: Int, c: Int, p: Int, imageStride: Int? = nil,
+                                        into out: UnsafeMutablePointer<Float>) {
+    let stride = imageStride ?? c * p
     for b in 0..<n {
         for ch in 0..<c {
-            (out + (b * c + ch) * p).update(from: x + ch * n * p + b * p, count: p)
+            (out + b * stride + ch * p).update(from: x + ch * n * p + b * p, count: p)
         }
     }
 }

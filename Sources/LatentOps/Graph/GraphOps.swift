@@ -1,28 +1,66 @@
 import Foundation
 import LatentCore
 
-/// The ops a graph can run, by ONNX name. Each takes the node (for attributes) and its input values
-/// (nil for an omitted optional input) and returns its outputs; errors are one line, and `run` adds the
-/// node's name and op to them.
-enum GraphOps {
-    typealias Kernel = @Sendable (GraphNode, [GraphValue?]) throws -> [GraphValue]
+/// The ops a graph can run, by ONNX name. Each op is compiled once, when the graph is loaded: its
+/// attributes are read and checked then (a bad attribute fails the load, naming the node), and what
+/// runs on every decode is the returned `Kernel`, which takes the input values (nil for an omitted
+/// optional input) and returns the outputs. Errors are one line; `compile` adds the node's name and op.
+package enum GraphOps {
+    package typealias Kernel = @Sendable ([GraphValue?]) throws -> [GraphValue]
+    /// Reads and checks a node's attributes; returns the kernel that runs it.
+    package typealias Compile = @Sendable (GraphNode) throws -> Kernel
 
-    static let controlFlow: Set<String> = ["If", "Loop", "Scan", "SequenceMap"]
+    package static let controlFlow: Set<String> = ["If", "Loop", "Scan", "SequenceMap"]
 
-    static let kernels: [String: Kernel] = elementwise
+    package static let compilers: [String: Compile] = elementwise
         .merging(shapeOps) { a, _ in a }
         .merging(networkOps) { a, _ in a }
+        .merging(reductions) { a, _ in a }
+        .merging(indexing) { a, _ in a }
+        .merging(["Einsum": einsum]) { a, _ in a }
 
-    static func run(_ node: GraphNode, _ args: [GraphValue?]) throws -> [GraphValue] {
-        guard let kernel = kernels[node.op] else { throw GraphError("\(node.label): op '\(node.op)' is not supported") }
-        do {
-            let out = try kernel(node, args)
-            for v in out { if case .float(let t) = v, t.count > maxGraphElements { throw GraphError("output too large") } }
-            return out
-        } catch let e as GraphError where !e.description.hasPrefix("node '") {
+    /// Every op name we run, sorted (the model-format docs list them; a test keeps the list true).
+    package static var supportedOps: [String] { compilers.keys.sorted() }
+
+    /// The node compiled: its kernel, with the node's name in every error it throws.
+    package static func compile(_ node: GraphNode) throws -> Kernel {
+        guard let compiler = compilers[node.op] else {
+            throw GraphError("\(node.label): op '\(node.op)' is not supported\(controlFlow.contains(node.op) ? " (control flow)" : "")")
+        }
+        let kernel = try labelled(node) { try compiler(node) }
+        return { args in
+            try labelled(node) {
+                let out = try kernel(args)
+                for v in out { if case .float(let t) = v, t.count > maxGraphElements { throw GraphError("output too large") } }
+                return out
+            }
+        }
+    }
+
+    /// Compiles and runs a node once (constant folding, tests).
+    package static func run(_ node: GraphNode, _ args: [GraphValue?]) throws -> [GraphValue] {
+        try compile(node)(args)
+    }
+
+    private static func labelled<T>(_ node: GraphNode, _ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as GraphError where !e.description.hasPrefix("node '") {
             throw GraphError("\(node.label): \(e.description)")
         }
     }
+
+    /// The activation a node computes, when it can run fused into the op before it.
+    package static func fusableActivation(_ node: GraphNode) throws -> Activation? {
+        switch node.op {
+        case "Relu": return .relu
+        case "Sigmoid": return .sigmoid
+        case "Tanh": return .tanh
+        case "LeakyRelu": return .leakyRelu(slope: try float(node, "alpha", 0.01))
+        default: return nil
+        }
+    }
+
+    /// An op without attributes.
+    static func stateless(_ kernel: @escaping Kernel) -> Compile { { _ in kernel } }
 
     // MARK: Arguments and attributes
 
@@ -152,16 +190,16 @@ enum GraphOps {
 
     /// A binary op on floats, or on integers when both inputs are integers (shape arithmetic).
     static func binary(_ float: @escaping @Sendable (Float, Float) -> Float,
-                       int: (@Sendable (Int, Int) throws -> Int)? = nil) -> Kernel {
-        { _, args in
+                       int: (@Sendable (Int, Int) throws -> Int)? = nil) -> Compile {
+        stateless { args in
             let a = try input(args, 0), b = try input(args, 1)
             if let int, case .int(let x, let sx) = a, case .int(let y, let sy) = b { return [try binaryInt(x, sx, y, sy, int)] }
             return [.float(try binaryFloat(a.floats(), b.floats(), float))]
         }
     }
 
-    static func comparison(_ f: @escaping @Sendable (Float, Float) -> Bool) -> Kernel {
-        { _, args in
+    static func comparison(_ f: @escaping @Sendable (Float, Float) -> Bool) -> Compile {
+        stateless { args in
             let a = try input(args, 0), b = try input(args, 1)
             if case .int(let x, let sx) = a, case .int(let y, let sy) = b {
                 return [try binaryInt(x, sx, y, sy) { f(Float($0), Float($1)) ? 1 : 0 }]
@@ -171,20 +209,28 @@ enum GraphOps {
         }
     }
 
-    /// A unary op done over the whole buffer at once (VectorMath).
-    static func vectorised(_ f: @escaping @Sendable (UnsafeMutableBufferPointer<Float>) -> Void) -> Kernel {
-        { _, args in
-            var t = try float(args, 0)
-            t.data.withUnsafeMutableBufferPointer { f($0) }
-            return [.float(t)]
-        }
-    }
-
-    static func unary(_ f: @escaping @Sendable (Float) -> Float) -> Kernel {
-        { _, args in
+    /// A unary op on floats, element by element.
+    static func unary(_ f: @escaping @Sendable (Float) -> Float) -> Compile {
+        stateless { args in
             var t = try float(args, 0)
             t.data.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = f(p[i]) } }
             return [.float(t)]
         }
+    }
+
+    /// An activation, applied in place to the input's copy (threaded for large tensors).
+    static func activation(_ a: Activation) -> Kernel {
+        { args in
+            var t = try float(args, 0)
+            t.data.withUnsafeMutableBufferPointer { p in if let b = p.baseAddress { a.apply(b, count: p.count) } }
+            return [.float(t)]
+        }
+    }
+
+    /// The shape `s` broadcast to `out` exactly (an operand that must not grow the output).
+    static func broadcastTo(_ s: [Int], _ out: [Int]) throws -> [Int] {
+        let r = try broadcast(s, out)
+        guard r == out else { throw GraphError("shape \(s) does not broadcast to \(out)") }
+        return r
     }
 }

@@ -1,0 +1,239 @@
+import LatentCore
+
+/// A 2-D convolution (ONNX `Conv`, PyTorch `nn.Conv2d`): x (N, C, H, W), weight (OC, C/groups, kh, kw),
+/// bias (OC) → y (N, OC, OH, OW). The one forward pass that native `Conv2d` layers and imported graphs
+/// both run: im2col + one GEMM per group over chunks of the batch per thread (`BatchChunks`), the bias
+/// preloaded into the GEMM's output and an activation applied to each chunk while it is still in cache.
+package struct Convolution: Sendable {
+    package var kernel: (h: Int, w: Int)
+    package var stride: (h: Int, w: Int) = (1, 1)
+    package var dilation: (h: Int, w: Int) = (1, 1)
+    package var pads: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0)
+    package var groups = 1
+    /// Applied to the output (a Conv followed by Relu, fused at load).
+    package var activation: Activation?
+
+    package init(kernel: (h: Int, w: Int), stride: (h: Int, w: Int) = (1, 1), dilation: (h: Int, w: Int) = (1, 1),
+                 pads: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0), groups: Int = 1) {
+        self.kernel = kernel
+        self.stride = stride
+        self.dilation = dilation
+        self.pads = pads
+        self.groups = groups
+    }
+
+    /// The native layers' square window with the same padding on every side.
+    package init(kernel: Int, stride: Int, padding: Int) {
+        self.init(kernel: (kernel, kernel), stride: (stride, stride), pads: (padding, padding, padding, padding))
+    }
+
+    /// (OH, OW) for an input of (H, W); not positive when the window does not fit.
+    package func outputSize(_ h: Int, _ w: Int) -> (h: Int, w: Int) {
+        (ConvGeometry.convOutput(h, kernel: kernel.h, stride: stride.h, pads: pads.top + pads.bottom, dilation: dilation.h),
+         ConvGeometry.convOutput(w, kernel: kernel.w, stride: stride.w, pads: pads.left + pads.right, dilation: dilation.w))
+    }
+
+    /// The output shape for an input and weight of these shapes, or why they do not fit.
+    package func outputShape(input x: [Int], weight w: [Int], biasCount: Int?) throws -> [Int] {
+        guard x.count == 4, w.count == 4 else { throw GraphError("only 2-D convolutions are supported (input \(x), weight \(w))") }
+        guard w[2] == kernel.h, w[3] == kernel.w else { throw GraphError("weight \(w) does not match kernel_shape \([kernel.h, kernel.w])") }
+        let c = x[1], oc = w[0]
+        guard groups > 0, c % groups == 0, oc % groups == 0, w[1] == c / groups else {
+            throw GraphError("weight \(w) does not fit input \(x) with \(groups) group(s)")
+        }
+        if let biasCount, biasCount != oc { throw GraphError("bias of \(biasCount) for \(oc) channels") }
+        let (oh, ow) = outputSize(x[2], x[3])
+        guard oh > 0, ow > 0 else { throw GraphError("the window does not fit the input \(x)") }
+        let shape = [x[0], oc, oh, ow]
+        _ = try checkedCount(shape)
+        let g = geometry(input: x)
+        _ = try checkedCount([g.patchSize, g.positions])
+        try checkedProduct(oc / groups, g.positions, g.patchSize)
+        return shape
+    }
+
+    /// The window over one group's channels of an input of this shape.
+    package func geometry(input x: [Int]) -> ConvGeometry {
+        let (oh, ow) = outputSize(x[2], x[3])
+        return ConvGeometry(channels: x[1] / groups, height: x[2], width: x[3], kernel: (kernel.h, kernel.w),
+                            stride: (stride.h, stride.w), padTopLeft: (pads.top, pads.left), dilation: (dilation.h, dilation.w),
+                            outHeight: oh, outWidth: ow, imageStride: x[1] * x[2] * x[3])
+    }
+
+    /// How the forward pass cuts a batch of `n` (a training layer's backward pass cuts it the same way).
+    package func plan(batch n: Int, geometry g: ConvGeometry, outChannels oc: Int) -> BatchChunks {
+        BatchChunks(batch: n, floatsPerImage: (2 * g.patchSize + 2 * oc) * g.positions)
+    }
+
+    /// y for x, weight and bias whose shapes `outputShape` accepted. `keepColumns` (one group only): where
+    /// the whole batch's im2col columns are kept for a backward pass, patch × N·P, chunk after chunk.
+    package func forward(_ x: Tensor, weight: Tensor, bias: [Float]?, keepColumns: UnsafeMutablePointer<Float>? = nil) -> Tensor {
+        let g = geometry(input: x.shape)
+        let n = x.shape[0], oc = weight.shape[0], ocg = oc / groups, p = g.positions, patch = g.patchSize
+        precondition(keepColumns == nil || groups == 1, "columns are kept for one group only")
+        var y = Tensor.uninitialized(shape: [n, oc, g.outHeight, g.outWidth])
+        guard n > 0, y.count > 0 else { return y }
+        let chunks = plan(batch: n, geometry: g, outChannels: oc)
+        let most = chunks.imagesPerChunk * p
+        let keep = keepColumns.map(UncheckedPointer.init), groups = groups, activation = activation
+        let pointwiseSingle = g.isPointwise
+        x.data.withUnsafeBufferPointer { xb in
+            weight.data.withUnsafeBufferPointer { wb in
+                y.data.withUnsafeMutableBufferPointer { yb in
+                    let X = UncheckedConst(xb.baseAddress!), W = UncheckedConst(wb.baseAddress!), Y = UncheckedPointer(yb.baseAddress!)
+                    chunks.forEachChunk(scratch: (keep == nil ? patch : 0) * most + ocg * most) { images, scratch in
+                        let columns = images.count * p
+                        for gi in 0..<groups {
+                            let xg = X.pointer + gi * g.channels * g.height * g.width
+                            // One image needs no permutation on either side: its (C, P) plane is already the
+                            // GEMM's B when the window is 1×1, and its (OC, P) output is the GEMM's C.
+                            let cols: UnsafePointer<Float>
+                            if images.count == 1 && pointwiseSingle && keep == nil {
+                                cols = xg + images.lowerBound * g.imageStride
+                            } else {
+                                let into = keep.map { $0.pointer + images.lowerBound * patch * p } ?? scratch + ocg * most
+                                g.im2col(xg, images: images, into: into)
+                                cols = UnsafePointer(into)
+                            }
+                            let direct = images.count == 1
+                            let out = direct ? Y.pointer + (images.lowerBound * oc + gi * ocg) * p : scratch
+                            for o in 0..<ocg { (out + o * columns).update(repeating: bias?[gi * ocg + o] ?? 0, count: columns) }
+                            sgemm(m: ocg, n: columns, k: patch, a: W.pointer + gi * ocg * patch, lda: patch, b: cols, ldb: columns,
+                                  beta: 1, c: out, ldc: columns, threads: chunks.gemmThreads)
+                            if !direct {
+                                permuteChannelMajorToBatch(scratch, n: images.count, c: ocg, p: p, imageStride: oc * p,
+                                                           into: Y.pointer + (images.lowerBound * oc + gi * ocg) * p)
+                            }
+                        }
+                        if let activation {
+                            activation.applySerial(Y.pointer + images.lowerBound * oc * p, count: images.count * oc * p)
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+}
+
+/// A transposed 2-D convolution (ONNX `ConvTranspose`, PyTorch `nn.ConvTranspose2d`): x (N, IC, H, W),
+/// weight (IC, OC/groups, kh, kw), bias (OC) → y (N, OC, OH, OW) with
+/// OH = (H − 1)·s − pads + (k − 1)·d + 1 + output_padding. The forward pass is a convolution's input
+/// gradient: per group one GEMM then col2im, over chunks of the batch per thread.
+package struct TransposedConvolution: Sendable {
+    package var kernel: (h: Int, w: Int)
+    package var stride: (h: Int, w: Int) = (1, 1)
+    package var dilation: (h: Int, w: Int) = (1, 1)
+    package var pads: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0)
+    package var outputPadding: (h: Int, w: Int) = (0, 0)
+    package var groups = 1
+    package var activation: Activation?
+
+    package init(kernel: (h: Int, w: Int), stride: (h: Int, w: Int) = (1, 1), dilation: (h: Int, w: Int) = (1, 1),
+                 pads: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0), outputPadding: (h: Int, w: Int) = (0, 0),
+                 groups: Int = 1) {
+        self.kernel = kernel
+        self.stride = stride
+        self.dilation = dilation
+        self.pads = pads
+        self.outputPadding = outputPadding
+        self.groups = groups
+    }
+
+    package init(kernel: Int, stride: Int, padding: Int, outputPadding: Int) {
+        self.init(kernel: (kernel, kernel), stride: (stride, stride), pads: (padding, padding, padding, padding),
+                  outputPadding: (outputPadding, outputPadding))
+    }
+
+    package func outputSize(_ h: Int, _ w: Int) -> (h: Int, w: Int) {
+        (stride.h * (h - 1) + outputPadding.h + (kernel.h - 1) * dilation.h + 1 - pads.top - pads.bottom,
+         stride.w * (w - 1) + outputPadding.w + (kernel.w - 1) * dilation.w + 1 - pads.left - pads.right)
+    }
+
+    package func outputShape(input x: [Int], weight w: [Int], biasCount: Int?) throws -> [Int] {
+        guard x.count == 4, w.count == 4 else { throw GraphError("only 2-D transposed convolutions are supported (input \(x), weight \(w))") }
+        guard w[2] == kernel.h, w[3] == kernel.w else { throw GraphError("weight \(w) does not match kernel_shape \([kernel.h, kernel.w])") }
+        guard groups > 0, x[1] % groups == 0, w[0] == x[1] else { throw GraphError("weight \(w) does not fit input \(x) with \(groups) group(s)") }
+        let oc = w[1] * groups
+        if let biasCount, biasCount != oc { throw GraphError("bias of \(biasCount) for \(oc) channels") }
+        let (oh, ow) = outputSize(x[2], x[3])
+        guard oh > 0, ow > 0 else { throw GraphError("the output would be empty") }
+        let shape = [x[0], oc, oh, ow]
+        _ = try checkedCount(shape)
+        let g = geometry(input: x, outChannels: oc)
+        _ = try checkedCount([g.patchSize, g.positions])
+        try checkedProduct(g.patchSize, g.positions, x[1] / groups)
+        return shape
+    }
+
+    /// The geometry of the forward convolution this is the adjoint of: it maps one group's (OC/g, OH, OW)
+    /// to (H, W).
+    package func geometry(input x: [Int], outChannels oc: Int) -> ConvGeometry {
+        let (oh, ow) = outputSize(x[2], x[3])
+        return ConvGeometry(channels: oc / groups, height: oh, width: ow, kernel: (kernel.h, kernel.w),
+                            stride: (stride.h, stride.w), padTopLeft: (pads.top, pads.left), dilation: (dilation.h, dilation.w),
+                            outHeight: x[2], outWidth: x[3], imageStride: oc * oh * ow)
+    }
+
+    package func plan(batch n: Int, geometry g: ConvGeometry, inChannels ic: Int) -> BatchChunks {
+        BatchChunks(batch: n, floatsPerImage: (2 * ic + g.patchSize) * g.positions + 2 * g.channels * groups * g.height * g.width)
+    }
+
+    /// y for x, weight and bias whose shapes `outputShape` accepted. `keepInput` (one group only): where
+    /// the batch's input is kept channel-major, IC × N·H·W, for a backward pass.
+    package func forward(_ x: Tensor, weight: Tensor, bias: [Float]?, keepInput: UnsafeMutablePointer<Float>? = nil) -> Tensor {
+        let n = x.shape[0], ic = x.shape[1], icg = ic / groups, oc = weight.shape[1] * groups
+        let g = geometry(input: x.shape, outChannels: oc)
+        let ocg = g.channels, p = g.positions, patch = g.patchSize, plane = g.height * g.width
+        precondition(keepInput == nil || groups == 1, "the input is kept for one group only")
+        var y = Tensor.uninitialized(shape: [n, oc, g.height, g.width])
+        guard n > 0, y.count > 0 else { return y }
+        let chunks = plan(batch: n, geometry: g, inChannels: ic)
+        let most = chunks.imagesPerChunk * p
+        let keep = keepInput.map(UncheckedPointer.init), groups = groups, activation = activation
+        x.data.withUnsafeBufferPointer { xb in
+            weight.data.withUnsafeBufferPointer { wb in
+                y.data.withUnsafeMutableBufferPointer { yb in
+                    let X = UncheckedConst(xb.baseAddress!), W = UncheckedConst(wb.baseAddress!), Y = UncheckedPointer(yb.baseAddress!)
+                    chunks.forEachChunk(scratch: patch * most + (keep == nil ? icg * most : 0)) { images, cols in
+                        let columns = images.count * p
+                        for b in images {
+                            for o in 0..<oc { (Y.pointer + (b * oc + o) * plane).update(repeating: bias?[o] ?? 0, count: plane) }
+                        }
+                        for gi in 0..<groups {
+                            // X' (ICg, chunk·HW): one image's group planes are it already.
+                            let xPrime: UnsafePointer<Float>
+                            if let keep {
+                                let into = keep.pointer + images.lowerBound * ic * p
+                                permuteBatchToChannelMajor(X.pointer + images.lowerBound * ic * p, n: images.count, c: ic, p: p, into: into)
+                                xPrime = UnsafePointer(into)
+                            } else if images.count == 1 {
+                                xPrime = X.pointer + (images.lowerBound * ic + gi * icg) * p
+                            } else {
+                                let into = cols + patch * most
+                                permuteBatchToChannelMajor(X.pointer + images.lowerBound * ic * p + gi * icg * p, n: images.count, c: icg, p: p,
+                                                           imageStride: ic * p, into: into)
+                                xPrime = UnsafePointer(into)
+                            }
+                            // cols (OCg·k·k, chunk·HW) = W_gᵀ (OCg·k·k, ICg) · X', added onto the bias by col2im.
+                            sgemm(transA: .transposed, m: patch, n: columns, k: icg, a: W.pointer + gi * icg * patch, lda: patch,
+                                  b: xPrime, ldb: columns, c: cols, ldc: columns, threads: chunks.gemmThreads)
+                            g.col2im(cols, images: images, into: Y.pointer + gi * ocg * plane)
+                        }
+                        if let activation {
+                            activation.applySerial(Y.pointer + images.lowerBound * oc * plane, count: images.count * oc * plane)
+                        }
+                    }
+                }
+            }
+        }
+        return y
+    }
+}
+
+/// Refuses products whose work would be absurd for a model file (a lying weight shape).
+package func checkedProduct(_ m: Int, _ n: Int, _ k: Int) throws {
+    let (mn, o1) = m.multipliedReportingOverflow(by: n)
+    let (mnk, o2) = mn.multipliedReportingOverflow(by: Swift.max(k, 1))
+    guard !o1, !o2, mnk <= 1 << 40 else { throw GraphError("a product of \(m)×\(k) by \(k)×\(n) is too large") }
+}
