@@ -111,6 +111,84 @@ CASES = [
     ("round", "Round", [f(3, 4) * 3], [], {}, 1, 17),
     ("sign", "Sign", [f(3, 4)], [], {}, 1, 17),
     ("mod_fmod", "Mod", [f(3, 4) * 5, np.abs(f(3, 4)) + 1], [], dict(fmod=1), 1, 17),
+    # Appended cases only below: every case draws from the one rng in list order, so new cases go last.
+    # Reductions: axes as an attribute (opset 17, keepdims 1 and 0), as an int64 input (opset 18), none (all).
+    ("reducel2_axes_attr", "ReduceL2", [f(2, 3, 4)], [], dict(axes=[1], keepdims=1), 1, 17),
+    ("reducel2_axes_attr_nokeep", "ReduceL2", [f(2, 3, 4)], [], dict(axes=[0, 2], keepdims=0), 1, 17),
+    ("reducel2_axes_input", "ReduceL2", [f(2, 3, 4)], [i64([-1])], dict(keepdims=0), 1, 18),
+    ("reducel2_all", "ReduceL2", [f(2, 3, 4)], [], dict(keepdims=0), 1, 18),
+    ("reducel1_axes_attr", "ReduceL1", [f(2, 3, 4)], [], dict(axes=[2], keepdims=1), 1, 17),
+    ("reducel1_axes_attr_nokeep", "ReduceL1", [f(2, 3, 4)], [], dict(axes=[1], keepdims=0), 1, 17),
+    ("reducel1_axes_input", "ReduceL1", [f(2, 3, 4)], [i64([0, -1])], dict(keepdims=1), 1, 18),
+    ("reducesumsquare_axes_attr", "ReduceSumSquare", [f(2, 3, 4)], [], dict(axes=[-1], keepdims=1), 1, 17),
+    ("reducesumsquare_axes_attr_nokeep", "ReduceSumSquare", [f(2, 3, 4)], [], dict(axes=[0, 1], keepdims=0), 1, 17),
+    ("reducesumsquare_axes_input", "ReduceSumSquare", [f(2, 3, 4)], [i64([1])], dict(keepdims=0), 1, 18),
+    ("reducesumsquare_noop_empty_axes", "ReduceSumSquare", [f(2, 3, 4)], [i64([])], dict(keepdims=1, noop_with_empty_axes=1), 1, 18),
+    ("reduceprod_axes_attr", "ReduceProd", [f(2, 3, 4)], [], dict(axes=[1], keepdims=1), 1, 17),
+    ("reduceprod_axes_attr_nokeep", "ReduceProd", [f(2, 3, 4)], [], dict(axes=[2], keepdims=0), 1, 17),
+    ("reduceprod_axes_input", "ReduceProd", [f(2, 3, 4)], [i64([0, 2])], dict(keepdims=1), 1, 18),
+    ("reducelogsumexp_axes_attr", "ReduceLogSumExp", [f(2, 3, 4) * 3], [], dict(axes=[-1], keepdims=1), 1, 17),
+    ("reducelogsumexp_axes_attr_nokeep", "ReduceLogSumExp", [f(2, 3, 4) * 3], [], dict(axes=[0, 1], keepdims=0), 1, 17),
+    ("reducelogsumexp_axes_input", "ReduceLogSumExp", [f(2, 3, 4) * 3], [i64([1])], dict(keepdims=0), 1, 18),
+    ("reducelogsumexp_all", "ReduceLogSumExp", [f(2, 3, 4)], [], dict(keepdims=1), 1, 17),
+    ("reducelogsum_axes_attr", "ReduceLogSum", [np.abs(f(2, 3, 4)) + 0.1], [], dict(axes=[1], keepdims=1), 1, 17),
+    ("reducelogsum_axes_attr_nokeep", "ReduceLogSum", [np.abs(f(2, 3, 4)) + 0.1], [], dict(axes=[-1], keepdims=0), 1, 17),
+    ("reducelogsum_axes_input", "ReduceLogSum", [np.abs(f(2, 3, 4)) + 0.1], [i64([0, 2])], dict(keepdims=0), 1, 18),
+    ("reducemax_axes_input", "ReduceMax", [f(2, 3, 4)], [i64([1])], dict(keepdims=1), 1, 18),
+    ("reducemin_axes_input", "ReduceMin", [f(2, 3, 4)], [i64([-1])], dict(keepdims=0), 1, 18),
+    ("reducemean_axes_input", "ReduceMean", [f(2, 3, 4)], [i64([0, 2])], dict(keepdims=0), 1, 18),
+    ("lpnorm_p2_axis1", "LpNormalization", [f(2, 3, 4)], [], dict(p=2, axis=1), 1, 17),
+    ("lpnorm_p2_axis_last", "LpNormalization", [f(2, 3, 4)], [], dict(p=2, axis=-1), 1, 17),
+    ("lpnorm_p1_axis1", "LpNormalization", [f(2, 3, 4)], [], dict(p=1, axis=1), 1, 17),
+    ("lpnorm_p1_axis_last", "LpNormalization", [f(2, 3, 4)], [], dict(p=1, axis=-1), 1, 17),
+    # ArgMax/ArgMin (int64 out): ties from rounding, first and last index.
+    ("argmax_axis1_keep", "ArgMax", [f(2, 3, 4)], [], dict(axis=1, keepdims=1), 1, 17),
+    ("argmax_axis_last_nokeep", "ArgMax", [f(2, 3, 4)], [], dict(axis=-1, keepdims=0), 1, 17),
+    ("argmax_ties_first", "ArgMax", [np.round(f(4, 6))], [], dict(axis=1, keepdims=0), 1, 17),
+    ("argmax_ties_last", "ArgMax", [np.round(f(4, 6))], [], dict(axis=1, keepdims=0, select_last_index=1), 1, 17),
+    ("argmin_axis1_keep", "ArgMin", [f(2, 3, 4)], [], dict(axis=1, keepdims=1), 1, 17),
+    ("argmin_axis_last_nokeep", "ArgMin", [f(2, 3, 4)], [], dict(axis=-1, keepdims=0), 1, 17),
+    ("argmin_ties_last", "ArgMin", [np.round(f(4, 6))], [], dict(axis=-1, keepdims=1, select_last_index=1), 1, 17),
+    ("einsum_bnd_kd", "Einsum", [f(2, 5, 4), f(6, 4)], [], dict(equation="bnd,kd->bnk"), 1, 17),
+    ("einsum_bhwd_kd", "Einsum", [f(2, 3, 3, 4), f(6, 4)], [], dict(equation="bhwd,kd->bhwk"), 1, 17),
+    ("einsum_ij_jk", "Einsum", [f(3, 4), f(4, 5)], [], dict(equation="ij,jk->ik"), 1, 17),
+    ("einsum_bij_bji", "Einsum", [f(2, 3, 4)], [], dict(equation="bij->bji"), 1, 17),
+    ("einsum_bi_bi", "Einsum", [f(3, 4), f(3, 4)], [], dict(equation="bi,bi->b"), 1, 17),
+    ("einsum_ellipsis_kd", "Einsum", [f(2, 3, 4), f(5, 4)], [], dict(equation="...d,kd->...k"), 1, 17),
+    ("einsum_nd_nd", "Einsum", [f(6, 4), f(6, 4)], [], dict(equation="nd,nd->n"), 1, 17),
+    ("where_3d", "Where", [f(2, 3, 1), f(1, 3, 4)], [np.array([[[True, False, False, True]], [[False, True, True, False]]])], {}, 1, 17),
+    ("gather_scalar_index", "Gather", [f(5, 3)], [np.array(3, np.int64)], dict(axis=0), 1, 17),
+    ("gather_scalar_index_axis1", "Gather", [f(2, 4, 3)], [np.array(-1, np.int64)], dict(axis=1), 1, 17),
+    ("gather_indices2d_axis1", "Gather", [f(2, 5, 3)], [i64([[0, 4, 2], [1, 1, 3]])], dict(axis=1), 1, 17),
+    ("gather_codebook", "Gather", [f(8, 4)], [i64([[7, 0, 3, 3, 5], [1, 6, 2, 0, 4]])], dict(axis=0), 1, 17),
+    ("round_ties", "Round", [np.array([[-2.5, -1.5, -0.5, 0.5, 1.5, 2.5], [-3.5, 3.5, 0.49, -0.51, 4.5, -0.0]], np.float32)], [], {}, 1, 17),
+    ("floor_exact", "Floor", [np.array([[-2.5, -2.0, -0.5, 0.0, 0.5, 2.0], [1.5, -1.0, 3.99, -3.01, 7.0, -0.0]], np.float32)], [], {}, 1, 17),
+    ("ceil", "Ceil", [np.array([[-2.5, -2.0, -0.5, 0.0, 0.5, 2.0], [1.5, -1.0, 3.99, -3.01, 7.0, -0.0]], np.float32)], [], {}, 1, 17),
+    ("ceil_random", "Ceil", [f(3, 4) * 3], [], {}, 1, 17),
+    ("sign_zeros", "Sign", [np.array([[-2.0, 0.0, 3.5, -0.0], [0.0, 1e-3, -1e-3, 0.0]], np.float32)], [], {}, 1, 17),
+    ("softmax_opset11_axis1", "Softmax", [f(2, 3, 4)], [], dict(axis=1), 1, 11),
+    ("softmax_opset13_axis1", "Softmax", [f(2, 3, 4)], [], dict(axis=1), 1, 13),
+    ("logsoftmax_opset13", "LogSoftmax", [f(2, 3, 4) * 3], [], dict(axis=-1), 1, 13),
+    ("layernorm_no_bias", "LayerNormalization", [f(2, 3, 8), f(8)], [], dict(axis=-1, epsilon=1e-5), 1, 17),
+    ("layernorm_axis1_4d", "LayerNormalization", [f(2, 3, 2, 4), f(3, 2, 4), f(3, 2, 4)], [], dict(axis=1, epsilon=1e-5), 1, 17),
+    ("matmul_attention", "MatMul", [f(2, 4, 16, 8), f(2, 4, 8, 16)], [], {}, 1, 17),
+    ("softmax_attention", "Softmax", [f(2, 4, 16, 16) * 2], [], dict(axis=-1), 1, 17),
+    ("cumsum", "CumSum", [f(3, 4)], [np.array(1, np.int64)], {}, 1, 17),
+    ("cumsum_exclusive_reverse", "CumSum", [f(2, 3, 4)], [np.array(-1, np.int64)], dict(exclusive=1, reverse=1), 1, 17),
+    ("trilu_upper_k", "Trilu", [f(2, 4, 5)], [np.array(1, np.int64)], dict(upper=1), 1, 17),
+    ("trilu_lower_k", "Trilu", [f(4, 5)], [np.array(-1, np.int64)], dict(upper=0), 1, 17),
+    ("trilu_upper", "Trilu", [f(5, 4)], [], dict(upper=1), 1, 17),
+    ("scatternd", "ScatterND", [f(4, 3), f(2, 3)], [i64([[2], [0]])], {}, 1, 17),
+    ("scatternd_elements", "ScatterND", [f(2, 3, 4), f(3)], [i64([[0, 1, 2], [1, 2, 3], [1, 0, 0]])], {}, 1, 17),
+    ("tile", "Tile", [f(2, 3)], [i64([2, 1])], {}, 1, 17),
+    ("tile_3d", "Tile", [f(1, 2, 3)], [i64([2, 3, 2])], {}, 1, 17),
+    ("not", "Not", [], [np.array([[True, False, True], [False, False, True]])], {}, 1, 17),
+    ("and", "And", [], [np.array([[True, False, True, False]]), np.array([[True], [False], [True]])], {}, 1, 17),
+    ("or", "Or", [], [np.array([[True, False, True, False]]), np.array([[True], [False], [False]])], {}, 1, 17),
+    ("isnan", "IsNaN", [np.array([[1.0, np.nan, -np.inf], [np.nan, 0.0, np.inf]], np.float32)], [], {}, 1, 17),
+    # noop_with_empty_axes=1 with empty axes: onnxruntime (and onnx's reference) reduce each element alone, not pass the
+    # input through: ReduceL2 gives |x|, ReduceSumSquare x² (reducesumsquare_noop_empty_axes above).
+    ("reducel2_noop_empty_axes", "ReduceL2", [f(2, 3, 4)], [i64([])], dict(keepdims=1, noop_with_empty_axes=1), 1, 18),
 ]
 
 
@@ -133,9 +211,12 @@ def main():
             names.append(f"c{k}")
         if op == "Where":  # the condition comes first
             names = names[-1:] + names[:-1]
+        if op == "ScatterND":  # data and updates are fed, the indices between them an initializer
+            names = [names[0], names[2], names[1]]
         outs = [f"out{k}" for k in range(n_out)]
         node = helper.make_node(op, names, outs, name=f"{op}_0", **attrs)
-        out_type = {"Shape": TensorProto.INT64, "Equal": TensorProto.BOOL}.get(op, attrs.get("to", TensorProto.FLOAT) if op == "Cast" else TensorProto.FLOAT)
+        out_type = {"Shape": TensorProto.INT64, "ArgMax": TensorProto.INT64, "ArgMin": TensorProto.INT64, "Equal": TensorProto.BOOL,
+                    "Not": TensorProto.BOOL, "And": TensorProto.BOOL, "Or": TensorProto.BOOL, "IsNaN": TensorProto.BOOL}.get(op, attrs.get("to", TensorProto.FLOAT) if op == "Cast" else TensorProto.FLOAT)
         graph = helper.make_graph([node], name, inputs, [helper.make_tensor_value_info(o, out_type, None) for o in outs], initializers)
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
         model.ir_version = 8 if opset < 21 else 10
