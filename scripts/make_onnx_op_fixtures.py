@@ -189,6 +189,13 @@ CASES = [
     # noop_with_empty_axes=1 with empty axes: onnxruntime (and onnx's reference) reduce each element alone, not pass the
     # input through: ReduceL2 gives |x|, ReduceSumSquare x² (reducesumsquare_noop_empty_axes above).
     ("reducel2_noop_empty_axes", "ReduceL2", [f(2, 3, 4)], [i64([])], dict(keepdims=1, noop_with_empty_axes=1), 1, 18),
+    ("less", "Less", [np.round(f(3, 4)), np.round(f(4))], [], {}, 1, 17),
+    ("greater", "Greater", [np.round(f(3, 4)), np.round(f(4))], [], {}, 1, 17),
+    ("lessorequal", "LessOrEqual", [np.round(f(3, 4)), np.round(f(4))], [], {}, 1, 17),
+    ("greaterorequal", "GreaterOrEqual", [np.round(f(3, 4)), np.round(f(4))], [], {}, 1, 17),
+    ("size", "Size", [f(2, 3, 4)], [], {}, 1, 17),
+    ("constant", "Constant", [], [], dict(value=helper.make_tensor("v", TensorProto.FLOAT, [2, 2], [1.0, -2.0, 3.5, 0.25])), 1, 17),
+    ("upsample_nearest", "Upsample", [f(1, 2, 3, 3)], [np.array([1, 1, 2, 3], np.float32)], dict(mode="nearest"), 1, 9),
 ]
 
 
@@ -216,7 +223,9 @@ def main():
         outs = [f"out{k}" for k in range(n_out)]
         node = helper.make_node(op, names, outs, name=f"{op}_0", **attrs)
         out_type = {"Shape": TensorProto.INT64, "ArgMax": TensorProto.INT64, "ArgMin": TensorProto.INT64, "Equal": TensorProto.BOOL,
-                    "Not": TensorProto.BOOL, "And": TensorProto.BOOL, "Or": TensorProto.BOOL, "IsNaN": TensorProto.BOOL}.get(op, attrs.get("to", TensorProto.FLOAT) if op == "Cast" else TensorProto.FLOAT)
+                    "Not": TensorProto.BOOL, "And": TensorProto.BOOL, "Or": TensorProto.BOOL, "IsNaN": TensorProto.BOOL,
+                    "Less": TensorProto.BOOL, "Greater": TensorProto.BOOL, "LessOrEqual": TensorProto.BOOL,
+                    "GreaterOrEqual": TensorProto.BOOL, "Size": TensorProto.INT64}.get(op, attrs.get("to", TensorProto.FLOAT) if op == "Cast" else TensorProto.FLOAT)
         graph = helper.make_graph([node], name, inputs, [helper.make_tensor_value_info(o, out_type, None) for o in outs], initializers)
         model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
         model.ir_version = 8 if opset < 21 else 10

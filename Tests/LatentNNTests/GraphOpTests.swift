@@ -74,3 +74,36 @@ import Testing
         #expect(ts.graph.nodes.count < ts.graph.allNodes.count)  // the Constants at least
     }
 }
+
+/// docs/model-format.md lists the ops we run, between its marker comments: the registry's list
+/// (RECORD_OPS=1 writes it there), and every listed op has a fixture against onnxruntime.
+@Suite struct OpListTests {
+    static var generated: String {
+        GraphOps.supportedOps.map { "`\($0)`" }.joined(separator: ", ") + ".\n"
+    }
+
+    @Test func modelFormatListsTheRegistry() throws {
+        let path = repositoryRoot + "/docs/model-format.md"
+        let text = try String(contentsOfFile: path, encoding: .utf8)
+        let begin = "<!-- ops:begin (generated from GraphOps.supportedOps: RECORD_OPS=1 swift test --filter GraphOpTests) -->\n"
+        let start = try #require(text.range(of: begin), "no ops:begin marker in docs/model-format.md")
+        let stop = try #require(text.range(of: "<!-- ops:end -->", range: start.upperBound..<text.endIndex))
+        if ProcessInfo.processInfo.environment["RECORD_OPS"] == "1" {
+            try (text[..<start.upperBound] + Self.generated + text[stop.lowerBound...]).write(toFile: path, atomically: true, encoding: .utf8)
+            return
+        }
+        #expect(String(text[start.upperBound..<stop.lowerBound]) == Self.generated,
+                "docs/model-format.md's op list differs from the registry (RECORD_OPS=1 to rewrite it)")
+    }
+
+    /// Every op we claim to run is checked against onnxruntime by at least one fixture.
+    @Test func everyOpHasAFixture() throws {
+        var covered = Set<String>()
+        for name in GraphOpTests.cases {
+            let model = try ONNXModel.load(GraphOpTests.directory + "/\(name).onnx")
+            for node in model.graph.allNodes { covered.insert(node.op) }
+        }
+        let missing = GraphOps.supportedOps.filter { !covered.contains($0) }
+        #expect(missing.isEmpty, "ops without an onnxruntime fixture: \(missing)")
+    }
+}

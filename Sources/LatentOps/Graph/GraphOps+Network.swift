@@ -272,7 +272,8 @@ extension GraphOps {
             guard ["half_pixel", "pytorch_half_pixel", "asymmetric", "align_corners"].contains(ctm) else {
                 throw GraphError("coordinate_transformation_mode '\(ctm)' is not supported")
             }
-            nearestMode = try string(node, "nearest_mode", "round_prefer_floor")
+            // Upsample (opset 7–9) had no such attribute: its nearest neighbour is the floor of x / scale.
+            nearestMode = node.op == "Upsample" ? "floor" : try string(node, "nearest_mode", "round_prefer_floor")
             guard ["round_prefer_floor", "round_prefer_ceil", "floor", "ceil"].contains(nearestMode) else {
                 throw GraphError("nearest_mode '\(nearestMode)' is not supported")
             }
