@@ -8,9 +8,22 @@ decode` on the .safetensors), our graph engine (the same command on the manifest
 ONNX test fixtures and a 64×64 RGB conv VAE with residual blocks are timed against onnxruntime too, and
 the explorer's key → frame latency is measured with the 64×64 model.
 
+Real-library architectures, built small (3×32×32, random weights, fixed seeds) in the same temporary folder
+and exported by both PyTorch exporters (TorchScript, opset 17, dynamic batch; dynamo, opset 18, which
+writes its weights to an external .onnx.data): diffusers AutoencoderKL, AutoencoderTiny (TAESD) and VQModel,
+and a conv VQ-VAE around vector-quantize-pytorch's VectorQuantize (cosine similarity), ResidualVQ (4
+quantizers) and FSQ (levels 8,5,5,5). Each is tried through its natural manifest (KL and Tiny as `vae`,
+VQModel and VectorQuantize as `vqvae` with their codebook); where our engine refuses it the table shows the
+engine's one-line reason instead of a ratio (ResidualVQ and FSQ have no manifest kind: the row says why).
+`latent bench decode` takes only manifests and .safetensors, and no manifest kind has a spatial latent
+[C, h, w] other than a VQ-VAE's code grid, so a decoder whose model does not load is also timed alone,
+wrapped as a VQ-VAE decoder (a generated strided-conv encoder and a random 16-entry codebook of its
+latent's channels): ours then times codes → codebook lookup → decoder, onnxruntime the decoder on a random
+latent of the same shape.
+
     ~/tv/bin/python scripts/bench_vs_onnxruntime.py [--latent .build/release/latent] [--count 2000]
 """
-import argparse, glob, json, os, struct, subprocess, tempfile, time
+import argparse, contextlib, glob, io, json, os, struct, subprocess, tempfile, time, warnings
 import numpy as np
 
 
@@ -112,11 +125,166 @@ def export_research_vae(folder):
     return os.path.join(folder, "model.json")
 
 
+def export_onnx(module, args, path, exporter, inputs, outputs):
+    """`torch.onnx.export` with the TorchScript exporter (opset 17, dynamic batch) or the dynamo one (opset
+    18, its defaults: batch 1, weights in `path`.data), its progress messages silenced."""
+    import torch
+    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
+        warnings.simplefilter("ignore")
+        if exporter == "torchscript":
+            torch.onnx.export(module.eval(), args, path, dynamo=False, opset_version=17, input_names=inputs, output_names=outputs,
+                              dynamic_axes={n: {0: "batch"} for n in inputs + outputs})
+        else:
+            torch.onnx.export(module.eval(), args, path, dynamo=True, opset_version=18, input_names=inputs, output_names=outputs)
+
+
+def real_library_models():
+    """The small real-library autoencoders: name → (encoder module, decoder module, latent shape, manifest
+    fields or why no manifest kind fits, codebook or None). Encoders return what the manifest kind expects."""
+    import torch
+    from torch import nn
+    from einops import rearrange
+    from diffusers import AutoencoderKL, AutoencoderTiny, VQModel
+    from vector_quantize_pytorch import FSQ, ResidualVQ, VectorQuantize
+
+    class Call(nn.Module):
+        def __init__(self, owner, fn):
+            super().__init__()
+            self.owner, self.fn = owner, fn
+
+        def forward(self, x):
+            return self.fn(self.owner, x)
+
+    class ToVectors(nn.Module):
+        """Conv features → the quantizer's own input path ('b c h w -> b (h w) c', project_in, l2norm)."""
+        def __init__(self, body, project_in, transform=None):
+            super().__init__()
+            self.body, self.project_in, self.transform = body, project_in, transform
+
+        def forward(self, x):
+            h = self.body(x)
+            v = self.project_in(rearrange(h, "b c h w -> b (h w) c"))
+            v = self.transform(v) if self.transform is not None else v
+            return rearrange(v, "b (h w) c -> b c h w", h=h.shape[2], w=h.shape[3])
+
+    class FromVectors(nn.Module):
+        def __init__(self, project_out, body):
+            super().__init__()
+            self.project_out, self.body = project_out, body
+
+        def forward(self, q):
+            v = self.project_out(rearrange(q, "b c h w -> b (h w) c"))
+            return self.body(rearrange(v, "b (h w) c -> b c h w", h=q.shape[2], w=q.shape[3]))
+
+    def conv_encoder():
+        return nn.Sequential(nn.Conv2d(3, 32, 4, 2, 1), nn.SiLU(), nn.Conv2d(32, 64, 4, 2, 1), nn.SiLU(), nn.Conv2d(64, 32, 1))
+
+    def conv_decoder():
+        return nn.Sequential(nn.Conv2d(32, 64, 3, 1, 1), nn.SiLU(), nn.ConvTranspose2d(64, 32, 4, 2, 1), nn.SiLU(),
+                             nn.ConvTranspose2d(32, 3, 4, 2, 1), nn.Sigmoid())
+
+    blocks = dict(down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2,
+                  block_out_channels=(32, 64), layers_per_block=1, latent_channels=4, norm_num_groups=16, sample_size=32)
+    vae = {"kind": "vae", "pixel_range": [-1, 1]}
+    models = {}
+    torch.manual_seed(1)
+    kl = AutoencoderKL(**blocks).eval()
+    models["diffusers AutoencoderKL"] = (Call(kl, lambda m, x: (lambda d: (d.mean, d.logvar))(m.encode(x).latent_dist)),
+                                         Call(kl, lambda m, z: m.decode(z).sample), [4, 16, 16], vae, None)
+    torch.manual_seed(2)
+    tiny = AutoencoderTiny(encoder_block_out_channels=(16,) * 3, decoder_block_out_channels=(16,) * 3,
+                           num_encoder_blocks=(1,) * 3, num_decoder_blocks=(1,) * 3, latent_channels=4).eval()
+    models["diffusers AutoencoderTiny"] = (Call(tiny, lambda m, x: m.encode(x).latents), Call(tiny, lambda m, z: m.decode(z).sample),
+                                           [4, 8, 8], vae, None)
+    torch.manual_seed(3)
+    vq = VQModel(num_vq_embeddings=64, vq_embed_dim=4, **blocks).eval()
+    models["diffusers VQModel"] = (Call(vq, lambda m, x: m.encode(x).latents), Call(vq, lambda m, h: m.decode(h, force_not_quantize=True).sample),
+                                   [4, 16, 16], {"kind": "vqvae", "pixel_range": [-1, 1]}, vq.quantize.embedding.weight)
+    torch.manual_seed(4)
+    q = VectorQuantize(dim=32, codebook_size=128, codebook_dim=16, use_cosine_sim=True, accept_image_fmap=True).eval()
+    models["vq-pytorch VectorQuantize cos"] = (ToVectors(conv_encoder(), q.project_in, q._codebook.transform_input),
+                                               FromVectors(q.project_out, conv_decoder()), [16, 8, 8], {"kind": "vqvae"}, q.codebook)
+    torch.manual_seed(5)
+    rvq = ResidualVQ(dim=32, num_quantizers=4, codebook_size=64, codebook_dim=16).eval()
+    models["vq-pytorch ResidualVQ ×4"] = (ToVectors(conv_encoder(), rvq.project_in), FromVectors(rvq.project_out, conv_decoder()),
+                                         [16, 8, 8], "no manifest: a vqvae has one codebook, ResidualVQ 4", None)
+    torch.manual_seed(6)
+    fsq = FSQ(levels=[8, 5, 5, 5], dim=32).eval()
+    models["vq-pytorch FSQ 8,5,5,5"] = (ToVectors(conv_encoder(), fsq.project_in), FromVectors(fsq.project_out, conv_decoder()),
+                                       [4, 8, 8], "no manifest: FSQ rounds, it has no codebook", None)
+    return models
+
+
+def wrap_as_vq_decoder(folder, latent_shape, pixels=32):
+    """A manifest timing a bare decoder of a spatial latent [D, h, w] as a VQ-VAE's: a generated strided-conv
+    encoder to [D, h, w] and a random 16-entry codebook (`decoder.onnx` must already be in `folder`)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    d, h, _ = latent_shape
+    s = pixels // h
+    rng = np.random.default_rng(0)
+    w = (rng.standard_normal((d, 3, s, s)) / (3 * s * s) ** 0.5).astype(np.float32)
+    graph = helper.make_graph([helper.make_node("Conv", ["x", "w"], ["z_e"], kernel_shape=[s, s], strides=[s, s])], "encoder",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", 3, pixels, pixels])],
+                              [helper.make_tensor_value_info("z_e", TensorProto.FLOAT, ["N", d, h, h])], [numpy_helper.from_array(w, "w")])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    onnx.save(model, os.path.join(folder, "wrap_encoder.onnx"))
+    np.save(os.path.join(folder, "wrap_codebook.npy"), rng.standard_normal((16, d)).astype(np.float32))
+    path = os.path.join(folder, "wrapped.json")
+    with open(path, "w") as f:
+        json.dump({"kind": "vqvae", "encoder": "wrap_encoder.onnx", "decoder": "decoder.onnx", "codebook": "wrap_codebook.npy",
+                   "input_shape": [3, pixels, pixels]}, f)
+    return path
+
+
+def export_real_library(folder):
+    """Every real-library model by both exporters into `folder`: rows of (model, exporter, its manifest (or
+    why there is none), a manifest wrapping its decoder alone)."""
+    import torch
+    rows = []
+    for name, (encoder, decoder, latent, fields, codebook) in real_library_models().items():
+        for exporter in ("torchscript", "dynamo"):
+            sub = os.path.join(folder, f"{name}-{exporter}".replace(" ", "_").replace(",", "").replace("×", "x"))
+            os.makedirs(sub)
+            export_onnx(decoder, (torch.randn(1, *latent),), os.path.join(sub, "decoder.onnx"), exporter, ["z"], ["x_hat"])
+            manifest = fields   # a string: why no manifest
+            if isinstance(fields, dict):
+                x = torch.rand(1, 3, 32, 32)
+                with torch.no_grad():
+                    two = isinstance(encoder.eval()(x), tuple)   # AutoencoderTiny's encoder returns one latent
+                outputs = ["mu", "logvar"] if two else ["z_e"]
+                export_onnx(encoder, (x,), os.path.join(sub, "encoder.onnx"), exporter, ["x"], outputs)
+                m = dict(fields, encoder="encoder.onnx", decoder="decoder.onnx", input_shape=[3, 32, 32])
+                if codebook is not None:
+                    np.save(os.path.join(sub, "codebook.npy"), codebook.detach().numpy())
+                    m["codebook"] = "codebook.npy"
+                manifest = os.path.join(sub, "model.json")
+                with open(manifest, "w") as f:
+                    json.dump(m, f)
+            rows.append((name, exporter, manifest, wrap_as_vq_decoder(sub, latent)))
+    return rows
+
+
+def cpu_name():
+    with open("/proc/cpuinfo") as f:
+        return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "unknown CPU")
+
+
 def ours(latent, paths, count):
     """Median µs per batch-1 decode from `latent bench decode`, in the order of `paths`."""
     out = subprocess.run([latent, "bench", "decode", "--count", str(count)] + paths, capture_output=True, text=True, check=True).stdout
     rows = [line.split() for line in out.splitlines()[1:] if line.strip() and not line.startswith("(")]
     return [float(r[-2]) for r in rows]
+
+
+def ours_or_reason(latent, path, count):
+    """(median µs, None) from `latent bench decode` on one manifest, or (None, the engine's one-line reason)."""
+    p = subprocess.run([latent, "bench", "decode", "--count", str(count), path], capture_output=True, text=True)
+    if p.returncode != 0:
+        lines = (p.stderr or p.stdout).strip().splitlines() or [f"exit code {p.returncode}"]
+        return None, lines[-1].replace("Error: ", "").replace("latent bench decode: ", "")
+    return ours(latent, [path], count)[0], None
 
 
 def onnxruntime_decode(manifest, count):
@@ -148,6 +316,27 @@ def onnxruntime_decode(manifest, count):
     return float(np.median(samples))
 
 
+def real_library_table(latent, folder, count):
+    """Real-library decoders, both exporters: ours vs onnxruntime, or why our engine refuses the model."""
+    os.makedirs(folder)
+    rows = export_real_library(folder)
+    print(f"\nreal-library architectures, 3×32×32, batch-1 decode, 1 thread, median of {count} (µs)")
+    print(f"{'model':30s} {'exporter':11s} {'what is timed':22s} {'ours':>8s} {'onnxruntime':>12s} {'ours/ort':>9s}")
+    for name, exporter, manifest, wrapped in rows:
+        t, reason = ours_or_reason(latent, manifest, count) if manifest.endswith(".json") else (None, manifest)
+        if t is not None:
+            o = onnxruntime_decode(manifest, count)
+            print(f"{name:30s} {exporter:11s} {'its manifest':22s} {t:8.1f} {o:12.1f} {t / o:9.2f}")
+            continue
+        print(f"{name:30s} {exporter:11s} {'its manifest':22s} {reason}")
+        t, reason = ours_or_reason(latent, wrapped, count)
+        if t is None:
+            print(f"{'':30s} {exporter:11s} {'decoder as VQ decoder':22s} {reason}")
+            continue
+        o = onnxruntime_decode(wrapped, count)
+        print(f"{'':30s} {exporter:11s} {'decoder as VQ decoder':22s} {t:8.1f} {o:12.1f} {t / o:9.2f}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--latent", default=".build/release/latent")
@@ -160,6 +349,7 @@ def main():
         fixtures = sorted(glob.glob("Tests/LatentNNTests/Fixtures/onnx/*/model.json"))
         manifests = [shipped, research] + fixtures
         native, *imported = ours(args.latent, ["Weights/vae-z10.safetensors"] + manifests, args.count)
+        print(f"CPU: {cpu_name()}")
         print(f"batch-1 decode, 1 thread, median of {args.count} (µs); ratio < 1 means we are faster")
         print(f"{'model':34s} {'ours':>8s} {'onnxruntime':>12s} {'ours/ort':>9s}")
         for path, t in zip(manifests, imported):
@@ -168,6 +358,7 @@ def main():
             o = onnxruntime_decode(path, args.count)
             print(f"{name:34s} {t:8.1f} {o:12.1f} {t / o:9.2f}")
         print(f"vae-z10: imported {imported[0]:.1f} µs vs native {native:.1f} µs: {imported[0] / native:.2f}× the native engine's time")
+        real_library_table(args.latent, os.path.join(tmp, "reallib"), args.count)
         print("\nexplorer with the 64×64 RGB VAE at 120×40 (latent bench ui):")
         ui = subprocess.run([args.latent, "bench", "ui", "--keys", "1000", "--model", research], capture_output=True, text=True, check=True)
         print(ui.stdout, end="")
