@@ -196,6 +196,8 @@ CASES = [
     ("size", "Size", [f(2, 3, 4)], [], {}, 1, 17),
     ("constant", "Constant", [], [], dict(value=helper.make_tensor("v", TensorProto.FLOAT, [2, 2], [1.0, -2.0, 3.5, 0.25])), 1, 17),
     ("upsample_nearest", "Upsample", [f(1, 2, 3, 3)], [np.array([1, 1, 2, 3], np.float32)], dict(mode="nearest"), 1, 9),
+    ("gatherelements_axis0", "GatherElements", [f(4, 3)], [i64([[0, 3, 1], [2, -1, 0]])], dict(axis=0), 1, 17),
+    ("gatherelements_codes", "GatherElements", [f(1, 1, 8, 4)], [i64([[[[7, 7, 7, 7], [0, 0, 0, 0], [3, 3, 3, 3]]]])], dict(axis=-2), 1, 17),
 ]
 
 

@@ -1,9 +1,35 @@
 import LatentCore
 
-/// Writing and masking by index: ScatterND (a cache or codebook update as exported) and Trilu (the
-/// causal masks of attention).
+/// Reading, writing and masking by index: GatherElements (vector-quantize-pytorch's codebook lookup
+/// after its ArgMax), ScatterND (a cache or codebook update as exported) and Trilu (attention's
+/// causal masks).
 extension GraphOps {
     static let indexing: [String: Compile] = [
+        "GatherElements": { node in
+            let axis0 = try int(node, "axis", 0)
+            return { args in
+                let data = try input(args, 0), indexValue = try input(args, 1)
+                let shape = data.shape, outShape = indexValue.shape
+                guard shape.count == outShape.count, !shape.isEmpty else { throw GraphError("indices \(outShape) for data \(shape)") }
+                let a = try axis(axis0, rank: shape.count)
+                guard zip(shape, outShape).enumerated().allSatisfy({ $0.offset == a || $0.element.1 <= $0.element.0 }) else {
+                    throw GraphError("indices \(outShape) do not fit data \(shape) along axis \(a)")
+                }
+                let indices = try indexValue.ints(), n = shape[a]
+                let inStrides = strides(shape), outStrides = strides(outShape)
+                let map = try indices.enumerated().map { i, index -> Int in
+                    guard index >= -n && index < n else { throw GraphError("index \(index) is out of range for extent \(n)") }
+                    var rest = i, j = 0
+                    for d in 0..<outShape.count {
+                        let q = rest / outStrides[d]
+                        rest -= q * outStrides[d]
+                        j += (d == a ? (index < 0 ? index + n : index) : q) * inStrides[d]
+                    }
+                    return j
+                }
+                return [pick(data, map, shape: outShape)]
+            }
+        },
         "ScatterND": { node in
             let reduction = try string(node, "reduction", "none")
             guard reduction == "none" else { throw GraphError("reduction '\(reduction)' is not supported") }
