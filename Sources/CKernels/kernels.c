@@ -1,4 +1,5 @@
 #include "CKernels.h"
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,6 +70,39 @@ CK_CLONES float ck_sum(const float *restrict x, size_t n) {
         for (int k = 0; k < 8; k++) s[k] += x[i + k];
     for (; i < n; i++) s[i % 8] += x[i];
     return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+}
+
+// Σ (x − c)², in sixteen interleaved partial sums: a norm's variance about its mean, the second pass
+// (the one-pass Σx² − (Σx)² cancels in float).
+CK_CLONES float ck_sum_squared_deviation(const float *restrict x, size_t n, float c) {
+    float s[16] = {0};
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        for (int k = 0; k < 16; k++) { float d = x[i + k] - c; s[k] += d * d; }
+    for (; i < n; i++) { float d = x[i] - c; s[i % 16] += d * d; }
+    float t = 0;
+    for (int k = 0; k < 16; k++) t += s[k];
+    return t;
+}
+
+// x ← x·a + b in place (a norm's scale and shift).
+CK_CLONES void ck_scale_shift(float *restrict x, size_t n, float a, float b) {
+    for (size_t i = 0; i < n; i++) x[i] = x[i] * a + b;
+}
+
+// Σ e^x without writing e^x (LogSoftmax's normaliser; x already shifted by its maximum).
+CK_CLONES float ck_sum_exp(const float *restrict x, size_t n) {
+    float s[16] = {0}, e[16];
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        for (int k = 0; k < 16; k++) e[k] = x[i + k];
+        ck_exp(e, 16);
+        for (int k = 0; k < 16; k++) s[k] += e[k];
+    }
+    float t = 0;
+    for (int k = 0; k < 16; k++) t += s[k];
+    for (; i < n; i++) t += expf(x[i]);
+    return t;
 }
 
 // One Adam step (bias-corrected moments, decoupled decay factor) over n elements; the gradient is

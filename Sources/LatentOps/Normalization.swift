@@ -1,3 +1,4 @@
+import CKernels
 import LatentCore
 
 /// The normalisations' inference passes, shared by the native `BatchNorm` layer and imported graphs
@@ -41,16 +42,12 @@ package enum Normalization {
                 for unit in range {
                     let i = unit / groups, g = unit % groups
                     let base = (i * c + g * per) * plane, size = per * plane
-                    var mean: Double = 0
-                    for j in 0..<size { mean += Double(p[base + j]) }
-                    mean /= Double(Swift.max(size, 1))
-                    var v: Double = 0
-                    for j in 0..<size { let d = Double(p[base + j]) - mean; v += d * d }
-                    let inv = Float(1 / (v / Double(Swift.max(size, 1)) + Double(eps)).squareRoot())
+                    let count = Float(Swift.max(size, 1))
+                    let mean = ck_sum(p + base, size) / count
+                    let inv = 1 / (ck_sum_squared_deviation(p + base, size, mean) / count + eps).squareRoot()
                     for ch in 0..<per {
-                        let s = scale[g * per + ch] * inv, b = bias[g * per + ch] - Float(mean) * s
-                        let cb = base + ch * plane
-                        for j in 0..<plane { p[cb + j] = p[cb + j] * s + b }
+                        let s = scale[g * per + ch] * inv
+                        ck_scale_shift(p + base + ch * plane, plane, s, bias[g * per + ch] - mean * s)
                     }
                     activation?.applySerial(p + base, count: size)
                 }

@@ -107,3 +107,52 @@ import Testing
         #expect(missing.isEmpty, "ops without an onnxruntime fixture: \(missing)")
     }
 }
+
+/// Exporters' patterns fused at load compute what the nodes they replace compute.
+@Suite struct GraphFusionTests {
+    /// nn.GroupNorm + SiLU as both exporters write them become one node each, with the same outputs.
+    @Test(arguments: ["conv-vae-rgb-ts", "conv-vae-rgb-dynamo"])
+    func groupNormAndSiLUAreFused(_ name: String) throws {
+        for part in ["encoder", "decoder"] {
+            let graph = try ONNXModel.load(fixturesDirectory + "/onnx/\(name)/\(part).onnx").graph
+            let ops = graph.nodes.map(\.op)
+            #expect(ops.contains("GroupNormFromInstanceNorm"), "\(name)/\(part): \(ops)")
+            #expect(!ops.contains("InstanceNormalization") && !ops.contains("Sigmoid"), "\(name)/\(part): \(ops)")
+            #expect(graph.nodes.contains { $0.fusedActivation == .silu })
+        }
+    }
+
+    /// The fused GroupNorm node meets shapes outside its pattern (γ along the last axis, not the
+    /// channels; a first reshape that is not [N, G, −1]) and must still give the unfused result.
+    @Test func groupNormFallsBackOutsideItsPattern() throws {
+        var rng = SeededRNG(seed: 5)
+        let x = Tensor.randomNormal(shape: [1, 4, 3, 2], using: &rng)
+        for (groupShape, gammaShape) in [([1, 2, -1], [1, 1, 1, 2]), ([2, 2, -1], [4, 1, 1]), ([1, 2, -1], [4, 1, 1])] {
+            let gamma = Tensor.randomNormal(shape: gammaShape, using: &rng), beta = Tensor.randomNormal(shape: gammaShape, using: &rng)
+            let constants: [String: GraphValue] = [
+                "gs": .int(groupShape, shape: [3]), "one": .float(Tensor(shape: [2], repeating: 1)), "zero": .float(Tensor(zeros: [2])),
+                "back": .int(x.shape, shape: [4]), "gamma": .float(gamma), "beta": .float(beta),
+            ]
+            let nodes = [
+                GraphNode(name: "r1", op: "Reshape", inputs: ["x", "gs"], outputs: ["r"]),
+                GraphNode(name: "in", op: "InstanceNormalization", inputs: ["r", "one", "zero"], outputs: ["i"], attributes: ["epsilon": .float(1e-5)]),
+                GraphNode(name: "r2", op: "Reshape", inputs: ["i", "back"], outputs: ["b"]),
+                GraphNode(name: "m", op: "Mul", inputs: ["b", "gamma"], outputs: ["s"]),
+                GraphNode(name: "a", op: "Add", inputs: ["s", "beta"], outputs: ["y"]),
+            ]
+            // The unfused result: each node by itself.
+            var values = constants.merging(["x": .float(x)]) { a, _ in a }
+            for node in nodes {
+                let out = try GraphOps.run(node, node.inputs.map { values[$0] })
+                values[node.outputs[0]] = out[0]
+            }
+            let graph = try Graph(inputs: [.init(name: "x", dims: [1, 4, 3, 2])], outputs: ["y"], nodes: nodes,
+                                  initializers: constants)
+            #expect(graph.nodes.map(\.op) == ["GroupNormFromInstanceNorm"])
+            let got = try graph.run(["x": .float(x)])[0].floats(), want = try #require(values["y"]).floats()
+            #expect(got.shape == want.shape)
+            let worst = zip(got.data, want.data).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst < 1e-5, "\(groupShape) γ \(gammaShape): off by \(worst)")
+        }
+    }
+}

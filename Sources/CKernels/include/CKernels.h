@@ -20,6 +20,12 @@ void ck_relu(const float *x, float *y, size_t n);
 void ck_relu_backward(const float *y, const float *dy, float *dx, size_t n);
 /// Σ x, in eight interleaved partial sums.
 float ck_sum(const float *x, size_t n);
+/// Σ (x − c)² over n elements, in sixteen interleaved partial sums (the order is fixed).
+float ck_sum_squared_deviation(const float *x, size_t n, float c);
+/// x ← x·a + b in place.
+void ck_scale_shift(float *x, size_t n, float a, float b);
+/// Σ e^x over n elements.
+float ck_sum_exp(const float *x, size_t n);
 /// One Adam update of n weights from their gradients (then zeroed) and moments:
 /// m ← b1·m + (1−b1)·g, v ← b2·v + (1−b2)·g², w ← w·decay − lr·(m/c1)/(√(v/c2) + eps).
 void ck_adam(float *w, float *g, float *m, float *v, size_t n,

@@ -6,7 +6,7 @@ import LatentOps
 /// Built once: nodes sorted topologically (a cycle is an error); every node compiled by the op library
 /// (its attributes read and checked); every node whose inputs are all known without the graph's inputs
 /// — the shape arithmetic exporters emit around `Reshape`, `Unflatten` and friends — computed once and
-/// kept as a constant; an activation that only consumes a Conv, ConvTranspose or Gemm fused into it;
+/// kept as a constant; exporters' patterns fused (`Graph+Fusion.swift`);
 /// every value given a slot, and each slot freed after its last reader. Running it then executes the
 /// compiled steps over an array of slots: no attribute parsing and no dictionary on the hot path.
 public struct Graph: Sendable {
@@ -67,7 +67,7 @@ public struct Graph: Sendable {
             && !inputs.contains(where: { $0.name == output }) {
             throw GraphError("graph output '\(output)' is produced by no node")
         }
-        remaining = try Self.fuseActivations(remaining, outputs: Set(outputs))
+        remaining = try Self.fuse(remaining, outputs: Set(outputs), constants: constants)
         self.nodes = remaining
         self.constants = constants
 
@@ -93,28 +93,6 @@ public struct Graph: Sendable {
         }
         outputSlots = outputs.map(slotOf)
         initialSlots = initial
-    }
-
-    /// Folds an activation node into the Conv, ConvTranspose or Gemm whose output only it reads: the
-    /// op library applies it to each chunk of the output while the chunk is in cache.
-    static func fuseActivations(_ nodes: [GraphNode], outputs: Set<String>) throws -> [GraphNode] {
-        var readers: [String: Int] = [:]
-        for node in nodes { for name in node.inputs where !name.isEmpty { readers[name, default: 0] += 1 } }
-        var result: [GraphNode] = []
-        var skip = Set<Int>()
-        for (i, node) in nodes.enumerated() where !skip.contains(i) {
-            var node = node
-            if ["Conv", "ConvTranspose", "Gemm"].contains(node.op), node.outputs.count == 1,
-               let out = node.outputs.first, !outputs.contains(out), readers[out] == 1, i + 1 < nodes.count,
-               nodes[i + 1].inputs.first == out, nodes[i + 1].inputs.count == 1,
-               let activation = try GraphOps.fusableActivation(nodes[i + 1]) {
-                node.fusedActivation = activation
-                node.outputs = nodes[i + 1].outputs
-                skip.insert(i + 1)
-            }
-            result.append(node)
-        }
-        return result
     }
 
     /// The declared shape of a graph input when every extent is fixed.

@@ -55,36 +55,53 @@ extension GraphOps {
         let innerA = modeA == .walks ? run : 1, innerB = modeB == .walks ? run : 1
         let ia = broadcastIndex(Array(pa[0..<split]), to: outer), ib = broadcastIndex(Array(pb[0..<split]), to: outer)
         let stepA = modeA == .walks ? 1 : 0, stepB = modeB == .walks ? 1 : 0
-        var result = [Float](repeating: 0, count: count)
-        a.data.withUnsafeBufferPointer { x in
-            b.data.withUnsafeBufferPointer { y in
-                result.withUnsafeMutableBufferPointer { o in
-                    @inline(__always) func loop(_ f: (Float, Float) -> Float) {
-                        for k in 0..<ia.count {
-                            let ao = ia[k] * innerA, bo = ib[k] * innerB, oo = k * run
-                            if stepA == 1 && stepB == 1 {
-                                for i in 0..<run { o[oo + i] = f(x[ao + i], y[bo + i]) }
-                            } else if stepA == 1 {
-                                let v = y[bo]
-                                for i in 0..<run { o[oo + i] = f(x[ao + i], v) }
-                            } else if stepB == 1 {
-                                let v = x[ao]
-                                for i in 0..<run { o[oo + i] = f(v, y[bo + i]) }
-                            } else {
-                                let v = f(x[ao], y[bo])
-                                for i in 0..<run { o[oo + i] = v }
-                            }
-                        }
-                    }
+        let plan = BinaryRuns(indexA: ia, indexB: ib, innerA: innerA, innerB: innerB, run: run, stepA: stepA, stepB: stepB)
+        let result = [Float](unsafeUninitializedCapacity: count) { o, written in
+            a.data.withUnsafeBufferPointer { x in
+                b.data.withUnsafeBufferPointer { y in
                     switch op {
-                    case .add: loop(+)
-                    case .sub: loop(-)
-                    case .mul: loop(*)
-                    case .div: loop(/)
+                    case .add: plan.apply(AddOp.self, x.baseAddress!, y.baseAddress!, o.baseAddress!)
+                    case .sub: plan.apply(SubOp.self, x.baseAddress!, y.baseAddress!, o.baseAddress!)
+                    case .mul: plan.apply(MulOp.self, x.baseAddress!, y.baseAddress!, o.baseAddress!)
+                    case .div: plan.apply(DivOp.self, x.baseAddress!, y.baseAddress!, o.baseAddress!)
                     }
                 }
             }
+            written = count
         }
         return Tensor(shape: out, data: result)
+    }
+}
+
+/// The four operators as types, so each `BinaryRuns.apply` is specialised and its loops vectorised (a
+/// closure argument stayed an indirect call per element).
+protocol BinaryFloatOp { static func apply(_ a: Float, _ b: Float) -> Float }
+enum AddOp: BinaryFloatOp { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a + b } }
+enum SubOp: BinaryFloatOp { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a - b } }
+enum MulOp: BinaryFloatOp { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a * b } }
+enum DivOp: BinaryFloatOp { @inline(__always) static func apply(_ a: Float, _ b: Float) -> Float { a / b } }
+
+/// A broadcast binary op cut into runs: for each outer position k, `run` outputs from input offsets
+/// indexA[k]·innerA and indexB[k]·innerB, each input walking (step 1) or repeating one value (step 0).
+struct BinaryRuns {
+    let indexA: [Int], indexB: [Int]
+    let innerA: Int, innerB: Int, run: Int, stepA: Int, stepB: Int
+
+    @inline(__always)
+    func apply<Op: BinaryFloatOp>(_: Op.Type, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ o: UnsafeMutablePointer<Float>) {
+        for k in 0..<indexA.count {
+            let xa = x + indexA[k] * innerA, yb = y + indexB[k] * innerB, out = o + k * run
+            if stepA == 1 && stepB == 1 {
+                for i in 0..<run { out[i] = Op.apply(xa[i], yb[i]) }
+            } else if stepA == 1 {
+                let v = yb[0]
+                for i in 0..<run { out[i] = Op.apply(xa[i], v) }
+            } else if stepB == 1 {
+                let v = xa[0]
+                for i in 0..<run { out[i] = Op.apply(v, yb[i]) }
+            } else {
+                out.initialize(repeating: Op.apply(xa[0], yb[0]), count: run)
+            }
+        }
     }
 }

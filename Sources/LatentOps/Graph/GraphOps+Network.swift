@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import LatentCore
 
@@ -57,7 +58,8 @@ extension GraphOps {
             return { args in
                 let x = try float(args, 0), scale = try float(args, 1), bias = try float(args, 2)
                 guard x.rank >= 3, scale.count == x.shape[1], bias.count == x.shape[1] else { throw GraphError("scale and bias must have one value per channel") }
-                return [.float(Normalization.groups(x, groups: x.shape[1], eps: eps, scale: scale.data, bias: bias.data))]
+                return [.float(Normalization.groups(x, groups: x.shape[1], eps: eps, scale: scale.data, bias: bias.data,
+                                                    activation: node.fusedActivation))]
             }
         },
         "GroupNormalization": { node in
@@ -73,7 +75,8 @@ extension GraphOps {
                     if t.count == groups { return (0..<c).map { t.data[$0 / per] } }
                     throw GraphError("scale/bias of \(t.count) values for \(c) channels in \(groups) groups")
                 }
-                return [.float(Normalization.groups(x, groups: groups, eps: eps, scale: try perChannel(scale), bias: try perChannel(bias)))]
+                return [.float(Normalization.groups(x, groups: groups, eps: eps, scale: try perChannel(scale), bias: try perChannel(bias),
+                                                    activation: node.fusedActivation))]
             }
         },
         "LayerNormalization": { node in
@@ -145,7 +148,26 @@ extension GraphOps {
                 let outer = x.shape[..<a].reduce(1, *)
                 let (width, inner) = perAxis ? (x.shape[a], x.shape[(a + 1)...].reduce(1, *)) : (x.shape[a...].reduce(1, *), 1)
                 var y = x
-                y.data.withUnsafeMutableBufferPointer { p in
+                y.data.withUnsafeMutableBufferPointer { buffer in
+                    let p = buffer.baseAddress!
+                    if inner == 1 {
+                        // Contiguous rows (the last axis: attention's scores): vectorised exp and sum.
+                        for o in 0..<outer {
+                            let row = p + o * width
+                            var m = -Float.infinity
+                            for j in 0..<width { m = Swift.max(m, row[j]) }
+                            for j in 0..<width { row[j] -= m }
+                            if log {
+                                let shift = logf(ck_sum_exp(row, width))
+                                for j in 0..<width { row[j] -= shift }
+                            } else {
+                                ck_exp(row, width)
+                                let s = 1 / ck_sum(row, width)
+                                for j in 0..<width { row[j] *= s }
+                            }
+                        }
+                        return
+                    }
                     for o in 0..<outer {
                         for i in 0..<inner {
                             let base = o * width * inner + i

@@ -71,18 +71,41 @@ extension GraphOps {
         let shape = v.shape
         guard perm.sorted() == Array(0..<shape.count) else { throw GraphError("perm \(perm) does not fit rank \(shape.count)") }
         let outShape = perm.map { shape[$0] }
-        let inStrides = strides(shape), outStrides = strides(outShape)
-        let n = shape.reduce(1, *)
-        let map = (0..<n).map { i -> Int in
-            var rest = i, j = 0
-            for d in 0..<outShape.count {
-                let q = rest / outStrides[d]
-                rest -= q * outStrides[d]
-                j += q * inStrides[perm[d]]
-            }
-            return j
+        switch v {
+        case .float(let t): return .float(Tensor(shape: outShape, data: permuted(t.data, shape: shape, perm: perm)))
+        case .int(let d, _): return .int(permuted(d, shape: shape, perm: perm), shape: outShape)
         }
-        return pick(v, map, shape: outShape)
+    }
+
+    /// `data` of `shape` with its axes in the order `perm`: walks the output in order, the innermost axis
+    /// as one strided run (attention's head splits move every activation through here).
+    static func permuted<T>(_ data: [T], shape: [Int], perm: [Int]) -> [T] {
+        let n = data.count, rank = shape.count
+        guard n > 0, rank > 1, perm != Array(0..<rank) else { return data }
+        let outShape = perm.map { shape[$0] }, inStrides = strides(shape)
+        let step = perm.map { inStrides[$0] }  // input stride of each output axis
+        let inner = outShape[rank - 1], innerStep = step[rank - 1]
+        return [T](unsafeUninitializedCapacity: n) { out, written in
+            data.withUnsafeBufferPointer { src in
+                var counter = [Int](repeating: 0, count: rank)
+                var j = 0, o = 0
+                while o < n {
+                    var k = j
+                    for t in 0..<inner { (out.baseAddress! + o + t).initialize(to: src[k]); k += innerStep }
+                    o += inner
+                    var d = rank - 2
+                    while d >= 0 {
+                        counter[d] += 1
+                        j += step[d]
+                        if counter[d] < outShape[d] { break }
+                        j -= step[d] * outShape[d]
+                        counter[d] = 0
+                        d -= 1
+                    }
+                }
+            }
+            written = n
+        }
     }
 
     /// Axes from the input (opset ≥ 13) or the attribute (older opsets).

@@ -24,11 +24,23 @@ package enum GraphOps {
 
     /// The node compiled: its kernel, with the node's name in every error it throws.
     package static func compile(_ node: GraphNode) throws -> Kernel {
-        guard let compiler = compilers[node.op] else {
+        guard let compiler = compilers[node.op] ?? fused[node.op] else {
             throw GraphError("\(node.label): op '\(node.op)' is not supported\(controlFlow.contains(node.op) ? " (control flow)" : "")")
         }
-        let kernel = try labelled(node) { try compiler(node) }
-        return { args in
+        var kernel = try labelled(node) { try compiler(node) }
+        if let activation = node.fusedActivation, !consumesActivation.contains(node.op) {
+            // Any other op applies a fused activation to its output afterwards, in place.
+            let base = kernel
+            kernel = { args in
+                var out = try base(args)
+                guard case .float(var t)? = out.first else { throw GraphError("an activation of integers") }
+                out[0] = .float(Tensor(zeros: [0]))  // drop the second reference: the activation runs in place
+                t.data.withUnsafeMutableBufferPointer { p in if let b = p.baseAddress { activation.apply(b, count: p.count) } }
+                out[0] = .float(t)
+                return out
+            }
+        }
+        return { [kernel] args in
             try labelled(node) {
                 let out = try kernel(args)
                 for v in out { if case .float(let t) = v, t.count > maxGraphElements { throw GraphError("output too large") } }
@@ -47,6 +59,11 @@ package enum GraphOps {
             throw GraphError("\(node.label): \(e.description)")
         }
     }
+
+    /// Ops whose kernels apply `GraphNode.fusedActivation` themselves, chunk by chunk while the output is
+    /// in cache.
+    static let consumesActivation: Set<String> = ["Conv", "ConvTranspose", "Gemm", "GroupNormalization", "InstanceNormalization",
+                                                  "GroupNormFromInstanceNorm"]
 
     /// The activation a node computes, when it can run fused into the op before it.
     package static func fusableActivation(_ node: GraphNode) throws -> Activation? {
