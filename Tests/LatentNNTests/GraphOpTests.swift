@@ -108,8 +108,26 @@ import Testing
     }
 }
 
-/// Exporters' patterns fused at load compute what the nodes they replace compute.
+/// What the graph does at load to run faster keeps every result: exporters' patterns fused, and the
+/// run-time shape arithmetic of a dynamic batch replayed per input shape.
 @Suite struct GraphFusionTests {
+    /// TorchScript's Unflatten with a dynamic batch computes the Reshape target from Shape(x) at run time;
+    /// it is computed once per batch size, and a batch size seen before gets its own shapes back.
+    @Test func shapeArithmeticIsReplayedPerInputShape() throws {
+        let graph = try ONNXModel.load(fixturesDirectory + "/onnx/mlp-vae-ts/decoder.onnx").graph
+        #expect(!graph.shapeSteps.isEmpty)
+        let width = try #require(graph.inputs.first?.dims.last ?? nil)
+        var rng = SeededRNG(seed: 9)
+        let z1 = Tensor.randomNormal(shape: [1, width], using: &rng), z3 = Tensor.randomNormal(shape: [3, width], using: &rng)
+        let once1 = try graph.run([graph.inputs[0].name: .float(z1)])[0]
+        let fresh = try ONNXModel.load(fixturesDirectory + "/onnx/mlp-vae-ts/decoder.onnx").graph
+        let three = try graph.run([graph.inputs[0].name: .float(z3)])[0]
+        #expect(three.shape.first == 3)
+        #expect(three == (try fresh.run([fresh.inputs[0].name: .float(z3)])[0]))
+        let again1 = try graph.run([graph.inputs[0].name: .float(z1)])[0]
+        #expect(again1 == once1 && again1.shape.first == 1)
+    }
+
     /// nn.GroupNorm + SiLU as both exporters write them become one node each, with the same outputs.
     @Test(arguments: ["conv-vae-rgb-ts", "conv-vae-rgb-dynamo"])
     func groupNormAndSiLUAreFused(_ name: String) throws {

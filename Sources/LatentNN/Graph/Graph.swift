@@ -1,3 +1,4 @@
+import Foundation
 import LatentCore
 import LatentOps
 
@@ -41,6 +42,9 @@ public struct Graph: Sendable {
     let initialSlots: [GraphValue?]
     let inputSlots: [Int]
     let outputSlots: [Int]
+    /// Steps whose results depend on the inputs' shapes alone: run once per input shape, then replayed.
+    let shapeSteps: Set<Int>
+    let shapeArithmetic: ShapeArithmeticCache
 
     public init(inputs: [Input], outputs: [String], nodes: [GraphNode], initializers: [String: GraphValue]) throws {
         self.inputs = inputs
@@ -93,6 +97,17 @@ public struct Graph: Sendable {
         }
         outputSlots = outputs.map(slotOf)
         initialSlots = initial
+        // Shape arithmetic left at run time (a dynamic batch: Shape → Slice → Concat → Reshape's target)
+        // reads only the shapes of values, which follow from the graph inputs' shapes.
+        var shapeOnly = Set<Int>(), shapeSlots = Set(constants.keys.map { slot[$0]! })
+        for (i, step) in steps.enumerated() {
+            let reads = step.inputs.compactMap { $0 }
+            guard step.node.op == "Shape" || (!reads.isEmpty && reads.allSatisfy(shapeSlots.contains)) else { continue }
+            shapeOnly.insert(i)
+            shapeSlots.formUnion(step.outputs.compactMap { $0 })
+        }
+        shapeSteps = shapeOnly
+        shapeArithmetic = ShapeArithmeticCache()
     }
 
     /// The declared shape of a graph input when every extent is fixed.
@@ -149,7 +164,13 @@ public struct Graph: Sendable {
             }
             values[s] = v
         }
-        for step in steps {
+        let shapeKey = inputSlots.map { values[$0]?.shape ?? [] }
+        let known = shapeSteps.isEmpty ? nil : shapeArithmetic.values(for: shapeKey)
+        if let known { for (s, v) in known { values[s] = v } }
+        var computed: [(Int, GraphValue)] = []
+        for (i, step) in steps.enumerated() {
+            let isShapeStep = shapeSteps.contains(i)
+            if isShapeStep && known != nil { continue }
             let args = try step.inputs.enumerated().map { k, s -> GraphValue? in
                 guard let s else { return nil }
                 guard let v = values[s] else { throw GraphError("\(step.node.label): input '\(step.node.inputs[k])' has no value") }
@@ -157,12 +178,38 @@ public struct Graph: Sendable {
             }
             let out = try step.kernel(args)
             observe?(step.node, out)
-            for s in step.frees { values[s] = nil }
-            for (s, v) in zip(step.outputs, out) { if let s { values[s] = v } }
+            for s in step.frees where !(known != nil && isShapeStep) { values[s] = nil }
+            for (s, v) in zip(step.outputs, out) {
+                guard let s else { continue }
+                values[s] = v
+                if isShapeStep { computed.append((s, v)) }
+            }
         }
+        if known == nil && !shapeSteps.isEmpty { shapeArithmetic.store(computed, for: shapeKey) }
         return try zip(outputs, outputSlots).map { name, s in
             guard let v = values[s] else { throw GraphError("graph output '\(name)' has no value") }
             return v
         }
+    }
+}
+
+/// The results of a graph's shape-only steps for the input shapes seen last (a few batch sizes),
+/// shared by the threads that run the graph.
+final class ShapeArithmeticCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entries: [(key: [[Int]], values: [(Int, GraphValue)])] = []
+
+    func values(for key: [[Int]]) -> [(Int, GraphValue)]? {
+        lock.lock()
+        defer { lock.unlock() }
+        return entries.first { $0.key == key }?.values
+    }
+
+    func store(_ values: [(Int, GraphValue)], for key: [[Int]]) {
+        lock.lock()
+        defer { lock.unlock() }
+        entries.removeAll { $0.key == key }
+        entries.insert((key, values), at: 0)
+        if entries.count > 8 { entries.removeLast() }
     }
 }
