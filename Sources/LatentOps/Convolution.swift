@@ -60,6 +60,14 @@ package struct Convolution: Sendable {
                             outHeight: oh, outWidth: ow, imageStride: x[1] * x[2] * x[3])
     }
 
+    /// Whether Winograd's F(4×4, 3×3) beats im2col for this window at these channel counts and output
+    /// positions per image (when `WinogradConvolution(self)` exists): its transforms are per channel,
+    /// its GEMMs per channel pair, so narrow layers pay the transforms without the products' savings, and
+    /// a map of a few 4×4 tiles makes 36 GEMMs too small to run well.
+    package static func winogradPays(inChannels c: Int, outChannels oc: Int, positions: Int = .max) -> Bool {
+        c >= 8 && oc >= 8 && positions >= 64
+    }
+
     /// How the forward pass cuts a batch of `n` (a training layer's backward pass cuts it the same way).
     package func plan(batch n: Int, geometry g: ConvGeometry, outChannels oc: Int) -> BatchChunks {
         BatchChunks(batch: n, floatsPerImage: (2 * g.patchSize + 2 * oc) * g.positions)
@@ -77,38 +85,33 @@ package struct Convolution: Sendable {
         let most = chunks.imagesPerChunk * p
         let keep = keepColumns.map(UncheckedPointer.init), groups = groups, activation = activation
         let pointwiseSingle = g.isPointwise
-        x.data.withUnsafeBufferPointer { xb in
-            weight.data.withUnsafeBufferPointer { wb in
-                y.data.withUnsafeMutableBufferPointer { yb in
-                    let X = UncheckedConst(xb.baseAddress!), W = UncheckedConst(wb.baseAddress!), Y = UncheckedPointer(yb.baseAddress!)
-                    chunks.forEachChunk(scratch: (keep == nil ? patch : 0) * most + ocg * most) { images, scratch in
-                        let columns = images.count * p
-                        for gi in 0..<groups {
-                            let xg = X.pointer + gi * g.channels * g.height * g.width
-                            // One image needs no permutation on either side: its (C, P) plane is already the
-                            // GEMM's B when the window is 1×1, and its (OC, P) output is the GEMM's C.
-                            let cols: UnsafePointer<Float>
-                            if images.count == 1 && pointwiseSingle && keep == nil {
-                                cols = xg + images.lowerBound * g.imageStride
-                            } else {
-                                let into = keep.map { $0.pointer + images.lowerBound * patch * p } ?? scratch + ocg * most
-                                g.im2col(xg, images: images, into: into)
-                                cols = UnsafePointer(into)
-                            }
-                            let direct = images.count == 1
-                            let out = direct ? Y.pointer + (images.lowerBound * oc + gi * ocg) * p : scratch
-                            for o in 0..<ocg { (out + o * columns).update(repeating: bias?[gi * ocg + o] ?? 0, count: columns) }
-                            sgemm(m: ocg, n: columns, k: patch, a: W.pointer + gi * ocg * patch, lda: patch, b: cols, ldb: columns,
-                                  beta: 1, c: out, ldc: columns, threads: chunks.gemmThreads)
-                            if !direct {
-                                permuteChannelMajorToBatch(scratch, n: images.count, c: ocg, p: p, imageStride: oc * p,
-                                                           into: Y.pointer + (images.lowerBound * oc + gi * ocg) * p)
-                            }
-                        }
-                        if let activation {
-                            activation.applySerial(Y.pointer + images.lowerBound * oc * p, count: images.count * oc * p)
-                        }
+        withConvolutionPointers(x, weight, &y) { X, W, Y in
+            chunks.forEachChunk(scratch: (keep == nil ? patch : 0) * most + ocg * most) { images, scratch in
+                let columns = images.count * p
+                for gi in 0..<groups {
+                    let xg = X.pointer + gi * g.channels * g.height * g.width
+                    // One image needs no permutation on either side: its (C, P) plane is already the
+                    // GEMM's B when the window is 1×1, and its (OC, P) output is the GEMM's C.
+                    let cols: UnsafePointer<Float>
+                    if images.count == 1 && pointwiseSingle && keep == nil {
+                        cols = xg + images.lowerBound * g.imageStride
+                    } else {
+                        let into = keep.map { $0.pointer + images.lowerBound * patch * p } ?? scratch + ocg * most
+                        g.im2col(xg, images: images, into: into)
+                        cols = UnsafePointer(into)
                     }
+                    let direct = images.count == 1
+                    let out = direct ? Y.pointer + (images.lowerBound * oc + gi * ocg) * p : scratch
+                    for o in 0..<ocg { (out + o * columns).update(repeating: bias?[gi * ocg + o] ?? 0, count: columns) }
+                    sgemm(m: ocg, n: columns, k: patch, a: W.pointer + gi * ocg * patch, lda: patch, b: cols, ldb: columns,
+                          beta: 1, c: out, ldc: columns, threads: chunks.gemmThreads)
+                    if !direct {
+                        permuteChannelMajorToBatch(scratch, n: images.count, c: ocg, p: p, imageStride: oc * p,
+                                                   into: Y.pointer + (images.lowerBound * oc + gi * ocg) * p)
+                    }
+                }
+                if let activation {
+                    activation.applySerial(Y.pointer + images.lowerBound * oc * p, count: images.count * oc * p)
                 }
             }
         }
@@ -191,43 +194,51 @@ package struct TransposedConvolution: Sendable {
         let chunks = plan(batch: n, geometry: g, inChannels: ic)
         let most = chunks.imagesPerChunk * p
         let keep = keepInput.map(UncheckedPointer.init), groups = groups, activation = activation
-        x.data.withUnsafeBufferPointer { xb in
-            weight.data.withUnsafeBufferPointer { wb in
-                y.data.withUnsafeMutableBufferPointer { yb in
-                    let X = UncheckedConst(xb.baseAddress!), W = UncheckedConst(wb.baseAddress!), Y = UncheckedPointer(yb.baseAddress!)
-                    chunks.forEachChunk(scratch: patch * most + (keep == nil ? icg * most : 0)) { images, cols in
-                        let columns = images.count * p
-                        for b in images {
-                            for o in 0..<oc { (Y.pointer + (b * oc + o) * plane).update(repeating: bias?[o] ?? 0, count: plane) }
-                        }
-                        for gi in 0..<groups {
-                            // X' (ICg, chunk·HW): one image's group planes are it already.
-                            let xPrime: UnsafePointer<Float>
-                            if let keep {
-                                let into = keep.pointer + images.lowerBound * ic * p
-                                permuteBatchToChannelMajor(X.pointer + images.lowerBound * ic * p, n: images.count, c: ic, p: p, into: into)
-                                xPrime = UnsafePointer(into)
-                            } else if images.count == 1 {
-                                xPrime = X.pointer + (images.lowerBound * ic + gi * icg) * p
-                            } else {
-                                let into = cols + patch * most
-                                permuteBatchToChannelMajor(X.pointer + images.lowerBound * ic * p + gi * icg * p, n: images.count, c: icg, p: p,
-                                                           imageStride: ic * p, into: into)
-                                xPrime = UnsafePointer(into)
-                            }
-                            // cols (OCg·k·k, chunk·HW) = W_gᵀ (OCg·k·k, ICg) · X', added onto the bias by col2im.
-                            sgemm(transA: .transposed, m: patch, n: columns, k: icg, a: W.pointer + gi * icg * patch, lda: patch,
-                                  b: xPrime, ldb: columns, c: cols, ldc: columns, threads: chunks.gemmThreads)
-                            g.col2im(cols, images: images, into: Y.pointer + gi * ocg * plane)
-                        }
-                        if let activation {
-                            activation.applySerial(Y.pointer + images.lowerBound * oc * plane, count: images.count * oc * plane)
-                        }
+        withConvolutionPointers(x, weight, &y) { X, W, Y in
+            chunks.forEachChunk(scratch: patch * most + (keep == nil ? icg * most : 0)) { images, cols in
+                let columns = images.count * p
+                for b in images {
+                    for o in 0..<oc { (Y.pointer + (b * oc + o) * plane).update(repeating: bias?[o] ?? 0, count: plane) }
+                }
+                for gi in 0..<groups {
+                    // X' (ICg, chunk·HW): one image's group planes are it already.
+                    let xPrime: UnsafePointer<Float>
+                    if let keep {
+                        let into = keep.pointer + images.lowerBound * ic * p
+                        permuteBatchToChannelMajor(X.pointer + images.lowerBound * ic * p, n: images.count, c: ic, p: p, into: into)
+                        xPrime = UnsafePointer(into)
+                    } else if images.count == 1 {
+                        xPrime = X.pointer + (images.lowerBound * ic + gi * icg) * p
+                    } else {
+                        let into = cols + patch * most
+                        permuteBatchToChannelMajor(X.pointer + images.lowerBound * ic * p + gi * icg * p, n: images.count, c: icg, p: p,
+                                                   imageStride: ic * p, into: into)
+                        xPrime = UnsafePointer(into)
                     }
+                    // cols (OCg·k·k, chunk·HW) = W_gᵀ (OCg·k·k, ICg) · X', added onto the bias by col2im.
+                    sgemm(transA: .transposed, m: patch, n: columns, k: icg, a: W.pointer + gi * icg * patch, lda: patch,
+                          b: xPrime, ldb: columns, c: cols, ldc: columns, threads: chunks.gemmThreads)
+                    g.col2im(cols, images: images, into: Y.pointer + gi * ocg * plane)
+                }
+                if let activation {
+                    activation.applySerial(Y.pointer + images.lowerBound * oc * plane, count: images.count * oc * plane)
                 }
             }
         }
         return y
+    }
+}
+
+/// The input, weight and output of a convolution as the pointers its chunk workers share (each writes
+/// its own images of y).
+private func withConvolutionPointers(_ x: Tensor, _ w: Tensor, _ y: inout Tensor,
+                                     _ body: (UncheckedConst<Float>, UncheckedConst<Float>, UncheckedPointer<Float>) -> Void) {
+    x.data.withUnsafeBufferPointer { xb in
+        w.data.withUnsafeBufferPointer { wb in
+            y.data.withUnsafeMutableBufferPointer { yb in
+                body(UncheckedConst(xb.baseAddress!), UncheckedConst(wb.baseAddress!), UncheckedPointer(yb.baseAddress!))
+            }
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 #define CKERNELS_H
 #include <stddef.h>
 #include <stdint.h>
+#include "CKWinograd.h"
 
 /// e^x in place (within 2 ulp of expf; inputs clamped to -87.3 … 88.37).
 void ck_exp(float *x, size_t n);

@@ -93,7 +93,11 @@ public struct Graph: Sendable {
             let ins = node.inputs.map { $0.isEmpty ? nil : slotOf($0) }
             let outs = node.outputs.map { $0.isEmpty ? nil : slotOf($0) }
             let frees = Set(ins.compactMap { $0 }).filter { lastReader[$0] == i && !kept.contains($0) }.sorted()
-            return Step(node: node, kernel: try GraphOps.compile(node), inputs: ins, outputs: outs, frees: frees)
+            var prepared = node
+            if node.op == "Conv" {
+                for (k, name) in node.inputs.enumerated() { if let v = constants[name] { prepared.knownInputs[k] = v } }
+            }
+            return Step(node: node, kernel: try GraphOps.compile(prepared), inputs: ins, outputs: outs, frees: frees)
         }
         outputSlots = outputs.map(slotOf)
         initialSlots = initial

@@ -13,6 +13,8 @@ public final class Conv2d: Layer {
     private var cols: [Float] = []
     /// Whether the last forward pass kept what backward needs (training) or not (inference).
     private var kept = false
+    /// The weights' Winograd transform and the weight version it was made from (3×3 stride-1 layers).
+    private var winogradWeights: (version: Int, u: [Float])?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 rng: inout SeededRNG) {
@@ -44,7 +46,17 @@ public final class Conv2d: Layer {
         // i·P); inference writes each chunk's columns into its scratch (k·k times the input's size saved:
         // 37 MB for 256 emoji through a 64→64 3×3 layer, fresh pages the kernel zeroed at every batch size).
         kept = training
-        guard training else { return op.forward(x, weight: weight.value, bias: bias.value.data) }
+        guard training else {
+            // Inference of a 3×3 stride-1 layer: Winograd, its weight transform kept until the weights change.
+            if let winograd = WinogradConvolution(op),
+               Convolution.winogradPays(inChannels: inChannels, outChannels: outChannels, positions: g.positions) {
+                if winogradWeights?.version != weight.version {
+                    winogradWeights = (weight.version, WinogradConvolution.transformWeights(weight.value))
+                }
+                return winograd.forward(x, transformedWeights: winogradWeights!.u, bias: bias.value.data)
+            }
+            return op.forward(x, weight: weight.value, bias: bias.value.data)
+        }
         if cols.count != g.patchSize * n * g.positions { cols = uninitializedFloats(g.patchSize * n * g.positions) }
         return cols.withUnsafeMutableBufferPointer { op.forward(x, weight: weight.value, bias: bias.value.data, keepColumns: $0.baseAddress) }
     }

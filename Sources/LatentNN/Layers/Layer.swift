@@ -6,7 +6,10 @@ public final class Parameter {
     /// The local name (`weight`, `bias`; `block.1.weight` inside a residual block); a model prefixes it
     /// with the layer's dotted path.
     public internal(set) var name: String
-    public var value: Tensor
+    public var value: Tensor { didSet { version &+= 1 } }
+    /// Bumped by every change of `value` (an optimiser step, a load): what a layer caching a function
+    /// of its weights (Winograd's transform) compares against.
+    public private(set) var version = 0
     public var grad: Tensor
 
     public init(_ name: String, _ value: Tensor) {

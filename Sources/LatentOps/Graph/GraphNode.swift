@@ -16,6 +16,9 @@ public struct GraphNode: Sendable {
     public var opset: Int
     /// An activation the graph folded into this node (a Conv, ConvTranspose or Gemm) at load.
     package var fusedActivation: Activation?
+    /// Inputs the graph knows at load (weights), by position, for kernels that prepare them once (a
+    /// Conv's Winograd weights).
+    package var knownInputs: [Int: GraphValue] = [:]
 
     public init(name: String, op: String, inputs: [String], outputs: [String], attributes: [String: GraphAttribute] = [:], opset: Int = 22) {
         self.name = name
