@@ -98,3 +98,27 @@ import Testing
         #expect(abs(Evaluator.perplexity([10, 0, 0]) - 1) < 1e-9)
     }
 }
+
+/// A cosine codebook (vector-quantize-pytorch's `use_cosine_sim`) compares directions: both sides at
+/// unit length, the nearest code the one at the smallest angle, a code's vector its unit vector.
+@Suite struct CosineCodebookTests {
+    @Test func nearestCodeIsTheSmallestAngleWhateverTheLength() {
+        // Code 0 is long and close in Euclidean terms to the query; code 1 points the query's way.
+        let book = Codebook(Tensor(shape: [3, 2], data: [10, 1, 0.1, 0.02, -1, 0]), distance: .cosine)
+        let query = Tensor(shape: [1, 2, 1, 1], data: [1, 0.21])  // (N, D, h, w): direction ≈ code 1's (5:1)
+        let euclidean = Codebook(Tensor(shape: [3, 2], data: [10, 1, 0.1, 0.02, -1, 0]))
+        #expect(euclidean.quantize(query) == [1])  // nearest point: (0.1, 0.02)
+        let far = Tensor(shape: [1, 2, 1, 1], data: [100, 21])  // the same direction, 100× longer
+        #expect(book.quantize(query) == [1] && book.quantize(far) == [1])
+        #expect(euclidean.quantize(far) == [0])
+        // Embedded codes are unit vectors.
+        let z = book.embed([0, 1, 2], height: 1, width: 3)
+        for c in 0..<3 {
+            let norm = (z.data[c] * z.data[c] + z.data[3 + c] * z.data[3 + c]).squareRoot()
+            #expect(abs(norm - 1) < 1e-6)
+        }
+        // Distances between unit vectors: 2 − 2·cos, 0 for the same direction.
+        let d = book.distances(Tensor(shape: [1, 2, 1, 1], data: [-3, 0]))
+        #expect(abs(d.data[2]) < 1e-6 && abs(d.data[0] - (2 - 2 * (-10 / Float(101).squareRoot()))) < 1e-5)
+    }
+}

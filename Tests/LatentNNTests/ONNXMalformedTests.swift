@@ -88,6 +88,11 @@ import Testing
         ("bad input_shape", { try $0.write("model.json", #"{"kind":"vae","encoder":"encoder.onnx","decoder":"decoder.onnx","input_shape":[28,28]}"#) }, "'input_shape' must be [C, H, W]"),
         ("reversed pixel_range", { try $0.write("model.json", #"{"kind":"vae","encoder":"encoder.onnx","decoder":"decoder.onnx","input_shape":[1,28,28],"pixel_range":[1,-1]}"#) }, "'pixel_range'"),
         ("cvae without classes", { try $0.write("model.json", #"{"kind":"cvae","encoder":"encoder.onnx","decoder":"decoder.onnx","input_shape":[1,28,28]}"#) }, "needs 'class_names'"),
+        ("scaling factor on a vqvae", { try $0.write("model.json", #"{"kind":"vqvae","encoder":"encoder.onnx","decoder":"decoder.onnx","codebook":"encoder.onnx","input_shape":[1,28,28],"scaling_factor":0.5}"#) }, "'scaling_factor' is for a continuous latent"),
+        ("zero scaling factor", { try $0.write("model.json", #"{"kind":"vae","encoder":"encoder.onnx","decoder":"decoder.onnx","input_shape":[1,28,28],"scaling_factor":0}"#) }, "'scaling_factor' must not be 0"),
+        ("distance on a vae", { try $0.write("model.json", #"{"kind":"vae","encoder":"encoder.onnx","decoder":"decoder.onnx","input_shape":[1,28,28],"distance":"cosine"}"#) }, "'distance' is for a vqvae"),
+        ("unknown distance", { try $0.write("model.json", #"{"kind":"vqvae","encoder":"encoder.onnx","decoder":"decoder.onnx","codebook":"encoder.onnx","input_shape":[1,28,28],"distance":"manhattan"}"#) }, "'distance' must be \"euclidean\" or \"cosine\""),
+        ("ae with a two-output encoder", { try $0.write("model.json", #"{"kind":"ae","encoder":"encoder.onnx","decoder":"decoder.onnx","input_shape":[1,28,28]}"#) }, "an ae encoder returns one latent"),
         ("vqvae without codebook", { try $0.write("model.json", #"{"kind":"vqvae","encoder":"encoder.onnx","decoder":"decoder.onnx","input_shape":[1,28,28]}"#) }, "'codebook' is missing"),
         ("shape that does not fit the model", { try $0.write("model.json", #"{"kind":"vae","encoder":"encoder.onnx","decoder":"decoder.onnx","input_shape":[3,32,32]}"#) }, "encoder.onnx: input 'x' has shape [1, 3, 32, 32]"),
         ("kind that does not fit the graph", { s in

@@ -180,6 +180,7 @@ public struct ModelSummaryLine: Equatable, Sendable {
     public var description: String {
         switch kind {
         case .vae: return "\(name) · VAE · z=\(latentDim)"
+        case .ae: return "\(name) · autoencoder · z=\(latentDim)"
         case .cvae: return "\(name) · conditional VAE · z=\(latentDim)"
         case .vqvae: return "\(name) · VQ-VAE · K=\(codebookSize)"
         }

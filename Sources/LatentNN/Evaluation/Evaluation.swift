@@ -75,19 +75,20 @@ public enum Evaluator {
             let (mu, logvar) = try m.encodeImages(x, labels: labels)
             guard mu.count == range.count * m.latentDim, logvar.count == mu.count else { throw GraphError("the encoder returned \(mu.shape) and \(logvar.shape)") }
             var z = mu
-            for i in z.data.indices { z.data[i] += expf(0.5 * logvar.data[i]) * rng.nextNormal() }
+            // A deterministic autoencoder (σ = 0) is judged at its z: no noise, no KL.
+            if m.kind != .ae { for i in z.data.indices { z.data[i] += expf(0.5 * logvar.data[i]) * rng.nextNormal() } }
             if let native = m as? VAEModel {
                 bce += reconstructionBCE(native, z: z, labels: labels, targets: x)
             } else if bernoulli {
                 bce += clampedBCE(try m.decodeLatents(z, labels: labels), targets: x)
             }
-            kl += Losses.gaussianKL(mu: mu, logvar: logvar, scale: 1).total
+            if m.kind != .ae { kl += Losses.gaussianKL(mu: mu, logvar: logvar, scale: 1).total }
             sqError += try squaredError(try m.decodeLatents(mu, labels: labels), x, range: m.pixelRange)
             allMu.data.replaceSubrange((range.lowerBound * m.latentDim)..<(range.upperBound * m.latentDim), with: mu.data)
         }
         let n = Double(data.count)
-        var metrics: [(String, Double)] = bernoulli ? [("neg_elbo", (bce + kl) / n), ("bce", bce / n)] : []
-        metrics += [("kl", kl / n), ("mse_at_mu", sqError / (n * Double(pixels))), ("active_units", Double(activeUnits(allMu)))]
+        var metrics: [(String, Double)] = bernoulli ? (m.kind == .ae ? [("bce", bce / n)] : [("neg_elbo", (bce + kl) / n), ("bce", bce / n)]) : []
+        metrics += (m.kind == .ae ? [] : [("kl", kl / n)]) + [("mse_at_mu", sqError / (n * Double(pixels))), ("active_units", Double(activeUnits(allMu)))]
         if nearestNeighbors && data.count > 10 && data.isLabelled {
             metrics.append(("knn10_accuracy", ExactNeighbors.labelAccuracy(allMu, labels: data.labels, k: 10)))
         }

@@ -6,13 +6,19 @@ import LatentIO
 /// A model exported from PyTorch: a manifest naming an encoder and a decoder graph (ONNX), and for a
 /// VQ-VAE a codebook whose quantisation is ours. Loading checks the graphs against the manifest by
 /// running them once, so a model that opens also runs.
+///
+/// A continuous latent may have any shape (a Stable-Diffusion-style VAE's [C, h, w]); everything above
+/// the model sees it flattened in C, h, w order, `latentDim` values, in the manifest's scaled space
+/// (z − shift) · scale. A deterministic autoencoder (`ae`) has σ = 0: its log σ² is −∞.
 public final class ImportedAutoencoder: @unchecked Sendable {
     public let manifest: ModelManifest
     public let encoder: ONNXModel
     public let decoder: ONNXModel
     public let codebook: Codebook?
-    /// Latent width (VAE, CVAE) or code dimension D (VQ-VAE).
+    /// Latent width (VAE, CVAE, AE: the latent's values, flattened) or code dimension D (VQ-VAE).
     public let latentDim: Int
+    /// One image's latent as the graphs take it: [z], or [C, h, w] for a spatial latent; [D] for a VQ-VAE.
+    public let latentShape: [Int]
     /// The code grid (VQ-VAE); (0, 0) otherwise.
     public let grid: (height: Int, width: Int)
 
@@ -29,7 +35,7 @@ public final class ImportedAutoencoder: @unchecked Sendable {
             guard t.rank == 2, t.shape[0] >= 1, t.shape[1] >= 1, t.data.allSatisfy({ $0.isFinite }) else {
                 throw FormatError((file as NSString).lastPathComponent, "a codebook is (K, D) of finite values, got \(t.shape)")
             }
-            codebook = Codebook(t)
+            codebook = Codebook(t, distance: manifest.distance)
         }
         return try ImportedAutoencoder(manifest: manifest, encoder: encoder, decoder: decoder, codebook: codebook)
     }
@@ -67,10 +73,18 @@ public final class ImportedAutoencoder: @unchecked Sendable {
         catch { throw FormatError(encName, "\(error)") }
         switch manifest.kind {
         case .vae, .cvae:
-            guard encoded.count == 2, encoded[0].shape.count == 2, encoded[0].shape == encoded[1].shape, encoded[0].shape[0] == 1 else {
-                throw FormatError(encName, "a \(manifest.kind.rawValue) encoder returns (mu [N, z], logvar [N, z]); this one returns \(encoded.map(\.shape))")
+            guard encoded.count == 2, encoded[0].shape.count >= 2, encoded[0].shape == encoded[1].shape, encoded[0].shape[0] == 1 else {
+                throw FormatError(encName, "a \(manifest.kind.rawValue) encoder returns (mu, logvar) of one shape [N, …]; this one returns \(encoded.map(\.shape))")
             }
-            latentDim = encoded[0].shape[1]
+            latentShape = Array(encoded[0].shape.dropFirst())
+            latentDim = latentShape.reduce(1, *)
+            grid = (0, 0)
+        case .ae:
+            guard encoded.count == 1, encoded[0].shape.count >= 2, encoded[0].shape[0] == 1 else {
+                throw FormatError(encName, "an ae encoder returns one latent [N, …]; this one returns \(encoded.map(\.shape))")
+            }
+            latentShape = Array(encoded[0].shape.dropFirst())
+            latentDim = latentShape.reduce(1, *)
             grid = (0, 0)
         case .vqvae:
             guard encoded.count == 1, encoded[0].shape.count == 4, let codebook else {
@@ -80,11 +94,13 @@ public final class ImportedAutoencoder: @unchecked Sendable {
                 throw FormatError(encName, "z_e has D = \(encoded[0].shape[1]); the codebook's vectors have \(codebook.dim)")
             }
             latentDim = codebook.dim
+            latentShape = [codebook.dim]
             grid = (encoded[0].shape[2], encoded[0].shape[3])
         }
+        guard latentDim >= 1, latentDim <= 1 << 20 else { throw FormatError(encName, "a latent of \(latentDim) values") }
         // And one latent through the decoder must give an image of the manifest's shape.
         let z = manifest.kind == .vqvae ? codebook!.embed([Int](repeating: 0, count: grid.height * grid.width), height: grid.height, width: grid.width)
-                                        : Tensor(zeros: [1, latentDim])
+                                        : Tensor(zeros: [1] + latentShape)
         let decoded: [GraphValue]
         do { decoded = try Self.run(decoder.graph, [z] + (conditional ? [Self.oneHot([0], classes: manifest.classNames.count)] : [])) }
         catch { throw FormatError(decName, "\(error)") }
@@ -120,16 +136,31 @@ public final class ImportedAutoencoder: @unchecked Sendable {
 
     // MARK: Inference
 
-    /// μ and log σ² of images x (N, C, H, W) in `pixel_range`.
+    /// μ and log σ² of images x (N, C, H, W) in `pixel_range`, each (N, latentDim) in the scaled space;
+    /// an `ae`'s log σ² is −∞ (σ = 0).
     public func encodeImages(_ x: Tensor, labels: [Int]? = nil) throws -> (mu: Tensor, logvar: Tensor) {
         let out = try Self.run(encoder.graph, [x] + conditioning(labels, count: x.shape[0]))
-        return (out[0].floats(), out[1].floats())
+        let n = x.shape[0]
+        guard out[0].count == n * latentDim else { throw GraphError("the encoder returned \(out[0].shape) for \(n) image(s)") }
+        let scale = manifest.scalingFactor, shift = manifest.shiftFactor
+        var mu = out[0].floats().reshaped([n, latentDim])
+        if scale != 1 || shift != 0 { mu.data = mu.data.map { ($0 - shift) * scale } }
+        guard kind != .ae else { return (mu, Tensor(shape: mu.shape, repeating: -.infinity)) }
+        var logvar = out[1].floats().reshaped([n, latentDim])
+        // σ scales with z: log σ² gains 2·log|scale|.
+        if scale != 1 { let add = 2 * logf(abs(scale)); logvar.data = logvar.data.map { $0 + add } }
+        return (mu, logvar)
     }
 
-    /// Images (N, C, H, W) in `pixel_range` from latents (N, z).
+    /// Images (N, C, H, W) in `pixel_range` from latents (N, latentDim) in the scaled space.
     public func decodeLatents(_ z: Tensor, labels: [Int]? = nil) throws -> Tensor {
-        let out = try Self.run(decoder.graph, [z] + conditioning(labels, count: z.shape[0]))
-        return out[0].floats().reshaped([z.shape[0]] + inputShape)
+        let n = z.shape[0]
+        guard z.count == n * latentDim else { throw GraphError("latents of \(z.shape) for a latent of \(latentDim) values") }
+        let scale = manifest.scalingFactor, shift = manifest.shiftFactor
+        var modelZ = z.reshaped([n] + latentShape)
+        if scale != 1 || shift != 0 { modelZ.data = modelZ.data.map { $0 / scale + shift } }
+        let out = try Self.run(decoder.graph, [modelZ] + conditioning(labels, count: n))
+        return out[0].floats().reshaped([n] + inputShape)
     }
 
     func conditioning(_ labels: [Int]?, count: Int) throws -> [Tensor] {

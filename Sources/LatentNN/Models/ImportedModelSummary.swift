@@ -11,10 +11,15 @@ public enum ImportedModelSummary {
         var lines: [String] = []
         let name = (manifest.path as NSString).lastPathComponent
         let what: String
+        let shape = m.latentShape.count > 1 ? " (\(m.latentShape.map(String.init).joined(separator: " × ")))" : ""
+        let scaling = m.manifest.scalingFactor != 1 || m.manifest.shiftFactor != 0
+            ? ", shown as (z − \(format(m.manifest.shiftFactor))) · \(format(m.manifest.scalingFactor))" : ""
         switch m.kind {
-        case .vae: what = "VAE, z = \(m.latentDim)"
-        case .cvae: what = "conditional VAE, z = \(m.latentDim), \(m.classCount) classes"
-        case .vqvae: what = "VQ-VAE, codebook \(m.codebook!.size) × \(m.codebook!.dim), code grid \(m.grid.height)×\(m.grid.width)"
+        case .vae: what = "VAE, z = \(m.latentDim)\(shape)\(scaling)"
+        case .ae: what = "deterministic autoencoder, z = \(m.latentDim)\(shape)\(scaling)"
+        case .cvae: what = "conditional VAE, z = \(m.latentDim)\(shape), \(m.classCount) classes"
+        case .vqvae:
+            what = "VQ-VAE, codebook \(m.codebook!.size) × \(m.codebook!.dim)\(m.codebook!.distance == .cosine ? " (cosine)" : ""), code grid \(m.grid.height)×\(m.grid.width)"
         }
         lines.append("\(name): imported model (ONNX) — \(what)")
         lines.append("input: \(manifest.inputShape) in [\(format(manifest.pixelRange.lowerBound)), \(format(manifest.pixelRange.upperBound))]   parameters: \(grouped(m.parameterCount))")

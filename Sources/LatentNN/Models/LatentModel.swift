@@ -8,8 +8,11 @@ public protocol LatentModel: AnyObject {
     var kind: ModelKind { get }
     /// C, H, W.
     var inputShape: [Int] { get }
-    /// Latent width (VAE, CVAE) or code dimension D (VQ-VAE).
+    /// Latent width (VAE, CVAE, AE: values of the flattened latent) or code dimension D (VQ-VAE).
     var latentDim: Int { get }
+    /// One image's latent as the model holds it: [z], or [C, h, w] for a spatial one (flattened in
+    /// that order everywhere else); [D] for a VQ-VAE.
+    var latentShape: [Int] { get }
     var classNames: [String] { get }
     var pixelRange: ClosedRange<Float> { get }
     /// The VQ-VAE's codebook and code grid; nil and (0, 0) for a VAE.
@@ -33,6 +36,7 @@ extension VAEModel: LatentModel {
     public var inputShape: [Int] { config.inputShape }
     public var classNames: [String] { config.classNames }
     public var pixelRange: ClosedRange<Float> { 0...1 }
+    public var latentShape: [Int] { [latentDim] }
     public var quantizer: Codebook? { nil }
     public var codeGrid: (height: Int, width: Int) { (0, 0) }
     public var gridPrior: GridPrior? { nil }
@@ -46,6 +50,7 @@ extension VQVAEModel: LatentModel {
     public var kind: ModelKind { .vqvae }
     public var inputShape: [Int] { config.inputShape }
     public var latentDim: Int { codeDim }
+    public var latentShape: [Int] { [codeDim] }
     public var classNames: [String] { config.classNames }
     public var pixelRange: ClosedRange<Float> { 0...1 }
     public var quantizer: Codebook? { Codebook(codebook.value) }

@@ -8,6 +8,11 @@ public enum ModelKind: String, Sendable, CaseIterable {
     case cvae
     /// Vector-quantised VAE: encoder → grid of vectors → nearest codebook entries → decoder.
     case vqvae
+    /// A deterministic autoencoder: encoder → z → decoder, no posterior (exported models only).
+    case ae
+
+    /// A continuous latent (everything but a VQ-VAE's code grid).
+    public var isContinuous: Bool { self != .vqvae }
 }
 
 /// A VQ-VAE's prior over code grids: its network (ops from [K + 1 + h·w, h, w] to [K, h, w], see
@@ -116,7 +121,7 @@ public struct ModelConfig: Sendable {
         let features = try encoderOutputShape()
         let decoderInput: [Int]
         switch kind {
-        case .vae, .cvae:
+        case .vae, .cvae, .ae:
             guard latentDim > 0 else { throw ConfigError("latent_dim: expected a positive integer") }
             guard features.count == 1 else {
                 throw ConfigError("encoder: must end in a feature vector for fc_mu, ends in shape \(features)")
@@ -152,7 +157,7 @@ public struct ModelConfig: Sendable {
         }
         add("encoder", encoder)
         switch kind {
-        case .vae, .cvae:
+        case .vae, .cvae, .ae:
             let features = try encoderOutputShape()[0]
             out += [("fc_mu.weight", [latentDim, features]), ("fc_mu.bias", [latentDim]),
                     ("fc_logvar.weight", [latentDim, features]), ("fc_logvar.bias", [latentDim])]
@@ -174,7 +179,7 @@ public struct ModelConfig: Sendable {
             ("class_names", .array(classNames.map { .string($0) })),
         ]
         switch kind {
-        case .vae, .cvae: members.append(("latent_dim", .int(latentDim)))
+        case .vae, .cvae, .ae: members.append(("latent_dim", .int(latentDim)))
         case .vqvae: members.append(("codebook", .object([("size", .int(codebookSize)), ("dim", .int(codebookDim))])))
         }
         members += [
@@ -198,7 +203,7 @@ public struct ModelConfig: Sendable {
             guard format == Self.formatName else { throw ConfigError("format: expected '\(Self.formatName)', found '\(format)'") }
         }
         let kindName = try f.string("kind")
-        guard let kind = ModelKind(rawValue: kindName) else {
+        guard let kind = ModelKind(rawValue: kindName), kind != .ae else {
             throw ConfigError("kind: expected vae, cvae or vqvae, found '\(kindName)'")
         }
         var encoder: [OpSpec] = [], decoder: [OpSpec] = []

@@ -3,9 +3,10 @@ import LatentIO
 
 /// The JSON file that describes a model exported from PyTorch (docs/model-format.md):
 ///
-///     {"kind": "vae | cvae | vqvae", "encoder": "encoder.onnx", "decoder": "decoder.onnx",
+///     {"kind": "vae | cvae | vqvae | ae", "encoder": "encoder.onnx", "decoder": "decoder.onnx",
 ///      "codebook": "codebook.npy", "input_shape": [3, 32, 32], "pixel_range": [-1, 1],
-///      "class_names": ["cat", "dog"], "data": "images.npy"}
+///      "class_names": ["cat", "dog"], "data": "images.npy", "scaling_factor": 0.18215,
+///      "shift_factor": 0, "distance": "euclidean | cosine"}
 ///
 /// Paths are relative to the manifest and must stay inside its folder.
 public struct ModelManifest: Sendable, Equatable {
@@ -22,8 +23,14 @@ public struct ModelManifest: Sendable, Equatable {
     public var data: String?
     /// Integer labels (.npy) for `data` when it is a .npy of images.
     public var labels: String?
+    /// diffusers' latent scaling: the latent shown and sampled is (z − shift) · scale (continuous kinds).
+    public var scalingFactor: Float = 1
+    public var shiftFactor: Float = 0
+    /// How a VQ-VAE's codes are compared with the encoder's vectors.
+    public var distance: CodeDistance = .euclidean
 
-    public static let keys: Set<String> = ["kind", "encoder", "decoder", "codebook", "input_shape", "pixel_range", "class_names", "data", "labels"]
+    public static let keys: Set<String> = ["kind", "encoder", "decoder", "codebook", "input_shape", "pixel_range", "class_names", "data", "labels",
+                                          "scaling_factor", "shift_factor", "distance"]
 
     public static func isManifest(_ path: String) -> Bool { path.lowercased().hasSuffix(".json") }
 
@@ -36,8 +43,8 @@ public struct ModelManifest: Sendable, Equatable {
         do { json = try JSONParser.parse(bytes) } catch { throw fail("not valid JSON: \(error)") }
         guard let members = json.object else { throw fail("the manifest must be a JSON object") }
         for (key, _) in members where !keys.contains(key) { throw fail("unknown key '\(key)' (known: \(keys.sorted().joined(separator: ", ")))") }
-        guard let kindName = json["kind"]?.string else { throw fail("'kind' must be \"vae\", \"cvae\" or \"vqvae\"") }
-        guard let kind = ModelKind(rawValue: kindName) else { throw fail("kind '\(kindName)' is not vae, cvae or vqvae") }
+        guard let kindName = json["kind"]?.string else { throw fail("'kind' must be \"vae\", \"cvae\", \"vqvae\" or \"ae\"") }
+        guard let kind = ModelKind(rawValue: kindName) else { throw fail("kind '\(kindName)' is not vae, cvae, vqvae or ae") }
         let folder = (path as NSString).deletingLastPathComponent
         func file(_ key: String, required: Bool) throws -> String? {
             guard let value = json[key] else {
@@ -70,9 +77,26 @@ public struct ModelManifest: Sendable, Equatable {
         if kind == .cvae && classes.count < 2 { throw fail("a cvae needs 'class_names' (its one-hot width)") }
         let codebook = try file("codebook", required: kind == .vqvae)
         if kind != .vqvae && codebook != nil { throw fail("'codebook' is for a vqvae") }
-        return ModelManifest(path: path, kind: kind, encoder: try file("encoder", required: true)!, decoder: try file("decoder", required: true)!,
-                             codebook: codebook, inputShape: shape, pixelRange: range, classNames: classes, data: try file("data", required: false),
-                             labels: try file("labels", required: false))
+        var manifest = ModelManifest(path: path, kind: kind, encoder: try file("encoder", required: true)!,
+                                     decoder: try file("decoder", required: true)!, codebook: codebook, inputShape: shape, pixelRange: range,
+                                     classNames: classes, data: try file("data", required: false), labels: try file("labels", required: false))
+        func factor(_ key: String) throws -> Float? {
+            guard let v = json[key] else { return nil }
+            guard kind.isContinuous else { throw fail("'\(key)' is for a continuous latent (vae, cvae, ae)") }
+            guard let d = v.double, d.isFinite, abs(d) <= 1e6 else { throw fail("'\(key)' must be a finite number within ±1e6") }
+            return Float(d)
+        }
+        if let scale = try factor("scaling_factor") {
+            guard scale != 0 else { throw fail("'scaling_factor' must not be 0") }
+            manifest.scalingFactor = scale
+        }
+        if let shift = try factor("shift_factor") { manifest.shiftFactor = shift }
+        if let d = json["distance"] {
+            guard kind == .vqvae else { throw fail("'distance' is for a vqvae") }
+            guard let name = d.string, let distance = CodeDistance(rawValue: name) else { throw fail("'distance' must be \"euclidean\" or \"cosine\"") }
+            manifest.distance = distance
+        }
+        return manifest
     }
 
     /// `relative` resolved against `folder`, refused when it is absolute or leads outside it.

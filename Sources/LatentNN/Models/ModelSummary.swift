@@ -7,7 +7,7 @@ public enum ModelSummary {
         let c = model.config
         var lines: [String] = []
         switch c.kind {
-        case .vae: lines.append("model: VAE, latent dimension \(c.latentDim)")
+        case .vae, .ae: lines.append("model: VAE, latent dimension \(c.latentDim)")
         case .cvae: lines.append("model: conditional VAE, latent dimension \(c.latentDim), \(c.classCount) classes")
         case .vqvae:
             let grid = (try? c.gridShape()).map { "\($0.height)×\($0.width)" } ?? "?"
@@ -25,7 +25,7 @@ public enum ModelSummary {
         }
         block("encoder", c.encoder)
         switch c.kind {
-        case .vae, .cvae:
+        case .vae, .cvae, .ae:
             lines.append("fc_mu, fc_logvar: linear \(shape) → [\(c.latentDim)]")
             shape = [c.latentDim + c.conditioningWidth]
         case .vqvae:

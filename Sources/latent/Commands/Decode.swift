@@ -27,7 +27,7 @@ struct Decode: ParsableCommand {
         let m = try loadLatentModel(path)
         let image: Tensor
         switch m.kind {
-        case .vae, .cvae:
+        case .vae, .cvae, .ae:
             guard codes == nil else { throw ValidationError("--codes is for a VQ-VAE; \(path) is a \(m.kind.rawValue): use --z") }
             guard let z else { throw ValidationError("give the latent vector with --z (\(m.latentDim) numbers)") }
             let values = try parseFloats(z, expected: m.latentDim, what: "--z")

@@ -35,19 +35,23 @@ struct Encode: ParsableCommand {
         let shown = set.isLabelled ? String(label) : "?", json = set.isLabelled ? String(label) : "null"
         let fmt = { (v: [Float]) in v.map { Evaluation.format(Double($0)) }.joined(separator: ",") }
         switch m.kind {
-        case .vae, .cvae:
+        case .vae, .cvae, .ae:
             guard m.kind != .cvae || set.isLabelled else {
                 throw ValidationError("a conditional VAE encodes an image with its label, and this data has no labels file (--labels for .npy images)")
             }
             let (mu, logvar) = try m.encodeImages(x, labels: m.kind == .cvae ? [label] : nil)
+            let deterministic = m.kind == .ae  // σ = 0: no log σ² to print
             try requireFinite(mu, "the encoder returned μ =")
-            try requireFinite(logvar, "the encoder returned log σ² =")
+            if !deterministic { try requireFinite(logvar, "the encoder returned log σ² =") }
+            // Values flattened in the latent's own order (C, h, w for a spatial latent), its shape beside them.
+            let shape = m.latentShape.map(String.init).joined(separator: ",")
             if format == .json {
-                print("{\"index\":\(index),\"label\":\(json),\"mu\":[\(fmt(mu.data))],\"logvar\":[\(fmt(logvar.data))]}")
+                print("{\"index\":\(index),\"label\":\(json),\"latent_shape\":[\(shape)],\"mu\":[\(fmt(mu.data))]"
+                      + (deterministic ? "}" : ",\"logvar\":[\(fmt(logvar.data))]}"))
             } else {
-                print("index \(index), label \(shown)")
-                print("mu     " + fmt(mu.data))
-                print("logvar " + fmt(logvar.data))
+                print("index \(index), label \(shown)" + (m.latentShape.count > 1 ? ", latent \(m.latentShape.map(String.init).joined(separator: "×"))" : ""))
+                print((deterministic ? "z      " : "mu     ") + fmt(mu.data))
+                if !deterministic { print("logvar " + fmt(logvar.data)) }
             }
         case .vqvae:
             let book = m.quantizer!

@@ -38,7 +38,7 @@ struct Train: ParsableCommand {
     @Option(name: [.short, .customLong("output")], help: "Output file.") var output: String?
 
     func validate() throws {
-        guard ModelKind(rawValue: kind) != nil || kind == "prior" else { throw ValidationError("kind must be vae, cvae, vqvae or prior, not '\(kind)'") }
+        guard (ModelKind(rawValue: kind) != nil && kind != "ae") || kind == "prior" else { throw ValidationError("kind must be vae, cvae, vqvae or prior, not '\(kind)'") }
         guard arch == "mlp" || (arch == "conv" && kind == "vae") else { throw ValidationError("--arch must be mlp, or conv for a vae") }
         guard latentDim >= 1 && latentDim <= 4096 else { throw ValidationError("--latent-dim must be 1…4096") }
         guard codebookSize >= 2 && codebookSize <= 65536, codeDim >= 1 && codeDim <= 4096 else {
@@ -68,6 +68,7 @@ struct Train: ParsableCommand {
             config = .convVAE(latentDim: latentDim, inputShape: shape, classNames: train.classNames)
         case .vae: config = .mlpVAE(latentDim: latentDim, inputShape: shape, classNames: train.classNames)
         case .cvae: config = .mlpVAE(latentDim: latentDim, inputShape: shape, classNames: train.classNames, conditional: true)
+        case .ae: throw ValidationError("kind must be vae, cvae, vqvae or prior, not 'ae'")  // refused in validate()
         case .vqvae:
             config = .convVQVAE(codebookSize: codebookSize, codeDim: codeDim, residualBlocks: residualBlocks, inputShape: shape,
                                 classNames: train.classNames)
