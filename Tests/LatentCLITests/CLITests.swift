@@ -166,6 +166,31 @@ import Testing
         #expect(bad.status == 64 && bad.stderr.split(separator: "\n").count == 1 && bad.stderr.contains("'zebra' is not a class"))
     }
 
+    /// The latents of current libraries' models through the commands: a spatial VAE's flattened μ with its
+    /// shape, decoded back; a residual VQ's codes (level fastest) decoded; an `ae` evaluated without KL;
+    /// the explorer refuses a residual VQ in one line.
+    @Test func spatialAndResidualLatentsWorkWithEncodeDecodeAndEval() throws {
+        let dir = "Tests/LatentNNTests/Fixtures/onnx-lib/"
+        let kl = try Self.run(["encode", "--model", dir + "kl-ts/model.json", "--data", dir + "kl-ts/input-x.npy", "--index", "0", "--format", "json"])
+        #expect(kl.status == 0 && kl.stdout.contains("\"latent_shape\":[4,8,8]") && kl.stdout.contains("\"logvar\":["), "\(kl.stderr)")
+        let mu = kl.stdout.components(separatedBy: "\"mu\":[").last!.split(separator: "]").first!
+        #expect(mu.split(separator: ",").count == 256)
+        let back = try Self.run(["decode", "--model", dir + "kl-ts/model.json", "--z", String(mu), "--format", "json"])
+        #expect(back.status == 0 && back.stdout.hasPrefix("{\"shape\":[3,16,16]"), "\(back.stderr)")
+        let tiny = try Self.run(["encode", "--model", dir + "tiny-ts/model.json", "--data", dir + "tiny-ts/input-x.npy", "--index", "1", "--format", "json"])
+        #expect(tiny.status == 0 && tiny.stdout.contains("\"mu\":[") && !tiny.stdout.contains("logvar"), "\(tiny.stderr)")
+        let eval = try Self.run(["eval", "--model", dir + "tiny-ts/model.json", "--data", dir + "tiny-ts/input-x.npy"])
+        #expect(eval.status == 0 && eval.stdout.contains("mse_at_mu") && !eval.stdout.contains("kl"), "\(eval.stdout)\(eval.stderr)")
+        let rvq = try Self.run(["encode", "--model", dir + "rvq-ts/model.json", "--data", dir + "rvq-ts/input-x.npy", "--index", "1", "--format", "json"])
+        #expect(rvq.status == 0 && rvq.stdout.contains("\"levels\":3"), "\(rvq.stderr)")
+        let codes = rvq.stdout.components(separatedBy: "\"codes\":[").last!.split(separator: "]").first!
+        #expect(codes.split(separator: ",").count == 4 * 4 * 3)
+        let decoded = try Self.run(["decode", "--model", dir + "rvq-ts/model.json", "--codes", String(codes), "--format", "json"])
+        #expect(decoded.status == 0 && decoded.stdout.hasPrefix("{\"shape\":[3,16,16]"), "\(decoded.stderr)")
+        let explore = try Self.run(["--model", dir + "rvq-ts/model.json", "--data", dir + "rvq-ts/input-x.npy"])
+        #expect(explore.status != 0 && explore.stderr.split(separator: "\n").count == 1 && explore.stderr.contains("residual VQ"), "\(explore.stderr)")
+    }
+
     /// `eval` takes manifests: the imported MLP VAE on the shipped digits gives the Bernoulli figures and
     /// k-NN accuracy, and its mse_at_mu is the one the same images give through `encode` and `decode`
     /// by hand (checked on the PCA side by the explained variance being a fraction); a colour VQ-VAE on

@@ -47,6 +47,9 @@ public final class ExplorerEngine: @unchecked Sendable {
         guard channels == 1 || channels == 3, (ExplorerEngine.sides).contains(height), (ExplorerEngine.sides).contains(width) else {
             throw FormatError(name, "the explorer shows grey or RGB images \(ExplorerEngine.sides.lowerBound)–\(ExplorerEngine.sides.upperBound) pixels a side (this model's are \(channels)×\(height)×\(width)); info, encode and decode take it")
         }
+        if let book = model.quantizer, book.levels > 1 {
+            throw FormatError(name, "is a residual VQ (\(book.levels) codes per cell): the explorer's level view is not built yet; info, encode and decode take it")
+        }
         guard model.kind != .cvae || data.isLabelled else {
             throw FormatError(name, "is a conditional VAE: its encoder needs each image's label, and the data has none")
         }

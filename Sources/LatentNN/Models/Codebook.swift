@@ -1,3 +1,4 @@
+import Foundation
 import LatentCore
 
 /// How a codebook's entries are compared with the encoder's vectors.
@@ -9,20 +10,55 @@ public enum CodeDistance: String, Sendable, Equatable {
     case cosine
 }
 
-/// Vector quantisation against a codebook (K, D): distances, nearest codes (ties to the lower index)
-/// and the embedding of codes back into a grid. One implementation for the VQ-VAEs trained here and
-/// the ones imported from ONNX (whose quantisation is ours, per the manifest).
+/// Vector quantisation: distances, nearest codes (ties to the lower index) and the embedding of codes
+/// back into a grid. One implementation for the VQ-VAEs trained here and the ones imported from ONNX
+/// (whose quantisation is ours, per the manifest), in three forms:
+/// - one codebook (K, D), compared by squared L2 or by angle (`distance`);
+/// - residual VQ (Q, K, D): each cell quantised level by level on what the levels before left, Q codes
+///   per cell (level fastest), its vector the sum of the chosen codes;
+/// - FSQ (finite scalar quantisation, vector-quantize-pytorch's convention): each dimension bounded and
+///   rounded to its own number of levels; the codebook is implicit, K = ∏ levels.
 public struct Codebook: Sendable {
-    /// (K, D), as PyTorch's `nn.Embedding(K, D).weight`; unit rows for a cosine codebook.
+    /// (Q·K, D): level q's K codes at rows q·K ..< (q + 1)·K (Q = 1 but for residual VQ); unit rows for
+    /// a cosine codebook; FSQ's implicit codebook (code i's values in [−1, 1]).
     public let vectors: Tensor
     public let distance: CodeDistance
-    public var size: Int { vectors.shape[0] }
+    /// Codes per cell: the residual levels Q (1 for one codebook and for FSQ).
+    public let levels: Int
+    /// FSQ's levels per dimension; nil for a stored codebook.
+    public let scalarLevels: [Int]?
+    /// The codes one cell's code can take at one level (K).
+    public var size: Int { vectors.shape[0] / levels }
     public var dim: Int { vectors.shape[1] }
 
+    /// A codebook (K, D), or a residual VQ's (Q, K, D).
     public init(_ vectors: Tensor, distance: CodeDistance = .euclidean) {
-        precondition(vectors.rank == 2, "a codebook is (K, D), got \(vectors.shape)")
-        self.vectors = distance == .cosine ? Self.unitRows(vectors) : vectors
+        precondition(vectors.rank == 2 || vectors.rank == 3, "a codebook is (K, D) or (Q, K, D), got \(vectors.shape)")
+        let rows = vectors.rank == 3 ? vectors.reshaped([vectors.shape[0] * vectors.shape[1], vectors.shape[2]]) : vectors
+        self.vectors = distance == .cosine ? Self.unitRows(rows) : rows
         self.distance = distance
+        levels = vectors.rank == 3 ? vectors.shape[0] : 1
+        scalarLevels = nil
+    }
+
+    /// FSQ with these levels per dimension (each ≥ 2): code i's digits in the mixed radix whose first
+    /// dimension varies fastest, digit d of a dimension with L levels at (d − ⌊L/2⌋) / ⌊L/2⌋.
+    public init(fsqLevels: [Int]) {
+        precondition(!fsqLevels.isEmpty && fsqLevels.allSatisfy { $0 >= 2 }, "FSQ levels must be 2 or more, got \(fsqLevels)")
+        let k = fsqLevels.reduce(1, *), d = fsqLevels.count
+        var book = Tensor(zeros: [k, d])
+        for i in 0..<k {
+            var rest = i
+            for (j, l) in fsqLevels.enumerated() {
+                let half = l / 2
+                book.data[i * d + j] = Float(rest % l - half) / Float(half)
+                rest /= l
+            }
+        }
+        vectors = book
+        distance = .euclidean
+        levels = 1
+        scalarLevels = fsqLevels
     }
 
     /// Each row scaled to length 1 (a zero row stays zero), as `F.normalize` does (ε = 1e-12).
@@ -34,6 +70,30 @@ public struct Codebook: Sendable {
             for j in 0..<d { norm += t.data[r * d + j] * t.data[r * d + j] }
             let inv = 1 / max(norm.squareRoot(), 1e-12)
             for j in 0..<d { out.data[r * d + j] *= inv }
+        }
+        return out
+    }
+
+    /// FSQ's bound: each dimension squashed into its levels' range, (L − 1)/2 on either side (shifted
+    /// by half a level when L is even), before rounding.
+    static func fsqBound(_ z: Float, levels l: Int) -> Float {
+        let halfL = Float(l - 1) * (1 + 1e-3) / 2
+        let offset: Float = l % 2 == 0 ? 0.5 : 0
+        let shift = atanhf(offset / halfL)
+        return tanhf(z + shift) * halfL - offset
+    }
+
+    /// The vectors codes are compared in: unit rows for a cosine codebook, FSQ's bounded and scaled
+    /// values (so that the implicit codebook's grid is their nearest points).
+    func comparable(_ rows: Tensor) -> Tensor {
+        if distance == .cosine { return Self.unitRows(rows) }
+        guard let scalarLevels else { return rows }
+        var out = rows
+        let d = dim
+        for r in 0..<rows.shape[0] {
+            for (j, l) in scalarLevels.enumerated() {
+                out.data[r * d + j] = Self.fsqBound(rows.data[r * d + j], levels: l) / Float(l / 2)
+            }
         }
         return out
     }
@@ -53,10 +113,15 @@ public struct Codebook: Sendable {
     /// Squared Euclidean distances from every grid vector to every code: (N·h·w, K), rows in
     /// sample-then-raster order (for a cosine codebook between unit vectors: 2 − 2·cos). ‖z − e‖² = ‖z‖² − 2 z·e + ‖e‖², the cross term as one GEMM.
     public func distances(_ ze: Tensor) -> Tensor {
-        let rows = distance == .cosine ? Self.unitRows(gridVectors(ze)) : gridVectors(ze)
+        distances(rows: comparable(gridVectors(ze)), level: 0)
+    }
+
+    /// Distances from rows (already comparable) to level `level`'s codes: (rows, K).
+    func distances(rows: Tensor, level: Int) -> Tensor {
         let n = rows.shape[0], k = size
-        var d = rows.matmul(vectors, transposeOther: true)  // (rows, K) of z·e
-        let codeNorms = (0..<k).map { c in (0..<dim).reduce(Float(0)) { $0 + vectors.data[c * dim + $1] * vectors.data[c * dim + $1] } }
+        let codes = levels == 1 ? vectors : Tensor(shape: [k, dim], data: Array(vectors.data[(level * k * dim)..<((level + 1) * k * dim)]))
+        var d = rows.matmul(codes, transposeOther: true)  // (rows, K) of z·e
+        let codeNorms = (0..<k).map { c in (0..<dim).reduce(Float(0)) { $0 + codes.data[c * dim + $1] * codes.data[c * dim + $1] } }
         for r in 0..<n {
             var zn: Float = 0
             for j in 0..<dim { zn += rows.data[r * dim + j] * rows.data[r * dim + j] }
@@ -65,27 +130,51 @@ public struct Codebook: Sendable {
         return d
     }
 
-    /// The nearest code for every grid vector (ties go to the lower index).
+    /// The codes of every grid vector, `levels` per cell (level fastest), in sample-then-raster order:
+    /// the nearest code (ties to the lower index) at each level of what the levels before left; for FSQ
+    /// each dimension's rounded level (ties to even, as torch.round) in the mixed radix.
     public func quantize(_ ze: Tensor) -> [Int] {
-        let d = distances(ze)
-        let k = size
-        return (0..<d.shape[0]).map { r in
-            var best = 0
-            for c in 1..<k where d.data[r * k + c] < d.data[r * k + best] { best = c }
-            return best
+        if let scalarLevels {
+            let raw = gridVectors(ze)
+            return (0..<raw.shape[0]).map { r in
+                var index = 0, basis = 1
+                for (j, l) in scalarLevels.enumerated() {
+                    let half = l / 2
+                    let bounded = Self.fsqBound(raw.data[r * dim + j], levels: l)
+                    let digit = bounded.isNaN ? half : Int(bounded.rounded(.toNearestOrEven)) + half
+                    index += min(max(digit, 0), l - 1) * basis
+                    basis *= l
+                }
+                return index
+            }
         }
+        let rows = comparable(gridVectors(ze))
+        var residual = rows
+        var codes = [Int](repeating: 0, count: rows.shape[0] * levels)
+        let k = size
+        for q in 0..<levels {
+            let d = distances(rows: residual, level: q)
+            for r in 0..<rows.shape[0] {
+                var best = 0
+                for c in 1..<k where d.data[r * k + c] < d.data[r * k + best] { best = c }
+                codes[r * levels + q] = best
+                if levels > 1 { for j in 0..<dim { residual.data[r * dim + j] -= vectors.data[(q * k + best) * dim + j] } }
+            }
+        }
+        return codes
     }
 
-    /// The quantised grids (N, D, h, w) for N·h·w codes.
+    /// The quantised grids (N, D, h, w) for N·h·w·levels codes (each cell's vector the sum of its levels' codes).
     public func embed(_ codes: [Int], height: Int, width: Int) -> Tensor {
         let positions = height * width
-        precondition(codes.count % positions == 0, "\(codes.count) codes is not a whole number of \(height)×\(width) grids")
-        let n = codes.count / positions
+        precondition(codes.count % (positions * levels) == 0, "\(codes.count) codes is not a whole number of \(height)×\(width)×\(levels) grids")
+        let n = codes.count / (positions * levels), k = size
         var z = Tensor(zeros: [n, dim, height, width])
-        for (r, code) in codes.enumerated() {
-            precondition((0..<size).contains(code), "code \(code) outside 0..<\(size)")
+        for (i, code) in codes.enumerated() {
+            precondition((0..<k).contains(code), "code \(code) outside 0..<\(k)")
+            let r = i / levels, q = i % levels
             let b = r / positions, p = r % positions
-            for j in 0..<dim { z.data[(b * dim + j) * positions + p] = vectors.data[code * dim + j] }
+            for j in 0..<dim { z.data[(b * dim + j) * positions + p] += vectors.data[(q * k + code) * dim + j] }
         }
         return z
     }

@@ -32,10 +32,12 @@ public final class ImportedAutoencoder: @unchecked Sendable {
         var codebook: Codebook?
         if let file = manifest.codebook {
             let t = try readCodebook(file)
-            guard t.rank == 2, t.shape[0] >= 1, t.shape[1] >= 1, t.data.allSatisfy({ $0.isFinite }) else {
-                throw FormatError((file as NSString).lastPathComponent, "a codebook is (K, D) of finite values, got \(t.shape)")
+            guard t.rank == 2 || t.rank == 3, !t.shape.contains(0), t.data.allSatisfy({ $0.isFinite }) else {
+                throw FormatError((file as NSString).lastPathComponent, "a codebook is (K, D), or (Q, K, D) for a residual VQ, of finite values; got \(t.shape)")
             }
             codebook = Codebook(t, distance: manifest.distance)
+        } else if let levels = manifest.fsqLevels {
+            codebook = Codebook(fsqLevels: levels)
         }
         return try ImportedAutoencoder(manifest: manifest, encoder: encoder, decoder: decoder, codebook: codebook)
     }
@@ -99,7 +101,8 @@ public final class ImportedAutoencoder: @unchecked Sendable {
         }
         guard latentDim >= 1, latentDim <= 1 << 20 else { throw FormatError(encName, "a latent of \(latentDim) values") }
         // And one latent through the decoder must give an image of the manifest's shape.
-        let z = manifest.kind == .vqvae ? codebook!.embed([Int](repeating: 0, count: grid.height * grid.width), height: grid.height, width: grid.width)
+        let z = manifest.kind == .vqvae ? codebook!.embed([Int](repeating: 0, count: grid.height * grid.width * codebook!.levels),
+                                                          height: grid.height, width: grid.width)
                                         : Tensor(zeros: [1] + latentShape)
         let decoded: [GraphValue]
         do { decoded = try Self.run(decoder.graph, [z] + (conditional ? [Self.oneHot([0], classes: manifest.classNames.count)] : [])) }
@@ -182,5 +185,7 @@ public final class ImportedAutoencoder: @unchecked Sendable {
     }
 
     /// Parameters of both graphs and the codebook.
-    public var parameterCount: Int { encoder.parameterCount + decoder.parameterCount + (codebook?.vectors.count ?? 0) }
+    public var parameterCount: Int {
+        encoder.parameterCount + decoder.parameterCount + (codebook.map { $0.scalarLevels == nil ? $0.vectors.count : 0 } ?? 0)
+    }
 }

@@ -19,7 +19,10 @@ public enum ImportedModelSummary {
         case .ae: what = "deterministic autoencoder, z = \(m.latentDim)\(shape)\(scaling)"
         case .cvae: what = "conditional VAE, z = \(m.latentDim)\(shape), \(m.classCount) classes"
         case .vqvae:
-            what = "VQ-VAE, codebook \(m.codebook!.size) × \(m.codebook!.dim)\(m.codebook!.distance == .cosine ? " (cosine)" : ""), code grid \(m.grid.height)×\(m.grid.width)"
+            let book = m.codebook!
+            let codes = book.scalarLevels.map { "FSQ, levels \($0.map(String.init).joined(separator: "·")) = \(book.size) codes of \(book.dim)" }
+                ?? (book.levels > 1 ? "residual VQ, \(book.levels) levels of \(book.size) × \(book.dim)" : "codebook \(book.size) × \(book.dim)")
+            what = "VQ-VAE, \(codes)\(book.distance == .cosine ? " (cosine)" : ""), code grid \(m.grid.height)×\(m.grid.width)"
         }
         lines.append("\(name): imported model (ONNX) — \(what)")
         lines.append("input: \(manifest.inputShape) in [\(format(manifest.pixelRange.lowerBound)), \(format(manifest.pixelRange.upperBound))]   parameters: \(grouped(m.parameterCount))")

@@ -28,9 +28,11 @@ public struct ModelManifest: Sendable, Equatable {
     public var shiftFactor: Float = 0
     /// How a VQ-VAE's codes are compared with the encoder's vectors.
     public var distance: CodeDistance = .euclidean
+    /// FSQ's levels per dimension (a vqvae without a codebook).
+    public var fsqLevels: [Int]?
 
     public static let keys: Set<String> = ["kind", "encoder", "decoder", "codebook", "input_shape", "pixel_range", "class_names", "data", "labels",
-                                          "scaling_factor", "shift_factor", "distance"]
+                                          "scaling_factor", "shift_factor", "distance", "levels"]
 
     public static func isManifest(_ path: String) -> Bool { path.lowercased().hasSuffix(".json") }
 
@@ -75,7 +77,7 @@ public struct ModelManifest: Sendable, Equatable {
             classes = names
         }
         if kind == .cvae && classes.count < 2 { throw fail("a cvae needs 'class_names' (its one-hot width)") }
-        let codebook = try file("codebook", required: kind == .vqvae)
+        let codebook = try file("codebook", required: kind == .vqvae && json["levels"] == nil)
         if kind != .vqvae && codebook != nil { throw fail("'codebook' is for a vqvae") }
         var manifest = ModelManifest(path: path, kind: kind, encoder: try file("encoder", required: true)!,
                                      decoder: try file("decoder", required: true)!, codebook: codebook, inputShape: shape, pixelRange: range,
@@ -91,6 +93,14 @@ public struct ModelManifest: Sendable, Equatable {
             manifest.scalingFactor = scale
         }
         if let shift = try factor("shift_factor") { manifest.shiftFactor = shift }
+        if let l = json["levels"] {
+            guard kind == .vqvae, codebook == nil else { throw fail("'levels' (FSQ) is for a vqvae without a codebook") }
+            guard let levels = l.array?.compactMap(\.nonNegativeInt), levels.count == l.array?.count, (1...16).contains(levels.count),
+                  levels.allSatisfy({ (2...1024).contains($0) }), levels.reduce(1, { $0 * $1 }) <= 1 << 20 else {
+                throw fail("'levels' must be 1–16 integers of 2–1024, at most 2²⁰ codes in all")
+            }
+            manifest.fsqLevels = levels
+        }
         if let d = json["distance"] {
             guard kind == .vqvae else { throw fail("'distance' is for a vqvae") }
             guard let name = d.string, let distance = CodeDistance(rawValue: name) else { throw fail("'distance' must be \"euclidean\" or \"cosine\"") }

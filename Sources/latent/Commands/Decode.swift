@@ -36,7 +36,7 @@ struct Decode: ParsableCommand {
         case .vqvae:
             guard z == nil else { throw ValidationError("--z is for a VAE; \(path) is a VQ-VAE: use --codes") }
             guard label == nil else { throw ValidationError("--label is for a conditional VAE") }
-            let k = m.quantizer!.size, cells = m.codeGrid.height * m.codeGrid.width
+            let k = m.quantizer!.size, cells = m.codeGrid.height * m.codeGrid.width * m.quantizer!.levels
             guard let codes else { throw ValidationError("give the code grid with --codes (\(cells) indices in 0..<\(k))") }
             image = try m.decodeCodes(try parseCodes(codes, count: cells, codebookSize: k))
         }

@@ -57,19 +57,26 @@ struct Encode: ParsableCommand {
             let book = m.quantizer!
             let ze = try m.encodeGrid(x)
             try requireFinite(ze, "the encoder returned z_e =")
-            printCodes(book.quantize(ze), grid: m.codeGrid, codebookSize: book.size, label: (shown, json))
+            printCodes(book.quantize(ze), grid: m.codeGrid, levels: book.levels, codebookSize: book.size, label: (shown, json))
         }
     }
 
-    func printCodes(_ codes: [Int], grid: (height: Int, width: Int), codebookSize: Int, label: (shown: String, json: String)) {
+    /// The code grid: `levels` codes per cell for a residual VQ (level fastest, cells in raster order;
+    /// JSON adds "levels", text joins a cell's codes with "/").
+    func printCodes(_ codes: [Int], grid: (height: Int, width: Int), levels: Int, codebookSize: Int, label: (shown: String, json: String)) {
         if format == .json {
-            print("{\"index\":\(index),\"label\":\(label.json),\"grid\":[\(grid.height),\(grid.width)],\"codes\":[\(codes.map(String.init).joined(separator: ","))]}")
+            print("{\"index\":\(index),\"label\":\(label.json),\"grid\":[\(grid.height),\(grid.width)]"
+                  + (levels > 1 ? ",\"levels\":\(levels)" : "") + ",\"codes\":[\(codes.map(String.init).joined(separator: ","))]}")
         } else {
-            print("index \(index), label \(label.shown), \(grid.height)×\(grid.width) codes of \(codebookSize):")
+            print("index \(index), label \(label.shown), \(grid.height)×\(grid.width) codes of \(codebookSize)"
+                  + (levels > 1 ? ", \(levels) levels per cell:" : ":"))
             let width = String(codebookSize - 1).count
+            func padded(_ c: Int) -> String { String(repeating: " ", count: width - String(c).count) + String(c) }
             for r in 0..<grid.height {
-                print(codes[(r * grid.width)..<((r + 1) * grid.width)]
-                    .map { String(repeating: " ", count: width - String($0).count) + String($0) }.joined(separator: " "))
+                print((0..<grid.width).map { c in
+                    let cell = (r * grid.width + c) * levels
+                    return codes[cell..<(cell + levels)].map(padded).joined(separator: "/")
+                }.joined(separator: " "))
             }
         }
     }
