@@ -180,6 +180,28 @@ import Testing
         #expect(after.contains("EXIT:0"), "\(after)")
     }
 
+    /// Current libraries' models open from their manifests with their own images, in colour, and quit on
+    /// q: a spatial VAE with diffusers' scaling (256 values), a deterministic TAESD-style autoencoder, a
+    /// cosine VQ codebook and FSQ's implicit one.
+    @Test(.enabled(if: tmuxAvailable), arguments: [("kl-ts", "VAE"), ("tiny-dynamo", "autoencoder"), ("vq-cos-ts", "VQ-VAE"), ("fsq-ts", "VQ-VAE")])
+    func aLibraryModelOpensInColour(folder: String, kind: String) throws {
+        let binary = try #require(CLITests.binary)
+        let tmux = Tmux()
+        let dir = "Tests/LatentNNTests/Fixtures/onnx-lib/\(folder)"
+        try tmux.start("unset NO_COLOR; export TERM=xterm-256color; "
+                       + Self.command(binary, arguments: "--model \(dir)/model.json --data \(dir)/input-x.npy", render: "half"))
+        let opened = try tmux.wait { $0.contains("model.json · \(kind)") && $0.contains("▀") }
+        #expect(opened.contains("model.json · \(kind)"), "\(opened)")
+        if kind != "VQ-VAE" { try tmux.keys("n") }  // a continuous model shows a data image on n; a VQ-VAE opens on one
+        let shown = try tmux.wait { $0.contains("image 0") }
+        #expect(shown.contains("image 0"), "\(shown)")
+        let colours = Self.chromaticColours(try tmux.styledScreen())
+        #expect(colours.count >= 20, "\(folder): colours on screen: \(colours.count)")
+        try tmux.keys("q")
+        let after = try tmux.wait { $0.contains("EXIT:") && $0.contains("icanon") }
+        #expect(after.contains("EXIT:0"), "\(after)")
+    }
+
     @Test(.enabled(if: tmuxAvailable)) func clickingTheScatterPointsAndOpensTheNearestImage() throws {
         let binary = try #require(CLITests.binary)
         let tmux = Tmux()
