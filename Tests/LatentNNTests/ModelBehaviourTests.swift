@@ -57,15 +57,14 @@ import Testing
                 w[i] = w[i] * decay - lr * (m[i] / c1) / ((v[i] / c2).squareRoot() + eps)
             }
         }
-        let before = ComputeThreads.current
-        defer { ComputeThreads.set(before) }
         for threads in [1, 2] {
-            ComputeThreads.set(threads)
-            let p = Parameter("w", Tensor(shape: [n], data: start))
-            let adam = Adam([p], learningRate: lr, weightDecay: 0.01)
-            for g in grads { p.grad = Tensor(shape: [n], data: g); adam.update() }
-            #expect(p.value.data == w, "\(threads) threads")
-            #expect(p.grad.data.allSatisfy { $0 == 0 })
+            withComputeThreads(threads) {
+                let p = Parameter("w", Tensor(shape: [n], data: start))
+                let adam = Adam([p], learningRate: lr, weightDecay: 0.01)
+                for g in grads { p.grad = Tensor(shape: [n], data: g); adam.update() }
+                #expect(p.value.data == w, "\(threads) threads")
+                #expect(p.grad.data.allSatisfy { $0 == 0 })
+            }
         }
     }
 

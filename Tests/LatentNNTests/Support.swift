@@ -8,6 +8,20 @@ let repositoryRoot: String = URL(fileURLWithPath: #filePath)
 let fixturesDirectory = repositoryRoot + "/Tests/LatentNNTests/Fixtures"
 let shippedDataDirectory = repositoryRoot + "/Weights/data"
 
+/// The compute-thread count is global. A test that sets it holds this lock until it puts it back, so a
+/// test running beside it cannot change the count between two passes it compares (a convolution's
+/// batch plan, Adam's split).
+private let computeThreadsLock = NSLock()
+
+func withComputeThreads<T>(_ n: Int, _ body: () throws -> T) rethrows -> T {
+    computeThreadsLock.lock()
+    defer { computeThreadsLock.unlock() }
+    let before = ComputeThreads.current
+    ComputeThreads.set(n)
+    defer { ComputeThreads.set(before) }
+    return try body()
+}
+
 func makeTempDirectory() throws -> String {
     let path = NSTemporaryDirectory() + "latent-nn-tests-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

@@ -97,29 +97,28 @@ import Testing
     /// GFLOP/s counts a direct convolution's 2·OC·C·9·OH·OW for both paths, so they compare as speed.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["BENCH_WINOGRAD"] == "1"))
     func benchmark() {
-        let before = ComputeThreads.current
-        defer { ComputeThreads.set(before) }
         let shapes: [(c: Int, oc: Int, h: Int, w: Int)] = [(64, 64, 32, 32), (128, 128, 16, 16), (32, 32, 64, 64), (64, 64, 16, 16),
                                                             (128, 128, 32, 32), (256, 256, 16, 16)]
         var rng = SeededRNG(seed: 9)
         var lines = ["CPU \(cpuName()), release build"]
         for threads in [1, 2] {
-            ComputeThreads.set(threads)
-            for s in shapes {
-                let x = Tensor.randomNormal(shape: [1, s.c, s.h, s.w], using: &rng)
-                let weight = Tensor.randomNormal(shape: [s.oc, s.c, 3, 3], using: &rng)
-                let bias = Tensor.randomNormal(shape: [s.oc], using: &rng).data
-                let conv = Convolution(kernel: (3, 3), pads: (1, 1, 1, 1))
-                let wino = WinogradConvolution(conv)!
-                let u = WinogradConvolution.transformWeights(weight)
-                let flops = 2.0 * Double(s.oc * s.c * 9 * s.h * s.w)
-                let im2col = bestSeconds { _ = conv.forward(x, weight: weight, bias: bias) }
-                let winograd = bestSeconds { _ = wino.forward(x, transformedWeights: u, bias: bias) }
-                let transform = bestSeconds { _ = WinogradConvolution.transformWeights(weight) }
-                lines.append(String(format: "%d thread(s) x [1, %3d, %2d, %2d] w [%3d, %3d, 3, 3]: im2col %6.1f GFLOP/s (%7.1f µs), "
-                                    + "Winograd %6.1f GFLOP/s (%7.1f µs), ×%.2f; weight transform %.0f µs",
-                                    threads, s.c, s.h, s.w, s.oc, s.c, flops / im2col / 1e9, im2col * 1e6,
-                                    flops / winograd / 1e9, winograd * 1e6, im2col / winograd, transform * 1e6))
+            withComputeThreads(threads) {
+                for s in shapes {
+                    let x = Tensor.randomNormal(shape: [1, s.c, s.h, s.w], using: &rng)
+                    let weight = Tensor.randomNormal(shape: [s.oc, s.c, 3, 3], using: &rng)
+                    let bias = Tensor.randomNormal(shape: [s.oc], using: &rng).data
+                    let conv = Convolution(kernel: (3, 3), pads: (1, 1, 1, 1))
+                    let wino = WinogradConvolution(conv)!
+                    let u = WinogradConvolution.transformWeights(weight)
+                    let flops = 2.0 * Double(s.oc * s.c * 9 * s.h * s.w)
+                    let im2col = bestSeconds { _ = conv.forward(x, weight: weight, bias: bias) }
+                    let winograd = bestSeconds { _ = wino.forward(x, transformedWeights: u, bias: bias) }
+                    let transform = bestSeconds { _ = WinogradConvolution.transformWeights(weight) }
+                    lines.append(String(format: "%d thread(s) x [1, %3d, %2d, %2d] w [%3d, %3d, 3, 3]: im2col %6.1f GFLOP/s (%7.1f µs), "
+                                        + "Winograd %6.1f GFLOP/s (%7.1f µs), ×%.2f; weight transform %.0f µs",
+                                        threads, s.c, s.h, s.w, s.oc, s.c, flops / im2col / 1e9, im2col * 1e6,
+                                        flops / winograd / 1e9, winograd * 1e6, im2col / winograd, transform * 1e6))
+                }
             }
         }
         print(lines.joined(separator: "\n"))
