@@ -378,6 +378,18 @@ import Testing
         return m
     }
 
+    /// A deterministic autoencoder has no prior to collapse to: its quiet dimensions are not "inactive".
+    @Test func aDeterministicAutoencoderMarksNoDimensionInactive() {
+        var m = makeModel()
+        _ = Explorer.update(&m, .modelLoaded(ModelSummaryLine(name: "taesd.json", kind: .ae, latentDim: 10, codebookSize: 0,
+                                                              classNames: (0...9).map(String.init)), vqShape: nil))
+        let mus: [[Float]] = (0..<200).map { i in (0..<10).map { $0 == 3 ? Float(i % 20) / 4 : 0.01 } }
+        _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: (0..<200).map { $0 % 10 }))
+        #expect(m.vae.isDeterministic && (0..<10).filter(m.vae.isInactive).isEmpty)
+        #expect(!Explorer.view(m).text.contains("inactive"))
+        #expect(m.vae.manifoldDims.x == 3)  // the axes still open on the dimension that varies most
+    }
+
     @Test func inactiveDimensionsAreMarkedAndTheManifoldOpensOnTheMostActive() {
         var m = Self.encoded()
         #expect(m.vae.manifoldDims == (3, 7))

@@ -43,6 +43,7 @@ public struct AppModel: Sendable {
         self.model = model
         self.modelPaths = modelPaths
         vae = VAEState(latentDim: model.latentDim, classCount: model.kind == .cvae ? model.classNames.count : 0)
+        vae.isDeterministic = model.kind == .ae
         vq = VQState(height: vqShape?.height ?? 0, width: vqShape?.width ?? 0, codebookSize: vqShape?.codes ?? 0)
         vq.hasPrior = vqShape?.hasPrior ?? false
     }
@@ -113,7 +114,9 @@ public struct VAEState: Sendable {
     /// along it (Burda et al. 2016's active-unit test, the one `latent eval` reports).
     public var activity: [Float] = []
     public static let inactiveVariance: Float = 0.01
-    public func isInactive(_ d: Int) -> Bool { d < activity.count && activity[d] < VAEState.inactiveVariance }
+    /// A deterministic autoencoder has no prior for its dimensions to collapse to: none is inactive.
+    public var isDeterministic = false
+    public func isInactive(_ d: Int) -> Bool { !isDeterministic && d < activity.count && activity[d] < VAEState.inactiveVariance }
     public var manifold: [Image] = []
     public var manifoldShape: (columns: Int, rows: Int) = (0, 0)
     public var markA: [Float]?

@@ -99,6 +99,7 @@ public enum Explorer {
             m.model = summary
             m.scatter = ScatterState()
             m.vae = VAEState(latentDim: summary.latentDim, classCount: summary.kind == .cvae ? summary.classNames.count : 0)
+            m.vae.isDeterministic = summary.kind == .ae
             m.vq = VQState(height: shape?.height ?? 0, width: shape?.width ?? 0, codebookSize: shape?.codes ?? 0)
             m.vq.hasPrior = shape?.hasPrior ?? false
             m.bookmarks = []
