@@ -390,6 +390,19 @@ import Testing
         #expect(m.vae.manifoldDims.x == 3)  // the axes still open on the dimension that varies most
     }
 
+    /// A spatial latent's sliders are its values flattened channel by channel, row by row: the panel's
+    /// title gives its shape and where the selected one sits.
+    @Test func aSpatialLatentSaysWhereTheSelectedValueSits() {
+        var m = makeModel()
+        _ = Explorer.update(&m, .modelLoaded(ModelSummaryLine(name: "sd-vae.json", kind: .vae, latentDim: 256, codebookSize: 0,
+                                                              classNames: [], latentShape: [4, 8, 8]), vqShape: nil))
+        for _ in 0..<101 { _ = Explorer.update(&m, .key(.down)) }  // value 101 = channel 1, 37 into its 8×8 plane
+        #expect(m.vae.selected == 101)
+        #expect(Explorer.view(m).text.contains("latent z · 4×8×8 · z101 = channel 1, row 4, col 5"))
+        // A flat latent keeps its plain title.
+        #expect(Explorer.view(makeModel()).text.contains("latent z · 10 dims"))
+    }
+
     @Test func inactiveDimensionsAreMarkedAndTheManifoldOpensOnTheMostActive() {
         var m = Self.encoded()
         #expect(m.vae.manifoldDims == (3, 7))

@@ -60,7 +60,8 @@ public final class ExplorerEngine: @unchecked Sendable {
         ModelSummaryLine(name: (path as NSString).lastPathComponent, kind: model.kind, latentDim: model.kind == .vqvae ? 0 : model.latentDim,
                          codebookSize: model.quantizer?.size ?? 0,
                          // A manifest may leave the classes out: the data's labels then name them.
-                         classNames: model.classNames.isEmpty && data.isLabelled ? data.classNames : model.classNames)
+                         classNames: model.classNames.isEmpty && data.isLabelled ? data.classNames : model.classNames,
+                         latentShape: model.kind == .vqvae ? [0] : model.latentShape)
     }
 
     /// The data's labels for the app, or none (unlabelled data: one colour, no prototypes).
@@ -171,13 +172,16 @@ public struct ModelSummaryLine: Equatable, Sendable {
     public var latentDim: Int
     public var codebookSize: Int
     public var classNames: [String]
+    /// The continuous latent's own shape ([z], or [C, h, w] for a spatial one; flattened in that order).
+    public var latentShape: [Int]
 
-    public init(name: String, kind: ModelKind, latentDim: Int, codebookSize: Int, classNames: [String]) {
+    public init(name: String, kind: ModelKind, latentDim: Int, codebookSize: Int, classNames: [String], latentShape: [Int]? = nil) {
         self.name = name
         self.kind = kind
         self.latentDim = latentDim
         self.codebookSize = codebookSize
         self.classNames = classNames
+        self.latentShape = latentShape ?? [latentDim]
     }
 
     public var description: String {

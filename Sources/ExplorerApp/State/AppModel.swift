@@ -44,6 +44,7 @@ public struct AppModel: Sendable {
         self.modelPaths = modelPaths
         vae = VAEState(latentDim: model.latentDim, classCount: model.kind == .cvae ? model.classNames.count : 0)
         vae.isDeterministic = model.kind == .ae
+        vae.latentShape = model.latentShape
         vq = VQState(height: vqShape?.height ?? 0, width: vqShape?.width ?? 0, codebookSize: vqShape?.codes ?? 0)
         vq.hasPrior = vqShape?.hasPrior ?? false
     }
@@ -116,6 +117,16 @@ public struct VAEState: Sendable {
     public static let inactiveVariance: Float = 0.01
     /// A deterministic autoencoder has no prior for its dimensions to collapse to: none is inactive.
     public var isDeterministic = false
+    /// The latent's own shape: [z], or [C, h, w] for a spatial latent, whose values the sliders hold
+    /// flattened in that order.
+    public var latentShape: [Int] = []
+
+    /// Where slider `d` sits in a spatial latent (channel, row, column), or nil for a flat latent.
+    public func position(of d: Int) -> (channel: Int, row: Int, column: Int)? {
+        guard latentShape.count == 3, latentShape.reduce(1, *) == latentDim, (0..<latentDim).contains(d) else { return nil }
+        let plane = latentShape[1] * latentShape[2]
+        return (d / plane, (d % plane) / latentShape[2], d % latentShape[2])
+    }
     public func isInactive(_ d: Int) -> Bool { !isDeterministic && d < activity.count && activity[d] < VAEState.inactiveVariance }
     public var manifold: [Image] = []
     public var manifoldShape: (columns: Int, rows: Int) = (0, 0)

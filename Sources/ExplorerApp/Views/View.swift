@@ -116,13 +116,17 @@ extension Explorer {
 
     static func drawSliders(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let v = m.vae
-        b.box(r, title: "latent z · \(v.latentDim) dims")
+        // A spatial latent's title says its shape and where the selected value sits in it.
+        let title = v.position(of: v.selected).map { p in
+            "latent z · \(v.latentShape.map(String.init).joined(separator: "×")) · z\(v.selected) = channel \(p.channel), row \(p.row), col \(p.column)"
+        } ?? "latent z · \(v.latentDim) dims"
+        b.box(r, title: title)
         let g = SliderGeometry(box: r, count: v.latentDim, selected: v.selected)
         let axis = v.sliderAxis
         let inactive = (0..<v.latentDim).filter(v.isInactive)
         if !inactive.isEmpty {
             // The title says how many dimensions the encoder ignores; their rows are dimmed and marked ∅.
-            b.write(" \(inactive.count) inactive ", x: r.x + 4 + "latent z · \(v.latentDim) dims".count, y: r.y, style: .dim,
+            b.write(" \(inactive.count) inactive ", x: r.x + 4 + title.count, y: r.y, style: .dim,
                     clip: Rect(x: r.x + 1, y: r.y, width: max(0, r.width - 5), height: 1))
         }
         for d in g.visible {
