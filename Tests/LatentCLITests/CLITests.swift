@@ -189,6 +189,19 @@ import Testing
         #expect(decoded.status == 0 && decoded.stdout.hasPrefix("{\"shape\":[3,16,16]"), "\(decoded.stderr)")
         let explore = try Self.run(["--model", dir + "rvq-ts/model.json", "--data", dir + "rvq-ts/input-x.npy"])
         #expect(explore.status != 0 && explore.stderr.split(separator: "\n").count == 1 && explore.stderr.contains("residual VQ"), "\(explore.stderr)")
+        // An FSQ of 16·16·16·4 = 16,384 codes: the commands take it, the explorer (whose palette decodes every code) does not.
+        let big = NSTemporaryDirectory() + "latent-fsq-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: big, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: big) }
+        for file in ["encoder.onnx", "decoder.onnx", "input-x.npy"] {
+            try FileManager.default.copyItem(atPath: Self.root + "/" + dir + "fsq-ts/" + file, toPath: big + "/" + file)
+        }
+        try #"{"kind":"vqvae","encoder":"encoder.onnx","decoder":"decoder.onnx","input_shape":[3,16,16],"levels":[16,16,16,4]}"#
+            .write(toFile: big + "/model.json", atomically: true, encoding: .utf8)
+        let wide = try Self.run(["encode", "--model", big + "/model.json", "--data", big + "/input-x.npy", "--index", "0", "--format", "json"])
+        #expect(wide.status == 0 && wide.stdout.contains("\"grid\":[4,4]"), "\(wide.stderr)")
+        let refused = try Self.run(["--model", big + "/model.json", "--data", big + "/input-x.npy"])
+        #expect(refused.status != 0 && refused.stderr.split(separator: "\n").count == 1 && refused.stderr.contains("16384 codes"), "\(refused.stderr)")
     }
 
     /// `eval` takes manifests: the imported MLP VAE on the shipped digits gives the Bernoulli figures and

@@ -37,6 +37,10 @@ public final class ExplorerEngine: @unchecked Sendable {
     }
 
     /// A loaded model with its data, checked against each other.
+    /// The most codes a VQ-VAE may have here: every code is decoded into the palette (an FSQ of 8·8·8·5·5·5
+    /// levels has 64,000).
+    public static let maxCodebookSize = 4096
+
     public static func open(_ model: any LatentModel, path modelPath: String, data: LabeledImages) throws -> ExplorerEngine {
         let name = (modelPath as NSString).lastPathComponent
         guard model.inputShape == Array(data.images.shape.dropFirst()) else {
@@ -46,6 +50,10 @@ public final class ExplorerEngine: @unchecked Sendable {
         let (channels, height, width) = (model.inputShape[0], model.inputShape[1], model.inputShape[2])
         guard channels == 1 || channels == 3, (ExplorerEngine.sides).contains(height), (ExplorerEngine.sides).contains(width) else {
             throw FormatError(name, "the explorer shows grey or RGB images \(ExplorerEngine.sides.lowerBound)–\(ExplorerEngine.sides.upperBound) pixels a side (this model's are \(channels)×\(height)×\(width)); info, encode and decode take it")
+        }
+        if let book = model.quantizer, book.size > Self.maxCodebookSize {
+            // The palette and the usage views hold every code's decoded image and per-cell counts.
+            throw FormatError(name, "has \(book.size) codes; the explorer shows up to \(Self.maxCodebookSize) (its palette decodes every code); info, encode and decode take it")
         }
         if let book = model.quantizer, book.levels > 1 {
             throw FormatError(name, "is a residual VQ (\(book.levels) codes per cell): the explorer's level view is not built yet; info, encode and decode take it")
