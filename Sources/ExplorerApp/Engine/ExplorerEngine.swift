@@ -36,11 +36,11 @@ public final class ExplorerEngine: @unchecked Sendable {
         return try open(model, path: modelPath, data: data.mapped(from: dataRange, to: model.pixelRange))
     }
 
-    /// A loaded model with its data, checked against each other.
     /// The most codes a VQ-VAE may have here: every code is decoded into the palette (an FSQ of 8·8·8·5·5·5
     /// levels has 64,000).
     public static let maxCodebookSize = 4096
 
+    /// A loaded model with its data, checked against each other.
     public static func open(_ model: any LatentModel, path modelPath: String, data: LabeledImages) throws -> ExplorerEngine {
         let name = (modelPath as NSString).lastPathComponent
         guard model.inputShape == Array(data.images.shape.dropFirst()) else {
