@@ -55,6 +55,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+import sys
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "python"))
+import latent_export  # noqa: E402
+
 warnings.filterwarnings("ignore")
 logging.disable(logging.WARNING)
 torch.set_num_threads(1)
@@ -180,32 +184,8 @@ def adam(params, loss_fn, steps=STEPS, lr=LR):
 
 # ---------------------------------------------------------------- diffusers
 
-class KLEncoder(nn.Module):
-    def __init__(self, vae):
-        super().__init__()
-        self.vae = vae
-
-    def forward(self, x):
-        d = self.vae.encode(x).latent_dist
-        return d.mean, d.logvar
-
-
-class KLDecoder(nn.Module):
-    def __init__(self, vae):
-        super().__init__()
-        self.vae = vae
-
-    def forward(self, z):
-        return self.vae.decode(z).sample
-
-
-class TinyEncoder(nn.Module):
-    def __init__(self, vae):
-        super().__init__()
-        self.vae = vae
-
-    def forward(self, x):
-        return self.vae.encode(x).latents
+# The exporter's own adapters (python/latent_export.py), so the fixtures exercise them.
+KLEncoder, KLDecoder, TinyEncoder = latent_export._KLEncoder, latent_export._SampleDecoder, latent_export._TinyEncoder
 
 
 def autoencoder_kl(shift_factor=None):
