@@ -50,6 +50,32 @@ import Testing
         #expect(difference < 1e-5)
     }
 
+    /// With a budget no image decode fits (a slow model), the shown image is decoded in the background:
+    /// the key's frame keeps the previous image, the new one follows, and what ends on screen after a
+    /// slider move and a data step is what decoding at once gives (a late image for an older request
+    /// never replaces a newer one).
+    @Test func aSlowImageArrivesFromTheBackground() throws {
+        let r = try Self.runtime(), direct = try Self.runtime()
+        defer { r.waitUntilIdle(seconds: 60); direct.waitUntilIdle(seconds: 60) }
+        r.waitUntilIdle(seconds: 30)
+        r.backgroundImageBudget = 0
+        let before = r.model.vae.image
+        r.handle(.key(.char("L")))
+        #expect(r.model.vae.image == before, "the image was decoded in the key's frame")
+        for _ in 0..<200 where r.model.vae.image == before { r.waitForBackground(seconds: 0.02) }
+        direct.handle(.key(.char("L")))
+        func difference(_ a: Image?, _ b: Image?) -> Float {
+            guard let a, let b, a.pixels.count == b.pixels.count else { return .infinity }
+            return zip(a.pixels, b.pixels).map { abs($0 - $1) }.max() ?? 0
+        }
+        #expect(r.model.vae.z == direct.model.vae.z && difference(r.model.vae.image, direct.model.vae.image) < 1e-5)
+        r.handle([.key(.char("L")), .key(.char("n"))])
+        direct.handle([.key(.char("L")), .key(.char("n"))])
+        r.waitUntilIdle(seconds: 30)
+        #expect(r.model.vae.current?.index == direct.model.vae.current?.index && r.model.vae.z == direct.model.vae.z)
+        #expect(difference(r.model.vae.image, direct.model.vae.image) < 1e-5)
+    }
+
     /// Ten `n` in one read move ten images (#27: they moved one), and `p` steps back as many.
     @Test func everyDataStepInABatchCounts() throws {
         let r = try Self.runtime()

@@ -4,7 +4,7 @@ import Foundation
 /// one worker runs them one after another, only the newest request of each kind is kept, and a
 /// running one stops at its next chunk once a newer one of its kind arrives.
 final class BackgroundDecodes: @unchecked Sendable {
-    typealias Work = @Sendable (_ cancelled: () -> Bool) -> Message?
+    typealias Work = @Sendable (_ cancelled: () -> Bool) -> Inbox.Item?
 
     struct Job: Sendable {
         let kind: String, serial: Int, generation: Int

@@ -21,6 +21,15 @@ public final class Runtime: @unchecked Sendable {
     /// What the terminal front end uses: a strip that would hold a key's frame past 3 ms is decoded in
     /// the background (#13's goals: key → frame p99 ≤ 2 ms for a VAE, ≤ 4 ms for a VQ-VAE edit).
     public static let interactiveDecodeBudget = 0.003
+    /// The shown image itself (a slider move, a code edit) is decoded in the background when one decode
+    /// is expected to take longer than this: the key's frame comes at once with the previous image, and
+    /// the new one follows (a large spatial-latent decoder takes 10 ms and more per image).
+    public var backgroundImageBudget: Double = .infinity
+    /// What the terminal front end uses (#29's goal: key → frame p99 ≤ 4 ms with such a model).
+    public static let interactiveImageBudget = 0.004
+    /// Bumped by every request for the shown image; an image decoded in the background for an older
+    /// request is dropped when it arrives (a data image opened since must not be overwritten).
+    private var imageRequest = 0
     private let decodes = BackgroundDecodes()
     /// Where bookmarks are kept (nil: not kept, as in tests that do not ask for it).
     public var bookmarkStore: BookmarkStore?
@@ -75,6 +84,8 @@ public final class Runtime: @unchecked Sendable {
                 commands = []
                 adopt(e)
             case .public(let message): commands += Explorer.update(&model, message)
+            case .image(let message, let request) where request == imageRequest: commands += Explorer.update(&model, message)
+            case .image: break  // decoded for a request since replaced
             }
         }
         run(commands)
@@ -135,6 +146,10 @@ public final class Runtime: @unchecked Sendable {
     private func execute(_ command: Command) -> [Message] {
         switch command {
         case .decode(let z, let label):
+            imageRequest += 1
+            if decodeImageLater(kind: "image", { engine in engine.decode([z], label: label, background: true).first.map { .decoded($0) } }) {
+                return []
+            }
             return engine.decode([z], label: label).first.map { [.decoded($0)] } ?? []
         case .decodeStrip(let kind, let zs, let label):
             let later = decodeLater(kind: "strip \(kind)", count: zs.count) { engine, chunk, cancelled in
@@ -142,6 +157,7 @@ public final class Runtime: @unchecked Sendable {
             }
             return later ? [] : [.stripDecoded(kind, engine.decode(zs, label: label))]
         case .encodeImage(let index):
+            imageRequest += 1
             guard (0..<engine.data.count).contains(index) else { return [.failed("no image \(index)")] }
             guard let encoded = engine.encode(index: index) else { return [.failed("the model could not encode image \(index)")] }
             let recon = engine.decode([encoded.mu], label: model.vae.isConditional ? encoded.label : nil)
@@ -162,6 +178,10 @@ public final class Runtime: @unchecked Sendable {
             }
             return []
         case .decodeGrid(let grid):
+            imageRequest += 1
+            if decodeImageLater(kind: "grid image", { engine in engine.decode(grids: [grid], background: true).first.map { .decoded($0) } }) {
+                return []
+            }
             return engine.decode(grids: [grid]).first.map { [.decoded($0)] } ?? []
         case .decodeGrids(let batch, let grids):
             let later = decodeLater(kind: "grids \(batch)", count: grids.count) { engine, chunk, cancelled in
@@ -169,6 +189,7 @@ public final class Runtime: @unchecked Sendable {
             }
             return later ? [] : [.gridsDecoded(batch, engine.decode(grids: grids))]
         case .quantizeImage(let index):
+            imageRequest += 1
             guard (0..<engine.data.count).contains(index) else { return [.failed("no image \(index)")] }
             guard let q = engine.quantize(index: index) else { return [.failed("the model could not encode image \(index)")] }
             return engine.decode(grids: [q.codes]).first.map { [.quantized(q, reconstruction: $0)] } ?? []
@@ -284,14 +305,25 @@ public final class Runtime: @unchecked Sendable {
         return true
     }
 
+    /// Hands the decode of the shown image to the background worker when one decode is expected to take
+    /// longer than `backgroundImageBudget`; false (decode it now) otherwise.
+    private func decodeImageLater(kind: String, _ make: @escaping @Sendable (ExplorerEngine) -> Message?) -> Bool {
+        guard backgroundImageBudget.isFinite, engine.expectedDecodeSeconds(count: 1) > backgroundImageBudget else { return false }
+        let engine = self.engine, request = imageRequest
+        submitToWorker(kind: kind, as: { .image($0, request: request) }) { cancelled in cancelled() ? nil : make(engine) }
+        return true
+    }
+
     /// Queues `work` on the background worker (started if none runs), which keeps only the newest job
     /// of each kind; its message arrives through the inbox for the current model.
-    private func submitToWorker(kind: String, _ work: @escaping BackgroundDecodes.Work) {
+    /// `item` tags the message as the inbox takes it, per job: one worker runs the jobs of many submissions.
+    private func submitToWorker(kind: String, as item: @escaping @Sendable (Message) -> Inbox.Item = { .public($0) },
+                                _ work: @escaping @Sendable (_ cancelled: () -> Bool) -> Message?) {
         let decodes = self.decodes, inbox = self.inbox
-        guard decodes.submit(kind: kind, generation: generation, work) else { return }
+        guard decodes.submit(kind: kind, generation: generation, { cancelled in work(cancelled).map(item) }) else { return }
         spawn {
             while let job = decodes.next() {
-                if let message = job.work({ decodes.isSuperseded(job) }) { inbox.post(.public(message), generation: job.generation) }
+                if let posted = job.work({ decodes.isSuperseded(job) }) { inbox.post(posted, generation: job.generation) }
             }
         }
     }
@@ -345,6 +377,8 @@ final class Inbox: @unchecked Sendable {
     enum Item {
         case `public`(Message)
         case engineReady(ExplorerEngine, Int)
+        /// The shown image, decoded for image request `request`.
+        case image(Message, request: Int)
     }
 
     private let lock = NSLock()

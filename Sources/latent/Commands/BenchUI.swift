@@ -54,6 +54,7 @@ struct BenchUI: ParsableCommand {
         var pixelBytes: [Int] = []
         let runtime = Runtime(model: app, engine: engine)
         runtime.backgroundDecodeBudget = Runtime.interactiveDecodeBudget
+        runtime.backgroundImageBudget = Runtime.interactiveImageBudget
         runtime.start()
         var previous = Explorer.view(runtime.model)
         _ = previous.changes(since: nil)

@@ -46,6 +46,7 @@ struct Explore: ParsableCommand {
         if support.kind != .none, let cell = support.cell { app.pixels = PixelGraphics(name: support.kind.rawValue, cell: cell) }
         let runtime = Runtime(model: app, engine: engine)
         runtime.backgroundDecodeBudget = Runtime.interactiveDecodeBudget
+        runtime.backgroundImageBudget = Runtime.interactiveImageBudget
         runtime.bookmarkStore = BookmarkStore.defaultDirectory().map(BookmarkStore.init)
         runtime.figureDirectory = FileManager.default.currentDirectoryPath
         runtime.start()
