@@ -54,13 +54,6 @@ package struct ConvGeometry {
             && outHeight == height && outWidth == width && imageStride == channels * height * width
     }
 
-    /// Batched im2col: image (N, C, H, W) → cols (C·k·k, N·OH·OW), one column per window position, so a
-    /// whole batch is one large GEMM (which BLAS threads well) instead of N small ones.
-    package func im2col(_ x: UnsafePointer<Float>, batch n: Int, into cols: UnsafeMutablePointer<Float>) {
-        if isPointwise { return im2col(x, images: 0..<n, into: cols) }
-        forEachBatchSlice(n) { im2col(x, images: $0, firstColumnImage: 0, ld: n * positions, into: cols) }
-    }
-
     /// im2col of the images in `images` of the batch at `x` alone: cols (C·k·k, images.count·OH·OW), one
     /// chunk of a batch (see `BatchChunks`).
     package func im2col(_ x: UnsafePointer<Float>, images: Range<Int>, into cols: UnsafeMutablePointer<Float>) {
@@ -79,14 +72,7 @@ package struct ConvGeometry {
         ck_im2col(&g, x, images.lowerBound, images.count, firstColumnImage, ld, cols)
     }
 
-    /// The adjoint of `im2col`: adds every column entry back into the image position it came from.
-    /// `x` must be zeroed (or hold values to accumulate onto).
-    package func col2im(_ cols: UnsafePointer<Float>, batch n: Int, into x: UnsafeMutablePointer<Float>) {
-        if isPointwise { return col2im(cols, images: 0..<n, into: x) }
-        forEachBatchSlice(n) { col2im(cols, images: $0, firstColumnImage: 0, ld: n * positions, into: x) }
-    }
-
-    /// The adjoint of the chunk `im2col`: cols (C·k·k, images.count·OH·OW) added into those images of `x`.
+    /// The adjoint of `im2col` (`x` zeroed, or holding values to accumulate onto): cols (C·k·k, images.count·OH·OW) added into those images of `x`.
     package func col2im(_ cols: UnsafePointer<Float>, images: Range<Int>, into x: UnsafeMutablePointer<Float>) {
         if isPointwise {
             let ld = images.count * positions
@@ -114,13 +100,6 @@ package struct ConvGeometry {
                          strideH: strideH, strideW: strideW, padTop: padTop, padLeft: padLeft,
                          dilationH: dilationH, dilationW: dilationW, outH: outHeight, outW: outWidth, imageStride: imageStride)
     }
-}
-
-/// Splits a batch into one slice per compute thread and runs `body` on the slices in parallel (inline
-/// for one thread or a small batch). The data movement around each GEMM is memory-bound scalar work;
-/// left on one core it caps the two-thread speed-up of convolutional training.
-package func forEachBatchSlice(_ n: Int, _ body: (Range<Int>) -> Void) {
-    parallelRanges(n, threads: n >= 8 ? ComputeThreads.current : 1, body)
 }
 
 /// A Float buffer whose every element the caller overwrites (GEMM with beta = 0, a permutation):

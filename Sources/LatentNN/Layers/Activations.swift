@@ -1,4 +1,3 @@
-import Foundation
 import LatentCore
 import LatentOps
 
@@ -92,10 +91,4 @@ public final class Tanh: Layer {
         }
         return dx
     }
-}
-
-/// The logistic function, stable for large |x|.
-@inline(__always)
-public func sigmoid(_ x: Float) -> Float {
-    x >= 0 ? 1 / (1 + expf(-x)) : { let e = expf(x); return e / (1 + e) }()
 }

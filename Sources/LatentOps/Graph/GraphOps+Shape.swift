@@ -108,11 +108,6 @@ extension GraphOps {
         }
     }
 
-    /// Axes from the input (opset ≥ 13) or the attribute (older opsets).
-    static func axesArgument(_ node: GraphNode, _ args: [GraphValue?], index: Int) throws -> [Int]? {
-        try optionalInts(args, index) ?? ints(node, "axes")
-    }
-
     static let shapeOps: [String: Compile] = [
         "Shape": { node in { args in [try shape(node, dims: try input(args, 0).shape)] } },
         "Size": stateless { args in [.int([try input(args, 0).count], shape: [])] },
