@@ -217,9 +217,15 @@ import Testing
             try tmux.run(["send-keys", "-t", tmux.session, "-l", "\u{1B}[M#" + at])
         }
         try click()
-        let pointed = try tmux.wait { $0.contains("nearest: image") }
+        // One frame reaches tmux as several writes: wait for the status line and the plot row together,
+        // or a capture between the two sees the new status over the old plot.
+        func cursorRow(_ screen: String) -> Substring? {
+            let rows = screen.split(separator: "\n", omittingEmptySubsequences: false)
+            return rows.count > 30 ? rows[30] : nil
+        }
+        let pointed = try tmux.wait { $0.contains("nearest: image") && cursorRow($0)?.dropFirst(70).first == "┼" }
         #expect(pointed.contains("nearest: image"), "\(pointed)")
-        let row = pointed.split(separator: "\n", omittingEmptySubsequences: false)[30]
+        let row = cursorRow(pointed) ?? ""
         #expect(row.dropFirst(70).first == "┼", "the cursor is not where the click was: \(row)")
         // A second click on the same cell opens the nearest image (its label in the status line).
         try click()
