@@ -208,6 +208,14 @@ import Testing
         if kind != "VQ-VAE" { try tmux.keys("n") }  // a continuous model shows a data image on n; a VQ-VAE opens on one
         let shown = try tmux.wait { $0.contains("image 0") }
         #expect(shown.contains("image 0"), "\(shown)")
+        if kind != "VQ-VAE" {
+            // Both continuous ones have a 4 × 8 × 8 latent: it opens as its cell grid, and a key moves
+            // the cursor cell.
+            #expect(shown.contains("latent 4×8×8 · channel 0 · row 0, col 0"), "\(shown)")
+            try tmux.keys("Right", "Down", ".")
+            let moved = try tmux.wait { $0.contains("latent 4×8×8 · channel 1 · row 1, col 1") }
+            #expect(moved.contains("latent 4×8×8 · channel 1 · row 1, col 1"), "\(moved)")
+        }
         let colours = Self.chromaticColours(try tmux.waitStyled { Self.chromaticColours($0).count >= 20 })
         #expect(colours.count >= 20, "\(folder): colours on screen: \(colours.count)")
         try tmux.keys("q")
