@@ -22,8 +22,13 @@ struct FuzzModelShape {
                                                                   classNames: (0...9).map(String.init), latentShape: [4, 8, 8]),
                                         imageWidth: 16, imageHeight: 16)
 
+    /// A residual VQ (3 levels of 16 codes, a 4×4 grid, 16×16 images), as vector-quantize-pytorch builds it.
+    static let residual = FuzzModelShape(summary: ModelSummaryLine(name: "rvq-3x16.json", kind: .vqvae, latentDim: 0, codebookSize: 16,
+                                                                   classNames: (0...9).map(String.init), latentShape: [0]),
+                                         vqShape: VQShape(height: 4, width: 4, codes: 16, dim: 8, levels: 3), imageWidth: 16, imageHeight: 16)
+
     /// Every shape the fuzz starts from and the picker loads.
-    static let all = shipped + [spatial]
+    static let all = shipped + [spatial, residual]
 }
 
 /// Plays the runtime's part for the fuzz: answers quick commands at once, as `Runtime` does, and holds
@@ -110,11 +115,11 @@ struct FuzzDriver {
             return [.imageEncoded(e, reconstruction: image())]
         case .quantizeImage(let index):
             guard (0..<dataCount).contains(index), let q = s.vqShape else { return [.failed("no image \(index)")] }
-            let cells = q.height * q.width
+            let cells = q.height * q.width, slots = cells * q.levels
             let quantized = QuantizedImage(index: index, label: int(s.summary.classNames.count), original: image(),
-                                           codes: (0..<cells).map { _ in int(q.codes) },
+                                           codes: (0..<slots).map { _ in int(q.codes) },
                                            features: (0..<cells).map { _ in vector(q.dim) },
-                                           distances: (0..<cells).map { _ in vector(q.codes).map(abs) })
+                                           distances: (0..<slots).map { _ in vector(q.codes).map(abs) })
             return [.quantized(quantized, reconstruction: image())]
         case .peekImage(let index): return [.peeked(index: index, image())]
         case .showImages(let batch, let indices): return [.gridsDecoded(batch, indices.map { _ in image() })]
@@ -132,18 +137,18 @@ struct FuzzDriver {
             return []
         case .quantizeDataset:
             guard let q = s.vqShape else { return [] }
-            let cells = q.height * q.width
+            let cells = q.height * q.width * q.levels
             // Some codes never used: dead codes are part of what the views show.
             let used = max(1, q.codes - int(q.codes / 2))
             pending.append(.datasetQuantized(codes: (0..<dataCount).map { _ in (0..<cells).map { _ in int(used) } },
                                              vectors: (0..<dataCount).map { _ in vector(q.dim) }, labels: labels(dataCount)))
             return []
-        case .computeCodebookMap(let method):
+        case .computeCodebookMap(let method, let level):
             guard let q = s.vqShape else { return [] }
             let points = (0..<200).map { _ in vector(2) }
             pending.append(.codebookMapReady(CodebookMap(method: method, codes: (0..<q.codes).map { _ in vector(2) },
                                                          points: points, pointCodes: points.map { _ in int(q.codes) },
-                                                         explained: Double(int(100)) / 100)))
+                                                         explained: Double(int(100)) / 100, level: level)))
             return []
         case .samplePrior(let locked, _, _):
             guard let q = s.vqShape else { return [] }

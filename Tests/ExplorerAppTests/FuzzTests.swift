@@ -75,7 +75,10 @@ import Testing
         var broken: [String] = []
         if m.isVQ {
             let v = m.vq
-            if v.codes.count != v.cells { broken.append("\(v.codes.count) codes for \(v.cells) cells") }
+            if v.codes.count != v.slots { broken.append("\(v.codes.count) codes for \(v.cells) cells × \(v.levels) levels") }
+            if !(0..<v.levels).contains(v.level) { broken.append("level \(v.level) of \(v.levels)") }
+            if !v.usage.isEmpty, v.levelStatistics[safe: v.level]?.usage != v.usage { broken.append("usage shown is not level \(v.level)'s") }
+            if let map = v.map, map.level != v.level { broken.append("codebook map of level \(map.level) shown at level \(v.level)") }
             if v.cells > 0 && !(0..<v.cells).contains(v.cursor) { broken.append("VQ cursor \(v.cursor) of \(v.cells)") }
             if v.codes.contains(where: { !(0..<v.codebookSize).contains($0) }) { broken.append("code outside the codebook") }
             if !(0..<max(1, v.codebookSize)).contains(v.brush) { broken.append("brush \(v.brush)") }

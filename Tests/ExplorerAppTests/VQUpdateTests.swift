@@ -48,7 +48,7 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
     @Test func startQuantisesAnImageTheDatasetAndDecodesThePalette() {
         var m = makeVQModel()
         let c = Explorer.start(&m)
-        #expect(c.prefix(3) == [.quantizeImage(index: 0), .quantizeDataset, .computeCodebookMap(.pca)])
+        #expect(c.prefix(3) == [.quantizeImage(index: 0), .quantizeDataset, .computeCodebookMap(.pca, level: 0)])
         guard case .decodeGrids(.palette, let grids)? = c.last else { Issue.record("no palette"); return }
         #expect(grids.count == 32 && grids[7] == [Int](repeating: 7, count: 49))
         fakeRunVQ(&m, c)
@@ -215,7 +215,7 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
         // u asks for the UMAP map once, shows it when it comes, and switches back without recomputing;
         // the grid is not touched (u is undo elsewhere).
         let codesBefore = m.vq.codes
-        #expect(Explorer.update(&m, .key(.char("u"))) == [.computeCodebookMap(.umap)])
+        #expect(Explorer.update(&m, .key(.char("u"))) == [.computeCodebookMap(.umap, level: 0)])
         #expect(m.vq.map == nil && m.vq.mapMethod == .umap)
         var umap = map
         umap.method = .umap

@@ -167,8 +167,8 @@ import Testing
     }
 
     /// The latents of current libraries' models through the commands: a spatial VAE's flattened μ with its
-    /// shape, decoded back; a residual VQ's codes (level fastest) decoded; an `ae` evaluated without KL;
-    /// the explorer refuses a residual VQ in one line.
+    /// shape, decoded back; a residual VQ's codes (level fastest) decoded, its levels' palettes drawn; an
+    /// `ae` evaluated without KL; an FSQ too large for the explorer's palette refused in one line.
     @Test func spatialAndResidualLatentsWorkWithEncodeDecodeAndEval() throws {
         let dir = "Tests/LatentNNTests/Fixtures/onnx-lib/"
         let kl = try Self.run(["encode", "--model", dir + "kl-ts/model.json", "--data", dir + "kl-ts/input-x.npy", "--index", "0", "--format", "json"])
@@ -187,8 +187,13 @@ import Testing
         #expect(codes.split(separator: ",").count == 4 * 4 * 3)
         let decoded = try Self.run(["decode", "--model", dir + "rvq-ts/model.json", "--codes", String(codes), "--format", "json"])
         #expect(decoded.status == 0 && decoded.stdout.hasPrefix("{\"shape\":[3,16,16]"), "\(decoded.stderr)")
-        let explore = try Self.run(["--model", dir + "rvq-ts/model.json", "--data", dir + "rvq-ts/input-x.npy"])
-        #expect(explore.status != 0 && explore.stderr.split(separator: "\n").count == 1 && explore.stderr.contains("residual VQ"), "\(explore.stderr)")
+        // Each level's codes alone, as a sheet; a level the model does not have is one line.
+        let sheet = NSTemporaryDirectory() + "latent-rvq-\(UUID().uuidString.prefix(8)).png"
+        defer { try? FileManager.default.removeItem(atPath: sheet) }
+        let palette = try Self.run(["render", "palette", "--model", dir + "rvq-ts/model.json", "--level", "2", "-o", sheet])
+        #expect(palette.status == 0 && FileManager.default.fileExists(atPath: sheet), "\(palette.stderr)")
+        let beyond = try Self.run(["render", "palette", "--model", dir + "rvq-ts/model.json", "--level", "3", "-o", sheet])
+        #expect(beyond.status != 0 && beyond.stderr.split(separator: "\n").count == 1 && beyond.stderr.contains("--level must be 0…2"), "\(beyond.stderr)")
         // An FSQ of 16·16·16·4 = 16,384 codes: the commands take it, the explorer (whose palette decodes every code) does not.
         let big = NSTemporaryDirectory() + "latent-fsq-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: big, withIntermediateDirectories: true)

@@ -195,8 +195,8 @@ import Testing
 
     /// Current libraries' models open from their manifests with their own images, in colour, and quit on
     /// q: a spatial VAE with diffusers' scaling (256 values), a deterministic TAESD-style autoencoder, a
-    /// cosine VQ codebook and FSQ's implicit one.
-    @Test(.enabled(if: tmuxAvailable), arguments: [("kl-ts", "VAE"), ("tiny-dynamo", "autoencoder"), ("vq-cos-ts", "VQ-VAE"), ("fsq-ts", "VQ-VAE")])
+    /// cosine VQ codebook, FSQ's implicit one and a residual VQ.
+    @Test(.enabled(if: tmuxAvailable), arguments: [("kl-ts", "VAE"), ("tiny-dynamo", "autoencoder"), ("vq-cos-ts", "VQ-VAE"), ("fsq-ts", "VQ-VAE"), ("rvq-ts", "VQ-VAE")])
     func aLibraryModelOpensInColour(folder: String, kind: String) throws {
         let binary = try #require(CLITests.binary)
         let tmux = Tmux()
@@ -215,6 +215,13 @@ import Testing
             try tmux.keys("Right", "Down", ".")
             let moved = try tmux.wait { $0.contains("latent 4×8×8 · channel 1 · row 1, col 1") }
             #expect(moved.contains("latent 4×8×8 · channel 1 · row 1, col 1"), "\(moved)")
+        }
+        if folder == "rvq-ts" {
+            // A residual VQ opens on level 1 of its codes; } shows the next level.
+            #expect(shown.contains("· L1/"), "\(shown)")
+            try tmux.keys("}")
+            let next = try tmux.wait { $0.contains("· L2/") }
+            #expect(next.contains("level 2 of"), "\(next)")
         }
         let colours = Self.chromaticColours(try tmux.waitStyled { Self.chromaticColours($0).count >= 20 })
         #expect(colours.count >= 20, "\(folder): colours on screen: \(colours.count)")

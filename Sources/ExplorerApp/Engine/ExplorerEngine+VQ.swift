@@ -8,14 +8,14 @@ import TermRender
 /// The VQ-VAE side of the engine: code grids in, images out; images in, codes, encoder vectors and
 /// distances out.
 extension ExplorerEngine {
-    /// Grid height/width, codebook size and code dimension.
-    public var vqShape: (height: Int, width: Int, codes: Int, dim: Int)? {
-        model.quantizer.map { (model.codeGrid.height, model.codeGrid.width, $0.size, $0.dim) }
+    /// Grid height/width, codes per level, code dimension and levels (codes per cell: a residual VQ's Q).
+    public var vqShape: (height: Int, width: Int, codes: Int, dim: Int, levels: Int)? {
+        model.quantizer.map { (model.codeGrid.height, model.codeGrid.width, $0.size, $0.dim, $0.levels) }
     }
 
     /// The same, as the app's value type.
     public var vqShapeValue: VQShape? {
-        vqShape.map { VQShape(height: $0.height, width: $0.width, codes: $0.codes, dim: $0.dim, hasPrior: model.gridPrior != nil) }
+        vqShape.map { VQShape(height: $0.height, width: $0.width, codes: $0.codes, dim: $0.dim, hasPrior: model.gridPrior != nil, levels: $0.levels) }
     }
 
     /// A grid from the learned prior with the locked cells kept (nil without a prior).
@@ -40,15 +40,16 @@ extension ExplorerEngine {
     }
 
     /// Dataset image `index` quantised: its codes, the encoder's vector at every cell and the squared
-    /// distance from each vector to every code (seed 001's details view).
+    /// distance from each vector to every code (seed 001's details view; a residual VQ's level q: from
+    /// what the levels before left to level q's codes).
     public func quantize(index: Int) -> QuantizedImage? {
         guard let book = model.quantizer else { return nil }
         let x = Tensor(shape: [1] + model.inputShape, data: Array(data.pixels(of: index)))
         guard let ze = access.run({ try? model.encodeGrid(x) }) else { return nil }
         let vectors = book.gridVectors(ze)
-        let distances = book.distances(ze)
-        let k = book.size, d = book.dim, positions = vectors.shape[0]
-        let dist = (0..<positions).map { Array(distances.data[($0 * k)..<(($0 + 1) * k)]) }
+        let distances = book.levelDistances(ze)
+        let k = book.size, d = book.dim, positions = vectors.shape[0], q = distances.count
+        let dist = (0..<(positions * q)).map { slot in Array(distances[slot % q].data[((slot / q) * k)..<((slot / q + 1) * k)]) }
         let codes = book.quantize(ze)
         return QuantizedImage(index: index, label: data.isLabelled ? data.labels[index] : -1, original: image(data.pixels(of: index)), codes: codes,
                               features: (0..<positions).map { Array(vectors.data[($0 * d)..<(($0 + 1) * d)]) },
@@ -65,7 +66,7 @@ extension ExplorerEngine {
     public func quantizeDataset(progress: (Double) -> Void = { _ in }) -> (codes: [[Int]], vectors: [[Float]]) {
         guard let book = model.quantizer else { return ([], []) }
         var out: [[Int]] = [], vectors: [[Float]] = []
-        let positions = model.codeGrid.height * model.codeGrid.width, per = data.pixelsPerImage
+        let positions = model.codeGrid.height * model.codeGrid.width, per = data.pixelsPerImage, slots = positions * book.levels
         let gh = model.codeGrid.height, gw = model.codeGrid.width
         let pool = (1...max(1, max(gh, gw))).first { f in book.dim * ((gh + f - 1) / f) * ((gw + f - 1) / f) <= Self.scatterFeatureLimit } ?? max(gh, gw)
         // Conv buffers scale with the batch: at most 100 images keeps the peak small.
@@ -75,7 +76,7 @@ extension ExplorerEngine {
             let codes = book.quantize(ze)
             let size = book.dim * positions
             for i in 0..<range.count {
-                out.append(Array(codes[(i * positions)..<((i + 1) * positions)]))
+                out.append(Array(codes[(i * slots)..<((i + 1) * slots)]))
                 let grid = ze.data[(i * size)..<((i + 1) * size)]
                 vectors.append(pool == 1 ? Array(grid) : Self.averagePooled(grid, channels: book.dim, height: gh, width: gw, by: pool))
             }
@@ -102,12 +103,13 @@ extension ExplorerEngine {
 
     /// The codebook projected to 2-D — by PCA, or by UMAP of the codebook vectors themselves as seed 000
     /// does — with the dataset's encoder vectors (a sample) placed the same way (PCA's transform, or
-    /// UMAP's) and labelled with their nearest code.
-    public func codebookMap(_ method: ProjectionMethod = .pca, maxPoints: Int = 6000) -> CodebookMap {
-        let empty = CodebookMap(method: method, codes: [], points: [], pointCodes: [], explained: 0)
-        guard let book = model.quantizer else { return empty }
+    /// UMAP's) and labelled with their nearest code. A residual VQ's level q: its codes, and what the
+    /// levels before left of each vector.
+    public func codebookMap(_ method: ProjectionMethod = .pca, level: Int = 0, maxPoints: Int = 6000) -> CodebookMap {
+        let empty = CodebookMap(method: method, codes: [], points: [], pointCodes: [], explained: 0, level: level)
+        guard let book = model.quantizer, (0..<book.levels).contains(level) else { return empty }
         // The model is used in short background batches; the projection runs after it.
-        let codebook = book.vectors
+        let codebook = book.levelVectors(level)
         let positions = model.codeGrid.height * model.codeGrid.width, per = data.pixelsPerImage
         let images = min(data.count, max(1, maxPoints / max(1, positions)))
         var encoded: [Float] = [], gridShape: [Int] = []
@@ -120,8 +122,9 @@ extension ExplorerEngine {
         }
         guard !gridShape.isEmpty, encoded.count == images * gridShape.reduce(1, *) else { return empty }
         let ze = Tensor(shape: [images] + gridShape, data: encoded)
-        let owner = book.quantize(ze)
-        let vectors = book.gridVectors(ze)
+        let all = book.quantize(ze)
+        let owner = stride(from: level, to: all.count, by: book.levels).map { all[$0] }
+        let vectors = book.levels == 1 ? book.gridVectors(ze) : book.levelInputs(ze)[level]
         let codes2D: Tensor, points2D: Tensor, explained: Double
         if method == .umap && book.size > 3 {
             var options = UMAPOptions()
@@ -140,7 +143,7 @@ extension ExplorerEngine {
         }
         return CodebookMap(method: method, codes: (0..<book.size).map { [codes2D.data[2 * $0], codes2D.data[2 * $0 + 1]] },
                            points: (0..<points2D.shape[0]).map { [points2D.data[2 * $0], points2D.data[2 * $0 + 1]] },
-                           pointCodes: owner, explained: explained)
+                           pointCodes: owner, explained: explained, level: level)
     }
 }
 
@@ -149,11 +152,12 @@ public struct QuantizedImage: Equatable, Sendable {
     public var index: Int
     public var label: Int
     public var original: Image
-    /// Code per cell, raster order.
+    /// Codes per cell (a residual VQ's levels, level fastest), raster order.
     public var codes: [Int]
     /// The encoder's output vector per cell (D values).
     public var features: [[Float]]
-    /// Squared distance from each cell's vector to every code (K values per cell).
+    /// Squared distance from each cell's vector to every code (K values per cell and level, in the
+    /// codes' order).
     public var distances: [[Float]]
 }
 
@@ -165,4 +169,6 @@ public struct CodebookMap: Equatable, Sendable {
     public var pointCodes: [Int]
     /// Variance of the codebook the two axes explain.
     public var explained: Double
+    /// The residual VQ level whose codes these are (0 for one codebook).
+    public var level: Int = 0
 }

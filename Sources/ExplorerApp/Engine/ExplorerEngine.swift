@@ -55,9 +55,6 @@ public final class ExplorerEngine: @unchecked Sendable {
             // The palette and the usage views hold every code's decoded image and per-cell counts.
             throw FormatError(name, "has \(book.size) codes; the explorer shows up to \(Self.maxCodebookSize) (its palette decodes every code); info, encode and decode take it")
         }
-        if let book = model.quantizer, book.levels > 1 {
-            throw FormatError(name, "is a residual VQ (\(book.levels) codes per cell): the explorer's level view is not built yet; info, encode and decode take it")
-        }
         guard model.kind != .cvae || data.isLabelled else {
             throw FormatError(name, "is a conditional VAE: its encoder needs each image's label, and the data has none")
         }

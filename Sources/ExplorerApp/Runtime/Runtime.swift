@@ -239,9 +239,9 @@ public final class Runtime: @unchecked Sendable {
                 return .priorAnalysed(grid: grid, cell: cell, surprise: bits, top: top)
             }
             return []
-        case .computeCodebookMap(let method):
+        case .computeCodebookMap(let method, let level):
             let engine = self.engine, g = generation, inbox = self.inbox
-            spawn { inbox.post(.public(.codebookMapReady(engine.codebookMap(method))), generation: g) }
+            spawn { inbox.post(.public(.codebookMapReady(engine.codebookMap(method, level: level))), generation: g) }
             return []
         case .saveBookmarks(let marks):
             guard let store = bookmarkStore else { return [.failed("bookmarks are not kept in this session (no HOME)")] }

@@ -45,7 +45,8 @@ public struct AppModel: Sendable {
         vae = VAEState(latentDim: model.latentDim, classCount: model.kind == .cvae ? model.classNames.count : 0)
         vae.isDeterministic = model.kind == .ae
         vae.latentShape = model.latentShape
-        vq = VQState(height: vqShape?.height ?? 0, width: vqShape?.width ?? 0, codebookSize: vqShape?.codes ?? 0)
+        vq = VQState(height: vqShape?.height ?? 0, width: vqShape?.width ?? 0, codebookSize: vqShape?.codes ?? 0,
+                     levels: vqShape?.levels ?? 1)
         vq.hasPrior = vqShape?.hasPrior ?? false
     }
 

@@ -34,7 +34,7 @@ extension Explorer {
             return !m.isVQ && z.count == m.vae.latentDim && z.allSatisfy(\.isFinite)
                 && (label == nil ? !m.vae.isConditional : (0..<m.vae.classCount).contains(label!))
         case .grid(let codes):
-            return m.isVQ && codes.count == m.vq.cells && codes.allSatisfy { (0..<m.vq.codebookSize).contains($0) }
+            return m.isVQ && codes.count == m.vq.slots && codes.allSatisfy { (0..<m.vq.codebookSize).contains($0) }
         }
     }
 

@@ -67,7 +67,7 @@ public enum Command: Equatable, Sendable {
     case decodeGrids(GridBatch, [[Int]])
     case quantizeImage(index: Int)
     case quantizeDataset
-    case computeCodebookMap(ProjectionMethod)
+    case computeCodebookMap(ProjectionMethod, level: Int)
     /// Samples a grid from the prior, keeping the locked (non-nil) cells.
     case samplePrior(locked: [Int?], temperature: Float, seed: UInt64)
     /// Each cell's surprise under the prior and its likeliest codes for `cell` (in the background).
@@ -99,14 +99,22 @@ extension Command {
 
 /// Grid height and width, codebook size and code dimension of a VQ-VAE, and whether it has a prior.
 public struct VQShape: Equatable, Sendable {
-    public var height: Int, width: Int, codes: Int, dim: Int
+    /// `codes`: per level; `levels`: codes per cell (a residual VQ's Q, else 1).
+    public var height: Int, width: Int, codes: Int, dim: Int, levels: Int
     public var hasPrior: Bool
-    public init(height: Int, width: Int, codes: Int, dim: Int, hasPrior: Bool = false) {
+    public init(height: Int, width: Int, codes: Int, dim: Int, hasPrior: Bool = false, levels: Int = 1) {
         self.height = height
         self.width = width
         self.codes = codes
         self.dim = dim
         self.hasPrior = hasPrior
+        self.levels = levels
+    }
+
+    /// One grid per code of level `level`: every cell that code at that level and no code at the others
+    /// (a negative code: the level left out), so that each tile shows what the code alone decodes to.
+    public func aloneGrids(level: Int) -> [[Int]] {
+        (0..<codes).map { code in (0..<(height * width * levels)).map { $0 % levels == level ? code : -1 } }
     }
 }
 

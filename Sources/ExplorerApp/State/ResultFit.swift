@@ -4,7 +4,7 @@
 /// points) is dropped rather than indexed, whatever delivered it.
 extension Explorer {
     static func fits(_ message: Message, _ m: AppModel) -> Bool {
-        let latent = m.vae.latentDim, cells = m.vq.cells, k = m.vq.codebookSize
+        let latent = m.vae.latentDim, cells = m.vq.cells, slots = m.vq.slots, k = m.vq.codebookSize
         func isCode(_ c: Int) -> Bool { (0..<k).contains(c) }
         switch message {
         case .imageEncoded(let e, _):
@@ -16,22 +16,23 @@ extension Explorer {
             let dim = m.scatter.mus.first?.count ?? 0
             return !m.scatter.mus.isEmpty && flat.count == 2 * m.scatter.mus.count && (pca == nil || pca!.dimension == dim)
         case .quantized(let q, _):
-            return m.isVQ && q.codes.count == cells && q.codes.allSatisfy(isCode)
-                && q.distances.count == cells && q.distances.allSatisfy { $0.count == k } && q.features.count == cells
+            return m.isVQ && q.codes.count == slots && q.codes.allSatisfy(isCode)
+                && q.distances.count == slots && q.distances.allSatisfy { $0.count == k } && q.features.count == cells
         case .gridsDecoded(.palette, let tiles), .gridsDecoded(.variants, let tiles):
             return m.isVQ && tiles.count == k
         case .datasetQuantized(let codes, let vectors, let labels):
             let dim = vectors.first?.count ?? 0
             // The codes feed the usage statistics; the vectors and labels, the scatter.
-            return m.isVQ && codes.allSatisfy { $0.count == cells && $0.allSatisfy(isCode) }
+            return m.isVQ && codes.allSatisfy { $0.count == slots && $0.allSatisfy(isCode) }
                 && vectors.allSatisfy { $0.count == dim } && (labels.isEmpty || vectors.isEmpty || labels.count == vectors.count)
         case .codebookMapReady(let map):
-            return m.isVQ && map.codes.count == k && map.points.count == map.pointCodes.count
+            return m.isVQ && map.codes.count == k && map.points.count == map.pointCodes.count && (0..<m.vq.levels).contains(map.level)
                 && map.pointCodes.allSatisfy(isCode) && (map.codes + map.points).allSatisfy { $0.count == 2 }
         case .priorSampled(let grid):
-            return m.isVQ && grid.count == cells && grid.allSatisfy(isCode)
+            return m.isVQ && grid.count == slots && grid.allSatisfy(isCode)
         case .priorAnalysed(let grid, let cell, let surprise, let top):
-            return m.isVQ && grid.count == cells && surprise.count == cells && (0..<cells).contains(cell)
+            // A prior sees a residual VQ's grid as its codes in order: cells and surprise are per code.
+            return m.isVQ && grid.count == slots && surprise.count == slots && (0..<slots).contains(cell)
                 && top.allSatisfy { isCode($0.code) }
         case .peeked(let index, _):
             return (0..<m.scatter.mus.count).contains(index)

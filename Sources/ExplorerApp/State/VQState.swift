@@ -2,13 +2,21 @@ import TermRender
 
 /// The VQ-VAE mode: the grid of code indices an image quantises to, edited cell by cell.
 public struct VQState: Sendable {
+    /// `codebookSize`: codes per level (K).
     public var height: Int, width: Int, codebookSize: Int
-    /// The edited grid, raster order.
+    /// Codes per cell: a residual VQ's levels (Q), else 1.
+    public let levels: Int
+    /// The level the grid shows and edits, whose palette, usage and map the panels show.
+    public var level = 0
+    /// The edited grid, raster order, `levels` codes per cell (level fastest): what the decoder takes.
     public var codes: [Int] {
-        didSet { lastChanged = Set(codes.indices.filter { $0 >= oldValue.count || oldValue[$0] != codes[$0] }) }
+        didSet {
+            let q = max(1, levels)
+            lastChanged = Set(codes.indices.filter { $0 >= oldValue.count || oldValue[$0] != codes[$0] }.map { $0 / q })
+        }
     }
-    /// The cells the latest change of the grid altered (an edit, a sample from the prior, undo, redo):
-    /// drawn marked, so that what a sample changed can be told from what the user edited before.
+    /// The cells the latest change of the grid altered at any level (an edit, a sample from the prior,
+    /// undo, redo): drawn marked, so that what a sample changed can be told from what the user edited before.
     public var lastChanged: Set<Int> = []
     /// The dataset image the grid came from (its own codes, encoder vectors and distances).
     public var source: QuantizedImage?
@@ -71,14 +79,39 @@ public struct VQState: Sendable {
     /// Groups the map can show at once (it places as many as fit without overlap).
     public static let maxGroupsShown = 48
 
-    public init(height: Int, width: Int, codebookSize: Int) {
+    /// Usage per level (the shown level's is `usage`, `positionCounts`, `topImages`).
+    public var levelStatistics: [CodeStatistics] = []
+
+    public init(height: Int, width: Int, codebookSize: Int, levels: Int = 1) {
         self.height = height
         self.width = width
         self.codebookSize = codebookSize
-        codes = [Int](repeating: 0, count: height * width)
+        self.levels = max(1, levels)
+        codes = [Int](repeating: 0, count: height * width * max(1, levels))
     }
 
     public var cells: Int { height * width }
+    /// Codes in a grid: cells × levels.
+    public var slots: Int { cells * levels }
+    /// Where cell `cell`'s code at the shown level sits in `codes`.
+    public func slot(_ cell: Int) -> Int { cell * levels + level }
+    /// Cell `cell`'s code at the shown level.
+    public func code(at cell: Int) -> Int { codes[safe: slot(cell)] ?? 0 }
+    public var isResidual: Bool { levels > 1 }
+
+    /// One grid per code of the shown level, each code alone (see `VQShape.aloneGrids`).
+    public var aloneGrids: [[Int]] {
+        VQShape(height: height, width: width, codes: codebookSize, dim: 0, levels: levels).aloneGrids(level: level)
+    }
+
+    /// Shows level `l`: its usage statistics become the shown ones.
+    public mutating func show(level l: Int) {
+        level = min(max(0, l), levels - 1)
+        let stats = levelStatistics[safe: level] ?? CodeStatistics()
+        usage = stats.usage
+        positionCounts = stats.positionCounts
+        topImages = stats.topImages
+    }
     public var cursorRow: Int { cursor / max(1, width) }
     public var cursorColumn: Int { cursor % max(1, width) }
 
@@ -96,7 +129,7 @@ public struct VQState: Sendable {
             return usage.indices.sorted { usage[$0] > usage[$1] || (usage[$0] == usage[$1] && $0 < $1) }
         case .inImage:
             var count = [Int: Int]()
-            for c in codes where c >= 0 && c < codebookSize { count[c, default: 0] += 1 }
+            for cell in 0..<cells { let c = code(at: cell); if c >= 0 && c < codebookSize { count[c, default: 0] += 1 } }
             return count.keys.sorted { count[$0]! > count[$1]! || (count[$0]! == count[$1]! && $0 < $1) }
         }
     }
@@ -106,7 +139,7 @@ public struct VQState: Sendable {
     public func groups(atCell cell: Int) -> [CodeGroup] {
         var first = [Int: Int](), count = [Int: Int]()
         for (i, grid) in datasetGrids.enumerated() {
-            guard let c = grid[safe: cell] else { continue }
+            guard let c = grid[safe: cell * levels + level] else { continue }
             count[c, default: 0] += 1
             if first[c] == nil { first[c] = i }
         }
@@ -116,7 +149,7 @@ public struct VQState: Sendable {
 
     /// Codes nearest to the cursor cell's encoder vector, nearest first.
     public func nearestCodes(_ k: Int) -> [(code: Int, distance: Float)] {
-        guard let d = source?.distances[cursor] else { return [] }
+        guard let d = source?.distances[safe: slot(cursor)] else { return [] }
         return d.indices.sorted { d[$0] < d[$1] }.prefix(k).map { ($0, d[$0]) }
     }
 }
@@ -140,6 +173,13 @@ public enum PaletteOrder: String, Equatable, Sendable, CaseIterable {
         case .inImage: return "in-grid"
         }
     }
+}
+
+/// How the dataset uses one level's codes: over all cells, per cell, and the images using each most.
+public struct CodeStatistics: Equatable, Sendable {
+    public var usage: [Int] = []
+    public var positionCounts: [[Int]] = []
+    public var topImages: [[Int]] = []
 }
 
 /// Dataset images sharing a code at one cell.

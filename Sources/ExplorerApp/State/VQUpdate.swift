@@ -4,8 +4,7 @@ import TermRender
 /// The VQ-VAE mode's logic: editing the code grid, the palette, and the dataset statistics.
 extension Explorer {
     static func startVQ(_ m: inout AppModel) -> [Command] {
-        [.quantizeImage(index: 0), .quantizeDataset, .computeCodebookMap(.pca),
-         .decodeGrids(.palette, (0..<m.vq.codebookSize).map { [Int](repeating: $0, count: m.vq.cells) })]
+        [.quantizeImage(index: 0), .quantizeDataset, .computeCodebookMap(.pca, level: m.vq.level), .decodeGrids(.palette, m.vq.aloneGrids)]
     }
 
     static func updateVQ(_ m: inout AppModel, _ message: Message) -> [Command] {
@@ -39,24 +38,9 @@ extension Explorer {
                 m.scatter.labels = labels
                 projection = [.project(.pca, mus: vectors)]
             }
-            var usage = [Int](repeating: 0, count: m.vq.codebookSize)
-            var positions = [[Int]](repeating: [Int](repeating: 0, count: m.vq.codebookSize), count: m.vq.cells)
-            var perImage = [[Int]](repeating: [], count: m.vq.codebookSize)  // (count in image) per code, per image
-            var counts = [[(image: Int, count: Int)]](repeating: [], count: m.vq.codebookSize)
-            for (i, grid) in all.enumerated() {
-                var here = [Int](repeating: 0, count: m.vq.codebookSize)
-                for (p, c) in grid.enumerated() where c < m.vq.codebookSize && p < m.vq.cells {
-                    usage[c] += 1
-                    positions[p][c] += 1
-                    here[c] += 1
-                }
-                for c in here.indices where here[c] > 0 { counts[c].append((i, here[c])) }
-            }
-            for c in counts.indices { perImage[c] = counts[c].sorted { $0.count > $1.count || ($0.count == $1.count && $0.image < $1.image) }.prefix(8).map(\.image) }
-            m.vq.usage = usage
-            m.vq.positionCounts = positions
-            m.vq.topImages = perImage
-            m.vq.datasetGrids = Array(all.prefix(max(1, VQState.storedGridCells / max(1, m.vq.cells))))
+            m.vq.levelStatistics = (0..<m.vq.levels).map { codeStatistics(all, level: $0, m.vq) }
+            m.vq.show(level: m.vq.level)
+            m.vq.datasetGrids = Array(all.prefix(max(1, VQState.storedGridCells / max(1, m.vq.slots))))
             return projection + panelCommands(&m)
         case .priorSampled(let grid):
             let lockedNote = m.vq.locked.isEmpty ? "" : " · \(m.vq.locked.count) locked kept"
@@ -67,6 +51,8 @@ extension Explorer {
             m.vq.surprise = surprise
             m.vq.priorTop = top
         case .codebookMapReady(let map):
+            // A map of a level no longer shown is dropped (switching levels asks for the new one).
+            guard map.level == m.vq.level else { return [] }
             if map.method == m.vq.mapMethod { m.vq.map = map } else { m.vq.otherMap = map }
             if map.method == .pca, map.codes.count == m.vq.codebookSize {
                 m.vq.codeColors = PlaneColors.colors(map.codes.map { ($0[0], $0[1]) })
@@ -93,7 +79,7 @@ extension Explorer {
             swap(&m.vq.map, &m.vq.otherMap)
             if m.vq.map == nil {
                 m.status = "computing the UMAP of the codebook…"
-                return [.computeCodebookMap(m.vq.mapMethod)]
+                return [.computeCodebookMap(m.vq.mapMethod, level: m.vq.level)]
             }
             m.status = "codebook map: \(m.vq.mapMethod == .pca ? "PCA" : "UMAP")"
             return []
@@ -104,9 +90,24 @@ extension Explorer {
             if dx < 0 { m.vq.cursor = c % w > 0 ? c - 1 : c }
             if dx > 0 { m.vq.cursor = c % w < w - 1 ? c + 1 : c }
         case .codeUp:
-            return edit(&m, code: (m.vq.codes[m.vq.cursor] + 1) % k)
+            return edit(&m, code: (m.vq.code(at: m.vq.cursor) + 1) % k)
         case .codeDown:
-            return edit(&m, code: (m.vq.codes[m.vq.cursor] + k - 1) % k)
+            return edit(&m, code: (m.vq.code(at: m.vq.cursor) + k - 1) % k)
+        case .pickLevel(let sign):
+            guard m.vq.isResidual else {
+                m.status = "one codebook: one code per cell"
+                return []
+            }
+            let next = min(max(0, m.vq.level + (sign == .up ? 1 : -1)), m.vq.levels - 1)
+            guard next != m.vq.level else { return [] }
+            m.vq.show(level: next)
+            m.vq.paletteTiles = []
+            m.vq.variantTiles = []
+            m.vq.map = nil
+            m.vq.otherMap = nil
+            m.vq.codeColors = []
+            m.status = "level \(next + 1) of \(m.vq.levels): its codes, palette, usage and map"
+            return [.decodeGrids(.palette, m.vq.aloneGrids), .computeCodebookMap(m.vq.mapMethod, level: next)] + panelCommands(&m)
         case .typeDigit:
             guard case .char(let c) = key, m.vq.entry.count < 6 else { return [] }
             m.vq.entry.append(c)
@@ -149,7 +150,7 @@ extension Explorer {
                 }
                 m.vq.brush = code
             } else {
-                m.vq.brush = m.vq.codes[m.vq.cursor]
+                m.vq.brush = m.vq.code(at: m.vq.cursor)
             }
             return brushChanged(&m)
         case .paletteOrder:
@@ -180,7 +181,8 @@ extension Explorer {
             return [.quantizeImage(index: index)]
         case .sample where m.vq.hasPrior:
             m.vq.samples += 1
-            let locked = (0..<cells).map { m.vq.locked.contains($0) ? m.vq.codes[$0] : nil }
+            // A locked cell keeps its code at every level.
+            let locked = (0..<m.vq.slots).map { m.vq.locked.contains($0 / m.vq.levels) ? m.vq.codes[$0] : nil }
             m.status = "sampling from the prior…"
             return [.samplePrior(locked: locked, temperature: m.vq.temperature, seed: UInt64(m.vq.samples))]
         case .lockCell:
@@ -203,13 +205,15 @@ extension Explorer {
             m.status = m.vq.showSurprise ? "heat: each cell's surprise under the prior, −log₂ p(code | the rest)" : "heat: |edit − reconstruction|"
             return analysisCommands(m)
         case .sample:
-            guard !m.vq.positionCounts.isEmpty else {
+            guard m.vq.levelStatistics.count == m.vq.levels, m.vq.levelStatistics.allSatisfy({ $0.positionCounts.count == cells }) else {
                 m.status = "the prior comes once the dataset is quantised"
                 return []
             }
             m.vq.samples += 1
             var rng = SeededRNG(seed: 2026, stream: UInt64(m.vq.samples))
-            let grid = m.vq.positionCounts.map { counts -> Int in
+            // Every level of every cell from its own frequencies, in the grid's order.
+            let grid = (0..<m.vq.slots).map { slot -> Int in
+                let counts = m.vq.levelStatistics[slot % m.vq.levels].positionCounts[slot / m.vq.levels]
                 let total = counts.reduce(0, +)
                 guard total > 0 else { return 0 }
                 var r = rng.nextInt(below: total)
@@ -237,10 +241,11 @@ extension Explorer {
 
     /// Sets the cursor cell to `code`, recording the grid for undo.
     static func edit(_ m: inout AppModel, code: Int) -> [Command] {
-        guard m.vq.codes[m.vq.cursor] != code else { return [] }
+        guard m.vq.code(at: m.vq.cursor) != code else { return [] }
         var grid = m.vq.codes
-        grid[m.vq.cursor] = code
-        return setGrid(&m, grid, status: "cell (\(m.vq.cursorRow), \(m.vq.cursorColumn)) → code \(code)")
+        grid[m.vq.slot(m.vq.cursor)] = code
+        let level = m.vq.isResidual ? " at level \(m.vq.level + 1)" : ""
+        return setGrid(&m, grid, status: "cell (\(m.vq.cursorRow), \(m.vq.cursorColumn))\(level) → code \(code)")
     }
 
     static func setGrid(_ m: inout AppModel, _ grid: [Int], status: String) -> [Command] {
@@ -263,8 +268,9 @@ extension Explorer {
 
     /// The prior's view of the current grid and cursor cell, when there is a prior and it is not known yet.
     static func analysisCommands(_ m: AppModel) -> [Command] {
-        guard m.vq.hasPrior, m.vq.cells > 0, m.vq.analysedGrid != m.vq.codes || m.vq.analysedCell != m.vq.cursor else { return [] }
-        return [.analyseGrid(m.vq.codes, cell: m.vq.cursor)]
+        let slot = m.vq.slot(m.vq.cursor)
+        guard m.vq.hasPrior, m.vq.cells > 0, m.vq.analysedGrid != m.vq.codes || m.vq.analysedCell != slot else { return [] }
+        return [.analyseGrid(m.vq.codes, cell: slot)]
     }
 
     /// The map's groups for the cursor cell, and the tiles of their example images.
@@ -292,13 +298,35 @@ extension Explorer {
         }
     }
 
-    /// The current grid with the cursor cell set to each code in turn.
+    /// The current grid with the cursor cell set to each code in turn (at the shown level).
     static func variantsCommand(_ m: AppModel) -> Command {
-        .decodeGrids(.variants, (0..<m.vq.codebookSize).map { c in
+        let slot = m.vq.slot(m.vq.cursor)
+        return .decodeGrids(.variants, (0..<m.vq.codebookSize).map { c in
             var g = m.vq.codes
-            g[m.vq.cursor] = c
+            g[slot] = c
             return g
         })
+    }
+
+    /// How the dataset's grids use level `level`'s codes: in all, per cell, and the 8 images using
+    /// each code most.
+    static func codeStatistics(_ grids: [[Int]], level: Int, _ v: VQState) -> CodeStatistics {
+        let k = v.codebookSize
+        var usage = [Int](repeating: 0, count: k)
+        var positions = [[Int]](repeating: [Int](repeating: 0, count: k), count: v.cells)
+        var counts = [[(image: Int, count: Int)]](repeating: [], count: k)
+        for (i, grid) in grids.enumerated() {
+            var here = [Int](repeating: 0, count: k)
+            for p in 0..<v.cells {
+                guard let c = grid[safe: p * v.levels + level], (0..<k).contains(c) else { continue }
+                usage[c] += 1
+                positions[p][c] += 1
+                here[c] += 1
+            }
+            for c in here.indices where here[c] > 0 { counts[c].append((i, here[c])) }
+        }
+        let top = counts.map { $0.sorted { $0.count > $1.count || ($0.count == $1.count && $0.image < $1.image) }.prefix(8).map(\.image) }
+        return CodeStatistics(usage: usage, positionCounts: positions, topImages: top)
     }
 
     /// Mean absolute difference between the reconstruction and the edited decode over each cell's

@@ -31,16 +31,25 @@ extension Explorer {
 
     static func drawGrid(_ b: inout Buffer, _ m: AppModel, _ layout: VQLayout) {
         let v = m.vq
-        b.box(layout.grid, title: "codes \(v.height)×\(v.width)")
-        let surpriseShown = v.showSurprise && v.surprise.count == v.cells
-        let heat = layout.showsNumbers ? (surpriseShown ? v.surprise : cellDifferences(v)) : []
+        b.box(layout.grid, title: "codes \(v.height)×\(v.width)" + (v.isResidual ? " · L\(v.level + 1)/\(v.levels)" : ""))
+        // The prior's surprise is per code: a residual VQ's cells show their shown level's.
+        let surpriseShown = v.showSurprise && v.surprise.count == v.slots
+        let surprise = surpriseShown ? (0..<v.cells).map { v.surprise[v.slot($0)] } : []
+        let heat = layout.showsNumbers ? (surpriseShown ? surprise : cellDifferences(v)) : []
         if layout.showsNumbers { drawGridNumbers(&b, m, layout, heat: heat, floor: surpriseShown ? 4 : 0.05) } else { drawGridColours(&b, m, layout) }
-        var lines = ["cursor (\(v.cursorRow),\(v.cursorColumn)) = \(v.codes[safe: v.cursor] ?? 0)", "brush \(v.brush)"]
+        var lines = ["cursor (\(v.cursorRow),\(v.cursorColumn)) = \(v.code(at: v.cursor))", "brush \(v.brush)"]
+        if v.isResidual {
+            // The cell's vector is the sum of its codes at every level: all of them, the shown one bracketed.
+            lines.insert("levels " + (0..<v.levels).map { q in
+                let code = String(v.codes[safe: v.cursor * v.levels + q] ?? 0)
+                return q == v.level ? "[\(code)]" : code
+            }.joined(separator: "+") + " · { }", at: 1)
+        }
         if !v.entry.isEmpty { lines.append("typing \(v.entry)_") }
         lines.append("undo \(v.undo.count) · redo \(v.redo.count)")
         if v.hasPrior {
             lines.append(String(format: "prior T %.1f · %d locked", v.temperature, v.locked.count))
-            if surpriseShown { lines.append(String(format: "heat: surprise %.0f bits", v.surprise.reduce(0, +))) }
+            if surpriseShown { lines.append(String(format: "heat: surprise %.0f bits", surprise.reduce(0, +))) }
         }
         if !v.lastChanged.isEmpty && layout.showsNumbers { lines.append("underlined: last change") }
         if !layout.showsNumbers { lines.append("colour: the code's place in the codebook PCA; edits bold") }
@@ -66,11 +75,11 @@ extension Explorer {
         let maxHeat = max(heat.max() ?? 0, floor)
         for cell in 0..<v.cells where cell / v.width < layout.gridInner.height {
             let x = layout.gridInner.x + (cell % v.width) * layout.cellColumns, y = layout.gridInner.y + cell / v.width
-            let code = v.codes[cell]
+            let code = v.code(at: cell)
             // One channel each: the heat is the background; a code that differs from the image's own is
             // amber text; the cursor is black on white (never reverse video, which would swap the heat
             // into the text); the cells the last step changed are underlined, locked ones led by a '•'.
-            let changed = v.source.map { $0.codes[safe: cell] != code } ?? false
+            let changed = v.source.map { $0.codes[safe: v.slot(cell)] != code } ?? false
             var style = Style(bold: changed)
             if let h = heat[safe: cell], h > 0.01, m.capability != .monochrome {
                 style.bg = .rgb(ColorMap.viridis.color(0.15 + 0.85 * h / maxHeat))
@@ -95,7 +104,7 @@ extension Explorer {
         let v = m.vq
         func color(_ cell: Int) -> RGB {
             if cell == v.cursor { return RGB(255, 255, 255) }
-            let code = v.codes[cell]
+            let code = v.code(at: cell)
             return v.codeColors[safe: code] ?? PlaneColors.colors([(cosf(Float(code) * 2.39996), sinf(Float(code) * 2.39996)), (0, 0)])[0]
         }
         let lines = (v.height + layout.rowsPerLine - 1) / layout.rowsPerLine
@@ -103,7 +112,7 @@ extension Explorer {
             for column in 0..<v.width {
                 let upper = line * layout.rowsPerLine * v.width + column
                 let lower = layout.rowsPerLine == 2 && line * 2 + 1 < v.height ? upper + v.width : nil
-                let edited = [upper, lower].compactMap { $0 }.contains { cell in v.source.map { $0.codes[safe: cell] != v.codes[cell] } ?? false }
+                let edited = [upper, lower].compactMap { $0 }.contains { cell in v.source.map { $0.codes[safe: v.slot(cell)] != v.code(at: cell) } ?? false }
                 let cell: Cell
                 let locked = v.locked.contains(upper) || lower.map { v.locked.contains($0) } == true
                 if m.capability == .monochrome {
@@ -162,12 +171,14 @@ extension Explorer {
         }
         y = max(y, inner.maxY - 7)
         // With a prior, its likeliest codes for the cell (given the rest of the grid) beside the nearest.
-        let prior = v.hasPrior && v.analysedCell == v.cursor && v.analysedGrid == v.codes ? v.priorTop : []
+        let prior = v.hasPrior && v.analysedCell == v.slot(v.cursor) && v.analysedGrid == v.codes ? v.priorTop : []
         let split = v.hasPrior && inner.width >= 44
-        b.write(split ? "nearest (‖z_e − e‖²)" : "nearest codes (‖z_e − e‖²)", x: inner.x, y: y, style: .dim, clip: inner)
+        // A residual level quantises what the levels before left (r), not z_e itself.
+        let input = v.level > 0 ? "r" : "z_e"
+        b.write(split ? "nearest (‖\(input) − e‖²)" : "nearest codes (‖\(input) − e‖²)", x: inner.x, y: y, style: .dim, clip: inner)
         if split { b.write("prior p(code | rest)", x: inner.x + inner.width / 2, y: y, style: .dim, clip: inner) }
         for (rank, entry) in v.nearestCodes(6).enumerated() where y + 1 + rank < inner.maxY {
-            let isArgmin = rank == 0, inUse = v.codes[v.cursor] == entry.code
+            let isArgmin = rank == 0, inUse = v.code(at: v.cursor) == entry.code
             let text = split ? String(format: "%@ %3d  %.4f%@", isArgmin ? "▸" : " ", entry.code, entry.distance, inUse ? " ◂" : "")
                              : String(format: "%@ code %2d  %.4f%@", isArgmin ? "▸" : " ", entry.code, entry.distance, inUse ? "  ◂ in the cell" : "")
             b.write(text, x: inner.x, y: y + 1 + rank, style: isArgmin ? .bold : .plain, clip: inner)
@@ -176,7 +187,7 @@ extension Explorer {
             let column = Rect(x: inner.x + inner.width / 2, y: inner.y, width: inner.width - inner.width / 2, height: inner.height)
             if prior.isEmpty { b.write("…", x: column.x, y: y + 1, style: .dim, clip: column) }
             for (rank, entry) in prior.enumerated() where y + 1 + rank < inner.maxY {
-                let inUse = v.codes[v.cursor] == entry.code
+                let inUse = v.code(at: v.cursor) == entry.code
                 b.write(String(format: "%3d  %5.1f%%%@", entry.code, entry.probability * 100, inUse ? " ◂" : ""),
                         x: column.x, y: y + 1 + rank, style: rank == 0 ? .bold : .plain, clip: column)
             }
@@ -220,7 +231,7 @@ extension Explorer {
     static func drawDistances(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let v = m.vq
         let inner = r.inset(by: 1)
-        guard let d = v.source?.distances[safe: v.cursor], !d.isEmpty, inner.height >= 4 else {
+        guard let d = v.source?.distances[safe: v.slot(v.cursor)], !d.isEmpty, inner.height >= 4 else {
             b.box(r, title: "cell (\(v.cursorRow),\(v.cursorColumn)): distance to every code")
             b.write("n/p loads a data image", x: inner.x, y: inner.y, style: .dim, clip: inner)
             return
@@ -247,7 +258,7 @@ extension Explorer {
             let x = inner.x + slot * columnWidth
             guard x + columnWidth <= inner.maxX else { break }
             let eighths = Int((dist / maxD * Float(chartHeight * 8)).rounded())
-            let color: RGB = code == argmin ? highlight : (code == v.codes[v.cursor] ? RGB(110, 160, 220) : RGB(grey: 150))
+            let color: RGB = code == argmin ? highlight : (code == v.code(at: v.cursor) ? RGB(110, 160, 220) : RGB(grey: 150))
             for row in 0..<chartHeight {
                 let filled = min(8, max(0, eighths - row * 8))
                 guard filled > 0 else { continue }
@@ -340,7 +351,7 @@ extension Explorer {
         // Up to 64 codes are labelled with their numbers; a larger codebook is drawn as dots in the
         // codes' colours, with the brush (and the cursor cell's code) labelled.
         let labelled = v.codebookSize <= 64
-        let cursorCode = v.codes[safe: v.cursor]
+        let cursorCode: Int? = v.cells > 0 ? v.code(at: v.cursor) : nil
         if !labelled || v.showGroups {
             for (code, p) in codes.enumerated() {
                 guard let (cx, cy) = ScatterRaster.cell(of: p, bounds: bounds, columns: inner.width, rows: inner.height) else { continue }

@@ -119,7 +119,7 @@ public struct Codebook: Sendable {
     /// Distances from rows (already comparable) to level `level`'s codes: (rows, K).
     func distances(rows: Tensor, level: Int) -> Tensor {
         let n = rows.shape[0], k = size
-        let codes = levels == 1 ? vectors : Tensor(shape: [k, dim], data: Array(vectors.data[(level * k * dim)..<((level + 1) * k * dim)]))
+        let codes = levelVectors(level)
         var d = rows.matmul(codes, transposeOther: true)  // (rows, K) of z·e
         let codeNorms = (0..<k).map { c in (0..<dim).reduce(Float(0)) { $0 + codes.data[c * dim + $1] * codes.data[c * dim + $1] } }
         for r in 0..<n {
@@ -148,11 +148,34 @@ public struct Codebook: Sendable {
                 return index
             }
         }
+        return quantizeLevels(comparable(gridVectors(ze))).codes
+    }
+
+    /// Level q's K codes, (K, D).
+    public func levelVectors(_ q: Int) -> Tensor {
+        levels == 1 ? vectors : Tensor(shape: [size, dim], data: Array(vectors.data[(q * size * dim)..<((q + 1) * size * dim)]))
+    }
+
+    /// What each level quantised, (N·h·w, D) per level: the comparable grid vectors at level 0, then the
+    /// residual the levels before left (one tensor for one codebook and for FSQ).
+    public func levelInputs(_ ze: Tensor) -> [Tensor] {
         let rows = comparable(gridVectors(ze))
+        return scalarLevels == nil ? quantizeLevels(rows).inputs : [rows]
+    }
+
+    /// Distances from each level's input to that level's codes, (N·h·w, K) per level.
+    public func levelDistances(_ ze: Tensor) -> [Tensor] {
+        levelInputs(ze).enumerated().map { distances(rows: $0.element, level: $0.offset) }
+    }
+
+    /// Nearest codes level by level (ties to the lower index), and each level's input.
+    func quantizeLevels(_ rows: Tensor) -> (codes: [Int], inputs: [Tensor]) {
         var residual = rows
         var codes = [Int](repeating: 0, count: rows.shape[0] * levels)
+        var inputs: [Tensor] = []
         let k = size
         for q in 0..<levels {
+            inputs.append(residual)
             let d = distances(rows: residual, level: q)
             for r in 0..<rows.shape[0] {
                 var best = 0
@@ -161,17 +184,19 @@ public struct Codebook: Sendable {
                 if levels > 1 { for j in 0..<dim { residual.data[r * dim + j] -= vectors.data[(q * k + best) * dim + j] } }
             }
         }
-        return codes
+        return (codes, inputs)
     }
 
     /// The quantised grids (N, D, h, w) for N·h·w·levels codes (each cell's vector the sum of its levels' codes).
+    /// A negative code leaves its level out: the explorer decodes one level's code alone that way.
     public func embed(_ codes: [Int], height: Int, width: Int) -> Tensor {
         let positions = height * width
         precondition(codes.count % (positions * levels) == 0, "\(codes.count) codes is not a whole number of \(height)×\(width)×\(levels) grids")
         let n = codes.count / (positions * levels), k = size
         var z = Tensor(zeros: [n, dim, height, width])
         for (i, code) in codes.enumerated() {
-            precondition((0..<k).contains(code), "code \(code) outside 0..<\(k)")
+            precondition(code < k, "code \(code) outside 0..<\(k)")
+            guard code >= 0 else { continue }
             let r = i / levels, q = i % levels
             let b = r / positions, p = r % positions
             for j in 0..<dim { z.data[(b * dim + j) * positions + p] += vectors.data[(q * k + code) * dim + j] }

@@ -138,17 +138,22 @@ struct RenderPalette: ParsableCommand {
 
     @OptionGroup var model: ModelOptions
     @Option(help: "Tiles per row (default: a square).") var columns: Int?
+    @Option(help: "A residual VQ's level whose codes are drawn, each alone (default 0).") var level = 0
     @OptionGroup var figure: FigureOptions
 
     func validate() throws {
         try figure.validate(extensions: ["png"])
         if let columns, !(1...256).contains(columns) { throw ValidationError("--columns must be 1…256") }
+        if level < 0 { throw ValidationError("--level must be 0 or more") }
     }
 
     func run() throws {
         let engine = try figureEngine(model, data: nil)
-        guard let shape = engine.vqShape else { throw ValidationError("\(engine.summary.name) is not a VQ-VAE: its figure is `latent render manifold`") }
-        let grids = (0..<shape.codes).map { [Int](repeating: $0, count: shape.height * shape.width) }
+        guard let shape = engine.vqShapeValue else { throw ValidationError("\(engine.summary.name) is not a VQ-VAE: its figure is `latent render manifold`") }
+        guard (0..<shape.levels).contains(level) else {
+            throw ValidationError("--level must be 0…\(shape.levels - 1): \(engine.summary.name) has \(shape.levels) level\(shape.levels == 1 ? "" : "s")")
+        }
+        let grids = shape.aloneGrids(level: level)
         let tiles = engine.decode(grids: grids)
         guard tiles.count == grids.count else { throw ValidationError("the model failed to decode") }
         let cols = columns ?? Image.squareColumns(shape.codes)
