@@ -15,7 +15,8 @@ extension ExplorerEngine {
 
     /// The same, as the app's value type.
     public var vqShapeValue: VQShape? {
-        vqShape.map { VQShape(height: $0.height, width: $0.width, codes: $0.codes, dim: $0.dim, hasPrior: model.gridPrior != nil, levels: $0.levels) }
+        vqShape.map { VQShape(height: $0.height, width: $0.width, codes: $0.codes, dim: $0.dim, hasPrior: model.gridPrior != nil, levels: $0.levels,
+                              scalarLevels: model.quantizer?.scalarLevels ?? []) }
     }
 
     /// A grid from the learned prior with the locked cells kept (nil without a prior).

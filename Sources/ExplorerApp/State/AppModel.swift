@@ -46,7 +46,7 @@ public struct AppModel: Sendable {
         vae.isDeterministic = model.kind == .ae
         vae.latentShape = model.latentShape
         vq = VQState(height: vqShape?.height ?? 0, width: vqShape?.width ?? 0, codebookSize: vqShape?.codes ?? 0,
-                     levels: vqShape?.levels ?? 1)
+                     levels: vqShape?.levels ?? 1, scalarLevels: vqShape?.scalarLevels ?? [])
         vq.hasPrior = vqShape?.hasPrior ?? false
     }
 

@@ -118,7 +118,7 @@ public enum KeyAction: Equatable, Sendable {
     // VQ grid and map
     case moveCell(columns: Int, rows: Int), codeUp, codeDown, typeDigit, eraseDigit, setTypedCode, paint,
          stepBrush(forward: Bool, page: Bool), takeBrush, paletteOrder, undo, redo, revert, lockCell, unlockAll,
-         temperature(Sign), surprise, variants, toggleGroups, mapProjection, pickLevel(Sign)
+         temperature(Sign), surprise, variants, toggleGroups, mapProjection, pickLevel(Sign), stepDigit(Sign)
     // overlays
     case closeOverlay, selectUp, selectDown, choose, markBookmarkA, markBookmarkB, rename, deleteBookmark,
          backToList, typeText, eraseText, keepName
@@ -319,9 +319,11 @@ public enum KeyMap {
         KeyBinding([.vqGrid], [.backTab], .previousPanel, "the previous panel"),
         KeyBinding([.vqGrid], [.char("v")], .variants, "palette: each code alone ↔ each code in the cursor cell")
             .help(.vq, "v", "palette: each code alone ↔ each code in the cursor cell").footer(.vq, 10, "v", "variants"),
-        KeyBinding([.vqGrid], [.char("}")], .pickLevel(.up), "residual VQ: the next level (its codes in the grid; its palette, usage and map)")
-            .help(.vq, "{ }", "residual VQ: previous / next level (grid, palette, map)").footer(.vq, 14, "{ }", "level"),
-        KeyBinding([.vqGrid], [.char("{")], .pickLevel(.down), "residual VQ: the previous level"),
+        KeyBinding([.vqGrid], [.char("}")], .pickLevel(.up), "residual VQ: the next level (its codes in the grid; its palette, usage and map); FSQ: the next dimension")
+            .help(.vq, "{ }  ( )", "RVQ: previous / next level; FSQ: dimension, ( ) its level").footer(.vq, 14, "{ }", "level"),
+        KeyBinding([.vqGrid], [.char("{")], .pickLevel(.down), "residual VQ: the previous level; FSQ: the previous dimension"),
+        KeyBinding([.vqGrid], [.char(")")], .stepDigit(.up), "FSQ: the cell's code one level up in the chosen dimension (the others kept)"),
+        KeyBinding([.vqGrid], [.char("(")], .stepDigit(.down), "FSQ: one level down in the chosen dimension"),
         KeyBinding([.vqMap], [.char("i")], .toggleGroups, "images grouped by their code at the cursor cell, on / off")
             .help(.vq, "i", "codebook map: images grouped by their code at the cursor cell"),
         KeyBinding([.vqMap], [.char("u")], .mapProjection, "the map's projection: PCA ↔ UMAP"),

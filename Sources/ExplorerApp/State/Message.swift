@@ -102,13 +102,16 @@ public struct VQShape: Equatable, Sendable {
     /// `codes`: per level; `levels`: codes per cell (a residual VQ's Q, else 1).
     public var height: Int, width: Int, codes: Int, dim: Int, levels: Int
     public var hasPrior: Bool
-    public init(height: Int, width: Int, codes: Int, dim: Int, hasPrior: Bool = false, levels: Int = 1) {
+    /// FSQ's levels per dimension (its codes are their mixed-radix numbers); empty for a stored codebook.
+    public var scalarLevels: [Int]
+    public init(height: Int, width: Int, codes: Int, dim: Int, hasPrior: Bool = false, levels: Int = 1, scalarLevels: [Int] = []) {
         self.height = height
         self.width = width
         self.codes = codes
         self.dim = dim
         self.hasPrior = hasPrior
         self.levels = levels
+        self.scalarLevels = scalarLevels
     }
 
     /// One grid per code of level `level`: every cell that code at that level and no code at the others

@@ -101,7 +101,8 @@ public enum Explorer {
             m.vae = VAEState(latentDim: summary.latentDim, classCount: summary.kind == .cvae ? summary.classNames.count : 0)
             m.vae.isDeterministic = summary.kind == .ae
             m.vae.latentShape = summary.latentShape
-            m.vq = VQState(height: shape?.height ?? 0, width: shape?.width ?? 0, codebookSize: shape?.codes ?? 0, levels: shape?.levels ?? 1)
+            m.vq = VQState(height: shape?.height ?? 0, width: shape?.width ?? 0, codebookSize: shape?.codes ?? 0, levels: shape?.levels ?? 1,
+                       scalarLevels: shape?.scalarLevels ?? [])
             m.vq.hasPrior = shape?.hasPrior ?? false
             m.bookmarks = []
             m.datasetProgress = 0

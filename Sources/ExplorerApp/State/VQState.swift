@@ -82,11 +82,17 @@ public struct VQState: Sendable {
     /// Usage per level (the shown level's is `usage`, `positionCounts`, `topImages`).
     public var levelStatistics: [CodeStatistics] = []
 
-    public init(height: Int, width: Int, codebookSize: Int, levels: Int = 1) {
+    /// FSQ's levels per dimension (empty for a stored codebook), and the dimension `(` `)` step.
+    public let scalarLevels: [Int]
+    public var scalarDimension = 0
+
+    public init(height: Int, width: Int, codebookSize: Int, levels: Int = 1, scalarLevels: [Int] = []) {
         self.height = height
         self.width = width
         self.codebookSize = codebookSize
         self.levels = max(1, levels)
+        // Only levels whose codes are this codebook's: anything else is not an FSQ the grid can step.
+        self.scalarLevels = scalarLevels.allSatisfy({ $0 >= 2 }) && scalarLevels.reduce(1, *) == codebookSize ? scalarLevels : []
         codes = [Int](repeating: 0, count: height * width * max(1, levels))
     }
 
@@ -98,6 +104,23 @@ public struct VQState: Sendable {
     /// Cell `cell`'s code at the shown level.
     public func code(at cell: Int) -> Int { codes[safe: slot(cell)] ?? 0 }
     public var isResidual: Bool { levels > 1 }
+    public var isScalar: Bool { !scalarLevels.isEmpty }
+
+    /// An FSQ code's digit per dimension (the mixed radix whose first dimension varies fastest).
+    public func digits(of code: Int) -> [Int] {
+        var rest = code
+        return scalarLevels.map { l in defer { rest /= l }; return rest % l }
+    }
+
+    /// The FSQ code with dimension `d`'s digit moved by `step`, held within its levels.
+    public func code(_ code: Int, stepping d: Int, by step: Int) -> Int {
+        guard scalarLevels.indices.contains(d) else { return code }
+        var digits = digits(of: code)
+        digits[d] = min(max(0, digits[d] + step), scalarLevels[d] - 1)
+        var basis = 1, out = 0
+        for (digit, l) in zip(digits, scalarLevels) { out += digit * basis; basis *= l }
+        return out
+    }
 
     /// One grid per code of the shown level, each code alone (see `VQShape.aloneGrids`).
     public var aloneGrids: [[Int]] {

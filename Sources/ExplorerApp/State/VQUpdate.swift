@@ -93,6 +93,25 @@ extension Explorer {
             return edit(&m, code: (m.vq.code(at: m.vq.cursor) + 1) % k)
         case .codeDown:
             return edit(&m, code: (m.vq.code(at: m.vq.cursor) + k - 1) % k)
+        case .pickLevel(let sign) where m.vq.isScalar:
+            let dims = m.vq.scalarLevels.count
+            m.vq.scalarDimension = min(max(0, m.vq.scalarDimension + (sign == .up ? 1 : -1)), dims - 1)
+            m.status = "FSQ dimension \(m.vq.scalarDimension + 1) of \(dims) (\(m.vq.scalarLevels[m.vq.scalarDimension]) levels): ( ) step it"
+            return []
+        case .stepDigit(let sign):
+            guard m.vq.isScalar else {
+                m.status = "( ) step an FSQ code's level in one dimension: this codebook is stored, + - step its index"
+                return []
+            }
+            let d = m.vq.scalarDimension, old = m.vq.code(at: m.vq.cursor)
+            let new = m.vq.code(old, stepping: d, by: sign == .up ? 1 : -1)
+            guard new != old else {
+                m.status = "dimension \(d + 1) is at its \(sign == .up ? "top" : "bottom") level"
+                return []
+            }
+            let commands = edit(&m, code: new)
+            m.status += " (dimension \(d + 1): level \(m.vq.digits(of: old)[d]) → \(m.vq.digits(of: new)[d]))"
+            return commands
         case .pickLevel(let sign):
             guard m.vq.isResidual else {
                 m.status = "one codebook: one code per cell"

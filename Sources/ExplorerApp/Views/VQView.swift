@@ -38,6 +38,12 @@ extension Explorer {
         let heat = layout.showsNumbers ? (surpriseShown ? surprise : cellDifferences(v)) : []
         if layout.showsNumbers { drawGridNumbers(&b, m, layout, heat: heat, floor: surpriseShown ? 4 : 0.05) } else { drawGridColours(&b, m, layout) }
         var lines = ["cursor (\(v.cursorRow),\(v.cursorColumn)) = \(v.code(at: v.cursor))", "brush \(v.brush)"]
+        if v.isScalar {
+            // FSQ: the cursor code's level in each dimension, the one ( ) step bracketed.
+            let digits = v.digits(of: v.code(at: v.cursor))
+            lines.insert("FSQ " + digits.enumerated().map { $0.offset == v.scalarDimension ? "[\($0.element)]" : String($0.element) }
+                .joined(separator: " ") + " · { } ( )", at: 1)
+        }
         if v.isResidual {
             // The cell's vector is the sum of its codes at every level: all of them, the shown one bracketed.
             lines.insert("levels " + (0..<v.levels).map { q in
