@@ -43,24 +43,26 @@ public enum PriorFile {
         let json: JSONValue
         do { json = try JSONParser.parse(text) } catch { throw bad("metadata 'config' is not valid JSON: \(error)") }
         let f = ConfigFields(json, path: "")
-        let description: PriorConfig
-        let ops: [OpSpec]
+        let size: Int, grid: [Int], levels: Int
+        var ops: [OpSpec] = []
         do {
             guard try f.string("format") == formatName else { throw ConfigError("format: expected '\(formatName)'") }
-            let size = try f.positiveInt("codebook_size"), grid = try f.intArray("grid"), levels = try f.positiveInt("levels")
-            guard size == k else { throw ConfigError("a prior over \(size) codes; the model's codebook has \(k)") }
-            guard grid == [h, w] else { throw ConfigError("a prior over \(grid.map(String.init).joined(separator: "×")) grids; the model's code grid is \(h)×\(w)") }
-            guard levels == q else { throw ConfigError("a prior over \(levels) level\(levels == 1 ? "" : "s") per cell; the model has \(q)") }
-            var list: [OpSpec] = []
-            for (i, op) in try f.array("ops").enumerated() { list.append(try OpSpec(json: op, path: "ops[\(i)]")) }
-            ops = list
-            let tokens = GridPrior.tokenGrid(height: h, width: w, levels: q)
+            size = try f.positiveInt("codebook_size")
+            grid = try f.intArray("grid")
+            levels = try f.positiveInt("levels")
+            for (i, op) in try f.array("ops").enumerated() { ops.append(try OpSpec(json: op, path: "ops[\(i)]")) }
+        } catch { throw bad("config \(error)") }
+        guard size == k else { throw bad("a prior over \(size) codes; the model's codebook has \(k)") }
+        guard grid == [h, w] else { throw bad("a prior over \(grid.map(String.init).joined(separator: "×")) grids; the model's code grid is \(h)×\(w)") }
+        guard levels == q else { throw bad("a prior over \(levels) level\(levels == 1 ? "" : "s") per cell; the model has \(q)") }
+        let tokens = GridPrior.tokenGrid(height: h, width: w, levels: q)
+        do {
             let made = try ModelConfig.propagate(ops, from: GridPrior.inputShape(codebookSize: k, height: tokens.height, width: tokens.width), block: "ops")
             guard made == [k, tokens.height, tokens.width] else {
                 throw ConfigError("ops produce \(made), but a prior gives [\(k), \(tokens.height), \(tokens.width)] (logits per code and token)")
             }
-            description = PriorConfig(ops: ops, training: json["training"] ?? .object([]), metrics: json["metrics"] ?? .object([]))
         } catch { throw bad("config \(error)") }
+        let description = PriorConfig(ops: ops, training: json["training"] ?? .object([]), metrics: json["metrics"] ?? .object([]))
         var expected: [(name: String, shape: [Int])] = []
         for (i, op) in ops.enumerated() { for t in op.tensorShapes { expected.append(("prior.\(i).\(t.name)", t.shape)) } }
         let names = Set(expected.map(\.name))
@@ -75,7 +77,6 @@ public enum PriorFile {
             loaded[tensor] = t
         }
         var rng = SeededRNG(seed: 0)
-        let tokens = GridPrior.tokenGrid(height: h, width: w, levels: q)
         let prior = GridPrior(ops: ops, codebookSize: k, height: tokens.height, width: tokens.width, levels: q, rng: &rng)
         for (tensor, p) in prior.namedParameters {
             guard let t = loaded[tensor] else { throw bad("tensor '\(tensor)' is missing") }
