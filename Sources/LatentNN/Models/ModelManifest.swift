@@ -140,7 +140,7 @@ public struct ModelManifest: Sendable, Equatable {
     }
 
     /// `relative` resolved against `folder`, refused when it is absolute or leads outside it.
-    static func inside(folder: String, _ relative: String, key: String, manifest: String) throws -> String {
+    public static func inside(folder: String, _ relative: String, key: String, manifest: String) throws -> String {
         guard !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
             throw FormatError(manifest, "'\(key)': \(relative) is outside the manifest's folder")
         }

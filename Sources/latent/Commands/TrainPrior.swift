@@ -75,6 +75,9 @@ extension Train {
             throw ValidationError("\(manifestPath): \(vq.grid.height)×\(vq.grid.width)×\(codebook.levels) = \(tokens) codes per image; the prior takes at most \(Self.maxPriorTokens)")
         }
         let fileName = output ?? ((try? ModelManifest.load(manifestPath))?.prior).map { ($0 as NSString).lastPathComponent } ?? "prior.safetensors"
+        // Refused before any training: the prior must sit in the manifest's folder, as every file it names.
+        _ = try ModelManifest.inside(folder: (manifestPath as NSString).deletingLastPathComponent, fileName, key: "prior",
+                                     manifest: (manifestPath as NSString).lastPathComponent)
         let set = try data.images(for: vq)
         let grids = try vq.codeGrids(set.images)
         // Every tenth grid held out (none below ten images): the held-out NLL says whether it generalises.
