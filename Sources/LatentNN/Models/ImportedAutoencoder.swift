@@ -48,6 +48,9 @@ public final class ImportedAutoencoder: @unchecked Sendable {
         }
         let model = try ImportedAutoencoder(manifest: manifest, encoder: encoder, decoder: decoder, codebook: codebook)
         if loadingPrior, let file = manifest.prior, let codebook {
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw FormatError((file as NSString).lastPathComponent, "no such file, though the manifest's 'prior' names it (latent train prior --model \((path as NSString).lastPathComponent) writes it)")
+            }
             (model.prior, model.priorDescription) = try PriorFile.load(file, codebookSize: codebook.size, height: model.grid.height,
                                                                        width: model.grid.width, levels: codebook.levels)
         }
