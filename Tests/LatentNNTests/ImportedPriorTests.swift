@@ -80,6 +80,8 @@ import Testing
         #expect(zip(before, after).allSatisfy { $0.key == $1.key && $0.value == $1.value })
         #expect(try ModelManifest.load(path).fsqLevels == (try ModelManifest.load(Self.library + "/" + fixture + "/model.json").fsqLevels))
 
+        // The model picker's note says so, as for a native model with a prior.
+        #expect(dataNote(forModelAt: path).hasSuffix(" · with a prior"))
         let reloaded = try ImportedAutoencoder.load(path)
         let loaded = try #require(reloaded.gridPrior)
         #expect(loaded.cells == tokens && loaded.levels == book.levels && loaded.codeGrid == model.grid)
