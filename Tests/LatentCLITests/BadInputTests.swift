@@ -178,6 +178,7 @@ import Testing
         refused("train prior on a vae manifest", ["train", "prior", "--model", "$F/manifest-png-ok/model.json"], naming: "model.json")
         refused("train prior -o outside the manifest's folder", ["train", "prior", "--model", "$F/vq-prior-missing/model.json",
                                                                  "--data", "$F/vq-images.npy", "-o", "../p.safetensors"], naming: "model.json")
+        refused("train prior over an FSQ of 2²⁰ codes", ["train", "prior", "--model", "$F/fsq-huge/model.json"], naming: "model.json")
         refused("sample a manifest without a prior", ["sample", "--model", "$F/vq-no-prior/model.json"], naming: "model.json")
         // arguments
         refused("--index -1", ["encode", "--model", vae, "--index", "-1"], naming: "--index")
@@ -400,6 +401,12 @@ import Testing
         Fixture.write(priorHeader(k: 32, grid: [4, 4]), to: dir + "/outside-prior.safetensors")
         _ = vq("vq-prior-dotdot", prior: "../outside-prior.safetensors")
         symlink("../outside-prior.safetensors", vq("vq-prior-link", prior: "prior.safetensors") + "/prior.safetensors")
+        let fsq = folder("fsq-huge")
+        for file in ["encoder.onnx", "decoder.onnx"] {
+            try? FileManager.default.copyItem(atPath: CLITests.root + "/Tests/LatentNNTests/Fixtures/onnx-lib/fsq-ts/" + file, toPath: fsq + "/" + file)
+        }
+        Fixture.write(Array(#"{"kind": "vqvae", "encoder": "encoder.onnx", "decoder": "decoder.onnx", "input_shape": [3, 16, 16], "levels": [1024, 64, 4, 4]}"#.utf8),
+                      to: fsq + "/model.json")
         put("vq-images.npy", Fixture.npy("<f4", [4, 3, 16, 16], Fixture.f32((0..<(4 * 768)).map { Float($0 % 7) / 7 })))
         return dir
     }

@@ -74,6 +74,10 @@ extension Train {
         guard tokens <= Self.maxPriorTokens else {
             throw ValidationError("\(manifestPath): \(vq.grid.height)×\(vq.grid.width)×\(codebook.levels) = \(tokens) codes per image; the prior takes at most \(Self.maxPriorTokens)")
         }
+        let values = (codebook.size + 1 + tokens) * tokens
+        guard values <= Self.maxPriorInputValues else {
+            throw ValidationError("\(manifestPath): a prior over grids of \(tokens) codes, each one of \(codebook.size.formatted()), takes \(values.formatted()) input values per grid; at most \(Self.maxPriorInputValues.formatted()) (a batch of 64 holds 64 of them)")
+        }
         let fileName = output ?? ((try? ModelManifest.load(manifestPath))?.prior).map { ($0 as NSString).lastPathComponent } ?? "prior.safetensors"
         // Refused before any training: the prior must sit in the manifest's folder, as every file it names.
         _ = try ModelManifest.inside(folder: (manifestPath as NSString).deletingLastPathComponent, fileName, key: "prior",
@@ -140,6 +144,8 @@ extension Train {
     /// Codes per image a prior is trained over: its input holds a one-hot position per code, so its
     /// size grows with the square of this.
     static let maxPriorTokens = 1024
+    /// One grid's input, (K + 1 + tokens) · tokens one-hot values: 16 MB, so a batch of 64 stays near 1 GB.
+    static let maxPriorInputValues = 1 << 22
 
     /// The training and held-out images: `--data`, else the model's own dataset.
     private func priorData(for vq: VQVAEModel) throws -> (LabeledImages, LabeledImages) {
