@@ -29,6 +29,21 @@ public enum ColorMap: String, Sendable, CaseIterable {
     ]
 }
 
+/// Signed values on a diverging scale (Moreland's cool–warm): blue below 0, light grey at 0, red
+/// above, each side scaled to its own end of `range`, so that a latent's sign reads at a glance and 0
+/// is the same colour in every channel.
+public enum DivergingColors {
+    static let cold = RGB(59, 76, 192), middle = RGB(221, 221, 221), warm = RGB(180, 4, 38)
+
+    public static func color(_ v: Float, range: ClosedRange<Float>) -> RGB {
+        guard v.isFinite else { return middle }
+        let (end, t) = v < 0 ? (cold, range.lowerBound < 0 ? min(1, v / range.lowerBound) : 1)
+                             : (warm, range.upperBound > 0 ? min(1, v / range.upperBound) : 1)
+        func mix(_ x: UInt8, _ y: UInt8) -> UInt8 { UInt8((Float(x) + (Float(y) - Float(x)) * t).rounded()) }
+        return RGB(mix(middle.r, end.r), mix(middle.g, end.g), mix(middle.b, end.b))
+    }
+}
+
 /// The xterm 256-colour palette: the 6×6×6 cube (16–231) and the 24-step grey ramp (232–255).
 public enum XtermPalette {
     static let cubeLevels: [Int] = [0, 95, 135, 175, 215, 255]

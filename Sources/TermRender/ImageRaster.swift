@@ -109,6 +109,16 @@ public enum ImageRaster {
         mode == .braille ? (2 * columns, 4 * rows) : (columns, 2 * rows)
     }
 
+    /// The cells `draw(_:in:mode:)` fills with `image` inside `area` (centred, fitted): where marks
+    /// about parts of the image go.
+    public static func drawnArea(of image: Image, in area: Rect, mode: RenderMode) -> Rect {
+        let budget = pixels(columns: area.width, rows: area.height, mode: mode)
+        guard budget.width > 0, budget.height > 0 else { return Rect(x: area.x, y: area.y, width: 0, height: 0) }
+        let shown = image.fittedSize(width: budget.width, height: budget.height)
+        let cells = size(width: shown.width, height: shown.height, mode: mode)
+        return area.centered(width: cells.columns, height: cells.rows)
+    }
+
     /// The image fitted to at most `columns`×`rows` cells (area-averaged down, enlarged by whole steps),
     /// as a row-major block and its size. Any image size works in any box.
     public static func fitted(_ image: Image, columns: Int, rows: Int, mode: RenderMode, colorMap: ColorMap = .grey,

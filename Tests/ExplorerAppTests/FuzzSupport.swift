@@ -16,6 +16,14 @@ struct FuzzModelShape {
         let engine = try! ExplorerEngine.load(modelPath: repositoryRoot + "/Weights/\(name).safetensors", data: blank)
         return FuzzModelShape(summary: engine.summary, vqShape: engine.vqShapeValue)
     }
+
+    /// A Stable-Diffusion-style VAE (latent 4 × 8 × 8, 16×16 images), as a manifest model's summary.
+    static let spatial = FuzzModelShape(summary: ModelSummaryLine(name: "kl-4x8x8.json", kind: .vae, latentDim: 256, codebookSize: 0,
+                                                                  classNames: (0...9).map(String.init), latentShape: [4, 8, 8]),
+                                        imageWidth: 16, imageHeight: 16)
+
+    /// Every shape the fuzz starts from and the picker loads.
+    static let all = shipped + [spatial]
 }
 
 /// Plays the runtime's part for the fuzz: answers quick commands at once, as `Runtime` does, and holds
@@ -146,7 +154,7 @@ struct FuzzDriver {
                                           top: (0..<min(6, q.codes)).map { _ in CodeProbability(code: int(q.codes), probability: Float(int(100)) / 100) }))
             return []
         case .loadModel(let path):
-            let next = FuzzModelShape.shipped.first { path.hasSuffix($0.summary.name) } ?? FuzzModelShape.shipped[int(4)]
+            let next = FuzzModelShape.all.first { path.hasSuffix($0.summary.name) } ?? FuzzModelShape.all[int(FuzzModelShape.all.count)]
             pending.append(.modelLoaded(next.summary, vqShape: next.vqShape))
             return []
         case .saveBookmarks:
@@ -168,7 +176,7 @@ struct FuzzDriver {
             // What was under way for the old model is now stale; keep some of it to deliver anyway.
             stale += pending.prefix(20)
             pending = []
-            shape = FuzzModelShape.shipped.first { $0.summary == summary && $0.vqShape == vqShape } ?? shape
+            shape = FuzzModelShape.all.first { $0.summary == summary && $0.vqShape == vqShape } ?? shape
         }
         return message
     }

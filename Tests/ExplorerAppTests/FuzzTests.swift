@@ -17,18 +17,18 @@ import Testing
 
     /// Every shipped model, starting on each of its panels.
     static var cases: [(model: String, panel: Int)] {
-        FuzzModelShape.shipped.flatMap { s in
+        FuzzModelShape.all.flatMap { s in
             (0..<(s.vqShape == nil ? Panel.allCases.count : VQPanel.allCases.count)).map { (s.summary.name, $0) }
         }
     }
 
     @Test(arguments: cases)
     func randomMessagesKeepTheInvariants(model: String, panel: Int) throws {
-        let shape = try #require(FuzzModelShape.shipped.first { $0.summary.name == model })
-        let seed = UInt64((FuzzModelShape.shipped.firstIndex { $0.summary.name == model } ?? 0) * 100 + panel) + Self.seedBase
+        let shape = try #require(FuzzModelShape.all.first { $0.summary.name == model })
+        let seed = UInt64((FuzzModelShape.all.firstIndex { $0.summary.name == model } ?? 0) * 100 + panel) + Self.seedBase
         var driver = FuzzDriver(seed: seed, shape: shape)
         var m = AppModel(width: 120, height: 40, capability: .palette256, model: shape.summary,
-                         modelPaths: FuzzModelShape.shipped.map { "Weights/" + $0.summary.name }, vqShape: shape.vqShape)
+                         modelPaths: FuzzModelShape.all.map { "Weights/" + $0.summary.name }, vqShape: shape.vqShape)
         m.datasetCount = driver.dataCount
         if shape.vqShape == nil { m.vae.panel = Panel.allCases[panel] } else { m.vq.panel = VQPanel.allCases[panel] }
         _ = Explorer.start(&m)
@@ -86,6 +86,12 @@ import Testing
             if !(0..<v.latentDim).contains(v.selected) { broken.append("selected dim \(v.selected)") }
             if v.z.contains(where: { !$0.isFinite }) { broken.append("non-finite z") }
             if v.isConditional && !(0..<v.classCount).contains(v.label) { broken.append("label \(v.label)") }
+            if let s = v.spatialShape {
+                if let a = v.spatial.anchor, !(0..<s.height).contains(a.row) || !(0..<s.width).contains(a.column) {
+                    broken.append("region anchor \(a) outside \(s.height)×\(s.width)")
+                }
+                if let clip = v.spatial.clip, clip.values.count != clip.rows * clip.columns * clip.channels { broken.append("clip of \(clip.values.count) values") }
+            }
         }
         let showingScatter = m.isVQ ? m.vq.panel == .scatter : m.vae.panel == .scatter
         let plot = Explorer.scatterPlot(m)

@@ -16,6 +16,7 @@ import Testing
         case .vqGrid: return vq
         case .vqScatter: vq.vq.panel = .scatter; return vq
         case .vqMap: vq.vq.panel = .map; return vq
+        case .spatial: return makeSpatialModel()
         case .help: vae.overlay = .help
         case .modelPicker: vae.overlay = .modelPicker(selection: 1)
         case .bookmarks, .naming:

@@ -390,16 +390,18 @@ import Testing
         #expect(m.vae.manifoldDims.x == 3)  // the axes still open on the dimension that varies most
     }
 
-    /// A spatial latent's sliders are its values flattened channel by channel, row by row: the panel's
-    /// title gives its shape and where the selected one sits.
+    /// A spatial latent loaded from the picker opens on its cell grid: the cursor's cell and channel are
+    /// the selected value flattened channel by channel, row by row (value 101 = channel 1, row 4, col 5).
     @Test func aSpatialLatentSaysWhereTheSelectedValueSits() {
         var m = makeModel()
         _ = Explorer.update(&m, .modelLoaded(ModelSummaryLine(name: "sd-vae.json", kind: .vae, latentDim: 256, codebookSize: 0,
                                                               classNames: [], latentShape: [4, 8, 8]), vqShape: nil))
-        for _ in 0..<101 { _ = Explorer.update(&m, .key(.down)) }  // value 101 = channel 1, 37 into its 8×8 plane
+        _ = Explorer.update(&m, .key(.char(".")))
+        for _ in 0..<4 { _ = Explorer.update(&m, .key(.down)) }
+        for _ in 0..<5 { _ = Explorer.update(&m, .key(.right)) }
         #expect(m.vae.selected == 101)
-        #expect(Explorer.view(m).text.contains("latent z · 4×8×8 · z101 = channel 1, row 4, col 5"))
-        // A flat latent keeps its plain title.
+        #expect(Explorer.view(m).text.contains("latent 4×8×8 · channel 1 · row 4, col 5"))
+        // A flat latent keeps its sliders and their plain title.
         #expect(Explorer.view(makeModel()).text.contains("latent z · 10 dims"))
     }
 

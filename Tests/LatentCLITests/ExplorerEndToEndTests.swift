@@ -40,6 +40,19 @@ import Testing
 
         func keys(_ keys: String...) throws { try run(["send-keys", "-t", session] + keys) }
 
+        /// Polls the screen with its colours until `condition` holds (or `seconds` pass). A frame reaches
+        /// tmux in several writes, and a slow decode lands a frame later than the key's: a check on one part
+        /// of the screen must wait for it rather than for another part.
+        func waitStyled(seconds: Double = 15, _ condition: (String) -> Bool) throws -> String {
+            var last = ""
+            for _ in 0..<Int(seconds * 20) {
+                last = try styledScreen()
+                if condition(last) { return last }
+                Thread.sleep(forTimeInterval: 0.05)
+            }
+            return last
+        }
+
         /// Polls the screen until `condition` holds (or `seconds` pass).
         func wait(seconds: Double = 15, _ condition: (String) -> Bool) throws -> String {
             var last = ""
@@ -79,7 +92,7 @@ import Testing
         #expect(first.contains("vae-z10.safetensors"))
         #expect(first.contains("▸z0"))
         try tmux.keys("L", "L", "L", "L")
-        let moved = try tmux.wait { $0.contains("+2.00") }
+        let moved = try tmux.wait { $0.contains("+2.00") && Self.digitBox($0) != Self.digitBox(first) }
         #expect(moved.contains("+2.00"))
         #expect(Self.digitBox(moved) != Self.digitBox(first), "the digit did not change")
         try tmux.keys("q")
@@ -109,14 +122,14 @@ import Testing
         let first = try tmux.wait { $0.contains("decoded codes") && $0.contains("codebook") && $0.contains("%") }
         #expect(first.contains("VQ-VAE · K=32"))
         try tmux.keys("Down", "Down", "Down", "Right", "Right", "Right", "+", "+", "+")
-        let edited = try tmux.wait { $0.contains("─ edited ─") && $0.contains("→ code") }
-        #expect(edited.contains("─ edited ─"))
         // The edited decode (the box right of the thumbnails) differs from the unedited one.
         func box(_ screen: String) -> String {
             screen.split(separator: "\n", omittingEmptySubsequences: false).prefix(17).map { line in
                 String(line.dropFirst(40).prefix(30))
             }.joined(separator: "\n")
         }
+        let edited = try tmux.wait { $0.contains("─ edited ─") && $0.contains("→ code") && box($0) != box(first) }
+        #expect(edited.contains("─ edited ─"))
         #expect(box(edited) != box(first))
         try tmux.keys("q")
         let after = try tmux.wait { $0.contains("EXIT:") && $0.contains("icanon") }
@@ -171,7 +184,7 @@ import Testing
         #expect(opened.contains("model.json · VAE"), "\(opened)")
         try tmux.keys("n")
         let shown = try tmux.wait { $0.contains("image 0") && $0.contains("reconstruction") }
-        let colours = Self.chromaticColours(try tmux.styledScreen())
+        let colours = Self.chromaticColours(try tmux.waitStyled { Self.chromaticColours($0).count >= 20 })
         #expect(shown.contains("image 0"), "\(shown)")
         // The status bar and sliders use a few fixed colours; the data image's gradients bring many more.
         #expect(colours.count >= 20, "colours on screen: \(colours.sorted())")
@@ -195,7 +208,15 @@ import Testing
         if kind != "VQ-VAE" { try tmux.keys("n") }  // a continuous model shows a data image on n; a VQ-VAE opens on one
         let shown = try tmux.wait { $0.contains("image 0") }
         #expect(shown.contains("image 0"), "\(shown)")
-        let colours = Self.chromaticColours(try tmux.styledScreen())
+        if kind != "VQ-VAE" {
+            // Both continuous ones have a 4 × 8 × 8 latent: it opens as its cell grid, and a key moves
+            // the cursor cell.
+            #expect(shown.contains("latent 4×8×8 · channel 0 · row 0, col 0"), "\(shown)")
+            try tmux.keys("Right", "Down", ".")
+            let moved = try tmux.wait { $0.contains("latent 4×8×8 · channel 1 · row 1, col 1") }
+            #expect(moved.contains("latent 4×8×8 · channel 1 · row 1, col 1"), "\(moved)")
+        }
+        let colours = Self.chromaticColours(try tmux.waitStyled { Self.chromaticColours($0).count >= 20 })
         #expect(colours.count >= 20, "\(folder): colours on screen: \(colours.count)")
         try tmux.keys("q")
         let after = try tmux.wait { $0.contains("EXIT:") && $0.contains("icanon") }

@@ -120,13 +120,9 @@ public struct VAEState: Sendable {
     /// The latent's own shape: [z], or [C, h, w] for a spatial latent, whose values the sliders hold
     /// flattened in that order.
     public var latentShape: [Int] = []
+    /// The spatial latent view's region, scope, colouring and clipboard (a [C, h, w] latent only).
+    public var spatial = SpatialState()
 
-    /// Where slider `d` sits in a spatial latent (channel, row, column), or nil for a flat latent.
-    public func position(of d: Int) -> (channel: Int, row: Int, column: Int)? {
-        guard latentShape.count == 3, latentShape.reduce(1, *) == latentDim, (0..<latentDim).contains(d) else { return nil }
-        let plane = latentShape[1] * latentShape[2]
-        return (d / plane, (d % plane) / latentShape[2], d % latentShape[2])
-    }
     public func isInactive(_ d: Int) -> Bool { !isDeterministic && d < activity.count && activity[d] < VAEState.inactiveVariance }
     public var manifold: [Image] = []
     public var manifoldShape: (columns: Int, rows: Int) = (0, 0)

@@ -7,7 +7,7 @@
 /// first: `global` before everything, the scatter before the sliders or the grid, `vqScatter` before
 /// `scatter`, `vqMap` before `vqGrid`. Within one mode no two bindings share a key.
 public enum KeyMode: String, CaseIterable, Sendable {
-    case global, sliders, scatter, vqScatter, vqGrid, vqMap
+    case global, sliders, spatial, scatter, vqScatter, vqGrid, vqMap
     case help, modelPicker, bookmarks, naming
 
     public var isOverlay: Bool { [.help, .modelPicker, .bookmarks, .naming].contains(self) }
@@ -17,6 +17,7 @@ public enum KeyMode: String, CaseIterable, Sendable {
         switch self {
         case .global: "Everywhere (VAE and VQ-VAE)"
         case .sliders: "VAE: sliders and panels"
+        case .spatial: "Spatial latent [C, h, w]: the cell grid (before the sliders' keys)"
         case .scatter: "Scatter panel (VAE and VQ-VAE; before the sliders' or the grid's keys)"
         case .vqScatter: "VQ-VAE scatter panel"
         case .vqGrid: "VQ-VAE: the code grid"
@@ -109,6 +110,8 @@ public enum KeyAction: Equatable, Sendable {
     case pickDimension(Sign), nudge(Step, Sign), sample, reset, nextImage, previousImage, prototypeOrClass,
          previousClass, nextClass, nextPanel, previousPanel, manifold, manifoldAxisX, manifoldAxisY,
          markA, markB, playMorph, pauseMorph
+    // spatial latent
+    case pickChannel(Sign), toggleRegion, toggleAllCells, toggleLatentColour, copyLatent, pasteLatent
     // scatter
     case moveCursor(columns: Int, rows: Int), openNearest, toggleClass, nextProjection, walkStart, walkEnd,
          recordPath, blendWalk, playWalk, zoomIn, zoomOut, walksAreVAE
@@ -121,8 +124,9 @@ public enum KeyAction: Equatable, Sendable {
          backToList, typeText, eraseText, keepName
 }
 
-/// The two help pages and footers: the VAE mode's and the VQ-VAE mode's.
-public enum KeyPage: Sendable { case vae, vq }
+/// The help pages and footers: the VAE mode's, the spatial latent's (a VAE whose latent is [C, h, w])
+/// and the VQ-VAE mode's.
+public enum KeyPage: Sendable { case vae, spatial, vq }
 
 /// A row of the help overlay: the keys as shown and what they do. Rows are shown in table order.
 public struct KeyHelp: Sendable {
@@ -176,7 +180,31 @@ public struct KeyBinding: Sendable {
 
 public enum KeyMap {
     // Table order is the help overlay's order on each page.
-    public static let bindings: [KeyBinding] = sliders1 + scatter + sliders2 + vqGrid + global + overlays
+    public static let bindings: [KeyBinding] = spatial + sliders1 + scatter + sliders2 + vqGrid + global + overlays
+
+    static let spatial: [KeyBinding] = [
+        KeyBinding([.spatial], [.up, .char("k")], .moveCell(columns: 0, rows: -1), "move the cursor up the latent's cells (or click a cell)")
+            .help(.spatial, "arrows hjkl", "move the cursor over the latent's cells (or click one)").footer(.spatial, 0, "←↑↓→", "cell"),
+        KeyBinding([.spatial], [.down, .char("j")], .moveCell(columns: 0, rows: 1), "move the cursor down"),
+        KeyBinding([.spatial], [.left, .char("h")], .moveCell(columns: -1, rows: 0), "move the cursor left"),
+        KeyBinding([.spatial], [.right, .char("l")], .moveCell(columns: 1, rows: 0), "move the cursor right"),
+        KeyBinding([.spatial], [.char(","), .char("<")], .pickChannel(.down), "the previous channel (the heat map and the `▸` slider follow)")
+            .help(.spatial, ", .", "previous / next channel (heat map, slider)").footer(.spatial, 1, ", .", "channel"),
+        KeyBinding([.spatial], [.char("."), .char(">")], .pickChannel(.up), "the next channel"),
+        KeyBinding([.spatial], [.char("+"), .char("=")], .nudge(.fine, .up), "the channel +0.1 at the cursor cell, over the region, or at every cell (o)")
+            .help(.spatial, "+ -  PgUp PgDn", "the channel ±0.1 (±0.5) at the cell / region / every cell").footer(.spatial, 2, "+/-", "value"),
+        KeyBinding([.spatial], [.char("-"), .char("_")], .nudge(.fine, .down), "the channel −0.1 there"),
+        KeyBinding([.spatial], [.pageUp], .nudge(.coarse, .up), "the channel +0.5 there"),
+        KeyBinding([.spatial], [.pageDown], .nudge(.coarse, .down), "the channel −0.5 there"),
+        KeyBinding([.spatial], [.char("v")], .toggleRegion, "a region starts at the cursor (move to span it; `+`/`-` brush it); again: no region")
+            .help(.spatial, "v  o", "region from here to the cursor (brush); o: every cell (offset)").footer(.spatial, 3, "v", "region"),
+        KeyBinding([.spatial], [.char("o")], .toggleAllCells, "`+`/`-` offset the channel at every cell ↔ at the cell or region").footer(.spatial, 4, "o", "all cells"),
+        KeyBinding([.spatial], [.char("C")], .toggleLatentColour, "the grid: a heat map of the channel ↔ channels 0–2 as red, green, blue")
+            .help(.spatial, "C", "grid: the channel's heat map ↔ channels 0–2 as colour").footer(.spatial, 11, "C", "colour"),
+        KeyBinding([.spatial], [.char("Y")], .copyLatent, "copy the region's values (every channel; no region: the cursor cell)")
+            .help(.spatial, "Y  P", "copy the region; paste it at the cursor into this latent (collage)").footer(.spatial, 6, "Y/P", "copy/paste"),
+        KeyBinding([.spatial], [.char("P")], .pasteLatent, "paste the copied region with its top-left at the cursor (another image's latent after n, a bookmark, a sample: a collage)"),
+    ]
 
     static let sliders1: [KeyBinding] = [
         KeyBinding([.sliders], [.up, .char("k")], .pickDimension(.up), "pick the dimension above (the `▸` row)")
@@ -188,17 +216,20 @@ public enum KeyMap {
         KeyBinding([.sliders], [.shiftLeft, .char("H")], .nudge(.coarse, .down), "move it by −0.5"),
         KeyBinding([.sliders], [.shiftRight, .char("L")], .nudge(.coarse, .up), "move it by +0.5"),
         KeyBinding([.sliders], [.char("s")], .sample, "sample z ~ N(0, I)")
-            .help(.vae, "s", "sample z ~ N(0, I)").footer(.vae, 2, "s", "sample"),
+            .help(.vae, "s", "sample z ~ N(0, I)").footer(.vae, 2, "s", "sample")
+            .help(.spatial, "s r", "sample z ~ N(0, I) (in the scaled space); r: z = 0").footer(.spatial, 7, "s", "sample"),
         KeyBinding([.sliders], [.char("r")], .reset, "reset z to 0")
             .help(.vae, "r", "reset z to 0").footer(.vae, 3, "r", "reset"),
         KeyBinding([.sliders], [.char("n")], .nextImage, "next held-out image: its original, its reconstruction (the decoded μ), and μ ± σ on every slider")
-            .help(.vae, "n p", "next / previous data image: original, reconstruction, μ ± σ").footer(.vae, 4, "n/p", "data"),
+            .help(.vae, "n p", "next / previous data image: original, reconstruction, μ ± σ").footer(.vae, 4, "n/p", "data")
+            .help(.spatial, "n p", "next / previous data image (its latent; edits are marked)").footer(.spatial, 8, "n/p", "data"),
         KeyBinding([.sliders], [.char("p")], .previousImage, "previous held-out image"),
         KeyBinding([.sliders], match: .digits, .prototypeOrClass, "VAE: jump to the class's prototype, the mean μ of its held-out images; conditional VAE: decode as that class")
             .help(.vae, "0-9", "prototype (mean μ) of a class; CVAE: the class ([ ] cycle)")
             .footer(.vae, 5, "0-9", "prototype", conditional: "class"),
         KeyBinding([.sliders], [.tab, .char("v")], .nextPanel, "bottom panel: neuron progression → 2D manifold grid → interpolation → scatter")
-            .help(.vae, "tab v", "panel: progression → manifold → interpolation → scatter").footer(.vae, 6, "tab", "panel"),
+            .help(.vae, "tab v", "panel: progression → manifold → interpolation → scatter").footer(.vae, 6, "tab", "panel")
+            .help(.spatial, "tab", "panel: progression (the cell's channel) → manifold → interpolation → scatter").footer(.spatial, 9, "tab", "panel"),
         KeyBinding([.sliders], [.backTab], .previousPanel, "the previous bottom panel"),
     ]
 
@@ -231,11 +262,13 @@ public enum KeyMap {
 
     static let sliders2: [KeyBinding] = [
         KeyBinding([.sliders], [.char("g")], .manifold, "2D manifold grid")
-            .help(.vae, "g  x y", "2D manifold grid; x / y: the selected dim on that axis").footer(.vae, 7, "g", "grid"),
+            .help(.vae, "g  x y", "2D manifold grid; x / y: the selected dim on that axis").footer(.vae, 7, "g", "grid")
+            .help(.spatial, "g  x y", "2D manifold grid; x / y: the cell's channel on that axis"),
         KeyBinding([.sliders], [.char("x")], .manifoldAxisX, "put the selected dimension on the grid's horizontal axis"),
         KeyBinding([.sliders], [.char("y")], .manifoldAxisY, "put the selected dimension on the grid's vertical axis"),
         KeyBinding([.sliders], [.char("a")], .markA, "mark A")
-            .help(.vae, "a b i", "mark A, mark B, play the morph A → B (space pauses)").footer(.vae, 8, "a/b/i", "morph"),
+            .help(.vae, "a b i", "mark A, mark B, play the morph A → B (space pauses)").footer(.vae, 8, "a/b/i", "morph")
+            .help(.spatial, "a b i", "mark A, mark B, play the morph A → B (space pauses)"),
         KeyBinding([.sliders], [.char("b")], .markB, "mark B"),
         KeyBinding([.sliders], [.char("i")], .playMorph, "play the morph from A to B"),
         KeyBinding([.sliders], [.char(" ")], .pauseMorph, "pause / play the morph"),
@@ -294,19 +327,23 @@ public enum KeyMap {
     static let global: [KeyBinding] = [
         KeyBinding([.global], [.char("m")], .nextRenderMode, "render mode: half-block `▀` → braille `⠿` → ASCII")
             .help(.vae, "m d c", "render ▀ → ⠿ → ASCII; d: braille dithering; c: grey ↔ viridis")
-            .help(.vq, "m d c", "render mode; braille dithering; grey ↔ viridis").footer(.vae, 9, "m", "render"),
+            .help(.vq, "m d c", "render mode; braille dithering; grey ↔ viridis").help(.spatial, "m d c", "render mode; braille dithering; grey ↔ viridis")
+            .footer(.vae, 9, "m", "render"),
         KeyBinding([.global], [.char("d")], .toggleDither, "braille: ordered dithering ↔ a threshold at 50 %"),
         KeyBinding([.global], [.char("c")], .toggleColorMap, "colour map: grey ↔ viridis"),
         KeyBinding([.global], [.char("M")], .modelPicker, "model picker (every `.safetensors` in `Weights/` and next to `--model`)")
             .help(.vae, "M  S", "pick a model from Weights/; S: save image & panel as PNG/GIF")
-            .help(.vq, "M S ?", "model picker; S: save the image and palette (PNG); this help").footer(.vae, 10, "M", "models"),
+            .help(.vq, "M S ?", "model picker; S: save the image and palette (PNG); this help").footer(.vae, 10, "M", "models")
+            .help(.spatial, "M  S", "pick a model; S: save image & panel as PNG/GIF"),
         KeyBinding([.global], [.char("S")], .saveFigures, "save figures of what the view shows"),
         KeyBinding([.global], [.char("B")], .bookmark, "bookmark the current z or VQ grid")
             .help(.vae, "B  '", "bookmark this z; ': list: jump, A / B, r rename, d delete")
+            .help(.spatial, "B  '", "bookmark this z; ': list: jump, A / B, r rename, d delete")
             .help(.vq, "B  '", "bookmark this grid; ': list: jump, r rename, d delete"),
         KeyBinding([.global], [.char("'")], .bookmarkList, "list the bookmarks"),
         KeyBinding([.global], [.char("?")], .help, "help overlay")
-            .help(.vae, "?  q", "this help; q or Ctrl-C quits (Esc closes this)"),
+            .help(.vae, "?  q", "this help; q or Ctrl-C quits (Esc closes this)")
+            .help(.spatial, "?  q", "this help; q or Ctrl-C quits (Esc cancels the region, closes this)"),
         KeyBinding([.global], [.char("q"), .ctrl("c")], .quit, "quit; the terminal is always restored (Ctrl-C exits with status 130)")
             .help(.vq, "q  Ctrl-C", "quit (Esc cancels typing, closes this)"),
         KeyBinding([.global], [.escape], .cancel, "cancels a typed code or a path being recorded, and otherwise does nothing: quitting is deliberate, so a stray escape sequence never ends a session"),

@@ -165,13 +165,17 @@ public enum Explorer {
             default: return [.global, .vqGrid]
             }
         }
-        return m.vae.panel == .scatter && scatterShown ? [.global, .scatter, .sliders] : [.global, .sliders]
+        // A spatial latent's cell grid takes the arrows and + - before the sliders (whose other keys,
+        // s r n p a b i g tab, still apply).
+        let latent: [KeyMode] = m.vae.spatialShape != nil ? [.spatial, .sliders] : [.sliders]
+        return m.vae.panel == .scatter && scatterShown ? [.global, .scatter] + latent : [.global] + latent
     }
 
     static func perform(_ action: KeyAction, key: Key, mode: KeyMode, _ m: inout AppModel) -> [Command] {
         switch mode {
         case .global: return performGlobal(action, key: key, &m)
         case .sliders: return performSliders(action, key: key, &m)
+        case .spatial: return performSpatial(action, key: key, &m)
         case .scatter, .vqScatter: return performScatter(action, key: key, &m)
         case .vqGrid, .vqMap: return performVQ(action, key: key, &m)
         case .help, .modelPicker, .bookmarks, .naming: return performOverlay(action, key: key, &m)
@@ -187,6 +191,9 @@ public enum Explorer {
             if m.isVQ && !m.vq.entry.isEmpty {
                 m.vq.entry = ""
                 m.status = "code entry cancelled"
+            } else if m.vae.spatial.anchor != nil {
+                m.vae.spatial.anchor = nil
+                m.status = "no region"
             } else if m.scatter.recording != nil {
                 m.scatter.recording = nil
                 m.status = "path recording cancelled"
@@ -383,6 +390,8 @@ public enum Explorer {
             return cursorMoved(&m)
         }
         let layout = Layout(width: m.width, height: m.height, latentDim: m.vae.latentDim, renderMode: m.renderMode)
+        // A spatial latent has no slider per dimension to hit: its grid and channel sliders answer.
+        if m.vae.spatialShape != nil { return handleSpatialMouse(event, &m, layout: layout) ?? [] }
         switch event {
         case .press(let x, let y):
             guard let (dim, value) = sliderHit(layout, m.vae, x: x, y: y) else { return [] }
@@ -477,9 +486,14 @@ public enum Explorer {
         return LatentPaths.morphFrame(a, b, frame: anim.frame, half: Interpolation.frames)
     }
 
-    /// Slider ranges cover the data: −3…3, widened to the 0.5th–99.5th percentile of μ (rounded out).
+    /// Slider ranges cover the data: −3…3, widened to the 0.5th–99.5th percentile of μ (rounded out);
+    /// a spatial latent's, each channel's spread (`spatialRanges`).
     static func widenRanges(_ v: inout VAEState, to mus: [[Float]]) {
         guard !mus.isEmpty else { return }
+        if let shape = v.spatialShape {
+            v.ranges = spatialRanges(mus, shape: shape)
+            return
+        }
         for d in 0..<v.latentDim {
             let values = mus.map { $0[d] }.sorted()
             let lo = values[values.count / 200], hi = values[values.count - 1 - values.count / 200]

@@ -18,11 +18,11 @@ extension Explorer {
                             pixelCell: m.pixels?.cell)
         drawStatus(&b, m, layout.status)
         if m.vae.panel == .manifold {
-            drawSliders(&b, m, layout.manifoldSliders)
+            drawLatent(&b, m, layout.manifoldSliders)
             drawDigit(&b, m, layout.manifoldDigit)
             drawManifold(&b, m, layout)
         } else {
-            drawSliders(&b, m, layout.sliders)
+            drawLatent(&b, m, layout.sliders)
             drawDigit(&b, m, layout.digit)
             drawOriginal(&b, m, layout.original)
             drawInfo(&b, m, layout.info)
@@ -91,7 +91,7 @@ extension Explorer {
     }
 
     static func drawFooter(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
-        drawKeys(&b, KeyMap.footer(.vae, conditional: m.vae.isConditional), in: r)
+        drawKeys(&b, KeyMap.footer(m.vae.spatialShape != nil ? .spatial : .vae, conditional: m.vae.isConditional), in: r)
     }
 
     /// A footer: as many of `keys` as fit, then `? help` and `q quit`, which every footer shows at every
@@ -114,12 +114,14 @@ extension Explorer {
 
     // MARK: Sliders
 
+    /// The latent's panel: a spatial latent's cell grid, else one slider per dimension.
+    static func drawLatent(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
+        if m.vae.spatialShape != nil { drawSpatial(&b, m, r) } else { drawSliders(&b, m, r) }
+    }
+
     static func drawSliders(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let v = m.vae
-        // A spatial latent's title says its shape and where the selected value sits in it.
-        let title = v.position(of: v.selected).map { p in
-            "latent z · \(v.latentShape.map(String.init).joined(separator: "×")) · z\(v.selected) = channel \(p.channel), row \(p.row), col \(p.column)"
-        } ?? "latent z · \(v.latentDim) dims"
+        let title = "latent z · \(v.latentDim) dims"
         b.box(r, title: title)
         let g = SliderGeometry(box: r, count: v.latentDim, selected: v.selected)
         let axis = v.sliderAxis
@@ -135,22 +137,7 @@ extension Explorer {
             let labelStyle = isSelected ? Style(bold: true) : v.isInactive(d) ? Style.dim : Style.plain
             b.write((isSelected ? "▸" : " ") + "z\(d)" + (v.isInactive(d) ? "∅" : ""), x: r.x + 1, y: y, style: labelStyle, clip: r.inset(by: 1))
             guard let track = g.track(row: y) else { continue }
-            // The track runs over this row's own range; the rest of the shared axis stays blank.
-            let range = axis
-            let own = SliderGeometry.column(v.ranges[d].lowerBound, in: axis, track: track)...SliderGeometry.column(v.ranges[d].upperBound, in: axis, track: track)
-            for x in own { b[x, y] = Cell("─", .dim) }
-            let zero = SliderGeometry.column(0, in: range, track: track)
-            b[zero, y] = Cell("┼", .dim)
-            // The shown image's posterior: μ ± σ as a band, μ as a tick.
-            if let cur = v.current, d < cur.mu.count {
-                let lo = SliderGeometry.column(cur.mu[d] - cur.sigma[d], in: range, track: track)
-                let hi = SliderGeometry.column(cur.mu[d] + cur.sigma[d], in: range, track: track)
-                for x in lo...hi { b[x, y] = Cell("═", Style(fg: .rgb(RGB(110, 160, 220)))) }
-                b[SliderGeometry.column(cur.mu[d], in: range, track: track), y] = Cell("┃", Style(fg: .rgb(RGB(110, 160, 220)), bold: true))
-            }
-            let knob = SliderGeometry.column(v.z[d], in: range, track: track)
-            b[knob, y] = Cell("●", isSelected ? Style(fg: .rgb(RGB(255, 200, 60)), bold: true) : .bold)
-            b.write(String(format: " %+5.2f", v.z[d]), x: track.maxX, y: y, style: labelStyle, clip: r.inset(by: 1))
+            drawSliderTrack(&b, v, dimension: d, track: track, axis: axis, selected: isSelected, labelStyle: labelStyle, clip: r.inset(by: 1))
         }
         if g.first > 0 { b.write("▲", x: r.maxX - 2, y: r.y, style: .dim) }
         if g.visible.upperBound < v.latentDim { b.write("▼", x: r.maxX - 2, y: r.maxY - 1, style: .dim) }
@@ -160,6 +147,24 @@ extension Explorer {
             let hi = String(format: "%.1f", range.upperBound)
             b.write(hi, x: track.maxX - hi.count, y: r.maxY - 1, style: .dim)
         }
+    }
+
+    /// One slider's track: its own range on the shared axis (the rest stays blank), 0, the opened
+    /// image's posterior (μ ± σ as a band, μ as a tick), the knob and the value.
+    static func drawSliderTrack(_ b: inout Buffer, _ v: VAEState, dimension d: Int, track: Rect, axis: ClosedRange<Float>,
+                                selected: Bool, labelStyle: Style, clip: Rect) {
+        let y = track.y
+        let own = SliderGeometry.column(v.ranges[d].lowerBound, in: axis, track: track)...SliderGeometry.column(v.ranges[d].upperBound, in: axis, track: track)
+        for x in own { b[x, y] = Cell("─", .dim) }
+        b[SliderGeometry.column(0, in: axis, track: track), y] = Cell("┼", .dim)
+        if let cur = v.current, d < cur.mu.count, d < cur.sigma.count {
+            let lo = SliderGeometry.column(cur.mu[d] - cur.sigma[d], in: axis, track: track)
+            let hi = SliderGeometry.column(cur.mu[d] + cur.sigma[d], in: axis, track: track)
+            for x in lo...hi { b[x, y] = Cell("═", Style(fg: .rgb(RGB(110, 160, 220)))) }
+            b[SliderGeometry.column(cur.mu[d], in: axis, track: track), y] = Cell("┃", Style(fg: .rgb(RGB(110, 160, 220)), bold: true))
+        }
+        b[SliderGeometry.column(v.z[d], in: axis, track: track), y] = Cell("●", selected ? Style(fg: .rgb(RGB(255, 200, 60)), bold: true) : .bold)
+        b.write(String(format: " %+5.2f", v.z[d]), x: track.maxX, y: y, style: labelStyle, clip: clip)
     }
 
     // MARK: Images
@@ -180,6 +185,7 @@ extension Explorer {
         }
         // Any image size is fitted to the box (braille: 2×4 dots a cell, so a 28×28 digit is enlarged 2×).
         b.draw(image, in: r.inset(by: 1), mode: m.renderMode, colorMap: m.colorMap, capability: m.capability, dither: m.dither)
+        markChangedRegion(&b, m, box: r, image: image)
     }
 
     /// Mean squared difference of two images of one size (the edit against the reconstruction).
@@ -267,7 +273,8 @@ extension Explorer {
         switch v.panel {
         case .progression:
             let range = v.ranges[v.selected]
-            title = String(format: "z%d from %.1f to %.1f · neuron progression", v.selected, range.lowerBound, range.upperBound)
+            let name = v.spatialCursor.map { "c\($0.channel) at row \($0.cell.row), col \($0.cell.column)" } ?? "z\(v.selected)"
+            title = String(format: "%@ from %.1f to %.1f · neuron progression", name, range.lowerBound, range.upperBound)
         case .interpolation:
             title = v.markA != nil && v.markB != nil ? "interpolation A → B\(v.interpolation?.playing == true ? " · playing (space)" : "")"
                                                      : "interpolation: mark A with a, B with b, then i"
@@ -315,9 +322,10 @@ extension Explorer {
     /// The help overlay's rows, from the key table (`KeyMap`).
     static let helpLines = KeyMap.helpLines(.vae)
     static let vqHelpLines = KeyMap.helpLines(.vq)
+    static let spatialHelpLines = KeyMap.helpLines(.spatial)
 
     static func drawHelp(_ b: inout Buffer, _ m: AppModel) {
-        let helpLines = m.isVQ ? vqHelpLines : Self.helpLines
+        let helpLines = m.isVQ ? vqHelpLines : m.vae.spatialShape != nil ? spatialHelpLines : Self.helpLines
         let keyWidth = (helpLines.map { $0.0.count }.max() ?? 0) + 2
         let width = min(m.width - 2, 86), height = min(m.height - 2, helpLines.count + 4)
         let r = b.area.centered(width: width, height: height)
