@@ -61,6 +61,38 @@ public indirect enum JSONValue: Equatable, Sendable {
         return out
     }
 
+    /// JSON text with objects and arrays of containers one member per line, `indent` spaces per level
+    /// (as Python's `json.dump(indent=…)` lays a file out, but with arrays of scalars kept on one line),
+    /// for files people read and edit by hand.
+    public func serialized(indent: Int) -> String {
+        var out = ""
+        write(to: &out, indent: indent, depth: 0)
+        return out
+    }
+
+    private func write(to out: inout String, indent: Int, depth: Int) {
+        let pad = { (d: Int) in "\n" + String(repeating: " ", count: d * indent) }
+        switch self {
+        case .array(let items) where items.contains(where: { $0.array != nil || $0.object != nil }):
+            out += "["
+            for (i, v) in items.enumerated() {
+                out += (i > 0 ? "," : "") + pad(depth + 1)
+                v.write(to: &out, indent: indent, depth: depth + 1)
+            }
+            out += pad(depth) + "]"
+        case .object(let members) where !members.isEmpty:
+            out += "{"
+            for (i, m) in members.enumerated() {
+                out += (i > 0 ? "," : "") + pad(depth + 1)
+                JSONValue.writeString(m.key, to: &out)
+                out += ": "
+                m.value.write(to: &out, indent: indent, depth: depth + 1)
+            }
+            out += pad(depth) + "}"
+        default: write(to: &out)
+        }
+    }
+
     private func write(to out: inout String) {
         switch self {
         case .null: out += "null"

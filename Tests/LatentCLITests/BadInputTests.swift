@@ -167,6 +167,19 @@ import Testing
         accepted("manifest with a byte-order mark", ["encode", "--model", "$F/manifest-bom/model.json", "--index", "0"])
         accepted("gzip of two members", encode("two-members.gz-images-idx3-ubyte"))
         accepted("info escapes metadata", ["info", "$F/escape-metadata.safetensors"])
+        // an imported VQ-VAE's prior (latent train prior --model model.json)
+        refused("manifest prior missing", ["info", "$F/vq-prior-missing/model.json"], naming: "prior.safetensors")
+        refused("manifest prior not safetensors", ["sample", "--model", "$F/vq-prior-corrupt/model.json"], naming: "prior.safetensors")
+        refused("manifest prior for another codebook", ["info", "$F/vq-prior-other-k/model.json"], naming: "prior.safetensors")
+        refused("manifest prior for another grid", ["sample", "--model", "$F/vq-prior-other-grid/model.json"], naming: "prior.safetensors")
+        refused("manifest prior ../", ["info", "$F/vq-prior-dotdot/model.json"], naming: "model.json")
+        refused("manifest prior that is a symlink out", ["info", "$F/vq-prior-link/model.json"], naming: "model.json")
+        refused("manifest prior on a vae", ["info", "$F/manifest-vae-prior/model.json"], naming: "model.json")
+        refused("train prior on a vae manifest", ["train", "prior", "--model", "$F/manifest-png-ok/model.json"], naming: "model.json")
+        refused("train prior -o outside the manifest's folder", ["train", "prior", "--model", "$F/vq-prior-missing/model.json",
+                                                                 "--data", "$F/vq-images.npy", "-o", "../p.safetensors"], naming: "model.json")
+        refused("train prior over an FSQ of 2²⁰ codes", ["train", "prior", "--model", "$F/fsq-huge/model.json"], naming: "model.json")
+        refused("sample a manifest without a prior", ["sample", "--model", "$F/vq-no-prior/model.json"], naming: "model.json")
         // arguments
         refused("--index -1", ["encode", "--model", vae, "--index", "-1"], naming: "--index")
         refused("--n -3", ["sample", "--model", "$W/vqvae-k32.safetensors", "--n", "-3"], naming: "--n")
@@ -363,6 +376,38 @@ import Testing
         let bom = manifest("manifest-bom", "{\(base)}")
         Fixture.write([0xEF, 0xBB, 0xBF] + Array("{\(base)}".utf8), to: bom + "/model.json")
         pngFolder("manifest-png-ok/pngs", [("a/1.png", Fixture.greyPNG()), ("b/2.png", grey16), ("b/3.png", palette), ("a/4.png", greyAlpha)])
+        _ = manifest("manifest-vae-prior", "{\(base), \"prior\": \"prior.safetensors\"}")
+        // manifests around the exported euclidean VQ-VAE (K = 32, 4×4 grid), each naming a bad prior
+        let vqFixture = CLITests.root + "/Tests/LatentNNTests/Fixtures/onnx-lib/vq-euclid-ts"
+        func vq(_ name: String, prior: String?) -> String {
+            let f = folder(name)
+            for file in ["encoder.onnx", "decoder.onnx", "codebook.npy"] { try? FileManager.default.copyItem(atPath: vqFixture + "/" + file, toPath: f + "/" + file) }
+            let key = prior.map { ", \"prior\": \"\($0)\"" } ?? ""
+            Fixture.write(Array(#"{"kind": "vqvae", "encoder": "encoder.onnx", "decoder": "decoder.onnx", "codebook": "codebook.npy", "input_shape": [3, 16, 16]"#.utf8)
+                          + Array("\(key)}".utf8), to: f + "/model.json")
+            return f
+        }
+        /// A prior file's header alone: the config is checked before any tensor is read.
+        func priorHeader(k: Int, grid: [Int]) -> [UInt8] {
+            var w = SafetensorsWriter()
+            w.metadata = [("config", #"{"format": "latent-explorer-prior", "version": 1, "codebook_size": \#(k), "grid": \#(grid), "levels": 1, "ops": []}"#)]
+            return w.encoded()
+        }
+        _ = vq("vq-no-prior", prior: nil)
+        _ = vq("vq-prior-missing", prior: "prior.safetensors")
+        Fixture.write(Array("not a prior".utf8), to: vq("vq-prior-corrupt", prior: "prior.safetensors") + "/prior.safetensors")
+        Fixture.write(priorHeader(k: 16, grid: [4, 4]), to: vq("vq-prior-other-k", prior: "prior.safetensors") + "/prior.safetensors")
+        Fixture.write(priorHeader(k: 32, grid: [8, 8]), to: vq("vq-prior-other-grid", prior: "prior.safetensors") + "/prior.safetensors")
+        Fixture.write(priorHeader(k: 32, grid: [4, 4]), to: dir + "/outside-prior.safetensors")
+        _ = vq("vq-prior-dotdot", prior: "../outside-prior.safetensors")
+        symlink("../outside-prior.safetensors", vq("vq-prior-link", prior: "prior.safetensors") + "/prior.safetensors")
+        let fsq = folder("fsq-huge")
+        for file in ["encoder.onnx", "decoder.onnx"] {
+            try? FileManager.default.copyItem(atPath: CLITests.root + "/Tests/LatentNNTests/Fixtures/onnx-lib/fsq-ts/" + file, toPath: fsq + "/" + file)
+        }
+        Fixture.write(Array(#"{"kind": "vqvae", "encoder": "encoder.onnx", "decoder": "decoder.onnx", "input_shape": [3, 16, 16], "levels": [1024, 64, 4, 4]}"#.utf8),
+                      to: fsq + "/model.json")
+        put("vq-images.npy", Fixture.npy("<f4", [4, 3, 16, 16], Fixture.f32((0..<(4 * 768)).map { Float($0 % 7) / 7 })))
         return dir
     }
 }

@@ -21,12 +21,19 @@ public final class ImportedAutoencoder: @unchecked Sendable {
     public let latentShape: [Int]
     /// The code grid (VQ-VAE); (0, 0) otherwise.
     public let grid: (height: Int, width: Int)
+    /// The learned prior the manifest's `prior` names (VQ-VAE), over the codes as `decodeCodes` takes
+    /// them: h·w·Q tokens for a residual VQ.
+    public private(set) var prior: GridPrior?
+    /// How that prior was made (its ops, training and metrics).
+    public private(set) var priorDescription: PriorConfig?
 
     public var kind: ModelKind { manifest.kind }
     public var inputShape: [Int] { manifest.inputShape }
     public var classCount: Int { manifest.classNames.count }
 
-    public static func load(_ path: String) throws -> ImportedAutoencoder {
+    /// The model a manifest describes; with `loadingPrior` false its `prior` is not read (to train a
+    /// new one over a damaged or stale file).
+    public static func load(_ path: String, loadingPrior: Bool = true) throws -> ImportedAutoencoder {
         let manifest = try ModelManifest.load(path)
         let encoder = try ONNXModel.load(manifest.encoder), decoder = try ONNXModel.load(manifest.decoder)
         var codebook: Codebook?
@@ -39,7 +46,15 @@ public final class ImportedAutoencoder: @unchecked Sendable {
         } else if let levels = manifest.fsqLevels {
             codebook = Codebook(fsqLevels: levels)
         }
-        return try ImportedAutoencoder(manifest: manifest, encoder: encoder, decoder: decoder, codebook: codebook)
+        let model = try ImportedAutoencoder(manifest: manifest, encoder: encoder, decoder: decoder, codebook: codebook)
+        if loadingPrior, let file = manifest.prior, let codebook {
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw FormatError((file as NSString).lastPathComponent, "no such file, though the manifest's 'prior' names it (latent train prior --model \((path as NSString).lastPathComponent) writes it)")
+            }
+            (model.prior, model.priorDescription) = try PriorFile.load(file, codebookSize: codebook.size, height: model.grid.height,
+                                                                       width: model.grid.width, levels: codebook.levels)
+        }
+        return model
     }
 
     static func readCodebook(_ path: String) throws -> Tensor {
@@ -182,6 +197,47 @@ public final class ImportedAutoencoder: @unchecked Sendable {
         guard let codebook else { throw GraphError("not a VQ-VAE") }
         let z = codebook.embed(codes, height: grid.height, width: grid.width)
         return try Self.run(decoder.graph, [z])[0].floats().reshaped([z.shape[0]] + inputShape)
+    }
+
+    /// Every image's code list (h·w·Q codes, as `decodeCodes` takes them), encoded in batches of 100
+    /// so that the graphs' buffers stay small.
+    public func codeGrids(_ images: Tensor) throws -> [[Int]] {
+        guard let codebook else { throw GraphError("not a VQ-VAE") }
+        let n = images.shape[0], per = images.count / max(1, n), codes = grid.height * grid.width * codebook.levels
+        var out: [[Int]] = []
+        out.reserveCapacity(n)
+        for start in stride(from: 0, to: n, by: 100) {
+            let m = min(100, n - start)
+            let x = Tensor(shape: [m] + Array(images.shape.dropFirst()), data: Array(images.data[(start * per)..<((start + m) * per)]))
+            let all = codebook.quantize(try encodeGrid(x))
+            for i in 0..<m { out.append(Array(all[(i * codes)..<((i + 1) * codes)])) }
+        }
+        return out
+    }
+
+    /// A fresh prior over this model's code lists (`GridPrior.architecture` on the token grid).
+    public func newPrior(seed: UInt64, channels: Int = 64, blocks: Int = 2, mixHidden: Int = 256) throws -> (GridPrior, [OpSpec]) {
+        guard let codebook else { throw GraphError("a \(kind.rawValue) has no code grid; a prior is learned over a VQ-VAE's codes") }
+        let tokens = GridPrior.tokenGrid(height: grid.height, width: grid.width, levels: codebook.levels)
+        let ops = GridPrior.architecture(codebookSize: codebook.size, height: tokens.height, width: tokens.width, channels: channels,
+                                         blocks: blocks, mixHidden: mixHidden)
+        var rng = SeededRNG(seed: seed)
+        return (GridPrior(ops: ops, codebookSize: codebook.size, height: tokens.height, width: tokens.width, levels: codebook.levels, rng: &rng), ops)
+    }
+
+    /// Stores `prior` beside the manifest as `fileName` (relative to its folder, and inside it) and
+    /// names it in the manifest's `prior` key; this model uses it from now on. The prior is written
+    /// first, so a manifest never names a file that is not there.
+    public func savePrior(_ prior: GridPrior, _ description: PriorConfig, as fileName: String = "prior.safetensors") throws {
+        guard let codebook, prior.codebookSize == codebook.size, prior.codeGrid == grid, prior.levels == codebook.levels else {
+            throw GraphError("the prior's grids (\(prior.codebookSize) codes, \(prior.codeGrid.height)×\(prior.codeGrid.width)×\(prior.levels)) are not this model's")
+        }
+        let manifestName = (manifest.path as NSString).lastPathComponent
+        let path = try ModelManifest.inside(folder: manifestDirectory(manifest.path), fileName, key: "prior", manifest: manifestName)
+        try PriorFile.write(prior, description, to: path)
+        try ModelManifest.setPrior(fileName, inManifestAt: manifest.path)
+        self.prior = prior
+        priorDescription = description
     }
 
     /// Parameters of both graphs and the codebook.

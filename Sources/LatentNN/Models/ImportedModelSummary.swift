@@ -39,6 +39,15 @@ public enum ImportedModelSummary {
             lines.append("  run for one image: \(graph.graph.nodes.count) nodes (\(graph.graph.allNodes.count - graph.graph.nodes.count) folded to constants at load)")
             lines += wrapped("  shapes: ", blockShapes(graph.graph))
         }
+        if let prior = m.prior, let file = manifest.prior {
+            let parameters = prior.namedParameters.reduce(0) { $0 + $1.parameter.value.count }
+            let over = prior.levels > 1 ? "the code grids, all \(prior.levels) levels" : "the code grids"
+            lines.append("prior: \((file as NSString).lastPathComponent) · learned over \(over) (MaskGIT-style), \(grouped(parameters)) parameters")
+            if let command = m.priorDescription?.training["command"]?.string { lines.append("  trained with: \(command)") }
+            if let metrics = m.priorDescription?.metrics.object, !metrics.isEmpty {
+                lines.append("  metrics: " + metrics.map { "\($0.key) \($0.value.serialized)" }.joined(separator: "  "))
+            }
+        }
         return lines.joined(separator: "\n")
     }
 

@@ -67,7 +67,7 @@ extension ImportedAutoencoder: LatentModel {
     public var pixelRange: ClosedRange<Float> { manifest.pixelRange }
     public var codeGrid: (height: Int, width: Int) { grid }
     public var quantizer: Codebook? { codebook }
-    public var gridPrior: GridPrior? { nil }
+    public var gridPrior: GridPrior? { prior }
 }
 
 extension Autoencoder {

@@ -48,7 +48,9 @@ func manifestDirectory(_ path: String) -> String {
 /// (read from the file's metadata), or the manifest's data file; empty when unknown.
 public func dataNote(forModelAt path: String) -> String {
     if ModelManifest.isManifest(path) {
-        return (try? ModelManifest.load(path)).flatMap { $0.data.map { "ONNX · " + ($0 as NSString).lastPathComponent } ?? "ONNX" } ?? ""
+        guard let manifest = try? ModelManifest.load(path) else { return "" }
+        let note = manifest.data.map { "ONNX · " + ($0 as NSString).lastPathComponent } ?? "ONNX"
+        return manifest.prior == nil ? note : note + " · with a prior"
     }
     // The header only: the picker lists every model file at start-up.
     guard let metadata = try? SafetensorsFile.metadata(ofFileAt: path),

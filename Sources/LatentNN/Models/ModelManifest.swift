@@ -6,7 +6,7 @@ import LatentIO
 ///     {"kind": "vae | cvae | vqvae | ae", "encoder": "encoder.onnx", "decoder": "decoder.onnx",
 ///      "codebook": "codebook.npy", "input_shape": [3, 32, 32], "pixel_range": [-1, 1],
 ///      "class_names": ["cat", "dog"], "data": "images.npy", "scaling_factor": 0.18215,
-///      "shift_factor": 0, "distance": "euclidean | cosine"}
+///      "shift_factor": 0, "distance": "euclidean | cosine", "prior": "prior.safetensors"}
 ///
 /// Paths are relative to the manifest and must stay inside its folder.
 public struct ModelManifest: Sendable, Equatable {
@@ -30,9 +30,11 @@ public struct ModelManifest: Sendable, Equatable {
     public var distance: CodeDistance = .euclidean
     /// FSQ's levels per dimension (a vqvae without a codebook).
     public var fsqLevels: [Int]?
+    /// A learned prior over the code grids (`PriorFile`), written by `latent train prior` (vqvae).
+    public var prior: String?
 
     public static let keys: Set<String> = ["kind", "encoder", "decoder", "codebook", "input_shape", "pixel_range", "class_names", "data", "labels",
-                                          "scaling_factor", "shift_factor", "distance", "levels"]
+                                          "scaling_factor", "shift_factor", "distance", "levels", "prior"]
 
     public static func isManifest(_ path: String) -> Bool { path.lowercased().hasSuffix(".json") }
 
@@ -106,11 +108,39 @@ public struct ModelManifest: Sendable, Equatable {
             guard let name = d.string, let distance = CodeDistance(rawValue: name) else { throw fail("'distance' must be \"euclidean\" or \"cosine\"") }
             manifest.distance = distance
         }
+        if let prior = try file("prior", required: false) {
+            guard kind == .vqvae else { throw fail("'prior' is for a vqvae (a prior over its code grids)") }
+            manifest.prior = prior
+        }
         return manifest
     }
 
+    /// Names `relative` (a file in the manifest's folder) as the manifest's `prior`, or removes the key
+    /// when nil: every other key keeps its value and place. The manifest is rewritten atomically, so an
+    /// interrupted run leaves the old one whole.
+    public static func setPrior(_ relative: String?, inManifestAt path: String) throws {
+        let name = (path as NSString).lastPathComponent
+        var bytes = try FileBytes.read(path, limit: 1 << 20)
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }
+        let json: JSONValue
+        do { json = try JSONParser.parse(bytes) } catch { throw FormatError(name, "not valid JSON: \(error)") }
+        guard var members = json.object else { throw FormatError(name, "the manifest must be a JSON object") }
+        if let relative {
+            _ = try inside(folder: manifestDirectory(path), relative, key: "prior", manifest: name)
+            if let i = members.firstIndex(where: { $0.key == "prior" }) { members[i].value = .string(relative) }
+            else { members.append((key: "prior", value: .string(relative))) }
+        } else {
+            members.removeAll { $0.key == "prior" }
+        }
+        // A symlinked manifest is rewritten where it lives: replacing the link would leave its target stale.
+        let target = (try? FileManager.default.destinationOfSymbolicLink(atPath: path)).map {
+            $0.hasPrefix("/") ? $0 : ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent($0)
+        } ?? path
+        try FileBytes.write(Array((JSONValue.object(members).serialized(indent: 1) + "\n").utf8), to: target)
+    }
+
     /// `relative` resolved against `folder`, refused when it is absolute or leads outside it.
-    static func inside(folder: String, _ relative: String, key: String, manifest: String) throws -> String {
+    public static func inside(folder: String, _ relative: String, key: String, manifest: String) throws -> String {
         guard !relative.hasPrefix("/"), !relative.split(separator: "/").contains("..") else {
             throw FormatError(manifest, "'\(key)': \(relative) is outside the manifest's folder")
         }

@@ -11,11 +11,23 @@ import LatentCore
 /// 3×3 blocks mix neighbouring cells, and residual "global" blocks pass the whole grid (reduced to a
 /// few channels) through a small MLP so that every cell sees every other one, as attention would; a
 /// last 1×1 convolution gives K logits per cell.
+///
+/// A residual VQ's Q codes per cell are Q tokens side by side: the prior's grid is h × (w·Q), so its
+/// raster order is the codes' own order (cells in raster order, level fastest) and every API below —
+/// sampling, inpainting, surprise, likelihood — takes and returns a model's code list as it is. Each
+/// token's position one-hot tells the network its cell and level; the global blocks let every level
+/// condition on every other.
 public final class GridPrior {
+    /// K; `height` × `width` is the token grid (the code grid's h × w·`levels`).
     public let codebookSize: Int, height: Int, width: Int
+    /// Codes per cell of the model's grid: a residual VQ's Q, else 1.
+    public let levels: Int
     public let network: Sequential
 
+    /// Tokens per grid: h·w·Q, the length of one grid's code list.
     public var cells: Int { height * width }
+    /// The model's code grid (cells, not tokens).
+    public var codeGrid: (height: Int, width: Int) { (height, width / levels) }
     /// The token of a masked cell.
     public var maskToken: Int { codebookSize }
 
@@ -36,12 +48,25 @@ public final class GridPrior {
         return ops + [.relu, .conv2d(in: c, out: k, kernel: 1, stride: 1, padding: 0)]
     }
 
-    /// A prior with fresh weights for `ops` (checked by `ModelConfig.validate`).
-    public init(ops: [OpSpec], codebookSize: Int, height: Int, width: Int, rng: inout SeededRNG) {
+    /// The token grid of a code grid with `levels` codes per cell.
+    public static func tokenGrid(height h: Int, width w: Int, levels q: Int) -> (height: Int, width: Int) { (h, w * q) }
+
+    /// A prior with fresh weights for `ops` (checked by `ModelConfig.validate` or `PriorFile`), over
+    /// a token grid of `height` × `width` (for a residual VQ, `tokenGrid(height:width:levels:)`).
+    public init(ops: [OpSpec], codebookSize: Int, height: Int, width: Int, levels: Int = 1, rng: inout SeededRNG) {
+        precondition(levels >= 1 && width % levels == 0, "a token grid of width \(width) does not hold \(levels) levels per cell")
         self.codebookSize = codebookSize
         self.height = height
         self.width = width
+        self.levels = levels
         network = Sequential(prefix: "prior", specs: ops, rng: &rng)
+    }
+
+    /// Per-token surprise (or any per-token value) summed over each cell's levels: h·w values, the
+    /// bits of a cell's whole code stack.
+    public func perCell(_ tokens: [Float]) -> [Float] {
+        precondition(tokens.count == cells, "\(tokens.count) values for \(cells) tokens")
+        return stride(from: 0, to: cells, by: levels).map { tokens[$0..<($0 + levels)].reduce(0, +) }
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] { network.namedParameters }
@@ -105,10 +130,15 @@ public final class GridPrior {
         return Self.best(lp, cell: cell, codebookSize: codebookSize, count: count)
     }
 
+    /// Network inputs per pass of `analyse`: one input is (K + 1 + tokens) × tokens values, so a
+    /// large residual grid masked token by token in one batch would need gigabytes.
+    static let analyseValuesPerPass = 1 << 24
+
     /// `surprise(grid)` and `topCodes(grid, cell:, count:)` from one batch of passes.
     public func analyse(_ grid: [Int], cell: Int, count: Int) -> (surprise: [Float], top: [(code: Int, probability: Float)]) {
         let masked = (0..<cells).map { p -> [Int] in var g = grid; g[p] = maskToken; return g }
-        let lp = logProbabilities(masked)
+        let perPass = max(1, Self.analyseValuesPerPass / ((codebookSize + 1 + cells) * cells))
+        let lp = stride(from: 0, to: cells, by: perPass).flatMap { logProbabilities(Array(masked[$0..<min(cells, $0 + perPass)])) }
         let bits = (0..<cells).map { p in -lp[p][p * codebookSize + grid[p]] / Float(M_LN2) }
         return (bits, lp.indices.contains(cell) ? Self.best(lp[cell], cell: cell, codebookSize: codebookSize, count: count) : [])
     }

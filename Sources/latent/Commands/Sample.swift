@@ -6,14 +6,15 @@ import LatentNN
 import ExplorerApp
 import TermRender
 
-/// `latent sample`: code grids drawn from a VQ-VAE's learned prior, decoded into a sheet of images (PNG)
+/// `latent sample`: code grids drawn from a VQ-VAE's learned prior (a model file's, or the one an
+/// imported model's manifest names; a residual VQ's grids are its h·w·Q code lists), decoded into a sheet of images (PNG)
 /// or listed as codes (JSON, in the raster order `latent decode --codes` takes).
 struct Sample: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Sample code grids from a VQ-VAE's learned prior (latent train prior) and decode them.",
         discussion: "-o FILE.png writes the decoded samples side by side; --format json prints {\"grids\": [[c, c, …], …]}.")
 
-    @Option(name: .customLong("model"), help: ArgumentHelp("A VQ-VAE with a prior.", valueName: "path")) var model: String
+    @Option(name: .customLong("model"), help: ArgumentHelp("A VQ-VAE with a prior (a model file or a manifest .json).", valueName: "path")) var model: String
     @Option(help: "How many grids (1…1024).") var n = 16
     @Option(help: "Sampling temperature (0: the most probable code at each step).") var temperature: Float = 1
     @Option(help: "Decoding rounds (MaskGIT's schedule).") var steps = 8
@@ -31,9 +32,9 @@ struct Sample: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try Autoencoder.load(model)
-        guard case .vqvae(let vq) = loaded else { throw ValidationError("\(model) is a \(loaded.config.kind.rawValue); sampling grids needs a VQ-VAE") }
-        guard let prior = vq.prior else {
+        let vq = try loadLatentModel(model)
+        guard vq.kind == .vqvae else { throw ValidationError("\(model) is a \(vq.kind.rawValue); sampling grids needs a VQ-VAE") }
+        guard let prior = vq.gridPrior else {
             throw ValidationError("\(model) has no prior: train one with latent train prior --model \(model)")
         }
         var rng = SeededRNG(seed: seed, stream: 11)
@@ -42,7 +43,10 @@ struct Sample: ParsableCommand {
             let rows = grids.map { "[" + $0.map(String.init).joined(separator: ", ") + "]" }
             return try emit(Array(("{\"grids\": [" + rows.joined(separator: ", ") + "]}\n").utf8), binary: false, to: output)
         }
-        let images = vq.decode(codes: grids.flatMap { $0 })
+        var images = try vq.decodeCodes(grids.flatMap { $0 })
+        // An imported model's images are in its pixel_range; a sheet's are in [0, 1].
+        let range = vq.pixelRange
+        if range != 0...1 { images.data = images.data.map { min(1, max(0, ($0 - range.lowerBound) / (range.upperBound - range.lowerBound))) } }
         try emit(try Self.sheet(images, scale: scale), binary: true, to: output)
     }
 

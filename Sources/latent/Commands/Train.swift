@@ -12,7 +12,7 @@ struct Train: ParsableCommand {
 
     @Argument(help: "vae, cvae, vqvae, or prior (a prior over the code grids of the VQ-VAE --model names).")
     var kind: String
-    @Option(help: "train prior: the VQ-VAE whose code grids the prior learns (it is stored in this file unless -o names another).")
+    @Option(help: "train prior: the VQ-VAE whose code grids the prior learns (it is stored in this file unless -o names another; for a manifest .json, beside it as prior.safetensors, named in its \"prior\" key).")
     var model: String?
 
     @Option(help: "Latent dimension (VAE, CVAE).") var latentDim = 10
@@ -35,7 +35,7 @@ struct Train: ParsableCommand {
     @Option(name: .customLong("init"), help: "Start from this model file's weights (same architecture and data shape) instead of random ones: to train on, or to start from another tool's initialisation.")
     var initFrom: String?
     @OptionGroup var data: DataOptions
-    @Option(name: [.short, .customLong("output")], help: "Output file.") var output: String?
+    @Option(name: [.short, .customLong("output")], help: "Output file (train prior --model MANIFEST.json: a file name in the manifest's folder).") var output: String?
 
     func validate() throws {
         guard (ModelKind(rawValue: kind) != nil && kind != "ae") || kind == "prior" else { throw ValidationError("kind must be vae, cvae, vqvae or prior, not '\(kind)'") }

@@ -5,10 +5,12 @@ import LatentIO
 import LatentNN
 
 /// `latent train prior --model VQ.safetensors`: learns a prior over the VQ-VAE's code grids (MaskGIT)
-/// from the grids of its training images and stores it in the model file.
+/// from the grids of its training images and stores it in the model file. `--model model.json` (an
+/// imported VQ-VAE) stores it beside the manifest and names it there.
 extension Train {
     func trainPrior() throws {
         guard let modelPath = model else { throw ValidationError("train prior needs --model, the VQ-VAE whose grids it learns") }
+        if ModelManifest.isManifest(modelPath) { return try trainImportedPrior(modelPath) }
         let loaded = try Autoencoder.load(modelPath)
         guard case .vqvae(let vq) = loaded else { throw ValidationError("\(modelPath) is a \(loaded.config.kind.rawValue); a prior is learned over a VQ-VAE's code grids") }
         let (train, heldOut) = try priorData(for: vq)
@@ -58,6 +60,92 @@ extension Train {
         print(String(format: "held-out NLL %.2f bits/grid (per-position frequencies %.2f, uniform %.2f)", bits, baselines.positional, baselines.uniform))
         print("wrote \(path) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
+
+    /// The prior of an imported VQ-VAE: trained on `--data` or the manifest's `data` (every tenth image
+    /// held out), written as `-o` (a file name in the manifest's folder; default: the file the manifest
+    /// already names, else prior.safetensors), and named in the manifest.
+    private func trainImportedPrior(_ manifestPath: String) throws {
+        // The old prior is not read: a stale or damaged one is what this run replaces.
+        let vq = try ImportedAutoencoder.load(manifestPath, loadingPrior: false)
+        guard vq.kind == .vqvae, let codebook = vq.codebook else {
+            throw ValidationError("\(manifestPath) is a \(vq.kind.rawValue); a prior is learned over a VQ-VAE's code grids")
+        }
+        let tokens = vq.grid.height * vq.grid.width * codebook.levels
+        guard tokens <= Self.maxPriorTokens else {
+            throw ValidationError("\(manifestPath): \(vq.grid.height)×\(vq.grid.width)×\(codebook.levels) = \(tokens) codes per image; the prior takes at most \(Self.maxPriorTokens)")
+        }
+        let values = (codebook.size + 1 + tokens) * tokens
+        guard values <= Self.maxPriorInputValues else {
+            throw ValidationError("\(manifestPath): a prior over grids of \(tokens) codes, each one of \(codebook.size.formatted()), takes \(values.formatted()) input values per grid; at most \(Self.maxPriorInputValues.formatted()) (a batch of 64 holds 64 of them)")
+        }
+        let fileName = output ?? ((try? ModelManifest.load(manifestPath))?.prior).map { ($0 as NSString).lastPathComponent } ?? "prior.safetensors"
+        // Refused before any training: the prior must sit in the manifest's folder, as every file it names.
+        _ = try ModelManifest.inside(folder: (manifestPath as NSString).deletingLastPathComponent, fileName, key: "prior",
+                                     manifest: (manifestPath as NSString).lastPathComponent)
+        let set = try data.images(for: vq)
+        let grids = try vq.codeGrids(set.images)
+        // Every tenth grid held out (none below ten images): the held-out NLL says whether it generalises.
+        let heldOutIndices = grids.count >= 10 ? Set(stride(from: 9, to: grids.count, by: 10)) : []
+        let trainGrids = grids.indices.filter { !heldOutIndices.contains($0) }.map { grids[$0] }
+        let heldOutGrids = heldOutIndices.sorted().map { grids[$0] }
+        let (prior, ops) = try vq.newPrior(seed: seed)
+        let k = codebook.size
+        let baselines = PriorTrainer.baselines(grids: trainGrids, heldOut: heldOutGrids, codebookSize: k)
+        var options = PriorTrainer.Options()
+        options.epochs = epochs
+        options.seed = seed
+        options.threads = threads
+        options.learningRate = learningRate
+        options.weightDecay = weightDecay
+        let parameters = prior.namedParameters.reduce(0) { $0 + $1.parameter.value.count }
+        let shape = "\(vq.grid.height)×\(vq.grid.width)" + (codebook.levels > 1 ? "×\(codebook.levels) levels" : "")
+        print("training a prior over \(shape) grids of \(k) codes: \(parameters.formatted()) parameters, "
+              + "\(trainGrids.count) training grids, \(heldOutGrids.count) held out, \(epochs) epochs, \(threads) thread\(threads == 1 ? "" : "s") → \(fileName)")
+        if !heldOutGrids.isEmpty {
+            print(String(format: "baselines on the %d held-out grids: per-position code frequencies %.1f bits/grid, uniform %.1f",
+                         heldOutGrids.count, baselines.positional, baselines.uniform))
+        }
+        StopSignal.install()
+        let start = Date()
+        PriorTrainer.train(prior, grids: trainGrids, heldOut: heldOutGrids, options: options, epoch: { r in
+            let width = String(r.epochs).count
+            let heldOut = heldOutGrids.isEmpty ? "" : String(format: "  │ held-out %.2f bits/grid (first %d)", r.heldOutBits, min(heldOutGrids.count, options.heldOutPerEpoch))
+            print(String(format: "epoch %\(width)d/%d  loss %.4f nats/masked code", r.epoch, r.epochs, r.trainLoss)
+                  + heldOut + String(format: "  │ %.0f grids/s %.1f s", r.gridsPerSecond, r.seconds))
+            fflush(nil)
+        }, shouldStop: { StopSignal.requested })
+        if StopSignal.requested {
+            print("stopped: nothing written")
+            throw ExitCode(130)
+        }
+        let command = (["latent"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
+        var metrics: [(key: String, value: JSONValue)] = [("uniform_bits_per_grid", .number(String(format: "%.3f", baselines.uniform)))]
+        var bits = Double.nan
+        if !heldOutGrids.isEmpty {
+            bits = prior.negLogLikelihood(heldOutGrids).reduce(0, +) / Double(heldOutGrids.count)
+            metrics = [("nll_bits_per_grid", .number(String(format: "%.3f", bits))),
+                       ("positional_bits_per_grid", .number(String(format: "%.3f", baselines.positional)))] + metrics
+                + [("heldout_grids", .int(heldOutGrids.count))]
+        }
+        let description = PriorConfig(
+            ops: ops,
+            training: .object([("command", .string(command)), ("epochs", .int(epochs)), ("seed", .number("\(seed)")),
+                               ("threads", .int(threads)), ("grids", .int(trainGrids.count)),
+                               ("seconds", .number(String(format: "%.1f", Date().timeIntervalSince(start))))]),
+            metrics: .object(metrics))
+        try vq.savePrior(prior, description, as: fileName)
+        if !heldOutGrids.isEmpty {
+            print(String(format: "held-out NLL %.2f bits/grid (per-position frequencies %.2f, uniform %.2f)", bits, baselines.positional, baselines.uniform))
+        }
+        let folder = (manifestPath as NSString).deletingLastPathComponent
+        print("wrote \(folder.isEmpty ? fileName : (folder as NSString).appendingPathComponent(fileName)) and its name in \(manifestPath) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+    }
+
+    /// Codes per image a prior is trained over: its input holds a one-hot position per code, so its
+    /// size grows with the square of this.
+    static let maxPriorTokens = 1024
+    /// One grid's input, (K + 1 + tokens) · tokens one-hot values: 16 MB, so a batch of 64 stays near 1 GB.
+    static let maxPriorInputValues = 1 << 22
 
     /// The training and held-out images: `--data`, else the model's own dataset.
     private func priorData(for vq: VQVAEModel) throws -> (LabeledImages, LabeledImages) {
