@@ -119,6 +119,31 @@ func residualQuantized(index: Int = 1) -> QuantizedImage {
         #expect(text.contains("nearest codes (‖r − e‖²)") || text.contains("nearest (‖r − e‖²)"))
     }
 
+    /// With a prior (over the h·w·Q codes in the grid's order): a locked cell keeps every level, and the
+    /// analysis and the surprise heat are the shown level's codes'.
+    @Test func aPriorSeesEveryLevelAndTheHeatTheShownOne() throws {
+        var m = makeResidualModel()
+        m.vq.hasPrior = true
+        _ = Explorer.start(&m)
+        _ = Explorer.update(&m, .quantized(residualQuantized(), reconstruction: ring()))
+        _ = Explorer.update(&m, .key(.right))
+        _ = Explorer.update(&m, .key(.char("x")))
+        let sample = Explorer.update(&m, .key(.char("s")))
+        let codes = m.vq.codes
+        let locked: [Int?] = (0..<48).map { slot -> Int? in slot / 3 == 1 ? codes[slot] : nil }
+        #expect(sample == [.samplePrior(locked: locked, temperature: 1, seed: 1)])
+        // The analysis asked for is the cursor cell's code at the shown level: slot 1·3 + 1.
+        _ = Explorer.update(&m, .key(.char("}")))
+        #expect(Explorer.analysisCommands(m) == [.analyseGrid(codes, cell: 4)])
+        // Surprise per code: level 1's at cell c is c + 100; the heat's total is the shown level's.
+        var surprise = [Float](repeating: 0, count: 48)
+        for cell in 0..<16 { surprise[cell * 3 + 1] = Float(cell + 100) }
+        _ = Explorer.update(&m, .priorAnalysed(grid: codes, cell: 4, surprise: surprise, top: [CodeProbability(code: 3, probability: 0.5)]))
+        m.vq.showSurprise = true
+        let total = (0..<16).reduce(0) { $0 + $1 + 100 }
+        #expect(Explorer.view(m).text.contains("heat: surprise \(total) bit"))
+    }
+
     /// The committed vector-quantize-pytorch ResidualVQ fixture through the engine: codes per level,
     /// per-level distances whose nearest is the code, each level's codes decoded alone, a map per level.
     @Test func theEngineOpensAResidualVQ() throws {
