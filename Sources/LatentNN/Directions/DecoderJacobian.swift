@@ -137,7 +137,7 @@ extension DirectionSet {
 
     /// Directions from Jᵀ (d, D): eigenvectors of the Gram matrix JᵀJ (d × d), whose eigenvalues are
     /// the squared singular values; d ≪ D, so this is the cheap side of the SVD.
-    static func fromJacobian(_ jt: Tensor, at z: [Float], count: Int) throws -> DirectionSet {
+    public static func fromJacobian(_ jt: Tensor, at z: [Float], count: Int) throws -> DirectionSet {
         let d = jt.shape[0], k = min(count, d)
         let gram = jt.matmul(jt, transposeOther: true)
         let (values, vectors): ([Double], [Double])
