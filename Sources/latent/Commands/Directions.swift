@@ -33,6 +33,7 @@ struct Directions: ParsableCommand {
     @Option(help: "Class a conditional VAE's decoder is conditioned on (jacobian).") var label: String?
     @Option(help: "jacobian: auto (the model's backward pass if it has one), backward, or fd (central differences).")
     var jacobian: String = "auto"
+    @Option(help: "jacobian --jacobian fd: the step h of the central differences, in latent units.") var step: Float = 1e-2
     @Option(help: "json or npy (the directions matrix).") var format: String = "json"
     @Option(name: [.short, .customLong("output")], help: "Write to this file instead of stdout.") var output: String?
 
@@ -42,6 +43,7 @@ struct Directions: ParsableCommand {
         guard Self.methods.contains(method) else { throw ValidationError("--method must be pca, local, jacobian or attribute, not '\(method)'") }
         guard ["json", "npy"].contains(format) else { throw ValidationError("--format must be json or npy, not '\(format)'") }
         guard JacobianMethod(rawValue: jacobian) != nil else { throw ValidationError("--jacobian must be auto, backward or fd, not '\(jacobian)'") }
+        guard step > 0, step <= 10 else { throw ValidationError("--step must be a number in (0, 10]") }
         if let count, !(1...65_536).contains(count) { throw ValidationError("--count must be 1…65,536") }
         if let neighbors, !(2...1_000_000).contains(neighbors) { throw ValidationError("--neighbors must be 2…1,000,000") }
         if z != nil && !["local", "jacobian"].contains(method) { throw ValidationError("--z is for --method local or jacobian") }
@@ -70,7 +72,7 @@ struct Directions: ParsableCommand {
             case "jacobian":
                 let at = try z.map { try parseFloats($0, expected: d, what: "--z") } ?? Array(repeating: 0, count: d)
                 let label = try classIndex(label, of: m)
-                let (jt, used) = try DecoderJacobian.transposed(of: m, at: at, label: label, method: JacobianMethod(rawValue: jacobian)!)
+                let (jt, used) = try DecoderJacobian.transposed(of: m, at: at, label: label, method: JacobianMethod(rawValue: jacobian)!, step: step)
                 set = try DirectionSet.fromJacobian(jt, at: at, count: wanted)
                 extra.append(("jacobian", "\"\(used.rawValue)\""))
                 extra.append(("z", list(at.map(Double.init))))
