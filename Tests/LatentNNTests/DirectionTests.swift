@@ -121,6 +121,12 @@ import Testing
         let imported = try ImportedAutoencoder.load(fixturesDirectory + "/onnx/mlp-vae-ts/model.json")
         let (_, used) = try DecoderJacobian.transposed(of: imported, at: [Float](repeating: 0, count: imported.latentDim))
         #expect(used == .finiteDifferences)
+        // `auto` takes the fewer passes: backward rows for a 16-value image of a 16-D latent, differences
+        // for the emoji's 3,072 values of a 32-D one.
+        let small = try Self.hiddenDirectionModel(Self.unitVector(16, seed: 7))
+        #expect(try DecoderJacobian.transposed(of: small, at: [Float](repeating: 0, count: 16)).method == .backward)
+        let emoji = try Autoencoder.load(repositoryRoot + "/Weights/emoji-vae-z32.safetensors").latentModel
+        #expect(try DecoderJacobian.transposed(of: emoji, at: [Float](repeating: 0, count: 32)).method == .finiteDifferences)
         #expect(throws: DirectionError.self) { try DecoderJacobian.transposed(of: imported, at: [Float](repeating: 0, count: imported.latentDim), method: .backward) }
     }
 

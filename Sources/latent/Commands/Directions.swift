@@ -31,9 +31,9 @@ struct Directions: ParsableCommand {
     @Option(parsing: .unconditional, help: ArgumentHelp("attribute: the latent --from points to.", valueName: "z1,z2,…"))
     var to: String?
     @Option(help: "Class a conditional VAE's decoder is conditioned on (jacobian).") var label: String?
-    @Option(help: "jacobian: auto (the model's backward pass if it has one), backward, or fd (central differences).")
+    @Option(help: "jacobian: backward (the model's own backward pass: exact, one row per image value), fd (central differences: 2·d decodes), or auto (the fewer passes).")
     var jacobian: String = "auto"
-    @Option(help: "jacobian --jacobian fd: the step h of the central differences, in latent units.") var step: Float = 1e-2
+    @Option(help: "jacobian --jacobian fd: the step h of the central differences, in latent units.") var step: Float = 1e-3
     @Option(help: "json or npy (the directions matrix).") var format: String = "json"
     @Option(name: [.short, .customLong("output")], help: "Write to this file instead of stdout.") var output: String?
 
