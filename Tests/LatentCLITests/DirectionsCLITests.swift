@@ -74,6 +74,15 @@ import Testing
         #expect(conditional.directions.count == 2)
     }
 
+    /// An imported AutoencoderKL's [4, 8, 8] latent: directions over its 256 flattened values, by
+    /// differences (an ONNX graph has no backward), with unit steps as it names no data.
+    @Test func aSpatialLatentIsFlattened() throws {
+        let out = try directions(["--model", "Tests/LatentNNTests/Fixtures/onnx-lib/kl-ts/model.json", "--method", "jacobian", "--count", "3"])
+        #expect(out.directions.count == 3 && out.directions.allSatisfy { $0.count == 256 })
+        #expect(out.object["latent_shape"] as? [Int] == [4, 8, 8] && out.object["jacobian"] as? String == "fd")
+        #expect(out.std == [1, 1, 1] && out.object["std_note"] != nil)
+    }
+
     static let badArguments: [([String], String)] = [
         (["--model", vae, "--method", "ica"], "--method must be pca, local, jacobian or attribute, not 'ica'"),
         (["--model", vae, "--count", "0"], "--count must be 1…65,536"),
