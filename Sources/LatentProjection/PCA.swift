@@ -179,6 +179,18 @@ public struct PCA: Sendable {
     }
 }
 
+/// Eigenvalues, largest first, and unit eigenvectors (as rows, (n, n) row-major) of the symmetric
+/// (n, n) matrix `a`: PCA's LAPACK solver for other uses of a Gram matrix (a decoder Jacobian's JᵀJ),
+/// so there is one eigensolver in the package.
+public func symmetricEigenDescending(_ a: [Double], n: Int) throws -> (values: [Double], vectors: [Double]) {
+    precondition(a.count == n * n, "a symmetric matrix of side \(n) needs \(n * n) values, got \(a.count)")
+    var m = a, ascending = [Double](repeating: 0, count: n)
+    try symmetricEigen(&m, n: n, eigenvalues: &ascending)
+    var vectors = [Double](repeating: 0, count: n * n)
+    for r in 0..<n { for c in 0..<n { vectors[r * n + c] = m[(n - 1 - r) * n + c] } }
+    return (ascending.reversed(), vectors)
+}
+
 /// Eigen-decomposition of the symmetric (n, n) matrix `a` in place: eigenvectors replace `a` (as rows,
 /// since LAPACK's column-major columns are row-major rows), eigenvalues ascending.
 func symmetricEigen(_ a: inout [Double], n: Int, eigenvalues: inout [Double]) throws {

@@ -13,7 +13,7 @@ struct Latent: ParsableCommand {
             With no arguments it opens the explorer on the default model (Weights/vae-z10.safetensors).
             Data and models ship in Weights/: `latent info Weights/data/mnist-heldout-images-idx3-ubyte.gz`.
             """,
-        subcommands: [Explore.self, Train.self, Sample.self, Render.self, Decode.self, Encode.self, Eval.self, Project.self, Info.self, Bench.self],
+        subcommands: [Explore.self, Train.self, Sample.self, Render.self, Decode.self, Encode.self, Eval.self, Project.self, Directions.self, Info.self, Bench.self],
         defaultSubcommand: Explore.self
     )
 

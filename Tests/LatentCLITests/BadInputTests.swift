@@ -97,6 +97,12 @@ import Testing
         refused("cvae label beyond its classes, explorer", ["explore", "--model", cvae, "--data", "$F/img-ok.npy", "--labels", "$F/labels-twelve.npy"],
                 naming: "labels-twelve.npy")
         refused("explorer on NaN images", ["explore", "--model", vae, "--data", "$F/img-nan.npy"], naming: "img-nan.npy")
+        // Directions find their PCA, local and attribute sets in the data's μ: the same files, the same refusals.
+        refused("directions on NaN images", ["directions", "--model", vae, "--data", "$F/img-nan.npy"], naming: "img-nan.npy")
+        refused("directions on no images", ["directions", "--model", vae, "--method", "local", "--data", "$F/img-empty-n.npy"], naming: "img-empty-n.npy")
+        refused("directions with bad labels", ["directions", "--model", vae, "--method", "attribute", "--classes", "0,1",
+                                               "--data", "$F/img-ok.npy", "--labels", "$F/labels-nan.npy"], naming: "labels-nan.npy")
+        accepted("directions on i64 images", ["directions", "--model", vae, "--data", "$F/img-i64-0-255.npy", "--count", "2"])
         // IDX
         for bad in ["truncated", "truncated.gz", "bomb.gz", "blank400k.gz", "bad-magic", "type-0x07", "rank-0", "rank-2", "f32-nan",
                     "i32-300", "corrupt.gz", "trailing.gz", "claims-huge"] {

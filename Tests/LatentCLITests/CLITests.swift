@@ -330,7 +330,7 @@ import Testing
     }
 
     /// Every subcommand's options parse (two options of one name only fail when the command runs).
-    @Test(arguments: ["explore", "train", "decode", "encode", "eval", "project", "info", "bench"])
+    @Test(arguments: ["explore", "train", "decode", "encode", "eval", "project", "directions", "info", "bench"])
     func everySubcommandHasHelp(_ sub: String) throws {
         let r = try Self.run([sub, "--help"])
         #expect(r.status == 0 && r.stdout.contains("USAGE: latent \(sub)"), "\(sub): \(r.stderr)")

@@ -6,7 +6,7 @@ import LatentCore
 struct Bench: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print speed figures (run a release build: swift run -c release latent bench …).",
-        subcommands: [BenchBLAS.self, BenchGEMM.self, BenchTrain.self, BenchDecode.self, BenchGraph.self, BenchUI.self, BenchPCA.self])
+        subcommands: [BenchBLAS.self, BenchGEMM.self, BenchTrain.self, BenchDecode.self, BenchGraph.self, BenchUI.self, BenchPCA.self, BenchDirections.self])
 }
 
 /// `latent bench blas`: which BLAS and kernel run, why, and whether it agrees with the naive GEMM and SSYRK.
