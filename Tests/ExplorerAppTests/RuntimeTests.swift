@@ -76,6 +76,39 @@ import Testing
         #expect(difference(r.model.vae.image, direct.model.vae.image) < 1e-5)
     }
 
+    /// A model too slow to open an image in the key's frame opens it in the background: the frame comes
+    /// at once, every n still counts (each steps on from the image asked for), and the keys typed after
+    /// them wait for that image and act on it — the same end as opening each at once.
+    @Test func slowDataStepsCountAndTheKeysAfterThemActOnTheirImage() throws {
+        let r = try Self.runtime(), direct = try Self.runtime()
+        defer { r.waitUntilIdle(seconds: 60); direct.waitUntilIdle(seconds: 60) }
+        r.waitUntilIdle(seconds: 30)
+        r.backgroundImageBudget = 0
+        let keys: [Message] = [.key(.char("n")), .key(.char("n")), .key(.char("n")), .key(.char("L")), .key(.char("n")), .key(.char("L"))]
+        r.handle(keys)
+        #expect(r.model.vae.current == nil, "an image was opened in the key's frame")
+        #expect(r.model.requestedImage == 2)
+        for _ in 0..<400 where !(r.model.requestedImage == nil && r.hasNoBackgroundWork) { r.waitForBackground(seconds: 0.02) }
+        r.waitUntilIdle(seconds: 10)
+        direct.handle(keys)
+        #expect(r.model.vae.current?.index == 3 && direct.model.vae.current?.index == 3)
+        #expect(r.model.vae.z == direct.model.vae.z && r.model.vae.z != r.model.vae.current?.mu)
+        // A VQ-VAE: an edit typed after n edits the grid n opened.
+        let engine = try ExplorerEngine.load(modelPath: repositoryRoot + "/Weights/vqvae-k32.safetensors", data: Self.heldOut())
+        let vq = Runtime(model: AppModel(width: 120, height: 40, capability: .palette256, model: engine.summary, vqShape: engine.vqShapeValue),
+                         engine: engine)
+        vq.start()
+        defer { vq.waitUntilIdle(seconds: 60) }
+        vq.waitUntilIdle(seconds: 30)
+        vq.backgroundImageBudget = 0
+        vq.handle([.key(.char("n")), .key(.char("n")), .key(.char("+"))])
+        for _ in 0..<400 where !(vq.model.requestedImage == nil && vq.hasNoBackgroundWork) { vq.waitForBackground(seconds: 0.02) }
+        vq.waitUntilIdle(seconds: 10)
+        let source = try #require(vq.model.vq.source)
+        #expect(source.index == 2)
+        #expect(vq.model.vq.codes[0] == (source.codes[0] + 1) % 32 && Array(vq.model.vq.codes.dropFirst()) == Array(source.codes.dropFirst()))
+    }
+
     /// Ten `n` in one read move ten images (#27: they moved one), and `p` steps back as many.
     @Test func everyDataStepInABatchCounts() throws {
         let r = try Self.runtime()

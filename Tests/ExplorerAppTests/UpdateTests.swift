@@ -82,15 +82,18 @@ import Testing
     @Test func steppingThroughDataEncodesAndShowsThePosterior() {
         var m = makeModel()
         #expect(Explorer.update(&m, .key(.char("n"))) == [.encodeImage(index: 0)])
-        #expect(Explorer.update(&m, .key(.char("p"))) == [.encodeImage(index: 0)])
+        // Before image 0 arrives, p steps back from it (every press counts): the last image.
+        #expect(m.requestedImage == 0)
+        #expect(Explorer.update(&m, .key(.char("p"))) == [.encodeImage(index: 999)])
         let encoded = EncodedImage(index: 41, label: 4, original: ring(), mu: [Float](repeating: 0.5, count: 10),
                                    sigma: [Float](repeating: 0.2, count: 10))
         let c = Explorer.update(&m, .imageEncoded(encoded, reconstruction: ring(7)))
-        #expect(m.vae.z == encoded.mu && m.vae.current == encoded)
+        #expect(m.vae.z == encoded.mu && m.vae.current == encoded && m.requestedImage == nil)
         #expect(c.first == .decode(z: encoded.mu, label: nil))
         #expect(m.status.contains("label 4"))
         #expect(Explorer.update(&m, .key(.char("n"))) == [.encodeImage(index: 42)])
-        #expect(Explorer.update(&m, .key(.char("p"))) == [.encodeImage(index: 40)])
+        // n then p before 42 arrives: back to 41.
+        #expect(Explorer.update(&m, .key(.char("p"))) == [.encodeImage(index: 41)])
     }
 
     /// Editing z from an opened image keeps the image, its reconstruction and μ ± σ as the reference,

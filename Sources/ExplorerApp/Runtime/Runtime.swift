@@ -65,16 +65,27 @@ public final class Runtime: @unchecked Sendable {
     /// last decode of each kind is carried out. A step whose result the next key starts from (n after n
     /// opens the image after the one the first n opened) is carried out before that key is applied, so
     /// every press counts.
+    ///
+    /// A data image opened in the background (a slow model) is what the keys after it act on: they wait
+    /// for it (`held`), in order; n / p chain on it (when no key waits before them), as does q.
     @discardableResult
     public func handle(_ messages: [Message]) -> Bool {
         var commands: [Command] = []
-        for message in messages {
-            if commands.contains(where: \.isStep) {
-                run(commands)
-                commands = []
+        func apply(_ input: [Message]) {
+            for message in input {
+                if commands.contains(where: \.isStep) {
+                    run(commands)
+                    commands = []
+                }
+                if !held.isEmpty || (model.requestedImage != nil && Self.waitsForOpenImage(message)) {
+                    if held.isEmpty { heldSince = Date() }
+                    held.append(message)
+                    continue
+                }
+                commands += Explorer.update(&model, message)
             }
-            commands += Explorer.update(&model, message)
         }
+        apply(messages)
         let background = inbox.drain()
         for (item, g) in background where g == generation {
             // Checked item by item: a model adopted earlier in this batch makes the old model's results stale.
@@ -84,13 +95,42 @@ public final class Runtime: @unchecked Sendable {
                 commands = []
                 adopt(e)
             case .public(let message): commands += Explorer.update(&model, message)
-            case .image(let message, let request) where request == imageRequest: commands += Explorer.update(&model, message)
+            case .image(let message, let request) where request == imageRequest:
+                // An open that failed leaves nothing to wait for.
+                if case .failed = message { model.requestedImage = nil }
+                commands += Explorer.update(&model, message)
             case .image: break  // decoded for a request since replaced
             }
         }
         run(commands)
+        commands = []
+        // The image the held keys wait for has come (or is overdue): they act on it now, and may wait
+        // again for an image one of them opens.
+        while !held.isEmpty, model.requestedImage == nil || Date().timeIntervalSince(heldSince) > Self.longestHold {
+            model.requestedImage = nil
+            let waiting = held
+            held = []
+            apply(waiting)
+            run(commands)
+            commands = []
+        }
         return !messages.isEmpty || !background.isEmpty
     }
+
+    /// Input that acts on the shown image and so waits for one being opened: every key but a data step
+    /// (which chains on the image asked for) and quitting, and clicks. Resizes and ticks never wait.
+    static func waitsForOpenImage(_ message: Message) -> Bool {
+        switch message {
+        case .key(.char("n")), .key(.char("p")), .key(.char("q")), .key(.ctrl("c")): return false
+        case .key, .mouse: return true
+        default: return false
+        }
+    }
+
+    /// Keys held for an image being opened; the longest they wait before acting on what is shown.
+    private var held: [Message] = []
+    private var heldSince = Date()
+    static let longestHold: TimeInterval = 5
 
     public func handle(_ message: Message) { handle([message]) }
 
@@ -159,9 +199,16 @@ public final class Runtime: @unchecked Sendable {
         case .encodeImage(let index):
             imageRequest += 1
             guard (0..<engine.data.count).contains(index) else { return [.failed("no image \(index)")] }
-            guard let encoded = engine.encode(index: index) else { return [.failed("the model could not encode image \(index)")] }
-            let recon = engine.decode([encoded.mu], label: model.vae.isConditional ? encoded.label : nil)
-            return recon.first.map { [.imageEncoded(encoded, reconstruction: $0)] } ?? []
+            let conditional = model.vae.isConditional
+            let open: @Sendable (ExplorerEngine, Bool) -> Message = { engine, background in
+                guard let encoded = engine.encode(index: index) else { return .failed("the model could not encode image \(index)") }
+                let recon = engine.decode([encoded.mu], label: conditional ? encoded.label : nil, background: background)
+                return recon.first.map { .imageEncoded(encoded, reconstruction: $0) } ?? .failed("the model could not decode image \(index)")
+            }
+            // A slow model opens the image in the background (its encoder and decoder together), the
+            // key's frame at once; `requestedImage` keeps the next n counting from it.
+            if decodeImageLater(kind: "open image", decodes: 2, { open($0, true) }) { return [] }
+            return [open(engine, false)]
         case .encodeDataset:
             let engine = self.engine
             inBackground { progress in .datasetEncoded(mus: engine.encodeDataset(progress: progress), labels: engine.labelsForApp) }
@@ -191,8 +238,13 @@ public final class Runtime: @unchecked Sendable {
         case .quantizeImage(let index):
             imageRequest += 1
             guard (0..<engine.data.count).contains(index) else { return [.failed("no image \(index)")] }
-            guard let q = engine.quantize(index: index) else { return [.failed("the model could not encode image \(index)")] }
-            return engine.decode(grids: [q.codes]).first.map { [.quantized(q, reconstruction: $0)] } ?? []
+            let open: @Sendable (ExplorerEngine, Bool) -> Message = { engine, background in
+                guard let q = engine.quantize(index: index) else { return .failed("the model could not encode image \(index)") }
+                return engine.decode(grids: [q.codes], background: background).first.map { .quantized(q, reconstruction: $0) }
+                    ?? .failed("the model could not decode image \(index)")
+            }
+            if decodeImageLater(kind: "open image", decodes: 2, { open($0, true) }) { return [] }
+            return [open(engine, false)]
         case .peekImage(let index):
             guard (0..<engine.data.count).contains(index) else { return [] }
             return [.peeked(index: index, engine.image(engine.data.pixels(of: index)))]
@@ -307,8 +359,9 @@ public final class Runtime: @unchecked Sendable {
 
     /// Hands the decode of the shown image to the background worker when one decode is expected to take
     /// longer than `backgroundImageBudget`; false (decode it now) otherwise.
-    private func decodeImageLater(kind: String, _ make: @escaping @Sendable (ExplorerEngine) -> Message?) -> Bool {
-        guard backgroundImageBudget.isFinite, engine.expectedDecodeSeconds(count: 1) > backgroundImageBudget else { return false }
+    /// `decodes`: how many single decodes the work costs (an encoder and a decoder: about two).
+    private func decodeImageLater(kind: String, decodes: Int = 1, _ make: @escaping @Sendable (ExplorerEngine) -> Message?) -> Bool {
+        guard backgroundImageBudget.isFinite, engine.expectedDecodeSeconds(count: 1) * Double(decodes) > backgroundImageBudget else { return false }
         let engine = self.engine, request = imageRequest
         submitToWorker(kind: kind, as: { .image($0, request: request) }) { cancelled in cancelled() ? nil : make(engine) }
         return true

@@ -29,6 +29,9 @@ public struct AppModel: Sendable {
     public var quitting = false
     /// Images the explorer can step through with n/p.
     public var datasetCount = 0
+    /// The data image asked for (n, p, Enter, a scatter click) whose encoding has not arrived yet: with
+    /// a slow model it is encoded in the background, and the next n steps on from it.
+    public var requestedImage: Int?
 
     /// The VQ-VAE mode's state (meaningful when a VQ-VAE is loaded).
     public var vq: VQState

@@ -52,6 +52,8 @@ public enum Explorer {
             if kind == .manifold { m.vae.manifold = images } else if kind == m.vae.panel { m.vae.strip = images }
             return []
         case .imageEncoded(let encoded, let reconstruction):
+            // The runtime delivers only the newest open's result: what was asked for has come.
+            m.requestedImage = nil
             m.vae.current = encoded
             m.vae.reconstruction = reconstruction
             m.vae.z = encoded.mu
@@ -105,6 +107,7 @@ public enum Explorer {
                        scalarLevels: shape?.scalarLevels ?? [])
             m.vq.hasPrior = shape?.hasPrior ?? false
             m.bookmarks = []
+            m.requestedImage = nil
             m.datasetProgress = 0
             m.status = "loaded \(summary.name)"
             return start(&m)
@@ -271,9 +274,7 @@ public enum Explorer {
             m.status = "z reset to 0"
             return refresh(&m)
         case .nextImage, .previousImage:
-            let count = m.datasetCount
-            guard count > 0 else { return [] }
-            let index = m.vae.current.map { ($0.index + (action == .nextImage ? 1 : count - 1)) % count } ?? 0
+            guard let index = steppedImage(m, from: m.vae.current?.index, forward: action == .nextImage) else { return [] }
             return openImage(&m, index)
         case .prototypeOrClass:
             guard case .char(let c) = key, let digit = Int(String(c)) else { return [] }
@@ -438,7 +439,16 @@ public enum Explorer {
     /// "reconstruction").
     static func openImage(_ m: inout AppModel, _ index: Int) -> [Command] {
         if !m.isVQ { stopPlayback(&m) }
+        m.requestedImage = index
         return [m.isVQ ? .quantizeImage(index: index) : .encodeImage(index: index)]
+    }
+
+    /// The image n or p opens: one on from the image asked for last (still encoding, with a slow model)
+    /// or else the one shown, so that every press counts.
+    static func steppedImage(_ m: AppModel, from shown: Int?, forward: Bool) -> Int? {
+        let count = m.datasetCount
+        guard count > 0 else { return nil }
+        return (m.requestedImage ?? shown).map { ($0 + (forward ? 1 : count - 1)) % count } ?? 0
     }
 
     /// A played frame becomes z: the sliders, ‖z‖ and the scatter's marker follow it, and the big image

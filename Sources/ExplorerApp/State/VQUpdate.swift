@@ -10,6 +10,7 @@ extension Explorer {
     static func updateVQ(_ m: inout AppModel, _ message: Message) -> [Command] {
         switch message {
         case .quantized(let q, let reconstruction):
+            m.requestedImage = nil
             m.vq.source = q
             m.vq.reconstruction = reconstruction
             m.vq.codes = q.codes
@@ -194,10 +195,8 @@ extension Explorer {
             guard let source = m.vq.source, source.codes != m.vq.codes else { return [] }
             return setGrid(&m, source.codes, status: "back to the image's own codes")
         case .nextImage, .previousImage:
-            let count = m.datasetCount
-            guard count > 0 else { return [] }
-            let index = m.vq.source.map { ($0.index + (action == .nextImage ? 1 : count - 1)) % count } ?? 0
-            return [.quantizeImage(index: index)]
+            guard let index = steppedImage(m, from: m.vq.source?.index, forward: action == .nextImage) else { return [] }
+            return openImage(&m, index)
         case .sample where m.vq.hasPrior:
             m.vq.samples += 1
             // A locked cell keeps its code at every level.

@@ -77,7 +77,7 @@ struct BenchUI: ParsableCommand {
                .tab, .right, .char("L"), .down, .tab, .char("a"), .char("L"), .char("b"), .char("i"),
                .tab, .char("m"), .right, .char("m"), .left, .char("m")]
         var samples: [Double] = []
-        var kinds: [String: [Double]] = [:]
+        var kinds: [String: [Double]] = [:], byKey: [String: [Double]] = [:]
         for i in 0..<keys {
             let key = script[i % script.count]
             let t0 = DispatchTime.now().uptimeNanoseconds
@@ -96,6 +96,7 @@ struct BenchUI: ParsableCommand {
             let kind = runtime.model.isVQ ? runtime.model.vq.panel.rawValue + (runtime.model.vq.showVariants ? "+variants" : "")
                                           : runtime.model.vae.panel.rawValue
             kinds[kind, default: []].append(ms)
+            byKey["\(key) in \(kind)", default: []].append(ms)
         }
         // Key repeat: 30 presses arrive within one frame and are handled as one batch.
         var bursts: [Double] = []
@@ -120,6 +121,9 @@ struct BenchUI: ParsableCommand {
         for (kind, v) in kinds.sorted(by: { $0.key < $1.key }) {
             print(String(format: "  panel %-14@ p50 %.2f ms  p99 %.2f ms  (%d keys)", kind as NSString, pct(v, 0.5), pct(v, 0.99), v.count))
         }
+        // Where a slow p99 comes from: the keys (in their panel) whose own p99 is highest.
+        let slowest = byKey.map { ($0.key, pct($0.value, 0.99)) }.sorted { $0.1 > $1.1 }.prefix(3)
+        print("  slowest keys (p99): " + slowest.map { String(format: "%@ %.2f ms", $0.0 as NSString, $0.1) }.joined(separator: ", "))
         print(String(format: "30-key repeat burst → one frame: p50 %.2f ms  p99 %.2f ms", pct(bursts, 0.5), pct(bursts, 0.99)))
         print(String(format: "model load → first frame: %.1f ms", firstFrameMs))
         if let startedAt { print(String(format: "process start → bench start: %.0f ms", startedAt * 1000)) }
@@ -127,7 +131,7 @@ struct BenchUI: ParsableCommand {
             var times: [Double] = []
             for _ in 0..<50 {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                _ = engine.decode(grids: (0..<shape.codes).map { [Int](repeating: $0, count: shape.height * shape.width) })
+                _ = engine.decode(grids: shape.aloneGrids(level: 0))
                 times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
             print(String(format: "palette of %d code tiles: p50 %.2f ms  p99 %.2f ms", shape.codes, pct(times, 0.5), pct(times, 0.99)))
