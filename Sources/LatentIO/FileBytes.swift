@@ -68,8 +68,22 @@ public enum FileBytes {
     }
 
     /// Writes `bytes` to `path` atomically: a temporary file in the same folder, then a rename,
-    /// so an interrupted write never leaves a half-written model or data file behind.
+    /// so an interrupted write never leaves a half-written model or data file behind. A path that is
+    /// not a regular file is written through instead: a rename would put a file in place of a device
+    /// (`-o /dev/null`, a pipe) or of a symbolic link (whose target is what the user means).
     public static func write(_ bytes: [UInt8], to path: String) throws {
+        var info = stat()
+        if lstat(path, &info) == 0 {
+            switch info.st_mode & S_IFMT {
+            case S_IFREG: break
+            case S_IFLNK:
+                guard let target = realpath(path, nil) else { throw FormatError(path, "cannot write: the link's target does not exist") }
+                defer { free(target) }
+                return try write(bytes, to: String(cString: target))
+            case S_IFDIR: throw FormatError(path, "cannot write: it is a folder")
+            default: return try writeThrough(bytes, to: path)
+            }
+        }
         let tmp = path + ".partial-\(getpid())"
         let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard fd >= 0 else { throw FormatError(path, "cannot create: " + describeErrno(errno)) }
@@ -88,6 +102,22 @@ public enum FileBytes {
             let reason = describeErrno(errno)
             unlink(tmp)
             throw FormatError(path, "cannot write: " + reason)
+        }
+    }
+
+    /// Writes into an existing device or pipe as it is.
+    static func writeThrough(_ bytes: [UInt8], to path: String) throws {
+        let fd = open(path, O_WRONLY | O_TRUNC)
+        guard fd >= 0 else { throw FormatError(path, "cannot write: " + describeErrno(errno)) }
+        defer { close(fd) }
+        var done = 0
+        while done < bytes.count {
+            let put = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + done, bytes.count - done) }
+            if put < 0 {
+                if errno == EINTR { continue }
+                throw FormatError(path, "cannot write: " + describeErrno(errno))
+            }
+            done += put
         }
     }
 
