@@ -130,6 +130,15 @@ struct FuzzDriver {
             let flat = chance(0.1) ? [Float](repeating: 1, count: 2 * mus.count) : vector(2 * mus.count, scale: 10)
             pending.append(.projected(method, flat, pca: nil))
             return []
+        case .computeDirections(let request):
+            // Made in the background; sometimes it fails (a Jacobian of a broken decoder).
+            if chance(0.1) { pending.append(.directionsFailed(request.method, "the decoder's output is not a number near this z")); return [] }
+            let k = max(1, min(request.count, latent))
+            pending.append(.directionsReady(LatentDirections(method: request.method, rows: (0..<k).map { _ in vector(latent) },
+                                                             scores: (0..<k).map { _ in Double(int(100)) }, std: (0..<k).map { _ in 0.1 + Double(int(30)) / 10 },
+                                                             explained: request.method == .pca ? (0..<k).map { _ in 0.05 } : nil,
+                                                             base: vector(latent), origin: request.method == .local ? request.z : nil, unit: "variance")))
+            return []
         case .encodeDataset:
             guard s.vqShape == nil else { return [] }
             pending.append(.datasetProgress(Double(int(100)) / 100))

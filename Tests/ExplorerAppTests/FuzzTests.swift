@@ -89,6 +89,7 @@ import Testing
             if !(0..<v.latentDim).contains(v.selected) { broken.append("selected dim \(v.selected)") }
             if v.z.contains(where: { !$0.isFinite }) { broken.append("non-finite z") }
             if v.isConditional && !(0..<v.classCount).contains(v.label) { broken.append("label \(v.label)") }
+            if let d = v.shownDirections, !(0..<d.count).contains(v.directionSelected) { broken.append("direction \(v.directionSelected) of \(d.count)") }
             if let s = v.spatialShape {
                 if let a = v.spatial.anchor, !(0..<s.height).contains(a.row) || !(0..<s.width).contains(a.column) {
                     broken.append("region anchor \(a) outside \(s.height)×\(s.width)")

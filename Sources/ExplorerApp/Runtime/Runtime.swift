@@ -209,6 +209,11 @@ public final class Runtime: @unchecked Sendable {
             // key's frame at once; `requestedImage` keeps the next n counting from it.
             if decodeImageLater(kind: "open image", decodes: 2, { open($0, true) }) { return [] }
             return [open(engine, false)]
+        case .computeDirections(let request):
+            // The newest request replaces one not started; a result for a method since left is dropped by the app.
+            let engine = self.engine
+            submitToWorker(kind: "directions") { cancelled in cancelled() ? nil : engine.directions(request) }
+            return []
         case .encodeDataset:
             let engine = self.engine
             inBackground { progress in .datasetEncoded(mus: engine.encodeDataset(progress: progress), labels: engine.labelsForApp) }

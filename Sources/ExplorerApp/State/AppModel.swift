@@ -126,6 +126,14 @@ public struct VAEState: Sendable {
     public var latentShape: [Int] = []
     /// The spatial latent view's region, scope, colouring and clipboard (a [C, h, w] latent only).
     public var spatial = SpatialState()
+    /// What the sliders move along: the latent's own dimensions (`raw`), or a direction set (`D`); the
+    /// set once made, the selected direction, and whether one is being made.
+    public var directionMethod: DirectionSet.Method = .raw
+    public var directions: LatentDirections?
+    public var directionSelected = 0
+    public var directionsPending = false
+    /// How A → B is walked (the strip and the morph): straight, or along the great circle (`t`).
+    public var path: LatentNN.Interpolation = .linear
 
     public func isInactive(_ d: Int) -> Bool { !isDeterministic && d < activity.count && activity[d] < VAEState.inactiveVariance }
     public var manifold: [Image] = []

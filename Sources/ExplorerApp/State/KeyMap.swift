@@ -109,7 +109,7 @@ public enum KeyAction: Equatable, Sendable {
     // sliders
     case pickDimension(Sign), nudge(Step, Sign), sample, reset, nextImage, previousImage, prototypeOrClass,
          previousClass, nextClass, nextPanel, previousPanel, manifold, manifoldAxisX, manifoldAxisY,
-         markA, markB, playMorph, pauseMorph
+         markA, markB, playMorph, pauseMorph, nextDirections, interpolationPath
     // spatial latent
     case pickChannel(Sign), toggleRegion, toggleAllCells, toggleLatentColour, copyLatent, pasteLatent
     // scatter
@@ -272,6 +272,11 @@ public enum KeyMap {
         KeyBinding([.sliders], [.char("b")], .markB, "mark B"),
         KeyBinding([.sliders], [.char("i")], .playMorph, "play the morph from A to B"),
         KeyBinding([.sliders], [.char(" ")], .pauseMorph, "pause / play the morph"),
+        KeyBinding([.sliders], [.char("D")], .nextDirections, "sliders along: the latent's dimensions → PCA of the data's μ → local PCA around z → the decoder's Jacobian at z → A → B (when marked); each slider one standard deviation of the data")
+            .help(.vae, "D  t", "sliders along dims, PCA, local PCA, Jacobian, A→B; t: slerp")
+            .help(.spatial, "D  t", "sliders along PCA, local PCA, Jacobian, A→B, grid; t: slerp")
+            .footer(.vae, 9, "D", "directions").footer(.spatial, 10, "D", "directions"),
+        KeyBinding([.sliders], [.char("t")], .interpolationPath, "A → B (strip and morph): a straight line ↔ the great circle (slerp)"),
         KeyBinding([.sliders], [.char("[")], .previousClass, "conditional VAE: the previous class"),
         KeyBinding([.sliders], [.char("]")], .nextClass, "conditional VAE: the next class"),
     ]

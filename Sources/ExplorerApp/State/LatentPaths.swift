@@ -1,3 +1,5 @@
+import LatentNN
+
 /// The latent points the views decode: a dimension swept, a 2-D manifold grid, a line, a morph.
 /// Pure, so that the explorer's panels and `latent render` ask for the same points.
 public enum LatentPaths {
@@ -28,14 +30,15 @@ public enum LatentPaths {
         return zs
     }
 
-    /// `count` ≥ 2 evenly spaced points from `a` to `b`, both ends included.
-    public static func line(_ a: [Float], _ b: [Float], count: Int) -> [[Float]] {
-        (0..<count).map { lerp(a, b, Float($0) / Float(max(1, count - 1))) }
+    /// `count` ≥ 2 evenly spaced points from `a` to `b`, both ends included: on the straight line, or
+    /// (`spherical`) evenly in angle along the great circle.
+    public static func line(_ a: [Float], _ b: [Float], count: Int, path: LatentNN.Interpolation = .linear) -> [[Float]] {
+        (0..<count).map { path.point(from: a, to: b, at: Double($0) / Double(max(1, count - 1))) }
     }
 
     /// Frame `frame` of the A → B → A morph of `2·half` frames, eased (smoothstep) so it lingers at the ends.
-    public static func morphFrame(_ a: [Float], _ b: [Float], frame: Int, half: Int) -> [Float] {
-        lerp(a, b, morphPosition(frame: frame, half: half))
+    public static func morphFrame(_ a: [Float], _ b: [Float], frame: Int, half: Int, path: LatentNN.Interpolation = .linear) -> [Float] {
+        path.point(from: a, to: b, at: Double(morphPosition(frame: frame, half: half)))
     }
 
     /// Where frame `frame` of the A → B → A loop is between A (0) and B (1): eased (smoothstep), so the
@@ -47,8 +50,8 @@ public enum LatentPaths {
     }
 
     /// The whole loop: frames 0 ..< 2·half (A, …, B, …, one step before A).
-    public static func morph(_ a: [Float], _ b: [Float], half: Int) -> [[Float]] {
-        (0..<(2 * half)).map { morphFrame(a, b, frame: $0, half: half) }
+    public static func morph(_ a: [Float], _ b: [Float], half: Int, path: LatentNN.Interpolation = .linear) -> [[Float]] {
+        (0..<(2 * half)).map { morphFrame(a, b, frame: $0, half: half, path: path) }
     }
 
     public static func lerp(_ a: [Float], _ b: [Float], _ t: Float) -> [Float] { zip(a, b).map { $0 + ($1 - $0) * t } }

@@ -1,3 +1,4 @@
+import LatentNN
 import LatentProjection
 import TermRender
 
@@ -53,6 +54,9 @@ public enum Message: Sendable {
     /// Figures written (`S`), by file name.
     case figuresSaved([String])
     case failed(String)
+    /// A direction set made in the background (`computeDirections`), or why it could not be.
+    case directionsReady(LatentDirections)
+    case directionsFailed(DirectionSet.Method, String)
 }
 
 /// Work the runtime does for the app: decoding (fast, done before the next frame), encoding the
@@ -60,6 +64,7 @@ public enum Message: Sendable {
 public enum Command: Equatable, Sendable {
     case decode(z: [Float], label: Int?)
     case decodeStrip(Panel, zs: [[Float]], label: Int?)
+    case computeDirections(DirectionRequest)
     case encodeImage(index: Int)
     case encodeDataset
     case loadModel(path: String)

@@ -34,6 +34,10 @@ extension Explorer {
             // A prior sees a residual VQ's grid as its codes in order: cells and surprise are per code.
             return m.isVQ && grid.count == slots && surprise.count == slots && (0..<slots).contains(cell)
                 && top.allSatisfy { isCode($0.code) }
+        case .directionsReady(let d):
+            return !m.isVQ && d.count >= 1 && d.count <= latent && d.base.count == latent && d.rows.allSatisfy { $0.count == latent }
+                && d.scores.count == d.count && d.std.count == d.count && (d.explained?.count ?? d.count) == d.count
+                && d.std.allSatisfy { $0.isFinite && $0 > 0 } && d.rows.allSatisfy { $0.allSatisfy(\.isFinite) }
         case .peeked(let index, _):
             return (0..<m.scatter.mus.count).contains(index)
         default:

@@ -80,7 +80,9 @@ public enum Explorer {
             m.scatter = ScatterState()
             m.scatter.mus = mus
             m.scatter.labels = labels
-            return refreshPanel(&m) + [.project(.pca, mus: mus)]
+            // A set that waited for the data's μ (PCA) is made now.
+            let waiting = m.vae.directionMethod != .raw && m.vae.directions == nil && !m.vae.directionsPending
+            return refreshPanel(&m) + [.project(.pca, mus: mus)] + (waiting ? requestDirections(&m) : [])
         case .projected(let method, let flat, let pca):
             let pts = stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
             switch method {
@@ -113,6 +115,8 @@ public enum Explorer {
             return start(&m)
         case .quantized, .gridsDecoded, .datasetQuantized, .codebookMapReady, .priorSampled, .priorAnalysed:
             return updateVQ(&m, message)
+        case .directionsReady, .directionsFailed:
+            return directionsArrived(&m, message)
         case .bookmarksLoaded(let marks):
             m.bookmarks = marks.filter { fits($0, m) }
             return []
@@ -171,7 +175,7 @@ public enum Explorer {
         }
         // A spatial latent's cell grid takes the arrows and + - before the sliders (whose other keys,
         // s r n p a b i g tab, still apply).
-        let latent: [KeyMode] = m.vae.spatialShape != nil ? [.spatial, .sliders] : [.sliders]
+        let latent: [KeyMode] = m.vae.spatialShape != nil && m.vae.directionMethod == .raw ? [.spatial, .sliders] : [.sliders]
         return m.vae.panel == .scatter && scatterShown ? [.global, .scatter] + latent : [.global] + latent
     }
 
@@ -254,7 +258,14 @@ public enum Explorer {
 
     /// The VAE mode's keys: the sliders, the panels, marks and the morph.
     static func performSliders(_ action: KeyAction, key: Key, _ m: inout AppModel) -> [Command] {
+        if let commands = performDirections(action, &m) { return commands }
         switch action {
+        case .nextDirections:
+            return nextDirections(&m)
+        case .interpolationPath:
+            m.vae.path = m.vae.path == .linear ? .spherical : .linear
+            m.status = "A → B: " + (m.vae.path == .linear ? "a straight line" : "the great circle (slerp)")
+            return m.vae.panel == .interpolation ? refreshPanel(&m) : []
         case .pickDimension(let sign):
             m.vae.selected = sign == .up ? max(0, m.vae.selected - 1) : min(m.vae.latentDim - 1, m.vae.selected + 1)
             return m.vae.panel == .progression ? refreshPanel(&m) : []
@@ -392,6 +403,9 @@ public enum Explorer {
             return cursorMoved(&m)
         }
         let layout = Layout(width: m.width, height: m.height, latentDim: m.vae.latentDim, renderMode: m.renderMode)
+        if let commands = handleDirectionMouse(event, &m, box: m.vae.panel == .manifold ? layout.manifoldSliders : layout.sliders) {
+            return commands
+        }
         // A spatial latent has no slider per dimension to hit: its grid and channel sliders answer.
         if m.vae.spatialShape != nil { return handleSpatialMouse(event, &m, layout: layout) ?? [] }
         switch event {
@@ -427,7 +441,7 @@ public enum Explorer {
     static func refresh(_ m: inout AppModel) -> [Command] {
         stopPlayback(&m)
         m.vae.frame = nil
-        return [.decode(z: m.vae.z, label: m.vae.conditioningLabel)] + refreshPanel(&m)
+        return [.decode(z: m.vae.z, label: m.vae.conditioningLabel)] + refreshPanel(&m) + directionsFollow(&m)
     }
 
     static func stopPlayback(_ m: inout AppModel) {
@@ -471,6 +485,9 @@ public enum Explorer {
         case .progression:
             let n = layout.stripTiles
             guard n > 0 else { return [] }
+            if let d = v.shownDirections {
+                return [.decodeStrip(.progression, zs: directionProgression(v.z, d, along: v.directionSelected, count: n), label: v.conditioningLabel)]
+            }
             let zs = LatentPaths.progression(v.z, dim: v.selected, range: v.ranges[v.selected], count: n)
             return [.decodeStrip(.progression, zs: zs, label: v.conditioningLabel)]
         case .manifold:
@@ -486,7 +503,7 @@ public enum Explorer {
             let n = layout.stripTiles
             // Without both marks there is no A → B line: the panel must not keep another panel's strip.
             guard n > 1, let a = v.markA, let b = v.markB else { m.vae.strip = []; return [] }
-            let zs = LatentPaths.line(a, b, count: n)
+            let zs = LatentPaths.line(a, b, count: n, path: v.path)
             return [.decodeStrip(.interpolation, zs: zs, label: v.conditioningLabel)]
         }
     }
@@ -494,7 +511,7 @@ public enum Explorer {
     /// The morph's current point: A → B → A, eased.
     static func interpolationFrame(_ v: VAEState) -> [Float] {
         guard let a = v.markA, let b = v.markB, let anim = v.interpolation else { return v.z }
-        return LatentPaths.morphFrame(a, b, frame: anim.frame, half: Interpolation.frames)
+        return LatentPaths.morphFrame(a, b, frame: anim.frame, half: Interpolation.frames, path: v.path)
     }
 
     /// Slider ranges cover the data: −3…3, widened to the 0.5th–99.5th percentile of μ (rounded out);

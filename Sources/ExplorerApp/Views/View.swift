@@ -1,4 +1,5 @@
 import Foundation
+import LatentNN
 import TermRender
 
 /// The app's look: a whole frame drawn from the model, with no side effects.
@@ -114,9 +115,16 @@ extension Explorer {
 
     // MARK: Sliders
 
-    /// The latent's panel: a spatial latent's cell grid, else one slider per dimension.
+    /// The latent's panel: sliders along a direction set (`D`), a spatial latent's cell grid, or one
+    /// slider per dimension.
     static func drawLatent(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
-        if m.vae.spatialShape != nil { drawSpatial(&b, m, r) } else { drawSliders(&b, m, r) }
+        if m.vae.directionMethod != .raw {
+            drawDirectionSliders(&b, m, r)
+        } else if m.vae.spatialShape != nil {
+            drawSpatial(&b, m, r)
+        } else {
+            drawSliders(&b, m, r)
+        }
     }
 
     static func drawSliders(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
@@ -273,11 +281,27 @@ extension Explorer {
         switch v.panel {
         case .progression:
             let range = v.ranges[v.selected]
-            let name = v.spatialCursor.map { "c\($0.channel) at row \($0.cell.row), col \($0.cell.column)" } ?? "z\(v.selected)"
-            title = String(format: "%@ from %.1f to %.1f · neuron progression", name, range.lowerBound, range.upperBound)
+            if let d = v.shownDirections {
+                title = "progression along \(d.name(v.directionSelected)) (\(d.method.title)), −3σ … +3σ"
+            } else {
+                let name = v.spatialCursor.map { "c\($0.channel) at row \($0.cell.row), col \($0.cell.column)" } ?? "z\(v.selected)"
+                title = String(format: "%@ from %.1f to %.1f · neuron progression", name, range.lowerBound, range.upperBound)
+            }
         case .interpolation:
-            title = v.markA != nil && v.markB != nil ? "interpolation A → B\(v.interpolation?.playing == true ? " · playing (space)" : "")"
-                                                     : "interpolation: mark A with a, B with b, then i"
+            if let a = v.markA, let b = v.markB {
+                // How long the path is in the latent, and how much the image changes along it (the sum
+                // of the RMS pixel change between neighbouring tiles).
+                let length = LatentNN.Interpolation.length(of: LatentPaths.line(a, b, count: 32, path: v.path))
+                let change = zip(v.strip, v.strip.dropFirst()).reduce(Float(0)) { total, pair in
+                    guard pair.0.pixels.count == pair.1.pixels.count, !pair.0.pixels.isEmpty else { return total }
+                    let squares = zip(pair.0.pixels, pair.1.pixels).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+                    return total + (squares / Float(pair.0.pixels.count)).squareRoot()
+                }
+                title = String(format: "A → B · %@ (t) · path %.2f · image Δ %.2f%@",
+                               v.path == .linear ? "linear" : "slerp", length, change, v.interpolation?.playing == true ? " · playing (space)" : "")
+            } else {
+                title = "interpolation: mark A with a, B with b, then i"
+            }
         case .manifold, .scatter:
             title = ""
         }

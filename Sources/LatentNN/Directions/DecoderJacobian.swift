@@ -23,8 +23,11 @@ public enum DecoderJacobian {
     /// with the method actually used. `label` conditions a CVAE and is refused by anything else.
     /// Running the native backward leaves the layers' caches as after a training step and the
     /// parameters' gradients as they were: call it from the thread that decodes with this model.
+    /// `batch`: finite differences decode this many latents at a time, each batch run by `withModel`
+    /// (an app holding its model for short turns passes its lock and a batch of a few milliseconds).
     public static func transposed(of model: any LatentModel, at z: [Float], label: Int? = nil,
-                                  method: JacobianMethod = .auto, step: Float = 1e-3) throws -> (jt: Tensor, method: JacobianMethod) {
+                                  method: JacobianMethod = .auto, step: Float = 1e-3, batch: Int = latentsPerBatch,
+                                  withModel: (() throws -> Tensor) throws -> Tensor = { try $0() }) throws -> (jt: Tensor, method: JacobianMethod) {
         guard model.kind != .vqvae else { throw DirectionError("a VQ-VAE's latent is discrete: it has no decoder Jacobian") }
         guard z.count == model.latentDim else { throw DirectionError("z has \(z.count) values; this model's latent has \(model.latentDim)") }
         guard z.allSatisfy(\.isFinite) else { throw DirectionError("z holds a value that is not a finite number") }
@@ -40,12 +43,12 @@ public enum DecoderJacobian {
         switch method {
         case .backward:
             guard let native else { throw DirectionError("this model is an imported graph, which has no backward pass: use finite differences") }
-            return (reverseMode(native, at: z, label: label), .backward)
+            return (try withModel { reverseMode(native, at: z, label: label) }, .backward)
         case .auto where native != nil && model.inputShape.reduce(1, *) <= 2 * z.count:
-            return (reverseMode(native!, at: z, label: label), .backward)
+            return (try withModel { reverseMode(native!, at: z, label: label) }, .backward)
         case .auto, .finiteDifferences:
             guard step > 0, step.isFinite else { throw DirectionError("the finite-difference step must be a positive number") }
-            return (try centralDifferences(model, at: z, label: label, step: step), .finiteDifferences)
+            return (try centralDifferences(model, at: z, label: label, step: step, batch: batch, withModel: withModel), .finiteDifferences)
         }
     }
 
@@ -95,28 +98,29 @@ public enum DecoderJacobian {
     // MARK: Finite differences
 
     /// Latents per decode batch (64 dimensions' ± pairs).
-    static let latentsPerBatch = 128
+    public static let latentsPerBatch = 128
 
-    static func centralDifferences(_ m: any LatentModel, at z: [Float], label: Int?, step h: Float) throws -> Tensor {
+    static func centralDifferences(_ m: any LatentModel, at z: [Float], label: Int?, step h: Float, batch: Int = latentsPerBatch,
+                                   withModel: (() throws -> Tensor) throws -> Tensor = { try $0() }) throws -> Tensor {
         let d = z.count, outputs = m.inputShape.reduce(1, *)
         var jt = Tensor(zeros: [d, outputs])
-        let perBatch = latentsPerBatch / 2
+        let perBatch = max(1, batch / 2)
         for start in stride(from: 0, to: d, by: perBatch) {
             let dims = min(perBatch, d - start)
-            var batch = Tensor.uninitialized(shape: [2 * dims, d])
+            var latents = Tensor.uninitialized(shape: [2 * dims, d])
             for k in 0..<dims {
                 for s in 0..<2 {
                     var p = z
                     // The step actually taken (z ± h rounded to Float), so rounding of a large z is no error.
                     p[start + k] += s == 0 ? h : -h
-                    batch.data.replaceSubrange(((2 * k + s) * d)..<((2 * k + s + 1) * d), with: p)
+                    latents.data.replaceSubrange(((2 * k + s) * d)..<((2 * k + s + 1) * d), with: p)
                 }
             }
-            let x = try m.decodeLatents(batch, labels: label.map { Array(repeating: $0, count: 2 * dims) })
+            let x = try withModel { try m.decodeLatents(latents, labels: label.map { Array(repeating: $0, count: 2 * dims) }) }
             guard x.count == 2 * dims * outputs else { throw DirectionError("the decoder returned \(x.shape) for \(2 * dims) latents") }
             for k in 0..<dims {
                 let j = start + k
-                let taken = Double(batch.data[2 * k * d + j]) - Double(batch.data[(2 * k + 1) * d + j])
+                let taken = Double(latents.data[2 * k * d + j]) - Double(latents.data[(2 * k + 1) * d + j])
                 let scale = Float(1 / taken)
                 let plus = 2 * k * outputs, minus = (2 * k + 1) * outputs
                 for i in 0..<outputs { jt.data[j * outputs + i] = (x.data[plus + i] - x.data[minus + i]) * scale }
@@ -132,9 +136,10 @@ extension DirectionSet {
     /// decoded image changes fastest. Scores are the singular values: the L2 change of the image (all
     /// C·H·W values, in the model's pixel range) per unit of z along each direction.
     public static func jacobian(of model: any LatentModel, at z: [Float], label: Int? = nil, count: Int,
-                                method: JacobianMethod = .auto, step: Float = 1e-3) throws -> DirectionSet {
+                                method: JacobianMethod = .auto, step: Float = 1e-3, batch: Int = DecoderJacobian.latentsPerBatch,
+                                withModel: (() throws -> Tensor) throws -> Tensor = { try $0() }) throws -> DirectionSet {
         guard count >= 1 else { throw DirectionError("ask for at least one direction") }
-        let (jt, _) = try DecoderJacobian.transposed(of: model, at: z, label: label, method: method, step: step)
+        let (jt, _) = try DecoderJacobian.transposed(of: model, at: z, label: label, method: method, step: step, batch: batch, withModel: withModel)
         return try fromJacobian(jt, at: z, count: count)
     }
 

@@ -126,5 +126,5 @@ public struct DirectionSet: Sendable {
 /// Why a direction set could not be made, said for the person who asked for it.
 public struct DirectionError: Error, CustomStringConvertible, Sendable {
     public let description: String
-    init(_ description: String) { self.description = description }
+    public init(_ description: String) { self.description = description }
 }
