@@ -1,3 +1,4 @@
+import Foundation
 @testable import ExplorerApp
 import LatentIO
 import TermRender
@@ -78,10 +79,12 @@ import Testing
         fakeRun(&m, Explorer.update(&m, .key(.char("g"))))
         let commands = Explorer.update(&m, .key(.char("S")))
         guard case .saveFigures(let figures, let scale)? = commands.first else { Issue.record("no save: \(commands)"); return }
-        #expect(scale == nil && figures.map(\.name) == ["image", "manifold-z0-z1"])
-        guard case .sheet(let tiles, let columns) = figures[1].content else { Issue.record("not a sheet"); return }
+        #expect(scale == nil && figures.map(\.name) == ["image", "z", "manifold-z0-z1"])
+        guard case .sheet(let tiles, let columns) = figures[2].content else { Issue.record("not a sheet"); return }
         #expect(columns == m.vae.manifoldShape.columns && tiles.count == columns * m.vae.manifoldShape.rows)
-        #expect(m.status.hasPrefix("saving image.png, manifold-z0-z1.png"))
+        guard case .values(let z, let shape, _, true) = figures[1].content else { Issue.record("no z"); return }
+        #expect(z == m.vae.z && shape == [10])
+        #expect(m.status.hasPrefix("saving image.png, z.npy, manifold-z0-z1.png"))
     }
 
     @Test func interpolationOffersTheLineAndTheMorphLoop() throws {
@@ -92,20 +95,46 @@ import Testing
         fakeRun(&m, Explorer.update(&m, .key(.char("b"))))
         fakeRun(&m, Explorer.update(&m, .key(.char("i"))))
         guard case .saveFigures(let figures, _)? = Explorer.update(&m, .key(.char("S"))).first else { Issue.record("no save"); return }
-        try #require(figures.map(\.name) == ["image", "line", "morph"])
-        #expect(figures[2].fileExtension == "gif")
-        guard case .animation(let zs, _) = figures[2].content else { Issue.record("not an animation"); return }
+        try #require(figures.map(\.name) == ["image", "z", "line", "morph", "morph-path"])
+        #expect(figures[3].fileExtension == "gif")
+        guard case .animation(let zs, _) = figures[3].content else { Issue.record("not an animation"); return }
         #expect(zs.count == 2 * Interpolation.frames && zs[0] == m.vae.markA && zs[Interpolation.frames] == m.vae.markB)
+        guard case .values(let path, let shape, _, false) = figures[4].content else { Issue.record("no path"); return }
+        #expect(shape == [Interpolation.frames + 1, 10] && Array(path.prefix(10)) == m.vae.markA && Array(path.suffix(10)) == m.vae.markB)
     }
 
     @Test func vqOffersTheImageAndThePaletteInItsOrder() {
         var m = makeVQModel()
         m.vq.image = ring()
         guard case .saveFigures(let figures, _)? = Explorer.update(&m, .key(.char("S"))).first else { Issue.record("no save"); return }
-        #expect(figures.map(\.name) == ["image", "palette-by-index"])
+        #expect(figures.map(\.name) == ["image", "palette-by-index", "codes"])
         guard case .gridSheet(let grids, let columns) = figures[1].content else { Issue.record("not grids"); return }
         #expect(grids.count == m.vq.codebookSize && grids[3] == [Int](repeating: 3, count: m.vq.cells))
         #expect(columns == Image.squareColumns(m.vq.codebookSize))
+    }
+
+    /// z saved with `S` is a .npy and a JSON whose `latent decode` command draws it again, and the
+    /// status line says that command.
+    @Test func theSavedLatentDecodesAgain() throws {
+        let engine = try ExplorerEngine.load(modelPath: repositoryRoot + "/Weights/vae-z2.safetensors", data: RuntimeTests.heldOut())
+        let dir = NSTemporaryDirectory() + "latent-fig-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let z: [Float] = [0.5, -1.25]
+        let request = FigureRequest(name: "z", content: .values(z, shape: [2], about: ["what": "the latent z"], decodes: true))
+        guard case .figuresSaved(let names) = FigureWriter.write([request, request], scale: nil, engine: engine, directory: dir) else {
+            Issue.record("not saved"); return
+        }
+        #expect(names == ["vae-z2-z-1.npy", "vae-z2-z-1.json", "vae-z2-z-2.npy", "vae-z2-z-2.json"])
+        #expect(try NPY.read(dir + "/vae-z2-z-1.npy").data == z)
+        let json = try JSONParser.parse(try String(contentsOfFile: dir + "/vae-z2-z-1.json", encoding: .utf8))
+        guard case .object(let members) = json, case .string(let command)? = members.first(where: { $0.key == "decode" })?.value else {
+            Issue.record("no decode command"); return
+        }
+        #expect(command.hasPrefix("latent decode --model \(engine.path) --z vae-z2-z-1.npy"))
+        var m = makeModel()
+        _ = Explorer.update(&m, .figuresSaved(names))
+        #expect(m.status.hasSuffix("· latent decode --model vae-z10.safetensors --z vae-z2-z-1.npy"))
     }
 
     @Test func savedNamesShareTheirStemOnce() {

@@ -176,7 +176,10 @@ import Testing
         r.handle(.key(.char("i")))
         r.handle(.key(.char("S")))
         r.waitUntilIdle(seconds: 30)
-        #expect(r.model.status == "saved vae-z2-{image-1.png,line-1.png,morph-1.gif}")
+        #expect(r.model.status == "saved vae-z2-{image-1.png,z-1.npy,z-1.json,line-1.png,morph-1.gif,morph-path-1.npy,morph-path-1.json}"
+                + " · latent decode --model vae-z2.safetensors --z vae-z2-z-1.npy")
+        #expect(try NPY.read(dir + "/vae-z2-z-1.npy").data == r.model.vae.z)
+        #expect(try NPY.read(dir + "/vae-z2-morph-path-1.npy").shape == [Interpolation.frames + 1, 2])
         let png = try PNG.decode(FileBytes.read(dir + "/vae-z2-image-1.png"))
         #expect(png.width == 28 * 9 && png.height == 28 * 9)
         let gif = try GIF.decode(FileBytes.read(dir + "/vae-z2-morph-1.gif"))
@@ -184,7 +187,7 @@ import Testing
         #expect(gif.frames[0].rgb != gif.frames[Interpolation.frames].rgb)
         r.handle(.key(.char("S")))
         r.waitUntilIdle(seconds: 30)
-        #expect(r.model.status.contains("{image-2.png,line-2.png,morph-2.gif}"))
+        #expect(r.model.status.contains("{image-2.png,z-2.npy,z-2.json,line-2.png,morph-2.gif,morph-path-2.npy,morph-path-2.json}"))
         #expect(FileManager.default.fileExists(atPath: dir + "/vae-z2-image-1.png"))
     }
 

@@ -169,6 +169,29 @@ import Testing
     /// The latents of current libraries' models through the commands: a spatial VAE's flattened μ with its
     /// shape, decoded back; a residual VQ's codes (level fastest) decoded, its levels' palettes drawn; an
     /// `ae` evaluated without KL; an FSQ too large for the explorer's palette refused in one line.
+    /// `decode --z` and `--codes` take a `.npy` (as the explorer's `S` writes them): the same image as
+    /// the values typed out; a file of the wrong size or with a non-integer code is one line.
+    @Test func decodeTakesTheLatentFromANpy() throws {
+        let dir = NSTemporaryDirectory() + "latent-znpy-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try NPY.write(Tensor(shape: [2], data: [0.5, -1.25]), to: dir + "/z.npy")
+        let typed = try Self.run(["decode", "--model", "Weights/vae-z2.safetensors", "--z", "0.5,-1.25", "--format", "json"])
+        let fromFile = try Self.run(["decode", "--model", "Weights/vae-z2.safetensors", "--z", dir + "/z.npy", "--format", "json"])
+        #expect(typed.status == 0 && fromFile.status == 0 && typed.stdout == fromFile.stdout, "\(fromFile.stderr)")
+        try NPY.write(Tensor(shape: [3], data: [0, 0, 0]), to: dir + "/z3.npy")
+        let wrong = try Self.run(["decode", "--model", "Weights/vae-z2.safetensors", "--z", dir + "/z3.npy"])
+        #expect(wrong.status != 0 && wrong.stderr.split(separator: "\n").count == 1 && wrong.stderr.contains("holds 3 values"), "\(wrong.stderr)")
+        let grid = (0..<49).map { Float($0 % 32) }
+        try NPY.write(Tensor(shape: [7, 7], data: grid), to: dir + "/codes.npy")
+        let codes = try Self.run(["decode", "--model", "Weights/vqvae-k32.safetensors", "--codes", dir + "/codes.npy", "--format", "json"])
+        let listed = try Self.run(["decode", "--model", "Weights/vqvae-k32.safetensors", "--codes", grid.map { String(Int($0)) }.joined(separator: ","), "--format", "json"])
+        #expect(codes.status == 0 && codes.stdout == listed.stdout, "\(codes.stderr)")
+        try NPY.write(Tensor(shape: [7, 7], data: grid.map { $0 + 0.5 }), to: dir + "/half.npy")
+        let half = try Self.run(["decode", "--model", "Weights/vqvae-k32.safetensors", "--codes", dir + "/half.npy"])
+        #expect(half.status != 0 && half.stderr.contains("not a code index"), "\(half.stderr)")
+    }
+
     @Test func spatialAndResidualLatentsWorkWithEncodeDecodeAndEval() throws {
         let dir = "Tests/LatentNNTests/Fixtures/onnx-lib/"
         let kl = try Self.run(["encode", "--model", dir + "kl-ts/model.json", "--data", dir + "kl-ts/input-x.npy", "--index", "0", "--format", "json"])

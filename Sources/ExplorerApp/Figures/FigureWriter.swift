@@ -1,4 +1,5 @@
 import Foundation
+import LatentCore
 import LatentIO
 import TermRender
 
@@ -12,9 +13,16 @@ enum FigureWriter {
         do {
             for request in requests {
                 let bytes = try encode(request, scale: scale, engine: engine)
-                let path = freeName(directory: directory, base: "\(stem)-\(request.name)", extension: request.fileExtension)
+                let path = freeName(directory: directory, base: "\(stem)-\(request.name)", extension: request.fileExtension,
+                                    alsoFree: request.fileExtension == "npy" ? ["json"] : [])
                 try FileBytes.write(bytes, to: path)
                 written.append((path as NSString).lastPathComponent)
+                if case .values(let values, let shape, let about, let decodes) = request.content {
+                    let json = (path as NSString).deletingPathExtension + ".json"
+                    try FileBytes.write(Array(describe(values, shape: shape, about: about, decodes: decodes, npy: (path as NSString).lastPathComponent,
+                                                       engine: engine).utf8), to: json)
+                    written.append((json as NSString).lastPathComponent)
+                }
             }
         } catch {
             return .failed(FailureText.failed("figure not saved", error))
@@ -43,13 +51,32 @@ enum FigureWriter {
             let frames = engine.decode(zs, label: label, background: true)
             guard frames.count == zs.count, let first = frames.first else { throw FormatError("<figure>", "the model failed to decode") }
             return try Figure.gif(frames, scale: fitting(first, .single), delay: 8)
+        case .values(let values, let shape, _, _):
+            return NPY.encode(Tensor(shape: shape, data: values))
         }
     }
 
-    /// `directory/base-1.ext`, or the first number not taken.
-    static func freeName(directory: String, base: String, extension ext: String) -> String {
+    /// The JSON beside a `.npy` of values: what they are, their shape, the values themselves, and for
+    /// one latent or grid the command that decodes it again.
+    static func describe(_ values: [Float], shape: [Int], about: [String: String], decodes: Bool, npy: String, engine: ExplorerEngine) -> String {
+        var members: [(String, JSONValue)] = [("model", .string(engine.path)), ("npy", .string(npy)),
+                                               ("shape", .array(shape.map { JSONValue.int($0) })),
+                                               ("values", .array(values.map { .number("\($0)") }))]
+        for key in about.keys.sorted() { members.append((key, .string(about[key]!))) }
+        if decodes { members.append(("decode", .string(decodeCommand(engine: engine, npy: npy, label: about["label"])))) }
+        return JSONValue.object(members).serialized + "\n"
+    }
+
+    /// The command that draws a saved latent or grid again.
+    static func decodeCommand(engine: ExplorerEngine, npy: String, label: String?) -> String {
+        let option = engine.model.kind == .vqvae ? "--codes" : "--z"
+        return "latent decode --model \(engine.path) \(option) \(npy)" + (label.map { " --label \($0)" } ?? "") + " --format png -o \((npy as NSString).deletingPathExtension).png"
+    }
+
+    /// `directory/base-1.ext`, or the first number not taken (for this extension and those in `alsoFree`).
+    static func freeName(directory: String, base: String, extension ext: String, alsoFree: [String] = []) -> String {
         var n = 1
-        while FileManager.default.fileExists(atPath: "\(directory)/\(base)-\(n).\(ext)") { n += 1 }
+        while ([ext] + alsoFree).contains(where: { FileManager.default.fileExists(atPath: "\(directory)/\(base)-\(n).\($0)") }) { n += 1 }
         return "\(directory)/\(base)-\(n).\(ext)"
     }
 }

@@ -122,6 +122,11 @@ public enum Explorer {
             return []
         case .figuresSaved(let names):
             m.status = "saved " + bracedNames(names)
+            // The command that draws the saved latent again (its JSON has it with the model's full path).
+            if let latent = names.first(where: { $0.hasSuffix(".npy") && ($0.contains("-z-") || $0.contains("-codes-")) }) {
+                m.status += " · latent decode --model \(m.model.name) \(m.isVQ ? "--codes" : "--z") \(latent)"
+                    + (m.vae.conditioningLabel.map { " --label \($0)" } ?? "")
+            }
             return []
         case .failed(let why):
             m.status = why

@@ -30,7 +30,7 @@ struct Decode: ParsableCommand {
         case .vae, .cvae, .ae:
             guard codes == nil else { throw ValidationError("--codes is for a VQ-VAE; \(path) is a \(m.kind.rawValue): use --z") }
             guard let z else { throw ValidationError("give the latent vector with --z (\(m.latentDim) numbers)") }
-            let values = try parseFloats(z, expected: m.latentDim, what: "--z")
+            let values = try latentValues(z, expected: m.latentDim, what: "--z")
             let labels = try classIndex(label, of: m).map { [$0] }
             image = try m.decodeLatents(Tensor(shape: [1, m.latentDim], data: values), labels: labels)
         case .vqvae:
@@ -38,11 +38,31 @@ struct Decode: ParsableCommand {
             guard label == nil else { throw ValidationError("--label is for a conditional VAE") }
             let k = m.quantizer!.size, cells = m.codeGrid.height * m.codeGrid.width * m.quantizer!.levels
             guard let codes else { throw ValidationError("give the code grid with --codes (\(cells) indices in 0..<\(k))") }
-            image = try m.decodeCodes(try parseCodes(codes, count: cells, codebookSize: k))
+            image = try m.decodeCodes(try parseCodes(codes.hasSuffix(".npy") ? try npyCodes(codes, count: cells) : codes, count: cells, codebookSize: k))
         }
         try requireFinite(image, "for this \(z != nil ? "--z" : "--codes") the decoder returned")
         try writeImage(image.reshaped([1] + m.inputShape), range: m.pixelRange, format: format, to: output)
     }
+}
+
+/// `--z`: the values, or a `.npy` holding them (the explorer's `S` writes one), in either case exactly
+/// `expected` finite numbers.
+func latentValues(_ text: String, expected: Int, what: String) throws -> [Float] {
+    guard text.hasSuffix(".npy") else { return try parseFloats(text, expected: expected, what: what) }
+    let t = try NPY.read(text, maxValues: max(expected, 1))
+    guard t.count == expected else { throw ValidationError("\(what) \(text) holds \(t.count) values; this model needs \(expected)") }
+    guard t.data.allSatisfy(\.isFinite) else { throw ValidationError("\(what) \(text) holds a value that is not a finite number") }
+    return t.data
+}
+
+/// `--codes` from a `.npy` (the explorer's `S` writes the grid as one), as the comma list `parseCodes` checks.
+func npyCodes(_ path: String, count: Int) throws -> String {
+    let t = try NPY.read(path, maxValues: max(count, 1))
+    guard t.count == count else { throw ValidationError("--codes \(path) holds \(t.count) codes; this model's grid needs \(count)") }
+    return try t.data.map { v -> String in
+        guard v.isFinite, v == v.rounded() else { throw ValidationError("--codes \(path) holds \(v), which is not a code index") }
+        return String(Int(v))
+    }.joined(separator: ",")
 }
 
 /// Comma- or space-separated finite numbers, exactly `expected` of them.
