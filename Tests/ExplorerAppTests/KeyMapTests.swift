@@ -17,6 +17,7 @@ import Testing
         case .vqScatter: vq.vq.panel = .scatter; return vq
         case .vqMap: vq.vq.panel = .map; return vq
         case .spatial: return makeSpatialModel()
+        case .goTo: vae.overlay = .goToImage(text: "4")
         case .help: vae.overlay = .help
         case .modelPicker: vae.overlay = .modelPicker(selection: 1)
         case .bookmarks, .naming:

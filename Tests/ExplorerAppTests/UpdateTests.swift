@@ -96,6 +96,26 @@ import Testing
         #expect(Explorer.update(&m, .key(.char("p"))) == [.encodeImage(index: 41)])
     }
 
+    /// `:` then a number opens that image; a number past the data is refused in the status line, and
+    /// Esc leaves the image shown.
+    @Test func colonGoesToAnImageByItsNumber() {
+        var m = makeModel()
+        _ = Explorer.update(&m, .key(.char(":")))
+        #expect(m.overlay == .goToImage(text: ""))
+        for c in "4x2" { _ = Explorer.update(&m, .key(.char(c))) }
+        _ = Explorer.update(&m, .key(.backspace))
+        _ = Explorer.update(&m, .key(.char("7")))
+        #expect(m.overlay == .goToImage(text: "47"))
+        #expect(Explorer.view(m).text.contains("image: 47"))
+        #expect(Explorer.update(&m, .key(.enter)) == [.encodeImage(index: 47)] && m.overlay == nil && m.requestedImage == 47)
+        _ = Explorer.update(&m, .key(.char(":")))
+        for c in "1000" { _ = Explorer.update(&m, .key(.char(c))) }
+        #expect(Explorer.update(&m, .key(.enter)).isEmpty && m.status == "no image 1000: the data has 0…999")
+        _ = Explorer.update(&m, .key(.char(":")))
+        _ = Explorer.update(&m, .key(.char("3")))
+        #expect(Explorer.update(&m, .key(.escape)).isEmpty && m.overlay == nil)
+    }
+
     /// Editing z from an opened image keeps the image, its reconstruction and μ ± σ as the reference,
     /// and titles the edit with its mean squared difference from the reconstruction.
     @Test func editingKeepsTheOpenedImageAsTheReference() {

@@ -87,6 +87,8 @@ public enum Overlay: Equatable, Sendable {
     case modelPicker(selection: Int)
     /// Renaming bookmark `index` (`r` in the list).
     case nameBookmark(index: Int, text: String)
+    /// Typing the number of a data image to open (`:`).
+    case goToImage(text: String)
     /// The bookmarks of this model (`'`).
     case bookmarks(selection: Int)
 }

@@ -8,9 +8,9 @@
 /// `scatter`, `vqMap` before `vqGrid`. Within one mode no two bindings share a key.
 public enum KeyMode: String, CaseIterable, Sendable {
     case global, sliders, spatial, scatter, vqScatter, vqGrid, vqMap
-    case help, modelPicker, bookmarks, naming
+    case help, modelPicker, bookmarks, naming, goTo
 
-    public var isOverlay: Bool { [.help, .modelPicker, .bookmarks, .naming].contains(self) }
+    public var isOverlay: Bool { [.help, .modelPicker, .bookmarks, .naming, .goTo].contains(self) }
 
     /// The mode's heading in the user guide's key map.
     public var title: String {
@@ -26,6 +26,7 @@ public enum KeyMode: String, CaseIterable, Sendable {
         case .modelPicker: "Model picker (M)"
         case .bookmarks: "Bookmark list (')"
         case .naming: "Renaming a bookmark (r in the list)"
+        case .goTo: "Going to a data image (:)"
         }
     }
 }
@@ -105,7 +106,7 @@ public enum KeyAction: Equatable, Sendable {
 
     // global
     case cancel, unknownKey, quit, help, modelPicker, nextRenderMode, toggleColorMap, bookmark, bookmarkList,
-         saveFigures, toggleDither
+         saveFigures, toggleDither, goToImage
     // sliders
     case pickDimension(Sign), nudge(Step, Sign), sample, reset, nextImage, previousImage, prototypeOrClass,
          previousClass, nextClass, nextPanel, previousPanel, manifold, manifoldAxisX, manifoldAxisY,
@@ -351,6 +352,9 @@ public enum KeyMap {
             .help(.spatial, "B  '", "bookmark this z; ': list: jump, A / B, r rename, d delete")
             .help(.vq, "B  '", "bookmark this grid; ': list: jump, r rename, d delete"),
         KeyBinding([.global], [.char("'")], .bookmarkList, "list the bookmarks"),
+        KeyBinding([.global], [.char(":")], .goToImage, "go to a data image by its number (type it, then enter)")
+            .help(.vae, ":", "go to a data image by its number").help(.spatial, ":", "go to a data image by its number")
+            .help(.vq, ":", "go to a data image by its number"),
         KeyBinding([.global], [.char("?")], .help, "help overlay")
             .help(.vae, "?  q", "this help; q or Ctrl-C quits (Esc closes this)")
             .help(.spatial, "?  q", "this help; q or Ctrl-C quits (Esc cancels the region, closes this)"),
@@ -376,6 +380,11 @@ public enum KeyMap {
         KeyBinding([.naming], [.backspace], .eraseText, "erase the last character"),
         KeyBinding([.naming], [.enter], .keepName, "keep the new name"),
         KeyBinding([.naming], match: .printable, .typeText, "typed into the name (q too; up to 40 characters)"),
+        KeyBinding([.goTo], match: .digits, .typeText, "a digit of the image's number"),
+        KeyBinding([.goTo], [.backspace], .eraseText, "erase the last digit"),
+        KeyBinding([.goTo], [.enter], .choose, "open that image (a number past the data is refused in the status line)"),
+        KeyBinding([.goTo], [.escape], .closeOverlay, "cancel"),
+        KeyBinding([.goTo], [.char("q"), .ctrl("c")], .quit, "quit"),
     ]
 
     /// Each mode's bindings, in table order.

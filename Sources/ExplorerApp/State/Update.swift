@@ -165,6 +165,7 @@ public enum Explorer {
         case .modelPicker: return [.modelPicker]
         case .bookmarks: return [.bookmarks]
         case .nameBookmark: return [.naming]
+        case .goToImage: return [.goTo]
         case nil: break
         }
         let plot = scatterPlot(m)
@@ -191,7 +192,7 @@ public enum Explorer {
         case .spatial: return performSpatial(action, key: key, &m)
         case .scatter, .vqScatter: return performScatter(action, key: key, &m)
         case .vqGrid, .vqMap: return performVQ(action, key: key, &m)
-        case .help, .modelPicker, .bookmarks, .naming: return performOverlay(action, key: key, &m)
+        case .help, .modelPicker, .bookmarks, .naming, .goTo: return performOverlay(action, key: key, &m)
         }
     }
 
@@ -252,6 +253,13 @@ public enum Explorer {
             }
             m.status = "saving " + figures.map { "\($0.name).\($0.fileExtension)" }.joined(separator: ", ") + "…"
             return [.saveFigures(figures, scale: m.figureScale)]
+        case .goToImage:
+            guard m.datasetCount > 0 else {
+                m.status = "no data images to go to"
+                return []
+            }
+            m.overlay = .goToImage(text: "")
+            return []
         case .toggleDither:
             m.dither.toggle()
             m.status = "braille: \(m.dither ? "ordered dithering" : "threshold at 50 %")"
@@ -391,6 +399,20 @@ public enum Explorer {
             return [.loadModel(path: m.modelPaths[s])]
         case (.bookmarks(let s), _):
             return performBookmarkList(action, selection: s, &m)
+        case (.goToImage(let text), .typeText):
+            guard case .char(let c) = key, text.count < 7 else { return [] }
+            m.overlay = .goToImage(text: text + String(c))
+            return []
+        case (.goToImage(let text), .eraseText):
+            m.overlay = .goToImage(text: String(text.dropLast()))
+            return []
+        case (.goToImage(let text), .choose):
+            m.overlay = nil
+            guard let index = Int(text), (0..<m.datasetCount).contains(index) else {
+                m.status = text.isEmpty ? "no image number typed" : "no image \(text): the data has 0…\(m.datasetCount - 1)"
+                return []
+            }
+            return openImage(&m, index)
         case (.nameBookmark(let index, let text), _):
             return performNaming(action, key: key, index: index, text: text, &m)
         default:

@@ -41,6 +41,7 @@ extension Explorer {
         case .help: drawHelp(&b, m)
         case .modelPicker(let selection): drawModelPicker(&b, m, selection)
         case .nameBookmark(let index, let text): drawNamePrompt(&b, m, text, was: m.bookmarks[safe: index]?.name ?? "")
+        case .goToImage(let text): drawGoToPrompt(&b, m, text)
         case .bookmarks(let selection): drawBookmarks(&b, m, selection)
         case nil: break
         }
@@ -395,6 +396,16 @@ extension Explorer {
         b.write("▏", x: end, y: r.y + 2, clip: r.inset(by: 1))
         if text.isEmpty { b.write(was, x: end + 1, y: r.y + 2, style: .dim, clip: r.inset(by: 1)) }
         b.write("enter keeps the new name · esc goes back", x: r.x + 2, y: r.y + 3, style: .dim, clip: r.inset(by: 1))
+    }
+
+    static func drawGoToPrompt(_ b: inout Buffer, _ m: AppModel, _ text: String) {
+        let r = b.area.centered(width: min(m.width - 4, 44), height: 5)
+        b.fill(r, with: .blank)
+        b.box(r, title: "go to a data image", style: .plain)
+        let x = b.write("image: ", x: r.x + 2, y: r.y + 2, style: .bold, clip: r.inset(by: 1))
+        let end = b.write(text, x: x, y: r.y + 2, clip: r.inset(by: 1))
+        b.write("▏", x: end, y: r.y + 2, clip: r.inset(by: 1))
+        b.write("0…\(max(0, m.datasetCount - 1)) · enter opens · esc cancels", x: r.x + 2, y: r.y + 3, style: .dim, clip: r.inset(by: 1))
     }
 
     static func drawBookmarks(_ b: inout Buffer, _ m: AppModel, _ selection: Int) {
