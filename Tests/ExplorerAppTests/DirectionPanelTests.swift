@@ -154,3 +154,41 @@ import Testing
         #expect(why.contains("μ"))
     }
 }
+
+/// What the data says behind each slider: the data's density as the line's weight, and the KL the
+/// encoder spends on the dimension as an underline from the track's start.
+@Suite struct SliderDiagnosticsTests {
+    @Test func densityAndKLAreDrawnInTheTrack() {
+        var m = makeModel()
+        // Dimension 0: every image at +1; dimension 1: spread evenly over −3…3.
+        let mus: [[Float]] = (0..<61).map { i in [1, Float(i - 30) / 10] + [Float](repeating: 0, count: 8) }
+        _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: [], kl: [2, 1, 0, 0, 0, 0, 0, 0, 0, 0]))
+        var b = Buffer(width: 60, height: 3)
+        let track = Rect(x: 0, y: 1, width: 61 - 1, height: 1)
+        let axis: ClosedRange<Float> = -3...3
+        let d = SliderDiagnostics(m, dimensions: [0, 1])
+        d.drawTrack(&b, columns: 0...59, track: track, axis: axis, dimension: 0)
+        let row = (0..<60).map { b[$0, 1] }
+        let one = SliderGeometry.column(1, in: axis, track: track)
+        #expect(row[one].glyph == "━" && row.enumerated().allSatisfy { $0.offset == one || $0.element.glyph == "┈" })
+        // Dimension 0 carries the most KL: underlined along the whole track; dimension 1, half of it.
+        #expect(row.allSatisfy { $0.style.underline })
+        d.drawTrack(&b, columns: 0...59, track: track, axis: axis, dimension: 1)
+        let spread = (0..<60).map { b[$0, 1] }
+        #expect(spread.filter { $0.style.underline }.count == 30 && spread.allSatisfy { $0.glyph != "┈" })
+        #expect(Explorer.view(m).text.contains("latent z · 10 dims · KL 3.0 nats"))
+    }
+
+    /// The engine's KL per dimension: what `latent eval` calls inactive units carry almost none, and
+    /// the dimensions the data clearly spreads along carry much.
+    @Test func inactiveDimensionsCarryNoKL() throws {
+        let engine = try ExplorerEngine.load(modelPath: repositoryRoot + "/Weights/vae-z10.safetensors", data: RuntimeTests.heldOut())
+        let (mus, kl) = engine.encodeDatasetWithKL()
+        #expect(kl.count == 10 && mus.count == engine.data.count)
+        let activity = Explorer.muVariances(mus, dims: 10)
+        for d in 0..<10 {
+            if activity[d] < VAEState.inactiveVariance { #expect(kl[d] < 0.1, "z\(d): \(kl[d]) nats") }
+            if activity[d] > 0.1 { #expect(kl[d] > 0.5, "z\(d): \(kl[d]) nats") }
+        }
+    }
+}

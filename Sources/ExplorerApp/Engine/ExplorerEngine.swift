@@ -153,20 +153,35 @@ public final class ExplorerEngine: @unchecked Sendable {
     /// μ of every dataset image (for slider ranges, prototypes and the scatter), in the background in
     /// batches of a few milliseconds each.
     public func encodeDataset(progress: (Double) -> Void = { _ in }) -> [[Float]] {
-        guard model.kind != .vqvae else { return [] }
+        encodeDatasetWithKL(progress: progress).mus
+    }
+
+    /// μ of every dataset image, and each dimension's KL(q(z_d | x) ‖ N(0, 1)) averaged over them:
+    /// ½(μ² + σ² − 1 − log σ²) in nats (none for a deterministic autoencoder, whose σ is 0).
+    public func encodeDatasetWithKL(progress: (Double) -> Void = { _ in }) -> (mus: [[Float]], kl: [Float]) {
+        guard model.kind != .vqvae else { return ([], []) }
         var out: [[Float]] = []
         out.reserveCapacity(data.count)
         let z = model.latentDim, per = data.pixelsPerImage
+        var kl = [Double](repeating: 0, count: z)
         var failed = false
         access.inBatches(count: data.count, limit: 250) { range in
             let x = Tensor(shape: [range.count] + model.inputShape, data: Array(data.images.data[(range.lowerBound * per)..<(range.upperBound * per)]))
-            let mu = try? model.encodeImages(x, labels: model.kind == .cvae ? Array(data.labels[range]) : nil).mu
-            guard let mu, mu.count == range.count * z else { failed = true; return false }
+            guard let (mu, logvar) = try? model.encodeImages(x, labels: model.kind == .cvae ? Array(data.labels[range]) : nil),
+                  mu.count == range.count * z else { failed = true; return false }
             for i in 0..<range.count { out.append(Array(mu.data[(i * z)..<((i + 1) * z)])) }
+            if model.kind != .ae, logvar.count == mu.count {
+                for k in 0..<mu.count {
+                    let m = Double(mu.data[k]), lv = Double(logvar.data[k])
+                    kl[k % z] += 0.5 * (m * m + exp(lv) - 1 - lv)
+                }
+            }
             progress(Double(range.upperBound) / Double(data.count))
             return true
         }
-        return failed ? [] : out
+        guard !failed, !out.isEmpty else { return ([], []) }
+        let mean = model.kind == .ae ? [] : kl.map { Float($0 / Double(out.count)) }
+        return (out, mean.allSatisfy(\.isFinite) ? mean : [])
     }
 }
 

@@ -216,7 +216,10 @@ public final class Runtime: @unchecked Sendable {
             return []
         case .encodeDataset:
             let engine = self.engine
-            inBackground { progress in .datasetEncoded(mus: engine.encodeDataset(progress: progress), labels: engine.labelsForApp) }
+            inBackground { progress in
+                let (mus, kl) = engine.encodeDatasetWithKL(progress: progress)
+                return .datasetEncoded(mus: mus, labels: engine.labelsForApp, kl: kl)
+            }
             return []
         case .loadModel(let path):
             let data = engine.data, range = engine.model.pixelRange, g = generation, inbox = self.inbox

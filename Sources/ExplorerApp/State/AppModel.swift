@@ -134,9 +134,15 @@ public struct VAEState: Sendable {
     public var directions: LatentDirections?
     public var directionSelected = 0
     public var directionsPending = false
+    /// The data's μ placed along each direction of the set (k × n, in standard deviations): the shade
+    /// behind each direction's slider.
+    public var directionPositions: [[Float]] = []
     /// How A → B is walked (the strip and the morph): straight, or along the great circle (`t`).
     public var path: LatentNN.Interpolation = .linear
 
+    /// Each dimension's KL divergence from the prior, averaged over the data (nats): what the encoder
+    /// spends on it. Empty until the data is encoded, and for a deterministic autoencoder.
+    public var kl: [Float] = []
     public func isInactive(_ d: Int) -> Bool { !isDeterministic && d < activity.count && activity[d] < VAEState.inactiveVariance }
     public var manifold: [Image] = []
     public var manifoldShape: (columns: Int, rows: Int) = (0, 0)

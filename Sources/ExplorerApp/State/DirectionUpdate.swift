@@ -48,6 +48,7 @@ extension Explorer {
         switch message {
         case .directionsReady(let d) where d.method == m.vae.directionMethod:
             m.vae.directions = d
+            m.vae.directionPositions = (0..<d.count).map { i in m.scatter.mus.map { d.position(of: $0, along: i) } }
             m.vae.directionsPending = false
             m.vae.directionSelected = min(m.vae.directionSelected, max(0, d.count - 1))
             let explained = d.explained.map { String(format: ", %.0f%% of the variance", 100 * $0.reduce(0, +)) } ?? ""

@@ -35,7 +35,9 @@ public enum Message: Sendable {
     case datasetProgress(Double)
     /// How far a background UMAP has got (0…1).
     case projectionProgress(Double)
-    case datasetEncoded(mus: [[Float]], labels: [Int])
+    /// The data's μ, labels, and each dimension's KL divergence from the prior averaged over the data
+    /// (nats; empty for a deterministic autoencoder).
+    case datasetEncoded(mus: [[Float]], labels: [Int], kl: [Float] = [])
     case modelLoaded(ModelSummaryLine, vqShape: VQShape?)
     case quantized(QuantizedImage, reconstruction: Image)
     case gridsDecoded(GridBatch, [Image])

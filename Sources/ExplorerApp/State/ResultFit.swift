@@ -10,8 +10,9 @@ extension Explorer {
         case .imageEncoded(let e, _):
             return !m.isVQ && e.mu.count == latent && e.sigma.count == latent
                 && (!m.vae.isConditional || (0..<m.vae.classCount).contains(e.label))
-        case .datasetEncoded(let mus, let labels):
+        case .datasetEncoded(let mus, let labels, let kl):
             return !m.isVQ && (labels.isEmpty || mus.count == labels.count) && mus.allSatisfy { $0.count == latent }
+                && (kl.isEmpty || (kl.count == latent && kl.allSatisfy(\.isFinite)))
         case .projected(_, let flat, let pca):
             let dim = m.scatter.mus.first?.count ?? 0
             return !m.scatter.mus.isEmpty && flat.count == 2 * m.scatter.mus.count && (pca == nil || pca!.dimension == dim)

@@ -66,7 +66,8 @@ public enum Explorer {
         case .datasetProgress(let p):
             m.datasetProgress = p
             return []
-        case .datasetEncoded(let mus, let labels):
+        case .datasetEncoded(let mus, let labels, let kl):
+            m.vae.kl = kl
             m.datasetProgress = nil
             widenRanges(&m.vae, to: mus)
             m.vae.activity = muVariances(mus, dims: m.vae.latentDim)
@@ -80,6 +81,9 @@ public enum Explorer {
             m.scatter = ScatterState()
             m.scatter.mus = mus
             m.scatter.labels = labels
+            if let d = m.vae.shownDirections {
+                m.vae.directionPositions = (0..<d.count).map { i in mus.map { d.position(of: $0, along: i) } }
+            }
             // A set that waited for the data's μ (PCA) is made now.
             let waiting = m.vae.directionMethod != .raw && m.vae.directions == nil && !m.vae.directionsPending
             return refreshPanel(&m) + [.project(.pca, mus: mus)] + (waiting ? requestDirections(&m) : [])

@@ -16,6 +16,9 @@ extension Explorer {
         let g = SliderGeometry(box: r, count: d.count, selected: v.directionSelected)
         let axis: ClosedRange<Float> = -directionRange...directionRange
         let clip = r.inset(by: 1)
+        var positions: [Int: [Float]] = [:]
+        for i in g.visible where i < v.directionPositions.count { positions[i] = v.directionPositions[i] }
+        let diagnostics = SliderDiagnostics(positions: positions)
         for i in g.visible {
             let y = g.row(of: i), selected = i == v.directionSelected
             let style = selected ? Style(bold: true) : Style.plain
@@ -24,7 +27,7 @@ extension Explorer {
             // The strength takes the track's last columns: "12%" explained, or the image change per unit.
             let strength = d.explained.map { String(format: "%3.0f%%", 100 * $0[i]) } ?? String(format: "%4.1f", d.scores[i])
             track.width = max(5, track.width - strength.count - 1)
-            for x in track.x..<track.maxX { b[x, y] = Cell("─", .dim) }
+            diagnostics.drawTrack(&b, columns: track.x...(track.maxX - 1), track: track, axis: axis, dimension: i)
             b[SliderGeometry.column(0, in: axis, track: track), y] = Cell("┼", .dim)
             let at = d.position(of: v.z, along: i)
             b[SliderGeometry.column(at, in: axis, track: track), y] = Cell("●", selected ? Style(fg: .rgb(highlight), bold: true) : .bold)

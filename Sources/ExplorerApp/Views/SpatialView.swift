@@ -20,13 +20,14 @@ extension Explorer {
         drawSpatialLegend(&b, m, layout, channel: channel, changed: changed.count)
         let g = layout.sliders
         let clip = g.box.inset(by: 1)
+        let diagnostics = SliderDiagnostics(m, dimensions: g.visible.map { shape.index(channel: $0, cursor) })
         for c in g.visible {
             let y = g.row(of: c), isSelected = c == channel
             let style = isSelected ? Style(bold: true) : Style.plain
             b.write((isSelected ? "▸" : " ") + "c\(c)", x: clip.x, y: y, style: style, clip: clip)
             guard let track = g.track(row: y) else { continue }
             drawSliderTrack(&b, v, dimension: shape.index(channel: c, cursor), track: track, axis: v.spatialAxis(channel: c),
-                            selected: isSelected, labelStyle: style, clip: clip)
+                            selected: isSelected, labelStyle: style, clip: clip, diagnostics: diagnostics)
         }
         if g.first > 0 { b.write("▲", x: clip.maxX - 1, y: clip.y, style: .dim) }
         if g.visible.upperBound < shape.channels { b.write("▼", x: clip.maxX - 1, y: clip.maxY - 1, style: .dim) }

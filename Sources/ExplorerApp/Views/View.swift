@@ -130,10 +130,12 @@ extension Explorer {
 
     static func drawSliders(_ b: inout Buffer, _ m: AppModel, _ r: Rect) {
         let v = m.vae
-        let title = "latent z · \(v.latentDim) dims"
+        // The KL the encoder spends in all, once the data is encoded (each row's share is the bar behind it).
+        let title = "latent z · \(v.latentDim) dims" + (v.kl.isEmpty ? "" : String(format: " · KL %.1f nats", v.kl.reduce(0, +)))
         b.box(r, title: title)
         let g = SliderGeometry(box: r, count: v.latentDim, selected: v.selected)
         let axis = v.sliderAxis
+        let diagnostics = SliderDiagnostics(m, dimensions: g.visible)
         let inactive = (0..<v.latentDim).filter(v.isInactive)
         if !inactive.isEmpty {
             // The title says how many dimensions the encoder ignores; their rows are dimmed and marked ∅.
@@ -146,7 +148,8 @@ extension Explorer {
             let labelStyle = isSelected ? Style(bold: true) : v.isInactive(d) ? Style.dim : Style.plain
             b.write((isSelected ? "▸" : " ") + "z\(d)" + (v.isInactive(d) ? "∅" : ""), x: r.x + 1, y: y, style: labelStyle, clip: r.inset(by: 1))
             guard let track = g.track(row: y) else { continue }
-            drawSliderTrack(&b, v, dimension: d, track: track, axis: axis, selected: isSelected, labelStyle: labelStyle, clip: r.inset(by: 1))
+            drawSliderTrack(&b, v, dimension: d, track: track, axis: axis, selected: isSelected, labelStyle: labelStyle, clip: r.inset(by: 1),
+                            diagnostics: diagnostics)
         }
         if g.first > 0 { b.write("▲", x: r.maxX - 2, y: r.y, style: .dim) }
         if g.visible.upperBound < v.latentDim { b.write("▼", x: r.maxX - 2, y: r.maxY - 1, style: .dim) }
@@ -161,10 +164,10 @@ extension Explorer {
     /// One slider's track: its own range on the shared axis (the rest stays blank), 0, the opened
     /// image's posterior (μ ± σ as a band, μ as a tick), the knob and the value.
     static func drawSliderTrack(_ b: inout Buffer, _ v: VAEState, dimension d: Int, track: Rect, axis: ClosedRange<Float>,
-                                selected: Bool, labelStyle: Style, clip: Rect) {
+                                selected: Bool, labelStyle: Style, clip: Rect, diagnostics: SliderDiagnostics = .none) {
         let y = track.y
         let own = SliderGeometry.column(v.ranges[d].lowerBound, in: axis, track: track)...SliderGeometry.column(v.ranges[d].upperBound, in: axis, track: track)
-        for x in own { b[x, y] = Cell("─", .dim) }
+        diagnostics.drawTrack(&b, columns: own, track: track, axis: axis, dimension: d)
         b[SliderGeometry.column(0, in: axis, track: track), y] = Cell("┼", .dim)
         if let cur = v.current, d < cur.mu.count, d < cur.sigma.count {
             let lo = SliderGeometry.column(cur.mu[d] - cur.sigma[d], in: axis, track: track)
