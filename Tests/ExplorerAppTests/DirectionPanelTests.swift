@@ -192,3 +192,44 @@ import Testing
         }
     }
 }
+
+/// The posterior panel: decodes of z ~ N(μ, σ²) for the opened image, and the pixels' spread across them.
+@Suite struct PosteriorPanelTests {
+    static func opened(sigma: Float = 0.5) -> AppModel {
+        var m = makeModel()
+        let e = EncodedImage(index: 7, label: 1, original: ring(), mu: (0..<10).map { Float($0) / 10 },
+                             sigma: [Float](repeating: sigma, count: 10))
+        fakeRun(&m, Explorer.update(&m, .imageEncoded(e, reconstruction: ring())))
+        return m
+    }
+
+    @Test func samplesComeFromTheOpenedImagesPosteriorAndTheSpreadFollows() throws {
+        var m = Self.opened()
+        while m.vae.panel != .posterior { _ = Explorer.update(&m, .key(.tab)) }
+        let commands = Explorer.refreshPanel(&m)
+        guard case .decodeStrip(.posterior, let zs, _)? = commands.first else { Issue.record("no samples"); return }
+        let layout = Layout(width: 120, height: 40, latentDim: 10, renderMode: .half)
+        #expect(zs.count == layout.stripTiles - 1)
+        // Seeded by the image: asked again, the same samples; around μ with spread σ.
+        guard case .decodeStrip(.posterior, let again, _)? = Explorer.refreshPanel(&m).first else { return }
+        #expect(again == zs && zs[0] != zs[1])
+        let mean0 = zs.map { $0[9] }.reduce(0, +) / Float(zs.count)
+        #expect(abs(mean0 - 0.9) < 0.5)
+        // The strip: each sample, then the spread (0 where every sample agrees, white at the largest).
+        let same = Image(width: 2, height: 1, pixels: [0.2, 0.5]), other = Image(width: 2, height: 1, pixels: [0.2, 0.9])
+        _ = Explorer.update(&m, .stripDecoded(.posterior, [same, other]))
+        #expect(m.vae.strip.count == 3 && m.vae.strip[2].pixels == [0, 1])
+        #expect(abs((m.vae.posteriorSpread ?? 0) - 0.2) < 1e-6)
+        #expect(Explorer.view(m).text.contains("posterior of image 7: decodes of z ~ N(μ, σ²) · last: each pixel's spread (white = 0.200)"))
+    }
+
+    @Test func withoutAnImageOrASpreadThereIsNothingToSample() {
+        var m = makeModel()
+        m.vae.panel = .posterior
+        #expect(Explorer.refreshPanel(&m).isEmpty && Explorer.view(m).text.contains("posterior: open a data image"))
+        var ae = Self.opened(sigma: 0)
+        ae.vae.isDeterministic = true
+        ae.vae.panel = .posterior
+        #expect(Explorer.refreshPanel(&ae).isEmpty && Explorer.view(ae).text.contains("a deterministic autoencoder has none"))
+    }
+}

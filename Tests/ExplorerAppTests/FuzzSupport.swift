@@ -134,7 +134,11 @@ struct FuzzDriver {
             // Made in the background; sometimes it fails (a Jacobian of a broken decoder).
             if chance(0.1) { pending.append(.directionsFailed(request.method, "the decoder's output is not a number near this z")); return [] }
             let k = max(1, min(request.count, latent))
-            pending.append(.directionsReady(LatentDirections(method: request.method, rows: (0..<k).map { _ in vector(latent) },
+            let rows = (0..<k).map { _ -> [Float] in
+                let v = vector(latent).map { $0 + 0.01 }, norm = v.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot()
+                return v.map { $0 / norm }
+            }
+            pending.append(.directionsReady(LatentDirections(method: request.method, rows: rows,
                                                              scores: (0..<k).map { _ in Double(int(100)) }, std: (0..<k).map { _ in 0.1 + Double(int(30)) / 10 },
                                                              explained: request.method == .pca ? (0..<k).map { _ in 0.05 } : nil,
                                                              base: vector(latent), origin: request.method == .local ? request.z : nil, unit: "variance")))

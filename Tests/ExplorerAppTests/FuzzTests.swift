@@ -53,6 +53,7 @@ import Testing
             }
             let frame = Explorer.view(m)
             let broken = Self.brokenFrame(m, frame)
+            if !broken.isEmpty, ProcessInfo.processInfo.environment["FUZZ_DUMP"] == "1" { print(frame.text) }
             guard broken.isEmpty else {
                 Issue.record("message \(messages), seed \(seed): \(broken.joined(separator: "; ")) after \(history.map(Self.describe).joined(separator: " "))")
                 return

@@ -152,7 +152,7 @@ func brokenBoxes(_ b: Buffer) -> [String] {
     func everyVAEViewFits(_ palette: Palette) throws {
         var m = Self.vae(palette)
         try Self.check(m, "\(palette)-vae-progression")
-        for (key, panel) in [(Key.char("g"), "manifold"), (.char("a"), ""), (.char("b"), ""), (.char("i"), "interpolation"), (.tab, "scatter")] {
+        for (key, panel) in [(Key.char("g"), "manifold"), (.char("a"), ""), (.char("b"), ""), (.char("i"), "interpolation"), (.tab, "posterior"), (.tab, "scatter")] {
             Self.answer(&m, Explorer.update(&m, .key(key)), palette)
             if key == .char("a") { for _ in 0..<4 { Self.answer(&m, Explorer.update(&m, .key(.char("L"))), palette) } }
             if panel == "interpolation" { for _ in 0..<5 { Self.answer(&m, Explorer.update(&m, .tick), palette) } }

@@ -235,7 +235,7 @@ import Testing
         let tmux = Tmux()
         try tmux.start(Self.command(binary))
         _ = try tmux.wait { $0.contains("LatentExplorer") && $0.contains("neuron progression") }
-        try tmux.keys("Tab", "Tab", "Tab")
+        try tmux.keys("Tab", "Tab", "Tab", "Tab")
         _ = try tmux.wait { $0.contains("latents of 1000 images") && $0.contains("PCA") && $0.contains("┼") }
         // A left press and release in the xterm (X10) encoding ncurses reads: ESC [ M, then 32 + button,
         // 33 + column, 33 + row — here column 70, row 30, inside the plot.

@@ -145,6 +145,9 @@ public struct VAEState: Sendable {
     public var kl: [Float] = []
     public func isInactive(_ d: Int) -> Bool { !isDeterministic && d < activity.count && activity[d] < VAEState.inactiveVariance }
     public var manifold: [Image] = []
+    /// The posterior panel: the largest per-pixel standard deviation across its samples (the spread
+    /// tile is scaled by its inverse, so the tile's white is this value).
+    public var posteriorSpread: Float?
     public var manifoldShape: (columns: Int, rows: Int) = (0, 0)
     public var markA: [Float]?
     public var markB: [Float]?
@@ -184,6 +187,9 @@ public enum Panel: String, Equatable, Sendable, CaseIterable {
     case manifold
     /// From mark A to mark B.
     case interpolation
+    /// The opened image's posterior: decodes of z ~ N(μ, σ²), and how much its pixels vary across them
+    /// (the reparameterisation view of the VAE Explainer).
+    case posterior
     /// The dataset's latents projected to 2-D (PCA, UMAP or t-SNE), coloured by class, with a cursor.
     case scatter
 }

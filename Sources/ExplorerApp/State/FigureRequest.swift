@@ -74,6 +74,8 @@ extension Explorer {
                 out.append(FigureRequest(name: "morph-path", content: .values(path.flatMap { $0 }, shape: [path.count, v.latentDim],
                                                                              about: ["what": "A → B, \(path.count) latents, \(v.path.rawValue)"], decodes: false)))
             }
+        case .posterior where !v.strip.isEmpty:
+            out.append(FigureRequest(name: "posterior", content: .sheet(v.strip, columns: v.strip.count)))
         case .scatter where m.scatter.walk.count >= 2:
             let name = m.scatter.path.count >= 2 ? "path-walk" : "line-walk"
             out.append(FigureRequest(name: name, content: .animation(zs: m.scatter.walk, label: v.conditioningLabel)))

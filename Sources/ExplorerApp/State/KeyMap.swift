@@ -228,9 +228,9 @@ public enum KeyMap {
         KeyBinding([.sliders], match: .digits, .prototypeOrClass, "VAE: jump to the class's prototype, the mean μ of its held-out images; conditional VAE: decode as that class")
             .help(.vae, "0-9", "prototype (mean μ) of a class; CVAE: the class ([ ] cycle)")
             .footer(.vae, 5, "0-9", "prototype", conditional: "class"),
-        KeyBinding([.sliders], [.tab, .char("v")], .nextPanel, "bottom panel: neuron progression → 2D manifold grid → interpolation → scatter")
-            .help(.vae, "tab v", "panel: progression → manifold → interpolation → scatter").footer(.vae, 6, "tab", "panel")
-            .help(.spatial, "tab", "panel: progression (the cell's channel) → manifold → interpolation → scatter").footer(.spatial, 9, "tab", "panel"),
+        KeyBinding([.sliders], [.tab, .char("v")], .nextPanel, "bottom panel: neuron progression → 2D manifold grid → interpolation → posterior samples → scatter")
+            .help(.vae, "tab v", "panel: progression → manifold → A→B → posterior → scatter").footer(.vae, 6, "tab", "panel")
+            .help(.spatial, "tab", "panel: progression (the cell's channel) → manifold → A→B → posterior → scatter").footer(.spatial, 9, "tab", "panel"),
         KeyBinding([.sliders], [.backTab], .previousPanel, "the previous bottom panel"),
     ]
 

@@ -39,6 +39,8 @@ extension Explorer {
             return !m.isVQ && d.count >= 1 && d.count <= latent && d.base.count == latent && d.rows.allSatisfy { $0.count == latent }
                 && d.scores.count == d.count && d.std.count == d.count && (d.explained?.count ?? d.count) == d.count
                 && d.std.allSatisfy { $0.isFinite && $0 > 0 } && d.rows.allSatisfy { $0.allSatisfy(\.isFinite) }
+                // Unit rows: a slider moves z by its standard deviation along them, and no further.
+                && d.rows.allSatisfy { abs($0.reduce(Float(0)) { $0 + $1 * $1 } - 1) < 1e-3 } && d.base.allSatisfy(\.isFinite)
         case .peeked(let index, _):
             return (0..<m.scatter.mus.count).contains(index)
         default:

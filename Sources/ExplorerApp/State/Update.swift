@@ -49,7 +49,16 @@ public enum Explorer {
             if m.isVQ { m.vq.image = image } else { m.vae.image = image }
             return []
         case .stripDecoded(let kind, let images):
-            if kind == .manifold { m.vae.manifold = images } else if kind == m.vae.panel { m.vae.strip = images }
+            if kind == .manifold {
+                m.vae.manifold = images
+            } else if kind == m.vae.panel {
+                m.vae.strip = images
+                if kind == .posterior, let spread = posteriorSpread(images) {
+                    // The samples, then how much each pixel varies across them.
+                    m.vae.strip.append(spread.image)
+                    m.vae.posteriorSpread = spread.largest
+                }
+            }
             return []
         case .imageEncoded(let encoded, let reconstruction):
             // The runtime delivers only the newest open's result: what was asked for has come.
@@ -530,6 +539,18 @@ public enum Explorer {
             return [.decodeStrip(.manifold, zs: zs, label: v.conditioningLabel)]
         case .scatter:
             return []
+        case .posterior:
+            // Samples of the opened image's posterior, seeded by the image: the same image, the same strip.
+            let n = layout.stripTiles - 1
+            guard n >= 2, let cur = v.current, !v.isDeterministic, cur.mu.count == v.latentDim, cur.sigma.count == v.latentDim else {
+                m.vae.strip = []
+                return []
+            }
+            let zs = (0..<n).map { i -> [Float] in
+                var rng = SeededRNG(seed: 2026, stream: UInt64(cur.index) &* 64 &+ UInt64(i))
+                return zip(cur.mu, cur.sigma).map { $0 + $1 * rng.nextNormal() }
+            }
+            return [.decodeStrip(.posterior, zs: zs, label: v.conditioningLabel)]
         case .interpolation:
             let n = layout.stripTiles
             // Without both marks there is no A → B line: the panel must not keep another panel's strip.

@@ -306,6 +306,15 @@ extension Explorer {
             } else {
                 title = "interpolation: mark A with a, B with b, then i"
             }
+        case .posterior:
+            if v.isDeterministic {
+                title = "posterior: a deterministic autoencoder has none (σ = 0)"
+            } else if let cur = v.current {
+                let spread = v.posteriorSpread.map { String(format: " · last: each pixel's spread (white = %.3f)", $0) } ?? ""
+                title = "posterior of image \(cur.index): decodes of z ~ N(μ, σ²)\(spread)"
+            } else {
+                title = "posterior: open a data image (n, p, :) to sample z ~ N(μ, σ²)"
+            }
         case .manifold, .scatter:
             title = ""
         }
