@@ -143,6 +143,10 @@ struct FuzzDriver {
                                                              explained: request.method == .pca ? (0..<k).map { _ in 0.05 } : nil,
                                                              base: vector(latent), origin: request.method == .local ? request.z : nil, unit: "variance")))
             return []
+        case .measureReconstructions:
+            pending.append(.datasetMeasured(.error, (0..<dataCount).map { _ in Float(int(1000)) / 1000 }))
+            pending.append(.datasetMeasured(.kl, (0..<dataCount).map { _ in Float(int(100)) }))
+            return []
         case .encodeDataset:
             guard s.vqShape == nil else { return [] }
             pending.append(.datasetProgress(Double(int(100)) / 100))

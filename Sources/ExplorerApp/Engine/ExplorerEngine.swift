@@ -156,6 +156,34 @@ public final class ExplorerEngine: @unchecked Sendable {
         encodeDatasetWithKL(progress: progress).mus
     }
 
+    /// Per dataset image: the mean squared error of its reconstruction (the decoded μ, in the model's
+    /// pixel range) and its posterior's KL from the prior in nats (none for a deterministic autoencoder).
+    public func measureDataset() -> (errors: [Float], kl: [Float]) {
+        guard model.kind != .vqvae else { return ([], []) }
+        var errors: [Float] = [], kl: [Float] = []
+        let z = model.latentDim, per = data.pixelsPerImage
+        var failed = false
+        access.inBatches(count: data.count, first: 4, limit: 100) { range in
+            let x = Tensor(shape: [range.count] + model.inputShape, data: Array(data.images.data[(range.lowerBound * per)..<(range.upperBound * per)]))
+            let labels = model.kind == .cvae ? Array(data.labels[range]) : nil
+            guard let (mu, logvar) = try? model.encodeImages(x, labels: labels), mu.count == range.count * z,
+                  let decoded = try? model.decodeLatents(mu, labels: labels), decoded.count == x.count else { failed = true; return false }
+            for i in 0..<range.count {
+                var e: Float = 0
+                for k in (i * per)..<((i + 1) * per) { let d = decoded.data[k] - x.data[k]; e += d * d }
+                errors.append(e / Float(per))
+                if model.kind != .ae {
+                    var s: Float = 0
+                    for k in (i * z)..<((i + 1) * z) { let m = mu.data[k], lv = logvar.data[k]; s += 0.5 * (m * m + expf(lv) - 1 - lv) }
+                    kl.append(s)
+                }
+            }
+            return true
+        }
+        guard !failed else { return ([], []) }
+        return (errors.allSatisfy(\.isFinite) ? errors : [], kl.allSatisfy(\.isFinite) ? kl : [])
+    }
+
     /// μ of every dataset image, and each dimension's KL(q(z_d | x) ‖ N(0, 1)) averaged over them:
     /// ½(μ² + σ² − 1 − log σ²) in nats (none for a deterministic autoencoder, whose σ is 0).
     public func encodeDatasetWithKL(progress: (Double) -> Void = { _ in }) -> (mus: [[Float]], kl: [Float]) {

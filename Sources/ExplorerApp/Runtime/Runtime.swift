@@ -214,6 +214,16 @@ public final class Runtime: @unchecked Sendable {
             let engine = self.engine
             submitToWorker(kind: "directions") { cancelled in cancelled() ? nil : engine.directions(request) }
             return []
+        case .measureReconstructions:
+            // Each image's reconstruction error and KL, for the scatter's colours: after the scatter
+            // is there, in batches that step aside for the frame's decodes.
+            let engine = self.engine, g = generation, inbox = self.inbox
+            spawn {
+                let (errors, kl) = engine.measureDataset()
+                if !errors.isEmpty { inbox.post(.public(.datasetMeasured(.error, errors)), generation: g) }
+                if !kl.isEmpty { inbox.post(.public(.datasetMeasured(.kl, kl)), generation: g) }
+            }
+            return []
         case .encodeDataset:
             let engine = self.engine
             inBackground { progress in

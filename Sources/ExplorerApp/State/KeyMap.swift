@@ -114,7 +114,7 @@ public enum KeyAction: Equatable, Sendable {
     // spatial latent
     case pickChannel(Sign), toggleRegion, toggleAllCells, toggleLatentColour, copyLatent, pasteLatent
     // scatter
-    case moveCursor(columns: Int, rows: Int), openNearest, toggleClass, nextProjection, walkStart, walkEnd,
+    case moveCursor(columns: Int, rows: Int), openNearest, toggleClass, nextProjection, scatterColouring, walkStart, walkEnd,
          recordPath, blendWalk, playWalk, zoomIn, zoomOut, walksAreVAE
     // VQ grid and map
     case moveCell(columns: Int, rows: Int), codeUp, codeDown, typeDigit, eraseDigit, setTypedCode, paint,
@@ -248,6 +248,8 @@ public enum KeyMap {
         KeyBinding([.scatter], match: .digits, .toggleClass, "hide / show a class")
             .help(.vae, "", "0-9 hide/show a class; u PCA → UMAP → t-SNE; + − / wheel zoom"),
         KeyBinding([.scatter], [.char("u")], .nextProjection, "projection: PCA → UMAP → t-SNE (the slow two computed once, in the background)"),
+        KeyBinding([.scatter], [.char("z")], .scatterColouring, "colour the points by class → reconstruction error → KL → ‖μ‖ (a legend gives the range)")
+            .help(.vae, "", "z: colour by class / reconstruction error / KL / ‖μ‖"),
         KeyBinding([.scatter], [.char("+"), .char("=")], .zoomIn, "zoom in around the cursor (the wheel zooms too)"),
         KeyBinding([.scatter], [.char("-")], .zoomOut, "zoom out"),
         KeyBinding([.scatter], [.char("a")], .walkStart, "VAE: a line walk starts at the cursor, decoded step by step")

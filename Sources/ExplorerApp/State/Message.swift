@@ -38,6 +38,8 @@ public enum Message: Sendable {
     /// The data's μ, labels, and each dimension's KL divergence from the prior averaged over the data
     /// (nats; empty for a deterministic autoencoder).
     case datasetEncoded(mus: [[Float]], labels: [Int], kl: [Float] = [])
+    /// Per image of the data: a measure the scatter can colour its points by.
+    case datasetMeasured(ScatterColouring, [Float])
     case modelLoaded(ModelSummaryLine, vqShape: VQShape?)
     case quantized(QuantizedImage, reconstruction: Image)
     case gridsDecoded(GridBatch, [Image])
@@ -69,6 +71,8 @@ public enum Command: Equatable, Sendable {
     case computeDirections(DirectionRequest)
     case encodeImage(index: Int)
     case encodeDataset
+    /// How well the model reconstructs each data image (MSE of the decoded μ), in the background.
+    case measureReconstructions
     case loadModel(path: String)
     case decodeGrid([Int])
     case decodeGrids(GridBatch, [[Int]])

@@ -41,6 +41,8 @@ extension Explorer {
                 && d.std.allSatisfy { $0.isFinite && $0 > 0 } && d.rows.allSatisfy { $0.allSatisfy(\.isFinite) }
                 // Unit rows: a slider moves z by its standard deviation along them, and no further.
                 && d.rows.allSatisfy { abs($0.reduce(Float(0)) { $0 + $1 * $1 } - 1) < 1e-3 } && d.base.allSatisfy(\.isFinite)
+        case .datasetMeasured(let measure, let values):
+            return measure != .classes && !m.scatter.mus.isEmpty && values.count == m.scatter.mus.count
         case .peeked(let index, _):
             return (0..<m.scatter.mus.count).contains(index)
         default:

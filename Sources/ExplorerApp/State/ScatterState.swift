@@ -21,6 +21,9 @@ public struct ScatterState: Sendable {
     public var isLabelled: Bool { !labels.isEmpty }
     /// The class a point is coloured by: its label, or 0 for every point of unlabelled data (one colour).
     public func colourClass(of i: Int) -> Int { labels[safe: i] ?? 0 }
+    /// What the points are coloured by (`z`), and the per-image values of each measure (one per point).
+    public var colouring: ScatterColouring = .classes
+    public var measures: [ScatterColouring: [Float]] = [:]
     public var pca: PCA?
     public var pcaPoints: [(Float, Float)] = []
     public var umapPoints: [(Float, Float)] = [] {

@@ -34,6 +34,12 @@ extension Explorer {
             }
             m.status = "scatter: \(method.title)"
             return nearestToCursor(m).map { [.peekImage(index: $0)] } ?? []
+        case .scatterColouring:
+            let order = m.scatter.colourings
+            m.scatter.colouring = order[((order.firstIndex(of: m.scatter.colouring) ?? 0) + 1) % order.count]
+            m.status = "scatter coloured by " + m.scatter.colouring.title
+                + (order.count == 1 && !m.isVQ ? " (the measures come once the data is encoded)" : "")
+            return []
         case .walkStart, .walkEnd:
             let plot = scatterPlot(m)
             let p = m.scatter.dataPoint(column: c.column, row: c.row, columns: plot.width, rows: plot.height)

@@ -87,15 +87,18 @@ public enum Explorer {
                 m.vae.manifoldDims = (order[0], order[1])
             }
             m.vae.prototypes = classMeans(mus, labels: labels, classes: m.model.classNames.count)
+            let colouring = m.scatter.colouring
             m.scatter = ScatterState()
             m.scatter.mus = mus
             m.scatter.labels = labels
+            m.scatter.measures[.norm] = mus.map { $0.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot() }
+            m.scatter.colouring = m.scatter.colourings.contains(colouring) ? colouring : .classes
             if let d = m.vae.shownDirections {
                 m.vae.directionPositions = (0..<d.count).map { i in mus.map { d.position(of: $0, along: i) } }
             }
             // A set that waited for the data's μ (PCA) is made now.
             let waiting = m.vae.directionMethod != .raw && m.vae.directions == nil && !m.vae.directionsPending
-            return refreshPanel(&m) + [.project(.pca, mus: mus)] + (waiting ? requestDirections(&m) : [])
+            return refreshPanel(&m) + [.project(.pca, mus: mus), .measureReconstructions] + (waiting ? requestDirections(&m) : [])
         case .projected(let method, let flat, let pca):
             let pts = stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
             switch method {
@@ -130,6 +133,9 @@ public enum Explorer {
             return updateVQ(&m, message)
         case .directionsReady, .directionsFailed:
             return directionsArrived(&m, message)
+        case .datasetMeasured(let measure, let values):
+            m.scatter.measures[measure] = values
+            return []
         case .bookmarksLoaded(let marks):
             m.bookmarks = marks.filter { fits($0, m) }
             return []

@@ -10,10 +10,19 @@ extension Explorer {
                                : "latents of \(s.mus.count) images · \(method) · u pca/umap/t-sne · enter: nearest · a b: walk · f: path · w · i")
         let inner = r.inset(by: 1)
         guard inner.height >= 2 else { return }
-        // Legend: one swatch per class, dim when hidden.
+        // Legend: one swatch per class, dim when hidden; or the measure the points are coloured by.
         var x = inner.x
-        if s.isReady && !s.isLabelled { b.write("unlabelled data: one colour", x: x, y: inner.y, style: .dim, clip: inner) }
-        for (c, name) in m.model.classNames.enumerated() where x + 4 < inner.maxX && (s.isLabelled || !s.isReady) {
+        if let (lo, hi) = s.measureRange {
+            x = b.write(s.colouring.title + String(format: " %.3g ", lo), x: x, y: inner.y, clip: inner)
+            for k in 0..<10 where x < inner.maxX {
+                b[x, inner.y] = Cell("■", Style(fg: .rgb(ScatterColouring.colour(k))))
+                x += 1
+            }
+            b.write(String(format: " %.3g · z: colour by", hi), x: x, y: inner.y, style: .dim, clip: inner)
+        } else if s.isReady && !s.isLabelled {
+            b.write("unlabelled data: one colour", x: x, y: inner.y, style: .dim, clip: inner)
+        }
+        for (c, name) in m.model.classNames.enumerated() where s.measureRange == nil && x + 4 < inner.maxX && (s.isLabelled || !s.isReady) {
             let hidden = s.hidden.contains(c)
             let swatch = m.capability == .monochrome ? Unicode.Scalar(name.unicodeScalars.first ?? "?") : "■"
             b[x, inner.y] = Cell(swatch, hidden ? .dim : Style(fg: .rgb(Tab10.color(c))))
@@ -32,14 +41,19 @@ extension Explorer {
         }
         let visible = s.points.indices.filter { !s.hidden.contains(s.labels[safe: $0] ?? -1) }
         let bounds = s.bounds
-        var cells = ScatterRaster.cells(points: visible.map { s.points[$0] }, classes: visible.map { s.colourClass(of: $0) },
-                                        color: { Tab10.color($0) }, columns: plot.width, rows: plot.height, bounds: bounds)
+        let measured = s.measureRange != nil
+        var cells = ScatterRaster.cells(points: visible.map { s.points[$0] }, classes: visible.map { s.colourIndex(of: $0) },
+                                        color: { measured ? ScatterColouring.colour($0) : Tab10.color($0) },
+                                        columns: plot.width, rows: plot.height, bounds: bounds)
         if m.capability == .monochrome {
             // Without colour, a point's cell shows its class digit instead of braille dots.
-            let counts = ScatterRaster.majority(points: visible.map { s.points[$0] }, classes: visible.map { s.colourClass(of: $0) },
+            // A measure's tenth is its digit.
+            let counts = ScatterRaster.majority(points: visible.map { s.points[$0] }, classes: visible.map { s.colourIndex(of: $0) },
                                                 columns: plot.width, rows: plot.height, bounds: bounds)
             for (i, cls) in counts.enumerated() {
-                if let cls, let g = m.model.classNames[safe: cls]?.unicodeScalars.first { cells[i] = Cell(g) }
+                guard let cls else { continue }
+                if measured { cells[i] = Cell(Unicode.Scalar(UInt8(48 + min(max(cls, 0), 9)))) }
+                else if let g = m.model.classNames[safe: cls]?.unicodeScalars.first { cells[i] = Cell(g) }
             }
         }
         b.blit(cells, blockWidth: plot.width, x: plot.x, y: plot.y)

@@ -1,0 +1,42 @@
+import TermRender
+
+/// What the scatter's points are coloured by (`z`): their class, or a measure of each image — how
+/// well the model reconstructs it, how much KL its posterior costs, how far its μ is from the origin.
+public enum ScatterColouring: String, Equatable, Sendable, CaseIterable {
+    case classes, error, kl, norm
+
+    public var title: String {
+        switch self {
+        case .classes: "class"
+        case .error: "reconstruction error (MSE)"
+        case .kl: "KL of the posterior (nats)"
+        case .norm: "‖μ‖"
+        }
+    }
+
+    /// A measure's tenth k (0 lowest … 9 highest) as a colour: viridis, dark to bright.
+    public static func colour(_ k: Int) -> RGB { ColorMap.viridis.color(0.1 + 0.9 * Float(min(max(k, 0), 9)) / 9) }
+}
+
+extension ScatterState {
+    /// The colourings this scatter has values for, in `z`'s order.
+    public var colourings: [ScatterColouring] {
+        [.classes] + [ScatterColouring.error, .kl, .norm].filter { measures[$0]?.count == mus.count && !mus.isEmpty }
+    }
+
+    /// Point i's colour class: its label, or with a measure, its tenth of the measure's range (from
+    /// the 1st to the 99th percentile, so one outlier does not grey every other point).
+    public func colourIndex(of i: Int) -> Int {
+        guard colouring != .classes, let values = measures[colouring], let v = values[safe: i], let (lo, hi) = measureRange else {
+            return colourClass(of: i)
+        }
+        let t = hi > lo ? (v - lo) / (hi - lo) : 0.5
+        return min(9, max(0, Int(t * 10)))
+    }
+
+    /// The shown measure's 1st and 99th percentiles.
+    public var measureRange: (Float, Float)? {
+        guard colouring != .classes, let values = measures[colouring]?.filter(\.isFinite).sorted(), !values.isEmpty else { return nil }
+        return (values[values.count / 100], values[values.count - 1 - values.count / 100])
+    }
+}
