@@ -128,3 +128,17 @@ import Testing
         }
     }
 }
+
+/// The opened image's nearest data latents, listed under it.
+@Suite struct NeighbourListTests {
+    @Test func theNearestLatentsAreListedNearestFirst() {
+        var m = makeModel()
+        let mus: [[Float]] = (0..<20).map { i in [Float(i)] + [Float](repeating: 0, count: 9) }
+        _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: (0..<20).map { $0 % 10 }))
+        let e = EncodedImage(index: 5, label: 5, original: ring(), mu: mus[5], sigma: [Float](repeating: 0.1, count: 10))
+        _ = Explorer.update(&m, .imageEncoded(e, reconstruction: ring()))
+        #expect(m.vae.neighbours.map(\.index) == [4, 6, 3, 7, 2] && m.vae.neighbours.map(\.distance) == [1, 1, 2, 2, 3])
+        let text = Explorer.view(m).text
+        #expect(text.contains("nearest in z:") && text.contains("#4 4 1.00") && text.contains("#6 6 1.00"))
+    }
+}

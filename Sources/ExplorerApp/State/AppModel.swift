@@ -107,6 +107,8 @@ public struct VAEState: Sendable {
     /// The dataset image opened (n, p, Enter), its posterior and reconstruction: kept while z is edited
     /// from it, dropped when z is replaced (sample, reset, prototype, bookmark, playback).
     public var current: EncodedImage?
+    /// The data images whose μ lie nearest the opened image's (latent distance), nearest first.
+    public var neighbours: [(index: Int, distance: Float)] = []
     public var reconstruction: Image?
     /// Mean μ per class (seed 002's prototypes), once the dataset is encoded.
     public var prototypes: [[Float]] = []

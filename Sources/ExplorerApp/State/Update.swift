@@ -64,6 +64,7 @@ public enum Explorer {
             // The runtime delivers only the newest open's result: what was asked for has come.
             m.requestedImage = nil
             m.vae.current = encoded
+            m.vae.neighbours = nearestData(m.scatter.mus, to: encoded.mu, excluding: encoded.index)
             m.vae.reconstruction = reconstruction
             m.vae.z = encoded.mu
             if m.vae.isConditional { m.vae.label = encoded.label }
@@ -92,6 +93,7 @@ public enum Explorer {
             m.scatter.mus = mus
             m.scatter.labels = labels
             m.scatter.measures[.norm] = mus.map { $0.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot() }
+            if let cur = m.vae.current { m.vae.neighbours = nearestData(mus, to: cur.mu, excluding: cur.index) }
             m.scatter.colouring = m.scatter.colourings.contains(colouring) ? colouring : .classes
             if let d = m.vae.shownDirections {
                 m.vae.directionPositions = (0..<d.count).map { i in mus.map { d.position(of: $0, along: i) } }

@@ -228,6 +228,14 @@ extension Explorer {
         let norm = v.z.reduce(0) { $0 + $1 * $1 }.squareRoot()
         lines.append(String(format: "‖z‖ %.2f", norm))
         lines.append("A \(v.markA == nil ? "·" : "✓")  B \(v.markB == nil ? "·" : "✓")")
+        // The opened image's nearest data latents: which images the model puts beside it (`:` opens one).
+        if v.current != nil, !v.neighbours.isEmpty, r.height >= lines.count + 3 {
+            lines.append("nearest in z:")
+            for n in v.neighbours where lines.count < r.height {
+                let label = m.model.classNames[safe: m.scatter.labels[safe: n.index] ?? -1].map { " " + String($0.prefix(4)) } ?? ""
+                lines.append(String(format: "#%d%@ %.2f", n.index, label, n.distance))
+            }
+        }
         for (i, line) in lines.enumerated() where i < r.height {
             b.write(" " + line, x: r.x, y: r.y + i, style: .dim, clip: r)
         }
