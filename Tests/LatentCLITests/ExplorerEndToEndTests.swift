@@ -40,24 +40,13 @@ import Testing
 
         func keys(_ keys: String...) throws { try run(["send-keys", "-t", session] + keys) }
 
-        /// Polls the screen with its colours until `condition` holds (or `seconds` pass). A frame reaches
-        /// tmux in several writes, and a slow decode lands a frame later than the key's: a check on one part
-        /// of the screen must wait for it rather than for another part.
-        func waitStyled(seconds: Double = 15, _ condition: (String) -> Bool) throws -> String {
+        /// Polls the screen until `condition` holds (or `seconds` pass); `styled`: with its colours (SGR
+        /// sequences). A frame reaches tmux in several writes, and a slow decode lands a frame later than
+        /// the key's: a check on one part of the screen must wait for it rather than for another part.
+        func wait(seconds: Double = 15, styled: Bool = false, _ condition: (String) -> Bool) throws -> String {
             var last = ""
             for _ in 0..<Int(seconds * 20) {
-                last = try styledScreen()
-                if condition(last) { return last }
-                Thread.sleep(forTimeInterval: 0.05)
-            }
-            return last
-        }
-
-        /// Polls the screen until `condition` holds (or `seconds` pass).
-        func wait(seconds: Double = 15, _ condition: (String) -> Bool) throws -> String {
-            var last = ""
-            for _ in 0..<Int(seconds * 20) {
-                last = try screen()
+                last = try styled ? styledScreen() : screen()
                 if condition(last) { return last }
                 Thread.sleep(forTimeInterval: 0.05)
             }
@@ -184,7 +173,7 @@ import Testing
         #expect(opened.contains("model.json · VAE"), "\(opened)")
         try tmux.keys("n")
         let shown = try tmux.wait { $0.contains("image 0") && $0.contains("reconstruction") }
-        let colours = Self.chromaticColours(try tmux.waitStyled { Self.chromaticColours($0).count >= 20 })
+        let colours = Self.chromaticColours(try tmux.wait(styled: true) { Self.chromaticColours($0).count >= 20 })
         #expect(shown.contains("image 0"), "\(shown)")
         // The status bar and sliders use a few fixed colours; the data image's gradients bring many more.
         #expect(colours.count >= 20, "colours on screen: \(colours.sorted())")
@@ -223,7 +212,7 @@ import Testing
             let next = try tmux.wait { $0.contains("· L2/") }
             #expect(next.contains("level 2 of"), "\(next)")
         }
-        let colours = Self.chromaticColours(try tmux.waitStyled { Self.chromaticColours($0).count >= 20 })
+        let colours = Self.chromaticColours(try tmux.wait(styled: true) { Self.chromaticColours($0).count >= 20 })
         #expect(colours.count >= 20, "\(folder): colours on screen: \(colours.count)")
         try tmux.keys("q")
         let after = try tmux.wait { $0.contains("EXIT:") && $0.contains("icanon") }

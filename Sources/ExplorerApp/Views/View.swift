@@ -408,24 +408,28 @@ extension Explorer {
 
     /// The field starts empty (typing gives the new name) with the old name shown dim in it until then.
     static func drawNamePrompt(_ b: inout Buffer, _ m: AppModel, _ text: String, was: String) {
-        let r = b.area.centered(width: min(m.width - 4, 60), height: 5)
-        b.fill(r, with: .blank)
-        b.box(r, title: "rename \"\(was)\"", style: .plain)
-        let x = b.write("new name: ", x: r.x + 2, y: r.y + 2, style: .bold, clip: r.inset(by: 1))
-        let end = b.write(text, x: x, y: r.y + 2, clip: r.inset(by: 1))
-        b.write("▏", x: end, y: r.y + 2, clip: r.inset(by: 1))
-        if text.isEmpty { b.write(was, x: end + 1, y: r.y + 2, style: .dim, clip: r.inset(by: 1)) }
-        b.write("enter keeps the new name · esc goes back", x: r.x + 2, y: r.y + 3, style: .dim, clip: r.inset(by: 1))
+        drawPrompt(&b, m, title: "rename \"\(was)\"", label: "new name: ", text: text, placeholder: was,
+                   hint: "enter keeps the new name · esc goes back", width: 60)
     }
 
     static func drawGoToPrompt(_ b: inout Buffer, _ m: AppModel, _ text: String) {
-        let r = b.area.centered(width: min(m.width - 4, 44), height: 5)
+        drawPrompt(&b, m, title: "go to a data image", label: "image: ", text: text, placeholder: "",
+                   hint: "0…\(max(0, m.datasetCount - 1)) · enter opens · esc cancels", width: 44)
+    }
+
+    /// A one-line text field in a small box: its label, what is typed with a caret, the placeholder
+    /// dim while nothing is, and what enter and esc do.
+    static func drawPrompt(_ b: inout Buffer, _ m: AppModel, title: String, label: String, text: String, placeholder: String,
+                           hint: String, width: Int) {
+        let r = b.area.centered(width: min(m.width - 4, width), height: 5)
+        let inner = r.inset(by: 1)
         b.fill(r, with: .blank)
-        b.box(r, title: "go to a data image", style: .plain)
-        let x = b.write("image: ", x: r.x + 2, y: r.y + 2, style: .bold, clip: r.inset(by: 1))
-        let end = b.write(text, x: x, y: r.y + 2, clip: r.inset(by: 1))
-        b.write("▏", x: end, y: r.y + 2, clip: r.inset(by: 1))
-        b.write("0…\(max(0, m.datasetCount - 1)) · enter opens · esc cancels", x: r.x + 2, y: r.y + 3, style: .dim, clip: r.inset(by: 1))
+        b.box(r, title: title, style: .plain)
+        let x = b.write(label, x: r.x + 2, y: r.y + 2, style: .bold, clip: inner)
+        let end = b.write(text, x: x, y: r.y + 2, clip: inner)
+        b.write("▏", x: end, y: r.y + 2, clip: inner)
+        if text.isEmpty { b.write(placeholder, x: end + 1, y: r.y + 2, style: .dim, clip: inner) }
+        b.write(hint, x: r.x + 2, y: r.y + 3, style: .dim, clip: inner)
     }
 
     static func drawBookmarks(_ b: inout Buffer, _ m: AppModel, _ selection: Int) {

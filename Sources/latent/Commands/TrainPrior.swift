@@ -20,12 +20,7 @@ extension Train {
         var rng = SeededRNG(seed: seed)
         let prior = GridPrior(ops: ops, codebookSize: vq.codebookSize, height: vq.gridHeight, width: vq.gridWidth, rng: &rng)
         let baselines = PriorTrainer.baselines(grids: trainGrids, heldOut: heldOutGrids, codebookSize: vq.codebookSize)
-        var options = PriorTrainer.Options()
-        options.epochs = epochs
-        options.seed = seed
-        options.threads = threads
-        options.learningRate = learningRate
-        options.weightDecay = weightDecay
+        let options = trainerOptions
         let parameters = prior.namedParameters.reduce(0) { $0 + $1.parameter.value.count }
         print("training a prior over \(vq.gridHeight)×\(vq.gridWidth) grids of \(vq.codebookSize) codes: \(parameters.formatted()) parameters, "
               + "\(trainGrids.count) training grids, \(epochs) epochs, \(threads) thread\(threads == 1 ? "" : "s") → \(path)")
@@ -91,12 +86,7 @@ extension Train {
         let (prior, ops) = try vq.newPrior(seed: seed)
         let k = codebook.size
         let baselines = PriorTrainer.baselines(grids: trainGrids, heldOut: heldOutGrids, codebookSize: k)
-        var options = PriorTrainer.Options()
-        options.epochs = epochs
-        options.seed = seed
-        options.threads = threads
-        options.learningRate = learningRate
-        options.weightDecay = weightDecay
+        let options = trainerOptions
         let parameters = prior.namedParameters.reduce(0) { $0 + $1.parameter.value.count }
         let shape = "\(vq.grid.height)×\(vq.grid.width)" + (codebook.levels > 1 ? "×\(codebook.levels) levels" : "")
         print("training a prior over \(shape) grids of \(k) codes: \(parameters.formatted()) parameters, "
@@ -148,6 +138,17 @@ extension Train {
     static let maxPriorInputValues = 1 << 22
 
     /// The training and held-out images: `--data`, else the model's own dataset.
+    /// The trainer's options from the command line (the same for native and imported models).
+    private var trainerOptions: PriorTrainer.Options {
+        var options = PriorTrainer.Options()
+        options.epochs = epochs
+        options.seed = seed
+        options.threads = threads
+        options.learningRate = learningRate
+        options.weightDecay = weightDecay
+        return options
+    }
+
     private func priorData(for vq: VQVAEModel) throws -> (LabeledImages, LabeledImages) {
         if data.path != nil { return (try data.trainSet(), try data.heldOutSet()) }
         guard let dataset = ShippedDataset.named(vq.config.datasetName) else {
