@@ -46,6 +46,29 @@ import Testing
         #expect(Explorer.directionMethods(m.vae).last == .attribute)
     }
 
+    /// x / y with a direction set shown put that direction on the manifold's axis: −3σ … +3σ along it.
+    @Test func aManifoldAxisCanBeADirection() throws {
+        var m = Self.encoded()
+        _ = Explorer.update(&m, .key(.char("D")))
+        _ = Explorer.update(&m, .directionsReady(Self.twoAxes(.pca)))
+        _ = Explorer.update(&m, .key(.down))
+        let commands = Explorer.update(&m, .key(.char("x")))
+        #expect(m.vae.panel == .manifold && m.vae.manifoldDirections.x?.name == "pc2" && m.status.contains("pc2 across →"))
+        guard case .decodeStrip(.manifold, let zs, _)? = commands.first else { Issue.record("no grid"); return }
+        let (cols, rows) = m.vae.manifoldShape
+        #expect(zs.count == cols * rows)
+        let d = try #require(m.vae.shownDirections)
+        // Along a row: pc2 (dimension 1 here) from −3σ to +3σ; the y axis (a dimension) unchanged by it.
+        #expect(abs(d.position(of: zs[0], along: 1) + 3) < 1e-4 && abs(d.position(of: zs[cols - 1], along: 1) - 3) < 1e-4)
+        let dy = m.vae.manifoldDims.y
+        #expect(zs[0][dy] == zs[cols - 1][dy] && zs[0][dy] != zs[(rows - 1) * cols][dy])
+        #expect(Explorer.view(m).text.contains("manifold · pc2 → z\(dy) ↑"))
+        // Back on the raw dimensions, x puts a dimension on the axis again.
+        for _ in 0..<3 { _ = Explorer.update(&m, .key(.char("D"))) }
+        _ = Explorer.update(&m, .key(.char("x")))
+        #expect(m.vae.manifoldDirections.x == nil)
+    }
+
     @Test func pcaWaitsForTheDataAndAFailureGoesBackToRaw() {
         var m = makeModel()
         #expect(Explorer.update(&m, .key(.char("D"))).isEmpty && m.status.contains("once the dataset is encoded"))

@@ -118,6 +118,8 @@ public struct VAEState: Sendable {
     /// picks with x / y.
     public var manifoldDims: (x: Int, y: Int) = (0, 1)
     public var manifoldDimsChosen = false
+    /// A manifold axis put on a direction (`x` / `y` with a direction set shown) instead of a dimension.
+    public var manifoldDirections: (x: DirectionAxis?, y: DirectionAxis?) = (nil, nil)
     /// Each dimension's variance of μ over the data (empty until it is encoded). Below
     /// `inactiveVariance` a dimension is inactive: the encoder ignores it and every image decodes alike
     /// along it (Burda et al. 2016's active-unit test, the one `latent eval` reports).

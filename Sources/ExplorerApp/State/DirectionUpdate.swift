@@ -126,4 +126,10 @@ extension Explorer {
             return d.moved(z, along: i, by: target - at)
         }
     }
+
+    /// A manifold axis as the title and status say it: the direction's name, or the dimension.
+    static func manifoldAxisName(_ v: VAEState, x: Bool) -> String {
+        if let a = x ? v.manifoldDirections.x : v.manifoldDirections.y { return a.name }
+        return "z\(x ? v.manifoldDims.x : v.manifoldDims.y)"
+    }
 }

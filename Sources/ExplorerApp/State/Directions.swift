@@ -66,6 +66,31 @@ public struct LatentDirections: Equatable, Sendable {
     }
 }
 
+/// One direction as a manifold axis: −3σ … +3σ along it from where z is, the other axis and the rest
+/// of z held.
+public struct DirectionAxis: Equatable, Sendable {
+    public var name: String
+    public var row: [Float]
+    public var std: Float
+    public var base: [Float]
+
+    public init(_ d: LatentDirections, _ i: Int) {
+        name = d.name(i)
+        row = d.rows[i]
+        std = Float(d.std[i])
+        base = d.base
+    }
+
+    /// z with its place along the axis set to `units` standard deviations from the base.
+    public func placing(_ z: [Float], at units: Float) -> [Float] {
+        guard row.count == z.count, base.count == z.count, std > 0 else { return z }
+        var at: Float = 0
+        for j in z.indices { at += (z[j] - base[j]) * row[j] }
+        let step = units * std - at
+        return zip(z, row).map { $0 + step * $1 }
+    }
+}
+
 /// What the engine needs to make a direction set.
 public struct DirectionRequest: Equatable, Sendable {
     public var method: DirectionSet.Method

@@ -63,7 +63,9 @@ extension Explorer {
         case .progression where !v.strip.isEmpty:
             out.append(FigureRequest(name: "progression-z\(v.selected)", content: .sheet(v.strip, columns: v.strip.count)))
         case .manifold where !v.manifold.isEmpty && v.manifold.count == v.manifoldShape.columns * v.manifoldShape.rows:
-            out.append(FigureRequest(name: "manifold-z\(v.manifoldDims.x)-z\(v.manifoldDims.y)",
+            // File names without the arrow of A→B.
+            let axes = [true, false].map { Explorer.manifoldAxisName(v, x: $0).replacingOccurrences(of: "→", with: "to") }
+            out.append(FigureRequest(name: "manifold-\(axes[0])-\(axes[1])",
                                      content: .sheet(v.manifold, columns: v.manifoldShape.columns)))
         case .interpolation:
             if !v.strip.isEmpty { out.append(FigureRequest(name: "line", content: .sheet(v.strip, columns: v.strip.count))) }

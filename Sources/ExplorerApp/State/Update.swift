@@ -357,6 +357,14 @@ public enum Explorer {
         case .manifoldAxisX, .manifoldAxisY:
             guard m.vae.latentDim >= 2 else { return [] }
             m.vae.manifoldDimsChosen = true
+            // With a direction set shown, the axis takes the selected direction.
+            let axis = m.vae.shownDirections.map { DirectionAxis($0, m.vae.directionSelected) }
+            if action == .manifoldAxisX { m.vae.manifoldDirections.x = axis } else { m.vae.manifoldDirections.y = axis }
+            if axis != nil {
+                m.vae.panel = .manifold
+                m.status = "manifold: \(manifoldAxisName(m.vae, x: true)) across →, \(manifoldAxisName(m.vae, x: false)) up ↑"
+                return refreshPanel(&m)
+            }
             if action == .manifoldAxisX {
                 m.vae.manifoldDims.x = m.vae.selected
                 if m.vae.manifoldDims.y == m.vae.selected { m.vae.manifoldDims.y = (m.vae.selected + 1) % m.vae.latentDim }
@@ -366,7 +374,7 @@ public enum Explorer {
             }
             m.vae.panel = .manifold
             // Said as the title draws it: the y dimension grows upward, as on a plot.
-            m.status = "manifold: z\(m.vae.manifoldDims.x) across →, z\(m.vae.manifoldDims.y) up ↑"
+            m.status = "manifold: \(manifoldAxisName(m.vae, x: true)) across →, \(manifoldAxisName(m.vae, x: false)) up ↑"
             return refreshPanel(&m)
         case .markA:
             m.vae.markA = m.vae.z
@@ -543,7 +551,26 @@ public enum Explorer {
             guard cols > 0, rows > 0, v.latentDim >= 2 else { return [] }
             m.vae.manifoldShape = (cols, rows)
             let (dx, dy) = v.manifoldDims
-            let zs = LatentPaths.manifold(v.z, dims: (dx, dy), ranges: (v.ranges[dx], v.ranges[dy]), columns: cols, rows: rows)
+            var zs = LatentPaths.manifold(v.z, dims: (dx, dy), ranges: (v.ranges[dx], v.ranges[dy]), columns: cols, rows: rows)
+            // An axis on a direction: −3σ … +3σ along it (left → right, bottom → top, as for a dimension);
+            // the other axis as it is.
+            if v.manifoldDirections.x != nil || v.manifoldDirections.y != nil {
+                zs = (0..<(cols * rows)).map { i in
+                    let col = i % cols, row = i / cols
+                    var p = v.z
+                    if let a = v.manifoldDirections.x {
+                        p = a.placing(p, at: -directionRange + 2 * directionRange * Float(col) / Float(max(1, cols - 1)))
+                    } else {
+                        p[dx] = zs[i][dx]
+                    }
+                    if let b = v.manifoldDirections.y {
+                        p = b.placing(p, at: directionRange - 2 * directionRange * Float(row) / Float(max(1, rows - 1)))
+                    } else {
+                        p[dy] = zs[i][dy]
+                    }
+                    return p
+                }
+            }
             return [.decodeStrip(.manifold, zs: zs, label: v.conditioningLabel)]
         case .scatter:
             return []

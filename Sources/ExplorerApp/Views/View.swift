@@ -348,7 +348,8 @@ extension Explorer {
         let r = layout.manifoldArea
         let v = m.vae
         let (dx, dy) = v.manifoldDims
-        b.box(r, title: "manifold · z\(dx) → z\(dy) ↑ · others at z")
+        let (nx, ny) = (manifoldAxisName(v, x: true), manifoldAxisName(v, x: false))
+        b.box(r, title: "manifold · \(nx) → \(ny) ↑ · others at z")
         let (cols, rows) = v.manifoldShape
         guard cols > 0, v.manifold.count == cols * rows else { return }
         let spec = layout.manifoldTile
@@ -357,8 +358,11 @@ extension Explorer {
         for (i, image) in v.manifold.enumerated() {
             drawTile(&b, image, spec: spec, x: origin.x + (i % cols) * spec.columns, y: origin.y + (i / cols) * spec.rows, m)
         }
-        let rx = v.ranges[dx], ry = v.ranges[dy]
-        b.write(String(format: "z%d %.1f…%.1f · z%d %.1f…%.1f · x y: axis", dx, rx.lowerBound, rx.upperBound, dy, ry.lowerBound, ry.upperBound),
+        func span(_ direction: DirectionAxis?, _ range: ClosedRange<Float>) -> String {
+            direction != nil ? "−3σ…+3σ" : String(format: "%.1f…%.1f", range.lowerBound, range.upperBound)
+        }
+        let sx = span(v.manifoldDirections.x, v.ranges[dx]), sy = span(v.manifoldDirections.y, v.ranges[dy])
+        b.write("\(nx) \(sx) · \(ny) \(sy) · x y: axis",
                 x: r.x + 2, y: r.maxY - 1, style: .dim, clip: Rect(x: r.x + 1, y: r.maxY - 1, width: r.width - 2, height: 1))
     }
 
