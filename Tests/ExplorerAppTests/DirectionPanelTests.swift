@@ -30,20 +30,27 @@ import Testing
     @Test func dStepsThroughTheSetsAndAsksForEach() throws {
         var m = Self.encoded()
         var asked: [DirectionSet.Method] = []
-        for _ in 0..<4 {
+        for _ in 0..<3 {
             let commands = Explorer.update(&m, .key(.char("D")))
             for case .computeDirections(let r) in commands {
                 asked.append(r.method)
                 #expect(r.z == m.vae.z && r.mus.count == 40 && r.count == 10)
             }
         }
+        // Labelled data: attribute vectors towards each class's mean, then back to the raw dimensions.
         #expect(asked == [.pca, .local, .jacobian])
+        let attribute = Explorer.update(&m, .key(.char("D")))
+        #expect(attribute.contains { if case .computeDirections(let r) = $0 { return r.method == .attribute && r.labels.count == 40 } else { return false } })
+        _ = Explorer.update(&m, .key(.char("D")))
         #expect(m.vae.directionMethod == .raw && m.status.contains("own dimensions"))
-        // A → B joins once both marks are set.
-        _ = Explorer.update(&m, .key(.char("a")))
-        m.vae.z[0] = 1
-        _ = Explorer.update(&m, .key(.char("b")))
-        #expect(Explorer.directionMethods(m.vae).last == .attribute)
+        // Unlabelled data: attribute vectors (A → B) once both marks are set.
+        var u = makeModel()
+        _ = Explorer.update(&u, .datasetEncoded(mus: [[Float]](repeating: [Float](repeating: 0, count: 10), count: 3), labels: []))
+        #expect(Explorer.directionMethods(u).last == .jacobian)
+        _ = Explorer.update(&u, .key(.char("a")))
+        u.vae.z[0] = 1
+        _ = Explorer.update(&u, .key(.char("b")))
+        #expect(Explorer.directionMethods(u).last == .attribute)
     }
 
     /// x / y with a direction set shown put that direction on the manifold's axis: −3σ … +3σ along it.
@@ -172,6 +179,19 @@ import Testing
             #expect(d.std.allSatisfy { $0 > 0 } && d.scores == d.scores.sorted(by: >), "\(method)")
             if method == .pca { #expect(d.explained.map { $0.reduce(0, +) <= 1 && $0.reduce(0, +) > 0.3 } == true) }
         }
+        // Towards each class's mean μ: one unit row per class, (mean of the class − mean of all) / its length.
+        let labels = Array(engine.data.labels.prefix(mus.count))
+        var request = DirectionRequest(method: .attribute, z: mus[0], label: nil, mus: mus, a: nil, b: nil, count: 8)
+        request.labels = labels
+        guard case .directionsReady(let classes) = engine.directions(request) else { Issue.record("attribute failed"); return }
+        let present = Set(labels).sorted()
+        #expect(classes.count == present.count && classes.name(0).hasPrefix("→"))
+        let d = mus[0].count
+        let all = (0..<d).map { j in mus.reduce(Float(0)) { $0 + $1[j] } / Float(mus.count) }
+        let members = mus.indices.filter { labels[$0] == present[0] }
+        let diff = (0..<d).map { j in members.reduce(Float(0)) { $0 + mus[$1][j] } / Float(members.count) - all[j] }
+        let length = diff.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        #expect(zip(classes.rows[0], diff).allSatisfy { abs($0 - $1 / length) < 1e-4 })
         let bad = DirectionRequest(method: .pca, z: mus[0], label: nil, mus: [], a: nil, b: nil, count: 8)
         guard case .directionsFailed(.pca, let why) = engine.directions(bad) else { Issue.record("PCA without data did not fail"); return }
         #expect(why.contains("μ"))

@@ -5,13 +5,15 @@ import LatentNN
 /// global or local PCA of the data, of the decoder's Jacobian, or from A to B, instead of along the
 /// latent's own dimensions; the progression sweeps the selected direction.
 extension Explorer {
-    /// The sets `D` steps through: A → B once both marks are set.
-    static func directionMethods(_ v: VAEState) -> [DirectionSet.Method] {
-        [.raw, .pca, .local, .jacobian] + (v.markA != nil && v.markB != nil ? [.attribute] : [])
+    /// The sets `D` steps through: attribute vectors once both marks are set (A → B) or the data has
+    /// labels (towards each class's mean μ).
+    static func directionMethods(_ m: AppModel) -> [DirectionSet.Method] {
+        let attribute = (m.vae.markA != nil && m.vae.markB != nil) || m.scatter.isLabelled
+        return [.raw, .pca, .local, .jacobian] + (attribute ? [.attribute] : [])
     }
 
     static func nextDirections(_ m: inout AppModel) -> [Command] {
-        let order = directionMethods(m.vae)
+        let order = directionMethods(m)
         let next = order[((order.firstIndex(of: m.vae.directionMethod) ?? 0) + 1) % order.count]
         m.vae.directionMethod = next
         m.vae.directionSelected = 0
@@ -28,14 +30,16 @@ extension Explorer {
     static func requestDirections(_ m: inout AppModel) -> [Command] {
         let v = m.vae, method = v.directionMethod
         guard method != .raw else { return [] }
-        if [.pca, .local].contains(method) && m.scatter.mus.isEmpty {
+        let marked = v.markA != nil && v.markB != nil
+        if ([.pca, .local].contains(method) || (method == .attribute && !marked)) && m.scatter.mus.isEmpty {
             m.status = "\(method.title): once the dataset is encoded"
             return []
         }
         m.vae.directionsPending = true
         m.status = "finding the \(method.title) directions…"
         return [.computeDirections(DirectionRequest(method: method, z: v.z, label: v.conditioningLabel, mus: m.scatter.mus,
-                                                    a: v.markA, b: v.markB, count: min(v.latentDim, VAEState.maxDirections)))]
+                                                    a: v.markA, b: v.markB, labels: marked ? [] : m.scatter.labels,
+                                                    count: min(v.latentDim, VAEState.maxDirections)))]
     }
 
     /// After z changed: a local set made far from the new z is made again there.

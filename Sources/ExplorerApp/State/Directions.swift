@@ -16,9 +16,13 @@ public struct LatentDirections: Equatable, Sendable {
     /// The latent a local PCA or Jacobian set was made at; it is made again once z moves far from it.
     public var origin: [Float]?
     public var unit: String
+    /// Names for the directions when the method's own (`pc1`, …) say too little: the classes of
+    /// attribute vectors.
+    public var names: [String] = []
 
     public init(method: DirectionSet.Method, rows: [[Float]], scores: [Double], std: [Double], explained: [Double]?,
-                base: [Float], origin: [Float]?, unit: String) {
+                base: [Float], origin: [Float]?, unit: String, names: [String] = []) {
+        self.names = names
         self.method = method
         self.rows = rows
         self.scores = scores
@@ -48,12 +52,13 @@ public struct LatentDirections: Equatable, Sendable {
 
     /// How the panel names direction `i` (`pc1`, `j1`, …).
     public func name(_ i: Int) -> String {
-        switch method {
+        if let given = names[safe: i] { return given }
+        return switch method {
         case .raw: "z\(i)"
         case .pca: "pc\(i + 1)"
         case .local: "lp\(i + 1)"
         case .jacobian: "j\(i + 1)"
-        case .attribute: "A→B"
+        case .attribute: rows.count == 1 ? "A→B" : "→\(i)"
         }
     }
 
@@ -99,6 +104,8 @@ public struct DirectionRequest: Equatable, Sendable {
     /// The dataset's μ (PCA, local PCA, every set's standard deviations); empty before it is encoded.
     public var mus: [[Float]]
     public var a: [Float]?, b: [Float]?
+    /// The data's labels (class-mean attribute vectors when A and B are not marked).
+    public var labels: [Int] = []
     public var count: Int
 }
 
@@ -110,7 +117,7 @@ extension DirectionSet.Method {
         case .pca: "PCA of the data's μ"
         case .local: "local PCA around z"
         case .jacobian: "decoder Jacobian at z"
-        case .attribute: "A → B"
+        case .attribute: "attribute vectors"
         }
     }
 }
