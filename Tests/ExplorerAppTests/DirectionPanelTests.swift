@@ -165,6 +165,12 @@ import Testing
         fakeRun(&m, commands)
         let title = Explorer.view(m).text
         #expect(title.contains("A → B · slerp (t) · path 4.71 · image Δ"))  // a quarter circle of radius 3
+        // A walk's playback between two steps follows the same path.
+        var s = ScatterState()
+        s.walk = [[3, 0], [0, 3]]
+        let mid = try #require(Explorer.walkFrameLatent(s, frame: Interpolation.frames / 2, path: .spherical))
+        let straight = try #require(Explorer.walkFrameLatent(s, frame: Interpolation.frames / 2, path: .linear))
+        #expect(abs((mid[0] * mid[0] + mid[1] * mid[1]).squareRoot() - 3) < 1e-4 && abs(straight[0] - 1.5) < 1e-5)
     }
 
     /// The engine makes each set from the shipped emoji VAE and its data: unit rows, the data's spread

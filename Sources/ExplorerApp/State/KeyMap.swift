@@ -279,7 +279,7 @@ public enum KeyMap {
             .help(.vae, "D  t", "sliders along dims, PCA, local PCA, Jacobian, A→B; t: slerp")
             .help(.spatial, "D  t", "sliders along PCA, local PCA, Jacobian, A→B, grid; t: slerp")
             .footer(.vae, 9, "D", "directions").footer(.spatial, 10, "D", "directions"),
-        KeyBinding([.sliders], [.char("t")], .interpolationPath, "A → B (strip and morph): a straight line ↔ the great circle (slerp)"),
+        KeyBinding([.sliders], [.char("t")], .interpolationPath, "A → B (strip and morph) and a walk's playback between its steps: a straight line ↔ the great circle (slerp)"),
         KeyBinding([.sliders], [.char("[")], .previousClass, "conditional VAE: the previous class"),
         KeyBinding([.sliders], [.char("]")], .nextClass, "conditional VAE: the next class"),
     ]

@@ -1,3 +1,4 @@
+import LatentNN
 import TermRender
 
 /// Keys of the scatter panel: the arrows move its cursor (not the sliders), Enter jumps to the nearest
@@ -159,13 +160,14 @@ extension Explorer {
     }
 
     /// The walk's animation point: piecewise linear through its steps, there and back.
-    static func walkFrameLatent(_ s: ScatterState, frame: Int) -> [Float]? {
+    static func walkFrameLatent(_ s: ScatterState, frame: Int, path: LatentNN.Interpolation = .linear) -> [Float]? {
         guard s.walk.count >= 2 else { return s.walk.first }
         let span = Float(s.walk.count - 1)
         let period = 2 * Interpolation.frames
         let f = frame % period
         let t = Float(f < Interpolation.frames ? f : period - f) / Float(Interpolation.frames) * span
         let i = min(Int(t), s.walk.count - 2), u = t - Float(i)
-        return zip(s.walk[i], s.walk[i + 1]).map { $0 + ($1 - $0) * u }
+        // Between two steps, straight or along the great circle (`t`), as A → B.
+        return path.point(from: s.walk[i], to: s.walk[i + 1], at: Double(u))
     }
 }

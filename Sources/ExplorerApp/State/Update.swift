@@ -39,7 +39,7 @@ public enum Explorer {
             let period = 2 * Interpolation.frames
             if m.vae.panel == .scatter, let frame = m.scatter.walkFrame {
                 m.scatter.walkFrame = frame + 1
-                return walkFrameLatent(m.scatter, frame: frame + 1).map { showFrame(&m, $0, index: (frame + 1) % period, count: period) } ?? []
+                return walkFrameLatent(m.scatter, frame: frame + 1, path: m.vae.path).map { showFrame(&m, $0, index: (frame + 1) % period, count: period) } ?? []
             }
             guard var anim = m.vae.interpolation else { return [] }
             anim.frame = (anim.frame + 1) % period
