@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "CKWinograd.h"
+#include "CKTSNE.h"
 
 /// e^x in place (within 2 ulp of expf; inputs clamped to -87.3 … 88.37).
 void ck_exp(float *x, size_t n);
