@@ -101,6 +101,18 @@ import Testing
         #expect(abs(z - exact.z) < (width > 1 ? 5e-3 : 1e-3) * exact.z, "Z relative error \(abs(z - exact.z) / exact.z)")
     }
 
+    /// A grid of several strips per pass (the threads split strips, rows and boxes): any thread count
+    /// gives the same bits.
+    @Test func repulsionIsTheSameAtAnyThreadCount() {
+        let y = Self.clumps(3000, spread: 40)
+        var one = [Float](repeating: 0, count: y.count), two = one, three = one
+        let z1 = FFTRepulsion().compute(y, into: &one, threads: 1)
+        let z2 = FFTRepulsion().compute(y, into: &two, threads: 2)
+        let z3 = FFTRepulsion().compute(y, into: &three, threads: 3)
+        #expect(FFTRepulsion().gridSize(span: 100) >= 4 * Int(CK_FIT_STRIP))
+        #expect(one == two && one == three && z1 == z2 && z1 == z3)
+    }
+
     @Test func fftEmbeddingSeparatesClustersAndRepeatsAcrossThreadCounts() {
         let (x, labels) = UMAPTests.blobs(perClass: 40)
         var options = TSNEOptions()
