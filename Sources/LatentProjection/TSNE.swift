@@ -2,10 +2,11 @@ import CKernels
 import Foundation
 import LatentCore
 
-/// t-SNE (van der Maaten & Hinton, 2008) with Barnes–Hut repulsion (van der Maaten, 2014), as scikit-
-/// learn's `TSNE(method="barnes_hut")` and openTSNE run it: Gaussian affinities over the 3·perplexity
+/// t-SNE (van der Maaten & Hinton, 2008) as openTSNE runs it: Gaussian affinities over the 3·perplexity
 /// nearest neighbours calibrated to the perplexity, symmetrised; a PCA start scaled to a tiny spread;
-/// early exaggeration; gradient descent with momentum and per-coordinate gains. Seed 002 samples lines
+/// early exaggeration; gradient descent with momentum and per-coordinate gains; the repulsion by
+/// Barnes–Hut (van der Maaten, 2014) for small maps and by FFT-accelerated interpolation (FIt-SNE,
+/// TSNE+FFT.swift) for large ones. Seed 002 samples lines
 /// across t-SNE maps as well as PCA and UMAP ones.
 public struct TSNEOptions: Sendable {
     public var perplexity: Float = 30
