@@ -24,6 +24,9 @@ struct FFTRepulsion {
     var minBoxes = 10
     /// Interpolation nodes per box side.
     var nodes = 3
+    /// The largest FFT side (six planes of it: 511 MB; a map 1,150 wide). A wider map (a far outlier,
+    /// say) goes to Barnes–Hut instead: wider boxes would lose Z to cancellation in Float.
+    var maxSize = 4608
     private var work = Workspace()
 
     init() {}
@@ -41,8 +44,9 @@ struct FFTRepulsion {
     /// The grid in use: its lower-left corner and side in embedding coordinates, and its FFT side.
     struct Grid: Equatable { var x0: Float, y0: Float, span: Float, size: Int }
 
-    /// Σ_j≠i (y_i − y_j)/(1 + d²)² into `repulsion` (n (x, y) pairs) and Σ_i Σ_j≠i 1/(1 + d²), returned.
-    func compute(_ y: [Float], into repulsion: inout [Float], threads: Int) -> Double {
+    /// Σ_j≠i (y_i − y_j)/(1 + d²)² into `repulsion` (n (x, y) pairs) and Σ_i Σ_j≠i 1/(1 + d²), returned;
+    /// nil when the map is too wide for a grid of at most `maxSize` a side.
+    func compute(_ y: [Float], into repulsion: inout [Float], threads: Int) -> Double? {
         let n = y.count / 2
         var minX = Float.infinity, maxX = -Float.infinity, minY = Float.infinity, maxY = -Float.infinity
         for i in 0..<n {
@@ -55,6 +59,7 @@ struct FFTRepulsion {
         // the points) only when a point leaves it.
         let needed = max(maxX - minX, maxY - minY, 1e-6)
         let size = gridSize(span: needed)
+        guard size <= maxSize else { return nil }
         if let grid = w.grid, grid.size == size, minX >= grid.x0, minY >= grid.y0, maxX <= grid.x0 + grid.span,
            maxY <= grid.y0 + grid.span {
         } else {

@@ -124,7 +124,7 @@ public enum TSNE {
         var update = [Float](repeating: 0, count: 2 * n), gains = [Float](repeating: 1, count: 2 * n)
         var attraction = [Float](repeating: 0, count: 2 * n), repulsion = [Float](repeating: 0, count: 2 * n)
         let useFFT = repulsionMethod(options.repulsion, points: n) == .fft
-        var zParts = [Double](repeating: 0, count: useFFT ? 0 : n)
+        var zParts = [Double](repeating: 0, count: n)
         let fft = FFTRepulsion()
         for iteration in 0..<options.iterations {
             let exaggerating = iteration < options.exaggerationIterations
@@ -133,27 +133,12 @@ public enum TSNE {
             let rate = options.learningRate ?? max(Float(n) / exaggeration / 4, 50)
             // ∂C/∂y_i = 4(E·attraction − repulsion/Z): attraction Σ_j p_ij (y_i − y_j)/(1 + d²), repulsion
             // Σ_j (y_i − y_j)/(1 + d²)² and Z = Σ_i Σ_j 1/(1 + d²), the last two by FFT or Barnes–Hut.
+            attract(y, p: p, into: &attraction, threads: options.threads)
             let z: Float
-            if useFFT {
-                attract(y, p: p, into: &attraction, threads: options.threads)
-                z = Float(fft.compute(y, into: &repulsion, threads: options.threads))
+            if useFFT, let fz = fft.compute(y, into: &repulsion, threads: options.threads) {
+                z = Float(fz)
             } else {
-                let tree = QuadTree(y)
-                attract(y, p: p, into: &attraction, threads: options.threads)
-                y.withUnsafeBufferPointer { yp in
-                    repulsion.withUnsafeMutableBufferPointer { rp in
-                        zParts.withUnsafeMutableBufferPointer { zp in
-                            let Y = UncheckedConst(yp.baseAddress!)
-                            let R = UncheckedPointer(rp.baseAddress!), Zp = UncheckedPointer(zp.baseAddress!)
-                            parallelFor(n, threads: options.threads) { i in
-                                let (r0, r1, z) = tree.repulsion(at: Y.pointer[2 * i], Y.pointer[2 * i + 1], excluding: i, theta: options.theta)
-                                R.pointer[2 * i] = r0; R.pointer[2 * i + 1] = r1
-                                Zp.pointer[i] = z
-                            }
-                        }
-                    }
-                }
-                z = Float(max(zParts.reduce(0, +), 1e-30))  // summed in point order: thread-independent
+                z = barnesHut(y, theta: options.theta, into: &repulsion, zParts: &zParts, threads: options.threads)
             }
             for t in 0..<(2 * n) {
                 let g = 4 * (exaggeration * attraction[t] - repulsion[t] / z)
@@ -169,6 +154,27 @@ public enum TSNE {
 }
 
 extension TSNE {
+    /// Barnes–Hut's repulsion into `repulsion` and Z, returned: a quadtree queried per point on threads,
+    /// Z summed in point order (thread-independent).
+    static func barnesHut(_ y: [Float], theta: Float, into repulsion: inout [Float], zParts: inout [Double], threads: Int) -> Float {
+        let n = y.count / 2
+        let tree = QuadTree(y)
+        y.withUnsafeBufferPointer { yp in
+            repulsion.withUnsafeMutableBufferPointer { rp in
+                zParts.withUnsafeMutableBufferPointer { zp in
+                    let Y = UncheckedConst(yp.baseAddress!)
+                    let R = UncheckedPointer(rp.baseAddress!), Zp = UncheckedPointer(zp.baseAddress!)
+                    parallelFor(n, threads: threads) { i in
+                        let (r0, r1, z) = tree.repulsion(at: Y.pointer[2 * i], Y.pointer[2 * i + 1], excluding: i, theta: theta)
+                        R.pointer[2 * i] = r0; R.pointer[2 * i + 1] = r1
+                        Zp.pointer[i] = z
+                    }
+                }
+            }
+        }
+        return Float(max(zParts.reduce(0, +), 1e-30))
+    }
+
     /// Σ_j p_ij (y_i − y_j)/(1 + d²) for every point i, on threads over points.
     static func attract(_ y: [Float], p: UMAP.Graph, into attraction: inout [Float], threads: Int) {
         let n = y.count / 2

@@ -88,13 +88,13 @@ import Testing
     /// Boxes of width 1 (openTSNE's) and of our default width: the error grows with the box, as
     /// polynomial interpolation of 1/(1 + d²)² does over a width comparable to the kernel's scale.
     @Test(arguments: [(Float(0.5), Float(1)), (8, 1), (40, 1), (0.5, 1.5), (8, 1.5), (40, 1.5)])
-    func interpolatedRepulsionIsCloseToTheExactSum(spread: Float, width: Float) {
+    func interpolatedRepulsionIsCloseToTheExactSum(spread: Float, width: Float) throws {
         let y = Self.clumps(900, spread: spread)
         let exact = Self.exactRepulsion(y)
         var rep = [Float](repeating: 0, count: y.count)
         var f = FFTRepulsion()
         f.maxBoxWidth = width
-        let z = f.compute(y, into: &rep, threads: 2)
+        let z = try #require(f.compute(y, into: &rep, threads: 2))
         let err = zip(rep, exact.rep).map { (Double($0) - $1) * (Double($0) - $1) }.reduce(0, +).squareRoot()
         let norm = exact.rep.map { $0 * $0 }.reduce(0, +).squareRoot()
         #expect(err < (width > 1 ? 8e-2 : 2e-2) * norm, "repulsion relative error \(err / norm)")
@@ -111,6 +111,25 @@ import Testing
         let z3 = FFTRepulsion().compute(y, into: &three, threads: 3)
         #expect(FFTRepulsion().gridSize(span: 100) >= 4 * Int(CK_FIT_STRIP))
         #expect(one == two && one == three && z1 == z2 && z1 == z3)
+    }
+
+    /// One point far away: past the largest grid the FFT declines (t-SNE then takes Barnes–Hut for that
+    /// iteration), and a whole t-SNE run with such a start stays finite.
+    @Test func aMapWiderThanTheLargestGridIsLeftToBarnesHut() {
+        var y = Self.clumps(600, spread: 5)
+        y[0] = 1e5
+        var f = FFTRepulsion()
+        f.maxSize = 96
+        var rep = [Float](repeating: 0, count: y.count)
+        #expect(f.compute(y, into: &rep, threads: 2) == nil)
+        y[0] = 10
+        #expect(f.compute(y, into: &rep, threads: 2) != nil)
+        var x = UMAPTests.blobs(perClass: 30).x
+        x.data[0] = 1e6  // one row far from the rest: its map coordinate lands far away at the start
+        var options = TSNEOptions()
+        options.iterations = 60
+        options.repulsion = .fft
+        #expect(TSNE.fit(x, options: options).embedding.data.allSatisfy { $0.isFinite })
     }
 
     @Test func fftEmbeddingSeparatesClustersAndRepeatsAcrossThreadCounts() {
