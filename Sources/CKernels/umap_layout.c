@@ -11,7 +11,7 @@
 #include "umap_layout_lanes.h"
 
 #if defined(__x86_64__) && defined(__clang__)
-int ck_umap_layout_epoch_avx2(const ck_umap_layout *layout, long epoch, float alpha, long first, long end);
+int ck_umap_layout_epoch_avx512(const ck_umap_layout *layout, long epoch, float alpha, long first, long end);
 #endif
 
 int ck_umap_layout_uses_avx2(void) {
@@ -23,8 +23,18 @@ int ck_umap_layout_uses_avx2(void) {
 #endif
 }
 
+int ck_umap_layout_uses_avx512(void) {
+#if defined(__x86_64__) && defined(__clang__)
+    const unsigned all = CK_CPU_AVX2 | CK_CPU_FMA | CK_CPU_AVX512F | CK_CPU_AVX512BW | CK_CPU_AVX512DQ | CK_CPU_AVX512VL;
+    return (ck_cpu_features() & all) == all;
+#else
+    return 0;
+#endif
+}
+
 int ck_umap_layout_epoch(const ck_umap_layout *layout, long epoch, float alpha, long first, long end) {
 #if defined(__x86_64__) && defined(__clang__)
+    if (ck_umap_layout_uses_avx512()) return ck_umap_layout_epoch_avx512(layout, epoch, alpha, first, end);
     if (ck_umap_layout_uses_avx2()) return ck_umap_layout_epoch_avx2(layout, epoch, alpha, first, end);
 #endif
     return ck_umap_layout_epoch_baseline(layout, epoch, alpha, first, end);

@@ -1,23 +1,32 @@
+import CKernels
 import Foundation
 import LatentCore
 
-/// t-SNE (van der Maaten & Hinton, 2008) with Barnes–Hut repulsion (van der Maaten, 2014), as scikit-
-/// learn's `TSNE(method="barnes_hut")` and openTSNE run it: Gaussian affinities over the 3·perplexity
+/// t-SNE (van der Maaten & Hinton, 2008) as openTSNE runs it: Gaussian affinities over the 3·perplexity
 /// nearest neighbours calibrated to the perplexity, symmetrised; a PCA start scaled to a tiny spread;
-/// early exaggeration; gradient descent with momentum and per-coordinate gains. Seed 002 samples lines
+/// early exaggeration; gradient descent with momentum and per-coordinate gains; the repulsion by
+/// Barnes–Hut (van der Maaten, 2014) for small maps and by FFT-accelerated interpolation (FIt-SNE,
+/// TSNE+FFT.swift) for large ones. Seed 002 samples lines
 /// across t-SNE maps as well as PCA and UMAP ones.
 public struct TSNEOptions: Sendable {
     public var perplexity: Float = 30
-    public var iterations = 1000
+    public var iterations = 750
     public var earlyExaggeration: Float = 12
     public var exaggerationIterations = 250
-    /// nil: max(n / early exaggeration / 4, 50) (scikit-learn's "auto").
+    /// nil: max(n / exaggeration / 4, 50) in each phase — openTSNE's "auto" (n / exaggeration, its
+    /// gradient lacks our factor 4): n/48 while exaggerating, as scikit-learn's "auto", then n/4.
     public var learningRate: Float?
     /// Barnes–Hut accuracy: a quadtree cell whose width over its distance is below θ acts as one point.
     public var theta: Float = 0.5
+    /// How the repulsion is summed; `.auto` takes Barnes–Hut below `TSNE.fftThreshold` points, else FFT.
+    public var repulsion: TSNERepulsion = .auto
     public var seed: UInt64 = 42
     public var threads = 1
     public init() {}
+}
+
+public enum TSNERepulsion: String, Sendable, CaseIterable {
+    case auto, barnesHut = "bh", fft
 }
 
 public struct TSNEResult: Sendable {
@@ -26,6 +35,18 @@ public struct TSNEResult: Sendable {
 }
 
 public enum TSNE {
+    /// Up to this many points the 3·perplexity neighbours are found exactly. NN-descent's rounds grow
+    /// with k², so at t-SNE's k = 90 the exact blocked search stays ahead far beyond UMAP's limit.
+    public static let exactNeighborLimit = 50_000
+
+    /// From this many points on, `.auto` sums the repulsion by FFT interpolation.
+    public static let fftThreshold = 2_000
+
+    /// The method `.auto` (or the given one) uses for n points.
+    public static func repulsionMethod(_ r: TSNERepulsion, points n: Int) -> TSNERepulsion {
+        r == .auto ? (n >= fftThreshold ? .fft : .barnesHut) : r
+    }
+
     public static func fit(_ x: Tensor, options: TSNEOptions = TSNEOptions(), progress: (Double) -> Void = { _ in }) -> TSNEResult {
         let n = x.shape[0]
         precondition(x.rank == 2 && n >= 2, "t-SNE needs a matrix of at least two rows")
@@ -33,7 +54,7 @@ public enum TSNE {
         var clock = Date()
         func lap(_ stage: String) { timings.append((stage, Date().timeIntervalSince(clock))); clock = Date() }
         let k = min(n - 1, max(1, Int((3 * options.perplexity).rounded())))
-        let knn = NeighborGraph.nearest(x, k: k, seed: options.seed, threads: options.threads)
+        let knn = NeighborGraph.nearest(x, k: k, seed: options.seed, threads: options.threads, exactLimit: exactNeighborLimit)
         lap("knn")
         let p = affinities(knn, perplexity: min(options.perplexity, Float(k)), threads: options.threads)
         lap("affinities")
@@ -100,42 +121,25 @@ public enum TSNE {
     }
 
     static func descend(_ y: inout [Float], p: UMAP.Graph, n: Int, options: TSNEOptions, progress: (Double) -> Void) {
-        let rate = options.learningRate ?? max(Float(n) / options.earlyExaggeration / 4, 50)
         var update = [Float](repeating: 0, count: 2 * n), gains = [Float](repeating: 1, count: 2 * n)
         var attraction = [Float](repeating: 0, count: 2 * n), repulsion = [Float](repeating: 0, count: 2 * n)
+        let useFFT = repulsionMethod(options.repulsion, points: n) == .fft
         var zParts = [Double](repeating: 0, count: n)
+        let fft = FFTRepulsion()
         for iteration in 0..<options.iterations {
             let exaggerating = iteration < options.exaggerationIterations
             let exaggeration = exaggerating ? options.earlyExaggeration : 1
             let momentum: Float = exaggerating ? 0.5 : 0.8
-            let tree = QuadTree(y)
-            // Per point: attraction Σ_j p_ij (y_i − y_j)/(1 + d²), and by Barnes–Hut the repulsion
-            // Σ_j (y_i − y_j)/(1 + d²)² and Z's share Σ_j 1/(1 + d²). Then ∂C/∂y_i = 4(E·attr − rep/Z).
-            y.withUnsafeBufferPointer { yp in
-                attraction.withUnsafeMutableBufferPointer { ap in
-                    repulsion.withUnsafeMutableBufferPointer { rp in
-                        zParts.withUnsafeMutableBufferPointer { zp in
-                            let Y = UncheckedConst(yp.baseAddress!), A = UncheckedPointer(ap.baseAddress!)
-                            let R = UncheckedPointer(rp.baseAddress!), Zp = UncheckedPointer(zp.baseAddress!)
-                            parallelFor(n, threads: options.threads) { i in
-                                let yi0 = Y.pointer[2 * i], yi1 = Y.pointer[2 * i + 1]
-                                var a0: Float = 0, a1: Float = 0
-                                for e in p.offsets[i]..<p.offsets[i + 1] {
-                                    let j = Int(p.columns[e])
-                                    let d0 = yi0 - Y.pointer[2 * j], d1 = yi1 - Y.pointer[2 * j + 1]
-                                    let q = 1 / (1 + d0 * d0 + d1 * d1)
-                                    a0 += p.weights[e] * q * d0; a1 += p.weights[e] * q * d1
-                                }
-                                let (r0, r1, z) = tree.repulsion(at: yi0, yi1, excluding: i, theta: options.theta)
-                                A.pointer[2 * i] = a0; A.pointer[2 * i + 1] = a1
-                                R.pointer[2 * i] = r0; R.pointer[2 * i + 1] = r1
-                                Zp.pointer[i] = z
-                            }
-                        }
-                    }
-                }
+            let rate = options.learningRate ?? max(Float(n) / exaggeration / 4, 50)
+            // ∂C/∂y_i = 4(E·attraction − repulsion/Z): attraction Σ_j p_ij (y_i − y_j)/(1 + d²), repulsion
+            // Σ_j (y_i − y_j)/(1 + d²)² and Z = Σ_i Σ_j 1/(1 + d²), the last two by FFT or Barnes–Hut.
+            attract(y, p: p, into: &attraction, threads: options.threads)
+            let z: Float
+            if useFFT, let fz = fft.compute(y, into: &repulsion, threads: options.threads) {
+                z = Float(fz)
+            } else {
+                z = barnesHut(y, theta: options.theta, into: &repulsion, zParts: &zParts, threads: options.threads)
             }
-            let z = Float(max(zParts.reduce(0, +), 1e-30))  // summed in point order: thread-independent
             for t in 0..<(2 * n) {
                 let g = 4 * (exaggeration * attraction[t] - repulsion[t] / z)
                 // delta-bar-delta gains: grow where the gradient keeps its direction against the update
@@ -146,6 +150,49 @@ public enum TSNE {
             if iteration % 50 == 0 { progress(Double(iteration) / Double(options.iterations)) }
         }
         progress(1)
+    }
+}
+
+extension TSNE {
+    /// Barnes–Hut's repulsion into `repulsion` and Z, returned: a quadtree queried per point on threads,
+    /// Z summed in point order (thread-independent).
+    static func barnesHut(_ y: [Float], theta: Float, into repulsion: inout [Float], zParts: inout [Double], threads: Int) -> Float {
+        let n = y.count / 2
+        let tree = QuadTree(y)
+        y.withUnsafeBufferPointer { yp in
+            repulsion.withUnsafeMutableBufferPointer { rp in
+                zParts.withUnsafeMutableBufferPointer { zp in
+                    let Y = UncheckedConst(yp.baseAddress!)
+                    let R = UncheckedPointer(rp.baseAddress!), Zp = UncheckedPointer(zp.baseAddress!)
+                    parallelFor(n, threads: threads) { i in
+                        let (r0, r1, z) = tree.repulsion(at: Y.pointer[2 * i], Y.pointer[2 * i + 1], excluding: i, theta: theta)
+                        R.pointer[2 * i] = r0; R.pointer[2 * i + 1] = r1
+                        Zp.pointer[i] = z
+                    }
+                }
+            }
+        }
+        return Float(max(zParts.reduce(0, +), 1e-30))
+    }
+
+    /// Σ_j p_ij (y_i − y_j)/(1 + d²) for every point i, on threads over points.
+    static func attract(_ y: [Float], p: UMAP.Graph, into attraction: inout [Float], threads: Int) {
+        let n = y.count / 2
+        y.withUnsafeBufferPointer { yp in
+            attraction.withUnsafeMutableBufferPointer { ap in
+                p.offsets.withUnsafeBufferPointer { op in
+                    p.columns.withUnsafeBufferPointer { cp in
+                        p.weights.withUnsafeBufferPointer { wp in
+                            let P = UncheckedSendable((yp.baseAddress!, op.baseAddress!, cp.baseAddress!, wp.baseAddress!, ap.baseAddress!))
+                            parallelRanges(n, threads: threads) { r in
+                                let (y, o, c, w, a) = P.value
+                                ck_tsne_attract(y, o, c, w, a, r.lowerBound, r.upperBound)
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -39,7 +39,9 @@ extension UMAP {
     }
 
     /// Which build of the layout kernel this CPU runs: "AVX2" or "baseline" (the same coordinates either way).
-    public static var layoutKernel: String { ck_umap_layout_uses_avx2() != 0 ? "AVX2" : "baseline" }
+    public static var layoutKernel: String {
+        ck_umap_layout_uses_avx512() != 0 ? "AVX-512" : ck_umap_layout_uses_avx2() != 0 ? "AVX2" : "baseline"
+    }
 
     @inline(__always) static func clip(_ v: Float) -> Float { min(4, max(-4, v)) }
 }

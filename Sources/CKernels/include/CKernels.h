@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "CKWinograd.h"
+#include "CKTSNE.h"
 
 /// e^x in place (within 2 ulp of expf; inputs clamped to -87.3 … 88.37).
 void ck_exp(float *x, size_t n);
@@ -76,8 +77,15 @@ typedef struct {
 /// by alpha, and their edges' clocks. Points are independent; the result does not depend on the CPU.
 /// The edge arrays must be readable CK_UMAP_LAYOUT_PAD elements past the last edge. Returns 0 if out of memory.
 int ck_umap_layout_epoch(const ck_umap_layout *layout, long epoch, float alpha, long first, long end);
-/// 1 if `ck_umap_layout_epoch` runs its AVX2 build on this CPU, 0 if the baseline one.
+/// 1 if this CPU can run the AVX2 build (AVX2 + FMA).
 int ck_umap_layout_uses_avx2(void);
+/// 1 if `ck_umap_layout_epoch` runs its AVX-512 build on this CPU (AVX-512 F/BW/DQ/VL), which it
+/// prefers to the AVX2 one.
+int ck_umap_layout_uses_avx512(void);
+#if defined(__x86_64__) && defined(__clang__)
+/// The AVX2 build, for tests that every build agrees bit for bit (call only when `uses_avx2`).
+int ck_umap_layout_epoch_avx2(const ck_umap_layout *layout, long epoch, float alpha, long first, long end);
+#endif
 /// The same for any x86-64 (or other) CPU, without the AVX2 build: for tests that both agree bit for bit.
 int ck_umap_layout_epoch_baseline(const ck_umap_layout *layout, long epoch, float alpha, long first, long end);
 /// x^b for x ≥ 0 as the layout computes it (relative error ~1e-6; 0 is read as FLT_MIN).

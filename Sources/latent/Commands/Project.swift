@@ -15,9 +15,10 @@ struct Project: ParsableCommand {
     @Option(help: "Instead of --input: μ of a VAE (or the encoder grid of a VQ-VAE) of the shipped digits (or --data / the manifest's .npy); a model file or manifest.") var model: String?
     @Option(help: "pca, umap or tsne.") var method: String = "umap"
     @Option(help: "t-SNE perplexity.") var perplexity: Float = 30
+    @Option(help: "t-SNE repulsion: bh (Barnes–Hut), fft (FIt-SNE interpolation), or auto (fft from 2,000 points).") var repulsion: String = "auto"
     @Option(help: "UMAP neighbours.") var neighbors = 15
     @Option(help: "UMAP min_dist.") var minDist: Float = 0.1
-    @Option(help: "UMAP epochs (default: 500 up to 10,000 points, else 250); t-SNE iterations (default: 1,000).") var epochs: Int?
+    @Option(help: "UMAP epochs (default: 500 up to 10,000 points, else 250); t-SNE iterations (default: 750, as openTSNE).") var epochs: Int?
     @Option(help: "UMAP start: spectral, pca, or auto (spectral up to 20,000 points).") var `init`: String = "auto"
     @Option(help: "Random seed.") var seed: UInt64 = 42
     @Option(help: "Threads (the result does not depend on it).") var threads = ComputeThreads.available
@@ -33,6 +34,7 @@ struct Project: ParsableCommand {
     func validate() throws {
         guard input.isEmpty != (model == nil) else { throw ValidationError("give --input FILE (one or more) or --model FILE") }
         if let pca, pca < 1 { throw ValidationError("--pca must be at least 1") }
+        guard TSNERepulsion(rawValue: repulsion) != nil else { throw ValidationError("--repulsion must be bh, fft or auto, not '\(repulsion)'") }
         guard ["pca", "umap", "tsne"].contains(method) else { throw ValidationError("--method must be pca, umap or tsne, not '\(method)'") }
         guard neighbors >= 2, neighbors <= 200 else { throw ValidationError("--neighbors must be 2…200") }
         guard minDist >= 0, minDist.isFinite else { throw ValidationError("--min-dist must be a number ≥ 0") }
@@ -102,11 +104,13 @@ struct Project: ParsableCommand {
             options.perplexity = min(perplexity, Float(x.shape[0] - 1) / 3)  // k = 3·perplexity neighbours must exist
             options.seed = seed
             options.threads = threads
+            options.repulsion = TSNERepulsion(rawValue: repulsion)!
             if let epochs { options.iterations = epochs }
             let result = TSNE.fit(x, options: options)
             y = result.embedding
             print(result.timings.map { String(format: "%@ %.3f s", $0.stage, $0.seconds) }.joined(separator: "  ")
-                  + String(format: "  (perplexity %.0f)", options.perplexity))
+                  + String(format: "  (perplexity %.0f, repulsion %@)", options.perplexity,
+                           TSNE.repulsionMethod(options.repulsion, points: x.shape[0]) == .fft ? "FFT" : "Barnes–Hut"))
         } else {
             guard fitRows.shape[0] > neighbors else {
                 throw FormatError(source, "UMAP with --neighbors \(neighbors) needs more than \(neighbors) rows; the input has \(x.shape[0])")
