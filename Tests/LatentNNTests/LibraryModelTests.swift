@@ -68,3 +68,13 @@ import Testing
         }
     }
 }
+
+/// How `info` writes diffusers' scaling: no "− -0.25", no "− 0".
+@Suite struct ScaledLatentTextTests {
+    @Test func signsAndIdentitiesReadNaturally() {
+        #expect(ImportedModelSummary.scaledLatent(shift: 0, scale: 0.7) == "z · 0.7")
+        #expect(ImportedModelSummary.scaledLatent(shift: -0.25, scale: 1.5) == "(z + 0.25) · 1.5")
+        #expect(ImportedModelSummary.scaledLatent(shift: 0.1159, scale: 0.3611) == "(z − 0.1159) · 0.3611")
+        #expect(ImportedModelSummary.scaledLatent(shift: 0.5, scale: 1) == "z − 0.5")
+    }
+}

@@ -13,7 +13,7 @@ public enum ImportedModelSummary {
         let what: String
         let shape = m.latentShape.count > 1 ? " (\(m.latentShape.map(String.init).joined(separator: " × ")))" : ""
         let scaling = m.manifest.scalingFactor != 1 || m.manifest.shiftFactor != 0
-            ? ", shown as (z − \(format(m.manifest.shiftFactor))) · \(format(m.manifest.scalingFactor))" : ""
+            ? ", shown as " + Self.scaledLatent(shift: m.manifest.shiftFactor, scale: m.manifest.scalingFactor) : ""
         switch m.kind {
         case .vae: what = "VAE, z = \(m.latentDim)\(shape)\(scaling)"
         case .ae: what = "deterministic autoencoder, z = \(m.latentDim)\(shape)\(scaling)"
@@ -89,4 +89,11 @@ public enum ImportedModelSummary {
     }
 
     static func format(_ v: Float) -> String { v == v.rounded() ? String(Int(v)) : String(v) }
+
+    /// diffusers' (z − shift) · scale as it reads best: `z · 0.7`, `(z + 0.25) · 1.5`, `z − 0.1`.
+    static func scaledLatent(shift: Float, scale: Float) -> String {
+        let shifted = shift == 0 ? "z" : shift < 0 ? "(z + \(format(-shift)))" : "(z − \(format(shift)))"
+        guard scale != 1 else { return shifted.hasPrefix("(") ? String(shifted.dropFirst().dropLast()) : shifted }
+        return shifted + " · " + format(scale)
+    }
 }
