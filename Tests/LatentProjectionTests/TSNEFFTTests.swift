@@ -131,21 +131,4 @@ import Testing
         options.repulsion = .fft
         #expect(TSNE.fit(x, options: options).embedding.data.allSatisfy { $0.isFinite })
     }
-
-    @Test func fftEmbeddingSeparatesClustersAndRepeatsAcrossThreadCounts() {
-        let (x, labels) = UMAPTests.blobs(perClass: 40)
-        var options = TSNEOptions()
-        options.iterations = 300
-        options.perplexity = 15
-        options.repulsion = .fft
-        options.threads = 1
-        let one = TSNE.fit(x, options: options)
-        options.threads = 2
-        let two = TSNE.fit(x, options: options)
-        #expect(one.embedding == two.embedding)  // bit for bit
-        #expect(one.embedding.data.allSatisfy { $0.isFinite })
-        let t = EmbeddingQuality.trustworthiness(original: x, embedding: one.embedding, k: 10)
-        #expect(t > 0.95, "trustworthiness \(t)")
-        #expect(ExactNeighbors.labelAccuracy(one.embedding, labels: labels, k: 10) > 0.97)
-    }
 }

@@ -43,11 +43,14 @@ import Testing
         #expect(same.repulsion(at: 1, 1, excluding: 0, theta: 0.5).2 == 19)
     }
 
-    @Test func embeddingSeparatesClustersAndRepeatsAcrossThreadCounts() {
+    /// Either repulsion (Barnes–Hut, FFT interpolation): clusters apart, the same bits at 1 and 2 threads.
+    @Test(arguments: [TSNERepulsion.barnesHut, .fft])
+    func embeddingSeparatesClustersAndRepeatsAcrossThreadCounts(_ repulsion: TSNERepulsion) {
         let (x, labels) = UMAPTests.blobs(perClass: 40)
         var options = TSNEOptions()
-        options.iterations = 400
+        options.iterations = repulsion == .fft ? 300 : 400
         options.perplexity = 15
+        options.repulsion = repulsion
         options.threads = 1
         let one = TSNE.fit(x, options: options)
         options.threads = 2
