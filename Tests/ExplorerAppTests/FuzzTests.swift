@@ -8,7 +8,8 @@ import Testing
 /// Random messages through `update` and `view`, seeded: every key of the key map and random characters,
 /// mouse events anywhere (also off screen), resizes from 1×1 to 300×100, ticks, and background results
 /// at random moments (also after a model switch). After every message the invariants the views and
-/// the runtime rely on must hold. LATENT_FUZZ_SOAK=N runs N times as many messages.
+/// the runtime rely on must hold. LATENT_FUZZ_SOAK=N runs N times as many messages; LATENT_FUZZ_DUMP=1
+/// prints a broken frame.
 @Suite struct FuzzTests {
     static let messagesPerCase = 2_000
     static let soak = Int(ProcessInfo.processInfo.environment["LATENT_FUZZ_SOAK"] ?? "") ?? 1
@@ -53,7 +54,7 @@ import Testing
             }
             let frame = Explorer.view(m)
             let broken = Self.brokenFrame(m, frame)
-            if !broken.isEmpty, ProcessInfo.processInfo.environment["FUZZ_DUMP"] == "1" { print(frame.text) }
+            if !broken.isEmpty, ProcessInfo.processInfo.environment["LATENT_FUZZ_DUMP"] == "1" { print(frame.text) }
             guard broken.isEmpty else {
                 Issue.record("message \(messages), seed \(seed): \(broken.joined(separator: "; ")) after \(history.map(Self.describe).joined(separator: " "))")
                 return
