@@ -19,40 +19,10 @@ extension Train {
         let ops = GridPrior.architecture(codebookSize: vq.codebookSize, height: vq.gridHeight, width: vq.gridWidth)
         var rng = SeededRNG(seed: seed)
         let prior = GridPrior(ops: ops, codebookSize: vq.codebookSize, height: vq.gridHeight, width: vq.gridWidth, rng: &rng)
-        let baselines = PriorTrainer.baselines(grids: trainGrids, heldOut: heldOutGrids, codebookSize: vq.codebookSize)
-        let options = trainerOptions
-        let parameters = prior.namedParameters.reduce(0) { $0 + $1.parameter.value.count }
-        print("training a prior over \(vq.gridHeight)×\(vq.gridWidth) grids of \(vq.codebookSize) codes: \(parameters.formatted()) parameters, "
-              + "\(trainGrids.count) training grids, \(epochs) epochs, \(threads) thread\(threads == 1 ? "" : "s") → \(path)")
-        print(String(format: "baselines on the %d held-out grids: per-position code frequencies %.1f bits/grid, uniform %.1f",
-                     heldOutGrids.count, baselines.positional, baselines.uniform))
-        StopSignal.install()
-        let start = Date()
-        PriorTrainer.train(prior, grids: trainGrids, heldOut: heldOutGrids, options: options, epoch: { r in
-            let width = String(r.epochs).count
-            print(String(format: "epoch %\(width)d/%d  loss %.4f nats/masked cell  │ held-out %.2f bits/grid (first %d)  │ %.0f grids/s %.1f s",
-                         r.epoch, r.epochs, r.trainLoss, r.heldOutBits, min(heldOutGrids.count, options.heldOutPerEpoch),
-                         r.gridsPerSecond, r.seconds))
-            fflush(nil)
-        }, shouldStop: { StopSignal.requested })
-        if StopSignal.requested {
-            print("stopped: nothing written")
-            throw ExitCode(130)
-        }
-        let bits = prior.negLogLikelihood(heldOutGrids).reduce(0, +) / Double(max(1, heldOutGrids.count))
-        let command = (["latent"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
-        let description = PriorConfig(
-            ops: ops,
-            training: .object([("command", .string(command)), ("epochs", .int(epochs)), ("seed", .number("\(seed)")),
-                               ("threads", .int(threads)), ("grids", .int(trainGrids.count)),
-                               ("seconds", .number(String(format: "%.1f", Date().timeIntervalSince(start))))]),
-            metrics: .object([("nll_bits_per_grid", .number(String(format: "%.3f", bits))),
-                              ("positional_bits_per_grid", .number(String(format: "%.3f", baselines.positional))),
-                              ("uniform_bits_per_grid", .number(String(format: "%.3f", baselines.uniform))),
-                              ("heldout_grids", .int(heldOutGrids.count))]))
+        let (description, start) = try fit(prior, ops: ops, codebookSize: vq.codebookSize, shape: "\(vq.gridHeight)×\(vq.gridWidth)",
+                                           train: trainGrids, heldOut: heldOutGrids, target: path)
         vq.setPrior(prior, description)
         try loaded.save(to: path)
-        print(String(format: "held-out NLL %.2f bits/grid (per-position frequencies %.2f, uniform %.2f)", bits, baselines.positional, baselines.uniform))
         print("wrote \(path) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
     }
 
@@ -84,24 +54,36 @@ extension Train {
         let trainGrids = grids.indices.filter { !heldOutIndices.contains($0) }.map { grids[$0] }
         let heldOutGrids = heldOutIndices.sorted().map { grids[$0] }
         let (prior, ops) = try vq.newPrior(seed: seed)
-        let k = codebook.size
-        let baselines = PriorTrainer.baselines(grids: trainGrids, heldOut: heldOutGrids, codebookSize: k)
+        let shape = "\(vq.grid.height)×\(vq.grid.width)" + (codebook.levels > 1 ? "×\(codebook.levels) levels" : "")
+        let (description, start) = try fit(prior, ops: ops, codebookSize: codebook.size, shape: shape,
+                                           train: trainGrids, heldOut: heldOutGrids, target: fileName)
+        try vq.savePrior(prior, description, as: fileName)
+        let folder = (manifestPath as NSString).deletingLastPathComponent
+        print("wrote \(folder.isEmpty ? fileName : (folder as NSString).appendingPathComponent(fileName)) and its name in \(manifestPath) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+    }
+
+    /// Trains `prior` on the grids, printing each epoch against the per-position and uniform baselines,
+    /// and returns what the prior file records of the run (command, seconds, held-out bits per grid) and
+    /// when training started. Ctrl-C stops it with nothing written (exit 130). One run for native and
+    /// imported VQ-VAEs; an imported model's data may be too small to hold grids out.
+    private func fit(_ prior: GridPrior, ops: [OpSpec], codebookSize k: Int, shape: String, train: [[Int]], heldOut: [[Int]],
+                     target: String) throws -> (PriorConfig, start: Date) {
+        let baselines = PriorTrainer.baselines(grids: train, heldOut: heldOut, codebookSize: k)
         let options = trainerOptions
         let parameters = prior.namedParameters.reduce(0) { $0 + $1.parameter.value.count }
-        let shape = "\(vq.grid.height)×\(vq.grid.width)" + (codebook.levels > 1 ? "×\(codebook.levels) levels" : "")
         print("training a prior over \(shape) grids of \(k) codes: \(parameters.formatted()) parameters, "
-              + "\(trainGrids.count) training grids, \(heldOutGrids.count) held out, \(epochs) epochs, \(threads) thread\(threads == 1 ? "" : "s") → \(fileName)")
-        if !heldOutGrids.isEmpty {
+              + "\(train.count) training grids, \(heldOut.count) held out, \(epochs) epochs, \(threads) thread\(threads == 1 ? "" : "s") → \(target)")
+        if !heldOut.isEmpty {
             print(String(format: "baselines on the %d held-out grids: per-position code frequencies %.1f bits/grid, uniform %.1f",
-                         heldOutGrids.count, baselines.positional, baselines.uniform))
+                         heldOut.count, baselines.positional, baselines.uniform))
         }
         StopSignal.install()
         let start = Date()
-        PriorTrainer.train(prior, grids: trainGrids, heldOut: heldOutGrids, options: options, epoch: { r in
+        PriorTrainer.train(prior, grids: train, heldOut: heldOut, options: options, epoch: { r in
             let width = String(r.epochs).count
-            let heldOut = heldOutGrids.isEmpty ? "" : String(format: "  │ held-out %.2f bits/grid (first %d)", r.heldOutBits, min(heldOutGrids.count, options.heldOutPerEpoch))
+            let held = heldOut.isEmpty ? "" : String(format: "  │ held-out %.2f bits/grid (first %d)", r.heldOutBits, min(heldOut.count, options.heldOutPerEpoch))
             print(String(format: "epoch %\(width)d/%d  loss %.4f nats/masked code", r.epoch, r.epochs, r.trainLoss)
-                  + heldOut + String(format: "  │ %.0f grids/s %.1f s", r.gridsPerSecond, r.seconds))
+                  + held + String(format: "  │ %.0f grids/s %.1f s", r.gridsPerSecond, r.seconds))
             fflush(nil)
         }, shouldStop: { StopSignal.requested })
         if StopSignal.requested {
@@ -110,25 +92,20 @@ extension Train {
         }
         let command = (["latent"] + CommandLine.arguments.dropFirst()).joined(separator: " ")
         var metrics: [(key: String, value: JSONValue)] = [("uniform_bits_per_grid", .number(String(format: "%.3f", baselines.uniform)))]
-        var bits = Double.nan
-        if !heldOutGrids.isEmpty {
-            bits = prior.negLogLikelihood(heldOutGrids).reduce(0, +) / Double(heldOutGrids.count)
+        if !heldOut.isEmpty {
+            let bits = prior.negLogLikelihood(heldOut).reduce(0, +) / Double(heldOut.count)
             metrics = [("nll_bits_per_grid", .number(String(format: "%.3f", bits))),
                        ("positional_bits_per_grid", .number(String(format: "%.3f", baselines.positional)))] + metrics
-                + [("heldout_grids", .int(heldOutGrids.count))]
+                + [("heldout_grids", .int(heldOut.count))]
+            print(String(format: "held-out NLL %.2f bits/grid (per-position frequencies %.2f, uniform %.2f)", bits, baselines.positional, baselines.uniform))
         }
         let description = PriorConfig(
             ops: ops,
             training: .object([("command", .string(command)), ("epochs", .int(epochs)), ("seed", .number("\(seed)")),
-                               ("threads", .int(threads)), ("grids", .int(trainGrids.count)),
+                               ("threads", .int(threads)), ("grids", .int(train.count)),
                                ("seconds", .number(String(format: "%.1f", Date().timeIntervalSince(start))))]),
             metrics: .object(metrics))
-        try vq.savePrior(prior, description, as: fileName)
-        if !heldOutGrids.isEmpty {
-            print(String(format: "held-out NLL %.2f bits/grid (per-position frequencies %.2f, uniform %.2f)", bits, baselines.positional, baselines.uniform))
-        }
-        let folder = (manifestPath as NSString).deletingLastPathComponent
-        print("wrote \(folder.isEmpty ? fileName : (folder as NSString).appendingPathComponent(fileName)) and its name in \(manifestPath) in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+        return (description, start)
     }
 
     /// Codes per image a prior is trained over: its input holds a one-hot position per code, so its
