@@ -1,4 +1,5 @@
 import CFloatEnv
+import CKernels
 import COpenBLAS
 import Foundation
 import Synchronization
@@ -34,6 +35,10 @@ public enum ComputeThreads {
     /// Makes the calling thread treat subnormal floats as zero (FTZ/DAZ). Call it on every thread that
     /// trains or decodes: subnormals cost 10-100× a normal operation and carry no useful signal here.
     public static func flushSubnormalsOnThisThread() { CFloatEnv_flushSubnormals() }
+
+    /// Lowers the calling thread's priority: long background work (a data set's encoding, a projection)
+    /// then gives way to the thread that answers keys whenever both want a core.
+    public static func yieldToInteractiveWork() { _ = ck_lower_thread_priority(10) }
 
     /// Cores available to this process.
     public static var available: Int { ProcessInfo.processInfo.activeProcessorCount }

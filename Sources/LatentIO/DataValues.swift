@@ -24,8 +24,8 @@ public enum LabelValues {
 public enum ImageValues {
     /// Checks `values`, `perImage` to an image, as read from `source`: integer data (any width) must
     /// hold 0–255 — it is read as uint8 intensities are — and float data must be finite. The first
-    /// offending value is named by image and position.
-    public static func check(_ values: [Float], perImage: Int, integer: Bool, source: String) throws {
+    /// offending value is named by image and position (images numbered from `firstImage`).
+    public static func check(_ values: [Float], perImage: Int, integer: Bool, source: String, firstImage: Int = 0) throws {
         let bad = values.withUnsafeBufferPointer { p -> Int? in
             if integer {
                 for i in p.indices where !(p[i] >= 0 && p[i] <= 255) { return i }
@@ -35,7 +35,7 @@ public enum ImageValues {
             return nil
         }
         guard let bad else { return }
-        let at = "image \(bad / max(1, perImage)), value \(bad % max(1, perImage))"
+        let at = "image \(firstImage + bad / max(1, perImage)), value \(bad % max(1, perImage))"
         if integer {
             throw FormatError(source, "\(at) is \(values[bad]): integer images hold 0–255 (save floats for other ranges)")
         }

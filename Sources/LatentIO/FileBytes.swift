@@ -15,7 +15,7 @@ public enum FileBytes {
     /// An open regular file read in pieces, for formats whose header says how much to read (and whether
     /// the data fits a cap) before the data is read. `path` may be raw bytes (a name that is not UTF-8);
     /// `name` is what messages call it.
-    public final class Reader {
+    public final class Reader: @unchecked Sendable {
         public let name: String
         public let size: Int
         private let fd: Int32
@@ -57,6 +57,21 @@ public enum FileBytes {
                 done += got
             }
             return done == count ? bytes : Array(bytes[0..<done])
+        }
+
+        /// Exactly `count` bytes from `offset`, without moving the file position (threads may read at once),
+        /// into `buffer`; an error when the file ends first (it was cut short while open).
+        public func read(at offset: Int, into buffer: UnsafeMutableRawBufferPointer) throws {
+            var done = 0
+            while done < buffer.count {
+                let got = pread(fd, buffer.baseAddress! + done, buffer.count - done, off_t(offset + done))
+                if got < 0 {
+                    if errno == EINTR { continue }
+                    throw FormatError(name, describeErrno(errno))
+                }
+                guard got > 0 else { throw FormatError(name, "file ended early (it changed while being read?)") }
+                done += got
+            }
         }
 
         /// Exactly `count` bytes, or an error saying the file ended early.

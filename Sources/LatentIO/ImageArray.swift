@@ -30,12 +30,7 @@ public enum ImageArray {
         let source: ClosedRange<Float> = dtype.isInteger ? 0...255 : dtype.kind == .bool ? 0...1 : range
         var set: LabeledImages
         if let labelsPath {
-            let labelsName = (labelsPath as NSString).lastPathComponent
-            let l = try NPY.read(labelsPath)
-            guard l.shape == [n] || l.shape == [n, 1] else {
-                throw FormatError(labelsName, "holds labels of shape \(l.shape); expected \(n), one per image in \(name)")
-            }
-            let labels = try LabelValues.classes(l.data, source: labelsName)
+            let labels = try readLabels(labelsPath, count: n, imagesName: name)
             set = LabeledImages(images: images, labels: labels, classNames: (0...(labels.max() ?? 0)).map(String.init))
             set.labelsSource = labelsPath
         } else {
@@ -43,5 +38,27 @@ public enum ImageArray {
         }
         set.mapPixels(from: source, to: range)
         return set
+    }
+
+    /// The images of a .npy left in the file and read a batch at a time (see `ImageFile`): for arrays
+    /// too large to hold as Float.
+    public static func readLazily(_ path: String, shape: [Int], range: ClosedRange<Float> = 0...1, labels labelsPath: String? = nil) throws -> LabeledImages {
+        let file = try ImageFile.npy(path, shape: shape)
+        let labels = try labelsPath.map { try readLabels($0, count: file.count, imagesName: file.name) }
+        var set = LabeledImages(file: file, labels: labels, classNames: (0...(labels?.max() ?? 0)).map(String.init))
+        set.labelsSource = labelsPath
+        // Integers come in [0, 1]; floats as they are, in the model's range.
+        set.mapPixels(from: file.isInteger || file.isBool ? 0...1 : range, to: range)
+        return set
+    }
+
+    /// A labels .npy of `count` integer labels (shape [N] or [N, 1]).
+    static func readLabels(_ labelsPath: String, count n: Int, imagesName: String) throws -> [Int] {
+        let labelsName = (labelsPath as NSString).lastPathComponent
+        let l = try NPY.read(labelsPath)
+        guard l.shape == [n] || l.shape == [n, 1] else {
+            throw FormatError(labelsName, "holds labels of shape \(l.shape); expected \(n), one per image in \(imagesName)")
+        }
+        return try LabelValues.classes(l.data, source: labelsName)
     }
 }

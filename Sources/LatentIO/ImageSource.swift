@@ -5,10 +5,12 @@ import Foundation
 /// when there is one). Values come back in `range`, checked against `shape` (C, H, W) when one is given
 /// (a `.npy` needs it: its layout is read against it). With `confinedTo`, a folder's files (and what
 /// their symlinks lead to) must lie inside that folder: data a manifest names stays in the manifest's.
+/// With `lazilyAbove`, a `.npy` or an uncompressed IDX file of more values than that is left in its file
+/// and read a batch at a time (`ImageFile`): the explorer opens data sets of any size.
 public enum ImageSource {
     /// `source`'s images: for a dataset or a shipped-layout folder, its held-out split.
     public static func read(_ source: String, shape: [Int]?, range: ClosedRange<Float> = 0...1, labels: String? = nil,
-                            confinedTo root: String? = nil) throws -> LabeledImages {
+                            confinedTo root: String? = nil, lazilyAbove: Int? = nil) throws -> LabeledImages {
         let name = (source as NSString).lastPathComponent
         // Every file read below is checked against the folder first: the source, the labels found
         // beside it, the files of a shipped-layout folder, each PNG and class folder.
@@ -24,7 +26,11 @@ public enum ImageSource {
             set.mapPixels(to: range)
         } else if source.lowercased().hasSuffix(".npy") {
             guard let shape else { throw FormatError(name, "a .npy is read for a model (--model), whose input shape says its layout") }
-            set = try ImageArray.read(source, shape: shape, range: range, labels: labels)
+            if let limit = lazilyAbove, try ImageFile.npy(source, shape: shape).valueCount > limit {
+                set = try ImageArray.readLazily(source, shape: shape, range: range, labels: labels)
+            } else {
+                set = try ImageArray.read(source, shape: shape, range: range, labels: labels)
+            }
         } else if isDirectory(source) {
             if let dataset = ShippedDataset.stored(in: source, .heldout) {
                 for part in [ShippedDataset.Part.images, .labels] { try confinement?.check(source + "/" + dataset.file(.heldout, part)) }
@@ -40,10 +46,14 @@ public enum ImageSource {
             let hasLabels = labelsFile != source && FileManager.default.fileExists(atPath: labelsFile)
             if hasLabels { try confinement?.check(labelsFile) }
             // A user's IDX labels are classes 0…9999, named by their numbers (the shipped sets name theirs).
-            set = try LabeledImages.read(images: source, labels: hasLabels ? labelsFile : nil, classNames: nil)
+            if let limit = lazilyAbove, let file = try? ImageFile.idx(source), file.valueCount > limit {
+                set = try LabeledImages.readLazily(images: source, labels: hasLabels ? labelsFile : nil)
+            } else {
+                set = try LabeledImages.read(images: source, labels: hasLabels ? labelsFile : nil, classNames: nil)
+            }
             set.mapPixels(to: range)
         }
-        let found = Array(set.images.shape.dropFirst())
+        let found = set.imageShape
         guard shape == nil || found == shape else {
             throw FormatError(name, "holds images of shape \(found); the model takes \(shape ?? [])")
         }

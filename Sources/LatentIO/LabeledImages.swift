@@ -4,7 +4,13 @@ import LatentCore
 /// A set of same-sized images (grey or colour) with integer class labels, as the shipped IDX files hold
 /// them. Pixels are scaled to [0, 1] and shaped NCHW `[N, C, H, W]`, the layout every model takes.
 public struct LabeledImages: Sendable {
+    /// The images in memory; empty (`[0, C, H, W]`) for a set read from its file a batch at a time
+    /// (`file`). `batch` and `pixels(of:)` read either.
     public private(set) var images: Tensor
+    /// The file the images stay in, for a set too large to hold as Float (see `ImageSource.read`'s `lazilyAbove`).
+    public let file: ImageFile?
+    /// A file's values (0–255 for integers) → the set's range: value · scale + shift.
+    private var fileScale: Float = 1, fileShift: Float = 0
     /// One label per image; all 0 when the data came without labels (see `isLabelled`).
     public let labels: [Int]
     public let classNames: [String]
@@ -19,12 +25,15 @@ public struct LabeledImages: Sendable {
     public var height: Int { images.shape[2] }
     public var width: Int { images.shape[3] }
     public var channels: Int { images.shape[1] }
+    /// (C, H, W) of one image.
+    public var imageShape: [Int] { Array(images.shape.dropFirst()) }
     /// Values per image: C·H·W.
     public var pixelsPerImage: Int { channels * height * width }
 
     public init(images: Tensor, labels: [Int], classNames: [String]) {
         precondition(images.rank == 4 && images.shape[0] == labels.count, "images \(images.shape) vs \(labels.count) labels")
         self.images = images
+        file = nil
         self.labels = labels
         self.classNames = classNames
         isLabelled = true
@@ -34,9 +43,39 @@ public struct LabeledImages: Sendable {
     public init(unlabelled images: Tensor) {
         precondition(images.rank == 4, "images \(images.shape)")
         self.images = images
+        file = nil
         labels = [Int](repeating: 0, count: images.shape[0])
         classNames = []
         isLabelled = false
+    }
+
+    /// Images left in `file`, with their labels (nil: unlabelled). Values come in [0, 1] (integers from
+    /// 0–255; floats as they are) until `mapPixels` maps them.
+    public init(file: ImageFile, labels: [Int]?, classNames: [String]) {
+        precondition(labels == nil || labels!.count == file.count, "\(file.count) images vs \(labels!.count) labels")
+        images = Tensor(shape: [0] + file.shape, data: [])
+        self.file = file
+        if file.isInteger { fileScale = 1 / 255 }
+        self.labels = labels ?? [Int](repeating: 0, count: file.count)
+        self.classNames = labels == nil ? [] : classNames
+        isLabelled = labels != nil
+    }
+
+    /// Images `range` as one tensor `[n, C, H, W]`: from memory, or read from the file (which may fail:
+    /// the file changed, or holds a value no image may).
+    public func batch(_ range: Range<Int>) throws -> Tensor {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "images \(range) of \(count)")
+        guard let file else { return images.rows(range) }
+        var values = try file.read(range)
+        let (scale, shift) = (fileScale, fileShift)
+        values.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = p[i] * scale + shift } }
+        return Tensor(shape: [range.count] + file.shape, data: values)
+    }
+
+    /// The pixels of image `i` as a flat row-major array, in the set's range.
+    public func pixels(of i: Int) throws -> [Float] {
+        guard file != nil else { return Array(images.data[(i * pixelsPerImage)..<((i + 1) * pixelsPerImage)]) }
+        return try batch(i..<(i + 1)).data
     }
 
     /// Reads an images IDX file (`[N, H, W]`, or `[N, H, W, C]` with C = 1 or 3 for colour) and its
@@ -58,13 +97,28 @@ public struct LabeledImages: Sendable {
         // Channels last in the file, first in a tensor.
         let images = Tensor(shape: [n, c, h, w], data: PixelValues.channelsFirst(values, images: n, plane: h * w, channels: c))
         guard let labelsPath else { return LabeledImages(unlabelled: images) }
+        let labels = try readLabels(labelsPath, count: n, imagesPath: imagesPath, limit: classNames?.count ?? 10_000)
+        var set = LabeledImages(images: images, labels: labels, classNames: classNames ?? (0...(labels.max() ?? 0)).map(String.init))
+        set.labelsSource = labelsPath
+        return set
+    }
+
+    /// An IDX labels file's `count` labels (shape [N]), each below `limit`.
+    static func readLabels(_ labelsPath: String, count n: Int, imagesPath: String, limit: Int) throws -> [Int] {
         let labs = try IDXArray.read(labelsPath)
         guard labs.shape.count == 1 else { throw FormatError(labelsPath, "expected labels of shape [N], found \(labs.shape)") }
         guard labs.shape[0] == n else {
             throw FormatError(labelsPath, "\(labs.shape[0]) labels for \(n) images in \(imagesPath)")
         }
-        let labels = try LabelValues.classes(labs.floats(), source: labelsPath, limit: classNames?.count ?? 10_000)
-        var set = LabeledImages(images: images, labels: labels, classNames: classNames ?? (0...(labels.max() ?? 0)).map(String.init))
+        return try LabelValues.classes(labs.floats(), source: labelsPath, limit: limit)
+    }
+
+    /// An uncompressed images IDX file left on disk (see `ImageFile`), with its labels file when there is one.
+    static func readLazily(images imagesPath: String, labels labelsPath: String?) throws -> LabeledImages {
+        let file = try ImageFile.idx(imagesPath)
+        guard let labelsPath else { return LabeledImages(file: file, labels: nil, classNames: []) }
+        let labels = try readLabels(labelsPath, count: file.count, imagesPath: imagesPath, limit: 10_000)
+        var set = LabeledImages(file: file, labels: labels, classNames: (0...(labels.max() ?? 0)).map(String.init))
         set.labelsSource = labelsPath
         return set
     }
@@ -77,17 +131,16 @@ public struct LabeledImages: Sendable {
     }
 
     /// Maps the values from `source` to `range` in place: a data set may be most of the memory in use,
-    /// and a mapped copy beside it would double that.
+    /// and a mapped copy beside it would double that. (A set left in its file maps each batch as it is read.)
     public mutating func mapPixels(from source: ClosedRange<Float> = 0...1, to range: ClosedRange<Float>) {
         guard range != source else { return }
         let scale = (range.upperBound - range.lowerBound) / (source.upperBound - source.lowerBound)
         let (lo, from) = (range.lowerBound, source.lowerBound)
+        if file != nil {
+            (fileScale, fileShift) = (fileScale * scale, lo + (fileShift - from) * scale)
+            return
+        }
         images.data.withUnsafeMutableBufferPointer { p in for i in p.indices { p[i] = lo + (p[i] - from) * scale } }
-    }
-
-    /// The pixels of image `i` as a flat row-major array in [0, 1].
-    public func pixels(of i: Int) -> ArraySlice<Float> {
-        images.data[(i * pixelsPerImage)..<((i + 1) * pixelsPerImage)]
     }
 }
 

@@ -170,6 +170,31 @@ public struct PCA: Sendable {
         return y
     }
 
+    /// The same axes, each turned (negated) where it points away from `other`'s axis of the same rank:
+    /// a PCA refitted on more of the same data then draws the points where the first one did.
+    public func aligned(with other: PCA) -> PCA {
+        guard other.dimension == dimension else { return self }
+        var comps = components
+        let d = dimension
+        for c in 0..<min(componentCount, other.componentCount) {
+            let agreement = (0..<d).reduce(Float(0)) { $0 + components.data[c * d + $1] * other.components.data[c * d + $1] }
+            if agreement < 0 { for j in 0..<d { comps.data[c * d + j] = -comps.data[c * d + j] } }
+        }
+        return PCA(mean: mean, components: comps, explainedVariance: explainedVariance, totalVariance: totalVariance)
+    }
+
+    /// The rows of `x` (n, d) as points in the plane of the first two axes, x and y flattened (y is 0
+    /// with a single axis).
+    public func planePoints(_ x: Tensor) -> [Float] {
+        let y = transform(x), k = componentCount, n = x.shape[0]
+        var flat = [Float](repeating: 0, count: 2 * n)
+        for i in 0..<n {
+            flat[2 * i] = y.data[i * k]
+            if k > 1 { flat[2 * i + 1] = y.data[i * k + 1] }
+        }
+        return flat
+    }
+
     /// Points in the original space for coordinates y (n, k): mean + y · components.
     public func inverse(_ y: Tensor) -> Tensor {
         precondition(y.rank == 2 && y.shape[1] == componentCount, "PCA.inverse expects (n, \(componentCount)), got \(y.shape)")

@@ -177,7 +177,7 @@ import Testing
     /// as each slider's unit, the PCA's explained variance, the Jacobian in the background's turns.
     @Test func theEngineMakesEverySetOnARealModel() throws {
         let engine = try ExplorerEngine.load(modelPath: repositoryRoot + "/Weights/emoji-vae-z32.safetensors", data: RuntimeTests.heldOut())
-        let mus = Array(engine.encodeDataset().prefix(300))
+        let mus = Array(try engine.encodeDataset().prefix(300))
         for method in [DirectionSet.Method.pca, .local, .jacobian] {
             let request = DirectionRequest(method: method, z: mus[0], label: nil, mus: mus, a: nil, b: nil, count: 8)
             guard case .directionsReady(let d) = engine.directions(request) else { Issue.record("\(method) failed"); continue }

@@ -150,7 +150,21 @@ struct FuzzDriver {
         case .encodeDataset:
             guard s.vqShape == nil else { return [] }
             pending.append(.datasetProgress(Double(int(100)) / 100))
-            pending.append(.datasetEncoded(mus: (0..<dataCount).map { _ in vector(latent) }, labels: labels(dataCount)))
+            let mus = (0..<dataCount).map { _ in vector(latent) }, labels = labels(dataCount)
+            if chance(0.5) {
+                // The scatter growing as a large data set is encoded: parts, then the end.
+                var stream = StreamedScatter(labels: labels, interval: 0, firstFit: 10)
+                let cut = max(10, int(dataCount + 1))
+                for part in [mus[..<min(cut, mus.count)], mus[min(cut, mus.count)...]] where !part.isEmpty {
+                    if let message = stream.add(part) { pending.append(message) }
+                }
+            }
+            pending.append(.datasetEncoded(mus: mus, labels: labels))
+            return []
+        case .findNeighbours(let index, let z):
+            // Sometimes for an image opened since.
+            let list = (0..<5).map { _ in (index: int(dataCount), distance: Float(int(100)) / 10) }
+            pending.append(.neighboursFound(index: chance(0.2) ? int(dataCount) : index, z.isEmpty ? [] : list))
             return []
         case .quantizeDataset:
             guard let q = s.vqShape else { return [] }

@@ -153,7 +153,7 @@ func residualQuantized(index: Int = 1) -> QuantizedImage {
         let engine = try ExplorerEngine.load(modelPath: dir + "/model.json", data: data, dataRange: 0...1)
         let shape = try #require(engine.vqShapeValue)
         #expect(shape.levels > 1)
-        let q = try #require(engine.quantize(index: 0))
+        let q = try #require(try engine.quantize(index: 0))
         let slots = shape.height * shape.width * shape.levels
         #expect(q.codes.count == slots && q.distances.count == slots)
         for s in 0..<slots {

@@ -267,7 +267,7 @@ import Testing
         #expect(cur.index == 0 && r.model.vae.z == cur.mu && cur.sigma.allSatisfy { $0 > 0 })
         // The reconstruction resembles the original more than a random other image does.
         let recon = r.model.vae.image!
-        let other = Image(width: 28, height: 28, pixels: Array(r.engine.data.pixels(of: 1)))
+        let other = Image(width: 28, height: 28, pixels: try r.engine.data.pixels(of: 1))
         func mse(_ a: Image, _ b: Image) -> Float { zip(a.pixels, b.pixels).map { ($0 - $1) * ($0 - $1) }.reduce(0, +) / 784 }
         #expect(mse(recon, cur.original) < mse(other, cur.original))
     }
@@ -340,7 +340,7 @@ import Testing
         let index = try #require(model.kind == .vqvae ? r.model.vq.source?.index : r.model.vae.current?.index)
         let original = try #require(model.kind == .vqvae ? r.model.vq.source?.original : r.model.vae.current?.original)
         // The original is the data image mapped from the pixel range to [0, 1], in colour.
-        let unit = PixelValues.unit(images.pixels(of: index), from: model.pixelRange)
+        let unit = PixelValues.unit(try images.pixels(of: index), from: model.pixelRange)
         #expect(zip(unit, original.pixels).allSatisfy { abs(min(max($0, 0), 1) - $1) < 1e-6 })
         for mode in RenderMode.allCases {
             var frame = r.model

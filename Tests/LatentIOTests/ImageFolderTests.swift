@@ -29,7 +29,7 @@ import Testing
         #expect(set.labels == [0, 1, 1])
         #expect(set.images.shape == [3, 3, 4, 4])
         // cat/a is red: channel 0 at the top of the range, 1 and 2 at the bottom; dog/a (sorted first) is blue.
-        let cat = Array(set.pixels(of: 0)), dogA = Array(set.pixels(of: 1))
+        let cat = try set.pixels(of: 0), dogA = try set.pixels(of: 1)
         #expect(cat[0] == 1 && cat[16] == -1 && cat[32] == -1)
         #expect(dogA[0] == -1 && dogA[32] == 1)
     }
@@ -39,7 +39,8 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: root) }
         let set = try ImageFolder.read(root, shape: [1, 4, 4])
         #expect(!set.isLabelled && set.count == 2)
-        #expect(set.pixels(of: 0).allSatisfy { $0 == 1 } && set.pixels(of: 1).allSatisfy { $0 == 0 })
+        #expect(try set.pixels(of: 0).allSatisfy { $0 == 1 })
+        #expect(try set.pixels(of: 1).allSatisfy { $0 == 0 })
     }
 
     @Test func problemsAreOneLineErrorsNamingTheFile() throws {

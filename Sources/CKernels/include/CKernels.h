@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include "CKWinograd.h"
 #include "CKTSNE.h"
+#include "CKThread.h"
 
 /// e^x in place (within 2 ulp of expf; inputs clamped to -87.3 … 88.37).
 void ck_exp(float *x, size_t n);

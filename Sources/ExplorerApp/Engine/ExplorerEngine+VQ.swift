@@ -43,16 +43,17 @@ extension ExplorerEngine {
     /// Dataset image `index` quantised: its codes, the encoder's vector at every cell and the squared
     /// distance from each vector to every code (seed 001's details view; a residual VQ's level q: from
     /// what the levels before left to level q's codes).
-    public func quantize(index: Int) -> QuantizedImage? {
+    public func quantize(index: Int) throws -> QuantizedImage? {
         guard let book = model.quantizer else { return nil }
-        let x = Tensor(shape: [1] + model.inputShape, data: Array(data.pixels(of: index)))
+        let pixels = try data.pixels(of: index)
+        let x = Tensor(shape: [1] + model.inputShape, data: pixels)
         guard let ze = access.run({ try? model.encodeGrid(x) }) else { return nil }
         let vectors = book.gridVectors(ze)
         let distances = book.levelDistances(ze)
         let k = book.size, d = book.dim, positions = vectors.shape[0], q = distances.count
         let dist = (0..<(positions * q)).map { slot in Array(distances[slot % q].data[((slot / q) * k)..<((slot / q + 1) * k)]) }
         let codes = book.quantize(ze)
-        return QuantizedImage(index: index, label: data.isLabelled ? data.labels[index] : -1, original: image(data.pixels(of: index)), codes: codes,
+        return QuantizedImage(index: index, label: data.isLabelled ? data.labels[index] : -1, original: image(pixels), codes: codes,
                               features: (0..<positions).map { Array(vectors.data[($0 * d)..<(($0 + 1) * d)]) },
                               distances: dist)
     }
@@ -64,15 +65,15 @@ extension ExplorerEngine {
     /// The code grid of every dataset image, in batches (for usage statistics and the prior), and each
     /// image's encoder output flattened (D·h·w values, for the scatter; average-pooled over f×f cells
     /// when that exceeds `scatterFeatureLimit`).
-    public func quantizeDataset(progress: (Double) -> Void = { _ in }) -> (codes: [[Int]], vectors: [[Float]]) {
+    public func quantizeDataset(progress: (Double) -> Void = { _ in }) throws -> (codes: [[Int]], vectors: [[Float]]) {
         guard let book = model.quantizer else { return ([], []) }
         var out: [[Int]] = [], vectors: [[Float]] = []
-        let positions = model.codeGrid.height * model.codeGrid.width, per = data.pixelsPerImage, slots = positions * book.levels
+        let positions = model.codeGrid.height * model.codeGrid.width, slots = positions * book.levels
         let gh = model.codeGrid.height, gw = model.codeGrid.width
         let pool = (1...max(1, max(gh, gw))).first { f in book.dim * ((gh + f - 1) / f) * ((gw + f - 1) / f) <= Self.scatterFeatureLimit } ?? max(gh, gw)
         // Conv buffers scale with the batch: at most 100 images keeps the peak small.
-        access.inBatches(count: data.count, limit: 100) { range in
-            let x = Tensor(shape: [range.count] + model.inputShape, data: Array(data.images.data[(range.lowerBound * per)..<(range.upperBound * per)]))
+        try passOverData(limit: 100) { model, access, limit, target in
+            try access.inBatches(count: data.count, limit: limit, target: target, prepare: { try data.batch($0) }) { range, x in
             guard let ze = try? model.encodeGrid(x) else { return false }
             let codes = book.quantize(ze)
             let size = book.dim * positions
@@ -83,7 +84,7 @@ extension ExplorerEngine {
             }
             progress(Double(range.upperBound) / Double(data.count))
             return true
-        }
+        } }
         return (out, vectors)
     }
 
@@ -111,11 +112,10 @@ extension ExplorerEngine {
         guard let book = model.quantizer, (0..<book.levels).contains(level) else { return empty }
         // The model is used in short background batches; the projection runs after it.
         let codebook = book.levelVectors(level)
-        let positions = model.codeGrid.height * model.codeGrid.width, per = data.pixelsPerImage
+        let positions = model.codeGrid.height * model.codeGrid.width
         let images = min(data.count, max(1, maxPoints / max(1, positions)))
         var encoded: [Float] = [], gridShape: [Int] = []
-        access.inBatches(count: images, limit: 100) { range in
-            let x = Tensor(shape: [range.count] + model.inputShape, data: Array(data.images.data[(range.lowerBound * per)..<(range.upperBound * per)]))
+        try? dataBatches(count: images, limit: 100) { _, x in
             guard let part = try? model.encodeGrid(x) else { return false }
             encoded += part.data
             gridShape = Array(part.shape.dropFirst())

@@ -43,8 +43,8 @@ public final class ExplorerEngine: @unchecked Sendable {
     /// A loaded model with its data, checked against each other.
     public static func open(_ model: any LatentModel, path modelPath: String, data: LabeledImages) throws -> ExplorerEngine {
         let name = (modelPath as NSString).lastPathComponent
-        guard model.inputShape == Array(data.images.shape.dropFirst()) else {
-            throw FormatError(name, "takes images of shape \(model.inputShape), the data has \(Array(data.images.shape.dropFirst()))")
+        guard model.inputShape == data.imageShape else {
+            throw FormatError(name, "takes images of shape \(model.inputShape), the data has \(data.imageShape)")
         }
         // The views fit any size to their boxes; past these sides a thumbnail says little and costs much.
         let (channels, height, width) = (model.inputShape[0], model.inputShape[1], model.inputShape[2])
@@ -81,7 +81,7 @@ public final class ExplorerEngine: @unchecked Sendable {
     public static let sides = 8...128
 
     /// One image (C·H·W values in the model's pixel range) for display, in [0, 1].
-    func image(_ pixels: ArraySlice<Float>) -> Image {
+    func image(_ pixels: [Float]) -> Image {
         let count = model.inputShape.reduce(1, *)
         return Image(channels: model.inputShape[0], width: imageWidth, height: imageHeight,
                      pixels: PixelValues.unit(pixels.prefix(count), from: model.pixelRange))
@@ -91,7 +91,7 @@ public final class ExplorerEngine: @unchecked Sendable {
     func images(_ out: Tensor?, count: Int) -> [Image] {
         guard let out, count > 0, out.count % count == 0 else { return [] }
         let per = out.count / count
-        return (0..<count).map { image(out.data[($0 * per)..<(($0 + 1) * per)]) }
+        return (0..<count).map { image(Array(out.data[($0 * per)..<(($0 + 1) * per)])) }
     }
 
     // MARK: VAE
@@ -140,20 +140,56 @@ public final class ExplorerEngine: @unchecked Sendable {
         return out
     }
 
-    /// μ and σ of dataset image `index`, and the image itself.
-    public func encode(index: Int) -> EncodedImage? {
+    /// Dataset image `i` for display (nil when its file cannot give it: see `dataProblem`).
+    func dataImage(_ i: Int) -> Image? { (try? data.pixels(of: i)).map(image) }
+
+    /// Why dataset image `i` cannot be read (its file changed, or holds a value no image may), if it cannot.
+    func dataProblem(_ i: Int) -> String? {
+        do { _ = try data.pixels(of: i); return nil } catch { return "\(error)" }
+    }
+
+    /// Dataset images in batches for the model, as `ModelAccess.inBatches` runs them; each batch is read
+    /// (from memory, or from its file) before the model is taken. Throws what a read throws.
+    func dataBatches(count: Int? = nil, first: Int = 8, limit: Int, _ work: (Range<Int>, Tensor) -> Bool) throws {
+        try access.inBatches(count: count ?? data.count, first: first, limit: limit, prepare: { try data.batch($0) }, work)
+    }
+
+    /// From this many images on, the data is encoded by a second copy of the model (`passOverData`).
+    public static let ownModelFrom = 20_000
+
+    /// Runs `body` with the model a pass over the whole data set uses, and the access that guards it: for
+    /// a large data set a second copy of the model read from its file, so that minutes of encoding never
+    /// hold the model a key's decode waits for (the two only share the cores); else the model itself.
+    /// `limit` caps the images a batch holds with the shared model (its batches step aside for a key's
+    /// decode); the copy takes batches of up to 1,024 small images (fewer, larger GEMMs; four million
+    /// pixel values at most, as a convolution's buffers grow with the batch).
+    func passOverData<T>(limit: Int, _ body: (any LatentModel, ModelAccess, _ limit: Int, _ target: Double) throws -> T) rethrows -> T {
+        let copy = data.count >= Self.ownModelFrom ? copyLock.withLock { () -> (any LatentModel, ModelAccess)? in
+            if copyForData == nil, let loaded = try? loadLatentModel(path) { copyForData = (loaded, ModelAccess()) }
+            return copyForData
+        } : nil
+        guard let copy else { return try body(model, access, limit, 0.004) }
+        return try body(copy.0, copy.1, max(limit, min(1024, (1 << 22) / max(1, data.pixelsPerImage))), 0.05)
+    }
+    private var copyForData: (any LatentModel, ModelAccess)?
+    private let copyLock = NSLock()
+
+    /// μ and σ of dataset image `index`, and the image itself; nil when the model fails on it. Throws
+    /// when the image cannot be read.
+    public func encode(index: Int) throws -> EncodedImage? {
         guard model.kind != .vqvae else { return nil }
-        let x = Tensor(shape: [1] + model.inputShape, data: Array(data.pixels(of: index)))
+        let pixels = try data.pixels(of: index)
+        let x = Tensor(shape: [1] + model.inputShape, data: pixels)
         let label = data.isLabelled ? data.labels[index] : -1
         guard let (mu, logvar) = access.run({ try? model.encodeImages(x, labels: model.kind == .cvae ? [label] : nil) }) else { return nil }
-        return EncodedImage(index: index, label: label, original: image(data.pixels(of: index)),
+        return EncodedImage(index: index, label: label, original: image(pixels),
                             mu: mu.data, sigma: logvar.data.map { expf(0.5 * $0) })
     }
 
     /// μ of every dataset image (for slider ranges, prototypes and the scatter), in the background in
     /// batches of a few milliseconds each.
-    public func encodeDataset(progress: (Double) -> Void = { _ in }) -> [[Float]] {
-        encodeDatasetWithKL(progress: progress).mus
+    public func encodeDataset(progress: (Double) -> Void = { _ in }) throws -> [[Float]] {
+        try encodeDatasetWithKL(progress: progress).mus
     }
 
     /// Per dataset image: the mean squared error of its reconstruction (the decoded μ, in the model's
@@ -163,38 +199,43 @@ public final class ExplorerEngine: @unchecked Sendable {
         var errors: [Float] = [], kl: [Float] = []
         let z = model.latentDim, per = data.pixelsPerImage
         var failed = false
-        access.inBatches(count: data.count, first: 4, limit: 100) { range in
-            let x = Tensor(shape: [range.count] + model.inputShape, data: Array(data.images.data[(range.lowerBound * per)..<(range.upperBound * per)]))
-            let labels = model.kind == .cvae ? Array(data.labels[range]) : nil
-            guard let (mu, logvar) = try? model.encodeImages(x, labels: labels), mu.count == range.count * z,
-                  let decoded = try? model.decodeLatents(mu, labels: labels), decoded.count == x.count else { failed = true; return false }
-            for i in 0..<range.count {
-                var e: Float = 0
-                for k in (i * per)..<((i + 1) * per) { let d = decoded.data[k] - x.data[k]; e += d * d }
-                errors.append(e / Float(per))
-                if model.kind != .ae {
-                    var s: Float = 0
-                    for k in (i * z)..<((i + 1) * z) { let m = mu.data[k], lv = logvar.data[k]; s += 0.5 * (m * m + expf(lv) - 1 - lv) }
-                    kl.append(s)
+        do {
+            try passOverData(limit: 100) { model, access, limit, target in
+                try access.inBatches(count: data.count, first: 4, limit: limit, target: target, prepare: { try data.batch($0) }) { range, x in
+                let labels = model.kind == .cvae ? Array(data.labels[range]) : nil
+                guard let (mu, logvar) = try? model.encodeImages(x, labels: labels), mu.count == range.count * z,
+                      let decoded = try? model.decodeLatents(mu, labels: labels), decoded.count == x.count else { failed = true; return false }
+                for i in 0..<range.count {
+                    var e: Float = 0
+                    for k in (i * per)..<((i + 1) * per) { let d = decoded.data[k] - x.data[k]; e += d * d }
+                    errors.append(e / Float(per))
+                    if model.kind != .ae {
+                        var s: Float = 0
+                        for k in (i * z)..<((i + 1) * z) { let m = mu.data[k], lv = logvar.data[k]; s += 0.5 * (m * m + expf(lv) - 1 - lv) }
+                        kl.append(s)
+                    }
                 }
-            }
-            return true
-        }
+                return true
+            } }
+        } catch { failed = true }  // the encode that ran first has said what is wrong with the file
         guard !failed else { return ([], []) }
         return (errors.allSatisfy(\.isFinite) ? errors : [], kl.allSatisfy(\.isFinite) ? kl : [])
     }
 
     /// μ of every dataset image, and each dimension's KL(q(z_d | x) ‖ N(0, 1)) averaged over them:
-    /// ½(μ² + σ² − 1 − log σ²) in nats (none for a deterministic autoencoder, whose σ is 0).
-    public func encodeDatasetWithKL(progress: (Double) -> Void = { _ in }) -> (mus: [[Float]], kl: [Float]) {
+    /// ½(μ² + σ² − 1 − log σ²) in nats (none for a deterministic autoencoder, whose σ is 0). `part` gets
+    /// each batch's μ as it is encoded (the scatter of a large data set grows from them). Empty when the
+    /// model fails; throws when the data cannot be read.
+    public func encodeDatasetWithKL(progress: (Double) -> Void = { _ in },
+                                    part: (_ mus: ArraySlice<[Float]>) -> Void = { _ in }) throws -> (mus: [[Float]], kl: [Float]) {
         guard model.kind != .vqvae else { return ([], []) }
         var out: [[Float]] = []
         out.reserveCapacity(data.count)
-        let z = model.latentDim, per = data.pixelsPerImage
+        let z = model.latentDim
         var kl = [Double](repeating: 0, count: z)
         var failed = false
-        access.inBatches(count: data.count, limit: 250) { range in
-            let x = Tensor(shape: [range.count] + model.inputShape, data: Array(data.images.data[(range.lowerBound * per)..<(range.upperBound * per)]))
+        try passOverData(limit: 250) { model, access, limit, target in
+            try access.inBatches(count: data.count, limit: limit, target: target, prepare: { try data.batch($0) }) { range, x in
             guard let (mu, logvar) = try? model.encodeImages(x, labels: model.kind == .cvae ? Array(data.labels[range]) : nil),
                   mu.count == range.count * z else { failed = true; return false }
             for i in 0..<range.count { out.append(Array(mu.data[(i * z)..<((i + 1) * z)])) }
@@ -204,9 +245,10 @@ public final class ExplorerEngine: @unchecked Sendable {
                     kl[k % z] += 0.5 * (m * m + exp(lv) - 1 - lv)
                 }
             }
+            part(out[range])
             progress(Double(range.upperBound) / Double(data.count))
             return true
-        }
+        } }
         guard !failed, !out.isEmpty else { return ([], []) }
         let mean = model.kind == .ae ? [] : kl.map { Float($0 / Double(out.count)) }
         return (out, mean.allSatisfy(\.isFinite) ? mean : [])

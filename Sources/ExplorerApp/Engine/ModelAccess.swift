@@ -24,16 +24,24 @@ final class ModelAccess: @unchecked Sendable {
     }
 
     /// Background work over `count` items in batches that each hold the model about `target` seconds
-    /// (starting with `first` items, never more than `limit`); `work` returns false to stop.
-    func inBatches(count: Int, first: Int = 8, limit: Int, target: Double = 0.004, _ work: (Range<Int>) -> Bool) {
+    /// (starting with `first` items, never more than `limit`); `work` returns false to stop. `prepare`
+    /// runs first for each batch without the model (reading the batch's images from a file must not
+    /// hold an interactive decode); it throws to stop, and its error is rethrown.
+    func inBatches<Input>(count: Int, first: Int = 8, limit: Int, target: Double = 0.004,
+                          prepare: (Range<Int>) throws -> Input, _ work: (Range<Int>, Input) -> Bool) throws {
         var start = 0, size = max(1, min(first, limit))
         while start < count {
             let end = min(count, start + size)
+            let input = try prepare(start..<end)
             let t0 = DispatchTime.now().uptimeNanoseconds
-            guard run(background: true, { work(start..<end) }) else { return }
+            guard run(background: true, { work(start..<end, input) }) else { return }
             let perItem = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9 / Double(end - start)
             size = max(1, min(limit, Int(target / max(perItem, 1e-9))))
             start = end
         }
+    }
+
+    func inBatches(count: Int, first: Int = 8, limit: Int, target: Double = 0.004, _ work: (Range<Int>) -> Bool) {
+        try? inBatches(count: count, first: first, limit: limit, target: target, prepare: { _ in () }) { range, _ in work(range) }
     }
 }

@@ -201,7 +201,9 @@ public final class Runtime: @unchecked Sendable {
             guard (0..<engine.data.count).contains(index) else { return [.failed("no image \(index)")] }
             let conditional = model.vae.isConditional
             let open: @Sendable (ExplorerEngine, Bool) -> Message = { engine, background in
-                guard let encoded = engine.encode(index: index) else { return .failed("the model could not encode image \(index)") }
+                let encoded: EncodedImage?
+                do { encoded = try engine.encode(index: index) } catch { return .failed("\(error)") }
+                guard let encoded else { return .failed("the model could not encode image \(index)") }
                 let recon = engine.decode([encoded.mu], label: conditional ? encoded.label : nil, background: background)
                 return recon.first.map { .imageEncoded(encoded, reconstruction: $0) } ?? .failed("the model could not decode image \(index)")
             }
@@ -214,21 +216,36 @@ public final class Runtime: @unchecked Sendable {
             let engine = self.engine
             submitToWorker(kind: "directions") { cancelled in cancelled() ? nil : engine.directions(request) }
             return []
+        case .findNeighbours(let index, let z):
+            let mus = model.scatter.mus
+            submitToWorker(kind: "neighbours") { cancelled in
+                cancelled() ? nil : .neighboursFound(index: index, Explorer.nearestData(mus, to: z, excluding: index))
+            }
+            return []
         case .measureReconstructions:
             // Each image's reconstruction error and KL, for the scatter's colours: after the scatter
             // is there, in batches that step aside for the frame's decodes.
             let engine = self.engine, g = generation, inbox = self.inbox
             spawn {
+                ComputeThreads.yieldToInteractiveWork()
                 let (errors, kl) = engine.measureDataset()
                 if !errors.isEmpty { inbox.post(.public(.datasetMeasured(.error, errors)), generation: g) }
                 if !kl.isEmpty { inbox.post(.public(.datasetMeasured(.kl, kl)), generation: g) }
             }
             return []
         case .encodeDataset:
-            let engine = self.engine
-            inBackground { progress in
-                let (mus, kl) = engine.encodeDatasetWithKL(progress: progress)
-                return .datasetEncoded(mus: mus, labels: engine.labelsForApp, kl: kl)
+            let engine = self.engine, streamed = engine.data.count >= streamScatterFrom
+            inBackground { progress, post in
+                var scatter = StreamedScatter(labels: engine.labelsForApp)
+                do {
+                    let (mus, kl) = try engine.encodeDatasetWithKL(progress: progress) { part in
+                        if streamed, let message = scatter.add(part) { post(message) }
+                    }
+                    return .datasetEncoded(mus: mus, labels: engine.labelsForApp, kl: kl)
+                } catch {
+                    post(.failed(FailureText.failed("the data's encoding stopped", error)))
+                    return .datasetEncoded(mus: [], labels: [], kl: [])
+                }
             }
             return []
         case .loadModel(let path):
@@ -257,7 +274,9 @@ public final class Runtime: @unchecked Sendable {
             imageRequest += 1
             guard (0..<engine.data.count).contains(index) else { return [.failed("no image \(index)")] }
             let open: @Sendable (ExplorerEngine, Bool) -> Message = { engine, background in
-                guard let q = engine.quantize(index: index) else { return .failed("the model could not encode image \(index)") }
+                let quantized: QuantizedImage?
+                do { quantized = try engine.quantize(index: index) } catch { return .failed("\(error)") }
+                guard let q = quantized else { return .failed("the model could not encode image \(index)") }
                 return engine.decode(grids: [q.codes], background: background).first.map { .quantized(q, reconstruction: $0) }
                     ?? .failed("the model could not decode image \(index)")
             }
@@ -265,20 +284,33 @@ public final class Runtime: @unchecked Sendable {
             return [open(engine, false)]
         case .peekImage(let index):
             guard (0..<engine.data.count).contains(index) else { return [] }
-            return [.peeked(index: index, engine.image(engine.data.pixels(of: index)))]
+            return engine.dataImage(index).map { [.peeked(index: index, $0)] } ?? []
         case .showImages(let batch, let indices):
-            return [.gridsDecoded(batch, indices.filter { (0..<engine.data.count).contains($0) }.map {
-                engine.image(engine.data.pixels(of: $0))
-            })]
+            let shown = indices.filter { (0..<engine.data.count).contains($0) }
+            if let bad = shown.first(where: { engine.dataImage($0) == nil }) { return [.failed(engine.dataProblem(bad) ?? "image \(bad) cannot be read")] }
+            return [.gridsDecoded(batch, shown.compactMap { engine.dataImage($0) })]
         case .quantizeDataset:
             let engine = self.engine
-            inBackground { progress in
-                let (codes, vectors) = engine.quantizeDataset(progress: progress)
-                return .datasetQuantized(codes: codes, vectors: vectors, labels: engine.labelsForApp)
+            inBackground { progress, post in
+                do {
+                    let (codes, vectors) = try engine.quantizeDataset(progress: progress)
+                    return .datasetQuantized(codes: codes, vectors: vectors, labels: engine.labelsForApp)
+                } catch {
+                    post(.failed(FailureText.failed("the data's encoding stopped", error)))
+                    return .datasetQuantized(codes: [], vectors: [], labels: [])
+                }
             }
             return []
         case .project(.pca, let mus):
-            return Self.projectPCA(mus).map { [$0] } ?? []
+            // A large data set's PCA (a million latents: a few hundred milliseconds) is made in the
+            // background; the partial scatter stays until it comes, turned to match it.
+            let previous = model.scatter.pca
+            guard mus.count * (mus.first?.count ?? 0) > Self.pcaInFrameValues else {
+                return Self.projectPCA(mus, alignedWith: previous).map { [$0] } ?? []
+            }
+            let g = generation, inbox = self.inbox
+            spawn { if let message = Self.projectPCA(mus, alignedWith: previous) { inbox.post(.public(message), generation: g) } }
+            return []
         case .project(.umap, let mus):
             var options = UMAPOptions()
             options.threads = ComputeThreads.available
@@ -327,16 +359,22 @@ public final class Runtime: @unchecked Sendable {
         }
     }
 
-    /// The PCA scatter of `mus`: fast enough to compute before the next frame.
-    static func projectPCA(_ mus: [[Float]]) -> Message? {
+    /// Latent values (points × dimensions) past which the PCA scatter is made in the background.
+    static let pcaInFrameValues = 2_000_000
+
+    /// From this many images on, the scatter grows while the data is encoded (PCA on the first part).
+    public var streamScatterFrom = 20_000
+
+    /// The PCA scatter of `mus`, its axes turned to point the way `previous`'s did (a scatter that grew
+    /// while the data was encoded must not flip when the PCA of all of it replaces it).
+    static func projectPCA(_ mus: [[Float]], alignedWith previous: PCA? = nil) -> Message? {
         guard let dim = mus.first?.count, mus.count >= 2 else { return nil }
         let x = Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 })
         guard ProjectionInput.problem(x) == nil else { return .failed("no scatter: the model's latents are not finite numbers") }
         // Latents a model returns as NaN (an imported model overflowing) get no scatter, not a trap.
-        guard let pca = try? PCA.fit(x, components: min(2, dim)) else { return nil }
-        let y = pca.transform(x)
-        let flat = (0..<mus.count).flatMap { i in [y.data[i * pca.componentCount], pca.componentCount > 1 ? y.data[i * 2 + 1] : 0] }
-        return .projected(.pca, flat, pca: pca)
+        guard var pca = try? PCA.fit(x, components: min(2, dim)) else { return nil }
+        if let previous { pca = pca.aligned(with: previous) }
+        return .projected(.pca, pca.planePoints(x), pca: pca)
     }
 
     /// Runs `work` on a background thread for the current model: its progress (in steps of 10 %) and its
@@ -353,6 +391,7 @@ public final class Runtime: @unchecked Sendable {
         if let cached = cache.load(key, count: mus.count) { return [.projected(method, cached, pca: nil)] }
         let g = generation, inbox = self.inbox
         spawn {
+            ComputeThreads.yieldToInteractiveWork()
             let y = fit(Tensor(shape: [mus.count, dim], data: mus.flatMap { $0 })) { p in
                 inbox.post(.public(.projectionProgress(p)), generation: g)
             }
@@ -423,13 +462,15 @@ public final class Runtime: @unchecked Sendable {
         return false
     }
 
-    private func inBackground(_ work: @escaping (_ progress: (Double) -> Void) -> Message) {
+    /// `work` reports its progress (posted in steps of 10 %), may post messages on the way, and returns its result.
+    private func inBackground(_ work: @escaping (_ progress: (Double) -> Void, _ post: (Message) -> Void) -> Message) {
         let g = generation, inbox = self.inbox, job = UncheckedSendable(work)
         spawn {
+            ComputeThreads.yieldToInteractiveWork()
             var last = -1.0
-            let result = job.value { p in
+            let result = job.value({ p in
                 if p - last >= 0.1 || p >= 1 { last = p; inbox.post(.public(.datasetProgress(p)), generation: g) }
-            }
+            }, { inbox.post(.public($0), generation: g) })
             inbox.post(.public(result), generation: g)
         }
     }

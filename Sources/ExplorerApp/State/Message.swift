@@ -38,6 +38,12 @@ public enum Message: Sendable {
     /// The data's μ, labels, and each dimension's KL divergence from the prior averaged over the data
     /// (nats; empty for a deterministic autoencoder).
     case datasetEncoded(mus: [[Float]], labels: [Int], kl: [Float] = [])
+    /// The next images' μ while a large data set is being encoded (in order, from image 0), their labels
+    /// (empty for unlabelled data) and where they fall on the PCA scatter (x, y pairs); `pca` is the
+    /// basis, fitted on the first part and sent with it.
+    case datasetEncodedPart(mus: [[Float]], labels: [Int], points: [Float], pca: PCA?)
+    /// The data latents nearest image `index`'s μ (found in the background for a large data set).
+    case neighboursFound(index: Int, [(index: Int, distance: Float)])
     /// Per image of the data: a measure the scatter can colour its points by.
     case datasetMeasured(ScatterColouring, [Float])
     case modelLoaded(ModelSummaryLine, vqShape: VQShape?)
@@ -69,6 +75,8 @@ public enum Command: Equatable, Sendable {
     case decode(z: [Float], label: Int?)
     case decodeStrip(Panel, zs: [[Float]], label: Int?)
     case computeDirections(DirectionRequest)
+    /// Finds the data latents nearest `z` (image `index`'s μ), other than the image itself.
+    case findNeighbours(index: Int, z: [Float])
     case encodeImage(index: Int)
     case encodeDataset
     /// How well the model reconstructs each data image (MSE of the decoded μ), in the background.

@@ -1,4 +1,8 @@
 extension Explorer {
+    /// From this many data latents on, the nearest ones to an opened image are found in the background
+    /// (a pass over a million 10-D latents takes longer than a frame).
+    static let neighboursInFrameLimit = 50_000
+
     /// The `count` data latents nearest `z` (Euclidean), other than image `excluding`, nearest first.
     static func nearestData(_ mus: [[Float]], to z: [Float], excluding: Int?, count: Int = 5) -> [(index: Int, distance: Float)] {
         var best: [(index: Int, distance: Float)] = []

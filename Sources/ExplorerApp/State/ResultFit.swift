@@ -10,6 +10,11 @@ extension Explorer {
         case .imageEncoded(let e, _):
             return !m.isVQ && e.mu.count == latent && e.sigma.count == latent
                 && (!m.vae.isConditional || (0..<m.vae.classCount).contains(e.label))
+        case .datasetEncodedPart(let mus, let labels, let points, let pca):
+            return !m.isVQ && (labels.isEmpty || mus.count == labels.count) && points.count == 2 * mus.count
+                && mus.allSatisfy { $0.count == latent } && (pca.map { $0.dimension == latent } ?? true)
+        case .neighboursFound(let index, let list):
+            return (0..<m.scatter.mus.count).contains(index) && list.allSatisfy { (0..<m.scatter.mus.count).contains($0.index) }
         case .datasetEncoded(let mus, let labels, let kl):
             return !m.isVQ && (labels.isEmpty || mus.count == labels.count) && mus.allSatisfy { $0.count == latent }
                 && (kl.isEmpty || (kl.count == latent && kl.allSatisfy(\.isFinite)))

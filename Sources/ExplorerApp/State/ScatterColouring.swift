@@ -36,7 +36,16 @@ extension ScatterState {
 
     /// The shown measure's 1st and 99th percentiles.
     public var measureRange: (Float, Float)? {
-        guard colouring != .classes, let values = measures[colouring]?.filter(\.isFinite).sorted(), !values.isEmpty else { return nil }
-        return (values[values.count / 100], values[values.count - 1 - values.count / 100])
+        guard colouring != .classes else { return nil }
+        return measureRanges[colouring]
+    }
+
+    /// A measure's 1st and 99th percentiles (of at most 100,000 of its values, evenly spaced: the
+    /// colour scale of a million points needs no more), nil when it has no finite value.
+    static func percentileRange(_ values: [Float]) -> (Float, Float)? {
+        let step = max(1, values.count / 100_000)
+        let sample = stride(from: 0, to: values.count, by: step).map { values[$0] }.filter(\.isFinite).sorted()
+        guard !sample.isEmpty else { return nil }
+        return (sample[sample.count / 100], sample[sample.count - 1 - sample.count / 100])
     }
 }

@@ -23,15 +23,39 @@ public struct ScatterState: Sendable {
     public func colourClass(of i: Int) -> Int { labels[safe: i] ?? 0 }
     /// What the points are coloured by (`z`), and the per-image values of each measure (one per point).
     public var colouring: ScatterColouring = .classes
-    public var measures: [ScatterColouring: [Float]] = [:]
+    public var measures: [ScatterColouring: [Float]] = [:] {
+        didSet { measureRanges = measures.compactMapValues(Self.percentileRange) }
+    }
+    /// Each measure's colour scale (see `percentileRange`), kept: it is read for every point drawn.
+    private(set) var measureRanges: [ScatterColouring: (Float, Float)] = [:]
     public var pca: PCA?
-    public var pcaPoints: [(Float, Float)] = []
+    public var pcaPoints: [(Float, Float)] = [] {
+        didSet { pointsChanged(.pca) }
+    }
     public var umapPoints: [(Float, Float)] = [] {
-        didSet { umapMap = Self.map(umapPoints, mus) }
+        didSet { umapMap = Self.map(umapPoints, mus); pointsChanged(.umap) }
     }
     /// The UMAP coordinates as a map new latents can be placed into (with `mus` as its data).
     public private(set) var umapMap: (map: UMAPMap, data: Tensor)?
-    public var tsnePoints: [(Float, Float)] = []
+    public var tsnePoints: [(Float, Float)] = [] {
+        didSet { pointsChanged(.tsne) }
+    }
+    /// Changes with every change of the points, to a number no other set of points has had: what the
+    /// kept index and raster are keyed by.
+    public private(set) var pointsVersion = ScatterCaches.nextVersion()
+    /// Each method's points' bounding box (kept: a million points take a millisecond to measure).
+    private var fullBounds: [ProjectionMethod: ScatterRaster.Bounds] = [:]
+    let caches = ScatterCaches()
+    /// From this many points on, the nearest point is found through a grid index.
+    static let indexedFrom = 50_000
+
+    private mutating func pointsChanged(_ method: ProjectionMethod) {
+        pointsVersion = ScatterCaches.nextVersion()
+        fullBounds[method] = ScatterRaster.Bounds.fitting(points(of: method))
+    }
+
+    /// The bounds that fit all of the current method's points.
+    var dataBounds: ScatterRaster.Bounds { fullBounds[method] ?? ScatterRaster.Bounds.fitting(points) }
     public var hidden: Set<Int> = []
     /// The image of the point nearest the cursor, shown beside the plot's corner.
     public var peek: (index: Int, image: Image)?
@@ -106,19 +130,28 @@ public struct ScatterState: Sendable {
     /// Each step also names the data point nearest it on the map (the one a nearest-point step takes).
     public func walkLatents(along line: [(Float, Float)], steps: Int) -> (zs: [[Float]], distances: [Float], nearest: [Int]) {
         guard steps > 0, !mus.isEmpty, points.count == mus.count, !line.isEmpty else { return ([], [], []) }
-        var zs: [[Float]] = [], dist: [Float] = [], nearest: [Int] = []
+        var zs: [[Float]] = [], dist: [Float] = [], nearestPoints: [Int] = []
         for p in Self.resample(line, steps: steps) {
-            let d2 = points.map { ($0.0 - p.0) * ($0.0 - p.0) + ($0.1 - p.1) * ($0.1 - p.1) }
-            let order = d2.indices.sorted { d2[$0] < d2[$1] }
-            guard let first = order.first else { continue }
-            nearest.append(first)
             if !blendWalk {
+                guard let first = nearest(to: p, includingHidden: true) else { continue }
+                nearestPoints.append(first)
                 zs.append(mus[first]); dist.append(0)
                 continue
             }
+            // The 10 nearest on the map, nearest first (a running list: one pass, not a sort of every point).
+            var order: [(d: Float, i: Int)] = []
+            for (i, q) in points.enumerated() {
+                let d = (q.0 - p.0) * (q.0 - p.0) + (q.1 - p.1) * (q.1 - p.1)
+                guard order.count < 10 || d < order[order.count - 1].d else { continue }
+                let at = order.firstIndex { d < $0.d } ?? order.count
+                order.insert((d, i), at: at)
+                if order.count > 10 { order.removeLast() }
+            }
+            guard let first = order.first?.i else { continue }
+            nearestPoints.append(first)
             var z = [Float](repeating: 0, count: mus[first].count), wsum: Float = 0
-            for i in order.prefix(10) {
-                let w = 1 / (d2[i].squareRoot() + 1e-3)
+            for (d2, i) in order {
+                let w = 1 / (d2.squareRoot() + 1e-3)
                 for j in z.indices { z[j] += w * mus[i][j] }
                 wsum += w
             }
@@ -126,7 +159,7 @@ public struct ScatterState: Sendable {
             zs.append(z)
             dist.append(mus.map { mu in zip(mu, z).reduce(Float(0)) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) } }.min()!.squareRoot())
         }
-        return (zs, dist, nearest)
+        return (zs, dist, nearestPoints)
     }
 
     public var points: [(Float, Float)] {
@@ -149,7 +182,7 @@ public struct ScatterState: Sendable {
 
     /// The bounds the plot shows: the data's, shrunk by the zoom around `center`.
     public var bounds: ScatterRaster.Bounds {
-        let full = ScatterRaster.Bounds.fitting(points)
+        let full = dataBounds
         guard zoom > 1 else { return full }
         let (cx, cy) = center ?? ((full.minX + full.maxX) / 2, (full.minY + full.maxY) / 2)
         let hx = (full.maxX - full.minX) / 2 / zoom, hy = (full.maxY - full.minY) / 2 / zoom
@@ -159,7 +192,7 @@ public struct ScatterState: Sendable {
     /// Zooms by `factor` (within 1…16) keeping the data point `p` where it is on the plot, as map
     /// viewers zoom toward the pointer.
     public mutating func zoom(by factor: Float, around p: (Float, Float)) {
-        let full = ScatterRaster.Bounds.fitting(points)
+        let full = dataBounds
         let newZoom = min(16, max(1, zoom * factor))
         let f = newZoom / zoom
         guard f != 1 else { return }
@@ -182,7 +215,7 @@ public struct ScatterState: Sendable {
     /// The view's centre stays over the data, so some of it is always in sight.
     private mutating func keepCenterInData() {
         guard let c = center else { return }
-        let full = ScatterRaster.Bounds.fitting(points)
+        let full = dataBounds
         center = (min(max(c.0, full.minX), full.maxX), min(max(c.1, full.minY), full.maxY))
     }
 
@@ -193,10 +226,17 @@ public struct ScatterState: Sendable {
                 b.maxY - (Float(row) + 0.5) / Float(rows) * (b.maxY - b.minY))
     }
 
-    /// The visible data point nearest to a position in data coordinates.
-    public func nearest(to p: (Float, Float)) -> Int? {
+    /// The visible data point nearest to a position in data coordinates (or any point, hidden or not).
+    public func nearest(to p: (Float, Float), includingHidden: Bool = false) -> Int? {
+        let all = hidden.isEmpty || includingHidden
+        if points.count >= Self.indexedFrom {
+            let points = self.points
+            let index = caches.index(version: pointsVersion, method: method) { ScatterIndex(points: points) }
+            if all { return index.nearest(to: p, in: points) { _ in true } }
+            return index.nearest(to: p, in: points) { !hidden.contains(labels[safe: $0] ?? -1) }
+        }
         var best: Int?, bestD = Float.infinity
-        let shown = hidden.isEmpty ? nil : points.indices.map { !hidden.contains(labels[safe: $0] ?? -1) }
+        let shown = all ? nil : points.indices.map { !hidden.contains(labels[safe: $0] ?? -1) }
         for (i, q) in points.enumerated() where shown?[i] ?? true {
             let d = (q.0 - p.0) * (q.0 - p.0) + (q.1 - p.1) * (q.1 - p.1)
             if d < bestD { bestD = d; best = i }
@@ -207,6 +247,12 @@ public struct ScatterState: Sendable {
     /// Where a latent z sits on the plot: PCA's transform, UMAP's, or — t-SNE has none — the
     /// 1/distance-weighted mean of its 10 nearest data latents' positions.
     public func position(of z: [Float]) -> (Float, Float)? {
+        // Kept per set of points and z: UMAP's and t-SNE's placements look at every point, and the
+        // scatter draws the marker every frame.
+        caches.position(version: pointsVersion, method: method, z: z) { computePosition(of: z) }
+    }
+
+    private func computePosition(of z: [Float]) -> (Float, Float)? {
         switch method {
         case .pca:
             guard let pca, z.count == pca.dimension else { return nil }

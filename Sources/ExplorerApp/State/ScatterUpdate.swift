@@ -1,3 +1,4 @@
+import LatentProjection
 import LatentNN
 import TermRender
 
@@ -169,5 +170,28 @@ extension Explorer {
         let i = min(Int(t), s.walk.count - 2), u = t - Float(i)
         // Between two steps, straight or along the great circle (`t`), as A → B.
         return path.point(from: s.walk[i], to: s.walk[i + 1], at: Double(u))
+    }
+}
+
+extension Explorer {
+    /// The next part of a large data set's latents, while it is encoded: appended to the PCA scatter
+    /// (the first part brings the PCA and opens the plot with the cursor at its centre).
+    static func scatterGrew(_ m: inout AppModel, mus: [[Float]], labels: [Int], points: [Float], pca: PCA?) -> [Command] {
+        guard m.datasetProgress != nil, points.count == 2 * mus.count else { return [] }
+        if let pca {
+            let colouring = m.scatter.colouring
+            m.scatter = ScatterState()
+            m.scatter.colouring = colouring
+            m.scatter.pca = pca
+        }
+        guard m.scatter.pca != nil else { return [] }
+        let first = m.scatter.pcaPoints.isEmpty
+        m.scatter.mus += mus
+        m.scatter.labels += labels
+        m.scatter.pcaPoints += stride(from: 0, to: points.count - 1, by: 2).map { (points[$0], points[$0 + 1]) }
+        guard first else { return [] }
+        let plot = scatterPlot(m)
+        m.scatter.cursor = (max(0, plot.width / 2), max(0, plot.height / 2))
+        return nearestToCursor(m).map { [.peekImage(index: $0)] } ?? []
     }
 }

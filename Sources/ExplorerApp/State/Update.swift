@@ -64,18 +64,25 @@ public enum Explorer {
             // The runtime delivers only the newest open's result: what was asked for has come.
             m.requestedImage = nil
             m.vae.current = encoded
-            m.vae.neighbours = nearestData(m.scatter.mus, to: encoded.mu, excluding: encoded.index)
+            // A pass over every latent: past a frame's worth, made in the background.
+            let later = m.scatter.mus.count >= neighboursInFrameLimit
+            m.vae.neighbours = later ? [] : nearestData(m.scatter.mus, to: encoded.mu, excluding: encoded.index)
             m.vae.reconstruction = reconstruction
             m.vae.z = encoded.mu
             if m.vae.isConditional { m.vae.label = encoded.label }
             m.status = "image \(encoded.index) · label \(m.model.classNames[safe: encoded.label] ?? "?")"
-            return refresh(&m)
+            return refresh(&m) + (later ? [.findNeighbours(index: encoded.index, z: encoded.mu)] : [])
+        case .neighboursFound(let index, let list):
+            if m.vae.current?.index == index { m.vae.neighbours = list }
+            return []
         case .projectionProgress(let p):
             if m.scatter.method != .pca && m.scatter.points.isEmpty { m.status = "computing \(m.scatter.method.title)… \(Int(p * 100))%" }
             return []
         case .datasetProgress(let p):
             m.datasetProgress = p
             return []
+        case .datasetEncodedPart(let mus, let labels, let points, let pca):
+            return scatterGrew(&m, mus: mus, labels: labels, points: points, pca: pca)
         case .datasetEncoded(let mus, let labels, let kl):
             m.vae.kl = kl
             m.datasetProgress = nil
@@ -88,19 +95,29 @@ public enum Explorer {
                 m.vae.manifoldDims = (order[0], order[1])
             }
             m.vae.prototypes = classMeans(mus, labels: labels, classes: m.model.classNames.count)
-            let colouring = m.scatter.colouring
+            let colouring = m.scatter.colouring, streamed = m.scatter
             m.scatter = ScatterState()
+            if streamed.pcaPoints.count == mus.count {
+                // The scatter that grew during the encoding stays until the PCA of all of it replaces it.
+                m.scatter.pcaPoints = streamed.pcaPoints
+                m.scatter.pca = streamed.pca
+                m.scatter.cursor = streamed.cursor
+            }
             m.scatter.mus = mus
             m.scatter.labels = labels
             m.scatter.measures[.norm] = mus.map { $0.reduce(Float(0)) { $0 + $1 * $1 }.squareRoot() }
-            if let cur = m.vae.current { m.vae.neighbours = nearestData(mus, to: cur.mu, excluding: cur.index) }
+            var neighbours: [Command] = []
+            if let cur = m.vae.current {
+                if mus.count >= neighboursInFrameLimit { neighbours = [.findNeighbours(index: cur.index, z: cur.mu)] }
+                else { m.vae.neighbours = nearestData(mus, to: cur.mu, excluding: cur.index) }
+            }
             m.scatter.colouring = m.scatter.colourings.contains(colouring) ? colouring : .classes
             if let d = m.vae.shownDirections {
                 m.vae.directionPositions = (0..<d.count).map { i in mus.map { d.position(of: $0, along: i) } }
             }
             // A set that waited for the data's μ (PCA) is made now.
             let waiting = m.vae.directionMethod != .raw && m.vae.directions == nil && !m.vae.directionsPending
-            return refreshPanel(&m) + [.project(.pca, mus: mus), .measureReconstructions] + (waiting ? requestDirections(&m) : [])
+            return refreshPanel(&m) + [.project(.pca, mus: mus), .measureReconstructions] + neighbours + (waiting ? requestDirections(&m) : [])
         case .projected(let method, let flat, let pca):
             let pts = stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
             switch method {
@@ -605,15 +622,24 @@ public enum Explorer {
     /// a spatial latent's, each channel's spread (`spatialRanges`).
     static func widenRanges(_ v: inout VAEState, to mus: [[Float]]) {
         guard !mus.isEmpty else { return }
+        // Percentiles of 100,000 evenly spaced latents are as good as of a million, and a frame's worth.
+        let sample = evenSample(mus, limit: 100_000)
         if let shape = v.spatialShape {
-            v.ranges = spatialRanges(mus, shape: shape)
+            v.ranges = spatialRanges(sample, shape: shape)
             return
         }
         for d in 0..<v.latentDim {
-            let values = mus.map { $0[d] }.sorted()
+            let values = sample.map { $0[d] }.sorted()
             let lo = values[values.count / 200], hi = values[values.count - 1 - values.count / 200]
             v.ranges[d] = min(-3, (lo * 2).rounded(.down) / 2)...max(3, (hi * 2).rounded(.up) / 2)
         }
+    }
+
+    /// At most `limit` of `values`, evenly spaced, in order (all of them when there are no more).
+    static func evenSample<T>(_ values: [T], limit: Int) -> [T] {
+        guard values.count > limit, limit > 0 else { return values }
+        let step = Double(values.count) / Double(limit)
+        return (0..<limit).map { values[Int(Double($0) * step)] }
     }
 
     /// The variance of μ along each dimension over the data.

@@ -39,23 +39,13 @@ extension Explorer {
                     x: plot.x + 1, y: plot.y + 1, style: .dim, clip: plot)
             return
         }
-        let visible = s.points.indices.filter { !s.hidden.contains(s.labels[safe: $0] ?? -1) }
         let bounds = s.bounds
-        let measured = s.measureRange != nil
-        var cells = ScatterRaster.cells(points: visible.map { s.points[$0] }, classes: visible.map { s.colourIndex(of: $0) },
-                                        color: { measured ? ScatterColouring.colour($0) : Tab10.color($0) },
-                                        columns: plot.width, rows: plot.height, bounds: bounds)
-        if m.capability == .monochrome {
-            // Without colour, a point's cell shows its class digit instead of braille dots.
-            // A measure's tenth is its digit.
-            let counts = ScatterRaster.majority(points: visible.map { s.points[$0] }, classes: visible.map { s.colourIndex(of: $0) },
-                                                columns: plot.width, rows: plot.height, bounds: bounds)
-            for (i, cls) in counts.enumerated() {
-                guard let cls else { continue }
-                if measured { cells[i] = Cell(Unicode.Scalar(UInt8(48 + min(max(cls, 0), 9)))) }
-                else if let g = m.model.classNames[safe: cls]?.unicodeScalars.first { cells[i] = Cell(g) }
-            }
-        }
+        let key = ScatterRasterKey(version: s.pointsVersion, method: s.method, bounds: bounds, columns: plot.width, rows: plot.height,
+                                   hidden: s.hidden, colouring: s.colouring, measured: s.measures[s.colouring]?.count ?? 0,
+                                   monochrome: m.capability == .monochrome)
+        // Drawn once per set of points, view and colouring: a frame that changes none of them (a slider
+        // key with a million points on the plot) reuses the cells.
+        let cells = s.caches.raster(key) { scatterCells(m, plot: plot, bounds: bounds) }
         b.blit(cells, blockWidth: plot.width, x: plot.x, y: plot.y)
         // The current z.
         let current = m.isVQ ? m.vq.source.flatMap { s.points[safe: $0.index] } : s.position(of: m.vae.z)
@@ -100,6 +90,43 @@ extension Explorer {
 }
 
 extension Explorer {
+    /// From this many points shown on, the plot draws their density (dots per cell by the log of its
+    /// count) rather than one dot per point: past it nearly every cell of a dense plot is full.
+    static let densityFrom = 20_000
+
+    /// The plot's cells: a braille dot per point, or the density of many, each cell in its majority's
+    /// colour; without colour, a cell shows its majority class's first letter (or the measure's tenth).
+    static func scatterCells(_ m: AppModel, plot: Rect, bounds: ScatterRaster.Bounds) -> [Cell] {
+        let s = m.scatter
+        let measured = s.measureRange != nil
+        let color: (Int) -> RGB = { measured ? ScatterColouring.colour($0) : Tab10.color($0) }
+        let shown: (Int) -> Bool = s.hidden.isEmpty ? { _ in true } : { !s.hidden.contains(s.labels[safe: $0] ?? -1) }
+        let classes = s.points.indices.map { s.colourIndex(of: $0) }
+        let classCount = (classes.max() ?? 0) + 1
+        var cells: [Cell]
+        if s.points.count >= densityFrom && classCount <= 64 {
+            cells = ScatterRaster.densityCells(points: s.points, classes: classes, classCount: classCount, include: shown, color: color,
+                                              columns: plot.width, rows: plot.height, bounds: bounds)
+        } else {
+            let visible = s.points.indices.filter(shown)
+            cells = ScatterRaster.cells(points: visible.map { s.points[$0] }, classes: visible.map { classes[$0] }, color: color,
+                                        columns: plot.width, rows: plot.height, bounds: bounds)
+        }
+        if m.capability == .monochrome {
+            // Without colour, a point's cell shows its class digit instead of braille dots.
+            // A measure's tenth is its digit.
+            let visible = s.points.indices.filter(shown)
+            let counts = ScatterRaster.majority(points: visible.map { s.points[$0] }, classes: visible.map { classes[$0] },
+                                                columns: plot.width, rows: plot.height, bounds: bounds)
+            for (i, cls) in counts.enumerated() {
+                guard let cls else { continue }
+                if measured { cells[i] = Cell(Unicode.Scalar(UInt8(48 + min(max(cls, 0), 9)))) }
+                else if let g = m.model.classNames[safe: cls]?.unicodeScalars.first { cells[i] = Cell(g) }
+            }
+        }
+        return cells
+    }
+
     /// The image of the point nearest the cursor and its label, in the plot's top corner away from the
     /// cursor (none when the plot is too small to spare the room).
     static func drawPeek(_ b: inout Buffer, _ m: AppModel, _ plot: Rect) {

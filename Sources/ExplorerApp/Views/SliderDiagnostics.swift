@@ -17,15 +17,18 @@ struct SliderDiagnostics {
         let mus = m.scatter.mus, kl = m.vae.kl
         let top = kl.max() ?? 0
         for d in dimensions {
-            if !mus.isEmpty, mus.allSatisfy({ d < $0.count }) { values[d] = mus.map { $0[d] } }
+            if !mus.isEmpty, d < mus[0].count { values[d] = Explorer.evenSample(mus, limit: Self.sampled).compactMap { $0[safe: d] } }
             if top > 0, d < kl.count { klShare[d] = max(0, kl[d]) / top }
         }
     }
 
     /// Directions: the data's places along each, as the panel shows them.
     init(positions: [Int: [Float]]) {
-        values = positions
+        values = positions.mapValues { Explorer.evenSample($0, limit: Self.sampled) }
     }
+
+    /// The most values a track's density is drawn from, a frame: three line weights need no more.
+    static let sampled = 20_000
 
     /// The track over `columns`: a line whose weight follows the data's density in each column — `┈`
     /// where no image lies, `─`, `━` where the column holds over half as many as the densest — and,

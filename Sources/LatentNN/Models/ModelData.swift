@@ -18,14 +18,15 @@ public func defaultDataSource(for model: any LatentModel) -> (source: String, la
 /// data, else the shipped digits — in its pixel range, checked against its input shape, and for a
 /// conditional VAE, its labels against the classes it was trained on. Data a manifest names is read
 /// from inside the manifest's folder only.
-public func images(for model: any LatentModel, source: String? = nil, labels: String? = nil) throws -> LabeledImages {
+/// `lazilyAbove`: see `ImageSource.read` (the explorer leaves data sets larger than it holds in their files).
+public func images(for model: any LatentModel, source: String? = nil, labels: String? = nil, lazilyAbove: Int? = nil) throws -> LabeledImages {
     let own = defaultDataSource(for: model)
     // Confined only when the manifest's own `data` is read (not a --data the user named, nor the digits).
     let imported = model as? ImportedAutoencoder
     let manifestFolder = source == nil && imported?.manifest.data != nil ? imported.map { manifestDirectory($0.manifest.path) } : nil
     let set = try ImageSource.read(source ?? own?.source ?? ShippedDataset.mnist.name, shape: model.inputShape,
                                    range: model.pixelRange, labels: labels ?? (source == nil ? own?.labels : nil),
-                                   confinedTo: manifestFolder)
+                                   confinedTo: manifestFolder, lazilyAbove: lazilyAbove)
     try checkLabels(set, for: model, source: labels ?? source ?? own?.labels ?? own?.source ?? "the data")
     return set
 }

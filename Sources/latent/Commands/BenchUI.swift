@@ -15,7 +15,11 @@ struct BenchUI: ParsableCommand {
 
     @Option(help: "Model files (default: the shipped VAE z=10 and VQ-VAE).") var model: [String] = []
     @OptionGroup var data: DataOptions
+    @Option(name: .customLong("labels"), help: ArgumentHelp("Integer labels (.npy) for images given as .npy.", valueName: "path"))
+    var labels: String?
     @Option(help: "Keys in each scripted session.") var keys = 2000
+    @Flag(help: "Press the keys while the data is still being encoded (a large --data), then report when the scatter was complete.")
+    var whileEncoding = false
     @Option(help: "Also put each frame's images through a pixel protocol (kitty or sixel, 6×13-px cells) and count the bytes.")
     var graphics: GraphicsMode = .off
 
@@ -42,7 +46,7 @@ struct BenchUI: ParsableCommand {
     func session(_ path: String, startedAt: Double?) throws {
         let loadStart = DispatchTime.now().uptimeNanoseconds
         let latent = try loadLatentModel(path)
-        let engine = try ExplorerEngine.open(latent, path: path, data: try data.images(for: latent))
+        let engine = try ExplorerEngine.open(latent, path: path, data: try data.images(for: latent, labels: labels, lazily: true))
         var app = AppModel(width: 120, height: 40, capability: .palette256, model: engine.summary, vqShape: engine.vqShapeValue)
         app.renderMode = .half
         var layer: ImageLayer?
@@ -60,10 +64,10 @@ struct BenchUI: ParsableCommand {
         _ = previous.changes(since: nil)
         let firstFrameMs = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e6
         // Let the background dataset work finish so it does not share the core with the measurement.
-        for _ in 0..<300 where runtime.model.datasetProgress != nil || (runtime.model.isVQ && runtime.model.vq.map == nil) {
+        for _ in 0..<300 where !whileEncoding && (runtime.model.datasetProgress != nil || (runtime.model.isVQ && runtime.model.vq.map == nil)) {
             runtime.waitForBackground(seconds: 0.01)
         }
-
+        let encodingAtStart = runtime.model.datasetProgress
         // A session as a person plays it. VAE: sliders back and forth, dimension changes, data stepping,
         // samples, prototypes, panels (progression, manifold grid, interpolation) and render modes.
         // VQ-VAE: cursor moves, code steps, typed codes, painting, undo/redo, data stepping, samples, panels.
@@ -126,6 +130,16 @@ struct BenchUI: ParsableCommand {
         print("  slowest keys (p99): " + slowest.map { String(format: "%@ %.2f ms", $0.0 as NSString, $0.1) }.joined(separator: ", "))
         print(String(format: "30-key repeat burst → one frame: p50 %.2f ms  p99 %.2f ms", pct(bursts, 0.5), pct(bursts, 0.99)))
         print(String(format: "model load → first frame: %.1f ms", firstFrameMs))
+        if whileEncoding {
+            print(String(format: "keys pressed while the data was encoded: from %.0f %% to %.0f %% done", 100 * (encodingAtStart ?? 1),
+                         100 * (runtime.model.datasetProgress ?? 1)))
+            while runtime.model.datasetProgress != nil || runtime.model.scatter.pcaPoints.count != engine.data.count
+                    || runtime.model.scatter.pca == nil || !runtime.hasNoBackgroundWork {
+                runtime.waitForBackground(seconds: 0.05)
+            }
+            print(String(format: "%d images encoded, PCA scatter of all of them: %.1f s after the model was loaded", engine.data.count,
+                         Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9))
+        }
         if let startedAt { print(String(format: "process start → bench start: %.0f ms", startedAt * 1000)) }
         if let shape = engine.vqShapeValue {
             var times: [Double] = []

@@ -20,8 +20,9 @@ struct DataOptions: ParsableArguments {
     /// The images a model is explored or encoded with, in its pixel range, checked against its input
     /// shape: `--data`, else the model's own (a manifest's `data`, the shipped dataset it was trained
     /// on), else the shipped digits.
-    func images(for model: any LatentModel, labels: String? = nil) throws -> LabeledImages {
-        try LatentNN.images(for: model, source: path, labels: labels)
+    /// `lazily`: a .npy or raw IDX file larger than is held in memory stays in its file (the explorer).
+    func images(for model: any LatentModel, labels: String? = nil, lazily: Bool = false) throws -> LabeledImages {
+        try LatentNN.images(for: model, source: path, labels: labels, lazilyAbove: lazily ? DataLimits.maxValues : nil)
     }
 
     /// The shipped dataset `--data` names (default: the digits), or nil when it names a path.

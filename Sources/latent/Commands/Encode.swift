@@ -29,7 +29,7 @@ struct Encode: ParsableCommand {
         guard Array(set.images.shape.dropFirst()) == m.inputShape else {
             throw ValidationError("the data's images are \(Array(set.images.shape.dropFirst())), the model takes \(m.inputShape)")
         }
-        let x = Tensor(shape: [1] + m.inputShape, data: Array(set.pixels(of: index)))
+        let x = Tensor(shape: [1] + m.inputShape, data: try set.pixels(of: index))
         let label = set.labels[index]
         // Images without labels are fine: the label is then unknown (and only a conditional VAE needs it).
         let shown = set.isLabelled ? String(label) : "?", json = set.isLabelled ? String(label) : "null"

@@ -31,7 +31,7 @@ struct Explore: ParsableCommand {
         ComputeThreads.flushSubnormalsOnThisThread()
         let path = try model.resolvedPath()
         let latent = try loadLatentModel(path)
-        let engine = try ExplorerEngine.open(latent, path: path, data: try data.images(for: latent, labels: labels))
+        let engine = try ExplorerEngine.open(latent, path: path, data: try data.images(for: latent, labels: labels, lazily: true))
         let modelPaths = Self.modelFiles(near: path)
         let support = GraphicsDetection.detect(mode: graphics)
         let terminal = try Terminal(graphics: support)

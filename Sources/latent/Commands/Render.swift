@@ -112,7 +112,7 @@ struct RenderMorph: ParsableCommand {
         for (name, index) in [("--from", from), ("--to", to)] where !(0..<count).contains(index) {
             throw ValidationError("\(name) \(index) is not an image of the data (0…\(count - 1))")
         }
-        guard let a = engine.encode(index: from), let b = engine.encode(index: to) else { throw ValidationError("the model failed to encode") }
+        guard let a = try engine.encode(index: from), let b = try engine.encode(index: to) else { throw ValidationError("the model failed to encode") }
         // A conditional VAE morphs within A's class.
         let label = engine.model.kind == .cvae ? a.label : nil
         if figure.isGIF {

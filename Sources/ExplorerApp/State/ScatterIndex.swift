@@ -1,0 +1,130 @@
+import Foundation
+import Synchronization
+import TermRender
+
+/// The scatter's points in a uniform grid of buckets: the cursor's nearest point among a million in a
+/// few rings of buckets instead of a pass over all of them. Built once per set of points.
+final class ScatterIndex: Sendable {
+    private let minX: Float, minY: Float, cellWidth: Float, cellHeight: Float
+    private let side: Int
+    /// Bucket b holds `order[starts[b] ..< starts[b + 1]]`, buckets row by row from the bottom left.
+    private let starts: [Int32]
+    private let order: [Int32]
+
+    init(points: [(Float, Float)]) {
+        let b = ScatterRaster.Bounds.fitting(points, margin: 0)
+        // About four points a bucket.
+        side = max(1, min(2048, Int(Double(points.count / 4).squareRoot())))
+        minX = b.minX
+        minY = b.minY
+        cellWidth = max(b.maxX - b.minX, 1e-12) / Float(side)
+        cellHeight = max(b.maxY - b.minY, 1e-12) / Float(side)
+        var counts = [Int32](repeating: 0, count: side * side + 1)
+        var bucketOf = [Int32](repeating: -1, count: points.count)
+        for (i, p) in points.enumerated() {
+            guard p.0.isFinite, p.1.isFinite else { continue }
+            let bucket = Self.bucket(p, minX, minY, cellWidth, cellHeight, side)
+            bucketOf[i] = Int32(bucket)
+            counts[bucket + 1] += 1
+        }
+        for i in 1..<counts.count { counts[i] += counts[i - 1] }
+        var fill = counts
+        var order = [Int32](repeating: 0, count: Int(counts[side * side]))
+        for i in points.indices where bucketOf[i] >= 0 {
+            let bucket = Int(bucketOf[i])
+            order[Int(fill[bucket])] = Int32(i)
+            fill[bucket] += 1
+        }
+        starts = counts
+        self.order = order
+    }
+
+    private static func bucket(_ p: (Float, Float), _ minX: Float, _ minY: Float, _ w: Float, _ h: Float, _ side: Int) -> Int {
+        let cx = min(side - 1, max(0, Int((p.0 - minX) / w))), cy = min(side - 1, max(0, Int((p.1 - minY) / h)))
+        return cy * side + cx
+    }
+
+    /// The point nearest `p` among those `include` lets through (the smallest index among equals, as a
+    /// pass over all points in order finds it).
+    func nearest(to p: (Float, Float), in points: [(Float, Float)], include: (Int) -> Bool) -> Int? {
+        guard p.0.isFinite, p.1.isFinite else { return nil }
+        let cx = min(side - 1, max(0, Int(((p.0 - minX) / cellWidth).rounded(.down))))
+        let cy = min(side - 1, max(0, Int(((p.1 - minY) / cellHeight).rounded(.down))))
+        var best: Int?, bestD = Float.infinity
+        func visit(_ x: Int, _ y: Int) {
+            guard x >= 0, y >= 0, x < side, y < side else { return }
+            let bucket = y * side + x
+            for k in Int(starts[bucket])..<Int(starts[bucket + 1]) {
+                let i = Int(order[k])
+                let q = points[i]
+                let d = (q.0 - p.0) * (q.0 - p.0) + (q.1 - p.1) * (q.1 - p.1)
+                if (d < bestD || (d == bestD && i < (best ?? .max))) && include(i) { bestD = d; best = i }
+            }
+        }
+        for r in 0..<side {
+            if r == 0 {
+                visit(cx, cy)
+            } else {
+                for x in (cx - r)...(cx + r) { visit(x, cy - r); visit(x, cy + r) }
+                for y in (cy - r + 1)...(cy + r - 1) { visit(cx - r, y); visit(cx + r, y) }
+            }
+            // Every point beyond ring r lies outside the box of rings 0…r: no nearer than p's distance
+            // to that box's edge (0 when p is outside it, as for a cursor off the data: scan on).
+            let left = minX + Float(cx - r) * cellWidth, right = minX + Float(cx + r + 1) * cellWidth
+            let bottom = minY + Float(cy - r) * cellHeight, top = minY + Float(cy + r + 1) * cellHeight
+            let margin = min(p.0 - left, right - p.0, p.1 - bottom, top - p.1)
+            if best != nil, margin > 0, margin * margin > bestD { break }
+        }
+        return best
+    }
+}
+
+/// What the scatter computes once per set of points and keeps (shared by copies of the state: the
+/// entries are keyed by `ScatterState.pointsVersion`, unique to each set).
+final class ScatterCaches: @unchecked Sendable {
+    private let lock = NSLock()
+    private var index: (version: Int, method: ProjectionMethod, index: ScatterIndex)?
+    private var raster: (key: ScatterRasterKey, cells: [Cell])?
+    private var position: (version: Int, method: ProjectionMethod, z: [Float], at: (Float, Float)?)?
+
+    func position(version: Int, method: ProjectionMethod, z: [Float], _ make: () -> (Float, Float)?) -> (Float, Float)? {
+        if let kept = lock.withLock({ position }), kept.version == version, kept.method == method, kept.z == z { return kept.at }
+        let made = make()
+        lock.withLock { position = (version, method, z, made) }
+        return made
+    }
+
+    func index(version: Int, method: ProjectionMethod, _ make: () -> ScatterIndex) -> ScatterIndex {
+        lock.withLock {
+            if let index, index.version == version, index.method == method { return index.index }
+            let made = make()
+            index = (version, method, made)
+            return made
+        }
+    }
+
+    func raster(_ key: ScatterRasterKey, _ make: () -> [Cell]) -> [Cell] {
+        lock.withLock {
+            if let raster, raster.key == key { return raster.cells }
+            let made = make()
+            raster = (key, made)
+            return made
+        }
+    }
+
+    /// A new number for each set of points, in every copy of the state.
+    static func nextVersion() -> Int { versions.add(1, ordering: .relaxed).newValue }
+    private static let versions = Atomic<Int>(0)
+}
+
+/// Everything the drawn points of the scatter depend on.
+struct ScatterRasterKey: Equatable {
+    var version: Int
+    var method: ProjectionMethod
+    var bounds: ScatterRaster.Bounds
+    var columns: Int, rows: Int
+    var hidden: Set<Int>
+    var colouring: ScatterColouring
+    var measured: Int
+    var monochrome: Bool
+}

@@ -1,0 +1,177 @@
+@testable import ExplorerApp
+import Foundation
+import LatentCore
+import LatentIO
+import LatentProjection
+import TermRender
+import Testing
+
+/// A data set of any size: the scatter grows while the data is encoded, the nearest point comes from a
+/// grid index, a dense plot is drawn as density, and images left in their file open as read ones do.
+@Suite struct LargeDataTests {
+    /// `n` latents in 4-D around ten centres, labelled by centre.
+    static func clusters(_ n: Int, seed: UInt64 = 5) -> (mus: [[Float]], labels: [Int]) {
+        var rng = SeededRNG(seed: seed)
+        var mus: [[Float]] = [], labels: [Int] = []
+        for i in 0..<n {
+            let c = i % 10
+            mus.append([Float(c % 5) * 2 + 0.5 * rng.nextNormal(), Float(c / 5) * 3 + 0.5 * rng.nextNormal(),
+                        0.2 * rng.nextNormal(), 0.1 * rng.nextNormal()])
+            labels.append(c)
+        }
+        return (mus, labels)
+    }
+
+    @Test func theScatterGrowsAsTheDataIsEncodedAndStaysForTheFinalPCA() throws {
+        let (mus, labels) = Self.clusters(2000)
+        var stream = StreamedScatter(labels: labels, interval: 0)
+        // Too few for a PCA yet; then a part with the basis; then one placed by the same basis.
+        #expect(stream.add(mus[0..<600]) == nil)
+        guard case .datasetEncodedPart(let first, let firstLabels, let firstPoints, let pca?)? = stream.add(mus[600..<1200]) else {
+            Issue.record("no first part with a PCA"); return
+        }
+        #expect(first == Array(mus[0..<1200]) && firstLabels == Array(labels[0..<1200]))
+        let x = Tensor(shape: [1200, 4], data: first.flatMap { $0 })
+        #expect(firstPoints == pca.planePoints(x))
+        guard case .datasetEncodedPart(let second, let secondLabels, let secondPoints, nil)? = stream.add(mus[1200...]) else {
+            Issue.record("no second part"); return
+        }
+        #expect(second == Array(mus[1200...]) && secondLabels == Array(labels[1200...]))
+        #expect(secondPoints == pca.planePoints(Tensor(shape: [800, 4], data: second.flatMap { $0 })))
+
+        var m = makeModel()
+        m.vae = VAEState(latentDim: 4, classCount: 0)
+        m.datasetProgress = 0.6
+        while m.vae.panel != .scatter { _ = Explorer.update(&m, .key(.tab)) }
+        let peek = Explorer.update(&m, .datasetEncodedPart(mus: first, labels: firstLabels, points: firstPoints, pca: pca))
+        #expect(m.scatter.pcaPoints.count == 1200 && m.scatter.mus.count == 1200 && m.scatter.labels.count == 1200)
+        #expect(peek.contains { if case .peekImage = $0 { true } else { false } })
+        let plot = Explorer.scatterPlot(m)
+        #expect(m.scatter.cursor.column == plot.width / 2 && m.scatter.cursor.row == plot.height / 2)
+        let drawn = Explorer.view(m)
+        #expect(!drawn.text.contains("encoding the data…"))
+        _ = Explorer.update(&m, .key(.right))  // the cursor moves while the rest is encoded
+        _ = Explorer.update(&m, .datasetEncodedPart(mus: second, labels: secondLabels, points: secondPoints, pca: nil))
+        #expect(m.scatter.pcaPoints.count == 2000 && m.scatter.cursor.column == plot.width / 2 + 1)
+        // The end: the grown scatter stays until the PCA of all of it comes, turned to match.
+        let commands = Explorer.update(&m, .datasetEncoded(mus: mus, labels: labels))
+        #expect(m.datasetProgress == nil && m.scatter.pcaPoints.count == 2000 && m.scatter.mus.count == 2000)
+        #expect(commands.contains(.project(.pca, mus: mus)))
+        guard case .projected(.pca, let all, let allPCA?)? = Runtime.projectPCA(mus, alignedWith: m.scatter.pca) else {
+            Issue.record("no PCA of all"); return
+        }
+        for c in 0..<2 {
+            let agreement = (0..<4).reduce(Float(0)) { $0 + allPCA.components.data[c * 4 + $1] * pca.components.data[c * 4 + $1] }
+            #expect(agreement > 0.9, "axis \(c) turned away from the streamed scatter's")
+        }
+        _ = Explorer.update(&m, .projected(.pca, all, pca: allPCA))
+        #expect(m.scatter.pcaPoints.count == 2000)
+    }
+
+    @Test func partsArriveOnlyWhileEncoding() {
+        var m = makeModel()
+        m.vae = VAEState(latentDim: 2, classCount: 0)
+        m.datasetProgress = nil
+        let pca = try! PCA.fit(Tensor(shape: [3, 2], data: [0, 0, 1, 0, 0, 2]), components: 2)
+        // A part that comes after the encoding's end (a stale message) changes nothing.
+        _ = Explorer.update(&m, .datasetEncodedPart(mus: [[0, 0]], labels: [0], points: [0, 0], pca: pca))
+        #expect(m.scatter.pcaPoints.isEmpty)
+    }
+
+    @Test func theGridIndexFindsWhatAPassOverAllPointsFinds() {
+        var rng = SeededRNG(seed: 9)
+        // Clumps and a long sparse tail.
+        let n = 6_000
+        var points = (0..<n).map { i -> (Float, Float) in
+            i % 50 == 0 ? (rng.nextFloat() * 100 - 50, rng.nextFloat() * 10) : (Float(i % 10) + 0.3 * rng.nextNormal(), 0.3 * rng.nextNormal())
+        }
+        points[n - 1] = points[3]  // a tie: the earlier index wins, as in a pass in order
+        let labels = (0..<n).map { $0 % 10 }
+        func brute(_ p: (Float, Float), _ include: (Int) -> Bool) -> Int? {
+            var best: Int?, bestD = Float.infinity
+            for (i, q) in points.enumerated() where include(i) {
+                let d = (q.0 - p.0) * (q.0 - p.0) + (q.1 - p.1) * (q.1 - p.1)
+                if d < bestD { bestD = d; best = i }
+            }
+            return best
+        }
+        let index = ScatterIndex(points: points)
+        var queries: [(Float, Float)] = [points[3], (1000, 1000), (-80, -3), (0, 0)]
+        for _ in 0..<300 { queries.append((rng.nextFloat() * 140 - 70, rng.nextFloat() * 16 - 3)) }
+        for include in [{ (_: Int) in true }, { labels[$0] == 9 }, { _ in false }] as [(Int) -> Bool] {
+            for q in queries { #expect(index.nearest(to: q, in: points, include: include) == brute(q, include), "query \(q)") }
+        }
+        // The state uses it from `indexedFrom` points on, hidden classes left out.
+        var s = ScatterState()
+        s.labels = (0..<ScatterState.indexedFrom).map { $0 % 10 }
+        s.pcaPoints = (0..<ScatterState.indexedFrom).map { points[$0 % n] }
+        s.hidden = [0, 1, 2, 3, 4, 5, 6, 7, 8]
+        for q in queries.prefix(8) {
+            let expected = brute(q) { labels[$0] == 9 }  // the first n points repeat, so the earliest is among them
+            #expect(s.nearest(to: q) == expected && s.nearest(to: q, includingHidden: true) == brute(q) { _ in true })
+        }
+    }
+
+    @Test func manyPointsAreDrawnAsDensityInTheirMajoritysColour() {
+        // 20,000 points in the left half of a 4×1 plot (class 1), 10 in the right half (class 2), and
+        // one class-3 point among the class-1 ones.
+        var points: [(Float, Float)] = [], classes: [Int] = []
+        for i in 0..<20_000 { points.append((Float(i % 100) / 100, 0.5)); classes.append(i == 7 ? 3 : 1) }
+        for i in 0..<10 { points.append((1.5 + Float(i) / 20, 0.5)); classes.append(2) }
+        let bounds = ScatterRaster.Bounds(minX: 0, maxX: 2, minY: 0, maxY: 1)
+        let colours: [RGB] = [.black, RGB(200, 0, 0), RGB(0, 200, 0), RGB(0, 0, 200)]
+        func dots(_ c: Cell) -> Int { c.glyph == " " ? 0 : (c.glyph.value - 0x2800).nonzeroBitCount }
+        let cells = ScatterRaster.densityCells(points: points, classes: classes, classCount: 4, include: { _ in true },
+                                               color: { colours[$0] }, columns: 4, rows: 1, bounds: bounds)
+        #expect(cells.map(dots) == [8, 8, 0, 3])  // 10,000 each, none, 10 (⌈8 · ln 11 / ln 10,001⌉ = 3)
+        #expect(cells[0].style.fg == .rgb(colours[1]) && cells[3].style.fg == .rgb(colours[2]))
+        // Hidden points are not counted: the densest cell is now the 10.
+        let shown = ScatterRaster.densityCells(points: points, classes: classes, classCount: 4, include: { classes[$0] != 1 },
+                                               color: { colours[$0] }, columns: 4, rows: 1, bounds: bounds)
+        #expect(shown.map(dots) == [3, 0, 0, 8] && shown[0].style.fg == .rgb(colours[3]))
+    }
+
+    /// A large scatter's plot is density; a key that changes neither the points nor the view leaves it
+    /// as it was (the kept raster), a zoom draws it anew.
+    @Test func aLargePlotIsDrawnAsDensityAndRedrawnOnlyWhenItsViewChanges() {
+        var m = makeModel()
+        m.vae = VAEState(latentDim: 4, classCount: 0)
+        let (mus, labels) = Self.clusters(Explorer.densityFrom + 1000)
+        _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: labels))
+        guard case .projected(.pca, let flat, let pca)? = Runtime.projectPCA(mus) else { Issue.record("no PCA"); return }
+        _ = Explorer.update(&m, .projected(.pca, flat, pca: pca))
+        while m.vae.panel != .scatter { _ = Explorer.update(&m, .key(.tab)) }
+        // The screen below the status line (which names the point under the cursor once it moves).
+        func plot(_ m: AppModel) -> [Substring] { Array(Explorer.view(m).text.split(separator: "\n").dropFirst()) }
+        let first = plot(m)
+        #expect(first.joined().unicodeScalars.contains { $0.value > 0x2800 && $0.value <= 0x28FF })
+        let version = m.scatter.pointsVersion
+        _ = Explorer.update(&m, .key(.right))
+        _ = Explorer.update(&m, .key(.left))
+        #expect(m.scatter.pointsVersion == version && plot(m) == first)
+        _ = Explorer.update(&m, .key(.char("+")))
+        #expect(plot(m) != first)
+    }
+
+    /// An opened image's nearest data latents: at once for a small data set, from the background for a
+    /// large one (the frame does not wait for a pass over a million latents), and only for that image.
+    @Test func neighboursOfALargeDataSetArriveFromTheBackground() {
+        for (n, later) in [(2_000, false), (Explorer.neighboursInFrameLimit, true)] {
+            var m = makeModel()
+            m.vae = VAEState(latentDim: 4, classCount: 0)
+            let (mus, labels) = Self.clusters(n)
+            _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: labels))
+            let encoded = EncodedImage(index: 17, label: labels[17], original: ring(), mu: mus[17], sigma: [1, 1, 1, 1])
+            let commands = Explorer.update(&m, .imageEncoded(encoded, reconstruction: ring()))
+            let expected = Explorer.nearestData(mus, to: mus[17], excluding: 17)
+            #expect(commands.contains(.findNeighbours(index: 17, z: mus[17])) == later)
+            #expect(m.vae.neighbours.isEmpty == later)
+            if later {
+                _ = Explorer.update(&m, .neighboursFound(index: 3, expected))  // for an image no longer shown
+                #expect(m.vae.neighbours.isEmpty)
+                _ = Explorer.update(&m, .neighboursFound(index: 17, expected))
+            }
+            #expect(m.vae.neighbours.map(\.index) == expected.map(\.index) && expected.count == 5 && !expected.contains { $0.index == 17 })
+        }
+    }
+}
