@@ -153,7 +153,7 @@ struct FuzzDriver {
             let mus = (0..<dataCount).map { _ in vector(latent) }, labels = labels(dataCount)
             if chance(0.5) {
                 // The scatter growing as a large data set is encoded: parts, then the end.
-                var stream = StreamedScatter(labels: labels, interval: 0, firstFit: 10)
+                var stream = StreamedScatter(labels: labels, interval: 0, slowing: 0, firstFit: 10)
                 let cut = max(10, int(dataCount + 1))
                 for part in [mus[..<min(cut, mus.count)], mus[min(cut, mus.count)...]] where !part.isEmpty {
                     if let message = stream.add(part) { pending.append(message) }

@@ -24,16 +24,16 @@ import Testing
 
     @Test func theScatterGrowsAsTheDataIsEncodedAndStaysForTheFinalPCA() throws {
         let (mus, labels) = Self.clusters(2000)
-        var stream = StreamedScatter(labels: labels, interval: 0)
+        var stream = StreamedScatter(labels: labels, interval: 0, slowing: 0)
         // Too few for a PCA yet; then a part with the basis; then one placed by the same basis.
         #expect(stream.add(mus[0..<600]) == nil)
-        guard case .datasetEncodedPart(let first, let firstLabels, let firstPoints, let pca?)? = stream.add(mus[600..<1200]) else {
+        guard case .datasetEncodedPart(let first, let firstLabels, let firstPoints, let pca?, _)? = stream.add(mus[600..<1200]) else {
             Issue.record("no first part with a PCA"); return
         }
         #expect(first == Array(mus[0..<1200]) && firstLabels == Array(labels[0..<1200]))
         let x = Tensor(shape: [1200, 4], data: first.flatMap { $0 })
         #expect(firstPoints == pca.planePoints(x))
-        guard case .datasetEncodedPart(let second, let secondLabels, let secondPoints, nil)? = stream.add(mus[1200...]) else {
+        guard case .datasetEncodedPart(let second, let secondLabels, let secondPoints, nil, _)? = stream.add(mus[1200...]) else {
             Issue.record("no second part"); return
         }
         #expect(second == Array(mus[1200...]) && secondLabels == Array(labels[1200...]))
@@ -57,7 +57,7 @@ import Testing
         let commands = Explorer.update(&m, .datasetEncoded(mus: mus, labels: labels))
         #expect(m.datasetProgress == nil && m.scatter.pcaPoints.count == 2000 && m.scatter.mus.count == 2000)
         #expect(commands.contains(.project(.pca, mus: mus)))
-        guard case .projected(.pca, let all, let allPCA?)? = Runtime.projectPCA(mus, alignedWith: m.scatter.pca) else {
+        guard case .projected(.pca, let all, let allPCA?, _)? = Runtime.projectPCA(mus, alignedWith: m.scatter.pca) else {
             Issue.record("no PCA of all"); return
         }
         for c in 0..<2 {
@@ -66,6 +66,26 @@ import Testing
         }
         _ = Explorer.update(&m, .projected(.pca, all, pca: allPCA))
         #expect(m.scatter.pcaPoints.count == 2000)
+    }
+
+    /// Past `indexedFrom` points each part brings the nearest-point index of all the points so far,
+    /// built in the background, and the state takes it (the frame does not build one).
+    @Test func largePartsBringTheirIndex() {
+        let (mus, labels) = Self.clusters(ScatterState.indexedFrom + 100)
+        var stream = StreamedScatter(labels: labels, interval: 0, slowing: 0)
+        guard case .datasetEncodedPart(let first, let l1, let p1, let pca?, nil)? = stream.add(mus[0..<2000]),
+              case .datasetEncodedPart(let rest, let l2, let p2, nil, let index?)? = stream.add(mus[2000...]) else {
+            Issue.record("the parts did not come as expected"); return
+        }
+        #expect(index.count == mus.count)
+        var m = makeModel()
+        m.vae = VAEState(latentDim: 4, classCount: 0)
+        m.datasetProgress = 0.5
+        _ = Explorer.update(&m, .datasetEncodedPart(mus: first, labels: l1, points: p1, pca: pca))
+        _ = Explorer.update(&m, .datasetEncodedPart(mus: rest, labels: l2, points: p2, pca: nil, index: index))
+        let q = m.scatter.pcaPoints[1234]
+        #expect(m.scatter.caches.index(version: m.scatter.pointsVersion, method: .pca) { Issue.record("the index was built again"); return index } === index)
+        #expect(m.scatter.nearest(to: q) == m.scatter.pcaPoints.firstIndex { $0 == q })
     }
 
     @Test func partsArriveOnlyWhileEncoding() {
@@ -138,7 +158,7 @@ import Testing
         m.vae = VAEState(latentDim: 4, classCount: 0)
         let (mus, labels) = Self.clusters(Explorer.densityFrom + 1000)
         _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: labels))
-        guard case .projected(.pca, let flat, let pca)? = Runtime.projectPCA(mus) else { Issue.record("no PCA"); return }
+        guard case .projected(.pca, let flat, let pca, _)? = Runtime.projectPCA(mus) else { Issue.record("no PCA"); return }
         _ = Explorer.update(&m, .projected(.pca, flat, pca: pca))
         while m.vae.panel != .scatter { _ = Explorer.update(&m, .key(.tab)) }
         // The screen below the status line (which names the point under the cursor once it moves).

@@ -374,7 +374,8 @@ public final class Runtime: @unchecked Sendable {
         // Latents a model returns as NaN (an imported model overflowing) get no scatter, not a trap.
         guard var pca = try? PCA.fit(x, components: min(2, dim)) else { return nil }
         if let previous { pca = pca.aligned(with: previous) }
-        return .projected(.pca, pca.planePoints(x), pca: pca)
+        let flat = pca.planePoints(x)
+        return .projected(.pca, flat, pca: pca, index: ScatterIndex.forLarge(flat))
     }
 
     /// Runs `work` on a background thread for the current model: its progress (in steps of 10 %) and its
@@ -396,7 +397,7 @@ public final class Runtime: @unchecked Sendable {
                 inbox.post(.public(.projectionProgress(p)), generation: g)
             }
             cache.store(key, y.data)
-            inbox.post(.public(.projected(method, y.data, pca: nil)), generation: g)
+            inbox.post(.public(.projected(method, y.data, pca: nil, index: ScatterIndex.forLarge(y.data))), generation: g)
         }
         return []
     }

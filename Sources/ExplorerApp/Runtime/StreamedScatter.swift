@@ -14,14 +14,20 @@ struct StreamedScatter {
     /// Set when the first part's latents could not be fitted: nothing more is gathered.
     private var stopped = false
     private var lastSent = DispatchTime.now().uptimeNanoseconds
+    /// Every point sent so far, for the nearest-point index sent with each part once there are many.
+    private var sentPoints: [(Float, Float)] = []
     /// No PCA is fitted on fewer points than this (its axes would say little).
     let firstFit: Int
     /// The pause between parts (ns): four a second keeps the plot moving without costing frames.
     let interval: UInt64
 
-    init(labels: [Int], interval: UInt64 = 250_000_000, firstFit: Int = 1_000) {
+    /// Nanoseconds added to the pause per point already sent (2 s at a million).
+    let slowing: UInt64
+
+    init(labels: [Int], interval: UInt64 = 250_000_000, slowing: UInt64 = 2_000, firstFit: Int = 1_000) {
         self.labels = labels
         self.interval = interval
+        self.slowing = slowing
         self.firstFit = firstFit
     }
 
@@ -30,7 +36,9 @@ struct StreamedScatter {
         guard !stopped else { return nil }
         pending += mus
         let now = DispatchTime.now().uptimeNanoseconds
-        guard let dim = pending.first?.count, dim > 0, now - lastSent >= interval,
+        // Parts come further apart as the plot fills: each redraws every point, and a plot of half a
+        // million changes little in a second.
+        guard let dim = pending.first?.count, dim > 0, now - lastSent >= max(interval, UInt64(sent) * slowing),
               pca != nil || pending.count >= firstFit else { return nil }
         let x = Tensor(shape: [pending.count, dim], data: pending.flatMap { $0 })
         var fitted: PCA?
@@ -45,8 +53,11 @@ struct StreamedScatter {
             fitted = first
         }
         guard let pca else { return nil }
+        let points = pca.planePoints(x)
+        sentPoints += stride(from: 0, to: points.count - 1, by: 2).map { (points[$0], points[$0 + 1]) }
+        let index = sentPoints.count >= ScatterState.indexedFrom ? ScatterIndex(points: sentPoints) : nil
         let part = Message.datasetEncodedPart(mus: pending, labels: labels.isEmpty ? [] : Array(labels[sent..<(sent + pending.count)]),
-                                              points: pca.planePoints(x), pca: fitted)
+                                              points: points, pca: fitted, index: index)
         sent += pending.count
         pending = []
         lastSent = now

@@ -41,7 +41,8 @@ public enum Message: Sendable {
     /// The next images' μ while a large data set is being encoded (in order, from image 0), their labels
     /// (empty for unlabelled data) and where they fall on the PCA scatter (x, y pairs); `pca` is the
     /// basis, fitted on the first part and sent with it.
-    case datasetEncodedPart(mus: [[Float]], labels: [Int], points: [Float], pca: PCA?)
+    /// `index`: the nearest-point index of every point so far, built beside them in the background.
+    case datasetEncodedPart(mus: [[Float]], labels: [Int], points: [Float], pca: PCA?, index: ScatterIndex? = nil)
     /// The data latents nearest image `index`'s μ (found in the background for a large data set).
     case neighboursFound(index: Int, [(index: Int, distance: Float)])
     /// Per image of the data: a measure the scatter can colour its points by.
@@ -56,7 +57,8 @@ public enum Message: Sendable {
     /// The prior's view of `grid`: each cell's surprise (bits) and the likeliest codes for `cell`.
     case priorAnalysed(grid: [Int], cell: Int, surprise: [Float], top: [CodeProbability])
     /// 2-D coordinates (x, y pairs, flattened) of the dataset's latents, and the PCA behind them.
-    case projected(ProjectionMethod, [Float], pca: PCA?)
+    /// `index`: the points' nearest-point index when it was built with them (a large data set).
+    case projected(ProjectionMethod, [Float], pca: PCA?, index: ScatterIndex? = nil)
     /// A dataset image, shown in the scatter beside the cursor as the nearest point's preview.
     case peeked(index: Int, Image)
     /// The bookmarks stored for the model just opened.

@@ -10,7 +10,7 @@ extension Explorer {
         case .imageEncoded(let e, _):
             return !m.isVQ && e.mu.count == latent && e.sigma.count == latent
                 && (!m.vae.isConditional || (0..<m.vae.classCount).contains(e.label))
-        case .datasetEncodedPart(let mus, let labels, let points, let pca):
+        case .datasetEncodedPart(let mus, let labels, let points, let pca, _):
             return !m.isVQ && (labels.isEmpty || mus.count == labels.count) && points.count == 2 * mus.count
                 && mus.allSatisfy { $0.count == latent } && (pca.map { $0.dimension == latent } ?? true)
         case .neighboursFound(let index, let list):
@@ -18,7 +18,7 @@ extension Explorer {
         case .datasetEncoded(let mus, let labels, let kl):
             return !m.isVQ && (labels.isEmpty || mus.count == labels.count) && mus.allSatisfy { $0.count == latent }
                 && (kl.isEmpty || (kl.count == latent && kl.allSatisfy(\.isFinite)))
-        case .projected(_, let flat, let pca):
+        case .projected(_, let flat, let pca, _):
             let dim = m.scatter.mus.first?.count ?? 0
             return !m.scatter.mus.isEmpty && flat.count == 2 * m.scatter.mus.count && (pca == nil || pca!.dimension == dim)
         case .quantized(let q, _):

@@ -4,7 +4,9 @@ import TermRender
 
 /// The scatter's points in a uniform grid of buckets: the cursor's nearest point among a million in a
 /// few rings of buckets instead of a pass over all of them. Built once per set of points.
-final class ScatterIndex: Sendable {
+public final class ScatterIndex: Sendable {
+    /// How many points it indexes.
+    let count: Int
     private let minX: Float, minY: Float, cellWidth: Float, cellHeight: Float
     private let side: Int
     /// Bucket b holds `order[starts[b] ..< starts[b + 1]]`, buckets row by row from the bottom left.
@@ -12,6 +14,7 @@ final class ScatterIndex: Sendable {
     private let order: [Int32]
 
     init(points: [(Float, Float)]) {
+        count = points.count
         let b = ScatterRaster.Bounds.fitting(points, margin: 0)
         // About four points a bucket.
         side = max(1, min(2048, Int(Double(points.count / 4).squareRoot())))
@@ -37,6 +40,12 @@ final class ScatterIndex: Sendable {
         }
         starts = counts
         self.order = order
+    }
+
+    /// The index of points given as x, y pairs, when there are enough to need one.
+    static func forLarge(_ flat: [Float]) -> ScatterIndex? {
+        guard flat.count / 2 >= ScatterState.indexedFrom else { return nil }
+        return ScatterIndex(points: stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) })
     }
 
     private static func bucket(_ p: (Float, Float), _ minX: Float, _ minY: Float, _ w: Float, _ h: Float, _ side: Int) -> Int {
@@ -92,6 +101,10 @@ final class ScatterCaches: @unchecked Sendable {
         let made = make()
         lock.withLock { position = (version, method, z, made) }
         return made
+    }
+
+    func adopt(_ made: ScatterIndex, version: Int, method: ProjectionMethod) {
+        lock.withLock { index = (version, method, made) }
     }
 
     func index(version: Int, method: ProjectionMethod, _ make: () -> ScatterIndex) -> ScatterIndex {

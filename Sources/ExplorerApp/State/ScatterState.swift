@@ -15,7 +15,28 @@ public enum ProjectionMethod: String, Equatable, Sendable, CaseIterable {
 public struct ScatterState: Sendable {
     public var method: ProjectionMethod = .pca
     /// μ of every dataset image (the projection's input) and the labels (empty for unlabelled data).
-    public var mus: [[Float]] = []
+    public var mus: [[Float]] = [] {
+        didSet { musSample = Self.rowSample(mus) }
+    }
+    /// Up to 5,000 of `mus`, evenly spaced, flattened row by row (`dimension` values a row): what the
+    /// slider tracks draw the data's density from every frame without touching every latent.
+    public private(set) var musSample: (dimension: Int, values: [Float]) = (0, [])
+
+    static func rowSample(_ mus: [[Float]]) -> (dimension: Int, values: [Float]) {
+        guard let d = mus.first?.count, d > 0 else { return (0, []) }
+        let rows = Explorer.evenSample(mus, limit: max(1, min(5_000, 2_000_000 / d)))
+        var values: [Float] = []
+        values.reserveCapacity(rows.count * d)
+        for row in rows where row.count == d { values += row }
+        return (d, values)
+    }
+
+    /// Dimension `d` of the sampled latents.
+    func sampledColumn(_ d: Int) -> [Float] {
+        let (dim, values) = musSample
+        guard d >= 0, d < dim else { return [] }
+        return stride(from: d, to: values.count, by: dim).map { values[$0] }
+    }
     public var labels: [Int] = []
 
     public var isLabelled: Bool { !labels.isEmpty }
@@ -52,6 +73,12 @@ public struct ScatterState: Sendable {
     private mutating func pointsChanged(_ method: ProjectionMethod) {
         pointsVersion = ScatterCaches.nextVersion()
         fullBounds[method] = ScatterRaster.Bounds.fitting(points(of: method))
+    }
+
+    /// Takes a nearest-point index built (in the background) for `method`'s points as they are now.
+    public mutating func adopt(_ index: ScatterIndex?, for method: ProjectionMethod) {
+        guard let index, index.count == points(of: method).count else { return }
+        caches.adopt(index, version: pointsVersion, method: method)
     }
 
     /// The bounds that fit all of the current method's points.

@@ -176,7 +176,7 @@ extension Explorer {
 extension Explorer {
     /// The next part of a large data set's latents, while it is encoded: appended to the PCA scatter
     /// (the first part brings the PCA and opens the plot with the cursor at its centre).
-    static func scatterGrew(_ m: inout AppModel, mus: [[Float]], labels: [Int], points: [Float], pca: PCA?) -> [Command] {
+    static func scatterGrew(_ m: inout AppModel, mus: [[Float]], labels: [Int], points: [Float], pca: PCA?, index: ScatterIndex? = nil) -> [Command] {
         guard m.datasetProgress != nil, points.count == 2 * mus.count else { return [] }
         if let pca {
             let colouring = m.scatter.colouring
@@ -189,6 +189,7 @@ extension Explorer {
         m.scatter.mus += mus
         m.scatter.labels += labels
         m.scatter.pcaPoints += stride(from: 0, to: points.count - 1, by: 2).map { (points[$0], points[$0 + 1]) }
+        m.scatter.adopt(index, for: .pca)
         guard first else { return [] }
         let plot = scatterPlot(m)
         m.scatter.cursor = (max(0, plot.width / 2), max(0, plot.height / 2))

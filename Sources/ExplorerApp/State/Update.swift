@@ -81,8 +81,8 @@ public enum Explorer {
         case .datasetProgress(let p):
             m.datasetProgress = p
             return []
-        case .datasetEncodedPart(let mus, let labels, let points, let pca):
-            return scatterGrew(&m, mus: mus, labels: labels, points: points, pca: pca)
+        case .datasetEncodedPart(let mus, let labels, let points, let pca, let index):
+            return scatterGrew(&m, mus: mus, labels: labels, points: points, pca: pca, index: index)
         case .datasetEncoded(let mus, let labels, let kl):
             m.vae.kl = kl
             m.datasetProgress = nil
@@ -118,13 +118,14 @@ public enum Explorer {
             // A set that waited for the data's μ (PCA) is made now.
             let waiting = m.vae.directionMethod != .raw && m.vae.directions == nil && !m.vae.directionsPending
             return refreshPanel(&m) + [.project(.pca, mus: mus), .measureReconstructions] + neighbours + (waiting ? requestDirections(&m) : [])
-        case .projected(let method, let flat, let pca):
+        case .projected(let method, let flat, let pca, let index):
             let pts = stride(from: 0, to: flat.count - 1, by: 2).map { (flat[$0], flat[$0 + 1]) }
             switch method {
             case .pca: m.scatter.pcaPoints = pts; m.scatter.pca = pca
             case .umap: m.scatter.umapPoints = pts
             case .tsne: m.scatter.tsnePoints = pts
             }
+            m.scatter.adopt(index, for: method)
             if m.scatter.cursor == (0, 0), !m.isVQ || m.vq.cells > 0 {
                 let plot = scatterPlot(m)
                 m.scatter.cursor = (max(0, plot.width / 2), max(0, plot.height / 2))

@@ -14,10 +14,11 @@ struct SliderDiagnostics {
     init() {}
 
     init(_ m: AppModel, dimensions: some Sequence<Int>) {
-        let mus = m.scatter.mus, kl = m.vae.kl
+        let kl = m.vae.kl
         let top = kl.max() ?? 0
         for d in dimensions {
-            if !mus.isEmpty, d < mus[0].count { values[d] = Explorer.evenSample(mus, limit: Self.sampled).compactMap { $0[safe: d] } }
+            let column = m.scatter.sampledColumn(d)
+            if !column.isEmpty { values[d] = column }
             if top > 0, d < kl.count { klShare[d] = max(0, kl[d]) / top }
         }
     }
@@ -28,7 +29,7 @@ struct SliderDiagnostics {
     }
 
     /// The most values a track's density is drawn from, a frame: three line weights need no more.
-    static let sampled = 20_000
+    static let sampled = 5_000
 
     /// The track over `columns`: a line whose weight follows the data's density in each column — `┈`
     /// where no image lies, `─`, `━` where the column holds over half as many as the densest — and,
