@@ -181,8 +181,33 @@ static inline long ck_run_length(const ck_window_scratch *w, long start, long fi
     return first + count - start < w->images ? first + count - start : w->images;
 }
 
+// Short rows are copied and zeroed in vector moves: plain loops (and loops of fixed-size memcpy) became
+// a call to memcpy or memset per row, and the rows of an 8×8 grid are 8 floats long, so the call cost
+// more than the copy. CK_NO_CALLS keeps the compiler from turning these loops back into calls.
+#if defined(__clang__)
+#define CK_NO_CALLS __attribute__((no_builtin("memcpy"))) __attribute__((no_builtin("memset")))
+#else
+#define CK_NO_CALLS
+#endif
+typedef float ck_f8 __attribute__((vector_size(32), aligned(4), may_alias));
+typedef float ck_f4 __attribute__((vector_size(16), aligned(4), may_alias));
+
+CK_NO_CALLS static inline void ck_copy_row(float *restrict d, const float *restrict s, long n) {
+    long j = 0;
+    for (; j + 8 <= n; j += 8) *(ck_f8 *)(d + j) = *(const ck_f8 *)(s + j);
+    if (j + 4 <= n) { *(ck_f4 *)(d + j) = *(const ck_f4 *)(s + j); j += 4; }
+    for (; j < n; j++) d[j] = s[j];
+}
+
+CK_NO_CALLS static inline void ck_zero_row(float *d, long n) {
+    const ck_f8 zero8 = {0, 0, 0, 0, 0, 0, 0, 0};
+    long j = 0;
+    for (; j + 8 <= n; j += 8) *(ck_f8 *)(d + j) = zero8;
+    for (; j < n; j++) d[j] = 0.0f;
+}
+
 // Plane c of image b copied into a bordered plane (zeros outside the image).
-static inline void ck_fill_bordered(const ck_conv_geometry *g, const float *restrict img, long ph, long pw,
+CK_NO_CALLS static inline void ck_fill_bordered(const ck_conv_geometry *g, const float *restrict img, long ph, long pw,
                                     float *restrict padded) {
     long lo, hi;
     ck_inside_columns(g, pw, &lo, &hi);
@@ -190,15 +215,15 @@ static inline void ck_fill_bordered(const ck_conv_geometry *g, const float *rest
         float *row = padded + r * pw;
         const long ih = r - g->padTop;
         if (ih < 0 || ih >= g->height) { memset(row, 0, (size_t)pw * sizeof(float)); continue; }
-        for (long col = 0; col < lo; col++) row[col] = 0.0f;
+        ck_zero_row(row, lo);
         const float *src = img + ih * g->width - g->padLeft;
-        for (long col = lo; col < hi; col++) row[col] = src[col];
-        for (long col = hi; col < pw; col++) row[col] = 0.0f;
+        ck_copy_row(row + lo, src + lo, hi - lo);
+        ck_zero_row(row + hi, pw - hi);
     }
 }
 
 // Not cloned for AVX2: its gathers are microcoded on AMD before Zen 3 (1.9× slower here than scalar).
-void ck_im2col(const ck_conv_geometry *g, const float *restrict x, long first, long count,
+CK_NO_CALLS void ck_im2col(const ck_conv_geometry *g, const float *restrict x, long first, long count,
                long firstColumnImage, long ld, float *restrict cols) {
     if (count <= 0) return;
     ck_window_scratch w = ck_window_scratch_make(g, count);
@@ -213,12 +238,12 @@ void ck_im2col(const ck_conv_geometry *g, const float *restrict x, long first, l
                     float *dst = cols + ((c * g->kernelH + ki) * g->kernelW + kj) * ld + (start - firstColumnImage) * positions;
                     const float *src = w.padded + ki * g->dilationH * pw + kj * g->dilationW;
                     if (g->strideW == 1) {
-                        // Window rows are contiguous: copy them whole (vectorised), no table.
+                        // Window rows are contiguous: copy them whole, no table.
                         for (long b = 0; b < n; b++) {
                             for (long i = 0; i < g->outH; i++) {
                                 const float *s = src + b * ph * pw + i * g->strideH * pw;
                                 float *d = dst + (b * g->outH + i) * g->outW;
-                                for (long j = 0; j < g->outW; j++) d[j] = s[j];
+                                ck_copy_row(d, s, g->outW);
                             }
                         }
                     } else {
