@@ -300,3 +300,36 @@ void ck_col2im(const ck_conv_geometry *g, const float *restrict cols, long first
     }
     ck_window_scratch_free(&w);
 }
+
+// Nearest code of each of n rows (D floats each) among k codes, from dots[r·k + c] = row r · code c and
+// the codes' squared norms: the smallest max(0, ‖z‖² − 2 z·e + ‖e‖²), ties to the lower index. ‖z‖² is
+// summed in row order and nothing is contracted into FMA, so the distances are the bits Codebook's
+// Swift loops computed; the minimum is found first (exact in any order), then its first index.
+CK_CLONES void ck_nearest_codes(const float *restrict dots, const float *restrict rows, const float *restrict codeNorms,
+                                long n, long k, long d, long *restrict codes) {
+#pragma clang fp contract(off)
+    float *dist = malloc((size_t)(k > 0 ? k : 1) * sizeof(float));
+    if (!dist) abort();
+    for (long r = 0; r < n; r++) {
+        float zn = 0.0f;
+        for (long j = 0; j < d; j++) zn += rows[r * d + j] * rows[r * d + j];
+        const float *row = dots + r * k;
+        for (long c = 0; c < k; c++) {
+            const float v = zn - 2.0f * row[c] + codeNorms[c];
+            dist[c] = v >= 0.0f ? v : 0.0f;  // max(0, v) as Swift's max: NaN becomes 0
+        }
+        // The minimum in sixteen lanes (a single running minimum would not vectorise).
+        float lane[16];
+        for (int t = 0; t < 16; t++) lane[t] = INFINITY;
+        long c = 0;
+        for (; c + 16 <= k; c += 16)
+            for (int t = 0; t < 16; t++) lane[t] = dist[c + t] < lane[t] ? dist[c + t] : lane[t];
+        for (; c < k; c++) lane[0] = dist[c] < lane[0] ? dist[c] : lane[0];
+        float best = lane[0];
+        for (int t = 1; t < 16; t++) best = lane[t] < best ? lane[t] : best;
+        long at = 0;
+        while (at < k - 1 && dist[at] != best) at++;
+        codes[r] = at;
+    }
+    free(dist);
+}

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import LatentCore
 
@@ -174,12 +175,24 @@ public struct Codebook: Sendable {
         var codes = [Int](repeating: 0, count: rows.shape[0] * levels)
         var inputs: [Tensor] = []
         let k = size
+        let n = rows.shape[0]
+        var nearest = [Int](repeating: 0, count: n)
         for q in 0..<levels {
             inputs.append(residual)
-            let d = distances(rows: residual, level: q)
-            for r in 0..<rows.shape[0] {
-                var best = 0
-                for c in 1..<k where d.data[r * k + c] < d.data[r * k + best] { best = c }
+            // The distances `distances(rows:level:)` computes, bit for bit, and their first minimum, in C.
+            let book = levelVectors(q)
+            let dots = residual.matmul(book, transposeOther: true)
+            let codeNorms = (0..<k).map { c in (0..<dim).reduce(Float(0)) { $0 + book.data[c * dim + $1] * book.data[c * dim + $1] } }
+            dots.data.withUnsafeBufferPointer { dp in
+                residual.data.withUnsafeBufferPointer { rp in
+                    nearest.withUnsafeMutableBufferPointer { np in
+                        guard n > 0 else { return }
+                        ck_nearest_codes(dp.baseAddress!, rp.baseAddress!, codeNorms, n, k, dim, np.baseAddress!)
+                    }
+                }
+            }
+            for r in 0..<n {
+                let best = nearest[r]
                 codes[r * levels + q] = best
                 if levels > 1 { for j in 0..<dim { residual.data[r * dim + j] -= vectors.data[(q * k + best) * dim + j] } }
             }
