@@ -301,6 +301,41 @@ void ck_col2im(const ck_conv_geometry *g, const float *restrict cols, long first
     ck_window_scratch_free(&w);
 }
 
+// Binary cross-entropy with logits over n elements: returns Σ softplus(l) − x·l (in eight interleaved
+// double partial sums) and writes g = (σ(l) − x)·scale. One e = exp(−|l|) serves both: softplus(l) =
+// max(l, 0) + log1p(e) and σ(l) = 1/(1 + e) or e/(1 + e). log1p(e) for e in (0, 1] is 2·atanh(s) with
+// s = e/(2 + e) ≤ 1/3, whose odd series to s¹⁵ is within float rounding (the term left out is under
+// 2e-8 of it). libm's log1pf, called per element, kept this loop scalar.
+CK_CLONES double ck_bce_with_logits(const float *restrict l, const float *restrict x, float *restrict g, size_t n,
+                                    float scale) {
+    double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    float t[256];
+    for (size_t i0 = 0; i0 < n; i0 += 256) {
+        const size_t m = n - i0 < 256 ? n - i0 : 256;
+        // Element-wise (vectorised): each term into t, each gradient into g.
+        for (size_t i = 0; i < m; i++) {
+            const float li = l[i0 + i], xi = x[i0 + i];
+            const float e = ck_exp1(li < 0.0f ? li : -li);
+            const float q = e / (2.0f + e), q2 = q * q;
+            float p = 1.0f / 15;
+            p = p * q2 + 1.0f / 13;
+            p = p * q2 + 1.0f / 11;
+            p = p * q2 + 1.0f / 9;
+            p = p * q2 + 1.0f / 7;
+            p = p * q2 + 1.0f / 5;
+            p = p * q2 + 1.0f / 3;
+            const float log1pe = 2.0f * q * (p * q2 + 1.0f);
+            const float inv = 1.0f / (1.0f + e);
+            t[i] = (li > 0.0f ? li : 0.0f) + log1pe - xi * li;
+            g[i0 + i] = ((li >= 0.0f ? inv : e * inv) - xi) * scale;
+        }
+        for (size_t i = m; i < (m + 7) / 8 * 8; i++) t[i] = 0.0f;
+        for (size_t i = 0; i < m; i += 8)
+            for (size_t k = 0; k < 8; k++) s[k] += (double)t[i + k];
+    }
+    return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+}
+
 // Nearest code of each of n rows (D floats each) among k codes, from dots[r·k + c] = row r · code c and
 // the codes' squared norms: the smallest max(0, ‖z‖² − 2 z·e + ‖e‖²), ties to the lower index. ‖z‖² is
 // summed in row order and nothing is contracted into FMA, so the distances are the bits Codebook's

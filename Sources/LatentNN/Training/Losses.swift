@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import LatentCore
 
@@ -8,23 +9,28 @@ public enum Losses {
     /// sigmoid into the loss avoids log(0) when the decoder saturates.
     /// Returns the total over all elements and dℓ scaled by `scale`.
     public static func bceWithLogits(_ logits: Tensor, _ targets: ArraySlice<Float>, scale: Float) -> (total: Double, grad: Tensor) {
-        var grad = logits
-        var total = 0.0
+        precondition(targets.count == logits.count, "\(targets.count) targets for \(logits.count) logits")
+        var grad = Tensor.uninitialized(shape: logits.shape)
+        let n = logits.count
+        guard n > 0 else { return (0, grad) }
+        // Fixed blocks, each block's total added in order: the same total at any thread count.
+        let block = 1 << 14, blocks = (n + block - 1) / block
+        var partial = [Double](repeating: 0, count: blocks)
         logits.data.withUnsafeBufferPointer { l in
-            grad.data.withUnsafeMutableBufferPointer { g in
-                var t = targets.startIndex
-                for i in 0..<l.count {
-                    let li = l[i], xi = targets[t]
-                    // One exponential serves both: softplus(l) = max(l, 0) + log1p(e), σ(l) from e = exp(−|l|).
-                    let e = expf(-abs(li))
-                    total += Double(max(li, 0) + log1pf(e) - xi * li)
-                    let s = li >= 0 ? 1 / (1 + e) : e / (1 + e)
-                    g[i] = (s - xi) * scale
-                    t += 1
+            targets.withUnsafeBufferPointer { t in
+                grad.data.withUnsafeMutableBufferPointer { g in
+                    partial.withUnsafeMutableBufferPointer { s in
+                        let L = UncheckedConst(l.baseAddress!), T = UncheckedConst(t.baseAddress!)
+                        let G = UncheckedPointer(g.baseAddress!), S = UncheckedPointer(s.baseAddress!)
+                        parallelFor(blocks, threads: n >= 1 << 16 ? ComputeThreads.current : 1) { b in
+                            let at = b * block, count = min(block, n - at)
+                            S.pointer[b] = ck_bce_with_logits(L.pointer + at, T.pointer + at, G.pointer + at, count, scale)
+                        }
+                    }
                 }
             }
         }
-        return (total, grad)
+        return (partial.reduce(0, +), grad)
     }
 
     /// KL(N(μ, σ²) ‖ N(0, 1)) summed over dimensions and samples: −½ Σ (1 + log σ² − μ² − σ²).
