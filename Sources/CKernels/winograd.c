@@ -32,14 +32,14 @@
 // Written out below because x·0 cannot be folded away under IEEE rules (NaN, −0), so a loop over the
 // matrices would do 36 multiplies where these do about 12 adds.
 
-CK_CLONES void ck_wino43_filter(const float *w, long outChannels, long channels, float *u) {
+CK_CLONES void ck_wino43_filter_rows(const float *w, long outChannels, long channels, long o0, long o1, float *u) {
 #pragma clang fp contract(off)
     static const double G[6][3] = {
         {1.0 / 4, 0, 0}, {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
         {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1},
     };
     const long plane = outChannels * channels;
-    for (long o = 0; o < outChannels; o++) {
+    for (long o = o0; o < o1; o++) {
         for (long c = 0; c < channels; c++) {
             // Once per model, so in double: G's sixths and 24ths are inexact in float.
             const float *g = w + (o * channels + c) * 9;
@@ -53,6 +53,10 @@ CK_CLONES void ck_wino43_filter(const float *w, long outChannels, long channels,
                         (float)(gg[i][0] * G[j][0] + gg[i][1] * G[j][1] + gg[i][2] * G[j][2]);
         }
     }
+}
+
+void ck_wino43_filter(const float *w, long outChannels, long channels, float *u) {
+    ck_wino43_filter_rows(w, outChannels, channels, 0, outChannels, u);
 }
 
 // o[k·s] = (Bᵀ·d)[k] for the six rows d[k·s] (k = 0 … 5), element-wise over n columns.

@@ -186,8 +186,17 @@ public struct Codebook: Sendable {
             dots.data.withUnsafeBufferPointer { dp in
                 residual.data.withUnsafeBufferPointer { rp in
                     nearest.withUnsafeMutableBufferPointer { np in
-                        guard n > 0 else { return }
-                        ck_nearest_codes(dp.baseAddress!, rp.baseAddress!, codeNorms, n, k, dim, np.baseAddress!)
+                        codeNorms.withUnsafeBufferPointer { cp in
+                            guard n > 0 else { return }
+                            let D = UncheckedConst(dp.baseAddress!), R = UncheckedConst(rp.baseAddress!)
+                            let C = UncheckedConst(cp.baseAddress!), N = UncheckedPointer(np.baseAddress!)
+                            let d = dim
+                            // Rows are independent: a training batch's are split over the threads.
+                            parallelRanges(n, threads: n * k >= 1 << 16 ? ComputeThreads.current : 1) { rs in
+                                ck_nearest_codes(D.pointer + rs.lowerBound * k, R.pointer + rs.lowerBound * d, C.pointer,
+                                                 rs.count, k, d, N.pointer + rs.lowerBound)
+                            }
+                        }
                     }
                 }
             }
