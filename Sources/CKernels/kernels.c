@@ -336,6 +336,27 @@ CK_CLONES double ck_bce_with_logits(const float *restrict l, const float *restri
     return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
 }
 
+// Σ (y − t)² over n elements (eight interleaved double partial sums) and g = 2(y − t)/count·scale,
+// evaluated as the scalar formula is (no contraction), so the gradient has the same bits on every CPU.
+CK_CLONES double ck_squared_error(const float *restrict y, const float *restrict t, float *restrict g, size_t n,
+                                  float count, float scale) {
+#pragma clang fp contract(off)
+    double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    float q[256];
+    for (size_t i0 = 0; i0 < n; i0 += 256) {
+        const size_t m = n - i0 < 256 ? n - i0 : 256;
+        for (size_t i = 0; i < m; i++) {
+            const float d = y[i0 + i] - t[i0 + i];
+            q[i] = d * d;
+            g[i0 + i] = 2.0f * d / count * scale;
+        }
+        for (size_t i = m; i < (m + 7) / 8 * 8; i++) q[i] = 0.0f;
+        for (size_t i = 0; i < m; i += 8)
+            for (size_t k = 0; k < 8; k++) s[k] += (double)q[i + k];
+    }
+    return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+}
+
 // Nearest code of each of n rows (D floats each) among k codes, from dots[r·k + c] = row r · code c and
 // the codes' squared norms: the smallest max(0, ‖z‖² − 2 z·e + ‖e‖²), ties to the lower index. ‖z‖² is
 // summed in row order and nothing is contracted into FMA, so the distances are the bits Codebook's

@@ -36,6 +36,8 @@ void ck_adam(float *w, float *g, float *m, float *v, size_t n,
 /// Σ softplus(l) − x·l over n logits l and targets x (the binary cross-entropy's total, in a fixed
 /// order), writing g = (σ(l) − x)·scale.
 double ck_bce_with_logits(const float *l, const float *x, float *g, size_t n, float scale);
+/// Σ (y − t)² over n elements (in a fixed order), writing g = 2(y − t)/count·scale.
+double ck_squared_error(const float *y, const float *t, float *g, size_t n, float count, float scale);
 /// For each of n rows (d floats) the index of the nearest of k codes by squared L2 distance, from
 /// dots (n×k row·code products) and the codes' squared norms; ties go to the lower index.
 void ck_nearest_codes(const float *dots, const float *rows, const float *codeNorms, long n, long k, long d, long *codes);

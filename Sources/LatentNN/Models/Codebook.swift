@@ -102,10 +102,15 @@ public struct Codebook: Sendable {
     /// (N·h·w, D): the grid vectors of z_e (N, D, h, w) as rows, in sample-then-raster order.
     public func gridVectors(_ ze: Tensor) -> Tensor {
         let n = ze.shape[0], positions = ze.shape[2] * ze.shape[3]
-        var rows = Tensor(zeros: [n * positions, dim])
-        for b in 0..<n {
-            for j in 0..<dim {
-                for p in 0..<positions { rows.data[(b * positions + p) * dim + j] = ze.data[(b * dim + j) * positions + p] }
+        var rows = Tensor.uninitialized(shape: [n * positions, dim])
+        let d = dim
+        ze.data.withUnsafeBufferPointer { z in
+            rows.data.withUnsafeMutableBufferPointer { r in
+                for b in 0..<n {
+                    for j in 0..<d {
+                        for p in 0..<positions { r[(b * positions + p) * d + j] = z[(b * d + j) * positions + p] }
+                    }
+                }
             }
         }
         return rows

@@ -49,16 +49,28 @@ public enum Losses {
 
     /// Mean squared error over all elements and its gradient (2(y − t)/n) scaled by `scale`.
     public static func mse(_ y: Tensor, _ targets: ArraySlice<Float>, scale: Float = 1) -> (mean: Double, grad: Tensor) {
-        var grad = y
-        var total = 0.0
-        let n = Float(y.count)
-        var t = targets.startIndex
-        for i in 0..<y.count {
-            let d = y.data[i] - targets[t]
-            total += Double(d * d)
-            grad.data[i] = 2 * d / n * scale
-            t += 1
+        precondition(targets.count == y.count, "\(targets.count) targets for \(y.count) values")
+        var grad = Tensor.uninitialized(shape: y.shape)
+        let n = y.count
+        guard n > 0 else { return (.nan, grad) }
+        // As the cross-entropy: fixed blocks, their totals added in order, the same at any thread count.
+        let block = 1 << 14, blocks = (n + block - 1) / block, count = Float(n)
+        var partial = [Double](repeating: 0, count: blocks)
+        y.data.withUnsafeBufferPointer { yb in
+            targets.withUnsafeBufferPointer { t in
+                grad.data.withUnsafeMutableBufferPointer { g in
+                    partial.withUnsafeMutableBufferPointer { s in
+                        let Y = UncheckedConst(yb.baseAddress!), T = UncheckedConst(t.baseAddress!)
+                        let G = UncheckedPointer(g.baseAddress!), S = UncheckedPointer(s.baseAddress!)
+                        parallelFor(blocks, threads: n >= 1 << 16 ? ComputeThreads.current : 1) { b in
+                            let at = b * block
+                            S.pointer[b] = ck_squared_error(Y.pointer + at, T.pointer + at, G.pointer + at, min(block, n - at),
+                                                            count, scale)
+                        }
+                    }
+                }
+            }
         }
-        return (total / Double(y.count), grad)
+        return (partial.reduce(0, +) / Double(n), grad)
     }
 }
