@@ -256,6 +256,22 @@ CK_NO_CALLS void ck_im2col(const ck_conv_geometry *g, const float *restrict x, l
     ck_window_scratch_free(&w);
 }
 
+// col2im's two neighbouring kernel offsets of a stride-2 window: the even columns of each window row
+// get s0's row, the odd ones s1's.
+static inline void ck_add_pairs(float *restrict dst, long pw, long ph, const float *restrict s0, const float *restrict s1,
+                                long n, long outH, long strideH, long outW) {
+    for (long b = 0; b < n; b++) {
+        for (long i = 0; i < outH; i++) {
+            float *restrict d = dst + b * ph * pw + i * strideH * pw;
+            const float *restrict a = s0 + (b * outH + i) * outW, *restrict e = s1 + (b * outH + i) * outW;
+            for (long j = 0; j < outW; j++) {
+                d[2 * j] += a[j];
+                d[2 * j + 1] += e[j];
+            }
+        }
+    }
+}
+
 void ck_col2im(const ck_conv_geometry *g, const float *restrict cols, long first, long count,
                long firstColumnImage, long ld, float *restrict x) {
     if (count <= 0) return;
@@ -269,7 +285,13 @@ void ck_col2im(const ck_conv_geometry *g, const float *restrict cols, long first
                 for (long kj = 0; kj < g->kernelW; kj++) {
                     const float *src = cols + ((c * g->kernelH + ki) * g->kernelW + kj) * ld + (start - firstColumnImage) * positions;
                     float *dst = w.padded + ki * g->dilationH * pw + kj * g->dilationW;
-                    if (g->strideW == 1) {
+                    if (g->strideW == 2 && g->dilationW == 1 && kj + 1 < g->kernelW) {
+                        // Offsets kj and kj + 1 of a stride-2 window fill the even and the odd columns of
+                        // the same run: one contiguous interleaved pass (vectorised) instead of two
+                        // scatters through the table. Each element still gets its terms in kj order.
+                        ck_add_pairs(dst, pw, ph, src, src + ld, n, g->outH, g->strideH, g->outW);
+                        kj++;
+                    } else if (g->strideW == 1) {
                         for (long b = 0; b < n; b++) {
                             for (long i = 0; i < g->outH; i++) {
                                 float *d = dst + b * ph * pw + i * g->strideH * pw;
