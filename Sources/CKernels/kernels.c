@@ -181,8 +181,33 @@ static inline long ck_run_length(const ck_window_scratch *w, long start, long fi
     return first + count - start < w->images ? first + count - start : w->images;
 }
 
+// Short rows are copied and zeroed in vector moves: plain loops (and loops of fixed-size memcpy) became
+// a call to memcpy or memset per row, and the rows of an 8×8 grid are 8 floats long, so the call cost
+// more than the copy. CK_NO_CALLS keeps the compiler from turning these loops back into calls.
+#if defined(__clang__)
+#define CK_NO_CALLS __attribute__((no_builtin("memcpy"))) __attribute__((no_builtin("memset")))
+#else
+#define CK_NO_CALLS
+#endif
+typedef float ck_f8 __attribute__((vector_size(32), aligned(4), may_alias));
+typedef float ck_f4 __attribute__((vector_size(16), aligned(4), may_alias));
+
+CK_NO_CALLS static inline void ck_copy_row(float *restrict d, const float *restrict s, long n) {
+    long j = 0;
+    for (; j + 8 <= n; j += 8) *(ck_f8 *)(d + j) = *(const ck_f8 *)(s + j);
+    if (j + 4 <= n) { *(ck_f4 *)(d + j) = *(const ck_f4 *)(s + j); j += 4; }
+    for (; j < n; j++) d[j] = s[j];
+}
+
+CK_NO_CALLS static inline void ck_zero_row(float *d, long n) {
+    const ck_f8 zero8 = {0, 0, 0, 0, 0, 0, 0, 0};
+    long j = 0;
+    for (; j + 8 <= n; j += 8) *(ck_f8 *)(d + j) = zero8;
+    for (; j < n; j++) d[j] = 0.0f;
+}
+
 // Plane c of image b copied into a bordered plane (zeros outside the image).
-static inline void ck_fill_bordered(const ck_conv_geometry *g, const float *restrict img, long ph, long pw,
+CK_NO_CALLS static inline void ck_fill_bordered(const ck_conv_geometry *g, const float *restrict img, long ph, long pw,
                                     float *restrict padded) {
     long lo, hi;
     ck_inside_columns(g, pw, &lo, &hi);
@@ -190,15 +215,15 @@ static inline void ck_fill_bordered(const ck_conv_geometry *g, const float *rest
         float *row = padded + r * pw;
         const long ih = r - g->padTop;
         if (ih < 0 || ih >= g->height) { memset(row, 0, (size_t)pw * sizeof(float)); continue; }
-        for (long col = 0; col < lo; col++) row[col] = 0.0f;
+        ck_zero_row(row, lo);
         const float *src = img + ih * g->width - g->padLeft;
-        for (long col = lo; col < hi; col++) row[col] = src[col];
-        for (long col = hi; col < pw; col++) row[col] = 0.0f;
+        ck_copy_row(row + lo, src + lo, hi - lo);
+        ck_zero_row(row + hi, pw - hi);
     }
 }
 
 // Not cloned for AVX2: its gathers are microcoded on AMD before Zen 3 (1.9× slower here than scalar).
-void ck_im2col(const ck_conv_geometry *g, const float *restrict x, long first, long count,
+CK_NO_CALLS void ck_im2col(const ck_conv_geometry *g, const float *restrict x, long first, long count,
                long firstColumnImage, long ld, float *restrict cols) {
     if (count <= 0) return;
     ck_window_scratch w = ck_window_scratch_make(g, count);
@@ -213,12 +238,12 @@ void ck_im2col(const ck_conv_geometry *g, const float *restrict x, long first, l
                     float *dst = cols + ((c * g->kernelH + ki) * g->kernelW + kj) * ld + (start - firstColumnImage) * positions;
                     const float *src = w.padded + ki * g->dilationH * pw + kj * g->dilationW;
                     if (g->strideW == 1) {
-                        // Window rows are contiguous: copy them whole (vectorised), no table.
+                        // Window rows are contiguous: copy them whole, no table.
                         for (long b = 0; b < n; b++) {
                             for (long i = 0; i < g->outH; i++) {
                                 const float *s = src + b * ph * pw + i * g->strideH * pw;
                                 float *d = dst + (b * g->outH + i) * g->outW;
-                                for (long j = 0; j < g->outW; j++) d[j] = s[j];
+                                ck_copy_row(d, s, g->outW);
                             }
                         }
                     } else {
@@ -229,6 +254,22 @@ void ck_im2col(const ck_conv_geometry *g, const float *restrict x, long first, l
         }
     }
     ck_window_scratch_free(&w);
+}
+
+// col2im's two neighbouring kernel offsets of a stride-2 window: the even columns of each window row
+// get s0's row, the odd ones s1's.
+static inline void ck_add_pairs(float *restrict dst, long pw, long ph, const float *restrict s0, const float *restrict s1,
+                                long n, long outH, long strideH, long outW) {
+    for (long b = 0; b < n; b++) {
+        for (long i = 0; i < outH; i++) {
+            float *restrict d = dst + b * ph * pw + i * strideH * pw;
+            const float *restrict a = s0 + (b * outH + i) * outW, *restrict e = s1 + (b * outH + i) * outW;
+            for (long j = 0; j < outW; j++) {
+                d[2 * j] += a[j];
+                d[2 * j + 1] += e[j];
+            }
+        }
+    }
 }
 
 void ck_col2im(const ck_conv_geometry *g, const float *restrict cols, long first, long count,
@@ -244,7 +285,13 @@ void ck_col2im(const ck_conv_geometry *g, const float *restrict cols, long first
                 for (long kj = 0; kj < g->kernelW; kj++) {
                     const float *src = cols + ((c * g->kernelH + ki) * g->kernelW + kj) * ld + (start - firstColumnImage) * positions;
                     float *dst = w.padded + ki * g->dilationH * pw + kj * g->dilationW;
-                    if (g->strideW == 1) {
+                    if (g->strideW == 2 && g->dilationW == 1 && kj + 1 < g->kernelW) {
+                        // Offsets kj and kj + 1 of a stride-2 window fill the even and the odd columns of
+                        // the same run: one contiguous interleaved pass (vectorised) instead of two
+                        // scatters through the table. Each element still gets its terms in kj order.
+                        ck_add_pairs(dst, pw, ph, src, src + ld, n, g->outH, g->strideH, g->outW);
+                        kj++;
+                    } else if (g->strideW == 1) {
                         for (long b = 0; b < n; b++) {
                             for (long i = 0; i < g->outH; i++) {
                                 float *d = dst + b * ph * pw + i * g->strideH * pw;
@@ -274,4 +321,93 @@ void ck_col2im(const ck_conv_geometry *g, const float *restrict cols, long first
         }
     }
     ck_window_scratch_free(&w);
+}
+
+// Binary cross-entropy with logits over n elements: returns Σ softplus(l) − x·l (in eight interleaved
+// double partial sums) and writes g = (σ(l) − x)·scale. One e = exp(−|l|) serves both: softplus(l) =
+// max(l, 0) + log1p(e) and σ(l) = 1/(1 + e) or e/(1 + e). log1p(e) for e in (0, 1] is 2·atanh(s) with
+// s = e/(2 + e) ≤ 1/3, whose odd series to s¹⁵ is within float rounding (the term left out is under
+// 2e-8 of it). libm's log1pf, called per element, kept this loop scalar.
+CK_CLONES double ck_bce_with_logits(const float *restrict l, const float *restrict x, float *restrict g, size_t n,
+                                    float scale) {
+    double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    float t[256];
+    for (size_t i0 = 0; i0 < n; i0 += 256) {
+        const size_t m = n - i0 < 256 ? n - i0 : 256;
+        // Element-wise (vectorised): each term into t, each gradient into g.
+        for (size_t i = 0; i < m; i++) {
+            const float li = l[i0 + i], xi = x[i0 + i];
+            const float e = ck_exp1(li < 0.0f ? li : -li);
+            const float q = e / (2.0f + e), q2 = q * q;
+            float p = 1.0f / 15;
+            p = p * q2 + 1.0f / 13;
+            p = p * q2 + 1.0f / 11;
+            p = p * q2 + 1.0f / 9;
+            p = p * q2 + 1.0f / 7;
+            p = p * q2 + 1.0f / 5;
+            p = p * q2 + 1.0f / 3;
+            const float log1pe = 2.0f * q * (p * q2 + 1.0f);
+            const float inv = 1.0f / (1.0f + e);
+            t[i] = (li > 0.0f ? li : 0.0f) + log1pe - xi * li;
+            g[i0 + i] = ((li >= 0.0f ? inv : e * inv) - xi) * scale;
+        }
+        for (size_t i = m; i < (m + 7) / 8 * 8; i++) t[i] = 0.0f;
+        for (size_t i = 0; i < m; i += 8)
+            for (size_t k = 0; k < 8; k++) s[k] += (double)t[i + k];
+    }
+    return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+}
+
+// Σ (y − t)² over n elements (eight interleaved double partial sums) and g = 2(y − t)/count·scale,
+// evaluated as the scalar formula is (no contraction), so the gradient has the same bits on every CPU.
+CK_CLONES double ck_squared_error(const float *restrict y, const float *restrict t, float *restrict g, size_t n,
+                                  float count, float scale) {
+#pragma clang fp contract(off)
+    double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    float q[256];
+    for (size_t i0 = 0; i0 < n; i0 += 256) {
+        const size_t m = n - i0 < 256 ? n - i0 : 256;
+        for (size_t i = 0; i < m; i++) {
+            const float d = y[i0 + i] - t[i0 + i];
+            q[i] = d * d;
+            g[i0 + i] = 2.0f * d / count * scale;
+        }
+        for (size_t i = m; i < (m + 7) / 8 * 8; i++) q[i] = 0.0f;
+        for (size_t i = 0; i < m; i += 8)
+            for (size_t k = 0; k < 8; k++) s[k] += (double)q[i + k];
+    }
+    return ((s[0] + s[4]) + (s[2] + s[6])) + ((s[1] + s[5]) + (s[3] + s[7]));
+}
+
+// Nearest code of each of n rows (D floats each) among k codes, from dots[r·k + c] = row r · code c and
+// the codes' squared norms: the smallest max(0, ‖z‖² − 2 z·e + ‖e‖²), ties to the lower index. ‖z‖² is
+// summed in row order and nothing is contracted into FMA, so the distances are the bits Codebook's
+// Swift loops computed; the minimum is found first (exact in any order), then its first index.
+CK_CLONES void ck_nearest_codes(const float *restrict dots, const float *restrict rows, const float *restrict codeNorms,
+                                long n, long k, long d, long *restrict codes) {
+#pragma clang fp contract(off)
+    float *dist = malloc((size_t)(k > 0 ? k : 1) * sizeof(float));
+    if (!dist) abort();
+    for (long r = 0; r < n; r++) {
+        float zn = 0.0f;
+        for (long j = 0; j < d; j++) zn += rows[r * d + j] * rows[r * d + j];
+        const float *row = dots + r * k;
+        for (long c = 0; c < k; c++) {
+            const float v = zn - 2.0f * row[c] + codeNorms[c];
+            dist[c] = v >= 0.0f ? v : 0.0f;  // max(0, v) as Swift's max: NaN becomes 0
+        }
+        // The minimum in sixteen lanes (a single running minimum would not vectorise).
+        float lane[16];
+        for (int t = 0; t < 16; t++) lane[t] = INFINITY;
+        long c = 0;
+        for (; c + 16 <= k; c += 16)
+            for (int t = 0; t < 16; t++) lane[t] = dist[c + t] < lane[t] ? dist[c + t] : lane[t];
+        for (; c < k; c++) lane[0] = dist[c] < lane[0] ? dist[c] : lane[0];
+        float best = lane[0];
+        for (int t = 1; t < 16; t++) best = lane[t] < best ? lane[t] : best;
+        long at = 0;
+        while (at < k - 1 && dist[at] != best) at++;
+        codes[r] = at;
+    }
+    free(dist);
 }

@@ -6,6 +6,7 @@
 // 8×8 to 32×32 latents our decoders run, mostly vector remainder. Only the gather of the tiles' 6×6
 // input windows and the scatter of their 4×4 outputs touch the NCHW images, one image row at a time.
 #include "CKWinograd.h"
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,6 +14,12 @@
 #define CK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
 #else
 #define CK_CLONES
+#endif
+// Keeps the compiler from turning the short row copies below into memcpy/memset calls.
+#if defined(__clang__)
+#define CK_NO_CALLS __attribute__((no_builtin("memcpy"))) __attribute__((no_builtin("memset")))
+#else
+#define CK_NO_CALLS
 #endif
 
 // Bᵀ, G and Aᵀ for the points 0, 1, −1, 2, −2, ∞:
@@ -25,13 +32,14 @@
 // Written out below because x·0 cannot be folded away under IEEE rules (NaN, −0), so a loop over the
 // matrices would do 36 multiplies where these do about 12 adds.
 
-void ck_wino43_filter(const float *w, long outChannels, long channels, float *u) {
+CK_CLONES void ck_wino43_filter_rows(const float *w, long outChannels, long channels, long o0, long o1, float *u) {
+#pragma clang fp contract(off)
     static const double G[6][3] = {
         {1.0 / 4, 0, 0}, {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
         {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1},
     };
     const long plane = outChannels * channels;
-    for (long o = 0; o < outChannels; o++) {
+    for (long o = o0; o < o1; o++) {
         for (long c = 0; c < channels; c++) {
             // Once per model, so in double: G's sixths and 24ths are inexact in float.
             const float *g = w + (o * channels + c) * 9;
@@ -45,6 +53,10 @@ void ck_wino43_filter(const float *w, long outChannels, long channels, float *u)
                         (float)(gg[i][0] * G[j][0] + gg[i][1] * G[j][1] + gg[i][2] * G[j][2]);
         }
     }
+}
+
+void ck_wino43_filter(const float *w, long outChannels, long channels, float *u) {
+    ck_wino43_filter_rows(w, outChannels, channels, 0, outChannels, u);
 }
 
 // o[k·s] = (Bᵀ·d)[k] for the six rows d[k·s] (k = 0 … 5), element-wise over n columns.
@@ -72,40 +84,63 @@ void ck_wino43_filter(const float *w, long outChannels, long channels, float *u)
         (o)[3 * (os) + q] = d12 + 8.0f * d34 + m5 + (bias);                                              \
     }
 
-CK_CLONES int ck_wino43_input(const ck_wino_geometry *g, const float *x, long r0, long r1, long c0, long c1,
-                              float *v, long ldv) {
-    const long tw = g->tilesW, th = g->tilesH, span = tw + 1, n = (r1 - r0) * tw;
-    const long h = g->height, w = g->width, plane = h * w, rowLen = 4 * span;
+CK_NO_CALLS CK_CLONES int ck_wino43_input(const ck_wino_geometry *g, const float *x, long r0, long r1, long c0, long c1,
+                                          float *v, long ldv) {
+    const long tw = g->tilesW, th = g->tilesH, rows = r1 - r0, n = rows * tw;
+    const long h = g->height, w = g->width, plane = h * w;
     const long positionStride = g->channels * ldv;
     if (n <= 0 || c1 <= c0) return 1;
-    // row: one input row with its padding; phase: it de-interleaved (phase p, tile t = row[4t + p]);
-    // d: the chunk's 6×6 windows, element (k, l) of tile i at d[(6k + l)·n + i]; t: Bᵀ·d.
-    float *buffer = malloc(sizeof(float) * (size_t)(2 * rowLen + 72 * n));
-    if (!buffer) return 0;
-    float *row = buffer, *phase = row + rowLen, *d = phase + rowLen, *t = d + 36 * n;
-    // The image's columns land at row[padLeft …]; the rest of the row stays zero.
-    const long copyAt = g->padLeft < rowLen ? g->padLeft : rowLen;
-    const long copyCount = w < rowLen - copyAt ? w : rowLen - copyAt;
+    // bordered: for each run of tile rows within one image, the input rows it reads, zero-padded to
+    // every window (4·tiles + 2 columns, the image's at padLeft), run after run; at: where tile i's
+    // window starts in it; d: the chunk's 6×6 windows, element (k, l) of tile i at d[(6k + l)·n + i];
+    // t: Bᵀ·d. Each input row is copied once, then each window element is one gather over all the
+    // chunk's tiles: at the 8×8 grids training runs an image row holds two tiles, so loops per image row
+    // (and the memcpy calls of a few floats they made) had cost more than the transform itself.
+    const long pw = 4 * tw + 2;
+    long bufferRows = 0;
+    for (long ri = 0; ri < rows;) {
+        const long ty0 = (r0 + ri) % th, run = th - ty0 < rows - ri ? th - ty0 : rows - ri;
+        bufferRows += 4 * run + 2;
+        ri += run;
+    }
+    if (bufferRows * pw > INT32_MAX) return 0;
+    float *buffer = malloc(sizeof(float) * (size_t)(bufferRows * pw + 72 * n));
+    int32_t *at = malloc(sizeof(int32_t) * (size_t)n);
+    if (!buffer || !at) { free(buffer); free(at); return 0; }
+    float *bordered = buffer, *d = bordered + bufferRows * pw, *t = d + 36 * n;
+    for (long ri = 0, base = 0; ri < rows;) {
+        const long ty0 = (r0 + ri) % th, run = th - ty0 < rows - ri ? th - ty0 : rows - ri;
+        for (long u = 0; u < run; u++)
+            for (long q = 0; q < tw; q++) at[(ri + u) * tw + q] = (int32_t)((base + 4 * u) * pw + 4 * q);
+        base += 4 * run + 2;
+        ri += run;
+    }
+    long lo = g->padLeft < pw ? g->padLeft : pw, hi = g->padLeft + w < pw ? g->padLeft + w : pw;
+    if (hi < lo) hi = lo;
     for (long c = c0; c < c1; c++) {
-        for (long ri = 0; ri < r1 - r0; ri++) {
-            const long b = (r0 + ri) / th, ty = (r0 + ri) % th;
+        float *row = bordered;
+        for (long ri = 0; ri < rows;) {
+            const long b = (r0 + ri) / th, ty0 = (r0 + ri) % th;
+            const long run = th - ty0 < rows - ri ? th - ty0 : rows - ri;
             const float *image = x + (b * g->channels + c) * plane;
-            for (int k = 0; k < 6; k++) {
-                const long iy = 4 * ty - g->padTop + k;
-                memset(row, 0, sizeof(float) * (size_t)rowLen);
-                if (iy >= 0 && iy < h && copyCount > 0) memcpy(row + copyAt, image + iy * w, sizeof(float) * (size_t)copyCount);
-                for (long q = 0; q < span; q++) {
-                    phase[q] = row[4 * q];
-                    phase[span + q] = row[4 * q + 1];
-                    phase[2 * span + q] = row[4 * q + 2];
-                    phase[3 * span + q] = row[4 * q + 3];
+            for (long r = 0; r < 4 * run + 2; r++, row += pw) {
+                const long iy = 4 * ty0 - g->padTop + r;
+                if (iy < 0 || iy >= h) {
+                    for (long col = 0; col < pw; col++) row[col] = 0.0f;
+                    continue;
                 }
-                // Window column l of tile q is input column 4q + l: phase l % 4, one tile on for l ≥ 4.
-                for (int l = 0; l < 6; l++) {
-                    const float *src = phase + (l % 4) * span + l / 4;
-                    float *dst = d + (6 * k + l) * n + ri * tw;
-                    for (long q = 0; q < tw; q++) dst[q] = src[q];
-                }
+                const float *src = image + iy * w - g->padLeft;
+                for (long col = 0; col < lo; col++) row[col] = 0.0f;
+                for (long col = lo; col < hi; col++) row[col] = src[col];
+                for (long col = hi; col < pw; col++) row[col] = 0.0f;
+            }
+            ri += run;
+        }
+        for (int k = 0; k < 6; k++) {
+            for (int l = 0; l < 6; l++) {
+                const float *src = bordered + k * pw + l;
+                float *dst = d + (6 * k + l) * n;
+                for (long i = 0; i < n; i++) dst[i] = src[at[i]];
             }
         }
         // Bᵀ·d down each window column l, then (Bᵀ·d)·B along each row i straight into V.
@@ -115,6 +150,7 @@ CK_CLONES int ck_wino43_input(const ck_wino_geometry *g, const float *x, long r0
             CK_WINO_BT(t + 6 * i * n, n, out, positionStride, n)
         }
     }
+    free(at);
     free(buffer);
     return 1;
 }

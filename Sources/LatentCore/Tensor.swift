@@ -126,7 +126,13 @@ extension Tensor {
         precondition(count == other.count, "adding \(other.shape) to \(shape)")
         data.withUnsafeMutableBufferPointer { a in
             other.data.withUnsafeBufferPointer { b in
-                for i in 0..<a.count { a[i] += b[i] }
+                guard let ap = a.baseAddress, let bp = b.baseAddress else { return }
+                // A residual block's sum over a training batch is large enough to split (element-wise:
+                // the same result at any thread count).
+                let A = UncheckedPointer(ap), B = UncheckedConst(bp)
+                parallelRanges(a.count, threads: a.count >= 1 << 16 ? ComputeThreads.current : 1) { r in
+                    for i in r { A.pointer[i] += B.pointer[i] }
+                }
             }
         }
     }

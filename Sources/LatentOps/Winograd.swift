@@ -40,8 +40,14 @@ package struct WinogradConvolution: Sendable {
         let oc = w.shape[0], c = w.shape[1]
         var u = uninitializedFloats(positions * oc * c)
         guard !u.isEmpty else { return u }
+        // Training transforms every step (the weights change), so a large layer's is split over the threads.
         w.data.withUnsafeBufferPointer { wb in
-            u.withUnsafeMutableBufferPointer { ub in ck_wino43_filter(wb.baseAddress!, oc, c, ub.baseAddress!) }
+            u.withUnsafeMutableBufferPointer { ub in
+                let W = UncheckedConst(wb.baseAddress!), U = UncheckedPointer(ub.baseAddress!)
+                parallelRanges(oc, threads: oc * c >= 1 << 10 ? ComputeThreads.current : 1) { os in
+                    ck_wino43_filter_rows(W.pointer, oc, c, os.lowerBound, os.upperBound, U.pointer)
+                }
+            }
         }
         return u
     }

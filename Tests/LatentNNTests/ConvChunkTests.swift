@@ -40,14 +40,26 @@ import Testing
         try withComputeThreads(threads) { try checkConvolutionOverManyChunksMatchesDirectLoops() }
     }
 
-    private func checkConvolutionOverManyChunksMatchesDirectLoops() throws {
+    /// A 3×3 stride-1 layer trains through Winograd: its forward pass, and its input gradient as the
+    /// convolution of dy with the turned kernel (padding 2 − p); the columns for dW are still kept.
+    @Test(arguments: [(1, 0), (1, 1), (1, 2), (2, 1)])
+    func winogradTrainingMatchesDirectLoops(_ c: (threads: Int, padding: Int)) throws {
+        try withComputeThreads(c.threads) {
+            try checkConvolutionOverManyChunksMatchesDirectLoops((5, 12, 10, 10, 11, 3, 1, c.padding), manyChunks: false)
+        }
+    }
+
+    private func checkConvolutionOverManyChunksMatchesDirectLoops(
+        _ shape: (n: Int, c: Int, oc: Int, h: Int, w: Int, k: Int, s: Int, p: Int) = (17, 32, 16, 14, 12, 4, 2, 1),
+        manyChunks: Bool = true
+    ) throws {
         var rng = SeededRNG(seed: 21)
-        let (n, c, oc, h, w, k, s, p) = (17, 32, 16, 14, 12, 4, 2, 1)
+        let (n, c, oc, h, w, k, s, p) = shape
         let conv = Conv2d(c, oc, kernel: k, stride: s, padding: p, rng: &rng)
         let x = Tensor.randomNormal(shape: [n, c, h, w], using: &rng)
         let y = conv.forward(x, training: true)
         let plan = try #require(conv.plan)
-        #expect(plan.imagesPerChunk * 2 * plan.workers < n, "too few chunks to test chunking")
+        if manyChunks { #expect(plan.imagesPerChunk * 2 * plan.workers < n, "too few chunks to test chunking") }
         let (oh, ow) = (y.shape[2], y.shape[3])
         let dy = Tensor.randomNormal(shape: y.shape, using: &rng)
         for q in conv.parameters { q.zeroGrad() }

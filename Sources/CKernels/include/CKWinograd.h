@@ -20,6 +20,8 @@ typedef struct {
 /// U (36, OC, C) = G·g·Gᵀ for every 3×3 filter g of w (OC, C, 3, 3): each position's matrix is a
 /// GEMM's A operand as stored.
 void ck_wino43_filter(const float *w, long outChannels, long channels, float *u);
+/// The same for output channels o0 ..< o1 only (their entries of U; the rest is left as it was).
+void ck_wino43_filter_rows(const float *w, long outChannels, long channels, long o0, long o1, float *u);
 
 /// V (36, C, ldv) for channels c0 ..< c1 of the tiles of tile rows r0 ..< r1 of the batch at x
 /// (N, C, H, W): tile (r − r0)·tilesW + tx is column (r − r0)·tilesW + tx of every position's C × ldv

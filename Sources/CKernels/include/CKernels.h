@@ -34,6 +34,15 @@ float ck_sum_exp(const float *x, size_t n);
 void ck_adam(float *w, float *g, float *m, float *v, size_t n,
              float b1, float b2, float c1, float c2, float lr, float eps, float decay);
 
+/// Σ softplus(l) − x·l over n logits l and targets x (the binary cross-entropy's total, in a fixed
+/// order), writing g = (σ(l) − x)·scale.
+double ck_bce_with_logits(const float *l, const float *x, float *g, size_t n, float scale);
+/// Σ (y − t)² over n elements (in a fixed order), writing g = 2(y − t)/count·scale.
+double ck_squared_error(const float *y, const float *t, float *g, size_t n, float count, float scale);
+/// For each of n rows (d floats) the index of the nearest of k codes by squared L2 distance, from
+/// dots (n×k row·code products) and the codes' squared norms; ties go to the lower index.
+void ck_nearest_codes(const float *dots, const float *rows, const float *codeNorms, long n, long k, long d, long *codes);
+
 /// Vector features of the CPU (CPUID, with the operating system's support): bits of `ck_cpu_features`.
 enum {
     CK_CPU_AVX2 = 1 << 0, CK_CPU_FMA = 1 << 1,

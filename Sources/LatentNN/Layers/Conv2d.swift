@@ -15,6 +15,8 @@ public final class Conv2d: Layer {
     private var kept = false
     /// The weights' Winograd transform and the weight version it was made from (3×3 stride-1 layers).
     private var winogradWeights: (version: Int, u: [Float])?
+    /// The same for the input gradient's convolution (the kernel flipped, its channels swapped).
+    private var winogradInputGradientWeights: (version: Int, u: [Float])?
 
     public init(_ inChannels: Int, _ outChannels: Int, kernel: Int, stride: Int = 1, padding: Int = 0,
                 rng: inout SeededRNG) {
@@ -46,19 +48,60 @@ public final class Conv2d: Layer {
         // i·P); inference writes each chunk's columns into its scratch (k·k times the input's size saved:
         // 37 MB for 256 emoji through a 64→64 3×3 layer, fresh pages the kernel zeroed at every batch size).
         kept = training
-        guard training else {
-            // Inference of a 3×3 stride-1 layer: Winograd, its weight transform kept until the weights change.
-            if let winograd = WinogradConvolution(op),
-               Convolution.winogradPays(inChannels: inChannels, outChannels: outChannels, positions: g.positions) {
-                if winogradWeights?.version != weight.version {
-                    winogradWeights = (weight.version, WinogradConvolution.transformWeights(weight.value))
-                }
-                return winograd.forward(x, transformedWeights: winogradWeights!.u, bias: bias.value.data)
-            }
-            return op.forward(x, weight: weight.value, bias: bias.value.data)
+        // A 3×3 stride-1 layer: Winograd, its weight transform kept until the weights change. Training
+        // still needs the columns for the weight gradient, so it writes them beside the Winograd pass;
+        // that pass replaces only the forward product (a third of the layer's training arithmetic).
+        let winograd = WinogradConvolution(op).flatMap {
+            Convolution.winogradPays(inChannels: inChannels, outChannels: outChannels, positions: g.positions) ? $0 : nil
         }
+        if let winograd {
+            if winogradWeights?.version != weight.version {
+                winogradWeights = (weight.version, WinogradConvolution.transformWeights(weight.value))
+            }
+            let y = winograd.forward(x, transformedWeights: winogradWeights!.u, bias: bias.value.data)
+            if training { keepColumns(of: x, geometry: g) }
+            return y
+        }
+        guard training else { return op.forward(x, weight: weight.value, bias: bias.value.data) }
         if cols.count != g.patchSize * n * g.positions { cols = uninitializedFloats(g.patchSize * n * g.positions) }
         return cols.withUnsafeMutableBufferPointer { op.forward(x, weight: weight.value, bias: bias.value.data, keepColumns: $0.baseAddress) }
+    }
+
+    /// The batch's im2col columns, chunk after chunk as `plan` cuts it (what `Convolution.forward` keeps).
+    private func keepColumns(of x: Tensor, geometry g: ConvGeometry) {
+        guard let chunks = plan else { return }
+        let n = x.shape[0], rows = g.patchSize * g.positions
+        if cols.count != rows * n { cols = uninitializedFloats(rows * n) }
+        cols.withUnsafeMutableBufferPointer { cb in
+            x.data.withUnsafeBufferPointer { xb in
+                guard let c = cb.baseAddress, let xp = xb.baseAddress else { return }
+                let C = UncheckedPointer(c), X = UncheckedConst(xp)
+                chunks.forEachChunk(scratch: 0) { images, _ in
+                    g.im2col(X.pointer, images: images, into: C.pointer + images.lowerBound * rows)
+                }
+            }
+        }
+    }
+
+    /// The input gradient of a 3×3 stride-1 layer as a convolution: dx = dy ⋆ W′ with W′[c, o] the kernel
+    /// W[o, c] turned by 180° and padding 2 − p, by Winograd (nil when that does not pay). It replaces the
+    /// GEMM Wᵀ·dY′ (C·9 × OC × positions) and col2im's scatter of its 9·C rows.
+    private func winogradInputGradient(_ dy: Tensor, geometry g: ConvGeometry) -> Tensor? {
+        guard kernel == 3, stride == 1, padding <= 2, g.height == g.outHeight + 2 - 2 * padding,
+              Convolution.winogradPays(inChannels: outChannels, outChannels: inChannels, positions: g.height * g.width)
+        else { return nil }
+        if winogradInputGradientWeights?.version != weight.version {
+            let oc = outChannels, c = inChannels, w = weight.value.data
+            var turned = Tensor.uninitialized(shape: [c, oc, 3, 3])
+            for o in 0..<oc {
+                for ci in 0..<c {
+                    for t in 0..<9 { turned.data[(ci * oc + o) * 9 + t] = w[(o * c + ci) * 9 + 8 - t] }
+                }
+            }
+            winogradInputGradientWeights = (weight.version, WinogradConvolution.transformWeights(turned))
+        }
+        let q = 2 - padding
+        return WinogradConvolution(pads: (q, q, q, q)).forward(dy, transformedWeights: winogradInputGradientWeights!.u, bias: nil)
     }
 
     public func backward(_ dy: Tensor) -> Tensor { backward(dy, inputGradient: true)! }
@@ -68,6 +111,8 @@ public final class Conv2d: Layer {
     private func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
         guard let g = geometry, let chunks = plan, kept else { preconditionFailure("Conv2d.backward without a training forward") }
         guard chunks.batch > 0 else { return Tensor(zeros: [0, inChannels, g.height, g.width]) }
+        let winogradDX = inputGradient ? winogradInputGradient(dy, geometry: g) : nil
+        let inputGradient = inputGradient && winogradDX == nil
         let oc = outChannels, p = g.positions, patch = g.patchSize, plane = inChannels * g.height * g.width
         var dx = Tensor.uninitialized(shape: inputGradient ? [chunks.batch, inChannels, g.height, g.width] : [0])
         let most = chunks.imagesPerChunk * p
@@ -91,7 +136,7 @@ public final class Conv2d: Layer {
                 g.col2im(dcols, images: images, into: DX.pointer)
             }
         }
-        return inputGradient ? dx : nil
+        return winogradDX ?? (inputGradient ? dx : nil)
     }
 }
 

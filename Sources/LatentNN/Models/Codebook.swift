@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import LatentCore
 
@@ -101,10 +102,15 @@ public struct Codebook: Sendable {
     /// (N·h·w, D): the grid vectors of z_e (N, D, h, w) as rows, in sample-then-raster order.
     public func gridVectors(_ ze: Tensor) -> Tensor {
         let n = ze.shape[0], positions = ze.shape[2] * ze.shape[3]
-        var rows = Tensor(zeros: [n * positions, dim])
-        for b in 0..<n {
-            for j in 0..<dim {
-                for p in 0..<positions { rows.data[(b * positions + p) * dim + j] = ze.data[(b * dim + j) * positions + p] }
+        var rows = Tensor.uninitialized(shape: [n * positions, dim])
+        let d = dim
+        ze.data.withUnsafeBufferPointer { z in
+            rows.data.withUnsafeMutableBufferPointer { r in
+                for b in 0..<n {
+                    for j in 0..<d {
+                        for p in 0..<positions { r[(b * positions + p) * d + j] = z[(b * d + j) * positions + p] }
+                    }
+                }
             }
         }
         return rows
@@ -174,12 +180,33 @@ public struct Codebook: Sendable {
         var codes = [Int](repeating: 0, count: rows.shape[0] * levels)
         var inputs: [Tensor] = []
         let k = size
+        let n = rows.shape[0]
+        var nearest = [Int](repeating: 0, count: n)
         for q in 0..<levels {
             inputs.append(residual)
-            let d = distances(rows: residual, level: q)
-            for r in 0..<rows.shape[0] {
-                var best = 0
-                for c in 1..<k where d.data[r * k + c] < d.data[r * k + best] { best = c }
+            // The distances `distances(rows:level:)` computes, bit for bit, and their first minimum, in C.
+            let book = levelVectors(q)
+            let dots = residual.matmul(book, transposeOther: true)
+            let codeNorms = (0..<k).map { c in (0..<dim).reduce(Float(0)) { $0 + book.data[c * dim + $1] * book.data[c * dim + $1] } }
+            dots.data.withUnsafeBufferPointer { dp in
+                residual.data.withUnsafeBufferPointer { rp in
+                    nearest.withUnsafeMutableBufferPointer { np in
+                        codeNorms.withUnsafeBufferPointer { cp in
+                            guard n > 0 else { return }
+                            let D = UncheckedConst(dp.baseAddress!), R = UncheckedConst(rp.baseAddress!)
+                            let C = UncheckedConst(cp.baseAddress!), N = UncheckedPointer(np.baseAddress!)
+                            let d = dim
+                            // Rows are independent: a training batch's are split over the threads.
+                            parallelRanges(n, threads: n * k >= 1 << 16 ? ComputeThreads.current : 1) { rs in
+                                ck_nearest_codes(D.pointer + rs.lowerBound * k, R.pointer + rs.lowerBound * d, C.pointer,
+                                                 rs.count, k, d, N.pointer + rs.lowerBound)
+                            }
+                        }
+                    }
+                }
+            }
+            for r in 0..<n {
+                let best = nearest[r]
                 codes[r * levels + q] = best
                 if levels > 1 { for j in 0..<dim { residual.data[r * dim + j] -= vectors.data[(q * k + best) * dim + j] } }
             }

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import LatentCore
 
@@ -8,23 +9,28 @@ public enum Losses {
     /// sigmoid into the loss avoids log(0) when the decoder saturates.
     /// Returns the total over all elements and dℓ scaled by `scale`.
     public static func bceWithLogits(_ logits: Tensor, _ targets: ArraySlice<Float>, scale: Float) -> (total: Double, grad: Tensor) {
-        var grad = logits
-        var total = 0.0
+        precondition(targets.count == logits.count, "\(targets.count) targets for \(logits.count) logits")
+        var grad = Tensor.uninitialized(shape: logits.shape)
+        let n = logits.count
+        guard n > 0 else { return (0, grad) }
+        // Fixed blocks, each block's total added in order: the same total at any thread count.
+        let block = 1 << 14, blocks = (n + block - 1) / block
+        var partial = [Double](repeating: 0, count: blocks)
         logits.data.withUnsafeBufferPointer { l in
-            grad.data.withUnsafeMutableBufferPointer { g in
-                var t = targets.startIndex
-                for i in 0..<l.count {
-                    let li = l[i], xi = targets[t]
-                    // One exponential serves both: softplus(l) = max(l, 0) + log1p(e), σ(l) from e = exp(−|l|).
-                    let e = expf(-abs(li))
-                    total += Double(max(li, 0) + log1pf(e) - xi * li)
-                    let s = li >= 0 ? 1 / (1 + e) : e / (1 + e)
-                    g[i] = (s - xi) * scale
-                    t += 1
+            targets.withUnsafeBufferPointer { t in
+                grad.data.withUnsafeMutableBufferPointer { g in
+                    partial.withUnsafeMutableBufferPointer { s in
+                        let L = UncheckedConst(l.baseAddress!), T = UncheckedConst(t.baseAddress!)
+                        let G = UncheckedPointer(g.baseAddress!), S = UncheckedPointer(s.baseAddress!)
+                        parallelFor(blocks, threads: n >= 1 << 16 ? ComputeThreads.current : 1) { b in
+                            let at = b * block, count = min(block, n - at)
+                            S.pointer[b] = ck_bce_with_logits(L.pointer + at, T.pointer + at, G.pointer + at, count, scale)
+                        }
+                    }
                 }
             }
         }
-        return (total, grad)
+        return (partial.reduce(0, +), grad)
     }
 
     /// KL(N(μ, σ²) ‖ N(0, 1)) summed over dimensions and samples: −½ Σ (1 + log σ² − μ² − σ²).
@@ -43,16 +49,28 @@ public enum Losses {
 
     /// Mean squared error over all elements and its gradient (2(y − t)/n) scaled by `scale`.
     public static func mse(_ y: Tensor, _ targets: ArraySlice<Float>, scale: Float = 1) -> (mean: Double, grad: Tensor) {
-        var grad = y
-        var total = 0.0
-        let n = Float(y.count)
-        var t = targets.startIndex
-        for i in 0..<y.count {
-            let d = y.data[i] - targets[t]
-            total += Double(d * d)
-            grad.data[i] = 2 * d / n * scale
-            t += 1
+        precondition(targets.count == y.count, "\(targets.count) targets for \(y.count) values")
+        var grad = Tensor.uninitialized(shape: y.shape)
+        let n = y.count
+        guard n > 0 else { return (.nan, grad) }
+        // As the cross-entropy: fixed blocks, their totals added in order, the same at any thread count.
+        let block = 1 << 14, blocks = (n + block - 1) / block, count = Float(n)
+        var partial = [Double](repeating: 0, count: blocks)
+        y.data.withUnsafeBufferPointer { yb in
+            targets.withUnsafeBufferPointer { t in
+                grad.data.withUnsafeMutableBufferPointer { g in
+                    partial.withUnsafeMutableBufferPointer { s in
+                        let Y = UncheckedConst(yb.baseAddress!), T = UncheckedConst(t.baseAddress!)
+                        let G = UncheckedPointer(g.baseAddress!), S = UncheckedPointer(s.baseAddress!)
+                        parallelFor(blocks, threads: n >= 1 << 16 ? ComputeThreads.current : 1) { b in
+                            let at = b * block
+                            S.pointer[b] = ck_squared_error(Y.pointer + at, T.pointer + at, G.pointer + at, min(block, n - at),
+                                                            count, scale)
+                        }
+                    }
+                }
+            }
         }
-        return (total / Double(y.count), grad)
+        return (partial.reduce(0, +) / Double(n), grad)
     }
 }
