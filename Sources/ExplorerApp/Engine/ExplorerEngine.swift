@@ -55,6 +55,16 @@ public final class ExplorerEngine: @unchecked Sendable {
             // The palette and the usage views hold every code's decoded image and per-cell counts.
             throw FormatError(name, "has \(book.size) codes; the explorer shows up to \(Self.maxCodebookSize) (its palette decodes every code); info, encode and decode take it")
         }
+        // Every image's latent is kept (the scatter, the slider ranges, the usage counts): a million 10-D
+        // latents are 40 MB, a million 4×8×8 spatial ones or pooled VQ grids gigabytes.
+        let perImage = model.kind == .vqvae
+            ? min((model.quantizer?.dim ?? 1) * model.codeGrid.height * model.codeGrid.width, scatterFeatureLimit)
+                + model.codeGrid.height * model.codeGrid.width * (model.quantizer?.levels ?? 1)
+            : model.latentDim
+        let (values, overflow) = data.count.multipliedReportingOverflow(by: perImage)
+        guard !overflow, values <= Self.maxLatentValues else {
+            throw FormatError(name, "with \(grouped(data.count)) images of \(perImage) latent values each, the explorer would hold more than \(grouped(Self.maxLatentValues)) (it keeps every image's latent); use a subset of the data")
+        }
         guard model.kind != .cvae || data.isLabelled else {
             throw FormatError(name, "is a conditional VAE: its encoder needs each image's label, and the data has none")
         }
@@ -76,6 +86,9 @@ public final class ExplorerEngine: @unchecked Sendable {
     var imageHeight: Int { model.inputShape[1] }
     /// The longer side of the model's images, which figure scales are chosen for.
     public var imageSide: Int { max(imageWidth, imageHeight) }
+
+    /// The most latent values (images × values per image) the explorer keeps: 400 MB of Float.
+    public static let maxLatentValues = 100_000_000
 
     /// The image sides the explorer opens.
     public static let sides = 8...128

@@ -101,7 +101,14 @@ extension Explorer {
         let measured = s.measureRange != nil
         let color: (Int) -> RGB = { measured ? ScatterColouring.colour($0) : Tab10.color($0) }
         let shown: (Int) -> Bool = s.hidden.isEmpty ? { _ in true } : { !s.hidden.contains(s.labels[safe: $0] ?? -1) }
-        let classes = s.points.indices.map { s.colourIndex(of: $0) }
+        // Each point's colour: its label (none: 0), or its measure's tenth — made in one pass, not a
+        // lookup per point (a million of them).
+        let classes: [Int]
+        if s.colouring != .classes, let values = s.measures[s.colouring], let (lo, hi) = s.measureRange {
+            classes = values.map { v in min(9, max(0, Int((hi > lo ? (v - lo) / (hi - lo) : 0.5) * 10))) }
+        } else {
+            classes = s.labels
+        }
         let classCount = (classes.max() ?? 0) + 1
         var cells: [Cell]
         if s.points.count >= densityFrom && classCount <= 64 {
@@ -109,14 +116,14 @@ extension Explorer {
                                               columns: plot.width, rows: plot.height, bounds: bounds)
         } else {
             let visible = s.points.indices.filter(shown)
-            cells = ScatterRaster.cells(points: visible.map { s.points[$0] }, classes: visible.map { classes[$0] }, color: color,
+            cells = ScatterRaster.cells(points: visible.map { s.points[$0] }, classes: visible.map { classes[safe: $0] ?? 0 }, color: color,
                                         columns: plot.width, rows: plot.height, bounds: bounds)
         }
         if m.capability == .monochrome {
             // Without colour, a point's cell shows its class digit instead of braille dots.
             // A measure's tenth is its digit.
             let visible = s.points.indices.filter(shown)
-            let counts = ScatterRaster.majority(points: visible.map { s.points[$0] }, classes: visible.map { classes[$0] },
+            let counts = ScatterRaster.majority(points: visible.map { s.points[$0] }, classes: visible.map { classes[safe: $0] ?? 0 },
                                                 columns: plot.width, rows: plot.height, bounds: bounds)
             for (i, cls) in counts.enumerated() {
                 guard let cls else { continue }
