@@ -16,12 +16,19 @@ extension UMAP {
         let threshold = maxW / Float(epochs)
         // The C kernel reads edge arrays a vector step past the last edge: padded with edges never due.
         let pad = Int(CK_UMAP_LAYOUT_PAD)
-        let epochsPerSample = Buffer<Float>(g.weights.map { $0 >= threshold ? maxW / $0 : -1 } + [Float](repeating: -1, count: pad))
-        // Dropped edges are never due: their next epoch is +∞.
-        let nextSample = Buffer<Float>(epochsPerSample.values.map { $0 > 0 ? $0 : .infinity })
-        let negRate = Float(options.negativeSampleRate)
-        let nextNegative = Buffer<Float>(epochsPerSample.values.map { $0 / negRate })
-        let columns = Buffer<Int32>(g.columns + [Int32](repeating: 0, count: pad)), offsets = Buffer<Int>(g.offsets)
+        // Filled in place: at a million points each edge array is ~90 MB, and mapped copies of them
+        // (and of the graph's columns) were a third of the peak memory.
+        let edges = g.weights.count, negRate = Float(options.negativeSampleRate)
+        let epochsPerSample = Buffer<Float>(count: edges + pad, repeating: -1)
+        let nextSample = Buffer<Float>(count: edges + pad, repeating: .infinity)
+        let nextNegative = Buffer<Float>(count: edges + pad, repeating: -1 / negRate)
+        for e in 0..<edges where g.weights[e] >= threshold {
+            let eps = maxW / g.weights[e]
+            epochsPerSample.pointer[e] = eps; nextSample.pointer[e] = eps; nextNegative.pointer[e] = eps / negRate
+        }
+        let columns = Buffer<Int32>(count: edges + pad, repeating: 0)
+        g.columns.withUnsafeBufferPointer { columns.pointer.update(from: $0.baseAddress!, count: edges) }
+        let offsets = Buffer<Int>(g.offsets)
         let position = Buffer<Float>(y), step = Buffer<Float>([Float](repeating: 0, count: 2 * n))
         let layout = ck_umap_layout(
             position: position.pointer, step: step.pointer, offsets: offsets.pointer, columns: columns.pointer,
@@ -91,6 +98,11 @@ final class Buffer<T>: @unchecked Sendable {
         count = values.count
         pointer = .allocate(capacity: max(1, count))
         values.withUnsafeBufferPointer { pointer.initialize(from: $0.baseAddress!, count: count) }
+    }
+    init(count: Int, repeating value: T) {
+        self.count = count
+        pointer = .allocate(capacity: max(1, count))
+        pointer.initialize(repeating: value, count: count)
     }
     var values: [T] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
     deinit { pointer.deinitialize(count: count); pointer.deallocate() }
