@@ -37,7 +37,7 @@ extension UMAP {
         // The learning rate falls as (1 − epoch/epochs)²: at the same number of epochs the layout ends
         // with less of the batch updates' jitter than under umap-learn's linear fall (Fashion-MNIST,
         // 5,000 points, 150 epochs: trustworthiness(15) 0.9922 against 0.9909).
-        var moved = [Float](repeating: 0, count: 2 * n)
+        var moved = y  // where the points were at the last look
         var run = epochs
         for epoch in 0..<epochs {
             let rest = 1 - Float(epoch) / Float(epochs)
@@ -63,7 +63,7 @@ extension UMAP {
     /// How far points moved since the last look (`last`, replaced by the current positions), as a
     /// fraction of how far apart neighbours are: the mean distance moved over the mean length of the
     /// graph's edges (those of every eighth point). Computed in one fixed order, so that the stop does
-    /// not depend on the thread count. The first look compares against all zeros and is never small.
+    /// not depend on the thread count.
     static func movement(_ p: UnsafeMutablePointer<Float>, since last: inout [Float], graph g: Graph, n: Int) -> Float {
         var move = 0.0, edge = 0.0, edges = 0
         for i in 0..<n {
