@@ -80,44 +80,57 @@ final class NeighborHeaps: @unchecked Sendable {
     /// A found pair: `other` may belong in `target`'s list at squared distance `distance`.
     struct Update { var target: Int32; var other: Int32; var distance: Float }
 
-    /// Runs `produce` on `blocks` blocks in parallel, each emitting updates judged against the lists as
-    /// they stood before (the farthest distances are read once), then applies them: each thread owns a
-    /// range of target points and takes their updates in block order. Returns how many lists changed.
-    func apply(blocks: Int, threads: Int, _ produce: (Int, _ threshold: UnsafePointer<Float>, _ emit: (Int, Int, Float) -> Void) -> Void) -> Int {
+    /// Runs `produce` on `blocks` blocks, in chunks of `chunk` blocks: the blocks of a chunk run in
+    /// parallel, each emitting updates judged against the lists as they stood before the chunk (no list
+    /// changes while blocks produce), then the chunk's updates are applied, each thread
+    /// owning a range of target points and taking their updates in block order. The chunks bound the
+    /// memory the pending updates take (a whole round's at a million points held most of a gigabyte) and
+    /// change nothing: an update a later chunk no longer emits would have been rejected when applied.
+    /// Their size does not depend on the thread count, so neither does the graph. Returns how many lists
+    /// changed.
+    func apply(blocks: Int, threads: Int, chunk: Int = 64,
+               _ produce: (Int, _ emit: (Int, Int, Float) -> Void) -> Void) -> Int {
         let parts = max(1, threads)
-        let threshold = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        for i in 0..<n { threshold[i] = dist[i * k] }
-        let slots = UnsafeMutablePointer<[Update]>.allocate(capacity: blocks * parts)
-        slots.initialize(repeating: [], count: blocks * parts)
-        defer { threshold.deallocate(); slots.deinitialize(count: blocks * parts); slots.deallocate() }
-        let T = UncheckedConst(UnsafePointer(threshold)), S = UncheckedPointer(slots)
+        let slots = UnsafeMutablePointer<[Update]>.allocate(capacity: chunk)
+        slots.initialize(repeating: [], count: chunk)
+        defer { slots.deinitialize(count: chunk); slots.deallocate() }
+        let S = UncheckedPointer(slots)
         let n = self.n
-        parallelFor(blocks, threads: threads) { b in
-            var local = [[Update]](repeating: [], count: parts)
-            produce(b, T.pointer) { target, other, d in
-                local[target * parts / n].append(Update(target: Int32(target), other: Int32(other), distance: d))
-            }
-            for p in 0..<parts { S.pointer[b * parts + p] = local[p] }
-        }
-        var changed = [Int](repeating: 0, count: parts)
-        changed.withUnsafeMutableBufferPointer { cp in
-            let C = UncheckedPointer(cp.baseAddress!)
-            parallelFor(parts, threads: threads) { p in
-                var count = 0
-                for b in 0..<blocks {
-                    for u in S.pointer[b * parts + p] where self.push(Int(u.target), u.other, u.distance) { count += 1 }
+        var changed = 0
+        for first in stride(from: 0, to: blocks, by: chunk) {
+            let count = min(chunk, blocks - first)
+            parallelFor(count, threads: threads) { c in
+                var local = (S.pointer + c).move()  // moved out, so its storage is reused, not copied
+                local.removeAll(keepingCapacity: true)
+                produce(first + c) { target, other, d in
+                    local.append(Update(target: Int32(target), other: Int32(other), distance: d))
                 }
-                C.pointer[p] = count
+                (S.pointer + c).initialize(to: local)
             }
+            var counts = [Int](repeating: 0, count: parts)
+            counts.withUnsafeMutableBufferPointer { cp in
+                let C = UncheckedPointer(cp.baseAddress!)
+                parallelFor(parts, threads: threads) { p in
+                    let lo = Int32(n * p / parts), hi = Int32(n * (p + 1) / parts)
+                    var found = 0
+                    for c in 0..<count {
+                        S.pointer[c].withUnsafeBufferPointer { updates in
+                            for u in updates where u.target >= lo && u.target < hi && self.push(Int(u.target), u.other, u.distance) { found += 1 }
+                        }
+                    }
+                    C.pointer[p] = found
+                }
+            }
+            changed += counts.reduce(0, +)
         }
-        return changed.reduce(0, +)
+        return changed
     }
 
     /// Every pair of points in a common tree leaf is a first guess.
     func joinLeaves(of forest: RPForest, rows: PaddedRows, threads: Int) {
         let leaves = forest.leaves
         let perBlock = 64
-        _ = apply(blocks: (leaves.count + perBlock - 1) / perBlock, threads: threads) { b, _, emit in
+        _ = apply(blocks: (leaves.count + perBlock - 1) / perBlock, threads: threads) { b, emit in
             for leaf in (b * perBlock)..<min(leaves.count, (b + 1) * perBlock) {
                 let members = forest.members(of: leaves[leaf])
                 for a in members.indices {
@@ -166,13 +179,14 @@ final class NeighborHeaps: @unchecked Sendable {
             }
         }
         let blockSize = 256
+        let k = self.k
         return newCand.withUnsafeBufferPointer { np in
             oldCand.withUnsafeBufferPointer { op in
                 newCount.withUnsafeBufferPointer { ncp in
                     oldCount.withUnsafeBufferPointer { ocp in
                         let N = UncheckedConst(np.baseAddress!), O = UncheckedConst(op.baseAddress!)
                         let NC = UncheckedConst(ncp.baseAddress!), OC = UncheckedConst(ocp.baseAddress!)
-                        return apply(blocks: (n + blockSize - 1) / blockSize, threads: threads) { b, threshold, emit in
+                        return apply(blocks: (n + blockSize - 1) / blockSize, threads: threads) { b, emit in
                             for i in (b * blockSize)..<min(n, (b + 1) * blockSize) {
                                 let news = N.pointer + i * sample, olds = O.pointer + i * sample
                                 let nn = NC.pointer[i], no = OC.pointer[i]
@@ -183,8 +197,8 @@ final class NeighborHeaps: @unchecked Sendable {
                                         let d = rows.squaredDistance(p, q)
                                         // Lists do not change while blocks produce, so pairs already listed
                                         // are dropped here instead of travelling to the apply step.
-                                        if d < threshold[p] && !self.lists(p, Int32(q)) { emit(p, q, d) }
-                                        if d < threshold[q] && !self.lists(q, Int32(p)) { emit(q, p, d) }
+                                        if d < self.dist[p * k] && !self.lists(p, Int32(q)) { emit(p, q, d) }
+                                        if d < self.dist[q * k] && !self.lists(q, Int32(p)) { emit(q, p, d) }
                                     }
                                     for c in (a + 1)..<max(a + 1, nn) { consider(Int(news[c])) }
                                     for c in 0..<no { consider(Int(olds[c])) }

@@ -38,42 +38,46 @@ struct RPForest: Sendable {
         var order = (0..<n).map(Int32.init)
         var leaves: [(Int, Int)] = []
         var pending = [(0, n)]
-        var normal = [Float](repeating: 0, count: stride)
-        var side = [Bool](repeating: false, count: n)
-        while let (start, end) = pending.popLast() {
-            let size = end - start
-            if size <= leafSize { leaves.append((start, end)); continue }
-            let l = Int(order[start + rng.nextInt(below: size)])
-            var r = Int(order[start + rng.nextInt(below: size - 1)])
-            if r == l { r = Int(order[end - 1]) }
-            // normal = x_l − x_r, offset = −normal · (x_l + x_r) / 2
-            var offset: Float = 0
-            let pl = rows.row(l), pr = rows.row(r)
-            for t in 0..<stride { normal[t] = pl[t] - pr[t]; offset -= normal[t] * (pl[t] + pr[t]) / 2 }
-            var left = 0
-            normal.withUnsafeBufferPointer { np in
+        // Raw buffers: arrays written inside the loops below went through exclusivity checks per access.
+        let normal = UnsafeMutablePointer<Float>.allocate(capacity: stride)
+        let side = UnsafeMutablePointer<Bool>.allocate(capacity: n)
+        defer { normal.deallocate(); side.deallocate() }
+        order.withUnsafeMutableBufferPointer { op in
+            let order = op.baseAddress!
+            while let (start, end) = pending.popLast() {
+                let size = end - start
+                if size <= leafSize { leaves.append((start, end)); continue }
+                let l = Int(order[start + rng.nextInt(below: size)])
+                var r = Int(order[start + rng.nextInt(below: size - 1)])
+                if r == l { r = Int(order[end - 1]) }
+                // normal = x_l − x_r, offset = −normal · (x_l + x_r) / 2
+                var offset: Float = 0
+                let pl = rows.row(l), pr = rows.row(r)
+                for t in 0..<stride { normal[t] = pl[t] - pr[t]; offset -= normal[t] * (pl[t] + pr[t]) / 2 }
+                var left = 0
                 for s in start..<end {
-                    let margin = dot(np.baseAddress!, rows.row(Int(order[s])), stride) + offset
+                    let margin = dot(normal, rows.row(Int(order[s])), stride) + offset
                     let goesLeft = margin == 0 ? rng.next() & 1 == 0 : margin > 0
                     side[s] = goesLeft
                     if goesLeft { left += 1 }
                 }
-            }
-            // A degenerate cut (duplicates, or every point on one side) splits the run in half instead.
-            var mid = start + left
-            if left == 0 || left == size {
-                mid = start + size / 2
-            } else {
-                var a = start, b = end - 1
-                while true {
-                    while a < b && side[a] { a += 1 }
-                    while a < b && !side[b] { b -= 1 }
-                    if a >= b { break }
-                    order.swapAt(a, b); side.swapAt(a, b)
+                // A degenerate cut (duplicates, or every point on one side) splits the run in half instead.
+                var mid = start + left
+                if left == 0 || left == size {
+                    mid = start + size / 2
+                } else {
+                    var a = start, b = end - 1
+                    while true {
+                        while a < b && side[a] { a += 1 }
+                        while a < b && !side[b] { b -= 1 }
+                        if a >= b { break }
+                        let o = order[a]; order[a] = order[b]; order[b] = o
+                        let t = side[a]; side[a] = side[b]; side[b] = t
+                    }
                 }
+                pending.append((mid, end))
+                pending.append((start, mid))
             }
-            pending.append((mid, end))
-            pending.append((start, mid))
         }
         return (order, leaves)
     }

@@ -56,29 +56,47 @@ extension UMAP {
     static func spectralLayout(_ g: Graph, members: [Int], seed: UInt64) -> [[Double]]? {
         let m = members.count
         guard m >= 4 else { return nil }
-        var local = [Int: Int](minimumCapacity: m)
-        for (r, i) in members.enumerated() { local[i] = r }
         let degree = members.map { i in (g.offsets[i]..<g.offsets[i + 1]).reduce(0.0) { $0 + Double(g.weights[$1]) } }
         guard degree.allSatisfy({ $0 > 0 }) else { return nil }
         let invSqrt = degree.map { 1 / $0.squareRoot() }
-        // Local CSR, so the matrix–vector products run without lookups.
-        var offsets = [0], columns: [Int] = [], weights: [Double] = []
-        for i in members {
-            for e in g.offsets[i]..<g.offsets[i + 1] {
-                guard let j = local[Int(g.columns[e])] else { continue }
-                columns.append(j); weights.append(Double(g.weights[e]))
+        // Local CSR, so the matrix–vector products run without lookups (a connected graph is its own).
+        var offsets = [0], columns: [Int32] = [], weights: [Double] = []
+        if m == g.offsets.count - 1 {
+            offsets = g.offsets; columns = g.columns; weights = g.weights.map(Double.init)
+        } else {
+            var local = [Int: Int](minimumCapacity: m)
+            for (r, i) in members.enumerated() { local[i] = r }
+            for i in members {
+                for e in g.offsets[i]..<g.offsets[i + 1] {
+                    guard let j = local[Int(g.columns[e])] else { continue }
+                    columns.append(Int32(j)); weights.append(Double(g.weights[e]))
+                }
+                offsets.append(columns.count)
             }
-            offsets.append(columns.count)
         }
+        // w_e · d_j^-1/2 per edge, once: the products below are then one multiply-add per edge.
+        for r in 0..<m { for e in offsets[r]..<offsets[r + 1] { weights[e] *= invSqrt[Int(columns[e])] } }
         // M = D^-1/2 W D^-1/2 has eigenvalue 1 at D^1/2·1; the next two eigenvectors are the smallest
         // non-trivial ones of L = I − M, the ones umap-learn's eigsh(L, which="SM") returns.
         var trivial = degree.map { $0.squareRoot() }
         normalize(&trivial)
         let multiply: ([Double], inout [Double]) -> Void = { v, out in
-            for r in 0..<m {
-                var s = 0.0
-                for e in offsets[r]..<offsets[r + 1] { s += weights[e] * invSqrt[columns[e]] * v[columns[e]] }
-                out[r] = s * invSqrt[r]
+            offsets.withUnsafeBufferPointer { o in
+                columns.withUnsafeBufferPointer { c in
+                    weights.withUnsafeBufferPointer { w in
+                        invSqrt.withUnsafeBufferPointer { d in
+                            v.withUnsafeBufferPointer { x in
+                                out.withUnsafeMutableBufferPointer { y in
+                                    for r in 0..<m {
+                                        var s = 0.0
+                                        for e in o[r]..<o[r + 1] { s += w[e] * x[Int(c[e])] }
+                                        y[r] = s * d[r]
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         return lanczosLargest(count: 2, n: m, steps: min(m - 1, max(48, Int(Double(m).squareRoot() / 3))),
@@ -178,15 +196,36 @@ extension UMAP {
         }
     }
 
+    /// a · b in a fixed order: four 4-wide partial sums, then the rest.
     static func dot(_ a: [Double], _ b: [Double]) -> Double {
-        var s = 0.0
-        for i in a.indices { s += a[i] * b[i] }
-        return s
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in dot(pa.baseAddress!, pb.baseAddress!, min(pa.count, pb.count)) } }
+    }
+
+    static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> Double {
+        let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+        var s0 = SIMD4<Double>(), s1 = SIMD4<Double>(), s2 = SIMD4<Double>(), s3 = SIMD4<Double>()
+        var i = 0
+        while i + 16 <= n {
+            s0 += ra.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self) * rb.loadUnaligned(fromByteOffset: 8 * i, as: SIMD4<Double>.self)
+            s1 += ra.loadUnaligned(fromByteOffset: 8 * i + 32, as: SIMD4<Double>.self) * rb.loadUnaligned(fromByteOffset: 8 * i + 32, as: SIMD4<Double>.self)
+            s2 += ra.loadUnaligned(fromByteOffset: 8 * i + 64, as: SIMD4<Double>.self) * rb.loadUnaligned(fromByteOffset: 8 * i + 64, as: SIMD4<Double>.self)
+            s3 += ra.loadUnaligned(fromByteOffset: 8 * i + 96, as: SIMD4<Double>.self) * rb.loadUnaligned(fromByteOffset: 8 * i + 96, as: SIMD4<Double>.self)
+            i += 16
+        }
+        var rest = 0.0
+        while i < n { rest += a[i] * b[i]; i += 1 }
+        let s = (s0 + s1) + (s2 + s3)
+        return ((s[0] + s[1]) + (s[2] + s[3])) + rest
     }
 
     static func project(_ w: inout [Double], outOf v: [Double]) {
-        let c = dot(w, v)
-        for i in w.indices { w[i] -= c * v[i] }
+        w.withUnsafeMutableBufferPointer { pw in
+            v.withUnsafeBufferPointer { pv in
+                let n = min(pw.count, pv.count), x = pw.baseAddress!, y = pv.baseAddress!
+                let c = dot(UnsafePointer(x), y, n)
+                for i in 0..<n { x[i] -= c * y[i] }
+            }
+        }
     }
 
     @discardableResult static func normalize(_ v: inout [Double]) -> Bool {

@@ -14,10 +14,19 @@ public struct UMAPOptions: Sendable {
     public var neighbors = 15
     public var minDist: Float = 0.1
     public var spread: Float = 1
-    /// nil: 500 for up to 10,000 points, 250 above. (umap-learn uses 200 above; batch-mode updates, each
-    /// from the epoch's starting layout, converge a little more slowly than its in-place ones: on 70,000
-    /// Fashion-MNIST images trustworthiness(15) is 0.984 after 200 epochs, 0.989 after 250, 0.990 after 300.)
+    /// nil: 200 up to 10,000 points, 150 up to 25,000, 250 above (umap-learn: 500 up to 10,000, 200
+    /// above). The learning rate falls as (1 − epoch/epochs)², which ends with less jitter than
+    /// umap-learn's linear fall: on Fashion-MNIST (PCA 10) trustworthiness(15) at 5,000 points is 0.9929
+    /// after 200 epochs (linear: 0.9924; 500 linear: 0.9932; umap-learn 0.9922), at 20,000 points 0.9919
+    /// after 150 (250 linear: 0.9921; umap-learn 0.9911). Larger inputs need more: batch updates, each
+    /// from the epoch's starting layout, converge more slowly than umap-learn's in-place ones, and at
+    /// 70,000 points 150 epochs give 0.9825, 250 give 0.9884 (umap-learn at 200: 0.9896).
     public var epochs: Int?
+    /// The layout has converged, and the epochs stop, once points moved on average less than this
+    /// fraction of the mean edge length over the last 5 epochs (checked every 5 epochs). nil: all epochs.
+    /// With the squared fall of the learning rate this ends the last few epochs, whose steps are too
+    /// small to reorder neighbours.
+    public var convergence: Float? = 0.05
     public var learningRate: Float = 1
     public var negativeSampleRate = 5
     public var seed: UInt64 = 42
@@ -40,6 +49,8 @@ public struct UMAPResult: Sendable {
     public let timings: [(stage: String, seconds: Double)]
     /// How the layout started: "spectral", "pca", or "pca (why the spectral start was not used)".
     public let start: String
+    /// Epochs run, and the schedule's length (fewer ran when the layout converged first).
+    public let epochs: (run: Int, scheduled: Int)
 }
 
 public enum UMAP {
@@ -68,10 +79,11 @@ public enum UMAP {
             if spectral { start = "pca (no spectral embedding)" }
         }
         lap("init")
-        let epochs = options.epochs ?? (n <= 10_000 ? 500 : 250)
-        optimize(&embedding, graph: graph, n: n, a: a, b: b, epochs: epochs, options: options, progress: progress)
+        let epochs = options.epochs ?? (n <= 10_000 ? 200 : n <= 25_000 ? 150 : 250)
+        let run = optimize(&embedding, graph: graph, n: n, a: a, b: b, epochs: epochs, options: options, progress: progress)
         lap("optimize")
-        return UMAPResult(embedding: Tensor(shape: [n, 2], data: embedding), a: a, b: b, graph: knn, timings: timings, start: start)
+        return UMAPResult(embedding: Tensor(shape: [n, 2], data: embedding), a: a, b: b, graph: knn, timings: timings, start: start,
+                          epochs: (run, epochs))
     }
 
     // MARK: Curve

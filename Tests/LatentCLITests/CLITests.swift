@@ -475,6 +475,9 @@ import Testing
         let first = centroid(0..<30), second = centroid(30..<50)
         func d2(_ p: [Double], _ q: [Double]) -> Double { (p[0] - q[0]) * (p[0] - q[0]) + (p[1] - q[1]) * (p[1] - q[1]) }
         #expect((50..<60).allSatisfy { d2(placed[$0], second) < d2(placed[$0], first) })
+        // UMAP says how many epochs ran: all of them with --all-epochs.
+        let all = try Self.run(["project", "--input", dir + "/good.csv", "--epochs", "30", "--all-epochs"])
+        #expect(all.status == 0 && all.stdout.contains("epochs 30 of 30"), "\(all.stdout) \(all.stderr)")
         // Any embedding can be scored against its input; a wrong-sized one is refused in one line.
         let scored = try Self.run(["project", "--input", dir + "/good.csv", "--score", dir + "/y.csv"])
         #expect(scored.status == 0 && scored.stdout.contains("trustworthiness(15)"), "\(scored.stderr)")

@@ -185,6 +185,34 @@ import Testing
         #expect(UMAP.fit(x, options: options).embedding != one.embedding)
     }
 
+    /// The large-layout path at a size CI can run: NN-descent (above the exact limit, its updates in two
+    /// chunks of blocks), the parallel fuzzy union, the PCA start of large inputs and the layout with
+    /// its convergence stop give the same bits on 1 and 2 threads (the million-point runs take the
+    /// same code).
+    @Test func largeLayoutIsTheSameAtAnyThreadCount() {
+        var rng = SeededRNG(seed: 5)
+        let n = 17_000, dims = 10
+        let centers = (0..<40).map { _ in (0..<dims).map { _ in 4 * rng.nextNormal() } }
+        var data = [Float](repeating: 0, count: n * dims)
+        for i in 0..<n { for t in 0..<dims { data[i * dims + t] = centers[i % 40][t] + rng.nextNormal() } }
+        let x = Tensor(shape: [n, dims], data: data)
+        var options = UMAPOptions()
+        options.epochs = 40
+        options.initialization = .pca
+        options.convergence = 10  // loose, so that this short run stops early
+        var runs: [UMAPResult] = []
+        for threads in 1...2 {
+            options.threads = threads
+            runs.append(UMAP.fit(x, options: options))
+        }
+        #expect(runs[0].epochs.run < 40, "the convergence stop was not taken: \(runs[0].epochs)")
+        for r in runs.dropFirst() {
+            #expect(r.graph.indices == runs[0].graph.indices)
+            #expect(r.epochs.run == runs[0].epochs.run)
+            #expect(r.embedding == runs[0].embedding)  // bit for bit
+        }
+    }
+
     @Test func transformPlacesPointsNearTheirNeighboursAndInverseReturnsToTheData() {
         let (x, labels) = Self.blobs(perClass: 40)
         var options = UMAPOptions()

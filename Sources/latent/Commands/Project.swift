@@ -18,7 +18,8 @@ struct Project: ParsableCommand {
     @Option(help: "t-SNE repulsion: bh (Barnes–Hut), fft (FIt-SNE interpolation), or auto (fft from 2,000 points).") var repulsion: String = "auto"
     @Option(help: "UMAP neighbours.") var neighbors = 15
     @Option(help: "UMAP min_dist.") var minDist: Float = 0.1
-    @Option(help: "UMAP epochs (default: 500 up to 10,000 points, else 250); t-SNE iterations (default: 750, as openTSNE).") var epochs: Int?
+    @Option(help: "UMAP epochs (default: 200 up to 10,000 points, 150 up to 25,000, else 250); t-SNE iterations (default: 750, as openTSNE).") var epochs: Int?
+    @Flag(help: "UMAP: run every epoch of the schedule, also after the layout has converged (points moving under 5 % of the mean edge length over 5 epochs).") var allEpochs = false
     @Option(help: "UMAP start: spectral, pca, or auto (spectral up to 20,000 points).") var `init`: String = "auto"
     @Option(help: "Random seed.") var seed: UInt64 = 42
     @Option(help: "Threads (the result does not depend on it).") var threads = ComputeThreads.available
@@ -119,13 +120,15 @@ struct Project: ParsableCommand {
             options.neighbors = neighbors
             options.minDist = minDist
             options.epochs = epochs
+            if allEpochs { options.convergence = nil }
             options.seed = seed
             options.threads = threads
             options.initialization = UMAPInit(rawValue: `init`)!
             let result = UMAP.fit(fitRows, options: options)
             y = result.embedding
             print(result.timings.map { String(format: "%@ %.3f s", $0.stage, $0.seconds) }.joined(separator: "  ")
-                  + String(format: "  (a %.3f, b %.3f; start: %@; layout kernel: %@)", result.a, result.b, result.start, UMAP.layoutKernel))
+                  + String(format: "  (a %.3f, b %.3f; start: %@; epochs %d of %d; layout kernel: %@)", result.a, result.b, result.start,
+                           result.epochs.run, result.epochs.scheduled, UMAP.layoutKernel))
             graph = holdOut == nil ? result.graph : nil
             if let newRows {
                 clock = Date()
