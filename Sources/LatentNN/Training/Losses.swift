@@ -10,21 +10,28 @@ public enum Losses {
     /// Returns the total over all elements and dℓ scaled by `scale`.
     public static func bceWithLogits(_ logits: Tensor, _ targets: ArraySlice<Float>, scale: Float) -> (total: Double, grad: Tensor) {
         precondition(targets.count == logits.count, "\(targets.count) targets for \(logits.count) logits")
-        var grad = Tensor.uninitialized(shape: logits.shape)
-        let n = logits.count
+        return blockwise(logits, targets) { l, t, g, count in ck_bce_with_logits(l, t, g, count, scale) }
+    }
+
+    /// A loss over every element whose C kernel writes the gradient and returns its block's total, run in
+    /// fixed blocks of 16K elements whose totals are added in order: the same total at any thread count.
+    static func blockwise(_ y: Tensor, _ targets: ArraySlice<Float>,
+                          _ kernel: @Sendable (UnsafePointer<Float>, UnsafePointer<Float>, UnsafeMutablePointer<Float>, Int) -> Double)
+        -> (total: Double, grad: Tensor) {
+        var grad = Tensor.uninitialized(shape: y.shape)
+        let n = y.count
         guard n > 0 else { return (0, grad) }
-        // Fixed blocks, each block's total added in order: the same total at any thread count.
         let block = 1 << 14, blocks = (n + block - 1) / block
         var partial = [Double](repeating: 0, count: blocks)
-        logits.data.withUnsafeBufferPointer { l in
+        y.data.withUnsafeBufferPointer { yb in
             targets.withUnsafeBufferPointer { t in
                 grad.data.withUnsafeMutableBufferPointer { g in
                     partial.withUnsafeMutableBufferPointer { s in
-                        let L = UncheckedConst(l.baseAddress!), T = UncheckedConst(t.baseAddress!)
+                        let Y = UncheckedConst(yb.baseAddress!), T = UncheckedConst(t.baseAddress!)
                         let G = UncheckedPointer(g.baseAddress!), S = UncheckedPointer(s.baseAddress!)
                         parallelFor(blocks, threads: n >= 1 << 16 ? ComputeThreads.current : 1) { b in
-                            let at = b * block, count = min(block, n - at)
-                            S.pointer[b] = ck_bce_with_logits(L.pointer + at, T.pointer + at, G.pointer + at, count, scale)
+                            let at = b * block
+                            S.pointer[b] = kernel(Y.pointer + at, T.pointer + at, G.pointer + at, min(block, n - at))
                         }
                     }
                 }
@@ -50,27 +57,9 @@ public enum Losses {
     /// Mean squared error over all elements and its gradient (2(y − t)/n) scaled by `scale`.
     public static func mse(_ y: Tensor, _ targets: ArraySlice<Float>, scale: Float = 1) -> (mean: Double, grad: Tensor) {
         precondition(targets.count == y.count, "\(targets.count) targets for \(y.count) values")
-        var grad = Tensor.uninitialized(shape: y.shape)
-        let n = y.count
-        guard n > 0 else { return (.nan, grad) }
-        // As the cross-entropy: fixed blocks, their totals added in order, the same at any thread count.
-        let block = 1 << 14, blocks = (n + block - 1) / block, count = Float(n)
-        var partial = [Double](repeating: 0, count: blocks)
-        y.data.withUnsafeBufferPointer { yb in
-            targets.withUnsafeBufferPointer { t in
-                grad.data.withUnsafeMutableBufferPointer { g in
-                    partial.withUnsafeMutableBufferPointer { s in
-                        let Y = UncheckedConst(yb.baseAddress!), T = UncheckedConst(t.baseAddress!)
-                        let G = UncheckedPointer(g.baseAddress!), S = UncheckedPointer(s.baseAddress!)
-                        parallelFor(blocks, threads: n >= 1 << 16 ? ComputeThreads.current : 1) { b in
-                            let at = b * block
-                            S.pointer[b] = ck_squared_error(Y.pointer + at, T.pointer + at, G.pointer + at, min(block, n - at),
-                                                            count, scale)
-                        }
-                    }
-                }
-            }
-        }
-        return (partial.reduce(0, +) / Double(n), grad)
+        guard y.count > 0 else { return (.nan, Tensor.uninitialized(shape: y.shape)) }
+        let count = Float(y.count)
+        let (total, grad) = blockwise(y, targets) { y, t, g, n in ck_squared_error(y, t, g, n, count, scale) }
+        return (total / Double(y.count), grad)
     }
 }
