@@ -167,8 +167,10 @@ public final class ExplorerEngine: @unchecked Sendable {
         try access.inBatches(count: count ?? data.count, first: first, limit: limit, prepare: { try data.batch($0) }, work)
     }
 
-    /// From this many images on, the data is encoded by a second copy of the model (`passOverData`).
-    public static let ownModelFrom = 20_000
+    /// From this many images on, a data set is large: a second copy of the model encodes it
+    /// (`passOverData`) and the scatter grows while it does (PCA on the first part).
+    public static let largeDataFrom = 20_000
+    var isLargeData: Bool { data.count >= Self.largeDataFrom }
 
     /// Runs `body` with the model a pass over the whole data set uses, and the access that guards it: for
     /// a large data set a second copy of the model read from its file, so that minutes of encoding never
@@ -177,7 +179,7 @@ public final class ExplorerEngine: @unchecked Sendable {
     /// decode); the copy takes batches of up to 1,024 small images (fewer, larger GEMMs; four million
     /// pixel values at most, as a convolution's buffers grow with the batch).
     func passOverData<T>(limit: Int, _ body: (any LatentModel, ModelAccess, _ limit: Int, _ target: Double) throws -> T) rethrows -> T {
-        let copy = data.count >= Self.ownModelFrom ? copyLock.withLock { () -> (any LatentModel, ModelAccess)? in
+        let copy = isLargeData ? copyLock.withLock { () -> (any LatentModel, ModelAccess)? in
             if copyForData == nil, let loaded = try? loadLatentModel(path) { copyForData = (loaded, ModelAccess()) }
             return copyForData
         } : nil

@@ -234,7 +234,7 @@ public final class Runtime: @unchecked Sendable {
             }
             return []
         case .encodeDataset:
-            let engine = self.engine, streamed = engine.data.count >= streamScatterFrom
+            let engine = self.engine, streamed = engine.isLargeData
             inBackground { progress, post in
                 var scatter = StreamedScatter(labels: engine.labelsForApp)
                 do {
@@ -287,8 +287,11 @@ public final class Runtime: @unchecked Sendable {
             return engine.dataImage(index).map { [.peeked(index: index, $0)] } ?? []
         case .showImages(let batch, let indices):
             let shown = indices.filter { (0..<engine.data.count).contains($0) }
-            if let bad = shown.first(where: { engine.dataImage($0) == nil }) { return [.failed(engine.dataProblem(bad) ?? "image \(bad) cannot be read")] }
-            return [.gridsDecoded(batch, shown.compactMap { engine.dataImage($0) })]
+            let images = shown.map { engine.dataImage($0) }
+            if let bad = images.firstIndex(where: { $0 == nil }) {
+                return [.failed(engine.dataProblem(shown[bad]) ?? "image \(shown[bad]) cannot be read")]
+            }
+            return [.gridsDecoded(batch, images.compactMap { $0 })]
         case .quantizeDataset:
             let engine = self.engine
             inBackground { progress, post in
@@ -361,9 +364,6 @@ public final class Runtime: @unchecked Sendable {
 
     /// Latent values (points × dimensions) past which the PCA scatter is made in the background.
     static let pcaInFrameValues = 2_000_000
-
-    /// From this many images on, the scatter grows while the data is encoded (PCA on the first part).
-    public var streamScatterFrom = 20_000
 
     /// The PCA scatter of `mus`, its axes turned to point the way `previous`'s did (a scatter that grew
     /// while the data was encoded must not flip when the PCA of all of it replaces it).

@@ -30,8 +30,19 @@ extension ScatterState {
         guard colouring != .classes, let values = measures[colouring], let v = values[safe: i], let (lo, hi) = measureRange else {
             return colourClass(of: i)
         }
-        let t = hi > lo ? (v - lo) / (hi - lo) : 0.5
-        return min(9, max(0, Int(t * 10)))
+        return Self.tenth(v, lo, hi)
+    }
+
+    /// Every point's colour class, in one pass (the plot of a million points colours them all at once):
+    /// the labels (empty for unlabelled data: every point 0), or the measure's tenths.
+    func colourIndices() -> [Int] {
+        guard colouring != .classes, let values = measures[colouring], let (lo, hi) = measureRange else { return labels }
+        return values.map { Self.tenth($0, lo, hi) }
+    }
+
+    /// The tenth of [lo, hi] that v falls in (0…9; the middle one when the range is a point).
+    static func tenth(_ v: Float, _ lo: Float, _ hi: Float) -> Int {
+        min(9, max(0, Int((hi > lo ? (v - lo) / (hi - lo) : 0.5) * 10)))
     }
 
     /// The shown measure's 1st and 99th percentiles.

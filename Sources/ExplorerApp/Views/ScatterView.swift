@@ -101,14 +101,7 @@ extension Explorer {
         let measured = s.measureRange != nil
         let color: (Int) -> RGB = { measured ? ScatterColouring.colour($0) : Tab10.color($0) }
         let shown: (Int) -> Bool = s.hidden.isEmpty ? { _ in true } : { !s.hidden.contains(s.labels[safe: $0] ?? -1) }
-        // Each point's colour: its label (none: 0), or its measure's tenth — made in one pass, not a
-        // lookup per point (a million of them).
-        let classes: [Int]
-        if s.colouring != .classes, let values = s.measures[s.colouring], let (lo, hi) = s.measureRange {
-            classes = values.map { v in min(9, max(0, Int((hi > lo ? (v - lo) / (hi - lo) : 0.5) * 10))) }
-        } else {
-            classes = s.labels
-        }
+        let classes = s.colourIndices()
         let classCount = (classes.max() ?? 0) + 1
         var cells: [Cell]
         if s.points.count >= densityFrom && classCount <= 64 {
