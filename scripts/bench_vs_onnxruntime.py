@@ -12,14 +12,12 @@ Real-library architectures, built small (3×32×32, random weights, fixed seeds)
 and exported by both PyTorch exporters (TorchScript, opset 17, dynamic batch; dynamo, opset 18, which
 writes its weights to an external .onnx.data): diffusers AutoencoderKL, AutoencoderTiny (TAESD) and VQModel,
 and a conv VQ-VAE around vector-quantize-pytorch's VectorQuantize (cosine similarity), ResidualVQ (4
-quantizers) and FSQ (levels 8,5,5,5). Each is tried through its natural manifest (KL and Tiny as `vae`,
-VQModel and VectorQuantize as `vqvae` with their codebook); where our engine refuses it the table shows the
-engine's one-line reason instead of a ratio (ResidualVQ and FSQ have no manifest kind: the row says why).
-`latent bench decode` takes only manifests and .safetensors, and no manifest kind has a spatial latent
-[C, h, w] other than a VQ-VAE's code grid, so a decoder whose model does not load is also timed alone,
-wrapped as a VQ-VAE decoder (a generated strided-conv encoder and a random 16-entry codebook of its
-latent's channels): ours then times codes → codebook lookup → decoder, onnxruntime the decoder on a random
-latent of the same shape.
+quantizers) and FSQ (levels 8,5,5,5). Each is opened through its own manifest: KL as `vae`, Tiny as `ae`,
+VQModel and VectorQuantize as `vqvae` with their [K, D] codebook, ResidualVQ with its [Q, K, D] codebook,
+FSQ with its `levels`; ours times codes → codebook (or FSQ grid) → decoder, onnxruntime the decoder on a
+latent of the same shape. Where our engine refuses a model the row shows the engine's one-line reason, and
+its decoder is timed alone, wrapped as a VQ-VAE decoder (a generated strided-conv encoder and a random
+16-entry codebook of its latent's channels).
 
     ~/tv/bin/python scripts/bench_vs_onnxruntime.py [--latent .build/release/latent] [--count 2000]
 """
@@ -140,7 +138,8 @@ def export_onnx(module, args, path, exporter, inputs, outputs):
 
 def real_library_models():
     """The small real-library autoencoders: name → (encoder module, decoder module, latent shape, manifest
-    fields or why no manifest kind fits, codebook or None). Encoders return what the manifest kind expects."""
+    fields, codebook or None: [K, D], or [Q, K, D] for a residual VQ). Encoders return what the manifest kind
+    expects."""
     import torch
     from torch import nn
     from einops import rearrange
@@ -195,7 +194,7 @@ def real_library_models():
     tiny = AutoencoderTiny(encoder_block_out_channels=(16,) * 3, decoder_block_out_channels=(16,) * 3,
                            num_encoder_blocks=(1,) * 3, num_decoder_blocks=(1,) * 3, latent_channels=4).eval()
     models["diffusers AutoencoderTiny"] = (Call(tiny, lambda m, x: m.encode(x).latents), Call(tiny, lambda m, z: m.decode(z).sample),
-                                           [4, 8, 8], vae, None)
+                                           [4, 8, 8], {"kind": "ae", "pixel_range": [-1, 1]}, None)
     torch.manual_seed(3)
     vq = VQModel(num_vq_embeddings=64, vq_embed_dim=4, **blocks).eval()
     models["diffusers VQModel"] = (Call(vq, lambda m, x: m.encode(x).latents), Call(vq, lambda m, h: m.decode(h, force_not_quantize=True).sample),
@@ -207,11 +206,11 @@ def real_library_models():
     torch.manual_seed(5)
     rvq = ResidualVQ(dim=32, num_quantizers=4, codebook_size=64, codebook_dim=16).eval()
     models["vq-pytorch ResidualVQ ×4"] = (ToVectors(conv_encoder(), rvq.project_in), FromVectors(rvq.project_out, conv_decoder()),
-                                         [16, 8, 8], "no manifest: a vqvae has one codebook, ResidualVQ 4", None)
+                                         [16, 8, 8], {"kind": "vqvae"}, torch.stack([layer.codebook for layer in rvq.layers]))
     torch.manual_seed(6)
     fsq = FSQ(levels=[8, 5, 5, 5], dim=32).eval()
     models["vq-pytorch FSQ 8,5,5,5"] = (ToVectors(conv_encoder(), fsq.project_in), FromVectors(fsq.project_out, conv_decoder()),
-                                       [4, 8, 8], "no manifest: FSQ rounds, it has no codebook", None)
+                                       [4, 8, 8], {"kind": "vqvae", "levels": [8, 5, 5, 5]}, None)
     return models
 
 

@@ -284,6 +284,17 @@ import Testing
         #expect(digits.status == 0 && digits.stdout != enc.stdout)
     }
 
+    /// `bench decode` times a model of every kind it opens: codes for a residual VQ are one per level
+    /// and cell, an FSQ's come from its levels, a deterministic autoencoder's latent is its own shape.
+    @Test(arguments: ["rvq-ts", "fsq-ts", "tiny-ts", "vq-cos-ts", "kl-ts"])
+    func benchDecodeTimesEveryKindOfImportedModel(_ fixture: String) throws {
+        let r = try Self.run(["bench", "decode", "--count", "3", "Tests/LatentNNTests/Fixtures/onnx-lib/\(fixture)/model.json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let row = try #require(r.stdout.split(separator: "\n").first { $0.hasPrefix("\(fixture)/model.json") }, "\(r.stdout)")
+        let median = try #require(row.split(separator: " ").dropLast().last.flatMap { Double($0) }, "\(row)")
+        #expect(median > 0, "\(row)")
+    }
+
     /// The BLAS kernel: when OpenBLAS falls back to a core without AVX2 on a CPU that has it (faked here
     /// with LATENT_BLAS_ASSUME_CORE), latent re-executes itself once with a better kernel, checks it against
     /// the naive GEMM and says so; a kernel already set in the environment is kept.

@@ -76,7 +76,8 @@ struct BenchDecode: ParsableCommand {
         let m = try loadLatentModel(path)
         return { i, rng in
             if let book = m.quantizer {
-                let codes = (0..<(batch * m.codeGrid.height * m.codeGrid.width)).map { _ in rng.nextInt(below: book.size) }
+                // A residual VQ's cells hold one code per level.
+                let codes = (0..<(batch * m.codeGrid.height * m.codeGrid.width * book.levels)).map { _ in rng.nextInt(below: book.size) }
                 return try m.decodeCodes(codes).data[0]
             }
             let z = Tensor.randomNormal(shape: [batch, m.latentDim], using: &rng)
