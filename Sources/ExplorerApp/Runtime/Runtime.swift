@@ -30,6 +30,10 @@ public final class Runtime: @unchecked Sendable {
     /// Bumped by every request for the shown image; an image decoded in the background for an older
     /// request is dropped when it arrives (a data image opened since must not be overwritten).
     private var imageRequest = 0
+    /// When the frame being made began (`handle`): the budgets above are for the whole frame, so work
+    /// decided late in it (a strip after the image `n` opened) counts what the frame has already spent.
+    private var frameStarted: UInt64 = 0
+    private var frameSpentSeconds: Double { Double(DispatchTime.now().uptimeNanoseconds &- frameStarted) / 1e9 }
     private let decodes = BackgroundDecodes()
     /// Where bookmarks are kept (nil: not kept, as in tests that do not ask for it).
     public var bookmarkStore: BookmarkStore?
@@ -45,6 +49,7 @@ public final class Runtime: @unchecked Sendable {
 
     /// Starts the app: first decode now, dataset encoding in the background.
     public func start() {
+        frameStarted = DispatchTime.now().uptimeNanoseconds
         run(Explorer.start(&model))
         loadBookmarks()
     }
@@ -70,6 +75,7 @@ public final class Runtime: @unchecked Sendable {
     /// for it (`held`), in order; n / p chain on it (when no key waits before them), as does q.
     @discardableResult
     public func handle(_ messages: [Message]) -> Bool {
+        frameStarted = DispatchTime.now().uptimeNanoseconds
         var commands: [Command] = []
         func apply(_ input: [Message]) {
             for message in input {
@@ -402,24 +408,28 @@ public final class Runtime: @unchecked Sendable {
         return []
     }
 
-    /// Hands a decode of `count` images to the background worker when it is expected to take longer than
-    /// `backgroundDecodeBudget`; false (do it now) otherwise. The worker decodes in chunks of about a quarter
-    /// of the budget, so the interactive decode waits for one chunk at most.
+    /// Hands a decode of `count` images to the background worker when it would end the frame past
+    /// `backgroundDecodeBudget` (its expected time plus what the frame has spent); false (do it now)
+    /// otherwise. The worker decodes in chunks of about a quarter of the budget, so the interactive decode
+    /// waits for one chunk at most.
     private func decodeLater(kind: String, count: Int,
                              _ make: @escaping @Sendable (ExplorerEngine, Int, () -> Bool) -> Message?) -> Bool {
         let expected = engine.expectedDecodeSeconds(count: count)
-        guard backgroundDecodeBudget.isFinite, expected > backgroundDecodeBudget else { return false }
+        guard backgroundDecodeBudget.isFinite, expected + frameSpentSeconds > backgroundDecodeBudget else { return false }
         let engine = self.engine
-        let chunk = max(1, Int(Double(count) * backgroundDecodeBudget / 4 / expected))
+        // Nothing decoded yet (no expected time): one chunk.
+        let chunk = expected > 0 ? max(1, min(count, Int(Double(count) * backgroundDecodeBudget / 4 / expected))) : count
         submitToWorker(kind: kind) { cancelled in make(engine, chunk, cancelled) }
         return true
     }
 
-    /// Hands the decode of the shown image to the background worker when one decode is expected to take
-    /// longer than `backgroundImageBudget`; false (decode it now) otherwise.
+    /// Hands the decode of the shown image to the background worker when it would end the frame past
+    /// `backgroundImageBudget` (one decode's expected time plus what the frame has spent); false (decode
+    /// it now) otherwise.
     /// `decodes`: how many single decodes the work costs (an encoder and a decoder: about two).
     private func decodeImageLater(kind: String, decodes: Int = 1, _ make: @escaping @Sendable (ExplorerEngine) -> Message?) -> Bool {
-        guard backgroundImageBudget.isFinite, engine.expectedDecodeSeconds(count: 1) * Double(decodes) > backgroundImageBudget else { return false }
+        guard backgroundImageBudget.isFinite,
+              engine.expectedDecodeSeconds(count: 1) * Double(decodes) + frameSpentSeconds > backgroundImageBudget else { return false }
         let engine = self.engine, request = imageRequest
         submitToWorker(kind: kind, as: { .image($0, request: request) }) { cancelled in cancelled() ? nil : make(engine) }
         return true
