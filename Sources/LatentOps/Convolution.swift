@@ -1,5 +1,25 @@
 import LatentCore
 
+/// The three forward passes of a convolution (`Convolution.path`).
+package enum ConvolutionPath: String, Sendable { case im2col, winograd, direct }
+
+/// A convolution's weight prepared for the Winograd or direct pass: the transform or packing that
+/// depends on the weight alone, made once and kept while the weight does not change.
+package struct PreparedConvolutionWeights: Sendable {
+    package var winograd: [Float]?
+    package var direct: [Float]?
+
+    /// For the path a map of `positions` takes, or (nil: a graph's weight, before any input has come)
+    /// for every path some map size may take.
+    package init(_ conv: Convolution, weight w: Tensor, positions: Int? = nil) {
+        let c = w.shape[1], oc = w.shape[0]
+        let paths: Set<ConvolutionPath> = positions.map { [conv.path(inChannels: c, outChannels: oc, positions: $0)] }
+            ?? [conv.path(inChannels: c, outChannels: oc, positions: 1), conv.path(inChannels: c, outChannels: oc, positions: .max)]
+        if paths.contains(.winograd) { winograd = WinogradConvolution.transformWeights(w) }
+        if paths.contains(.direct), let direct = DirectConvolution(conv) { self.direct = direct.packWeights(w) }
+    }
+}
+
 /// A 2-D convolution (ONNX `Conv`, PyTorch `nn.Conv2d`): x (N, C, H, W), weight (OC, C/groups, kh, kw),
 /// bias (OC) → y (N, OC, OH, OW). The one forward pass that native `Conv2d` layers and imported graphs
 /// both run: im2col + one GEMM per group over chunks of the batch per thread (`BatchChunks`), the bias
@@ -65,7 +85,45 @@ package struct Convolution: Sendable {
     /// its GEMMs per channel pair, so narrow layers pay the transforms without the products' savings, and
     /// a map of a few 4×4 tiles makes 36 GEMMs too small to run well.
     package static func winogradPays(inChannels c: Int, outChannels oc: Int, positions: Int = .max) -> Bool {
-        c >= 8 && oc >= 8 && positions >= 64
+        return c >= 8 && oc >= 8 && positions >= 64
+    }
+
+    /// Which of the three forward passes suits this window at these channel counts and output positions
+    /// per image. Direct: narrow layers (see `DirectConvolution`); Winograd: 3×3 windows of wider ones;
+    /// im2col + GEMM: every other window (strided, dilated, grouped, 1×1 or large kernels).
+    package func path(inChannels c: Int, outChannels oc: Int, positions: Int) -> ConvolutionPath {
+        if stride == (1, 1), dilation == (1, 1), groups == 1, Self.directPays(inChannels: c, outChannels: oc, kernel: kernel, positions: positions) {
+            return .direct
+        }
+        if kernel == (3, 3), stride == (1, 1), dilation == (1, 1), groups == 1, Self.winogradPays(inChannels: c, outChannels: oc, positions: positions) {
+            return .winograd
+        }
+        return .im2col
+    }
+
+    /// Whether the direct pass beats the others: layers of up to 32 input and 64 output channels (Tiny's
+    /// 16, a first layer's 3, a small VQ decoder's 32 → 64), on maps where Winograd does not apply or has
+    /// at most 16×16 positions to spread its transforms over. Past that, Winograd's 4× fewer products
+    /// win, and wider layers are GEMM's.
+    package static func directPays(inChannels c: Int, outChannels oc: Int, kernel: (h: Int, w: Int), positions: Int) -> Bool {
+        guard kernel.h * kernel.w > 1, c <= 32, oc <= 64 else { return false }
+        return positions <= 256 || kernel != (3, 3) || !winogradPays(inChannels: c, outChannels: oc, positions: positions)
+    }
+
+    /// y as `forward(_:weight:bias:)` gives it, by the path `path` picks, with the weight's Winograd
+    /// transform or direct packing taken from `prepared` when it holds it (made once at load).
+    package func forward(_ x: Tensor, weight: Tensor, prepared: PreparedConvolutionWeights?, bias: [Float]?) -> Tensor {
+        let (oh, ow) = outputSize(x.shape[2], x.shape[3])
+        switch path(inChannels: x.shape[1], outChannels: weight.shape[0], positions: oh * ow) {
+        case .direct:
+            let direct = DirectConvolution(self)!
+            return direct.forward(x, packedWeights: prepared?.direct ?? direct.packWeights(weight), outChannels: weight.shape[0], bias: bias)
+        case .winograd:
+            let winograd = WinogradConvolution(self)!
+            return winograd.forward(x, transformedWeights: prepared?.winograd ?? WinogradConvolution.transformWeights(weight), bias: bias)
+        case .im2col:
+            return forward(x, weight: weight, bias: bias)
+        }
     }
 
     /// How the forward pass cuts a batch of `n` (a training layer's backward pass cuts it the same way).

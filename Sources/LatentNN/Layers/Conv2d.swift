@@ -13,8 +13,8 @@ public final class Conv2d: Layer {
     private var cols: [Float] = []
     /// Whether the last forward pass kept what backward needs (training) or not (inference).
     private var kept = false
-    /// The weights' Winograd transform and the weight version it was made from (3×3 stride-1 layers).
-    private var winogradWeights: (version: Int, u: [Float])?
+    /// The weights' Winograd transform or direct packing and the weight version it was made from.
+    private var preparedWeights: (version: Int, positions: Int, weights: PreparedConvolutionWeights)?
     /// The same for the input gradient's convolution (the kernel flipped, its channels swapped).
     private var winogradInputGradientWeights: (version: Int, u: [Float])?
 
@@ -48,17 +48,14 @@ public final class Conv2d: Layer {
         // i·P); inference writes each chunk's columns into its scratch (k·k times the input's size saved:
         // 37 MB for 256 emoji through a 64→64 3×3 layer, fresh pages the kernel zeroed at every batch size).
         kept = training
-        // A 3×3 stride-1 layer: Winograd, its weight transform kept until the weights change. Training
-        // still needs the columns for the weight gradient, so it writes them beside the Winograd pass;
-        // that pass replaces only the forward product (a third of the layer's training arithmetic).
-        let winograd = WinogradConvolution(op).flatMap {
-            Convolution.winogradPays(inChannels: inChannels, outChannels: outChannels, positions: g.positions) ? $0 : nil
-        }
-        if let winograd {
-            if winogradWeights?.version != weight.version {
-                winogradWeights = (weight.version, WinogradConvolution.transformWeights(weight.value))
+        // The Winograd or direct pass (narrow or 3×3 stride-1 layers), its prepared weights kept until
+        // the weights change. Training still needs the columns for the weight gradient, so it writes them
+        // beside that pass, which replaces only the forward product (a third of the layer's arithmetic).
+        if op.path(inChannels: inChannels, outChannels: outChannels, positions: g.positions) != .im2col {
+            if preparedWeights?.version != weight.version || preparedWeights?.positions != g.positions {
+                preparedWeights = (weight.version, g.positions, PreparedConvolutionWeights(op, weight: weight.value, positions: g.positions))
             }
-            let y = winograd.forward(x, transformedWeights: winogradWeights!.u, bias: bias.value.data)
+            let y = op.forward(x, weight: weight.value, prepared: preparedWeights!.weights, bias: bias.value.data)
             if training { keepColumns(of: x, geometry: g) }
             return y
         }

@@ -19,12 +19,13 @@ extension GraphOps {
         "MatMul": stateless { args in [.float(try matmul(try float(args, 0), try float(args, 1)))] },
         "Conv": { node in
             let window = try WindowAttributes(node)
-            // A weight known at load that a 3×3 stride-1 window will meet: its Winograd transform, once.
-            let winogradWeights: [Float]? = node.knownInputs[1].flatMap { value in
+            // A weight known at load: packed once for the path its window and channels will take.
+            let prepared: PreparedConvolutionWeights? = try node.knownInputs[1].flatMap { value in
                 let w = value.floats()
-                guard w.rank == 4, w.shape[2] == 3, w.shape[3] == 3, window.group == 1, window.stride == (1, 1), window.dilation == (1, 1),
-                      Convolution.winogradPays(inChannels: w.shape[1], outChannels: w.shape[0]) else { return nil }
-                return WinogradConvolution.transformWeights(w)
+                guard w.rank == 4 else { return nil }
+                // The input's size only settles auto_pad's padding, which no preparation depends on.
+                let conv = try window.convolution(weight: w.shape, size: (1, 1))
+                return PreparedConvolutionWeights(conv, weight: w)
             }
             return { args in
                 let x = try float(args, 0), w = try float(args, 1), b = args.count > 2 ? args[2]?.floats() : nil
@@ -32,12 +33,7 @@ extension GraphOps {
                 var conv = try window.convolution(weight: w.shape, size: (x.shape[2], x.shape[3]))
                 conv.activation = node.fusedActivation
                 _ = try conv.outputShape(input: x.shape, weight: w.shape, biasCount: b?.count)
-                let (oh, ow) = conv.outputSize(x.shape[2], x.shape[3])
-                if let u = winogradWeights, let winograd = WinogradConvolution(conv),
-                   Convolution.winogradPays(inChannels: x.shape[1], outChannels: w.shape[0], positions: oh * ow) {
-                    return [.float(winograd.forward(x, transformedWeights: u, bias: b?.data))]
-                }
-                return [.float(conv.forward(x, weight: w, bias: b?.data))]
+                return [.float(conv.forward(x, weight: w, prepared: prepared, bias: b?.data))]
             }
         },
         "ConvTranspose": { node in

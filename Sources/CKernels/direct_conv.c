@@ -1,0 +1,93 @@
+// Direct stride-1 convolution (CKDirectConv.h): one build of direct_conv_lanes.h per instruction set,
+// chosen at run time from CPUID. The block of output channels fills the registers each set has:
+// sixteen 16-float accumulators of AVX-512's 32 registers, eight 8-float ones of AVX2's 16, four
+// 4-float ones of SSE2's 16.
+#include "CKDirectConv.h"
+#include "CKernels.h"
+
+#pragma clang fp contract(fast)
+
+#define LANES 4
+#define VECS 1
+#define BLOCK 4
+#define SUFFIX baseline
+#include "direct_conv_lanes.h"
+#undef LANES
+#undef BLOCK
+#undef VECS
+#undef SUFFIX
+
+#if defined(__x86_64__) && defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#define LANES 8
+#define VECS 1
+#define BLOCK 8
+#define SUFFIX avx2
+#include "direct_conv_lanes.h"
+#undef LANES
+#undef BLOCK
+#undef VECS
+#undef SUFFIX
+#pragma clang attribute pop
+
+#pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma"))), apply_to = function)
+#define LANES 16
+#define VECS 1
+#define BLOCK 16
+#define SUFFIX avx512
+#include "direct_conv_lanes.h"
+#undef LANES
+#undef BLOCK
+#undef VECS
+#undef SUFFIX
+#pragma clang attribute pop
+#endif
+
+enum { CK_DIRECT_BASELINE, CK_DIRECT_AVX2, CK_DIRECT_AVX512 };
+
+static int direct_level(void) {
+#if defined(__x86_64__) && defined(__clang__)
+    const unsigned features = ck_cpu_features();
+    const unsigned avx2 = CK_CPU_AVX2 | CK_CPU_FMA;
+    const unsigned avx512 = avx2 | CK_CPU_AVX512F | CK_CPU_AVX512BW | CK_CPU_AVX512DQ | CK_CPU_AVX512VL;
+    if ((features & avx512) == avx512) return CK_DIRECT_AVX512;
+    if ((features & avx2) == avx2) return CK_DIRECT_AVX2;
+#endif
+    return CK_DIRECT_BASELINE;
+}
+
+long ck_direct_block(void) {
+    switch (direct_level()) {
+    case CK_DIRECT_AVX512: return 16;
+    case CK_DIRECT_AVX2: return 8;
+    default: return 4;
+    }
+}
+
+long ck_direct_packed_count(const ck_direct_geometry *g) {
+    const long block = ck_direct_block();
+    return (g->outChannels + block - 1) / block * block * g->channels * g->kernelH * g->kernelW;
+}
+
+void ck_direct_pack(const ck_direct_geometry *g, const float *w, float *packed) {
+    const long block = ck_direct_block(), c = g->channels, taps = g->kernelH * g->kernelW, oc = g->outChannels;
+    const long blocks = (oc + block - 1) / block;
+    for (long b = 0; b < blocks; b++)
+        for (long ci = 0; ci < c; ci++)
+            for (long t = 0; t < taps; t++)
+                for (long o = 0; o < block; o++) {
+                    const long channel = b * block + o;
+                    packed[((b * c + ci) * taps + t) * block + o] = channel < oc ? w[(channel * c + ci) * taps + t] : 0.0f;
+                }
+}
+
+int ck_direct_conv(const ck_direct_geometry *g, const float *x, long i0, long i1, const float *packed, const float *bias,
+                   float *y) {
+    switch (direct_level()) {
+#if defined(__x86_64__) && defined(__clang__)
+    case CK_DIRECT_AVX512: return ck_direct_conv_avx512(g, x, i0, i1, packed, bias, y);
+    case CK_DIRECT_AVX2: return ck_direct_conv_avx2(g, x, i0, i1, packed, bias, y);
+#endif
+    default: return ck_direct_conv_baseline(g, x, i0, i1, packed, bias, y);
+    }
+}

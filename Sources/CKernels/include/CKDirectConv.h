@@ -1,0 +1,31 @@
+// Direct stride-1 convolutions for narrow layers (see DirectConvolution.swift): each image is copied
+// once into a zero-bordered plane per channel, and the output is computed over that plane read as one
+// flat row, vectors of consecutive positions times broadcast weights. Rows and borders then cost nothing
+// special: a position whose window runs off the image's right edge is computed and dropped.
+#ifndef CK_DIRECT_CONV_H
+#define CK_DIRECT_CONV_H
+
+/// One convolution's shapes, in elements: stride 1, dilation 1, one group.
+typedef struct {
+    long channels, height, width;               // the input image (C, H, W)
+    long outChannels;                           // OC
+    long kernelH, kernelW;                      // the window
+    long padTop, padLeft, padBottom, padRight;  // zeros around the image (each ≥ 0)
+} ck_direct_geometry;
+
+/// Output channels per block of the packed weights on this CPU (the kernel's accumulators).
+long ck_direct_block(void);
+
+/// The weights (OC, C, kh, kw) packed for the kernel: blocks of `ck_direct_block()` output channels,
+/// then channel, then window position, then the block's output channels (zeros past OC).
+/// `packed` holds ck_direct_packed_count(g) floats.
+long ck_direct_packed_count(const ck_direct_geometry *g);
+void ck_direct_pack(const ck_direct_geometry *g, const float *w, float *packed);
+
+/// y (N, OC, OH, OW) = x (N, C, H, W) ⋆ w + bias (bias may be NULL) for images i0 ..< i1, with the
+/// weights from ck_direct_pack. OH = H + padTop + padBottom − kh + 1, OW likewise. Returns 0 if out of
+/// memory.
+int ck_direct_conv(const ck_direct_geometry *g, const float *x, long i0, long i1, const float *packed,
+                   const float *bias, float *y);
+
+#endif
