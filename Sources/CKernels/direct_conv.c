@@ -45,7 +45,7 @@
 
 enum { CK_DIRECT_BASELINE, CK_DIRECT_AVX2, CK_DIRECT_AVX512 };
 
-static int direct_level(void) {
+long ck_direct_best_level(void) {
 #if defined(__x86_64__) && defined(__clang__)
     const unsigned features = ck_cpu_features();
     const unsigned avx2 = CK_CPU_AVX2 | CK_CPU_FMA;
@@ -56,21 +56,21 @@ static int direct_level(void) {
     return CK_DIRECT_BASELINE;
 }
 
-long ck_direct_block(void) {
-    switch (direct_level()) {
+long ck_direct_block(long level) {
+    switch (level) {
     case CK_DIRECT_AVX512: return 16;
     case CK_DIRECT_AVX2: return 8;
     default: return 4;
     }
 }
 
-long ck_direct_packed_count(const ck_direct_geometry *g) {
-    const long block = ck_direct_block();
+long ck_direct_packed_count(const ck_direct_geometry *g, long level) {
+    const long block = ck_direct_block(level);
     return (g->outChannels + block - 1) / block * block * g->channels * g->kernelH * g->kernelW;
 }
 
-void ck_direct_pack(const ck_direct_geometry *g, const float *w, float *packed) {
-    const long block = ck_direct_block(), c = g->channels, taps = g->kernelH * g->kernelW, oc = g->outChannels;
+void ck_direct_pack(const ck_direct_geometry *g, long level, const float *w, float *packed) {
+    const long block = ck_direct_block(level), c = g->channels, taps = g->kernelH * g->kernelW, oc = g->outChannels;
     const long blocks = (oc + block - 1) / block;
     for (long b = 0; b < blocks; b++)
         for (long ci = 0; ci < c; ci++)
@@ -81,9 +81,10 @@ void ck_direct_pack(const ck_direct_geometry *g, const float *w, float *packed) 
                 }
 }
 
-int ck_direct_conv(const ck_direct_geometry *g, const float *x, long i0, long i1, const float *packed, const float *bias,
-                   float *y) {
-    switch (direct_level()) {
+int ck_direct_conv(const ck_direct_geometry *g, long level, const float *x, long i0, long i1, const float *packed,
+                   const float *bias, float *y) {
+    if (level > ck_direct_best_level()) return 0;
+    switch (level) {
 #if defined(__x86_64__) && defined(__clang__)
     case CK_DIRECT_AVX512: return ck_direct_conv_avx512(g, x, i0, i1, packed, bias, y);
     case CK_DIRECT_AVX2: return ck_direct_conv_avx2(g, x, i0, i1, packed, bias, y);

@@ -15,6 +15,10 @@ package struct DirectConvolution: Sendable {
     package var pads: (top: Int, left: Int, bottom: Int, right: Int)
     /// Applied to the output (a fused Relu/SiLU), as `Convolution.activation`.
     package var activation: Activation?
+    /// The kernel's build (`ck_direct_best_level` by default; tests run every level the CPU has). Packed
+    /// weights are for one level.
+    package var level = Self.bestLevel
+    package static let bestLevel = Int(ck_direct_best_level())
 
     /// The direct form of `conv` when it has one (stride 1, dilation 1, one group), else nil.
     package init?(_ conv: Convolution) {
@@ -35,8 +39,8 @@ package struct DirectConvolution: Sendable {
     package func packWeights(_ w: Tensor) -> [Float] {
         precondition(w.rank == 4 && w.shape[2] == kernel.h && w.shape[3] == kernel.w, "weight \(w.shape) is not (OC, C, \(kernel.h), \(kernel.w))")
         var g = geometry(channels: w.shape[1], height: 1, width: 1, outChannels: w.shape[0])
-        var packed = uninitializedFloats(ck_direct_packed_count(&g))
-        w.data.withUnsafeBufferPointer { wb in packed.withUnsafeMutableBufferPointer { ck_direct_pack(&g, wb.baseAddress!, $0.baseAddress!) } }
+        var packed = uninitializedFloats(ck_direct_packed_count(&g, level))
+        w.data.withUnsafeBufferPointer { wb in packed.withUnsafeMutableBufferPointer { ck_direct_pack(&g, level, wb.baseAddress!, $0.baseAddress!) } }
         return packed
     }
 
@@ -45,14 +49,14 @@ package struct DirectConvolution: Sendable {
         precondition(x.rank == 4, "input \(x.shape) is not (N, C, H, W)")
         let n = x.shape[0], c = x.shape[1]
         var g = geometry(channels: c, height: x.shape[2], width: x.shape[3], outChannels: oc)
-        precondition(packed.count == ck_direct_packed_count(&g), "\(packed.count) packed weights do not fit \(c) → \(oc) channels")
+        precondition(packed.count == ck_direct_packed_count(&g, level), "\(packed.count) packed weights do not fit \(c) → \(oc) channels")
         precondition(bias == nil || bias!.count == oc, "bias of \(bias!.count) for \(oc) channels")
         let oh = x.shape[2] + pads.top + pads.bottom - kernel.h + 1, ow = x.shape[3] + pads.left + pads.right - kernel.w + 1
         precondition(oh > 0 && ow > 0, "the window does not fit the input \(x.shape) with padding \(pads)")
         var y = Tensor.uninitialized(shape: [n, oc, oh, ow])
         guard y.count > 0 else { return y }
         let threads = n > 1 && 2 * oc * c * kernel.h * kernel.w * oh * ow * n >= 1 << 22 ? ComputeThreads.current : 1
-        let activation = activation
+        let activation = activation, level = level
         x.data.withUnsafeBufferPointer { xb in
             packed.withUnsafeBufferPointer { wb in
                 y.data.withUnsafeMutableBufferPointer { yb in
@@ -60,8 +64,8 @@ package struct DirectConvolution: Sendable {
                     let run = { (B: UnsafePointer<Float>?) in
                         parallelRanges(n, threads: threads) { images in
                             var g = g
-                            let ok = ck_direct_conv(&g, X.pointer, images.lowerBound, images.upperBound, W.pointer, B, Y.pointer)
-                            precondition(ok != 0, "out of memory")
+                            let ok = ck_direct_conv(&g, level, X.pointer, images.lowerBound, images.upperBound, W.pointer, B, Y.pointer)
+                            precondition(ok != 0, "out of memory, or level \(level) beyond this CPU")
                             activation?.applySerial(Y.pointer + images.lowerBound * oc * oh * ow, count: images.count * oc * oh * ow)
                         }
                     }

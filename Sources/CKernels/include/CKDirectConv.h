@@ -13,19 +13,23 @@ typedef struct {
     long padTop, padLeft, padBottom, padRight;  // zeros around the image (each ≥ 0)
 } ck_direct_geometry;
 
-/// Output channels per block of the packed weights on this CPU (the kernel's accumulators).
-long ck_direct_block(void);
+/// The kernel's builds: 0 baseline (SSE2 or any CPU), 1 AVX2 + FMA, 2 AVX-512. Every call names one;
+/// the best this CPU runs is ck_direct_best_level() (tests run each level the CPU has).
+long ck_direct_best_level(void);
 
-/// The weights (OC, C, kh, kw) packed for the kernel: blocks of `ck_direct_block()` output channels,
+/// Output channels per block of the packed weights at `level` (the kernel's accumulators).
+long ck_direct_block(long level);
+
+/// The weights (OC, C, kh, kw) packed for `level`: blocks of ck_direct_block(level) output channels,
 /// then channel, then window position, then the block's output channels (zeros past OC).
-/// `packed` holds ck_direct_packed_count(g) floats.
-long ck_direct_packed_count(const ck_direct_geometry *g);
-void ck_direct_pack(const ck_direct_geometry *g, const float *w, float *packed);
+/// `packed` holds ck_direct_packed_count(g, level) floats.
+long ck_direct_packed_count(const ck_direct_geometry *g, long level);
+void ck_direct_pack(const ck_direct_geometry *g, long level, const float *w, float *packed);
 
 /// y (N, OC, OH, OW) = x (N, C, H, W) ⋆ w + bias (bias may be NULL) for images i0 ..< i1, with the
-/// weights from ck_direct_pack. OH = H + padTop + padBottom − kh + 1, OW likewise. Returns 0 if out of
-/// memory.
-int ck_direct_conv(const ck_direct_geometry *g, const float *x, long i0, long i1, const float *packed,
+/// weights ck_direct_pack packed for the same level. OH = H + padTop + padBottom − kh + 1, OW likewise.
+/// Returns 0 if out of memory or the CPU lacks the level.
+int ck_direct_conv(const ck_direct_geometry *g, long level, const float *x, long i0, long i1, const float *packed,
                    const float *bias, float *y);
 
 #endif
