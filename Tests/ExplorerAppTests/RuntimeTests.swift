@@ -50,6 +50,28 @@ import Testing
         #expect(difference < 1e-5)
     }
 
+    /// The budget is the frame's: a strip that alone would fit goes to the background when what the
+    /// frame did before it (here a clock that jumps 4 s at every look) leaves too little of the budget.
+    @Test func aStripCountsWhatItsFrameHasAlreadySpent() throws {
+        let r = try Self.runtime()
+        defer { r.waitUntilIdle(seconds: 60) }
+        r.waitUntilIdle(seconds: 30)
+        r.backgroundDecodeBudget = 3  // seconds: any strip of this model fits
+        let first = r.model.vae.strip
+        r.handle(.key(.down))
+        let decodedAtOnce = r.model.vae.strip != first
+        #expect(decodedAtOnce, "a strip that fits the budget is decoded in the key's frame")
+        var now: UInt64 = 0
+        r.clock = { now += 4_000_000_000; return now }
+        let second = r.model.vae.strip
+        r.handle(.key(.down))
+        let decodedLater = r.model.vae.strip == second
+        #expect(decodedLater, "the strip was decoded in a frame already past its budget")
+        for _ in 0..<200 where r.model.vae.strip == second { r.waitForBackground(seconds: 0.02) }
+        let arrived = r.model.vae.strip != second && !r.model.vae.strip.isEmpty
+        #expect(arrived)
+    }
+
     /// With a budget no image decode fits (a slow model), the shown image is decoded in the background:
     /// the key's frame keeps the previous image, the new one follows, and what ends on screen after a
     /// slider move and a data step is what decoding at once gives (a late image for an older request

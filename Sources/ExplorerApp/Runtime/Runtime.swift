@@ -33,7 +33,9 @@ public final class Runtime: @unchecked Sendable {
     /// When the frame being made began (`handle`): the budgets above are for the whole frame, so work
     /// decided late in it (a strip after the image `n` opened) counts what the frame has already spent.
     private var frameStarted: UInt64 = 0
-    private var frameSpentSeconds: Double { Double(DispatchTime.now().uptimeNanoseconds &- frameStarted) / 1e9 }
+    private var frameSpentSeconds: Double { Double(clock() &- frameStarted) / 1e9 }
+    /// Nanoseconds from a fixed start (tests give a clock of their own).
+    var clock: () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }
     private let decodes = BackgroundDecodes()
     /// Where bookmarks are kept (nil: not kept, as in tests that do not ask for it).
     public var bookmarkStore: BookmarkStore?
@@ -49,7 +51,7 @@ public final class Runtime: @unchecked Sendable {
 
     /// Starts the app: first decode now, dataset encoding in the background.
     public func start() {
-        frameStarted = DispatchTime.now().uptimeNanoseconds
+        frameStarted = clock()
         run(Explorer.start(&model))
         loadBookmarks()
     }
@@ -75,7 +77,7 @@ public final class Runtime: @unchecked Sendable {
     /// for it (`held`), in order; n / p chain on it (when no key waits before them), as does q.
     @discardableResult
     public func handle(_ messages: [Message]) -> Bool {
-        frameStarted = DispatchTime.now().uptimeNanoseconds
+        frameStarted = clock()
         var commands: [Command] = []
         func apply(_ input: [Message]) {
             for message in input {
