@@ -21,10 +21,10 @@ extension ExplorerEngine {
                 guard let latents else { throw DirectionError("needs the data's μ") }
                 set = try DirectionSet.localPCA(of: latents, around: request.z, neighbours: min(mus.count, Self.localNeighbours), count: request.count)
             case .jacobian:
-                // Decodes in batches of a few milliseconds, each a turn with the model, so that the
+                // Decodes in batches of about a millisecond, each a turn with the model, so that the
                 // frame's own decodes are not held up behind a large latent's hundreds of decodes.
                 let perImage = max(expectedDecodeSeconds(count: 2) / 2, 1e-6)
-                let batch = max(2, min(DecoderJacobian.latentsPerBatch, Int(0.004 / perImage) / 2 * 2))
+                let batch = max(2, min(DecoderJacobian.latentsPerBatch, Int(ModelAccess.batchSeconds / perImage) / 2 * 2))
                 let made = try DirectionSet.jacobian(of: model, at: request.z, label: request.label, count: request.count,
                                                      batch: batch, withModel: { try access.run(background: true, $0) })
                 set = latents.map { made.withStd(of: $0) } ?? made

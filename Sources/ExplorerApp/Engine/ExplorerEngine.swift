@@ -163,7 +163,7 @@ public final class ExplorerEngine: @unchecked Sendable {
 
     /// Dataset images in batches for the model, as `ModelAccess.inBatches` runs them; each batch is read
     /// (from memory, or from its file) before the model is taken. Throws what a read throws.
-    func dataBatches(count: Int? = nil, first: Int = 8, limit: Int, _ work: (Range<Int>, Tensor) -> Bool) throws {
+    func dataBatches(count: Int? = nil, first: Int = 1, limit: Int, _ work: (Range<Int>, Tensor) -> Bool) throws {
         try access.inBatches(count: count ?? data.count, first: first, limit: limit, prepare: { try data.batch($0) }, work)
     }
 
@@ -183,7 +183,7 @@ public final class ExplorerEngine: @unchecked Sendable {
             if copyForData == nil, let loaded = try? loadLatentModel(path) { copyForData = (loaded, ModelAccess()) }
             return copyForData
         } : nil
-        guard let copy else { return try body(model, access, limit, 0.004) }
+        guard let copy else { return try body(model, access, limit, ModelAccess.batchSeconds) }
         return try body(copy.0, copy.1, max(limit, min(1024, (1 << 22) / max(1, data.pixelsPerImage))), 0.05)
     }
     private var copyForData: (any LatentModel, ModelAccess)?
@@ -202,7 +202,7 @@ public final class ExplorerEngine: @unchecked Sendable {
     }
 
     /// μ of every dataset image (for slider ranges, prototypes and the scatter), in the background in
-    /// batches of a few milliseconds each.
+    /// batches of about a millisecond each.
     public func encodeDataset(progress: (Double) -> Void = { _ in }) throws -> [[Float]] {
         try encodeDatasetWithKL(progress: progress).mus
     }
@@ -216,7 +216,7 @@ public final class ExplorerEngine: @unchecked Sendable {
         var failed = false
         do {
             try passOverData(limit: 100) { model, access, limit, target in
-                try access.inBatches(count: data.count, first: 4, limit: limit, target: target, prepare: { try data.batch($0) }) { range, x in
+                try access.inBatches(count: data.count, limit: limit, target: target, prepare: { try data.batch($0) }) { range, x in
                 let labels = model.kind == .cvae ? Array(data.labels[range]) : nil
                 guard let (mu, logvar) = try? model.encodeImages(x, labels: labels), mu.count == range.count * z,
                       let decoded = try? model.decodeLatents(mu, labels: labels), decoded.count == x.count else { failed = true; return false }

@@ -23,11 +23,15 @@ final class ModelAccess: @unchecked Sendable {
         return try body()
     }
 
+    /// How long a background batch holds the model by default: a key's decode waits for at most one
+    /// batch, inside a 4 ms frame budget (the first batch, before any is timed, is one item).
+    static let batchSeconds = 0.001
+
     /// Background work over `count` items in batches that each hold the model about `target` seconds
     /// (starting with `first` items, never more than `limit`); `work` returns false to stop. `prepare`
     /// runs first for each batch without the model (reading the batch's images from a file must not
     /// hold an interactive decode); it throws to stop, and its error is rethrown.
-    func inBatches<Input>(count: Int, first: Int = 8, limit: Int, target: Double = 0.004,
+    func inBatches<Input>(count: Int, first: Int = 1, limit: Int, target: Double = ModelAccess.batchSeconds,
                           prepare: (Range<Int>) throws -> Input, _ work: (Range<Int>, Input) -> Bool) throws {
         var start = 0, size = max(1, min(first, limit))
         while start < count {
@@ -41,7 +45,7 @@ final class ModelAccess: @unchecked Sendable {
         }
     }
 
-    func inBatches(count: Int, first: Int = 8, limit: Int, target: Double = 0.004, _ work: (Range<Int>) -> Bool) {
+    func inBatches(count: Int, first: Int = 1, limit: Int, target: Double = ModelAccess.batchSeconds, _ work: (Range<Int>) -> Bool) {
         try? inBatches(count: count, first: first, limit: limit, target: target, prepare: { _ in () }) { range, _ in work(range) }
     }
 }
