@@ -1,7 +1,7 @@
-// Direct stride-1 convolution (CKDirectConv.h): one build of direct_conv_lanes.h per instruction set,
+// Direct stride-1 convolution (CKDirectConv.h): builds of direct_conv_lanes.h per instruction set,
 // chosen at run time from CPUID. The block of output channels fills the registers each set has:
 // sixteen 16-float accumulators of AVX-512's 32 registers, eight 8-float ones of AVX2's 16, four
-// 4-float ones of SSE2's 16.
+// 4-float ones of SSE2's 16; and a narrow build of four for layers with few output channels.
 #include "CKDirectConv.h"
 #include "CKernels.h"
 
@@ -24,6 +24,11 @@
 #define BLOCK 8
 #define SUFFIX avx2
 #include "direct_conv_lanes.h"
+#undef BLOCK
+#undef SUFFIX
+#define BLOCK 4
+#define SUFFIX avx2_narrow
+#include "direct_conv_lanes.h"
 #undef LANES
 #undef BLOCK
 #undef VECS
@@ -35,6 +40,11 @@
 #define VECS 1
 #define BLOCK 16
 #define SUFFIX avx512
+#include "direct_conv_lanes.h"
+#undef BLOCK
+#undef SUFFIX
+#define BLOCK 4
+#define SUFFIX avx512_narrow
 #include "direct_conv_lanes.h"
 #undef LANES
 #undef BLOCK
@@ -56,21 +66,24 @@ long ck_direct_best_level(void) {
     return CK_DIRECT_BASELINE;
 }
 
-long ck_direct_block(long level) {
+long ck_direct_block(long level, long outChannels) {
+    // A layer of a few output channels (an RGB output layer) would leave most of a wide block's
+    // accumulators computing zeros: it takes the narrow build, four channels a pass.
+    if (outChannels <= 4) return 4;
     switch (level) {
-    case CK_DIRECT_AVX512: return 16;
+    case CK_DIRECT_AVX512: return outChannels <= 8 ? 4 : 16;
     case CK_DIRECT_AVX2: return 8;
     default: return 4;
     }
 }
 
 long ck_direct_packed_count(const ck_direct_geometry *g, long level) {
-    const long block = ck_direct_block(level);
+    const long block = ck_direct_block(level, g->outChannels);
     return (g->outChannels + block - 1) / block * block * g->channels * g->kernelH * g->kernelW;
 }
 
 void ck_direct_pack(const ck_direct_geometry *g, long level, const float *w, float *packed) {
-    const long block = ck_direct_block(level), c = g->channels, taps = g->kernelH * g->kernelW, oc = g->outChannels;
+    const long block = ck_direct_block(level, g->outChannels), c = g->channels, taps = g->kernelH * g->kernelW, oc = g->outChannels;
     const long blocks = (oc + block - 1) / block;
     for (long b = 0; b < blocks; b++)
         for (long ci = 0; ci < c; ci++)
@@ -86,8 +99,12 @@ int ck_direct_conv(const ck_direct_geometry *g, long level, const float *x, long
     if (level > ck_direct_best_level()) return 0;
     switch (level) {
 #if defined(__x86_64__) && defined(__clang__)
-    case CK_DIRECT_AVX512: return ck_direct_conv_avx512(g, x, i0, i1, packed, bias, y);
-    case CK_DIRECT_AVX2: return ck_direct_conv_avx2(g, x, i0, i1, packed, bias, y);
+    case CK_DIRECT_AVX512:
+        return ck_direct_block(level, g->outChannels) == 4 ? ck_direct_conv_avx512_narrow(g, x, i0, i1, packed, bias, y)
+                                                           : ck_direct_conv_avx512(g, x, i0, i1, packed, bias, y);
+    case CK_DIRECT_AVX2:
+        return ck_direct_block(level, g->outChannels) == 4 ? ck_direct_conv_avx2_narrow(g, x, i0, i1, packed, bias, y)
+                                                           : ck_direct_conv_avx2(g, x, i0, i1, packed, bias, y);
 #endif
     default: return ck_direct_conv_baseline(g, x, i0, i1, packed, bias, y);
     }

@@ -17,10 +17,11 @@ typedef struct {
 /// the best this CPU runs is ck_direct_best_level() (tests run each level the CPU has).
 long ck_direct_best_level(void);
 
-/// Output channels per block of the packed weights at `level` (the kernel's accumulators).
-long ck_direct_block(long level);
+/// Output channels per block of the packed weights at `level` for a layer of `outChannels` (the
+/// kernel's accumulators).
+long ck_direct_block(long level, long outChannels);
 
-/// The weights (OC, C, kh, kw) packed for `level`: blocks of ck_direct_block(level) output channels,
+/// The weights (OC, C, kh, kw) packed for `level`: blocks of ck_direct_block(level, OC) output channels,
 /// then channel, then window position, then the block's output channels (zeros past OC).
 /// `packed` holds ck_direct_packed_count(g, level) floats.
 long ck_direct_packed_count(const ck_direct_geometry *g, long level);
