@@ -8,19 +8,16 @@
 #pragma clang fp contract(fast)
 
 #define LANES 4
-#define VECS 1
 #define BLOCK 4
 #define SUFFIX baseline
 #include "direct_conv_lanes.h"
 #undef LANES
 #undef BLOCK
-#undef VECS
 #undef SUFFIX
 
 #if defined(__x86_64__) && defined(__clang__)
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #define LANES 8
-#define VECS 1
 #define BLOCK 8
 #define SUFFIX avx2
 #include "direct_conv_lanes.h"
@@ -31,13 +28,11 @@
 #include "direct_conv_lanes.h"
 #undef LANES
 #undef BLOCK
-#undef VECS
 #undef SUFFIX
 #pragma clang attribute pop
 
 #pragma clang attribute push(__attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,avx2,fma"))), apply_to = function)
 #define LANES 16
-#define VECS 1
 #define BLOCK 16
 #define SUFFIX avx512
 #include "direct_conv_lanes.h"
@@ -48,7 +43,6 @@
 #include "direct_conv_lanes.h"
 #undef LANES
 #undef BLOCK
-#undef VECS
 #undef SUFFIX
 #pragma clang attribute pop
 #endif

@@ -1,7 +1,6 @@
-// The lane code of the direct convolution (CKDirectConv.h), included by direct_conv.c once per
-// instruction set with LANES (floats a vector), VECS (vectors of consecutive positions a pass) and BLOCK
-// (output channels a pass) set for its registers, VECS·BLOCK accumulators, and SUFFIX naming its entry
-// point.
+// The lane code of the direct convolution (CKDirectConv.h), included by direct_conv.c once per build
+// with LANES (floats a vector) and BLOCK (output channels a pass, one accumulator vector each) set for
+// its registers, and SUFFIX naming its entry point.
 #include "CKDirectConv.h"
 #include <stdlib.h>
 #include <string.h>
@@ -22,12 +21,15 @@ int CK_CAT(ck_direct_conv_, SUFFIX)(const ck_direct_geometry *g, const float *x,
     const long pitch = w + g->padLeft + g->padRight, rows = h + g->padTop + g->padBottom;
     const long oh = rows - kh + 1, ow = pitch - kw + 1;
     if (oh <= 0 || ow <= 0 || i1 <= i0) return 1;
-    // Outputs are computed at every flat position r·pitch + col of the first oh rows (col ≥ ow is
-    // dropped); the last vector reads up to LANES + (kh − 1)·pitch + kw past its start.
-    const long flat = oh * pitch, step = VECS * LANES, vectors = (flat + step - 1) / step, padded = vectors * step;
-    const long planeStride = rows * pitch + step + kw;
+    // Outputs are computed at every flat position r·pitch + col of the output rows (col ≥ ow is
+    // dropped), in bands of whole rows so that a block's outputs stay in cache (and its buffer small)
+    // whatever the map's size. A band's last vector reads up to LANES + (kh − 1)·pitch + kw past its
+    // start: the planes' slack.
+    const long bandRows = pitch >= 4096 ? 1 : 4096 / pitch < oh ? 4096 / pitch : oh;
+    const long bandVectors = (bandRows * pitch + LANES - 1) / LANES, bandFloats = bandVectors * LANES;
+    const long planeStride = rows * pitch + LANES + kw;
     const long blocks = (oc + BLOCK - 1) / BLOCK, taps = kh * kw;
-    float *plane = calloc((size_t)(c * planeStride + BLOCK * padded), sizeof(float));
+    float *plane = calloc((size_t)(c * planeStride + BLOCK * bandFloats), sizeof(float));
     long *offset = malloc(sizeof(long) * (size_t)taps);
     if (!plane || !offset) { free(plane); free(offset); return 0; }
     float *out = plane + c * planeStride;
@@ -38,36 +40,34 @@ int CK_CAT(ck_direct_conv_, SUFFIX)(const ck_direct_geometry *g, const float *x,
             for (long r = 0; r < h; r++)
                 memcpy(plane + ci * planeStride + (r + g->padTop) * pitch + g->padLeft, x + ((image * c + ci) * h + r) * w,
                        sizeof(float) * (size_t)w);
-        for (long b = 0; b < blocks; b++) {
-            const float *wb = packed + b * c * taps * BLOCK;
-            for (long v = 0; v < vectors; v++) {
-                VF acc[VECS][BLOCK];
-                for (int k = 0; k < VECS; k++)
-                    for (int o = 0; o < BLOCK; o++) acc[k][o] = (VF){};
-                const float *xv = plane + v * step;
-                for (long ci = 0; ci < c; ci++) {
-                    const float *xc = xv + ci * planeStride, *wc = wb + ci * taps * BLOCK;
-                    for (long t = 0; t < taps; t++) {
-                        VF in[VECS];
-                        for (int k = 0; k < VECS; k++) in[k] = CK_CAT(load_, SUFFIX)(xc + offset[t] + k * LANES);
-                        const float *wt = wc + t * BLOCK;
-                        for (int o = 0; o < BLOCK; o++) {
-                            const float weight = wt[o];
-                            for (int k = 0; k < VECS; k++) acc[k][o] += in[k] * weight;
+        for (long r0 = 0; r0 < oh; r0 += bandRows) {
+            const long r1 = r0 + bandRows < oh ? r0 + bandRows : oh;
+            const long vectors = ((r1 - r0) * pitch + LANES - 1) / LANES;
+            for (long b = 0; b < blocks; b++) {
+                const float *wb = packed + b * c * taps * BLOCK;
+                for (long v = 0; v < vectors; v++) {
+                    VF acc[BLOCK];
+                    for (int o = 0; o < BLOCK; o++) acc[o] = (VF){};
+                    const float *xv = plane + r0 * pitch + v * LANES;
+                    for (long ci = 0; ci < c; ci++) {
+                        const float *xc = xv + ci * planeStride, *wc = wb + ci * taps * BLOCK;
+                        for (long t = 0; t < taps; t++) {
+                            const VF in = CK_CAT(load_, SUFFIX)(xc + offset[t]);
+                            const float *wt = wc + t * BLOCK;
+                            for (int o = 0; o < BLOCK; o++) acc[o] += in * wt[o];
                         }
                     }
+                    for (int o = 0; o < BLOCK; o++) memcpy(out + o * bandFloats + v * LANES, &acc[o], sizeof(VF));
                 }
-                for (int o = 0; o < BLOCK; o++)
-                    for (int k = 0; k < VECS; k++) memcpy(out + o * padded + v * step + k * LANES, &acc[k][o], sizeof(VF));
-            }
-            const long last = oc - b * BLOCK < BLOCK ? oc - b * BLOCK : BLOCK;
-            for (long o = 0; o < last; o++) {
-                const long channel = b * BLOCK + o;
-                const float add = bias ? bias[channel] : 0.0f;
-                float *dst = y + (image * oc + channel) * oh * ow;
-                const float *src = out + o * padded;
-                for (long r = 0; r < oh; r++)
-                    for (long col = 0; col < ow; col++) dst[r * ow + col] = src[r * pitch + col] + add;
+                const long last = oc - b * BLOCK < BLOCK ? oc - b * BLOCK : BLOCK;
+                for (long o = 0; o < last; o++) {
+                    const long channel = b * BLOCK + o;
+                    const float add = bias ? bias[channel] : 0.0f;
+                    float *dst = y + ((image * oc + channel) * oh + r0) * ow;
+                    const float *src = out + o * bandFloats;
+                    for (long r = 0; r < r1 - r0; r++)
+                        for (long col = 0; col < ow; col++) dst[r * ow + col] = src[r * pitch + col] + add;
+                }
             }
         }
     }

@@ -35,6 +35,9 @@ import Testing
         out.append(Case(c: 5, oc: 7, h: 9, w: 10, kernel: (3, 3), pads: (0, 1, 2, 0), batch: 2, bias: true, activation: nil))
         out.append(Case(c: 4, oc: 20, h: 6, w: 5, kernel: (2, 3), pads: (2, 0, 1, 3), batch: 1, bias: false, activation: .relu))
         out.append(Case(c: 2, oc: 5, h: 3, w: 3, kernel: (5, 5), pads: (1, 1, 1, 1), batch: 2, bias: true, activation: nil))
+        // Maps cut into bands of rows (about 4,096 positions each), and rows wider than a band.
+        out.append(Case(c: 3, oc: 18, h: 100, w: 100, kernel: (3, 3), pads: (1, 1, 1, 1), batch: 2, bias: true, activation: .silu))
+        out.append(Case(c: 1, oc: 2, h: 3, w: 4200, kernel: (2, 3), pads: (0, 1, 0, 0), batch: 1, bias: false, activation: nil))
         return out
     }()
 
