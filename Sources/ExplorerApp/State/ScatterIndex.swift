@@ -77,12 +77,17 @@ public final class ScatterIndex: Sendable {
                 for x in (cx - r)...(cx + r) { visit(x, cy - r); visit(x, cy + r) }
                 for y in (cy - r + 1)...(cy + r - 1) { visit(cx - r, y); visit(cx + r, y) }
             }
-            // Every point beyond ring r lies outside the box of rings 0…r: no nearer than p's distance
-            // to that box's edge (0 when p is outside it, as for a cursor off the data: scan on).
-            let left = minX + Float(cx - r) * cellWidth, right = minX + Float(cx + r + 1) * cellWidth
-            let bottom = minY + Float(cy - r) * cellHeight, top = minY + Float(cy + r + 1) * cellHeight
-            let margin = min(p.0 - left, right - p.0, p.1 - bottom, top - p.1)
-            if best != nil, margin > 0, margin * margin > bestD { break }
+            // Every point not yet visited lies in a bucket beyond ring r on some side that has buckets
+            // left: no nearer to p than that side's edge of the box of rings 0…r. A side with no bucket
+            // left bounds nothing, so a cursor off the data (in the plot's margin, past the grid) stops as
+            // soon as the rings have passed its nearest point, instead of scanning every bucket.
+            var margin = Float.infinity
+            if cx - r > 0 { margin = min(margin, max(0, p.0 - (minX + Float(cx - r) * cellWidth))) }
+            if cx + r < side - 1 { margin = min(margin, max(0, minX + Float(cx + r + 1) * cellWidth - p.0)) }
+            if cy - r > 0 { margin = min(margin, max(0, p.1 - (minY + Float(cy - r) * cellHeight))) }
+            if cy + r < side - 1 { margin = min(margin, max(0, minY + Float(cy + r + 1) * cellHeight - p.1)) }
+            if margin == .infinity { break }  // every bucket visited
+            if best != nil, margin * margin > bestD { break }
         }
         return best
     }
