@@ -188,7 +188,7 @@ extension Explorer {
         let first = m.scatter.pcaPoints.isEmpty
         m.scatter.mus += mus
         m.scatter.labels += labels
-        m.scatter.pcaPoints += stride(from: 0, to: points.count - 1, by: 2).map { (points[$0], points[$0 + 1]) }
+        m.scatter.appendPCAPoints(stride(from: 0, to: points.count - 1, by: 2).map { (points[$0], points[$0 + 1]) })
         m.scatter.adopt(index, for: .pca)
         guard first else { return [] }
         let plot = scatterPlot(m)
