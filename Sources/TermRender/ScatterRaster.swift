@@ -9,6 +9,11 @@ public enum ScatterRaster {
             self.minX = minX; self.maxX = maxX; self.minY = minY; self.maxY = maxY
         }
 
+        /// Whether `box` lies inside (edges included).
+        public func contains(_ box: Bounds) -> Bool {
+            minX <= box.minX && box.maxX <= maxX && minY <= box.minY && box.maxY <= maxY
+        }
+
         /// What a plot leaves around its points, as a share of their spread.
         public static let plotMargin: Float = 0.05
 
@@ -148,8 +153,7 @@ extension ScatterRaster {
                 classes.withUnsafeBufferPointer { cls in
                     counts.withUnsafeMutableBufferPointer { counts in
                         votes.withUnsafeMutableBufferPointer { votes in
-                            for i in start..<p.count {
-                                if let include, !include(i) { continue }
+                            for i in start..<p.count where include?(i) ?? true {
                                 let fx = (p[i].0 - b.minX) * sx, fy = (b.maxY - p[i].1) * sy
                                 guard fx >= 0, fy >= 0, fx <= fc, fy <= fr else { continue }
                                 let cell = min(rows - 1, Int(fy)) * columns + min(columns - 1, Int(fx))

@@ -234,6 +234,8 @@ import Testing
             #expect(cells == direct(m), "after the part ending at \(end)")
             let grid = m.scatter.caches.keptGrid
             #expect(grid?.counted == end)
+            // The bounds that stay while parts come still hold every point.
+            #expect(m.scatter.dataBounds.contains(ScatterRaster.Bounds.fitting(m.scatter.pcaPoints, margin: 0)))
             if start > 0, m.scatter.bounds == before, i != 3, i != 6 {
                 // Same view, more points: the kept grid was counted on (one count more), not counted anew.
                 countedOn += 1
@@ -243,6 +245,10 @@ import Testing
         #expect(countedOn >= 4, "only \(countedOn) parts were counted on to the kept plot")
         // Hidden classes and the zoom drew anew; what they show is still the direct drawing.
         #expect(m.scatter.hidden == [4] && m.scatter.zoom > 1)
+        // The far point's part widened them; the final PCA's scatter fits its points exactly again.
+        #expect(m.scatter.dataBounds.maxX > 10 || m.scatter.dataBounds.minX < -10 || m.scatter.dataBounds.maxY > 10 || m.scatter.dataBounds.minY < -10)
+        _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: labels))
+        #expect(m.scatter.dataBounds == ScatterRaster.Bounds.fitting(m.scatter.pcaPoints))
     }
 
     /// An opened image's nearest data latents: at once for a small data set, from the background for a

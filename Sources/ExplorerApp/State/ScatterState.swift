@@ -75,6 +75,10 @@ public struct ScatterState: Sendable {
     /// Each method's points' bounding box (kept, and grown part by part: a million points take a
     /// millisecond to measure).
     private var extents: [ProjectionMethod: ScatterRaster.Extent] = [:]
+    /// What each method's plot shows at zoom 1: the box with a margin. While points are appended (a
+    /// data set being encoded) it stays as long as every point lies inside it, so the kept density plot
+    /// is counted on rather than counted anew each time a part brings a new extreme point.
+    private var fullBounds: [ProjectionMethod: ScatterRaster.Bounds] = [:]
     /// How many PCA points were there before an append (nil: the points were replaced).
     private var appendedFrom: Int?
     let caches = ScatterCaches()
@@ -84,15 +88,26 @@ public struct ScatterState: Sendable {
     private mutating func pointsChanged(_ method: ProjectionMethod) {
         pointsVersion = ScatterCaches.nextVersion()
         let points = points(of: method)
-        if method == .pca, let from = appendedFrom, var extent = extents[method] {
+        var extent = ScatterRaster.Extent()
+        if method == .pca, let from = appendedFrom, let grown = extents[method] {
+            extent = grown
             extent.include(points[from...])
-            extents[method] = extent
         } else {
-            var extent = ScatterRaster.Extent()
             extent.include(points[...])
-            extents[method] = extent
             pointsLineage = pointsVersion
+            fullBounds[method] = nil
         }
+        extents[method] = extent
+        if let box = extent.box, let shown = fullBounds[method], shown.contains(box) { return }
+        fullBounds[method] = extent.padded(margin: ScatterRaster.Bounds.plotMargin)
+    }
+
+    /// Room for `count` points (a data set being encoded: its size is known from the start), so that
+    /// appending a part never copies all the points so far into a larger array on the frame thread.
+    public mutating func reserveCapacity(_ count: Int) {
+        mus.reserveCapacity(count)
+        labels.reserveCapacity(count)
+        pcaPoints.reserveCapacity(count)
     }
 
     /// Appends PCA points (a large data set's next encoded part): the bounds, and a kept density raster
@@ -110,7 +125,7 @@ public struct ScatterState: Sendable {
     }
 
     /// The bounds that fit all of the current method's points.
-    var dataBounds: ScatterRaster.Bounds { extents[method]?.padded(margin: ScatterRaster.Bounds.plotMargin) ?? ScatterRaster.Bounds.fitting(points) }
+    var dataBounds: ScatterRaster.Bounds { fullBounds[method] ?? ScatterRaster.Bounds.fitting(points) }
     public var hidden: Set<Int> = []
     /// The image of the point nearest the cursor, shown beside the plot's corner.
     public var peek: (index: Int, image: Image)?

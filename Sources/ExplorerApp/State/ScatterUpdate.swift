@@ -183,6 +183,7 @@ extension Explorer {
             m.scatter = ScatterState()
             m.scatter.colouring = colouring
             m.scatter.pca = pca
+            m.scatter.reserveCapacity(m.datasetCount)
         }
         guard m.scatter.pca != nil else { return [] }
         let first = m.scatter.pcaPoints.isEmpty
