@@ -644,13 +644,19 @@ public enum Explorer {
     }
 
     /// The variance of μ along each dimension over the data.
+    ///
+    /// One pass over the latents for all dimensions: a million latents are a million separate arrays,
+    /// and a pass per dimension (ten of them) held the frame that took the encoding's end for 100 ms.
     static func muVariances(_ mus: [[Float]], dims: Int) -> [Float] {
-        guard !mus.isEmpty else { return [] }
+        guard !mus.isEmpty, dims > 0 else { return [] }
+        var sum = [Double](repeating: 0, count: dims), sumSq = [Double](repeating: 0, count: dims)
+        for mu in mus {
+            for d in 0..<min(dims, mu.count) { let v = Double(mu[d]); sum[d] += v; sumSq[d] += v * v }
+        }
+        let n = Double(mus.count)
         return (0..<dims).map { d in
-            var sum = 0.0, sumSq = 0.0
-            for mu in mus where d < mu.count { let v = Double(mu[d]); sum += v; sumSq += v * v }
-            let n = Double(mus.count), mean = sum / n
-            return Float(max(0, sumSq / n - mean * mean))
+            let mean = sum[d] / n
+            return Float(max(0, sumSq[d] / n - mean * mean))
         }
     }
 
