@@ -251,6 +251,20 @@ import Testing
         #expect(m.scatter.dataBounds == ScatterRaster.Bounds.fitting(m.scatter.pcaPoints))
     }
 
+    /// The slider ranges' percentiles, found by selection over a million latents' sample, are the
+    /// values sorting gives (ties and sizes down to one value included).
+    @Test func selectedPercentilesAreTheSortedOnes() {
+        var rng = SeededRNG(seed: 3)
+        for n in [1, 2, 3, 10, 201, 1000, 100_000] {
+            let values = (0..<n).map { _ in (rng.nextNormal() * 4).rounded() / 4 }  // many ties
+            let sorted = values.sorted()
+            for k in Set([0, n / 200, n / 2, n - 1 - n / 200, n - 1]) {
+                var v = values
+                #expect(Explorer.orderStatistic(&v, k) == sorted[k], "n \(n), k \(k)")
+            }
+        }
+    }
+
     /// An opened image's nearest data latents: at once for a small data set, from the background for a
     /// large one (the frame does not wait for a pass over a million latents), and only for that image.
     @Test func neighboursOfALargeDataSetArriveFromTheBackground() {
