@@ -30,6 +30,23 @@ import Testing
         #expect(Explorer.view(m).text.contains("latent z · 10 dims · KL 3.0 nats"))
     }
 
+    /// A track's data counts are made once per set of latents, axis and width (every frame draws every
+    /// track), and made anew when the latents change.
+    @Test func trackCountsAreKeptUntilTheLatentsChange() {
+        var m = makeModel()
+        let mus: [[Float]] = (0..<61).map { i in [Float(i - 30) / 10] + [Float](repeating: 0, count: 9) }
+        _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: []))
+        let track = Rect(x: 3, y: 1, width: 40, height: 1), axis: ClosedRange<Float> = -3...3
+        let counts = SliderDiagnostics(m, dimensions: [0]).counts(dimension: 0, track: track, axis: axis)
+        #expect(counts.reduce(0, +) == 61 && counts.count == 40)
+        let key = TrackCountsKey(version: m.scatter.musVersion, dimension: 0, axis: axis, width: 40)
+        #expect(m.scatter.caches.trackCounts(key) { Issue.record("counted again for the same latents"); return [] } == counts)
+        // Other latents: counted from them.
+        m.scatter.mus = mus.map { [1] + $0.dropFirst() }
+        let moved = SliderDiagnostics(m, dimensions: [0]).counts(dimension: 0, track: track, axis: axis)
+        #expect(moved[SliderGeometry.column(1, in: axis, track: track) - track.x] == 61)
+    }
+
     /// The engine's KL per dimension: what `latent eval` calls inactive units carry almost none, and
     /// the dimensions the data clearly spreads along carry much.
     @Test func inactiveDimensionsCarryNoKL() throws {

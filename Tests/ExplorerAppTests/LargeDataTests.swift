@@ -173,6 +173,98 @@ import Testing
         #expect(plot(m) != first)
     }
 
+    /// A density grid counted in parts holds what one count of all the points holds, and its cells are
+    /// the direct drawing's; so does the box that grows with the parts.
+    @Test func aDensityGridCountedInPartsIsTheGridOfAllThePoints() {
+        var rng = SeededRNG(seed: 4)
+        let points = (0..<30_000).map { _ in (rng.nextNormal(), 2 * rng.nextNormal()) }
+        let classes = (0..<30_000).map { $0 % 7 }
+        let bounds = ScatterRaster.Bounds.fitting(points)
+        let colour: (Int) -> RGB = { Tab10.color($0) }
+        for include in [nil, { classes[$0] != 3 }] as [((Int) -> Bool)?] {
+            var grid = ScatterRaster.DensityGrid(columns: 50, rows: 20, classCount: 7, bounds: bounds)
+            var extent = ScatterRaster.Extent()
+            for (part, (start, end)) in [(0, 1), (1, 999), (999, 20_000), (20_000, 30_000)].enumerated() {
+                grid.count(Array(points[..<end]), classes: classes, include: include)
+                extent.include(points[start..<end])
+                #expect(grid.counted == end && grid.parts == part + 1)
+                #expect(grid.cells(color: colour) == ScatterRaster.densityCells(points: Array(points[..<end]), classes: classes, classCount: 7,
+                                                                                 include: include, color: colour, columns: 50, rows: 20, bounds: bounds))
+                #expect(extent.padded(margin: ScatterRaster.Bounds.plotMargin) == ScatterRaster.Bounds.fitting(Array(points[..<end])))
+            }
+        }
+    }
+
+    /// While a large data set is encoded, each part is counted on to the kept density plot (the frame
+    /// does not count a million points again), and the plot is exactly what drawing every point shows,
+    /// through hidden classes, zooms and parts that widen the bounds.
+    @Test func aGrowingPlotCountsOnlyEachNewPartAndDrawsWhatAllItsPointsDraw() {
+        var rng = SeededRNG(seed: 12)
+        let n = 60_000
+        let mus = (0..<n).map { i -> [Float] in
+            // Four corners in the first part hold every later point within its bounds (a disc of radius
+            // 3.5; after the PCA's turn too), but one far point that widens them in a later part.
+            if i < 4 { return [i % 2 == 0 ? -4 : 4, i < 2 ? -4 : 4, 0, 0] }
+            if i == 45_678 { return [12, 0, 0, 0] }
+            let x = rng.nextNormal(), y = rng.nextNormal(), r = (x * x + y * y).squareRoot()
+            let shrink = r > 3.5 ? 3.5 / r : 1
+            return [x * shrink, y * shrink, 0, 0]
+        }
+        let labels = (0..<n).map { $0 % 10 }
+        var stream = StreamedScatter(labels: labels, interval: 0, slowing: 0)
+        var m = makeModel()
+        m.vae = VAEState(latentDim: 4, classCount: 0)
+        m.datasetProgress = 0.1
+        while m.vae.panel != .scatter { _ = Explorer.update(&m, .key(.tab)) }
+        func direct(_ m: AppModel) -> [Cell] {
+            let s = m.scatter, plot = Explorer.scatterPlot(m)
+            return ScatterRaster.densityCells(points: s.points, classes: s.labels, classCount: 10,
+                                              include: { !s.hidden.contains(s.labels[$0]) }, color: { Tab10.color($0) },
+                                              columns: plot.width, rows: plot.height, bounds: s.bounds)
+        }
+        var countedOn = 0
+        for (i, end) in stride(from: 25_000, through: n, by: 5_000).enumerated() {
+            let start = m.scatter.pcaPoints.count
+            guard let part = stream.add(mus[start..<end]) else { Issue.record("no part"); return }
+            let before = m.scatter.bounds
+            _ = Explorer.update(&m, part)
+            if i == 3 { _ = Explorer.update(&m, .key(.char("4"))) }  // hide a class between parts
+            if i == 6 { _ = Explorer.update(&m, .key(.char("+"))) }  // zoom in
+            let cells = Explorer.plotCells(m, plot: Explorer.scatterPlot(m), bounds: m.scatter.bounds)
+            #expect(cells == direct(m), "after the part ending at \(end)")
+            let grid = m.scatter.caches.keptGrid
+            #expect(grid?.counted == end)
+            // The bounds that stay while parts come still hold every point.
+            #expect(m.scatter.dataBounds.contains(ScatterRaster.Bounds.fitting(m.scatter.pcaPoints, margin: 0)))
+            if start > 0, m.scatter.bounds == before, i != 3, i != 6 {
+                // Same view, more points: the kept grid was counted on (one count more), not counted anew.
+                countedOn += 1
+                #expect((grid?.parts ?? 0) > 1, "the part ending at \(end) was counted with all the points")
+            }
+        }
+        #expect(countedOn >= 4, "only \(countedOn) parts were counted on to the kept plot")
+        // Hidden classes and the zoom drew anew; what they show is still the direct drawing.
+        #expect(m.scatter.hidden == [4] && m.scatter.zoom > 1)
+        // The far point's part widened them; the final PCA's scatter fits its points exactly again.
+        #expect(m.scatter.dataBounds.maxX > 10 || m.scatter.dataBounds.minX < -10 || m.scatter.dataBounds.maxY > 10 || m.scatter.dataBounds.minY < -10)
+        _ = Explorer.update(&m, .datasetEncoded(mus: mus, labels: labels))
+        #expect(m.scatter.dataBounds == ScatterRaster.Bounds.fitting(m.scatter.pcaPoints))
+    }
+
+    /// The slider ranges' percentiles, found by selection over a million latents' sample, are the
+    /// values sorting gives (ties and sizes down to one value included).
+    @Test func selectedPercentilesAreTheSortedOnes() {
+        var rng = SeededRNG(seed: 3)
+        for n in [1, 2, 3, 10, 201, 1000, 100_000] {
+            let values = (0..<n).map { _ in (rng.nextNormal() * 4).rounded() / 4 }  // many ties
+            let sorted = values.sorted()
+            for k in Set([0, n / 200, n / 2, n - 1 - n / 200, n - 1]) {
+                var v = values
+                #expect(Explorer.orderStatistic(&v, k) == sorted[k], "n \(n), k \(k)")
+            }
+        }
+    }
+
     /// An opened image's nearest data latents: at once for a small data set, from the background for a
     /// large one (the frame does not wait for a pass over a million latents), and only for that image.
     @Test func neighboursOfALargeDataSetArriveFromTheBackground() {

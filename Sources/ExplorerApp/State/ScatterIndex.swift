@@ -77,12 +77,17 @@ public final class ScatterIndex: Sendable {
                 for x in (cx - r)...(cx + r) { visit(x, cy - r); visit(x, cy + r) }
                 for y in (cy - r + 1)...(cy + r - 1) { visit(cx - r, y); visit(cx + r, y) }
             }
-            // Every point beyond ring r lies outside the box of rings 0…r: no nearer than p's distance
-            // to that box's edge (0 when p is outside it, as for a cursor off the data: scan on).
-            let left = minX + Float(cx - r) * cellWidth, right = minX + Float(cx + r + 1) * cellWidth
-            let bottom = minY + Float(cy - r) * cellHeight, top = minY + Float(cy + r + 1) * cellHeight
-            let margin = min(p.0 - left, right - p.0, p.1 - bottom, top - p.1)
-            if best != nil, margin > 0, margin * margin > bestD { break }
+            // Every point not yet visited lies in a bucket beyond ring r on some side that has buckets
+            // left: no nearer to p than that side's edge of the box of rings 0…r. A side with no bucket
+            // left bounds nothing, so a cursor off the data (in the plot's margin, past the grid) stops as
+            // soon as the rings have passed its nearest point, instead of scanning every bucket.
+            var margin = Float.infinity
+            if cx - r > 0 { margin = min(margin, max(0, p.0 - (minX + Float(cx - r) * cellWidth))) }
+            if cx + r < side - 1 { margin = min(margin, max(0, minX + Float(cx + r + 1) * cellWidth - p.0)) }
+            if cy - r > 0 { margin = min(margin, max(0, p.1 - (minY + Float(cy - r) * cellHeight))) }
+            if cy + r < side - 1 { margin = min(margin, max(0, minY + Float(cy + r + 1) * cellHeight - p.1)) }
+            if margin == .infinity { break }  // every bucket visited
+            if best != nil, margin * margin > bestD { break }
         }
         return best
     }
@@ -93,8 +98,10 @@ public final class ScatterIndex: Sendable {
 final class ScatterCaches: @unchecked Sendable {
     private let lock = NSLock()
     private var index: (version: Int, method: ProjectionMethod, index: ScatterIndex)?
-    private var raster: (key: ScatterRasterKey, cells: [Cell])?
+    private var raster: (key: ScatterRasterKey, cells: [Cell], grid: ScatterRaster.DensityGrid?)?
     private var position: (version: Int, method: ProjectionMethod, z: [Float], at: (Float, Float)?)?
+    /// The slider tracks' data counts, for one set of latents (every frame draws them all).
+    private var tracks: (version: Int, counts: [TrackCountsKey: [Int]]) = (0, [:])
 
     func position(version: Int, method: ProjectionMethod, z: [Float], _ make: () -> (Float, Float)?) -> (Float, Float)? {
         if let kept = lock.withLock({ position }), kept.version == version, kept.method == method, kept.z == z { return kept.at }
@@ -116,13 +123,30 @@ final class ScatterCaches: @unchecked Sendable {
         }
     }
 
-    func raster(_ key: ScatterRasterKey, _ make: () -> [Cell]) -> [Cell] {
+    /// The density grid the kept plot was drawn from (tests check that a part was counted on to it).
+    var keptGrid: ScatterRaster.DensityGrid? { lock.withLock { raster?.grid } }
+
+    /// The plot's cells for `key`: the kept ones, or `make`'s. `make` gets the kept density grid when
+    /// the points have only grown since it was counted for the same view, to count just the new ones on.
+    func raster(_ key: ScatterRasterKey,
+                _ make: (_ grown: ScatterRaster.DensityGrid?) -> (cells: [Cell], grid: ScatterRaster.DensityGrid?)) -> [Cell] {
         lock.withLock {
             if let raster, raster.key == key { return raster.cells }
-            let made = make()
-            raster = (key, made)
-            return made
+            let grown = raster.flatMap { key.hasGrown(from: $0.key) ? $0.grid : nil }
+            let made = make(grown)
+            raster = (key, made.cells, made.grid)
+            return made.cells
         }
+    }
+
+    func trackCounts(_ key: TrackCountsKey, _ make: () -> [Int]) -> [Int] {
+        if let kept = lock.withLock({ tracks.version == key.version ? tracks.counts[key] : nil }) { return kept }
+        let made = make()
+        lock.withLock {
+            if tracks.version != key.version { tracks = (key.version, [:]) }
+            tracks.counts[key] = made
+        }
+        return made
     }
 
     /// A new number for each set of points, in every copy of the state.
@@ -133,6 +157,8 @@ final class ScatterCaches: @unchecked Sendable {
 /// Everything the drawn points of the scatter depend on.
 struct ScatterRasterKey: Equatable {
     var version: Int
+    /// The points' lineage (`ScatterState.pointsLineage`) and how many there are.
+    var lineage: Int, count: Int
     var method: ProjectionMethod
     var bounds: ScatterRaster.Bounds
     var columns: Int, rows: Int
@@ -140,4 +166,21 @@ struct ScatterRasterKey: Equatable {
     var colouring: ScatterColouring
     var measured: Int
     var monochrome: Bool
+
+    /// The same view of the same points, which have only been appended to since `earlier`.
+    func hasGrown(from earlier: ScatterRasterKey) -> Bool {
+        var same = earlier
+        same.version = version
+        same.count = count
+        return same == self && earlier.count <= count
+    }
+}
+
+/// What a slider track's data counts depend on: the latents (`ScatterState.musVersion`), the
+/// dimension, the axis and the track's width.
+struct TrackCountsKey: Hashable {
+    var version: Int
+    var dimension: Int
+    var axis: ClosedRange<Float>
+    var width: Int
 }

@@ -16,8 +16,13 @@ public struct ScatterState: Sendable {
     public var method: ProjectionMethod = .pca
     /// μ of every dataset image (the projection's input) and the labels (empty for unlabelled data).
     public var mus: [[Float]] = [] {
-        didSet { musSample = Self.rowSample(mus) }
+        didSet {
+            musSample = Self.rowSample(mus)
+            musVersion = ScatterCaches.nextVersion()
+        }
     }
+    /// Changes with every change of `mus`: what the slider tracks' kept counts are keyed by.
+    public private(set) var musVersion = ScatterCaches.nextVersion()
     /// Up to 5,000 of `mus`, evenly spaced, flattened row by row (`dimension` values a row): what the
     /// slider tracks draw the data's density from every frame without touching every latent.
     public private(set) var musSample: (dimension: Int, values: [Float]) = (0, [])
@@ -64,15 +69,53 @@ public struct ScatterState: Sendable {
     /// Changes with every change of the points, to a number no other set of points has had: what the
     /// kept index and raster are keyed by.
     public private(set) var pointsVersion = ScatterCaches.nextVersion()
-    /// Each method's points' bounding box (kept: a million points take a millisecond to measure).
+    /// Changes when the points are replaced, not when they grow (`appendPCAPoints`): a raster counted
+    /// from the same lineage's first points counts on from where it stopped.
+    public private(set) var pointsLineage = 0
+    /// Each method's points' bounding box (kept, and grown part by part: a million points take a
+    /// millisecond to measure).
+    private var extents: [ProjectionMethod: ScatterRaster.Extent] = [:]
+    /// What each method's plot shows at zoom 1: the box with a margin. While points are appended (a
+    /// data set being encoded) it stays as long as every point lies inside it, so the kept density plot
+    /// is counted on rather than counted anew each time a part brings a new extreme point.
     private var fullBounds: [ProjectionMethod: ScatterRaster.Bounds] = [:]
+    /// How many PCA points were there before an append (nil: the points were replaced).
+    private var appendedFrom: Int?
     let caches = ScatterCaches()
     /// From this many points on, the nearest point is found through a grid index.
     static let indexedFrom = 50_000
 
     private mutating func pointsChanged(_ method: ProjectionMethod) {
         pointsVersion = ScatterCaches.nextVersion()
-        fullBounds[method] = ScatterRaster.Bounds.fitting(points(of: method))
+        let points = points(of: method)
+        var extent = ScatterRaster.Extent()
+        if method == .pca, let from = appendedFrom, let grown = extents[method] {
+            extent = grown
+            extent.include(points[from...])
+        } else {
+            extent.include(points[...])
+            pointsLineage = pointsVersion
+            fullBounds[method] = nil
+        }
+        extents[method] = extent
+        if let box = extent.box, let shown = fullBounds[method], shown.contains(box) { return }
+        fullBounds[method] = extent.padded(margin: ScatterRaster.Bounds.plotMargin)
+    }
+
+    /// Room for `count` points (a data set being encoded: its size is known from the start), so that
+    /// appending a part never copies all the points so far into a larger array on the frame thread.
+    public mutating func reserveCapacity(_ count: Int) {
+        mus.reserveCapacity(count)
+        labels.reserveCapacity(count)
+        pcaPoints.reserveCapacity(count)
+    }
+
+    /// Appends PCA points (a large data set's next encoded part): the bounds, and a kept density raster
+    /// of the same view, take in only the new points.
+    public mutating func appendPCAPoints(_ new: [(Float, Float)]) {
+        appendedFrom = pcaPoints.count
+        defer { appendedFrom = nil }
+        pcaPoints += new
     }
 
     /// Takes a nearest-point index built (in the background) for `method`'s points as they are now.

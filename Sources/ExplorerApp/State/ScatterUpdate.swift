@@ -183,12 +183,13 @@ extension Explorer {
             m.scatter = ScatterState()
             m.scatter.colouring = colouring
             m.scatter.pca = pca
+            m.scatter.reserveCapacity(m.datasetCount)
         }
         guard m.scatter.pca != nil else { return [] }
         let first = m.scatter.pcaPoints.isEmpty
         m.scatter.mus += mus
         m.scatter.labels += labels
-        m.scatter.pcaPoints += stride(from: 0, to: points.count - 1, by: 2).map { (points[$0], points[$0 + 1]) }
+        m.scatter.appendPCAPoints(stride(from: 0, to: points.count - 1, by: 2).map { (points[$0], points[$0 + 1]) })
         m.scatter.adopt(index, for: .pca)
         guard first else { return [] }
         let plot = scatterPlot(m)

@@ -40,13 +40,7 @@ extension Explorer {
             return
         }
         let bounds = s.bounds
-        let key = ScatterRasterKey(version: s.pointsVersion, method: s.method, bounds: bounds, columns: plot.width, rows: plot.height,
-                                   hidden: s.hidden, colouring: s.colouring, measured: s.measures[s.colouring]?.count ?? 0,
-                                   monochrome: m.capability == .monochrome)
-        // Drawn once per set of points, view and colouring: a frame that changes none of them (a slider
-        // key with a million points on the plot) reuses the cells.
-        let cells = s.caches.raster(key) { scatterCells(m, plot: plot, bounds: bounds) }
-        b.blit(cells, blockWidth: plot.width, x: plot.x, y: plot.y)
+        b.blit(plotCells(m, plot: plot, bounds: bounds), blockWidth: plot.width, x: plot.x, y: plot.y)
         // The current z.
         let current = m.isVQ ? m.vq.source.flatMap { s.points[safe: $0.index] } : s.position(of: m.vae.z)
         if let p = current, let (cx, cy) = ScatterRaster.cell(of: p, bounds: bounds, columns: plot.width, rows: plot.height) {
@@ -94,23 +88,47 @@ extension Explorer {
     /// count) rather than one dot per point: past it nearly every cell of a dense plot is full.
     static let densityFrom = 20_000
 
+    /// The plot's points as cells, drawn once per set of points, view and colouring: a frame that
+    /// changes none of them (a slider key with a million points on the plot) reuses the cells, and a
+    /// part of a growing scatter is counted on to the kept density (its new points only).
+    static func plotCells(_ m: AppModel, plot: Rect, bounds: ScatterRaster.Bounds) -> [Cell] {
+        let s = m.scatter
+        let key = ScatterRasterKey(version: s.pointsVersion, lineage: s.pointsLineage, count: s.points.count, method: s.method,
+                                   bounds: bounds, columns: plot.width, rows: plot.height, hidden: s.hidden, colouring: s.colouring,
+                                   measured: s.measures[s.colouring]?.count ?? 0, monochrome: m.capability == .monochrome)
+        return s.caches.raster(key) { grown in scatterCells(m, plot: plot, bounds: bounds, grown: grown) }
+    }
+
     /// The plot's cells: a braille dot per point, or the density of many, each cell in its majority's
     /// colour; without colour, a cell shows its majority class's first letter (or the measure's tenth).
-    static func scatterCells(_ m: AppModel, plot: Rect, bounds: ScatterRaster.Bounds) -> [Cell] {
+    /// `grown`: the density grid of this view counted from the first of these points, to count the
+    /// rest on to. Returns the density grid the cells were drawn from (none for dots).
+    static func scatterCells(_ m: AppModel, plot: Rect, bounds: ScatterRaster.Bounds,
+                             grown: ScatterRaster.DensityGrid? = nil) -> (cells: [Cell], grid: ScatterRaster.DensityGrid?) {
         let s = m.scatter
         let measured = s.measureRange != nil
         let color: (Int) -> RGB = { measured ? ScatterColouring.colour($0) : Tab10.color($0) }
-        let shown: (Int) -> Bool = s.hidden.isEmpty ? { _ in true } : { !s.hidden.contains(s.labels[safe: $0] ?? -1) }
+        // Hidden labels as a table (a set's hashing, a million times, took longer than the rest of the count).
+        let labels = s.labels, hiddenTable = (0..<64).map(s.hidden.contains)
+        let shown: (Int) -> Bool = { i in
+            let label = labels[safe: i] ?? -1
+            return !(label >= 0 && label < 64 ? hiddenTable[label] : s.hidden.contains(label))
+        }
         let classes = s.colourIndices()
-        let classCount = (classes.max() ?? 0) + 1
-        var cells: [Cell]
+        // A grid keeps the classes it was first counted with: a part that brings one past them starts it again.
+        let grownFits = grown.map { g in classes.dropFirst(g.counted).allSatisfy { $0 < g.classCount } } ?? false
+        let classCount = grownFits ? grown!.classCount : (classes.max() ?? 0) + 1
+        var cells: [Cell], grid: ScatterRaster.DensityGrid?
         if s.points.count >= densityFrom && classCount <= 64 {
-            cells = ScatterRaster.densityCells(points: s.points, classes: classes, classCount: classCount, include: shown, color: color,
-                                              columns: plot.width, rows: plot.height, bounds: bounds)
+            var g = grownFits ? grown! : ScatterRaster.DensityGrid(columns: plot.width, rows: plot.height, classCount: classCount, bounds: bounds)
+            g.count(s.points, classes: classes, include: s.hidden.isEmpty ? nil : shown)
+            cells = g.cells(color: color)
+            grid = g
         } else {
             let visible = s.points.indices.filter(shown)
             cells = ScatterRaster.cells(points: visible.map { s.points[$0] }, classes: visible.map { classes[safe: $0] ?? 0 }, color: color,
                                         columns: plot.width, rows: plot.height, bounds: bounds)
+            grid = nil
         }
         if m.capability == .monochrome {
             // Without colour, a point's cell shows its class digit instead of braille dots.
@@ -124,7 +142,7 @@ extension Explorer {
                 else if let g = m.model.classNames[safe: cls]?.unicodeScalars.first { cells[i] = Cell(g) }
             }
         }
-        return cells
+        return (cells, grid)
     }
 
     /// The image of the point nearest the cursor and its label, in the plot's top corner away from the

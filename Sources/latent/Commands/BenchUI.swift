@@ -82,8 +82,12 @@ struct BenchUI: ParsableCommand {
                .tab, .char("m"), .right, .char("m"), .left, .char("m")]
         var samples: [Double] = [], cpuSamples: [Double] = []
         var kinds: [String: [Double]] = [:], byKey: [String: [Double]] = [:]
+        // While encoding, what ran beside each key: the encoding itself, the work that follows it (the
+        // reconstruction errors, the PCA of everything), or nothing; the goal is about the first.
+        var phases: [String: [Double]] = [:]
         for i in 0..<keys {
             let key = script[i % script.count]
+            let phase = runtime.model.datasetProgress != nil ? "the encoding" : runtime.hasNoBackgroundWork ? "nothing" : "the work after it"
             let t0 = DispatchTime.now().uptimeNanoseconds, cpu0 = Self.threadCPUSeconds()
             runtime.handle([.key(key)])
             var frame = Explorer.view(runtime.model)
@@ -115,6 +119,7 @@ struct BenchUI: ParsableCommand {
             let kind = runtime.model.isVQ ? runtime.model.vq.panel.rawValue + (runtime.model.vq.showVariants ? "+variants" : "")
                                           : runtime.model.vae.panel.rawValue
             kinds[kind, default: []].append(ms)
+            phases[phase, default: []].append(ms)
             byKey["\(key) in \(kind)", default: []].append(ms)
         }
         // Key repeat: 30 presses arrive within one frame and are handled as one batch.
@@ -152,6 +157,11 @@ struct BenchUI: ParsableCommand {
         if whileEncoding {
             print(String(format: "keys pressed while the data was encoded: from %.0f %% to %.0f %% done", 100 * (encodingAtStart ?? 1),
                          100 * (runtime.model.datasetProgress ?? 1)))
+            for phase in ["the encoding", "the work after it", "nothing"] {
+                guard let v = phases[phase] else { continue }
+                print(String(format: "  keys beside %-18@ p50 %.2f ms  p99 %.2f ms  max %.2f ms  (%d keys)", phase as NSString,
+                             pct(v, 0.5), pct(v, 0.99), v.max() ?? 0, v.count))
+            }
             while runtime.model.datasetProgress != nil || runtime.model.scatter.pcaPoints.count != engine.data.count
                     || runtime.model.scatter.pca == nil || !runtime.hasNoBackgroundWork {
                 runtime.waitForBackground(seconds: 0.05)
