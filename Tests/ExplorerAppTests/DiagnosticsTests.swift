@@ -73,13 +73,20 @@ import Testing
 
     @Test func samplesComeFromTheOpenedImagesPosteriorAndTheSpreadFollows() throws {
         var m = Self.opened()
-        while m.vae.panel != .posterior { _ = Explorer.update(&m, .key(.tab)) }
-        let commands = Explorer.refreshPanel(&m)
+        var commands: [Command] = []
+        while m.vae.panel != .posterior { commands = Explorer.update(&m, .key(.tab)) }
         guard case .decodeStrip(.posterior, let zs, _)? = commands.first else { Issue.record("no samples"); return }
         let layout = Layout(width: 120, height: 40, latentDim: 10, renderMode: .half)
         #expect(zs.count == layout.stripTiles - 1)
-        // Seeded by the image: asked again, the same samples; around μ with spread σ.
-        guard case .decodeStrip(.posterior, let again, _)? = Explorer.refreshPanel(&m).first else { return }
+        // A slider move changes nothing the samples depend on: no second decode of the same strip.
+        let moved = Explorer.update(&m, .key(.right))
+        #expect(!moved.contains { if case .decodeStrip(.posterior, _, _) = $0 { return true } else { return false } })
+        // Seeded by the image: asked again (after another panel's strip), the same samples; around μ
+        // with spread σ.
+        _ = Explorer.update(&m, .key(.tab))
+        while m.vae.panel != .posterior { _ = Explorer.update(&m, .key(.tab)) }
+        m.vae.posteriorStripFor = nil
+        guard case .decodeStrip(.posterior, let again, _)? = Explorer.refreshPanel(&m).first else { Issue.record("no samples again"); return }
         #expect(again == zs && zs[0] != zs[1])
         let mean0 = zs.map { $0[9] }.reduce(0, +) / Float(zs.count)
         #expect(abs(mean0 - 0.9) < 0.5)

@@ -152,6 +152,9 @@ public struct VAEState: Sendable {
     /// The posterior panel: the largest per-pixel standard deviation across its samples (the spread
     /// tile is scaled by its inverse, so the tile's white is this value).
     public var posteriorSpread: Float?
+    /// What the posterior strip shown (or on its way) was decoded for: the image, the conditioning label
+    /// and the number of samples. A slider move changes none of them, so it must not decode the strip again.
+    var posteriorStripFor: PosteriorStripKey?
     public var manifoldShape: (columns: Int, rows: Int) = (0, 0)
     public var markA: [Float]?
     public var markB: [Float]?
@@ -202,4 +205,9 @@ public struct Interpolation: Equatable, Sendable {
     public var frame = 0
     public var playing = true
     public static let frames = 24
+}
+
+/// The opened image, label and sample count a posterior strip was decoded for.
+struct PosteriorStripKey: Equatable, Sendable {
+    var index: Int, label: Int?, samples: Int
 }

@@ -555,6 +555,8 @@ public enum Explorer {
         // The VQ-VAE mode has no sliders (its VAE state is empty): a resize there must not index it.
         guard !m.isVQ, v.latentDim > 0 else { return [] }
         let layout = Layout(width: m.width, height: m.height, latentDim: v.latentDim, renderMode: m.renderMode, pixelCell: m.pixels?.cell)
+        // Another panel's strip replaces the posterior's: back in it, its strip is decoded again.
+        if v.panel != .posterior { m.vae.posteriorStripFor = nil }
         switch v.panel {
         case .progression:
             let n = layout.stripTiles
@@ -597,8 +599,12 @@ public enum Explorer {
             let n = layout.stripTiles - 1
             guard n >= 2, let cur = v.current, !v.isDeterministic, cur.mu.count == v.latentDim, cur.sigma.count == v.latentDim else {
                 m.vae.strip = []
+                m.vae.posteriorStripFor = nil
                 return []
             }
+            let key = PosteriorStripKey(index: cur.index, label: v.conditioningLabel, samples: n)
+            guard key != v.posteriorStripFor else { return [] }
+            m.vae.posteriorStripFor = key
             let zs = (0..<n).map { i -> [Float] in
                 var rng = SeededRNG(seed: 2026, stream: UInt64(cur.index) &* 64 &+ UInt64(i))
                 return zip(cur.mu, cur.sigma).map { $0 + $1 * rng.nextNormal() }

@@ -81,7 +81,7 @@ struct BenchUI: ParsableCommand {
                .tab, .right, .char("L"), .down, .tab, .char("a"), .char("L"), .char("b"), .char("i"),
                .tab, .char("m"), .right, .char("m"), .left, .char("m")]
         var samples: [Double] = [], cpuSamples: [Double] = []
-        var kinds: [String: [Double]] = [:], byKey: [String: [Double]] = [:]
+        var kinds: [String: [Double]] = [:], byKey: [String: [Double]] = [:], byKeyCPU: [String: [Double]] = [:]
         // While encoding, what ran beside each key: the encoding itself, the work that follows it (the
         // reconstruction errors, the PCA of everything), or nothing; the goal is about the first.
         var phases: [String: [Double]] = [:]
@@ -121,6 +121,7 @@ struct BenchUI: ParsableCommand {
             kinds[kind, default: []].append(ms)
             phases[phase, default: []].append(ms)
             byKey["\(key) in \(kind)", default: []].append(ms)
+            byKeyCPU["\(key) in \(kind)", default: []].append(cpuSamples[cpuSamples.count - 1])
         }
         // Key repeat: 30 presses arrive within one frame and are handled as one batch.
         var bursts: [Double] = []
@@ -152,6 +153,8 @@ struct BenchUI: ParsableCommand {
         // Where a slow p99 comes from: the keys (in their panel) whose own p99 is highest.
         let slowest = byKey.map { ($0.key, pct($0.value, 0.99)) }.sorted { $0.1 > $1.1 }.prefix(3)
         print("  slowest keys (p99): " + slowest.map { String(format: "%@ %.2f ms", $0.0 as NSString, $0.1) }.joined(separator: ", "))
+        let costliest = byKeyCPU.map { ($0.key, pct($0.value, 0.99)) }.sorted { $0.1 > $1.1 }.prefix(3)
+        print("  costliest keys (the frame thread's CPU, p99): " + costliest.map { String(format: "%@ %.2f ms", $0.0 as NSString, $0.1) }.joined(separator: ", "))
         print(String(format: "30-key repeat burst → one frame: p50 %.2f ms  p99 %.2f ms", pct(bursts, 0.5), pct(bursts, 0.99)))
         print(String(format: "model load → first frame: %.1f ms", firstFrameMs))
         if whileEncoding {
