@@ -167,22 +167,23 @@ public final class ExplorerEngine: @unchecked Sendable {
         try access.inBatches(count: count ?? data.count, first: first, limit: limit, prepare: { try data.batch($0) }, work)
     }
 
-    /// From this many images on, a data set is large: a second copy of the model encodes it
-    /// (`passOverData`) and the scatter grows while it does (PCA on the first part).
+    /// From this many images on, a data set is large: the scatter grows while it is encoded (PCA on the
+    /// first part).
     public static let largeDataFrom = 20_000
     var isLargeData: Bool { data.count >= Self.largeDataFrom }
 
-    /// Runs `body` with the model a pass over the whole data set uses, and the access that guards it: for
-    /// a large data set a second copy of the model read from its file, so that minutes of encoding never
-    /// hold the model a key's decode waits for (the two only share the cores); else the model itself.
-    /// `limit` caps the images a batch holds with the shared model (its batches step aside for a key's
-    /// decode); the copy takes batches of up to 1,024 small images (fewer, larger GEMMs; four million
-    /// pixel values at most, as a convolution's buffers grow with the batch).
+    /// Runs `body` with the model a pass over the whole data set uses, and the access that guards it: a
+    /// second copy of the model read from its file, so that the encoding and the reconstruction errors
+    /// never hold the model a key's decode waits for (the two only share the cores: one image of a 64×64
+    /// conv VAE held the shared model 1.7 ms, and a key waited up to 3 ms behind it); the model itself
+    /// only if its file cannot be read again. `limit` caps the images a batch holds with the shared
+    /// model; the copy takes batches of up to 1,024 small images (fewer, larger GEMMs; four million pixel
+    /// values at most, as a convolution's buffers grow with the batch).
     func passOverData<T>(limit: Int, _ body: (any LatentModel, ModelAccess, _ limit: Int, _ target: Double) throws -> T) rethrows -> T {
-        let copy = isLargeData ? copyLock.withLock { () -> (any LatentModel, ModelAccess)? in
+        let copy = copyLock.withLock { () -> (any LatentModel, ModelAccess)? in
             if copyForData == nil, let loaded = try? loadLatentModel(path) { copyForData = (loaded, ModelAccess()) }
             return copyForData
-        } : nil
+        }
         guard let copy else { return try body(model, access, limit, ModelAccess.batchSeconds) }
         return try body(copy.0, copy.1, max(limit, min(1024, (1 << 22) / max(1, data.pixelsPerImage))), 0.05)
     }
