@@ -71,7 +71,7 @@ public enum UMAP {
         var start = "pca"
         var embedding: [Float]
         let spectral = options.initialization == .spectral || (options.initialization == .auto && n <= options.spectralLimit)
-        if spectral, let s = spectralEmbedding(graph, x: x, seed: options.seed) {
+        if spectral, let s = spectralEmbedding(graph, x: x, seed: options.seed, threads: options.threads) {
             embedding = s.coordinates
             start = s.note
         } else {
