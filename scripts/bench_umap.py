@@ -10,7 +10,11 @@ by `latent project --score` above (numpy's n × n rank matrix would not fit in m
 The last line per input is the ratio: umap-learn warm ÷ ours.
 
 Usage: python3 scripts/bench_umap.py [--input X.npy ...] [--rows N ...] [--model Weights/vae-z10.safetensors]
-  --rows takes a seeded random subset of each input (e.g. --input fm10.npy --rows 20000 --rows 70000).
+  --rows takes a seeded random subset of each input (e.g. --input fm10.npy --rows 20000 --rows 70000);
+  more rows than the input has resamples it with repeats, plus seeded noise of 0.02 × each column's
+  standard deviation (so repeated rows are near-copies, not duplicates): --rows 200000 --rows 1000000.
+  --cold-rows N: umap-learn's cold fit (numba compiling) runs on N rows instead of the whole input, for
+  inputs where a second full fit would take many minutes; --no-reference skips umap-learn altogether.
 umap-learn is optional (pip install umap-learn); it is not part of the test suite.
 """
 import argparse, os, subprocess, sys, tempfile, time
@@ -51,6 +55,8 @@ def main():
     ap.add_argument("--rows", action="append", type=int, default=[])
     ap.add_argument("--model", default=os.path.join(root, "Weights", "vae-z10.safetensors"))
     ap.add_argument("--latent", default=os.path.join(root, ".build", "release", "latent"))
+    ap.add_argument("--cold-rows", type=int)
+    ap.add_argument("--no-reference", action="store_true")
     args = ap.parse_args()
     tmp = tempfile.mkdtemp()
     inputs = list(args.input)
@@ -59,6 +65,8 @@ def main():
         subprocess.run([args.latent, "project", "--model", args.model, "--method", "pca", "-o", os.path.join(tmp, "p.csv"),
                         "--save-input", inputs[0]], capture_output=True, check=True)
     try:
+        if args.no_reference:
+            raise ImportError
         import umap
     except ImportError:
         umap = None
@@ -69,12 +77,16 @@ def main():
             x = full
             if rows < len(full):
                 x = full[np.random.default_rng(0).choice(len(full), rows, replace=False)]
+            elif rows > len(full):
+                rng = np.random.default_rng(0)
+                noise = 0.02 * full.std(0)
+                x = (full[rng.integers(0, len(full), rows)] + rng.standard_normal((rows, full.shape[1])).astype(np.float32) * noise).astype(np.float32)
             xpath = os.path.join(tmp, "x.npy")
             np.save(xpath, x)
-            compare(args.latent, os.path.basename(path), x, xpath, tmp, umap)
+            compare(args.latent, os.path.basename(path), x, xpath, tmp, umap, args.cold_rows)
 
 
-def compare(latent, name, x, xpath, tmp, umap):
+def compare(latent, name, x, xpath, tmp, umap, cold_rows=None):
     out = os.path.join(tmp, "latent.csv")
     print(f"== {name}: {len(x)} × {x.shape[1]}")
 
@@ -94,9 +106,13 @@ def compare(latent, name, x, xpath, tmp, umap):
     if umap is None:
         return
     for label in ("cold", "warm"):
+        fit = x[:cold_rows] if label == "cold" and cold_rows else x
         t0 = time.time()
-        y_ref = umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=42).fit_transform(x)
+        y_ref = umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=42).fit_transform(fit)
         warm = time.time() - t0
+        if fit is not x:
+            print(f"umap-learn (cold, {len(fit)} rows): {warm:.2f} s")
+            continue
         print(f"umap-learn {umap.__version__ if hasattr(umap, '__version__') else ''} ({label}): {warm:.2f} s, {scores(y_ref)}")
     print(f"ratio: umap-learn warm ÷ ours = {warm / ours:.1f}×")
 

@@ -29,7 +29,7 @@ extension NeighborGraph {
             let updates = heaps.descentRound(rows: rows, threads: threads)
             if Float(updates) < delta * Float(n * k) { break }
         }
-        return heaps.sortedGraph(originalIndex: order, position: rank)
+        return heaps.sortedGraph(originalIndex: order, position: rank, threads: threads)
     }
 }
 
@@ -212,16 +212,37 @@ final class NeighborHeaps: @unchecked Sendable {
     }
 
     /// Each list nearest first (ties by index), with Euclidean distances, in the input's numbering:
-    /// point p here is input point originalIndex[p]; input point i is point position[i] here.
-    func sortedGraph(originalIndex: [Int32], position: [Int32]) -> NeighborGraph {
+    /// point p here is input point originalIndex[p]; input point i is point position[i] here. Points
+    /// are split over threads (each list is sorted on its own; at a million points the serial loop, an
+    /// array and a sort closure per point, took seconds).
+    func sortedGraph(originalIndex: [Int32], position: [Int32], threads: Int = 1) -> NeighborGraph {
         var outIndex = [Int32](repeating: 0, count: n * k), outDist = [Float](repeating: 0, count: n * k)
-        for i in 0..<n {
-            let p = Int(position[i])
-            let original = (0..<k).map { index[p * k + $0] < 0 ? Int32.max : originalIndex[Int(index[p * k + $0])] }
-            let order = (0..<k).sorted { dist[p * k + $0] < dist[p * k + $1] || (dist[p * k + $0] == dist[p * k + $1] && original[$0] < original[$1]) }
-            for (r, s) in order.enumerated() {
-                outIndex[i * k + r] = index[p * k + s] < 0 ? -1 : original[s]
-                outDist[i * k + r] = dist[p * k + s].squareRoot()
+        let k = self.k
+        outIndex.withUnsafeMutableBufferPointer { ip in
+            outDist.withUnsafeMutableBufferPointer { dp in
+                originalIndex.withUnsafeBufferPointer { op in
+                    position.withUnsafeBufferPointer { pp in
+                        let OI = UncheckedPointer(ip.baseAddress!), OD = UncheckedPointer(dp.baseAddress!)
+                        let O = UncheckedConst(op.baseAddress!), P = UncheckedConst(pp.baseAddress!)
+                        parallelRanges(n, threads: threads) { points in
+                            var list = [(distance: Float, original: Int32, index: Int32)]()
+                            list.reserveCapacity(k)
+                            for i in points {
+                                let p = Int(P.pointer[i])
+                                list.removeAll(keepingCapacity: true)
+                                for r in 0..<k {
+                                    let j = self.index[p * k + r]
+                                    list.append((self.dist[p * k + r], j < 0 ? Int32.max : O.pointer[Int(j)], j))
+                                }
+                                list.sort { $0.distance < $1.distance || ($0.distance == $1.distance && $0.original < $1.original) }
+                                for (r, e) in list.enumerated() {
+                                    OI.pointer[i * k + r] = e.index < 0 ? -1 : e.original
+                                    OD.pointer[i * k + r] = e.distance.squareRoot()
+                                }
+                            }
+                        }
+                    }
+                }
             }
         }
         return NeighborGraph(indices: outIndex, distances: outDist, k: k)

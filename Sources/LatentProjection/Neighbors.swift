@@ -1,6 +1,6 @@
 import LatentCore
 
-/// Exact k-nearest-neighbour queries (`NeighborGraph.exact`: blocked GEMM, no n × n matrix; in the
+/// Exact k-nearest-neighbour queries (`NeighborGraph.exact`: a scan in C, no n × n matrix; in the
 /// plane, `NeighborGraph.planar`).
 public enum ExactNeighbors {
     /// For each row of `x` (n, d), the indices of its k nearest other rows, nearest first.

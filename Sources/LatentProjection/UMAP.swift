@@ -62,7 +62,7 @@ public enum UMAP {
         var clock = Date()
         func lap(_ stage: String) { timings.append((stage, Date().timeIntervalSince(clock))); clock = Date() }
 
-        // Exact neighbours are O(n²): beyond 10,000 points, NN-descent finds nearly the same ones faster.
+        // Exact neighbours are O(n²): beyond `exactNeighborLimit`, NN-descent finds nearly the same ones faster.
         let knn = NeighborGraph.nearest(x, k: k, seed: options.seed, threads: options.threads, exactLimit: options.exactNeighborLimit)
         lap("knn")
         let graph = fuzzySimplicialSet(knn, threads: options.threads)
@@ -71,7 +71,7 @@ public enum UMAP {
         var start = "pca"
         var embedding: [Float]
         let spectral = options.initialization == .spectral || (options.initialization == .auto && n <= options.spectralLimit)
-        if spectral, let s = spectralEmbedding(graph, x: x, seed: options.seed) {
+        if spectral, let s = spectralEmbedding(graph, x: x, seed: options.seed, threads: options.threads) {
             embedding = s.coordinates
             start = s.note
         } else {

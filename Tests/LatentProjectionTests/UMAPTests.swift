@@ -43,6 +43,28 @@ import Testing
         }
     }
 
+    @Test func exactNeighboursMatchABruteForceSearchInDoubles() {
+        // 203 rows (not a multiple of the scan's 16), 3 columns far from the origin (the scan centres
+        // them), and duplicated rows: ties go to the lower index.
+        var rng = SeededRNG(seed: 9)
+        var rows = (0..<200).map { _ in (0..<3).map { _ in 1000 + rng.nextNormal() } }
+        rows += [rows[5], rows[5], rows[17]]
+        let x = Tensor(shape: [rows.count, 3], data: rows.flatMap { $0 })
+        let k = 7
+        for threads in 1...2 {
+            let graph = NeighborGraph.exact(x, k: k, threads: threads)
+            for i in rows.indices {
+                let d = rows.indices.map { j in zip(rows[i], rows[j]).reduce(0.0) { $0 + Double($1.0 - $1.1) * Double($1.0 - $1.1) } }
+                let truth = rows.indices.filter { $0 != i }.sorted { d[$0] < d[$1] || (d[$0] == d[$1] && $0 < $1) }.prefix(k)
+                #expect(graph.indices[(i * k)..<((i + 1) * k)].map(Int.init) == Array(truth), "row \(i)")
+                for (r, j) in truth.enumerated() { #expect(abs(Double(graph.distances[i * k + r]) - d[j].squareRoot()) < 1e-3) }
+            }
+        }
+        // Every row of the data, when k is all of it.
+        let all = NeighborGraph.query(x, in: x, k: rows.count)
+        #expect(all.idx[0..<rows.count].sorted() == Array(rows.indices))
+    }
+
     @Test func nnDescentFindsNearlyTheExactNeighbours() {
         // 3,000 points in 10-D: a Gaussian cloud (no cluster structure to lean on).
         var rng = SeededRNG(seed: 21)
@@ -200,6 +222,7 @@ import Testing
         options.epochs = 40
         options.initialization = .pca
         options.convergence = 10  // loose, so that this short run stops early
+        options.exactNeighborLimit = 10_000  // NN-descent, whose updates are applied in two chunks here
         var runs: [UMAPResult] = []
         for threads in 1...2 {
             options.threads = threads

@@ -102,4 +102,16 @@ int ck_umap_layout_epoch_baseline(const ck_umap_layout *layout, long epoch, floa
 /// x^b for x ≥ 0 as the layout computes it (relative error ~1e-6; 0 is read as FLT_MIN).
 float ck_umap_pow(float x, float b);
 
+/// Data rows per column group of `ck_knn_pack`'s layout.
+enum { CK_KNN_LANES = 16 };
+/// The n × d rows of data as `ck_knn_exact` reads them: groups of CK_KNN_LANES rows, each group's d
+/// columns times −2 then the rows' squared norms (⌈n / CK_KNN_LANES⌉ · CK_KNN_LANES · (d + 1) floats).
+void ck_knn_pack(const float *data, long n, long d, float *packed);
+/// For query rows first ..< end of q (d values each), the k nearest rows of the packed data: indices
+/// (index[i·k ..< i·k + k], −1 where fewer than k) nearest first, ties to the lower index, and each
+/// one's ‖c‖² − 2·q·c (its squared distance less ‖q‖², in float: rows should be centred). Rows are
+/// independent; the result does not depend on the CPU.
+void ck_knn_exact(const float *q, long d, const float *packed, long n, long k, long first, long end,
+                  int32_t *index, float *dsq);
+
 #endif

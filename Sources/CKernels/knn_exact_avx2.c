@@ -1,0 +1,13 @@
+// The exact kNN scan of knn_exact_lanes.h for AVX2: sixteen lanes are two registers, four query rows
+// at a time. Same bits as the other builds (contraction is off).
+#if defined(__x86_64__) && defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#define KNN_ROWS 4
+#include "knn_exact_lanes.h"
+
+void ck_knn_exact_avx2(const float *q, long d, const float *packed, long n, long k, long first, long end,
+                       int32_t *index, float *dsq) {
+    knn_exact_scan(q, d, packed, n, k, first, end, index, dsq);
+}
+#pragma clang attribute pop
+#endif

@@ -1,0 +1,83 @@
+// The exact k-nearest-neighbour scan, included by knn_exact.c (baseline / any CPU) and by
+// knn_exact_avx2.c and knn_exact_avx512.c under their targets: each translation unit gets its own
+// static copy, KNN_ROWS query rows at a time (as many as the unit's registers hold), and all compute
+// the same bits: the ranking value ‖c‖² − 2·q·c (the squared distance less the query's own ‖q‖²) is
+// summed in dimension order without contraction. One multiply and one add per dimension, where the
+// direct Σ (c_t − q_t)² took a subtract too: Zen 4 runs the multiplies and adds on separate pipes, so
+// this halved the scan. The rows are centred by the caller (small norms, little cancellation) and the
+// caller recomputes the k distances it keeps directly.
+#include "CKernels.h"
+#include <math.h>
+#include <string.h>
+
+#pragma clang fp contract(off)
+#pragma clang diagnostic ignored "-Wpsabi"
+
+#ifndef KNN_ROWS
+#define KNN_ROWS 4
+#endif
+typedef float knn_vf __attribute__((vector_size(4 * CK_KNN_LANES)));
+typedef int32_t knn_vi __attribute__((vector_size(4 * CK_KNN_LANES)));
+typedef _Bool knn_vb __attribute__((ext_vector_type(CK_KNN_LANES)));
+
+// Data rows per tile: the tile's packed columns (tile · d floats) stay in the second-level cache while
+// every query row of the range passes over them, instead of the whole data set streaming from memory
+// once per KNN_ROWS queries.
+enum { KNN_TILE = 4096 };
+
+/// Puts j at its place in a list sorted by distance (after equal distances: ties keep the lower index,
+/// as data rows arrive in index order), dropping the farthest.
+static inline void knn_insert(float *dist, int32_t *index, long k, float v, int32_t j) {
+    long p = k - 1;
+    while (p > 0 && dist[p - 1] > v) { dist[p] = dist[p - 1]; index[p] = index[p - 1]; p--; }
+    dist[p] = v; index[p] = j;
+}
+
+static void knn_exact_scan(const float *q, long d, const float *packed, long n, long k, long first, long end,
+                           int32_t *index, float *dsq) {
+    for (long i = first * k; i < end * k; i++) { index[i] = -1; dsq[i] = INFINITY; }
+    const long chunks = (n + CK_KNN_LANES - 1) / CK_KNN_LANES;
+    for (long c0 = 0; c0 < chunks; c0 += KNN_TILE / CK_KNN_LANES) {
+        const long c1 = c0 + KNN_TILE / CK_KNN_LANES < chunks ? c0 + KNN_TILE / CK_KNN_LANES : chunks;
+        for (long r0 = first; r0 < end; r0 += KNN_ROWS) {
+            const long rows = end - r0 < KNN_ROWS ? end - r0 : KNN_ROWS;
+            const float *qr[KNN_ROWS];
+            float worst[KNN_ROWS];
+            for (long r = 0; r < KNN_ROWS; r++) {
+                const long row = r0 + (r < rows ? r : rows - 1);  // a short block repeats its last row
+                qr[r] = q + row * d;
+                worst[r] = dsq[row * k + k - 1];
+            }
+            for (long c = c0; c < c1; c++) {
+                const float *col = packed + c * (d + 1) * CK_KNN_LANES;
+                knn_vf acc[KNN_ROWS], norm;
+                memcpy(&norm, col + d * CK_KNN_LANES, sizeof norm);
+#pragma clang loop unroll(full)
+                for (long r = 0; r < KNN_ROWS; r++) acc[r] = norm;
+                for (long t = 0; t < d; t++) {
+                    knn_vf v;  // −2·c_t
+                    memcpy(&v, col + t * CK_KNN_LANES, sizeof v);
+#pragma clang loop unroll(full)
+                    for (long r = 0; r < KNN_ROWS; r++) acc[r] += v * qr[r][t];
+                }
+                // Most chunks hold no row nearer than a query's current k-th: one compare rejects them.
+                for (long r = 0; r < rows; r++) {
+                    const knn_vb near = __builtin_convertvector(acc[r] < worst[r], knn_vb);
+                    uint16_t lanes = __builtin_bit_cast(uint16_t, near);
+                    if (!lanes) continue;
+                    float *dl = dsq + (r0 + r) * k;
+                    int32_t *il = index + (r0 + r) * k;
+                    float sums[CK_KNN_LANES];
+                    memcpy(sums, &acc[r], sizeof sums);
+                    while (lanes) {  // the nearer lanes alone, in index order
+                        const int l = __builtin_ctz(lanes);
+                        lanes &= lanes - 1;
+                        const long j = c * CK_KNN_LANES + l;
+                        if (sums[l] < dl[k - 1] && j < n) knn_insert(dl, il, k, sums[l], (int32_t)j);
+                    }
+                    worst[r] = dl[k - 1];
+                }
+            }
+        }
+    }
+}
