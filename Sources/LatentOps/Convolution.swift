@@ -21,8 +21,9 @@ package struct PreparedConvolutionWeights: Sendable {
 }
 
 /// A 2-D convolution (ONNX `Conv`, PyTorch `nn.Conv2d`): x (N, C, H, W), weight (OC, C/groups, kh, kw),
-/// bias (OC) → y (N, OC, OH, OW). The one forward pass that native `Conv2d` layers and imported graphs
-/// both run: im2col + one GEMM per group over chunks of the batch per thread (`BatchChunks`), the bias
+/// bias (OC) → y (N, OC, OH, OW). The one op that native `Conv2d` layers and imported graphs both run;
+/// `path` picks its pass (direct, Winograd, or this type's own): im2col + one GEMM per group over chunks
+/// of the batch per thread (`BatchChunks`), the bias
 /// preloaded into the GEMM's output and an activation applied to each chunk while it is still in cache.
 package struct Convolution: Sendable {
     package var kernel: (h: Int, w: Int)
