@@ -93,12 +93,11 @@ package struct Convolution: Sendable {
     /// per image. Direct: narrow layers (see `DirectConvolution`); Winograd: 3×3 windows of wider ones;
     /// im2col + GEMM: every other window (strided, dilated, grouped, 1×1 or large kernels).
     package func path(inChannels c: Int, outChannels oc: Int, positions: Int) -> ConvolutionPath {
-        if stride == (1, 1), dilation == (1, 1), groups == 1, Self.directPays(inChannels: c, outChannels: oc, kernel: kernel, positions: positions) {
-            return .direct
-        }
-        if kernel == (3, 3), stride == (1, 1), dilation == (1, 1), groups == 1, Self.winogradPays(inChannels: c, outChannels: oc, positions: positions) {
-            return .winograd
-        }
+        // Both other passes take stride-1, undilated, ungrouped windows with zero padding outside.
+        guard stride == (1, 1), dilation == (1, 1), groups == 1, pads.top >= 0, pads.left >= 0, pads.bottom >= 0, pads.right >= 0
+        else { return .im2col }
+        if Self.directPays(inChannels: c, outChannels: oc, kernel: kernel, positions: positions) { return .direct }
+        if kernel == (3, 3), Self.winogradPays(inChannels: c, outChannels: oc, positions: positions) { return .winograd }
         return .im2col
     }
 
