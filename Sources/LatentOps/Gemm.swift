@@ -21,7 +21,8 @@ package struct Gemm: Sendable, Equatable {
         let (m, k) = transA ? (a[1], a[0]) : (a[0], a[1])
         let (k2, n) = transB ? (b[1], b[0]) : (b[0], b[1])
         guard k == k2 else { throw GraphError("Gemm of \(a) and \(b) (transA \(transA), transB \(transB)) does not fit") }
-        if let c { _ = try GraphOps.broadcastTo(c, [m, n]) }
+        // The usual bias row is checked without building shapes (this runs on every graph Gemm).
+        if let c, !(c.count == 1 && c[0] == n), !(c.count == 2 && c[0] == 1 && c[1] == n) { _ = try GraphOps.broadcastTo(c, [m, n]) }
         try checkedProduct(m, n, k)
         return [m, n]
     }

@@ -140,6 +140,35 @@ import Testing
         }
     }
 
+    /// Linear → Unflatten → Sigmoid (the shipped VAE's decoder as exported): the sigmoid moves into the
+    /// Gemm, which applies it in cache, and the reshape stays a view; the output is the unfused one. A
+    /// reshape whose input something else also reads keeps the activation itself.
+    @Test func activationAfterAReshapeMovesIntoTheProduct() throws {
+        var rng = SeededRNG(seed: 3)
+        let z = Tensor.randomNormal(shape: [2, 3], using: &rng), w = Tensor.randomNormal(shape: [8, 3], using: &rng)
+        let b = Tensor.randomNormal(shape: [8], using: &rng)
+        let constants: [String: GraphValue] = ["w": .float(w), "b": .float(b), "to": .int([2, 2, 2, 2], shape: [4])]
+        let gemm = GraphNode(name: "g", op: "Gemm", inputs: ["z", "w", "b"], outputs: ["h"], attributes: ["transB": .int(1)])
+        let reshape = GraphNode(name: "r", op: "Reshape", inputs: ["h", "to"], outputs: ["u"])
+        let sigmoid = GraphNode(name: "s", op: "Sigmoid", inputs: ["u"], outputs: ["y"])
+        var values = constants.merging(["z": .float(z)]) { a, _ in a }
+        for node in [gemm, reshape, sigmoid] { values[node.outputs[0]] = try GraphOps.run(node, node.inputs.map { values[$0] })[0] }
+        let want = try #require(values["y"]).floats()
+
+        let graph = try Graph(inputs: [.init(name: "z", dims: [2, 3])], outputs: ["y"], nodes: [gemm, reshape, sigmoid], initializers: constants)
+        #expect(graph.nodes.map(\.op) == ["Gemm", "Reshape"])
+        #expect(graph.nodes.map(\.fusedActivation) == [.sigmoid, nil])
+        let got = try graph.run(inputs: [.float(z)])[0].floats()
+        #expect(got.shape == [2, 2, 2, 2] && got.data == want.data)
+
+        // The Gemm's output is a graph output too: the sigmoid must not move into it.
+        let shared = try Graph(inputs: [.init(name: "z", dims: [2, 3])], outputs: ["y", "h"], nodes: [gemm, reshape, sigmoid],
+                               initializers: constants)
+        #expect(shared.nodes.map(\.fusedActivation) == [nil, .sigmoid])
+        let both = try shared.run(inputs: [.float(z)])
+        #expect(both[0].floats().data == want.data && both[1] == values["h"])
+    }
+
     /// The fused GroupNorm node meets shapes outside its pattern (γ along the last axis, not the
     /// channels; a first reshape that is not [N, G, −1]) and must still give the unfused result.
     @Test func groupNormFallsBackOutsideItsPattern() throws {

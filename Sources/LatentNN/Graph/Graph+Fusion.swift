@@ -67,16 +67,29 @@ extension Graph {
     /// exported (Sigmoid(a) and Mul(a, sigmoid), nothing else reading either) — is folded into that
     /// node: Conv, ConvTranspose, Gemm and the norms apply it while their output is in cache, any other
     /// op right after it, in place.
+    /// Ops that only give their first input another shape: an elementwise function commutes with them.
+    static let reshapeOps: Set<String> = ["Reshape", "Flatten", "Squeeze", "Unsqueeze"]
+
     static func fuseActivations(_ nodes: [GraphNode], outputs: Set<String>) throws -> [GraphNode] {
         var nodes = nodes
         var removed = Set<Int>()
         let readers = readers(nodes)
+        var producer: [String: Int] = [:]
+        for (i, node) in nodes.enumerated() { for name in node.outputs where !name.isEmpty { producer[name] = i } }
         for (i, node) in nodes.enumerated() where !removed.contains(i) && node.fusedActivation == nil && node.outputs.count == 1 {
             let out = node.outputs[0]
             guard !out.isEmpty, !outputs.contains(out), let r = readers[out] else { continue }
             if r.count == 1, !removed.contains(r[0]), nodes[r[0]].inputs == [out], nodes[r[0]].outputs.count == 1,
                let activation = try GraphOps.fusableActivation(nodes[r[0]]) {
-                nodes[i].fusedActivation = activation
+                // An activation after a reshape of a product (Linear → Unflatten → Sigmoid) commutes with the
+                // reshape: the product applies it while its output is in cache, the reshape stays a view.
+                if Self.reshapeOps.contains(node.op), let p = producer[node.inputs[0]], !removed.contains(p),
+                   nodes[p].fusedActivation == nil, GraphOps.consumesActivation.contains(nodes[p].op),
+                   nodes[p].outputs.count == 1, readers[node.inputs[0]] == [i], !outputs.contains(node.inputs[0]) {
+                    nodes[p].fusedActivation = activation
+                } else {
+                    nodes[i].fusedActivation = activation
+                }
                 nodes[i].outputs = nodes[r[0]].outputs
                 removed.insert(r[0])
             } else if r.count == 2, let sg = r.first(where: { nodes[$0].op == "Sigmoid" }), let mul = r.first(where: { nodes[$0].op == "Mul" }),

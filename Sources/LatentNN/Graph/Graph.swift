@@ -17,8 +17,9 @@ public struct Graph: Sendable {
         public var dims: [Int?]
     }
 
-    /// One node to run: its kernel and the slots it reads and writes.
-    struct Step: Sendable {
+    /// One node to run: its kernel and the slots it reads and writes. A class: the run loop takes one
+    /// reference per step, not a copy of the node's names and attributes.
+    final class Step: Sendable {
         let node: GraphNode
         let kernel: GraphOps.Kernel
         /// Input slots; nil for an omitted optional input.
@@ -27,6 +28,14 @@ public struct Graph: Sendable {
         let outputs: [Int?]
         /// Slots whose last reader this step is: emptied after it runs.
         let frees: [Int]
+
+        init(node: GraphNode, kernel: @escaping GraphOps.Kernel, inputs: [Int?], outputs: [Int?], frees: [Int]) {
+            self.node = node
+            self.kernel = kernel
+            self.inputs = inputs
+            self.outputs = outputs
+            self.frees = frees
+        }
     }
 
     public let inputs: [Input]
@@ -44,6 +53,8 @@ public struct Graph: Sendable {
     let outputSlots: [Int]
     /// Steps whose results depend on the inputs' shapes alone: run once per input shape, then replayed.
     let shapeSteps: Set<Int>
+    /// `shapeSteps` as a flag per step.
+    let isShapeStep: [Bool]
     let shapeArithmetic: ShapeArithmeticCache
 
     public init(inputs: [Input], outputs: [String], nodes: [GraphNode], initializers: [String: GraphValue]) throws {
@@ -100,7 +111,9 @@ public struct Graph: Sendable {
             return Step(node: node, kernel: try GraphOps.compile(prepared), inputs: ins, outputs: outs, frees: frees)
         }
         outputSlots = outputs.map(slotOf)
-        initialSlots = initial
+        // Constants only the folded nodes read are not copied into every run's slots.
+        let read = Set(steps.flatMap { $0.inputs.compactMap { $0 } }).union(outputSlots)
+        initialSlots = initial.enumerated().map { read.contains($0.offset) ? $0.element : nil }
         // Shape arithmetic left at run time (a dynamic batch: Shape → Slice → Concat → Reshape's target)
         // reads only the shapes of values, which follow from the graph inputs' shapes.
         var shapeOnly = Set<Int>(), shapeSlots = Set(constants.keys.map { slot[$0]! })
@@ -111,6 +124,7 @@ public struct Graph: Sendable {
             shapeSlots.formUnion(step.outputs.compactMap { $0 })
         }
         shapeSteps = shapeOnly
+        isShapeStep = steps.indices.map(shapeOnly.contains)
         shapeArithmetic = ShapeArithmeticCache()
     }
 
@@ -160,29 +174,42 @@ public struct Graph: Sendable {
     /// Runs the graph: `feeds` by input name; returns the outputs in order. `observe` sees every node
     /// run with its outputs (`latent info` lists the shapes after each block).
     public func run(_ feeds: [String: GraphValue], observe: ((GraphNode, [GraphValue]) -> Void)? = nil) throws -> [GraphValue] {
-        var values = initialSlots
-        for (input, s) in zip(inputs, inputSlots) {
+        try run(inputs: inputs.map { input in
             guard let v = feeds[input.name] else { throw GraphError("no value for graph input '\(input.name)'") }
+            return v
+        }, observe: observe)
+    }
+
+    /// Runs the graph on its inputs in declared order: the decode path (no names looked up).
+    public func run(inputs given: [GraphValue], observe: ((GraphNode, [GraphValue]) -> Void)? = nil) throws -> [GraphValue] {
+        guard given.count == inputs.count else { throw GraphError("the graph takes \(inputs.count) input(s), got \(given.count)") }
+        var values = initialSlots
+        for k in inputs.indices {
+            let input = inputs[k], v = given[k]
             guard v.shape.count == input.dims.count, zip(v.shape, input.dims).allSatisfy({ $1 == nil || $0 == $1 }) else {
                 throw GraphError("input '\(input.name)' has shape \(v.shape); the graph takes \(input.dims.map { $0.map(String.init) ?? "N" })")
             }
-            values[s] = v
+            values[inputSlots[k]] = v
         }
-        let shapeKey = inputSlots.map { values[$0]?.shape ?? [] }
+        let shapeKey = shapeSteps.isEmpty ? [] : inputSlots.map { values[$0]?.shape ?? [] }
         let known = shapeSteps.isEmpty ? nil : shapeArithmetic.values(for: shapeKey)
         if let known { for (s, v) in known { values[s] = v } }
         var computed: [(Int, GraphValue)] = []
-        for (i, step) in steps.enumerated() {
-            let isShapeStep = shapeSteps.contains(i)
+        for i in steps.indices {
+            let step = steps[i]
+            let isShapeStep = isShapeStep[i]
             if isShapeStep && known != nil { continue }
-            let args = try step.inputs.enumerated().map { k, s -> GraphValue? in
-                guard let s else { return nil }
+            var args: [GraphValue?] = []
+            args.reserveCapacity(step.inputs.count)
+            for (k, s) in step.inputs.enumerated() {
+                guard let s else { args.append(nil); continue }
                 guard let v = values[s] else { throw GraphError("\(step.node.label): input '\(step.node.inputs[k])' has no value") }
-                return v
+                args.append(v)
             }
             let out = try step.kernel(args)
+            args = []
             observe?(step.node, out)
-            for s in step.frees where !(known != nil && isShapeStep) { values[s] = nil }
+            for s in step.frees { values[s] = nil }
             for (s, v) in zip(step.outputs, out) {
                 guard let s else { continue }
                 values[s] = v
@@ -190,10 +217,13 @@ public struct Graph: Sendable {
             }
         }
         if known == nil && !shapeSteps.isEmpty { shapeArithmetic.store(computed, for: shapeKey) }
-        return try zip(outputs, outputSlots).map { name, s in
+        var results: [GraphValue] = []
+        results.reserveCapacity(outputs.count)
+        for (name, s) in zip(outputs, outputSlots) {
             guard let v = values[s] else { throw GraphError("graph output '\(name)' has no value") }
-            return v
+            results.append(v)
         }
+        return results
     }
 }
 

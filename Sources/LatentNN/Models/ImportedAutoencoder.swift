@@ -147,9 +147,7 @@ public final class ImportedAutoencoder: @unchecked Sendable {
                 }))
             }
         }
-        var feeds: [String: GraphValue] = [:]
-        for (input, t) in zip(graph.inputs, inputs) { feeds[input.name] = .float(t) }
-        return try graph.run(feeds)
+        return try graph.run(inputs: inputs.map { .float($0) })
     }
 
     // MARK: Inference

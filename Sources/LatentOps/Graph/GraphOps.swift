@@ -40,11 +40,14 @@ package enum GraphOps {
                 return out
             }
         }
+        let label = node.label
         return { [kernel] args in
-            try labelled(node) {
+            do {
                 let out = try kernel(args)
                 for v in out { if case .float(let t) = v, t.count > maxGraphElements { throw GraphError("output too large") } }
                 return out
+            } catch let e as GraphError where !e.description.hasPrefix("node '") {
+                throw GraphError("\(label): \(e.description)")
             }
         }
     }
@@ -62,7 +65,7 @@ package enum GraphOps {
 
     /// Ops whose kernels apply `GraphNode.fusedActivation` themselves, chunk by chunk while the output is
     /// in cache.
-    static let consumesActivation: Set<String> = ["Conv", "ConvTranspose", "Gemm", "GroupNormalization", "InstanceNormalization",
+    package static let consumesActivation: Set<String> = ["Conv", "ConvTranspose", "Gemm", "GroupNormalization", "InstanceNormalization",
                                                   "GroupNormFromInstanceNorm"]
 
     /// The activation a node computes, when it can run fused into the op before it.

@@ -63,6 +63,8 @@ struct BenchDecode: ParsableCommand {
 
     @Option(help: "Decodes per model.") var count = 2000
     @Option(help: "Images per decode (the explorer's strips and grids decode in batches).") var batch = 1
+    @Flag(help: "The models take turns, one decode each, so that all meet the same load (for ratios between them).")
+    var interleaved = false
 
     func validate() throws {
         guard (1...10_000_000).contains(count) else { throw ValidationError("--count must be 1…10,000,000") }
@@ -95,24 +97,31 @@ struct BenchDecode: ParsableCommand {
         }
         guard !paths.isEmpty else { throw ValidationError("no models found; pass model files") }
         guard (1...4096).contains(batch) else { throw ValidationError("--batch must be 1…4096") }
-        print("model                          median µs     p99 µs   min µs   (\(count) decodes\(batch > 1 ? " of \(batch) images" : ""), 1 thread)")
-        for path in paths {
-            var rng = SeededRNG(seed: 1)
-            let decodeOnce = try Self.decoder(path, batch: batch, &rng)
-            var samples: [Double] = []
-            samples.reserveCapacity(count)
-            var sink: Float = 0
+        print("model                          median µs     p99 µs   min µs   (\(count) decodes\(batch > 1 ? " of \(batch) images" : "")"
+              + ", 1 thread\(interleaved ? ", models taking turns" : ""))")
+        var rng = SeededRNG(seed: 1)
+        let decoders = try paths.map { try Self.decoder($0, batch: batch, &rng) }
+        // Interleaved, every model meets the same load on a shared machine: the ratio between two models
+        // holds where each one's own figure drifts. Otherwise each model runs alone, its caches warm.
+        let rounds = interleaved ? [Array(decoders.indices)] : decoders.indices.map { [$0] }
+        var samples = [[Double]](repeating: [], count: decoders.count)
+        var sink: Float = 0
+        for round in rounds {
             for i in 0..<(count + 100) {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                sink += try decodeOnce(i, &rng)
-                if i >= 100 { samples.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000) }  // 100 warm-up
+                for m in round {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    sink += try decoders[m](i, &rng)
+                    if i >= 100 { samples[m].append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1000) }  // 100 warm-up
+                }
             }
-            samples.sort()
+        }
+        for (path, var times) in zip(paths, samples) {
+            times.sort()
             // A manifest is named by its folder (every export's manifest is model.json).
             let shown = ModelManifest.isManifest(path) ? ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent + "/" : ""
             let name = (shown + (path as NSString).lastPathComponent).padding(toLength: 30, withPad: " ", startingAt: 0)
             // The fastest decode too: on a shared machine the median also counts other work's share of the core.
-            print(name + String(format: "%10.1f %10.1f %8.1f", samples[samples.count / 2], samples[samples.count * 99 / 100], samples[0]))
+            print(name + String(format: "%10.1f %10.1f %8.1f", times[times.count / 2], times[times.count * 99 / 100], times[0]))
             if sink.isNaN { print("(NaN in output)") }
         }
     }
