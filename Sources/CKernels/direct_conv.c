@@ -60,6 +60,11 @@ long ck_direct_best_level(void) {
     return CK_DIRECT_BASELINE;
 }
 
+int ck_direct_shifts(const ck_direct_geometry *g) {
+    const long ow = g->width + g->padLeft + g->padRight - g->kernelW + 1;
+    return g->kernelW > 1 && (g->kernelW - 1) * 5 >= ow + g->kernelW - 1 && g->outChannels * g->kernelH >= 96;
+}
+
 long ck_direct_block(long level, long outChannels) {
     // A layer of a few output channels (an RGB output layer) would leave most of a wide block's
     // accumulators computing zeros: it takes the narrow build, four channels a pass.

@@ -7,8 +7,8 @@ import LatentCore
 /// Why: narrow layers (16 to 32 channels, as in AutoencoderTiny and small VQ-VAE decoders) on small maps
 /// are where both other paths lose. im2col copies every input value kh·kw times for a GEMM too thin to
 /// run well; Winograd's transforms cost per channel what its products save per channel pair, and an 8×8
-/// map is four tiles. Here each image is copied once into zero-bordered planes, and each vector of
-/// consecutive output positions gathers C·kh·kw input vectors, each multiplied into a block of output
+/// map is four tiles. Here each image is copied once per window column into zero-bordered planes as wide
+/// as the output, and each vector of consecutive output positions gathers C·kh·kw input vectors, each multiplied into a block of output
 /// channels held in registers (`ck_direct_conv`, one build per instruction set).
 package struct DirectConvolution: Sendable {
     package var kernel: (h: Int, w: Int)

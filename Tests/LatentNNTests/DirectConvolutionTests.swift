@@ -1,3 +1,4 @@
+import CKernels
 import LatentCore
 @testable import LatentOps
 import Testing
@@ -35,6 +36,9 @@ import Testing
         out.append(Case(c: 5, oc: 7, h: 9, w: 10, kernel: (3, 3), pads: (0, 1, 2, 0), batch: 2, bias: true, activation: nil))
         out.append(Case(c: 4, oc: 20, h: 6, w: 5, kernel: (2, 3), pads: (2, 0, 1, 3), batch: 1, bias: false, activation: .relu))
         out.append(Case(c: 2, oc: 5, h: 3, w: 3, kernel: (5, 5), pads: (1, 1, 1, 1), batch: 2, bias: true, activation: nil))
+        // Shifted planes (small maps, many output channels) with uneven padding, one wider than the window.
+        out.append(Case(c: 6, oc: 40, h: 5, w: 6, kernel: (3, 3), pads: (0, 2, 1, 0), batch: 2, bias: true, activation: .relu))
+        out.append(Case(c: 3, oc: 33, h: 4, w: 6, kernel: (3, 3), pads: (1, 4, 0, 1), batch: 1, bias: false, activation: nil))
         // Maps cut into bands of rows (about 4,096 positions each), and rows wider than a band.
         out.append(Case(c: 3, oc: 18, h: 100, w: 100, kernel: (3, 3), pads: (1, 1, 1, 1), batch: 2, bias: true, activation: .silu))
         out.append(Case(c: 1, oc: 2, h: 3, w: 4200, kernel: (2, 3), pads: (0, 1, 0, 0), batch: 1, bias: false, activation: nil))
@@ -61,6 +65,16 @@ import Testing
             let error = zip(got.data, want.data).map { abs($0 - $1) }.max() ?? 0
             #expect(!error.isNaN && error <= 1e-5 * scale + 1e-6, "\(t) level \(level): max |Δ| \(error) for max |y| \(scale)")
         }
+    }
+
+    /// The cases above run both layouts of the kernel's planes (once per channel, once per window column).
+    @Test func theCasesCoverBothPlaneLayouts() {
+        let shifts = Self.cases.map { t in
+            var g = ck_direct_geometry(channels: t.c, height: t.h, width: t.w, outChannels: t.oc, kernelH: t.kernel.h, kernelW: t.kernel.w,
+                                       padTop: t.pads.top, padLeft: t.pads.left, padBottom: t.pads.bottom, padRight: t.pads.right)
+            return ck_direct_shifts(&g) != 0
+        }
+        #expect(shifts.filter { $0 }.count >= 4 && shifts.filter { !$0 }.count >= 4)
     }
 
     @Test func onlyStrideOneUndilatedUngroupedWindowsAreTaken() {

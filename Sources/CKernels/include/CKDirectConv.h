@@ -1,7 +1,8 @@
-// Direct stride-1 convolutions for narrow layers (see DirectConvolution.swift): each image is copied
-// once into a zero-bordered plane per channel, and the output is computed over that plane read as one
-// flat row, vectors of consecutive positions times broadcast weights. Rows and borders then cost nothing
-// special: a position whose window runs off the image's right edge is computed and dropped.
+// Direct stride-1 convolutions for narrow layers (see DirectConvolution.swift): each image channel is
+// copied into a zero-bordered plane, and the output is computed over that plane read as one flat row,
+// vectors of consecutive positions times broadcast weights. Positions whose window runs off the right
+// edge are computed and dropped; on small maps, where those are a fifth of the work, each channel is
+// copied once per window column instead, shifted, so that no position is wasted.
 #ifndef CK_DIRECT_CONV_H
 #define CK_DIRECT_CONV_H
 
@@ -26,6 +27,12 @@ long ck_direct_block(long level, long outChannels);
 /// `packed` holds ck_direct_packed_count(g, level) floats.
 long ck_direct_packed_count(const ck_direct_geometry *g, long level);
 void ck_direct_pack(const ck_direct_geometry *g, long level, const float *w, float *packed);
+
+/// Whether the kernel copies each channel once per window column (shifted planes as wide as the output)
+/// rather than once: when the dropped positions would be at least a fifth of the work (kw − 1 of
+/// every OW + kw − 1) and each copied value feeds enough products (OC·kh ≥ 96) to pay for its copies —
+/// a 32 → 64 layer on 8×8 or a 5×5 window on 16×16, not 16 channels or a 3-channel output layer.
+int ck_direct_shifts(const ck_direct_geometry *g);
 
 /// y (N, OC, OH, OW) = x (N, C, H, W) ⋆ w + bias (bias may be NULL) for images i0 ..< i1, with the
 /// weights ck_direct_pack packed for the same level. OH = H + padTop + padBottom − kh + 1, OW likewise.
