@@ -270,9 +270,10 @@ def cpu_name():
         return next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), "unknown CPU")
 
 
-def ours(latent, paths, count):
+def ours(latent, paths, count, interleaved=False):
     """(median, fastest) µs per batch-1 decode from `latent bench decode`, in the order of `paths`."""
-    out = subprocess.run([latent, "bench", "decode", "--count", str(count)] + paths, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run([latent, "bench", "decode", "--count", str(count)] + (["--interleaved"] if interleaved else []) + paths,
+                         capture_output=True, text=True, check=True).stdout
     rows = [line.split() for line in out.splitlines()[1:] if line.strip() and not line.startswith("(")]
     return [(float(r[-3]), float(r[-1])) for r in rows]
 
@@ -345,7 +346,9 @@ def main():
         research = export_research_vae(os.path.join(tmp, "rgb64"))
         fixtures = sorted(glob.glob("Tests/LatentNNTests/Fixtures/onnx/*/model.json"))
         manifests = [shipped, research] + fixtures
-        native, *imported = ours(args.latent, ["Weights/vae-z10.safetensors"] + manifests, args.count)
+        imported = ours(args.latent, manifests, args.count)
+        # The one-engine check: native and exported shipped VAE taking turns, so both meet the same load.
+        native, exported = ours(args.latent, ["Weights/vae-z10.safetensors", shipped], 4 * args.count, interleaved=True)
         print(f"CPU: {cpu_name()}")
         print(f"batch-1 decode, 1 thread, {args.count} runs (µs; median, and the fastest run, which on a shared machine")
         print("is the figure other work disturbs least); ratio < 1 means we are faster")
@@ -355,8 +358,9 @@ def main():
                 path, os.path.basename(os.path.dirname(path)))
             o = onnxruntime_decode(path, args.count)
             print(f"{name:34s} {t[0]:8.1f} {o[0]:12.1f} {t[0] / o[0]:9.2f} {t[1]:8.1f} {o[1]:8.1f} {t[1] / o[1]:6.2f}")
-        print(f"vae-z10: imported {imported[0][0]:.1f} µs vs native {native[0]:.1f} µs (median): {imported[0][0] / native[0]:.2f}× the native "
-              f"engine's time; fastest runs {imported[0][1]:.1f} vs {native[1]:.1f} µs: {imported[0][1] / native[1]:.2f}×")
+        print(f"vae-z10 (decodes taking turns): imported {exported[0]:.1f} µs vs native {native[0]:.1f} µs (median): "
+              f"{exported[0] / native[0]:.2f}× the native engine's time; fastest runs {exported[1]:.1f} vs {native[1]:.1f} µs: "
+              f"{exported[1] / native[1]:.2f}×")
         real_library_table(args.latent, os.path.join(tmp, "reallib"), args.count)
         print("\nexplorer with the 64×64 RGB VAE at 120×40 (latent bench ui):")
         ui = subprocess.run([args.latent, "bench", "ui", "--keys", "1000", "--model", research], capture_output=True, text=True, check=True)

@@ -169,6 +169,30 @@ import Testing
         #expect(both[0].floats().data == want.data && both[1] == values["h"])
     }
 
+    /// MatMul by a constant matrix then Add of a constant row (nn.Linear over H·W positions, dynamo's
+    /// form) is one node whose GEMM adds the bias and applies a following Relu; the result is the
+    /// unfused one. A bias that is not one row (a per-position table) stays two nodes.
+    @Test func matMulThenBiasIsOneGemm() throws {
+        var rng = SeededRNG(seed: 4)
+        let x = Tensor.randomNormal(shape: [2, 5, 3], using: &rng), w = Tensor.randomNormal(shape: [3, 4], using: &rng)
+        for (biasShape, fused) in [([4], true), ([1, 1, 4], true), ([5, 4], false)] {
+            let b = Tensor.randomNormal(shape: biasShape, using: &rng)
+            let constants: [String: GraphValue] = ["w": .float(w), "b": .float(b)]
+            let nodes = [GraphNode(name: "m", op: "MatMul", inputs: ["x", "w"], outputs: ["p"]),
+                         GraphNode(name: "a", op: "Add", inputs: ["b", "p"], outputs: ["s"]),
+                         GraphNode(name: "r", op: "Relu", inputs: ["s"], outputs: ["y"])]
+            var values = constants.merging(["x": .float(x)]) { a, _ in a }
+            for node in nodes { values[node.outputs[0]] = try GraphOps.run(node, node.inputs.map { values[$0] })[0] }
+            let want = try #require(values["y"]).floats()
+            let graph = try Graph(inputs: [.init(name: "x", dims: [2, 5, 3])], outputs: ["y"], nodes: nodes, initializers: constants)
+            #expect(graph.nodes.map(\.op) == (fused ? ["MatMulAddBias"] : ["MatMul", "Add"]), "bias \(biasShape)")
+            let got = try graph.run(inputs: [.float(x)])[0].floats()
+            #expect(got.shape == want.shape)
+            let worst = zip(got.data, want.data).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(worst < 1e-5, "bias \(biasShape): off by \(worst)")
+        }
+    }
+
     /// The fused GroupNorm node meets shapes outside its pattern (γ along the last axis, not the
     /// channels; a first reshape that is not [N, G, −1]) and must still give the unfused result.
     @Test func groupNormFallsBackOutsideItsPattern() throws {

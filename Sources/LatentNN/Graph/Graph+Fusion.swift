@@ -6,7 +6,30 @@ import LatentOps
 /// values as the nodes it replaces (a fused kernel that meets shapes outside its pattern runs them).
 extension Graph {
     static func fuse(_ nodes: [GraphNode], outputs: Set<String>, constants: [String: GraphValue]) throws -> [GraphNode] {
-        try fuseActivations(fuseGroupNorms(nodes, outputs: outputs, constants: constants), outputs: outputs)
+        try fuseActivations(fuseMatMulBias(fuseGroupNorms(nodes, outputs: outputs, constants: constants), outputs: outputs,
+                                           constants: constants), outputs: outputs)
+    }
+
+    /// MatMul(x, W) read only by Add(·, b), W a constant matrix and b a constant row (one value per
+    /// column of W, any leading 1s) — nn.Linear over a spatial latent's positions as the dynamo exporter
+    /// writes it — becomes one `MatMulAddBias` node: the bias added by the GEMM, not a pass of its own.
+    static func fuseMatMulBias(_ nodes: [GraphNode], outputs: Set<String>, constants: [String: GraphValue]) -> [GraphNode] {
+        let readers = readers(nodes)
+        var nodes = nodes
+        var removed = Set<Int>()
+        for (i, node) in nodes.enumerated() where node.op == "MatMul" && node.inputs.count == 2 && node.outputs.count == 1 {
+            let out = node.outputs[0]
+            guard !outputs.contains(out), let r = readers[out], r.count == 1, nodes[r[0]].op == "Add",
+                  nodes[r[0]].inputs.count == 2, nodes[r[0]].outputs.count == 1,
+                  case .float(let w)? = constants[node.inputs[1]], w.rank == 2,
+                  let bias = nodes[r[0]].inputs.first(where: { $0 != out }), nodes[r[0]].inputs.contains(out),
+                  case .float(let b)? = constants[bias], b.count == w.shape[1], b.shape.dropLast().allSatisfy({ $0 == 1 })
+            else { continue }
+            nodes[i] = GraphNode(name: node.name, op: "MatMulAddBias", inputs: node.inputs + [bias], outputs: nodes[r[0]].outputs,
+                                 opset: node.opset)
+            removed.insert(r[0])
+        }
+        return nodes.indices.filter { !removed.contains($0) }.map { nodes[$0] }
     }
 
     /// Who reads each value: node indices (one per input slot that names it).

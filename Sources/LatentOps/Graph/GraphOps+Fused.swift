@@ -39,6 +39,32 @@ extension GraphOps {
                 } ?? scaled]
             }
         },
+        // nn.Linear on more than two axes (a spatial latent's project_in/out over H·W positions) as the
+        // dynamo exporter writes it: MatMul by the weight, then Add of the bias row. Inputs: x, W (K, N),
+        // bias. Rows of x times W onto the bias in one GEMM, as `Gemm`, the activation in cache.
+        "MatMulAddBias": { node in
+            let activation = node.fusedActivation
+            let matmul = try compile(GraphNode(name: node.name, op: "MatMul", inputs: [], outputs: [], opset: node.opset))
+            let add = try compile(GraphNode(name: node.name, op: "Add", inputs: [], outputs: [], opset: node.opset))
+            var gemm = Gemm()
+            gemm.activation = activation
+            return { [gemm] args in
+                let x = try float(args, 0), w = try float(args, 1), b = try float(args, 2)
+                if x.rank >= 2, w.rank == 2, x.shape[x.rank - 1] == w.shape[0], b.count == w.shape[1],
+                   b.shape.dropLast().allSatisfy({ $0 == 1 }), b.rank <= x.rank {
+                    let rows = x.count / w.shape[0], n = w.shape[1]
+                    let flat = x.reshaped([rows, w.shape[0]])
+                    _ = try gemm.outputShape(a: flat.shape, b: w.shape, c: [n])
+                    return [.float(gemm.forward(flat, w, b.reshaped([n])).reshaped(Array(x.shape.dropLast()) + [n]))]
+                }
+                let sum = try add([try matmul([args[0], args[1]])[0], args[2]])[0]
+                return [activation.map { a in
+                    var t = sum.floats()
+                    t.data.withUnsafeMutableBufferPointer { p in if let q = p.baseAddress { a.apply(q, count: p.count) } }
+                    return .float(t)
+                } ?? sum]
+            }
+        },
     ]
 
     /// The GroupNorm pattern in one pass, or nil when the shapes are not the pattern's (then the caller

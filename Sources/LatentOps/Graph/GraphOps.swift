@@ -66,7 +66,7 @@ package enum GraphOps {
     /// Ops whose kernels apply `GraphNode.fusedActivation` themselves, chunk by chunk while the output is
     /// in cache.
     package static let consumesActivation: Set<String> = ["Conv", "ConvTranspose", "Gemm", "GroupNormalization", "InstanceNormalization",
-                                                  "GroupNormFromInstanceNorm"]
+                                                  "GroupNormFromInstanceNorm", "MatMulAddBias"]
 
     /// The activation a node computes, when it can run fused into the op before it.
     package static func fusableActivation(_ node: GraphNode) throws -> Activation? {
