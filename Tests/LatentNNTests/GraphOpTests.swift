@@ -108,6 +108,44 @@ import Testing
     }
 }
 
+/// Transpose by any permutation gives what moving each element to its permuted index gives: shapes with
+/// extents of 1, axes that stay neighbours, and the NCHW ↔ NHWC moves of a spatial latent.
+@Suite struct TransposeTests {
+    @Test func everyPermutationMovesEachElementWhereItsIndexSays() throws {
+        var rng = SeededRNG(seed: 11)
+        let shapes = [[1, 8, 8, 32], [1, 4, 8, 8], [2, 3, 5], [3, 1, 9, 2], [17, 13], [2, 1, 3, 1, 4]]
+        for shape in shapes {
+            let count = shape.reduce(1, *), rank = shape.count
+            let data = (0..<count).map { Float($0) }
+            var perms: [[Int]] = [Array((0..<rank).reversed()), Array(1..<rank) + [0]]
+            for _ in 0..<4 {
+                var p = Array(0..<rank)
+                for i in stride(from: rank - 1, to: 0, by: -1) { p.swapAt(i, rng.nextInt(below: i + 1)) }
+                perms.append(p)
+            }
+            if rank == 4 { perms += [[0, 2, 3, 1], [0, 3, 1, 2]] }
+            for perm in perms {
+                let got = try GraphOps.transpose(.float(Tensor(shape: shape, data: data)), perm: perm).floats()
+                let outShape = perm.map { shape[$0] }
+                #expect(got.shape == outShape)
+                // The element at output index o came from the input index whose axis perm[k] is o's k-th.
+                var inStride = [Int](repeating: 1, count: rank)
+                for d in stride(from: rank - 2, through: 0, by: -1) { inStride[d] = inStride[d + 1] * shape[d + 1] }
+                var want = [Float](repeating: 0, count: count)
+                for o in 0..<count {
+                    var rest = o, source = 0
+                    for k in stride(from: rank - 1, through: 0, by: -1) {
+                        source += (rest % outShape[k]) * inStride[perm[k]]
+                        rest /= outShape[k]
+                    }
+                    want[o] = data[source]
+                }
+                #expect(got.data == want, "\(shape) perm \(perm)")
+            }
+        }
+    }
+}
+
 /// What the graph does at load to run faster keeps every result: exporters' patterns fused, and the
 /// run-time shape arithmetic of a dynamic batch replayed per input shape.
 @Suite struct GraphFusionTests {
