@@ -17,6 +17,9 @@ package struct WinogradConvolution: Sendable {
     package var pads: (top: Int, left: Int, bottom: Int, right: Int)
     /// Applied to the output (a fused Relu/SiLU), as `Convolution.activation`.
     package var activation: Activation?
+    /// The build of the channels-last transforms (`ck_direct_best_level` by default; tests run every level
+    /// the CPU has).
+    package var channelsLastLevel = Int(ck_direct_best_level())
 
     package init(pads: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0), activation: Activation? = nil) {
         precondition(pads.top >= 0 && pads.left >= 0 && pads.bottom >= 0 && pads.right >= 0, "negative padding \(pads)")
@@ -34,7 +37,8 @@ package struct WinogradConvolution: Sendable {
     /// Floats in one 6×6 tile's transform: the GEMMs' count.
     package static let positions = Int(CK_WINO_POSITIONS)
 
-    /// U (36, OC, C) for weight (OC, C, 3, 3): position p's OC × C matrix at p·OC·C.
+    /// U (36, OC, C) for weight (OC, C, 3, 3): position p's OC × C matrix at p·OC·C; for a layer the
+    /// channels-last pass takes, (36, C, OC), each position's matrix transposed.
     package static func transformWeights(_ w: Tensor) -> [Float] {
         precondition(w.rank == 4 && w.shape[2] == 3 && w.shape[3] == 3, "a 3×3 weight (OC, C, 3, 3), not \(w.shape)")
         let oc = w.shape[0], c = w.shape[1]
@@ -49,7 +53,13 @@ package struct WinogradConvolution: Sendable {
                 }
             }
         }
-        return u
+        guard channelsLastPays(inChannels: c, outChannels: oc) else { return u }
+        // The channels-last pass multiplies tiles × C by each position's C × OC: U transposed.
+        var t = uninitializedFloats(u.count)
+        for q in 0..<positions {
+            for o in 0..<oc { for i in 0..<c { t[(q * c + i) * oc + o] = u[(q * oc + o) * c + i] } }
+        }
+        return t
     }
 
     package func outputSize(_ h: Int, _ w: Int) -> (h: Int, w: Int) {
@@ -84,6 +94,10 @@ package struct WinogradConvolution: Sendable {
         let th = (oh + 3) / 4, tw = (ow + 3) / 4
         var g = ck_wino_geometry(channels: c, height: h, width: w, outChannels: oc, outH: oh, outW: ow,
                                  padTop: pads.top, padLeft: pads.left, tilesH: th, tilesW: tw)
+        if Self.channelsLastPays(inChannels: c, outChannels: oc) {
+            forwardChannelsLast(x, u: u, bias: bias, geometry: g, into: &y)
+            return y
+        }
         // Chunks are bands of tile rows, counted over the whole batch (a band may span images), so small
         // images are batched into one wider GEMM and a large one is cut.
         let rows = n * th
@@ -138,6 +152,69 @@ package struct WinogradConvolution: Sendable {
             }
         }
         return y
+    }
+}
+
+extension WinogradConvolution {
+    /// Whether the channels-last transforms beat the tile-vector ones: narrow layers (Tiny's 16 channels,
+    /// a small decoder's 32), whose C × tiles matrices leave the tile-vector transforms gathering single
+    /// floats, while a vector of channels fills a register with one load.
+    package static func channelsLastPays(inChannels c: Int, outChannels oc: Int) -> Bool { c <= 32 && oc <= 32 }
+
+    /// y by the channels-last transforms: each thread takes bands of tile rows (over the whole batch)
+    /// and runs its tiles through the input transform, the 36 GEMMs (M_pos = V_pos · U_pos, tiles × OC)
+    /// and the output transform, with buffers of its own.
+    func forwardChannelsLast(_ x: Tensor, u: [Float], bias: [Float]?, geometry: ck_wino_geometry, into y: inout Tensor) {
+        let n = x.shape[0], c = geometry.channels, oc = geometry.outChannels, th = geometry.tilesH, tw = geometry.tilesW
+        let level = channelsLastLevel, lanes = ck_wino43_cl_lanes(level)
+        let cp = (c + lanes - 1) / lanes * lanes, ocp = (oc + lanes - 1) / lanes * lanes
+        let p = Self.positions, rows = n * th
+        let rowsPerChunk = min(rows, max(1, chunkFloats / (p * (cp + ocp) * tw)))
+        let threads = 2 * oc * c * 9 * geometry.outH * geometry.outW * n >= 1 << 22 ? ComputeThreads.current : 1
+        let activation = activation, plane = geometry.outH * geometry.outW
+        x.data.withUnsafeBufferPointer { xb in
+            u.withUnsafeBufferPointer { ub in
+                y.data.withUnsafeMutableBufferPointer { yb in
+                    let X = UncheckedConst(xb.baseAddress!), U = UncheckedConst(ub.baseAddress!), Y = UncheckedPointer(yb.baseAddress!)
+                    bias.withUnsafeBufferPointer { biasBuffer in
+                        let B = biasBuffer.map { UncheckedConst($0.baseAddress!) }
+                        let bands = (rows + rowsPerChunk - 1) / rowsPerChunk
+                        parallelRanges(bands, threads: threads) { mine in
+                            var g = geometry
+                            let most = rowsPerChunk * tw
+                            // Positions a cache line past each other's 4 KB sets (see CKWinograd.h).
+                            let vStride = most * cp + lanes, mStride = most * ocp + lanes
+                            // M's padding channels are read by the output transform (and dropped): zeros, not garbage.
+                            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: p * (vStride + mStride))
+                            if ocp > oc { (scratch + p * vStride).initialize(repeating: 0, count: p * mStride) }
+                            defer { scratch.deallocate() }
+                            let v = scratch, m = scratch + p * vStride
+                            for band in mine {
+                                let r0 = band * rowsPerChunk, r1 = min(rows, r0 + rowsPerChunk), tiles = (r1 - r0) * tw
+                                precondition(ck_wino43_input_cl(level, &g, X.pointer, r0, r1, v, cp, vStride) != 0, "out of memory")
+                                for q in 0..<p {
+                                    sgemm(m: tiles, n: oc, k: c, a: v + q * vStride, lda: cp,
+                                          b: U.pointer + q * c * oc, ldb: oc, c: m + q * mStride, ldc: ocp, threads: 1)
+                                }
+                                precondition(ck_wino43_output_cl(level, &g, m, ocp, mStride, r0, r1, B?.pointer, Y.pointer) != 0,
+                                             "out of memory")
+                                guard let activation else { continue }
+                                var r = r0
+                                while r < r1 {
+                                    let image = r / th, last = min(r1, (image + 1) * th)
+                                    let top = 4 * (r % th), bottom = min(geometry.outH, 4 * ((last - 1) % th + 1))
+                                    for o in 0..<oc {
+                                        activation.applySerial(Y.pointer + (image * oc + o) * plane + top * geometry.outW,
+                                                               count: (bottom - top) * geometry.outW)
+                                    }
+                                    r = last
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -23,6 +23,9 @@ struct Latent: ParsableCommand {
     static func main() {
         // Before anything else: a better BLAS kernel than the one OpenBLAS fell back to, if there is one.
         BLASKernel.ensureBestKernel()
+        // Decoding, like training, allocates each layer's buffers afresh (hundreds of KB at a 32×32 map):
+        // kept in the heap they are reused, not faulted in from the kernel every call.
+        HeapReuse.keepLargeBlocksInTheHeap()
         let command: ParsableCommand
         let arguments = Array(CommandLine.arguments.dropFirst())
         do { command = try parseAsRoot(negativeValuesJoined(arguments)) } catch {

@@ -34,4 +34,21 @@ int ck_wino43_input(const ck_wino_geometry *g, const float *x, long r0, long r1,
 int ck_wino43_output(const ck_wino_geometry *g, const float *m, long ldm, long r0, long r1, long o0, long o1,
                      const float *bias, float *y);
 
+/// Channels last: the same transforms with a vector of channels in every number (whole tiles, one at a
+/// time), for narrow layers whose C × tiles matrices are too small for the forms above to vectorise
+/// well. `level` as ck_direct_best_level's; C and OC are padded to ck_wino43_cl_lanes(level).
+long ck_wino43_cl_lanes(long level);
+/// V for tile rows r0 ..< r1 of the batch at x (N, C, H, W): position p's tiles × ldv matrix at
+/// v + p·positionStride, tile (r − r0)·tilesW + tx its row (r − r0)·tilesW + tx; ldv ≥ C rounded up to
+/// the lanes (the padding channels zero). A position stride a little past a multiple of 4 KB keeps the
+/// 36 numbers of a tile out of one L1 set. Returns 0 if out of memory, ldv is too small or the CPU
+/// lacks the level.
+int ck_wino43_input_cl(long level, const ck_wino_geometry *g, const float *x, long r0, long r1, float *v, long ldv,
+                       long positionStride);
+/// y (N, OC, OH, OW) for tile rows r0 ..< r1 from M (position p's tiles × ldm matrix at
+/// m + p·positionStride), ldm ≥ OC rounded up to the lanes, plus bias[o] (may be NULL), cropped to
+/// OH × OW. Returns 0 if out of memory, ldm is too small or the CPU lacks the level.
+int ck_wino43_output_cl(long level, const ck_wino_geometry *g, const float *m, long ldm, long positionStride, long r0, long r1,
+                        const float *bias, float *y);
+
 #endif
