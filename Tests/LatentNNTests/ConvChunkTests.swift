@@ -41,12 +41,27 @@ import Testing
     }
 
     /// A 3×3 stride-1 layer trains through Winograd: its forward pass, and its input gradient as the
-    /// convolution of dy with the turned kernel (padding 2 − p); the columns for dW are still kept.
+    /// convolution of dy with the turned kernel (padding 2 − p); dW from columns backward rebuilds.
     @Test(arguments: [(1, 0), (1, 1), (1, 2), (2, 1)])
     func winogradTrainingMatchesDirectLoops(_ c: (threads: Int, padding: Int)) throws {
         try withComputeThreads(c.threads) {
             try checkConvolutionOverManyChunksMatchesDirectLoops((5, 12, 10, 10, 11, 3, 1, c.padding), manyChunks: false)
         }
+    }
+
+    /// A layer whose forward pass keeps no columns (direct pass here) rebuilds them per backward chunk:
+    /// over several chunks per thread its gradients must still be the direct loops', with the input
+    /// gradient by Winograd (32 channels) or from each chunk's GEMM and col2im (4 channels).
+    @Test(arguments: [(1, 32, 16), (2, 32, 16), (1, 4, 32), (2, 4, 32)])
+    func rebuiltColumnsOverManyBackwardChunksMatchDirectLoops(_ c: (threads: Int, channels: Int, side: Int)) throws {
+        let shape = (n: 13, c: c.channels, oc: 16, h: c.side, w: c.side, k: 3, s: 1, p: 1)
+        let positions = shape.h * shape.w
+        let dxByGEMM = !Convolution.winogradPays(inChannels: shape.oc, outChannels: shape.c, positions: positions)
+        let perImage = ((dxByGEMM ? 2 : 1) * shape.c * 9 + shape.oc) * positions
+        let backward = BatchChunks(batch: shape.n, floatsPerImage: perImage, chunkFloats: Conv2d.backwardChunkFloats, threads: c.threads)
+        #expect(backward.imagesPerChunk * 2 * backward.workers <= shape.n, "too few backward chunks to test them")
+        #expect(Convolution(kernel: 3, stride: 1, padding: 1).path(inChannels: shape.c, outChannels: shape.oc, positions: positions) != .im2col)
+        try withComputeThreads(c.threads) { try checkConvolutionOverManyChunksMatchesDirectLoops(shape, manyChunks: false) }
     }
 
     private func checkConvolutionOverManyChunksMatchesDirectLoops(
