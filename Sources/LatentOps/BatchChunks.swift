@@ -20,10 +20,10 @@ package struct BatchChunks {
     /// training speed of the shipped VQ-VAEs changed less than this machine's run-to-run noise (±8 %).
     package static let chunkFloats = 1 << 17
 
-    /// `floatsPerImage`: what one image adds to a chunk's working set.
-    package init(batch: Int, floatsPerImage: Int, threads: Int = ComputeThreads.current) {
+    /// `floatsPerImage`: what one image adds to a chunk's working set; `chunkFloats`: the working set aimed at.
+    package init(batch: Int, floatsPerImage: Int, chunkFloats: Int = BatchChunks.chunkFloats, threads: Int = ComputeThreads.current) {
         self.batch = batch
-        imagesPerChunk = max(1, min(batch, Self.chunkFloats / max(1, floatsPerImage)))
+        imagesPerChunk = max(1, min(batch, chunkFloats / max(1, floatsPerImage)))
         workers = max(1, min(threads, batch))
     }
 

@@ -41,7 +41,7 @@ import Testing
     }
 
     /// A 3×3 stride-1 layer trains through Winograd: its forward pass, and its input gradient as the
-    /// convolution of dy with the turned kernel (padding 2 − p); the columns for dW are still kept.
+    /// convolution of dy with the turned kernel (padding 2 − p), and its weight gradient by F(3×3, 4×4).
     @Test(arguments: [(1, 0), (1, 1), (1, 2), (2, 1)])
     func winogradTrainingMatchesDirectLoops(_ c: (threads: Int, padding: Int)) throws {
         try withComputeThreads(c.threads) {
@@ -49,13 +49,43 @@ import Testing
         }
     }
 
+    /// A layer whose forward pass keeps no columns (direct pass here) gets its weight gradient by
+    /// Winograd (32 channels) or from columns rebuilt per backward chunk (4 channels: Winograd does not
+    /// pay), over several chunks per thread, and its input gradient by Winograd (32) or each chunk's GEMM
+    /// and col2im (4): all must be the direct loops'.
+    @Test(arguments: [(1, 32, 16), (2, 32, 16), (1, 4, 32), (2, 4, 32)])
+    func rebuiltColumnsOverManyBackwardChunksMatchDirectLoops(_ c: (threads: Int, channels: Int, side: Int)) throws {
+        let shape = (n: 13, c: c.channels, oc: 16, h: c.side, w: c.side, k: 3, s: 1, p: 1)
+        let positions = shape.h * shape.w
+        let dxByGEMM = !Convolution.winogradPays(inChannels: shape.oc, outChannels: shape.c, positions: positions)
+        let perImage = ((dxByGEMM ? 2 : 1) * shape.c * 9 + shape.oc) * positions
+        let backward = BatchChunks(batch: shape.n, floatsPerImage: perImage, chunkFloats: Conv2d.backwardChunkFloats, threads: c.threads)
+        #expect(backward.imagesPerChunk * 2 * backward.workers <= shape.n, "too few backward chunks to test them")
+        #expect(Convolution(kernel: 3, stride: 1, padding: 1).path(inChannels: shape.c, outChannels: shape.oc, positions: positions) != .im2col)
+        // Three tile rows (of 4 tiles) per Winograd chunk: 52 rows make several per thread.
+        let tileRows = 3 * WinogradConvolution.positions * (shape.c + shape.oc) * 4
+        try withComputeThreads(c.threads) {
+            try checkConvolutionOverManyChunksMatchesDirectLoops(shape, manyChunks: false) { $0.winogradGradientChunkFloats = tileRows }
+        }
+    }
+
+    /// Winograd's weight gradient where tiles stick out of the map (7×10 outputs), one tile row per chunk.
+    @Test(arguments: [(1, 1), (2, 0)])
+    func winogradWeightGradientOverPartialTilesMatchesDirectLoops(_ c: (threads: Int, padding: Int)) throws {
+        try withComputeThreads(c.threads) {
+            try checkConvolutionOverManyChunksMatchesDirectLoops((6, 9, 12, 9 - 2 * c.padding, 12 - 2 * c.padding, 3, 1, c.padding),
+                                                                manyChunks: false) { $0.winogradGradientChunkFloats = 1 }
+        }
+    }
+
     private func checkConvolutionOverManyChunksMatchesDirectLoops(
         _ shape: (n: Int, c: Int, oc: Int, h: Int, w: Int, k: Int, s: Int, p: Int) = (17, 32, 16, 14, 12, 4, 2, 1),
-        manyChunks: Bool = true
+        manyChunks: Bool = true, configure: (Conv2d) -> Void = { _ in }
     ) throws {
         var rng = SeededRNG(seed: 21)
         let (n, c, oc, h, w, k, s, p) = shape
         let conv = Conv2d(c, oc, kernel: k, stride: s, padding: p, rng: &rng)
+        configure(conv)
         let x = Tensor.randomNormal(shape: [n, c, h, w], using: &rng)
         let y = conv.forward(x, training: true)
         let plan = try #require(conv.plan)

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "CKWinograd.h"
+#include "CKWinogradGrad.h"
 #include "CKDirectConv.h"
 #include "CKTSNE.h"
 #include "CKThread.h"

@@ -1,3 +1,4 @@
+import CKernels
 import LatentCore
 import LatentOps
 
@@ -11,6 +12,9 @@ public final class Conv2d: Layer {
     /// How the last forward pass cut its batch (backward cuts it the same way).
     private(set) var plan: BatchChunks?
     private var cols: [Float] = []
+    /// The input of the last training forward pass when it ran the Winograd or direct pass: backward
+    /// rebuilds each chunk's columns from it (see `backward`), so `cols` stays empty.
+    private var input: Tensor?
     /// Whether the last forward pass kept what backward needs (training) or not (inference).
     private var kept = false
     /// The weights' Winograd transform or direct packing and the weight version it was made from.
@@ -48,36 +52,24 @@ public final class Conv2d: Layer {
         // i·P); inference writes each chunk's columns into its scratch (k·k times the input's size saved:
         // 37 MB for 256 emoji through a 64→64 3×3 layer, fresh pages the kernel zeroed at every batch size).
         kept = training
+        input = nil
         // The Winograd or direct pass (narrow or 3×3 stride-1 layers), its prepared weights kept until
-        // the weights change. Training still needs the columns for the weight gradient, so it writes them
-        // beside that pass, which replaces only the forward product (a third of the layer's arithmetic).
+        // the weights change. Training keeps the input for the weight gradient, whose columns backward
+        // builds chunk by chunk.
         if op.path(inChannels: inChannels, outChannels: outChannels, positions: g.positions) != .im2col {
             if preparedWeights?.version != weight.version || preparedWeights?.positions != g.positions {
                 preparedWeights = (weight.version, g.positions, PreparedConvolutionWeights(op, weight: weight.value, positions: g.positions))
             }
             let y = op.forward(x, weight: weight.value, prepared: preparedWeights!.weights, bias: bias.value.data)
-            if training { keepColumns(of: x, geometry: g) }
+            if training {
+                input = x
+                cols = []
+            }
             return y
         }
         guard training else { return op.forward(x, weight: weight.value, bias: bias.value.data) }
         if cols.count != g.patchSize * n * g.positions { cols = uninitializedFloats(g.patchSize * n * g.positions) }
         return cols.withUnsafeMutableBufferPointer { op.forward(x, weight: weight.value, bias: bias.value.data, keepColumns: $0.baseAddress) }
-    }
-
-    /// The batch's im2col columns, chunk after chunk as `plan` cuts it (what `Convolution.forward` keeps).
-    private func keepColumns(of x: Tensor, geometry g: ConvGeometry) {
-        guard let chunks = plan else { return }
-        let n = x.shape[0], rows = g.patchSize * g.positions
-        if cols.count != rows * n { cols = uninitializedFloats(rows * n) }
-        cols.withUnsafeMutableBufferPointer { cb in
-            x.data.withUnsafeBufferPointer { xb in
-                guard let c = cb.baseAddress, let xp = xb.baseAddress else { return }
-                let C = UncheckedPointer(c), X = UncheckedConst(xp)
-                chunks.forEachChunk(scratch: 0) { images, _ in
-                    g.im2col(X.pointer, images: images, into: C.pointer + images.lowerBound * rows)
-                }
-            }
-        }
     }
 
     /// The input gradient of a 3×3 stride-1 layer as a convolution: dx = dy ⋆ W′ with W′[c, o] the kernel
@@ -106,24 +98,45 @@ public final class Conv2d: Layer {
     public func accumulateParameterGradients(_ dy: Tensor) { _ = backward(dy, inputGradient: false) }
 
     private func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
-        guard let g = geometry, let chunks = plan, kept else { preconditionFailure("Conv2d.backward without a training forward") }
-        guard chunks.batch > 0 else { return Tensor(zeros: [0, inChannels, g.height, g.width]) }
+        guard let g = geometry, let forwardChunks = plan, kept else { preconditionFailure("Conv2d.backward without a training forward") }
+        guard forwardChunks.batch > 0 else { return Tensor(zeros: [0, inChannels, g.height, g.width]) }
         let winogradDX = inputGradient ? winogradInputGradient(dy, geometry: g) : nil
         let inputGradient = inputGradient && winogradDX == nil
         let oc = outChannels, p = g.positions, patch = g.patchSize, plane = inChannels * g.height * g.width
+        // Without kept columns each chunk's are built from the input into the chunk's scratch, where the
+        // weight-gradient GEMM finds them in cache: writing the whole batch's (9× the input for a 3×3
+        // window) to memory in forward and reading them back here cost more than building them twice.
+        // Such chunks are cut for backward's own working set, so the GEMM's inner extent is several
+        // images rather than forward's one.
+        let rebuilt = input
+        let weightsByWinograd = rebuilt.map { winogradWeightGradient(dy, input: $0, geometry: g) } ?? false
+        if weightsByWinograd && !inputGradient { return winogradDX }
+        let chunks = rebuilt == nil ? forwardChunks
+            : BatchChunks(batch: forwardChunks.batch, floatsPerImage: ((inputGradient ? 2 : 1) * patch + oc) * p, chunkFloats: Self.backwardChunkFloats)
         var dx = Tensor.uninitialized(shape: inputGradient ? [chunks.batch, inChannels, g.height, g.width] : [0])
         let most = chunks.imagesPerChunk * p
-        withBackwardPointers(dy, kept: cols, weight: weight.value, dx: &dx) { DY, C, W, DX in
-            chunks.forEachChunk(scratch: (oc + (inputGradient ? patch : 0)) * most,
+        let rebuiltFloats = rebuilt == nil || weightsByWinograd ? 0 : patch * most
+        withBackwardPointers(dy, kept: rebuilt?.data ?? cols, weight: weight.value, dx: &dx) { DY, K, W, DX in
+            chunks.forEachChunk(scratch: (oc + (inputGradient ? patch : 0)) * most + rebuiltFloats,
                                 weightGrad: &weight.grad.data, biasGrad: &bias.grad.data) { images, scratch, gw, gb in
-                let columns = images.count * p, colsChunk = C.pointer + images.lowerBound * patch * p
+                let columns = images.count * p
                 let dyPrime = scratch
                 permuteBatchToChannelMajor(DY.pointer + images.lowerBound * oc * p, n: images.count, c: oc, p: p,
                                            into: dyPrime)
-                // dW (OC, C·k·k) += dY' (OC, chunk·P) · colsᵀ; db += row sums of dY'.
-                sgemm(transB: .transposed, m: oc, n: patch, k: columns, a: dyPrime, lda: columns,
-                      b: colsChunk, ldb: columns, beta: 1, c: gw, ldc: patch, threads: chunks.gemmThreads)
-                for o in 0..<oc { gb[o] += VectorMath.sum(dyPrime + o * columns, count: columns) }
+                if !weightsByWinograd {
+                    let colsChunk: UnsafePointer<Float>
+                    if rebuiltFloats > 0 {
+                        let into = scratch + (oc + (inputGradient ? patch : 0)) * most
+                        g.im2col(K.pointer, images: images, into: into)
+                        colsChunk = UnsafePointer(into)
+                    } else {
+                        colsChunk = K.pointer + images.lowerBound * patch * p
+                    }
+                    // dW (OC, C·k·k) += dY' (OC, chunk·P) · colsᵀ; db += row sums of dY'.
+                    sgemm(transB: .transposed, m: oc, n: patch, k: columns, a: dyPrime, lda: columns,
+                          b: colsChunk, ldb: columns, beta: 1, c: gw, ldc: patch, threads: chunks.gemmThreads)
+                    for o in 0..<oc { gb[o] += VectorMath.sum(dyPrime + o * columns, count: columns) }
+                }
                 guard inputGradient, let DX else { return }
                 // dcols (C·k·k, chunk·P) = Wᵀ · dY', scattered back onto the chunk's zeroed images.
                 let dcols = scratch + oc * most
@@ -135,6 +148,70 @@ public final class Conv2d: Layer {
         }
         return winogradDX ?? (inputGradient ? dx : nil)
     }
+
+    /// The working set a backward chunk that builds its own columns aims at (floats).
+    static let backwardChunkFloats = 1 << 18
+
+    /// dW and db of a 3×3 stride-1 layer by Winograd's F(3×3, 4×4) (see CKWinogradGrad.h), added into
+    /// the gradients; false (nothing done) where Winograd does not pay. It replaces the im2col columns
+    /// (9× the input) and the GEMM over them, 4× the multiplies. Tile rows are split over the threads,
+    /// each summing its own 36 OC × C products; those are added in thread order, so the result
+    /// depends on the thread count only.
+    private func winogradWeightGradient(_ dy: Tensor, input x: Tensor, geometry g: ConvGeometry) -> Bool {
+        guard kernel == 3, stride == 1,
+              Convolution.winogradPays(inChannels: inChannels, outChannels: outChannels, positions: g.positions) else { return false }
+        let n = x.shape[0], c = inChannels, oc = outChannels, q = WinogradConvolution.positions
+        let th = (g.outHeight + 3) / 4, tw = (g.outWidth + 3) / 4, rows = n * th
+        var wg = ck_wino_geometry(channels: c, height: g.height, width: g.width, outChannels: oc, outH: g.outHeight,
+                                  outW: g.outWidth, padTop: padding, padLeft: padding, tilesH: th, tilesW: tw)
+        let workers = max(1, min(ComputeThreads.current, rows))
+        let rowsPerChunk = max(1, min(rows, winogradGradientChunkFloats / (q * (c + oc) * tw)))
+        let most = rowsPerChunk * tw, pairs = oc * c
+        var m = [Float](repeating: 0, count: workers * q * pairs)
+        x.data.withUnsafeBufferPointer { xb in
+            dy.data.withUnsafeBufferPointer { db in
+                m.withUnsafeMutableBufferPointer { mb in
+                    let X = UncheckedConst(xb.baseAddress!), DY = UncheckedConst(db.baseAddress!), M = UncheckedPointer(mb.baseAddress!)
+                    parallelRanges(workers, threads: workers) { ws in
+                        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: q * (c + oc) * most)
+                        defer { scratch.deallocate() }
+                        let v = scratch, u = scratch + q * c * most
+                        for w in ws {
+                            let mw = M.pointer + w * q * pairs
+                            for r0 in Swift.stride(from: rows * w / workers, to: rows * (w + 1) / workers, by: rowsPerChunk) {
+                                let r1 = min(rows * (w + 1) / workers, r0 + rowsPerChunk), tiles = (r1 - r0) * tw
+                                precondition(ck_wino43_input(&wg, X.pointer, r0, r1, 0, c, v, tiles) != 0, "out of memory")
+                                precondition(ck_wino43_grad_dy(&wg, DY.pointer, r0, r1, 0, oc, u, tiles) != 0, "out of memory")
+                                // M_pos (OC × C) += U_pos (OC × tiles) · V_pos (C × tiles)ᵀ
+                                for pos in 0..<q {
+                                    sgemm(transB: .transposed, m: oc, n: c, k: tiles, a: u + pos * oc * tiles, lda: tiles,
+                                          b: v + pos * c * tiles, ldb: tiles, beta: 1, c: mw + pos * pairs, ldc: c, threads: 1)
+                                }
+                            }
+                        }
+                    }
+                    for w in 1..<max(1, workers) {
+                        let mw = M.pointer + w * q * pairs
+                        for i in 0..<(q * pairs) { M.pointer[i] += mw[i] }
+                    }
+                    weight.grad.data.withUnsafeMutableBufferPointer { gw in
+                        ck_wino43_grad_output(M.pointer, oc, c, 0, pairs, gw.baseAddress!)
+                    }
+                    let p = g.positions
+                    bias.grad.data.withUnsafeMutableBufferPointer { gb in
+                        for b in 0..<n {
+                            for o in 0..<oc { gb[o] += VectorMath.sum(DY.pointer + (b * oc + o) * p, count: p) }
+                        }
+                    }
+                }
+            }
+        }
+        return true
+    }
+
+    /// Floats of V and U a chunk of tile rows of the weight gradient may take (tests lower it to cut a
+    /// small batch into many chunks).
+    var winogradGradientChunkFloats = 1 << 20
 }
 
 /// Transposed 2-D convolution, PyTorch's `nn.ConvTranspose2d` (groups = 1, dilation = 1).
