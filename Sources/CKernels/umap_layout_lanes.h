@@ -102,6 +102,18 @@ static inline void gather_points(const float *Y, const int32_t *idx, vf *x, vf *
     *y = ODD_LANES((vf)a, (vf)c);
 }
 
+/// How many rows ahead of the gather the points are prefetched. Above ~200,000 points the embedding
+/// no longer fits in a core's second-level cache and the gathers' reads wait on the third level; a
+/// gather LANES rows at a time issues too few of them at once to hide that.
+enum { PREFETCH_AHEAD = 4 * LANES };
+
+/// Asks for the cache lines of the LANES points idx[0 ..< LANES] (when `valid`; else does nothing).
+/// Callers pass `valid` only while all LANES indices are rows written this epoch, so no index read is stale.
+static inline void prefetch_points(const float *Y, const int32_t *idx, int valid) {
+    if (!valid) return;
+    for (int l = 0; l < LANES; l++) __builtin_prefetch(Y + 2 * (long)idx[l], 0, 3);
+}
+
 /// The stream key of (seed, epoch, point): one SplitMix64 step.
 static inline uint64_t stream_key(uint64_t seed, long epoch, long point) {
     uint64_t z = seed + ((uint64_t)epoch << 32 | (uint64_t)point) * 0x9E3779B97F4A7C15ull;
@@ -199,6 +211,7 @@ static int layout_epoch(const ck_umap_layout *L, long epoch, float alpha, long f
         for (long s = 0; s < edges; s += LANES) {
             const long count = edges - s < LANES ? edges - s : LANES;
             const long at = e0 + s;
+            prefetch_points(Y, L->columns + at + PREFETCH_AHEAD, at + PREFETCH_AHEAD + LANES <= L->offsets[end]);
             const vf due_at = load_f(L->next_sample + at), owed = load_f(L->next_negative + at);
             const vf eps = load_f(L->epochs_per_sample + at);
             const vi due = (due_at <= e) & (lane_numbers() < (int32_t)count);
@@ -246,6 +259,7 @@ static int layout_epoch(const ck_umap_layout *L, long epoch, float alpha, long f
         // …then their pushes.
         for (long s = 0; s < total; s += LANES) {
             vf x, y;
+            prefetch_points(Y, (const int32_t *)w.stream + s + PREFETCH_AHEAD, s + PREFETCH_AHEAD + LANES <= total);
             gather_points(Y, (const int32_t *)w.stream + s, &x, &y);
             const vf q0 = load_f(w.sx + s) - x, q1 = load_f(w.sy + s) - y, qsq = q0 * q0 + q1 * q1;
             const vf coeff = (2 * b) / ((0.001f + qsq) * (a * pow_b(qsq, b) + 1));
