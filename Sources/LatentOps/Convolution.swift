@@ -274,8 +274,16 @@ package struct TransposedConvolution: Sendable {
                         xPrime = UnsafePointer(into)
                     }
                     // cols (OCg·k·k, chunk·HW) = W_gᵀ (OCg·k·k, ICg) · X', added onto the bias by col2im.
-                    sgemm(transA: .transposed, m: patch, n: columns, k: icg, a: W.pointer + gi * icg * patch, lda: patch,
-                          b: xPrime, ldb: columns, c: cols, ldc: columns, threads: chunks.gemmThreads)
+                    // OpenBLAS multiplies products of up to about 64³ with its small-matrix kernels, which
+                    // do not pack their operands; a batch-1 layer's (512 × 64 × 64 for 64 → 32, 4×4) took
+                    // the packing path and repacked the weight on every call, a sixth of the layer. Cut
+                    // into 64-row products it takes the small path; wide products (training's chunks)
+                    // stay whole.
+                    let rowsPerCall = columns * icg <= 64 * 64 ? 64 : patch
+                    for r0 in Swift.stride(from: 0, to: patch, by: rowsPerCall) {
+                        sgemm(transA: .transposed, m: min(rowsPerCall, patch - r0), n: columns, k: icg, a: W.pointer + gi * icg * patch + r0, lda: patch,
+                              b: xPrime, ldb: columns, c: cols + r0 * columns, ldc: columns, threads: chunks.gemmThreads)
+                    }
                     g.col2im(cols, images: images, into: Y.pointer + gi * ocg * plane)
                 }
                 if let activation {
