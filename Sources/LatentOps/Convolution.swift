@@ -161,8 +161,15 @@ package struct Convolution: Sendable {
                     let direct = images.count == 1
                     let out = direct ? Y.pointer + (images.lowerBound * oc + gi * ocg) * p : scratch
                     for o in 0..<ocg { (out + o * columns).update(repeating: bias?[gi * ocg + o] ?? 0, count: columns) }
-                    sgemm(m: ocg, n: columns, k: patch, a: W.pointer + gi * ocg * patch, lda: patch, b: cols, ldb: columns,
-                          beta: 1, c: out, ldc: columns, threads: chunks.gemmThreads)
+                    // A small output (a batch-1 layer on a small map: 64 × 64 for a 4×4 stride-2 32 → 64
+                    // on 16×16) with a deep patch (512) is a product OpenBLAS packs on every call; cut
+                    // along the patch into 64-deep products accumulated onto the output, each takes its
+                    // small-matrix kernels unpacked (as the transposed convolution's below).
+                    let depth = ocg * columns <= 64 * 64 ? 64 : patch
+                    for k0 in Swift.stride(from: 0, to: patch, by: depth) {
+                        sgemm(m: ocg, n: columns, k: min(depth, patch - k0), a: W.pointer + gi * ocg * patch + k0, lda: patch,
+                              b: cols + k0 * columns, ldb: columns, beta: 1, c: out, ldc: columns, threads: chunks.gemmThreads)
+                    }
                     if !direct {
                         permuteChannelMajorToBatch(scratch, n: images.count, c: ocg, p: p, imageStride: oc * p,
                                                    into: Y.pointer + (images.lowerBound * oc + gi * ocg) * p)
