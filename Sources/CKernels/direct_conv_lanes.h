@@ -2,18 +2,8 @@
 // with LANES (floats a vector) and BLOCK (output channels a pass, one accumulator vector each) set for
 // its registers, and SUFFIX naming its entry point.
 #include "CKDirectConv.h"
+#include "float_lanes.h"
 #include <stdlib.h>
-#include <string.h>
-
-#pragma clang diagnostic ignored "-Wpsabi"
-
-#define CK_CAT2(a, b) a##b
-#define CK_CAT(a, b) CK_CAT2(a, b)
-
-typedef float CK_CAT(vf, SUFFIX) __attribute__((vector_size(4 * LANES)));
-#define VF CK_CAT(vf, SUFFIX)
-
-static inline VF CK_CAT(load_, SUFFIX)(const float *p) { VF v; memcpy(&v, p, sizeof v); return v; }
 
 int CK_CAT(ck_direct_conv_, SUFFIX)(const ck_direct_geometry *g, const float *x, long i0, long i1, const float *packed,
                                     const float *bias, float *y) {
@@ -66,12 +56,12 @@ int CK_CAT(ck_direct_conv_, SUFFIX)(const ck_direct_geometry *g, const float *x,
                     for (long ci = 0; ci < c; ci++) {
                         const float *xc = xv + ci * channelStride, *wc = wb + ci * taps * BLOCK;
                         for (long t = 0; t < taps; t++) {
-                            const VF in = CK_CAT(load_, SUFFIX)(xc + offset[t]);
+                            const VF in = VLOAD(xc + offset[t]);
                             const float *wt = wc + t * BLOCK;
                             for (int o = 0; o < BLOCK; o++) acc[o] += in * wt[o];
                         }
                     }
-                    for (int o = 0; o < BLOCK; o++) memcpy(out + o * bandFloats + v * LANES, &acc[o], sizeof(VF));
+                    for (int o = 0; o < BLOCK; o++) VSTORE(out + o * bandFloats + v * LANES, acc[o]);
                 }
                 const long last = oc - b * BLOCK < BLOCK ? oc - b * BLOCK : BLOCK;
                 for (long o = 0; o < last; o++) {
@@ -91,3 +81,5 @@ int CK_CAT(ck_direct_conv_, SUFFIX)(const ck_direct_geometry *g, const float *x,
 }
 
 #undef VF
+#undef VLOAD
+#undef VSTORE

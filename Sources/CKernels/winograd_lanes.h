@@ -6,19 +6,8 @@
 // AVX-512 vector holds a 16-channel layer). The images are NCHW: the input is copied once, channels
 // last, into a zero-bordered band, and the output written back a channel at a time.
 #include "CKWinograd.h"
+#include "float_lanes.h"
 #include <stdlib.h>
-#include <string.h>
-
-#pragma clang diagnostic ignored "-Wpsabi"
-
-#define CK_CAT2(a, b) a##b
-#define CK_CAT(a, b) CK_CAT2(a, b)
-
-typedef float CK_CAT(wvf, SUFFIX) __attribute__((vector_size(4 * LANES)));
-#define VF CK_CAT(wvf, SUFFIX)
-
-static inline VF CK_CAT(wload_, SUFFIX)(const float *p) { VF v; memcpy(&v, p, sizeof v); return v; }
-static inline void CK_CAT(wstore_, SUFFIX)(float *p, VF v) { memcpy(p, &v, sizeof v); }
 
 #if LANES == 16
 // A 16×16 transpose in registers: at each level h the off-diagonal h×h blocks swap.
@@ -121,9 +110,9 @@ int CK_CAT(ck_wino43_input_cl_, SUFFIX)(const ck_wino_geometry *g, const float *
                 for (; col + LANES <= x1; col += LANES) {
                     VF r[LANES];
                     for (int i = 0; i < LANES; i++)
-                        r[i] = cb + i < c ? CK_CAT(wload_, SUFFIX)(row + (cb + i) * plane + col) : (VF){};
+                        r[i] = cb + i < c ? VLOAD(row + (cb + i) * plane + col) : (VF){};
                     CK_CAT(wtranspose_, SUFFIX)(r);
-                    for (int j = 0; j < LANES; j++) CK_CAT(wstore_, SUFFIX)(to + (col + j) * cp + cb, r[j]);
+                    for (int j = 0; j < LANES; j++) VSTORE(to + (col + j) * cp + cb, r[j]);
                 }
                 for (; col < x1; col++)
 #pragma clang loop vectorize(disable)
@@ -140,9 +129,9 @@ int CK_CAT(ck_wino43_input_cl_, SUFFIX)(const ck_wino_geometry *g, const float *
                     // Bᵀ·d down each window column l.
                     for (int l = 0; l < 6; l++) {
                         const float *col = window + l * cp + cb;
-                        const VF d0 = CK_CAT(wload_, SUFFIX)(col), d1 = CK_CAT(wload_, SUFFIX)(col + pw * cp);
-                        const VF d2 = CK_CAT(wload_, SUFFIX)(col + 2 * pw * cp), d3 = CK_CAT(wload_, SUFFIX)(col + 3 * pw * cp);
-                        const VF d4 = CK_CAT(wload_, SUFFIX)(col + 4 * pw * cp), d5 = CK_CAT(wload_, SUFFIX)(col + 5 * pw * cp);
+                        const VF d0 = VLOAD(col), d1 = VLOAD(col + pw * cp);
+                        const VF d2 = VLOAD(col + 2 * pw * cp), d3 = VLOAD(col + 3 * pw * cp);
+                        const VF d4 = VLOAD(col + 4 * pw * cp), d5 = VLOAD(col + 5 * pw * cp);
                         t[0][l] = 4.0f * d0 - 5.0f * d2 + d4;
                         t[1][l] = d3 + d4 - 4.0f * (d1 + d2);
                         t[2][l] = 4.0f * (d1 - d2) - d3 + d4;
@@ -154,12 +143,12 @@ int CK_CAT(ck_wino43_input_cl_, SUFFIX)(const ck_wino_geometry *g, const float *
                     for (int k = 0; k < 6; k++) {
                         const VF d0 = t[k][0], d1 = t[k][1], d2 = t[k][2], d3 = t[k][3], d4 = t[k][4], d5 = t[k][5];
                         float *out = v + 6 * k * positionStride + tile * ldv + cb;
-                        CK_CAT(wstore_, SUFFIX)(out, 4.0f * d0 - 5.0f * d2 + d4);
-                        CK_CAT(wstore_, SUFFIX)(out + positionStride, d3 + d4 - 4.0f * (d1 + d2));
-                        CK_CAT(wstore_, SUFFIX)(out + 2 * positionStride, 4.0f * (d1 - d2) - d3 + d4);
-                        CK_CAT(wstore_, SUFFIX)(out + 3 * positionStride, 2.0f * (d3 - d1) - d2 + d4);
-                        CK_CAT(wstore_, SUFFIX)(out + 4 * positionStride, 2.0f * (d1 - d3) - d2 + d4);
-                        CK_CAT(wstore_, SUFFIX)(out + 5 * positionStride, 4.0f * d1 - 5.0f * d3 + d5);
+                        VSTORE(out, 4.0f * d0 - 5.0f * d2 + d4);
+                        VSTORE(out + positionStride, d3 + d4 - 4.0f * (d1 + d2));
+                        VSTORE(out + 2 * positionStride, 4.0f * (d1 - d2) - d3 + d4);
+                        VSTORE(out + 3 * positionStride, 2.0f * (d3 - d1) - d2 + d4);
+                        VSTORE(out + 4 * positionStride, 2.0f * (d1 - d3) - d2 + d4);
+                        VSTORE(out + 5 * positionStride, 4.0f * d1 - 5.0f * d3 + d5);
                     }
                 }
             }
@@ -188,9 +177,9 @@ int CK_CAT(ck_wino43_output_cl_, SUFFIX)(const ck_wino_geometry *g, const float 
                 // Aᵀ·M down each column j.
                 for (int j = 0; j < 6; j++) {
                     const float *col = m + j * positionStride + tile * ldm + ob;
-                    const VF m0 = CK_CAT(wload_, SUFFIX)(col), m1 = CK_CAT(wload_, SUFFIX)(col + 6 * positionStride);
-                    const VF m2 = CK_CAT(wload_, SUFFIX)(col + 12 * positionStride), m3 = CK_CAT(wload_, SUFFIX)(col + 18 * positionStride);
-                    const VF m4 = CK_CAT(wload_, SUFFIX)(col + 24 * positionStride), m5 = CK_CAT(wload_, SUFFIX)(col + 30 * positionStride);
+                    const VF m0 = VLOAD(col), m1 = VLOAD(col + 6 * positionStride);
+                    const VF m2 = VLOAD(col + 12 * positionStride), m3 = VLOAD(col + 18 * positionStride);
+                    const VF m4 = VLOAD(col + 24 * positionStride), m5 = VLOAD(col + 30 * positionStride);
                     const VF s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4;
                     r[0][j] = m0 + s12 + s34;
                     r[1][j] = d12 + 2.0f * d34;
@@ -208,10 +197,10 @@ int CK_CAT(ck_wino43_output_cl_, SUFFIX)(const ck_wino_geometry *g, const float 
                     const VF m0 = r[a][0], m1 = r[a][1], m2 = r[a][2], m3 = r[a][3], m4 = r[a][4], m5 = r[a][5];
                     const VF s12 = m1 + m2, d12 = m1 - m2, s34 = m3 + m4, d34 = m3 - m4;
                     float *out = rowOut + (a * 4 * tw + 4 * q) * ocp + ob;
-                    CK_CAT(wstore_, SUFFIX)(out, m0 + s12 + s34 + add);
-                    CK_CAT(wstore_, SUFFIX)(out + ocp, d12 + 2.0f * d34 + add);
-                    CK_CAT(wstore_, SUFFIX)(out + 2 * ocp, s12 + 4.0f * s34 + add);
-                    CK_CAT(wstore_, SUFFIX)(out + 3 * ocp, d12 + 8.0f * d34 + m5 + add);
+                    VSTORE(out, m0 + s12 + s34 + add);
+                    VSTORE(out + ocp, d12 + 2.0f * d34 + add);
+                    VSTORE(out + 2 * ocp, s12 + 4.0f * s34 + add);
+                    VSTORE(out + 3 * ocp, d12 + 8.0f * d34 + m5 + add);
                 }
             }
         }
@@ -224,9 +213,9 @@ int CK_CAT(ck_wino43_output_cl_, SUFFIX)(const ck_wino_geometry *g, const float 
                 long col = 0;
                 for (; col + LANES <= ow; col += LANES) {
                     VF r[LANES];
-                    for (int j = 0; j < LANES; j++) r[j] = CK_CAT(wload_, SUFFIX)(src + (col + j) * ocp + ob);
+                    for (int j = 0; j < LANES; j++) r[j] = VLOAD(src + (col + j) * ocp + ob);
                     CK_CAT(wtranspose_, SUFFIX)(r);
-                    for (long i = 0; i < last; i++) CK_CAT(wstore_, SUFFIX)(dst + (ob + i) * plane + col, r[i]);
+                    for (long i = 0; i < last; i++) VSTORE(dst + (ob + i) * plane + col, r[i]);
                 }
                 for (; col < ow; col++)
 #pragma clang loop vectorize(disable)
@@ -239,3 +228,5 @@ int CK_CAT(ck_wino43_output_cl_, SUFFIX)(const ck_wino_geometry *g, const float 
 }
 
 #undef VF
+#undef VLOAD
+#undef VSTORE

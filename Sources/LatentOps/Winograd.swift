@@ -17,9 +17,9 @@ package struct WinogradConvolution: Sendable {
     package var pads: (top: Int, left: Int, bottom: Int, right: Int)
     /// Applied to the output (a fused Relu/SiLU), as `Convolution.activation`.
     package var activation: Activation?
-    /// The build of the channels-last transforms (`ck_direct_best_level` by default; tests run every level
-    /// the CPU has).
-    package var channelsLastLevel = Int(ck_direct_best_level())
+    /// The build of the channels-last transforms (the direct pass's best level by default, read once per
+    /// process; tests run every level the CPU has).
+    package var channelsLastLevel = DirectConvolution.bestLevel
 
     package init(pads: (top: Int, left: Int, bottom: Int, right: Int) = (0, 0, 0, 0), activation: Activation? = nil) {
         precondition(pads.top >= 0 && pads.left >= 0 && pads.bottom >= 0 && pads.right >= 0, "negative padding \(pads)")
