@@ -1,3 +1,4 @@
+import CKernels
 import LatentCore
 
 /// Approximate k-nearest neighbours by NN-descent (Dong, Moses & Li, 2011) started from random-projection
@@ -77,11 +78,12 @@ final class NeighborHeaps: @unchecked Sendable {
         return false
     }
 
-    /// A found pair: `other` may belong in `target`'s list at squared distance `distance`.
-    struct Update { var target: Int32; var other: Int32; var distance: Float }
+    /// A found pair: `other` may belong in `target`'s list at squared distance `distance` (the C pair
+    /// step's type, so that its output is appended as it is).
+    typealias Update = ck_nnd_update
 
     /// Runs `produce` on `blocks` blocks, in chunks of `chunk` blocks: the blocks of a chunk run in
-    /// parallel, each emitting updates judged against the lists as they stood before the chunk (no list
+    /// parallel, each appending updates judged against the lists as they stood before the chunk (no list
     /// changes while blocks produce), then the chunk's updates are applied, each thread
     /// owning a range of target points and taking their updates in block order. The chunks bound the
     /// memory the pending updates take (a whole round's at a million points held most of a gigabyte) and
@@ -89,7 +91,7 @@ final class NeighborHeaps: @unchecked Sendable {
     /// Their size does not depend on the thread count, so neither does the graph. Returns how many lists
     /// changed.
     func apply(blocks: Int, threads: Int, chunk: Int = 64,
-               _ produce: (Int, _ emit: (Int, Int, Float) -> Void) -> Void) -> Int {
+               _ produce: (Int, _ updates: inout [Update]) -> Void) -> Int {
         let parts = max(1, threads)
         let slots = UnsafeMutablePointer<[Update]>.allocate(capacity: chunk)
         slots.initialize(repeating: [], count: chunk)
@@ -102,9 +104,7 @@ final class NeighborHeaps: @unchecked Sendable {
             parallelFor(count, threads: threads) { c in
                 var local = (S.pointer + c).move()  // moved out, so its storage is reused, not copied
                 local.removeAll(keepingCapacity: true)
-                produce(first + c) { target, other, d in
-                    local.append(Update(target: Int32(target), other: Int32(other), distance: d))
-                }
+                produce(first + c, &local)
                 (S.pointer + c).initialize(to: local)
             }
             var counts = [Int](repeating: 0, count: parts)
@@ -130,14 +130,15 @@ final class NeighborHeaps: @unchecked Sendable {
     func joinLeaves(of forest: RPForest, rows: PaddedRows, threads: Int) {
         let leaves = forest.leaves
         let perBlock = 64
-        _ = apply(blocks: (leaves.count + perBlock - 1) / perBlock, threads: threads) { b, emit in
+        _ = apply(blocks: (leaves.count + perBlock - 1) / perBlock, threads: threads) { b, updates in
             for leaf in (b * perBlock)..<min(leaves.count, (b + 1) * perBlock) {
                 let members = forest.members(of: leaves[leaf])
                 for a in members.indices {
                     for c in (a + 1)..<members.endIndex {
                         let p = Int(members[a]), q = Int(members[c])
                         let d = rows.squaredDistance(p, q)
-                        emit(p, q, d); emit(q, p, d)
+                        updates.append(Update(target: Int32(p), other: Int32(q), distance: d))
+                        updates.append(Update(target: Int32(q), other: Int32(p), distance: d))
                     }
                 }
             }
@@ -179,30 +180,23 @@ final class NeighborHeaps: @unchecked Sendable {
             }
         }
         let blockSize = 256
-        let k = self.k
         return newCand.withUnsafeBufferPointer { np in
             oldCand.withUnsafeBufferPointer { op in
                 newCount.withUnsafeBufferPointer { ncp in
                     oldCount.withUnsafeBufferPointer { ocp in
-                        let N = UncheckedConst(np.baseAddress!), O = UncheckedConst(op.baseAddress!)
-                        let NC = UncheckedConst(ncp.baseAddress!), OC = UncheckedConst(ocp.baseAddress!)
-                        return apply(blocks: (n + blockSize - 1) / blockSize, threads: threads) { b, emit in
-                            for i in (b * blockSize)..<min(n, (b + 1) * blockSize) {
-                                let news = N.pointer + i * sample, olds = O.pointer + i * sample
-                                let nn = NC.pointer[i], no = OC.pointer[i]
-                                for a in 0..<nn {
-                                    let p = Int(news[a])
-                                    @inline(__always) func consider(_ q: Int) {
-                                        guard p != q else { return }
-                                        let d = rows.squaredDistance(p, q)
-                                        // Lists do not change while blocks produce, so pairs already listed
-                                        // are dropped here instead of travelling to the apply step.
-                                        if d < self.dist[p * k] && !self.lists(p, Int32(q)) { emit(p, q, d) }
-                                        if d < self.dist[q * k] && !self.lists(q, Int32(p)) { emit(q, p, d) }
-                                    }
-                                    for c in (a + 1)..<max(a + 1, nn) { consider(Int(news[c])) }
-                                    for c in 0..<no { consider(Int(olds[c])) }
-                                }
+                        let round = UncheckedSendable(ck_nnd_round(
+                            rows: rows.base, stride: rows.stride, k: k, sample: sample, heap_distance: dist,
+                            heap_index: index, new_candidates: np.baseAddress!, old_candidates: op.baseAddress!,
+                            new_count: ncp.baseAddress!, old_count: ocp.baseAddress!))
+                        return apply(blocks: (n + blockSize - 1) / blockSize, threads: threads) { b, updates in
+                            let capacity = 4 * blockSize * sample * sample
+                            let found = UnsafeMutablePointer<ck_nnd_update>.allocate(capacity: capacity)
+                            defer { found.deallocate() }
+                            var i = b * blockSize, written = 0
+                            let end = min(n, (b + 1) * blockSize)
+                            while i < end {
+                                i = withUnsafePointer(to: round.value) { ck_nnd_pairs($0, i, end, found, capacity, &written) }
+                                updates.append(contentsOf: UnsafeBufferPointer(start: found, count: written))
                             }
                         }
                     }

@@ -2,7 +2,9 @@ import LatentCore
 
 /// The rows of a matrix copied with each row padded by zeros to a multiple of 8 floats, so a squared
 /// distance is a few 8-wide vector steps with independent accumulators. (A plain `for t in 0..<d` sum
-/// is one serial chain of dependent adds: IEEE order forbids the compiler to vectorise it.)
+/// is one serial chain of dependent adds: IEEE order forbids the compiler to vectorise it.) The rows
+/// start on a cache line: the searches read them in random order, and a 16-float row that straddled
+/// two lines cost two misses.
 final class PaddedRows: @unchecked Sendable {
     let count: Int, dimension: Int, stride: Int
     let base: UnsafeMutablePointer<Float>
@@ -10,7 +12,7 @@ final class PaddedRows: @unchecked Sendable {
     init(_ x: Tensor) {
         count = x.shape[0]; dimension = x.shape[1]
         stride = (dimension + 7) / 8 * 8
-        base = .allocate(capacity: count * stride)
+        base = Self.allocate(count * stride)
         base.initialize(repeating: 0, count: count * stride)
         x.data.withUnsafeBufferPointer { p in
             for i in 0..<count { (base + i * stride).update(from: p.baseAddress! + i * dimension, count: dimension) }
@@ -19,7 +21,11 @@ final class PaddedRows: @unchecked Sendable {
 
     private init(count: Int, dimension: Int, stride: Int) {
         self.count = count; self.dimension = dimension; self.stride = stride
-        base = .allocate(capacity: count * stride)
+        base = Self.allocate(count * stride)
+    }
+
+    private static func allocate(_ floats: Int) -> UnsafeMutablePointer<Float> {
+        UnsafeMutableRawPointer.allocate(byteCount: max(1, floats) * 4, alignment: 64).bindMemory(to: Float.self, capacity: max(1, floats))
     }
 
     /// These rows in another order: row r of the result is row order[r] here.
@@ -29,7 +35,7 @@ final class PaddedRows: @unchecked Sendable {
         return out
     }
 
-    deinit { base.deallocate() }
+    deinit { UnsafeMutableRawPointer(base).deallocate() }
 
     @inline(__always) func row(_ i: Int) -> UnsafePointer<Float> { UnsafePointer(base + i * stride) }
 

@@ -1,3 +1,4 @@
+import CKernels
 import LatentCore
 
 /// Random-projection trees (as pynndescent builds them for its first guesses): each node splits its
@@ -41,7 +42,8 @@ struct RPForest: Sendable {
         // Raw buffers: arrays written inside the loops below went through exclusivity checks per access.
         let normal = UnsafeMutablePointer<Float>.allocate(capacity: stride)
         let side = UnsafeMutablePointer<Bool>.allocate(capacity: n)
-        defer { normal.deallocate(); side.deallocate() }
+        let margins = UnsafeMutablePointer<Float>.allocate(capacity: n)
+        defer { normal.deallocate(); side.deallocate(); margins.deallocate() }
         order.withUnsafeMutableBufferPointer { op in
             let order = op.baseAddress!
             while let (start, end) = pending.popLast() {
@@ -55,8 +57,9 @@ struct RPForest: Sendable {
                 let pl = rows.row(l), pr = rows.row(r)
                 for t in 0..<stride { normal[t] = pl[t] - pr[t]; offset -= normal[t] * (pl[t] + pr[t]) / 2 }
                 var left = 0
+                ck_rp_margins(rows.base, stride, order + start, size, normal, offset, margins)
                 for s in start..<end {
-                    let margin = dot(normal, rows.row(Int(order[s])), stride) + offset
+                    let margin = margins[s - start]
                     let goesLeft = margin == 0 ? rng.next() & 1 == 0 : margin > 0
                     side[s] = goesLeft
                     if goesLeft { left += 1 }

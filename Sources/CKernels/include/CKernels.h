@@ -115,4 +115,31 @@ void ck_knn_pack(const float *data, long n, long d, float *packed);
 void ck_knn_exact(const float *q, long d, const float *packed, long n, long k, long first, long end,
                   int32_t *index, float *dsq);
 
+/// One NN-descent round's inputs: rows of `stride` floats (a multiple of 8), each point's heap of k
+/// (squared distance, index) with its farthest first, and per point up to `sample` new and old candidates.
+typedef struct {
+    const float *rows;
+    long stride, k, sample;
+    const float *heap_distance;
+    const int32_t *heap_index;
+    const int32_t *new_candidates, *old_candidates;
+    const long *new_count, *old_count;
+} ck_nnd_round;
+/// A pair found: `other` may enter `target`'s list at squared distance `distance`.
+typedef struct { int32_t target, other; float distance; } ck_nnd_update;
+/// For points first ..< end (stopping early when `out` could not hold another point's worth), each
+/// pair of a point's new candidates and of a new with an old one: the pairs nearer than a side's
+/// farthest listed and not yet listed there, as updates in point, candidate order. Sets *written and
+/// returns the point it stopped before. The result does not depend on the CPU.
+long ck_nnd_pairs(const ck_nnd_round *round, long first, long end, ck_nnd_update *out, long capacity, long *written);
+/// normal · row + offset for each row order[0 ..< count] of `rows` (`stride` floats each, a multiple
+/// of 8): a random-projection tree node's split. The result does not depend on the CPU.
+void ck_rp_margins(const float *rows, long stride, const int32_t *order, long count, const float *normal, float offset,
+                   float *margin);
+/// The baseline builds alone, for tests that they agree with the ones the CPU gets.
+long ck_nnd_pairs_baseline(const ck_nnd_round *round, long first, long end, ck_nnd_update *out, long capacity,
+                           long *written);
+void ck_rp_margins_baseline(const float *rows, long stride, const int32_t *order, long count, const float *normal,
+                            float offset, float *margin);
+
 #endif

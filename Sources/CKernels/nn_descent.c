@@ -1,0 +1,38 @@
+// NN-descent's pair step and its random-projection trees' margins in C: a point's candidates against each other, the rows' distances in 8-float
+// vectors. In Swift the distances ran 4 floats at a time (the module is built for baseline x86-64) with
+// overflow checks and the heaps' pointers reloaded for every pair.
+#include "nn_descent_lanes.h"
+
+#if defined(__x86_64__) && defined(__clang__)
+long ck_nnd_pairs_avx2(const ck_nnd_round *round, long first, long end, ck_nnd_update *out, long capacity,
+                       long *written);
+void ck_rp_margins_avx2(const float *rows, long stride, const int32_t *order, long count, const float *normal,
+                        float offset, float *margin);
+#endif
+
+void ck_rp_margins_baseline(const float *rows, long stride, const int32_t *order, long count, const float *normal,
+                            float offset, float *margin) {
+    nnd_margins(rows, stride, order, count, normal, offset, margin);
+}
+
+void ck_rp_margins(const float *rows, long stride, const int32_t *order, long count, const float *normal, float offset,
+                   float *margin) {
+#if defined(__x86_64__) && defined(__clang__)
+    const unsigned avx2 = CK_CPU_AVX2 | CK_CPU_FMA;
+    if ((ck_cpu_features() & avx2) == avx2) { ck_rp_margins_avx2(rows, stride, order, count, normal, offset, margin); return; }
+#endif
+    nnd_margins(rows, stride, order, count, normal, offset, margin);
+}
+
+long ck_nnd_pairs_baseline(const ck_nnd_round *round, long first, long end, ck_nnd_update *out, long capacity,
+                           long *written) {
+    return nnd_pairs(round, first, end, out, capacity, written);
+}
+
+long ck_nnd_pairs(const ck_nnd_round *round, long first, long end, ck_nnd_update *out, long capacity, long *written) {
+#if defined(__x86_64__) && defined(__clang__)
+    const unsigned avx2 = CK_CPU_AVX2 | CK_CPU_FMA;
+    if ((ck_cpu_features() & avx2) == avx2) return ck_nnd_pairs_avx2(round, first, end, out, capacity, written);
+#endif
+    return nnd_pairs(round, first, end, out, capacity, written);
+}

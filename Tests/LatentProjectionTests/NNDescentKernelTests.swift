@@ -1,0 +1,110 @@
+import CKernels
+import LatentCore
+@testable import LatentProjection
+import Testing
+
+/// NN-descent's C steps (`ck_nnd_pairs`, `ck_rp_margins`) against plain Swift written from their
+/// contracts, and the build the CPU gets against the baseline build, bit for bit.
+@Suite struct NNDescentKernelTests {
+    /// Random rows (stride 16: 10 values and padding), heaps with random members and a farthest
+    /// distance per point, and per point up to `sample` new and old candidates (some repeated, some
+    /// the point's own neighbours, so that every filter of the contract is exercised).
+    struct Case {
+        let n = 300, k = 6, sample = 6
+        let rows: PaddedRows
+        var heapDistance: [Float] = [], heapIndex: [Int32] = []
+        var newCandidates: [Int32] = [], oldCandidates: [Int32] = []
+        var newCount: [Int] = [], oldCount: [Int] = []
+
+        init(seed: UInt64) {
+            var rng = SeededRNG(seed: seed)
+            rows = PaddedRows(Tensor(shape: [n, 10], data: (0..<(n * 10)).map { _ in rng.nextNormal() }))
+            for _ in 0..<n {
+                // the root (farthest) first; the rest are only read by the listed check
+                heapDistance.append(4 + 30 * rng.nextFloat())
+                heapDistance.append(contentsOf: (1..<k).map { _ in rng.nextFloat() })
+                heapIndex.append(contentsOf: (0..<k).map { _ in Int32(rng.nextInt(below: n)) })
+                let nn = rng.nextInt(below: sample + 1), no = rng.nextInt(below: sample + 1)
+                newCount.append(nn); oldCount.append(no)
+                newCandidates.append(contentsOf: (0..<sample).map { _ in Int32(rng.nextInt(below: n)) })
+                oldCandidates.append(contentsOf: (0..<sample).map { _ in Int32(rng.nextInt(below: n)) })
+            }
+        }
+
+        /// The updates of points first ..< end, from the contract.
+        func reference(_ first: Int, _ end: Int) -> [[Float]] {
+            func lists(_ i: Int, _ j: Int) -> Bool { heapIndex[(i * k)..<((i + 1) * k)].contains(Int32(j)) }
+            var out: [[Float]] = []
+            for i in first..<end {
+                let news = (0..<newCount[i]).map { Int(newCandidates[i * sample + $0]) }
+                let olds = (0..<oldCount[i]).map { Int(oldCandidates[i * sample + $0]) }
+                for (a, p) in news.enumerated() {
+                    for q in news[(a + 1)...] + olds where p != q {
+                        let d = rows.squaredDistance(p, q)
+                        if d < heapDistance[p * k] && !lists(p, q) { out.append([Float(p), Float(q), d]) }
+                        if d < heapDistance[q * k] && !lists(q, p) { out.append([Float(q), Float(p), d]) }
+                    }
+                }
+            }
+            return out
+        }
+
+        /// The updates through a C entry point, `capacity` at a time.
+        func run(_ first: Int, _ end: Int, capacity: Int, baseline: Bool = false) -> [[Float]] {
+            heapDistance.withUnsafeBufferPointer { hd in
+                heapIndex.withUnsafeBufferPointer { hi in
+                    newCandidates.withUnsafeBufferPointer { nc in
+                        oldCandidates.withUnsafeBufferPointer { oc in
+                            newCount.withUnsafeBufferPointer { ncount in
+                                oldCount.withUnsafeBufferPointer { ocount in
+                                    var round = ck_nnd_round(
+                                        rows: rows.base, stride: rows.stride, k: k, sample: sample, heap_distance: hd.baseAddress!,
+                                        heap_index: hi.baseAddress!, new_candidates: nc.baseAddress!, old_candidates: oc.baseAddress!,
+                                        new_count: ncount.baseAddress!, old_count: ocount.baseAddress!)
+                                    var found = [ck_nnd_update](repeating: ck_nnd_update(), count: capacity)
+                                    var out: [[Float]] = [], i = first, written = 0
+                                    while i < end {
+                                        let before = i
+                                        i = baseline ? ck_nnd_pairs_baseline(&round, i, end, &found, capacity, &written)
+                                            : ck_nnd_pairs(&round, i, end, &found, capacity, &written)
+                                        out += found.prefix(written).map { [Float($0.target), Float($0.other), $0.distance] }
+                                        if i == before { return out }  // no progress: capacity below one point's worth
+                                    }
+                                    return out
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    @Test func pairsFollowTheContractInEveryBuild() {
+        let c = Case(seed: 5)
+        let most = 2 * (c.sample * (c.sample - 1) / 2 + c.sample * c.sample)
+        let expected = c.reference(0, c.n)
+        #expect(expected.count > 100)
+        #expect(c.run(0, c.n, capacity: 100_000) == expected)
+        #expect(c.run(0, c.n, capacity: 100_000, baseline: true) == expected)
+        // a buffer of one point's worth: the calls stop before each point that might not fit, and resume
+        #expect(c.run(0, c.n, capacity: most) == expected)
+        #expect(c.run(17, 90, capacity: most + 5) == c.reference(17, 90))
+        // less than one point's worth: no point is taken (and none is half done)
+        #expect(c.run(0, c.n, capacity: most - 1).isEmpty)
+    }
+
+    @Test func marginsAreTheSwiftDotInEveryBuild() {
+        let c = Case(seed: 9)
+        var rng = SeededRNG(seed: 3)
+        let normal = (0..<c.rows.stride).map { t in t < 10 ? rng.nextNormal() : 0 }
+        let order = (0..<c.n).map { _ in Int32(rng.nextInt(below: c.n)) }
+        let offset: Float = 0.37
+        let expected = order.map { i in normal.withUnsafeBufferPointer { dot($0.baseAddress!, c.rows.row(Int(i)), c.rows.stride) } + offset }
+        var margins = [Float](repeating: 0, count: c.n), baseline = margins
+        ck_rp_margins(c.rows.base, c.rows.stride, order, c.n, normal, offset, &margins)
+        ck_rp_margins_baseline(c.rows.base, c.rows.stride, order, c.n, normal, offset, &baseline)
+        #expect(margins == expected)
+        #expect(baseline == expected)
+    }
+}
