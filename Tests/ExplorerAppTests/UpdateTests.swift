@@ -89,7 +89,8 @@ import Testing
                                    sigma: [Float](repeating: 0.2, count: 10))
         let c = Explorer.update(&m, .imageEncoded(encoded, reconstruction: ring(7)))
         #expect(m.vae.z == encoded.mu && m.vae.current == encoded && m.requestedImage == nil)
-        #expect(c.first == .decode(z: encoded.mu, label: nil))
+        // z = μ decodes to the reconstruction: shown as it is, not decoded again.
+        #expect(m.vae.image == ring(7) && !c.contains(.decode(z: encoded.mu, label: nil)))
         #expect(m.status.contains("label 4"))
         #expect(Explorer.update(&m, .key(.char("n"))) == [.encodeImage(index: 42)])
         // n then p before 42 arrives: back to 41.

@@ -71,7 +71,8 @@ public enum Explorer {
             m.vae.z = encoded.mu
             if m.vae.isConditional { m.vae.label = encoded.label }
             m.status = "image \(encoded.index) · label \(m.model.classNames[safe: encoded.label] ?? "?")"
-            return refresh(&m) + (later ? [.findNeighbours(index: encoded.index, z: encoded.mu)] : [])
+            // z = μ with the image's label decodes to the reconstruction, already decoded with them.
+            return refresh(&m, decoded: reconstruction) + (later ? [.findNeighbours(index: encoded.index, z: encoded.mu)] : [])
         case .neighboursFound(let index, let list):
             if m.vae.current?.index == index { m.vae.neighbours = list }
             return []
@@ -512,10 +513,16 @@ public enum Explorer {
 
     /// Decode z and rebuild the panel. z was set by the user or an image: playback stops, or its next
     /// frame would overwrite what they chose.
-    static func refresh(_ m: inout AppModel) -> [Command] {
+    /// `decoded`: z's image, when it is at hand.
+    static func refresh(_ m: inout AppModel, decoded: Image? = nil) -> [Command] {
         stopPlayback(&m)
         m.vae.frame = nil
-        return [.decode(z: m.vae.z, label: m.vae.conditioningLabel)] + refreshPanel(&m) + directionsFollow(&m)
+        var decode: [Command] = [.decode(z: m.vae.z, label: m.vae.conditioningLabel)]
+        if let decoded {
+            m.vae.image = decoded
+            decode = []
+        }
+        return decode + refreshPanel(&m) + directionsFollow(&m)
     }
 
     static func stopPlayback(_ m: inout AppModel) {
