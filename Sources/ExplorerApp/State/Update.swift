@@ -73,6 +73,7 @@ public enum Explorer {
             m.status = "image \(encoded.index) · label \(m.model.classNames[safe: encoded.label] ?? "?")"
             // z = μ with the image's label decodes to the reconstruction, already decoded with them.
             return refresh(&m, decoded: reconstruction) + (later ? [.findNeighbours(index: encoded.index, z: encoded.mu)] : [])
+                + openAhead(m, from: encoded.index)
         case .neighboursFound(let index, let list):
             if m.vae.current?.index == index { m.vae.neighbours = list }
             return []
@@ -543,7 +544,17 @@ public enum Explorer {
     static func steppedImage(_ m: AppModel, from shown: Int?, forward: Bool) -> Int? {
         let count = m.datasetCount
         guard count > 0 else { return nil }
-        return (m.requestedImage ?? shown).map { ($0 + (forward ? 1 : count - 1)) % count } ?? 0
+        return (m.requestedImage ?? shown).map { step($0, forward: forward, count: count) } ?? 0
+    }
+
+    static func step(_ index: Int, forward: Bool, count: Int) -> Int { (index + (forward ? 1 : count - 1)) % count }
+
+    /// Image `index` was opened: the images n and p open from it are the likeliest next, so they are
+    /// opened ahead.
+    static func openAhead(_ m: AppModel, from index: Int) -> [Command] {
+        let count = m.datasetCount
+        guard count > 1 else { return [] }
+        return [.openAhead(shown: index, steps: [step(index, forward: true, count: count), step(index, forward: false, count: count)])]
     }
 
     /// A played frame becomes z: the sliders, ‖z‖ and the scatter's marker follow it, and the big image
