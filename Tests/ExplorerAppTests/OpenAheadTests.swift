@@ -55,6 +55,8 @@ import Testing
         ahead.store(Self.encoded(2), generation: 1)
         #expect(ahead.message(for: 1, generation: 0) == nil && Self.index(ahead.message(for: 2, generation: 1)) == 2)
         #expect(ahead.follow(shown: 1, steps: [2, 0], generation: 2) == [2, 0])
+        // None shown (the explorer's start): image 0, which n and p open then.
+        #expect(ahead.follow(shown: nil, steps: [0], generation: 2) == [0])
     }
 
     // MARK: With the shipped models

@@ -12,6 +12,8 @@ import Testing
         let tiles = Layout(width: 120, height: 40, latentDim: 10, renderMode: .half).stripTiles
         #expect(tiles == 10)  // the panel filled: 5 across, 2 rows of 20-pixel tiles
         #expect(commands.contains { if case .decodeStrip(.progression, let zs, _) = $0 { return zs.count == tiles } else { return false } })
+        // No image is open: n and p both open image 0 first, so it is opened ahead.
+        #expect(commands.last == .openAhead(shown: nil, steps: [0]))
     }
 
     @Test func arrowsMoveTheSelectedDimensionAndDecode() {

@@ -25,13 +25,13 @@ struct ImagesAhead {
         opened[index] = message
     }
 
-    /// Image `shown` was opened and `steps` are the images n and p would open from it: only these are
-    /// kept; returns the steps not opened yet, in the order given.
-    mutating func follow(shown: Int, steps: [Int], generation: Int) -> [Int] {
+    /// Image `shown` (nil: none) was opened and `steps` are the images n and p would open from it: only
+    /// these are kept; returns the steps not opened yet, in the order given.
+    mutating func follow(shown: Int?, steps: [Int], generation: Int) -> [Int] {
         if generation != self.generation { forget(generation) }
-        let wanted = Set(steps + [shown])
+        var seen: Set<Int> = shown.map { [$0] } ?? []
+        let wanted = seen.union(steps)
         opened = opened.filter { wanted.contains($0.key) }
-        var seen: Set<Int> = [shown]
         return steps.filter { opened[$0] == nil && seen.insert($0).inserted }
     }
 

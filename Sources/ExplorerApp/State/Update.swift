@@ -5,9 +5,10 @@ import TermRender
 /// The app's logic: `update` changes the model for a message and returns the work to do.
 /// Pure apart from the commands it returns, so every key can be tested without a terminal or a model.
 public enum Explorer {
-    /// What to run when the app starts: decode the first z, and encode the dataset in the background.
+    /// What to run when the app starts: decode the first z, and encode the dataset in the background
+    /// (and open ahead the image n or p opens first).
     public static func start(_ m: inout AppModel) -> [Command] {
-        m.isVQ ? startVQ(&m) : [.encodeDataset] + refresh(&m)
+        m.isVQ ? startVQ(&m) : [.encodeDataset] + refresh(&m) + openAhead(m, from: nil)
     }
 
     public static func update(_ m: inout AppModel, _ message: Message) -> [Command] {
@@ -549,10 +550,11 @@ public enum Explorer {
 
     static func step(_ index: Int, forward: Bool, count: Int) -> Int { (index + (forward ? 1 : count - 1)) % count }
 
-    /// Image `index` was opened: the images n and p open from it are the likeliest next, so they are
-    /// opened ahead.
-    static func openAhead(_ m: AppModel, from index: Int) -> [Command] {
+    /// Image `index` was opened (nil: the explorer started with none): the images n and p open from it
+    /// are the likeliest next, so they are opened ahead.
+    static func openAhead(_ m: AppModel, from index: Int?) -> [Command] {
         let count = m.datasetCount
+        guard let index else { return count > 0 ? [.openAhead(shown: nil, steps: [0])] : [] }
         guard count > 1 else { return [] }
         return [.openAhead(shown: index, steps: [step(index, forward: true, count: count), step(index, forward: false, count: count)])]
     }
