@@ -193,6 +193,8 @@ struct FuzzDriver {
             let next = FuzzModelShape.all.first { path.hasSuffix($0.summary.name) } ?? FuzzModelShape.all[int(FuzzModelShape.all.count)]
             pending.append(.modelLoaded(next.summary, vqShape: next.vqShape))
             return []
+        case .openAhead:
+            return []  // work for the runtime alone: nothing comes back to the app
         case .saveBookmarks:
             return chance(0.1) ? [.failed("could not keep the bookmarks: read-only")] : []
         case .saveFigures(let figures, _):

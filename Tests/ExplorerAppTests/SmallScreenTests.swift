@@ -71,7 +71,8 @@ func brokenBoxes(_ b: Buffer) -> [String] {
                     let mu = (0..<m.vae.latentDim).map { Float(($0 + i) % 5) / 4 - 0.5 }
                     let e = EncodedImage(index: i, label: i % max(1, m.model.classNames.count), original: image(palette, 2), mu: mu,
                                          sigma: [Float](repeating: 0.3, count: mu.count))
-                    next += Explorer.update(&m, .imageEncoded(e, reconstruction: image(palette, 1.5)))
+                    // The reconstruction is μ decoded, as `.decode` answers it.
+                    next += Explorer.update(&m, .imageEncoded(e, reconstruction: image(palette, mu[0])))
                 case .project(.pca, let mus): next += Runtime.projectPCA(mus).map { Explorer.update(&m, $0) } ?? []
                 default: break
                 }

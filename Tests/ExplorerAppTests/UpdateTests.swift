@@ -12,6 +12,8 @@ import Testing
         let tiles = Layout(width: 120, height: 40, latentDim: 10, renderMode: .half).stripTiles
         #expect(tiles == 10)  // the panel filled: 5 across, 2 rows of 20-pixel tiles
         #expect(commands.contains { if case .decodeStrip(.progression, let zs, _) = $0 { return zs.count == tiles } else { return false } })
+        // No image is open: n and p both open image 0 first, so it is opened ahead.
+        #expect(commands.last == .openAhead(shown: nil, steps: [0]))
     }
 
     @Test func arrowsMoveTheSelectedDimensionAndDecode() {
@@ -89,7 +91,8 @@ import Testing
                                    sigma: [Float](repeating: 0.2, count: 10))
         let c = Explorer.update(&m, .imageEncoded(encoded, reconstruction: ring(7)))
         #expect(m.vae.z == encoded.mu && m.vae.current == encoded && m.requestedImage == nil)
-        #expect(c.first == .decode(z: encoded.mu, label: nil))
+        // z = μ decodes to the reconstruction: shown as it is, not decoded again.
+        #expect(m.vae.image == ring(7) && !c.contains(.decode(z: encoded.mu, label: nil)))
         #expect(m.status.contains("label 4"))
         #expect(Explorer.update(&m, .key(.char("n"))) == [.encodeImage(index: 42)])
         // n then p before 42 arrives: back to 41.

@@ -36,7 +36,8 @@ import Testing
         var m = Self.explored(width: 120, height: 40, render: .ascii)
         let encoded = EncodedImage(index: 7, label: 3, original: ring(5), mu: (0..<10).map { Float($0) / 5 - 1 },
                                    sigma: [Float](repeating: 0.3, count: 10))
-        fakeRun(&m, Explorer.update(&m, .imageEncoded(encoded, reconstruction: ring(6))))
+        // The reconstruction is μ decoded, as `fakeRun` decodes it.
+        fakeRun(&m, Explorer.update(&m, .imageEncoded(encoded, reconstruction: ring(6 + encoded.mu[0]))))
         try assertSnapshot(Explorer.view(m), "vae-data-120x40")
     }
 

@@ -37,17 +37,26 @@ extension ExplorerEngine {
     /// Images decoded from whole code grids (one image per grid).
     public func decode(grids: [[Int]], background: Bool = false) -> [Image] {
         guard model.quantizer != nil, !grids.isEmpty else { return [] }
-        return timed(count: grids.count, background: background) { images(try? model.decodeCodes(grids.flatMap { $0 }), count: grids.count) }
+        return timed(count: grids.count, background: background) { decode(grids: grids, with: model) }
+    }
+
+    /// The decode itself, with `model` (the shared one, or the copy `passOverData` gives).
+    func decode(grids: [[Int]], with model: any LatentModel) -> [Image] {
+        images(try? model.decodeCodes(grids.flatMap { $0 }), count: grids.count)
     }
 
     /// Dataset image `index` quantised: its codes, the encoder's vector at every cell and the squared
     /// distance from each vector to every code (seed 001's details view; a residual VQ's level q: from
     /// what the levels before left to level q's codes).
-    public func quantize(index: Int) throws -> QuantizedImage? {
+    public func quantize(index: Int) throws -> QuantizedImage? { try quantize(index: index, on: nil) }
+
+    /// `on`: another model and its access (the copy `passOverData` gives), run in the background.
+    func quantize(index: Int, on other: (model: any LatentModel, access: ModelAccess)?) throws -> QuantizedImage? {
+        let (model, access) = other ?? (self.model, self.access)
         guard let book = model.quantizer else { return nil }
         let pixels = try data.pixels(of: index)
         let x = Tensor(shape: [1] + model.inputShape, data: pixels)
-        guard let ze = access.run({ try? model.encodeGrid(x) }) else { return nil }
+        guard let ze = access.run(background: other != nil, { try? model.encodeGrid(x) }) else { return nil }
         let vectors = book.gridVectors(ze)
         let distances = book.levelDistances(ze)
         let k = book.size, d = book.dim, positions = vectors.shape[0], q = distances.count

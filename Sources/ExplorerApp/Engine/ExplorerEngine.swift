@@ -113,11 +113,14 @@ public final class ExplorerEngine: @unchecked Sendable {
     /// gives way to interactive calls.
     public func decode(_ zs: [[Float]], label: Int?, background: Bool = false) -> [Image] {
         guard model.kind != .vqvae, !zs.isEmpty else { return [] }
-        return timed(count: zs.count, background: background) {
-            let out = try? model.decodeLatents(Tensor(shape: [zs.count, model.latentDim], data: zs.flatMap { $0 }),
-                                               labels: model.kind == .cvae ? Array(repeating: label ?? 0, count: zs.count) : nil)
-            return images(out, count: zs.count)
-        }
+        return timed(count: zs.count, background: background) { decode(zs, label: label, with: model) }
+    }
+
+    /// The decode itself, with `model` (the shared one, or the copy `passOverData` gives).
+    func decode(_ zs: [[Float]], label: Int?, with model: any LatentModel) -> [Image] {
+        let out = try? model.decodeLatents(Tensor(shape: [zs.count, model.latentDim], data: zs.flatMap { $0 }),
+                                           labels: model.kind == .cvae ? Array(repeating: label ?? 0, count: zs.count) : nil)
+        return images(out, count: zs.count)
     }
 
     /// Runs a decode of `count` images with the model and keeps its time per image.
@@ -172,32 +175,71 @@ public final class ExplorerEngine: @unchecked Sendable {
     public static let largeDataFrom = 20_000
     var isLargeData: Bool { data.count >= Self.largeDataFrom }
 
-    /// Runs `body` with the model a pass over the whole data set uses, and the access that guards it: a
+    /// Runs `body` with the model a pass over the whole data set (or an image opened ahead of a step to
+    /// it) uses, and the access that guards it: a
     /// second copy of the model read from its file, so that the encoding and the reconstruction errors
     /// never hold the model a key's decode waits for (the two only share the cores: one image of a 64×64
     /// conv VAE held the shared model 1.7 ms, and a key waited up to 3 ms behind it); the model itself
     /// only if its file cannot be read again. `limit` caps the images a batch holds with the shared
     /// model; the copy takes batches of up to 1,024 small images (fewer, larger GEMMs; four million pixel
     /// values at most, as a convolution's buffers grow with the batch).
+    ///
+    /// The copy is read once, and used only if it computes what the model does: the file may have been
+    /// rewritten since the model was read (a training run saving over it), and images opened ahead on
+    /// the copy must be the images opening them at once gives.
     func passOverData<T>(limit: Int, _ body: (any LatentModel, ModelAccess, _ limit: Int, _ target: Double) throws -> T) rethrows -> T {
         let copy = copyLock.withLock { () -> (any LatentModel, ModelAccess)? in
-            if copyForData == nil, let loaded = try? loadLatentModel(path) { copyForData = (loaded, ModelAccess()) }
+            if !copyRead {
+                copyRead = true
+                if let loaded = try? loadLatentModel(path), computesAlike(loaded) { copyForData = (loaded, ModelAccess()) }
+            }
             return copyForData
         }
         guard let copy else { return try body(model, access, limit, ModelAccess.batchSeconds) }
         return try body(copy.0, copy.1, max(limit, min(1024, (1 << 22) / max(1, data.pixelsPerImage))), 0.05)
     }
     private var copyForData: (any LatentModel, ModelAccess)?
+    private var copyRead = false
     private let copyLock = NSLock()
+
+    /// Whether `other` gives, value for value, what the model gives for one seeded image: its encoding,
+    /// and the decode of that (a VQ-VAE: its encoder output, and the decode of a grid of every code).
+    func computesAlike(_ other: any LatentModel) -> Bool {
+        guard other.kind == model.kind, other.inputShape == model.inputShape, other.latentDim == model.latentDim,
+              other.pixelRange == model.pixelRange else { return false }
+        var rng = SeededRNG(seed: 2026, stream: 29)
+        let range = model.pixelRange
+        let x = Tensor(shape: [1] + model.inputShape, data: (0..<model.inputShape.reduce(1, *)).map { _ in
+            range.lowerBound + (range.upperBound - range.lowerBound) * rng.nextFloat()
+        })
+        func outputs(_ m: any LatentModel) -> [[Float]]? {
+            if m.kind == .vqvae {
+                guard let book = m.quantizer, let ze = try? m.encodeGrid(x) else { return nil }
+                let slots = m.codeGrid.height * m.codeGrid.width * book.levels
+                let codes = (0..<slots).map { $0 % book.size }
+                return (try? m.decodeCodes(codes)).map { [ze.data, $0.data] }
+            }
+            let labels = m.kind == .cvae ? [0] : nil
+            guard let (mu, logvar) = try? m.encodeImages(x, labels: labels), let out = try? m.decodeLatents(mu, labels: labels) else { return nil }
+            return [mu.data, logvar.data, out.data]
+        }
+        guard let mine = access.run(background: true, { outputs(model) }), let theirs = outputs(other) else { return false }
+        return mine == theirs
+    }
 
     /// μ and σ of dataset image `index`, and the image itself; nil when the model fails on it. Throws
     /// when the image cannot be read.
-    public func encode(index: Int) throws -> EncodedImage? {
+    public func encode(index: Int) throws -> EncodedImage? { try encode(index: index, on: nil) }
+
+    /// `on`: another model and its access (the copy `passOverData` gives), run in the background.
+    func encode(index: Int, on other: (model: any LatentModel, access: ModelAccess)?) throws -> EncodedImage? {
         guard model.kind != .vqvae else { return nil }
         let pixels = try data.pixels(of: index)
         let x = Tensor(shape: [1] + model.inputShape, data: pixels)
         let label = data.isLabelled ? data.labels[index] : -1
-        guard let (mu, logvar) = access.run({ try? model.encodeImages(x, labels: model.kind == .cvae ? [label] : nil) }) else { return nil }
+        let (model, access) = other ?? (self.model, self.access)
+        guard let (mu, logvar) = access.run(background: other != nil, { try? model.encodeImages(x, labels: model.kind == .cvae ? [label] : nil) })
+        else { return nil }
         return EncodedImage(index: index, label: label, original: image(pixels),
                             mu: mu.data, sigma: logvar.data.map { expf(0.5 * $0) })
     }

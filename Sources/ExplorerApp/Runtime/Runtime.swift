@@ -14,7 +14,7 @@ public final class Runtime: @unchecked Sendable {
     public private(set) var engine: ExplorerEngine
     private let inbox = Inbox()
     /// Bumped when the model changes, so that results of work started for an old model are dropped.
-    private var generation = 0
+    private(set) var generation = 0
     /// Strips and grids expected to take longer than this (seconds) are decoded in the background, and
     /// the frame shows the rest at once. Infinite (everything at once) unless the front end sets it.
     public var backgroundDecodeBudget: Double = .infinity
@@ -37,6 +37,8 @@ public final class Runtime: @unchecked Sendable {
     /// Nanoseconds from a fixed start (tests give a clock of their own).
     var clock: () -> UInt64 = { DispatchTime.now().uptimeNanoseconds }
     private let decodes = BackgroundDecodes()
+    /// Data images opened before a step to them, and the image shown (tests put opens of their own here).
+    var ahead = ImagesAhead()
     /// Where bookmarks are kept (nil: not kept, as in tests that do not ask for it).
     public var bookmarkStore: BookmarkStore?
     /// Where `S` writes figures (the explorer: the folder it was started in); nil: figures are not
@@ -106,8 +108,10 @@ public final class Runtime: @unchecked Sendable {
             case .image(let message, let request) where request == imageRequest:
                 // An open that failed leaves nothing to wait for.
                 if case .failed = message { model.requestedImage = nil }
+                ahead.store(message, generation: g)
                 commands += Explorer.update(&model, message)
             case .image: break  // decoded for a request since replaced
+            case .openedAhead(let message): ahead.store(message, generation: g)
             }
         }
         run(commands)
@@ -204,21 +208,32 @@ public final class Runtime: @unchecked Sendable {
                 engine.decodeInChunks(zs, chunk: chunk, cancelled: cancelled) { engine.decode($0, label: label, background: true) }.map { .stripDecoded(kind, $0) }
             }
             return later ? [] : [.stripDecoded(kind, engine.decode(zs, label: label))]
-        case .encodeImage(let index):
+        case .encodeImage(let index), .quantizeImage(let index):
             imageRequest += 1
             guard (0..<engine.data.count).contains(index) else { return [.failed("no image \(index)")] }
+            // Asked of the other kind of model (one being replaced): nothing to open.
+            guard (command == .quantizeImage(index: index)) == (engine.model.kind == .vqvae) else { return [.failed("the model could not encode image \(index)")] }
+            if let opened = ahead.message(for: index, generation: generation) { return [opened] }
             let conditional = model.vae.isConditional
-            let open: @Sendable (ExplorerEngine, Bool) -> Message = { engine, background in
-                let encoded: EncodedImage?
-                do { encoded = try engine.encode(index: index) } catch { return .failed("\(error)") }
-                guard let encoded else { return .failed("the model could not encode image \(index)") }
-                let recon = engine.decode([encoded.mu], label: conditional ? encoded.label : nil, background: background)
-                return recon.first.map { .imageEncoded(encoded, reconstruction: $0) } ?? .failed("the model could not decode image \(index)")
-            }
             // A slow model opens the image in the background (its encoder and decoder together), the
             // key's frame at once; `requestedImage` keeps the next n counting from it.
-            if decodeImageLater(kind: "open image", decodes: 2, { open($0, true) }) { return [] }
-            return [open(engine, false)]
+            if decodeImageLater(kind: "open image", decodes: 2, { $0.open(index: index, conditional: conditional, background: true) }) { return [] }
+            let opened = engine.open(index: index, conditional: conditional)
+            ahead.store(opened, generation: generation)
+            return [opened]
+        case .openAhead(let shown, let steps):
+            let wanted = ahead.follow(shown: shown, steps: steps, generation: generation)
+            // Opening in the key's frame costs nothing worth saving outside the interactive front end
+            // (tests and scripts that drive the runtime would only get more background work).
+            guard backgroundImageBudget.isFinite else { return [] }
+            let engine = self.engine, conditional = model.vae.isConditional
+            // One kind per step: a newer request for the same step replaces one not started.
+            for (slot, index) in steps.enumerated() where wanted.contains(index) && (0..<engine.data.count).contains(index) {
+                submitToWorker(kind: "open ahead \(slot)", as: { .openedAhead($0) }) { cancelled in
+                    cancelled() ? nil : engine.open(index: index, conditional: conditional, ahead: true)
+                }
+            }
+            return []
         case .computeDirections(let request):
             // The newest request replaces one not started; a result for a method since left is dropped by the app.
             let engine = self.engine
@@ -278,18 +293,6 @@ public final class Runtime: @unchecked Sendable {
                 engine.decodeInChunks(grids, chunk: chunk, cancelled: cancelled) { engine.decode(grids: $0, background: true) }.map { .gridsDecoded(batch, $0) }
             }
             return later ? [] : [.gridsDecoded(batch, engine.decode(grids: grids))]
-        case .quantizeImage(let index):
-            imageRequest += 1
-            guard (0..<engine.data.count).contains(index) else { return [.failed("no image \(index)")] }
-            let open: @Sendable (ExplorerEngine, Bool) -> Message = { engine, background in
-                let quantized: QuantizedImage?
-                do { quantized = try engine.quantize(index: index) } catch { return .failed("\(error)") }
-                guard let q = quantized else { return .failed("the model could not encode image \(index)") }
-                return engine.decode(grids: [q.codes], background: background).first.map { .quantized(q, reconstruction: $0) }
-                    ?? .failed("the model could not decode image \(index)")
-            }
-            if decodeImageLater(kind: "open image", decodes: 2, { open($0, true) }) { return [] }
-            return [open(engine, false)]
         case .peekImage(let index):
             guard (0..<engine.data.count).contains(index) else { return [] }
             return engine.dataImage(index).map { [.peeked(index: index, $0)] } ?? []
@@ -504,6 +507,8 @@ final class Inbox: @unchecked Sendable {
         case engineReady(ExplorerEngine, Int)
         /// The shown image, decoded for image request `request`.
         case image(Message, request: Int)
+        /// A data image opened ahead of a step to it.
+        case openedAhead(Message)
     }
 
     private let lock = NSLock()

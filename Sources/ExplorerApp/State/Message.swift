@@ -80,6 +80,9 @@ public enum Command: Equatable, Sendable {
     /// Finds the data latents nearest `z` (image `index`'s μ), other than the image itself.
     case findNeighbours(index: Int, z: [Float])
     case encodeImage(index: Int)
+    /// Image `shown` (nil: none) is open: `steps` (the images n and p open from it) may be opened ahead,
+    /// so that a step to one shows it without waiting for the model.
+    case openAhead(shown: Int?, steps: [Int])
     case encodeDataset
     /// How well the model reconstructs each data image (MSE of the decoded μ), in the background.
     case measureReconstructions

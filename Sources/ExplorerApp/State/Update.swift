@@ -5,9 +5,10 @@ import TermRender
 /// The app's logic: `update` changes the model for a message and returns the work to do.
 /// Pure apart from the commands it returns, so every key can be tested without a terminal or a model.
 public enum Explorer {
-    /// What to run when the app starts: decode the first z, and encode the dataset in the background.
+    /// What to run when the app starts: decode the first z, and encode the dataset in the background
+    /// (and open ahead the image n or p opens first).
     public static func start(_ m: inout AppModel) -> [Command] {
-        m.isVQ ? startVQ(&m) : [.encodeDataset] + refresh(&m)
+        m.isVQ ? startVQ(&m) : [.encodeDataset] + refresh(&m) + openAhead(m, from: nil)
     }
 
     public static func update(_ m: inout AppModel, _ message: Message) -> [Command] {
@@ -71,7 +72,9 @@ public enum Explorer {
             m.vae.z = encoded.mu
             if m.vae.isConditional { m.vae.label = encoded.label }
             m.status = "image \(encoded.index) · label \(m.model.classNames[safe: encoded.label] ?? "?")"
-            return refresh(&m) + (later ? [.findNeighbours(index: encoded.index, z: encoded.mu)] : [])
+            // z = μ with the image's label decodes to the reconstruction, already decoded with them.
+            return refresh(&m, decoded: reconstruction) + (later ? [.findNeighbours(index: encoded.index, z: encoded.mu)] : [])
+                + openAhead(m, from: encoded.index)
         case .neighboursFound(let index, let list):
             if m.vae.current?.index == index { m.vae.neighbours = list }
             return []
@@ -512,10 +515,16 @@ public enum Explorer {
 
     /// Decode z and rebuild the panel. z was set by the user or an image: playback stops, or its next
     /// frame would overwrite what they chose.
-    static func refresh(_ m: inout AppModel) -> [Command] {
+    /// `decoded`: z's image, when it is at hand.
+    static func refresh(_ m: inout AppModel, decoded: Image? = nil) -> [Command] {
         stopPlayback(&m)
         m.vae.frame = nil
-        return [.decode(z: m.vae.z, label: m.vae.conditioningLabel)] + refreshPanel(&m) + directionsFollow(&m)
+        var decode: [Command] = [.decode(z: m.vae.z, label: m.vae.conditioningLabel)]
+        if let decoded {
+            m.vae.image = decoded
+            decode = []
+        }
+        return decode + refreshPanel(&m) + directionsFollow(&m)
     }
 
     static func stopPlayback(_ m: inout AppModel) {
@@ -536,7 +545,18 @@ public enum Explorer {
     static func steppedImage(_ m: AppModel, from shown: Int?, forward: Bool) -> Int? {
         let count = m.datasetCount
         guard count > 0 else { return nil }
-        return (m.requestedImage ?? shown).map { ($0 + (forward ? 1 : count - 1)) % count } ?? 0
+        return (m.requestedImage ?? shown).map { step($0, forward: forward, count: count) } ?? 0
+    }
+
+    static func step(_ index: Int, forward: Bool, count: Int) -> Int { (index + (forward ? 1 : count - 1)) % count }
+
+    /// Image `index` was opened (nil: the explorer started with none): the images n and p open from it
+    /// are the likeliest next, so they are opened ahead.
+    static func openAhead(_ m: AppModel, from index: Int?) -> [Command] {
+        let count = m.datasetCount
+        guard let index else { return count > 0 ? [.openAhead(shown: nil, steps: [0])] : [] }
+        guard count > 1 else { return [] }
+        return [.openAhead(shown: index, steps: [step(index, forward: true, count: count), step(index, forward: false, count: count)])]
     }
 
     /// A played frame becomes z: the sliders, ‖z‖ and the scatter's marker follow it, and the big image

@@ -18,7 +18,7 @@ extension Explorer {
             m.vq.undo = []
             m.vq.redo = []
             m.status = "image \(q.index) · label \(m.model.classNames[safe: q.label] ?? "?")"
-            return refreshVQ(&m)
+            return refreshVQ(&m) + openAhead(m, from: q.index)
         case .gridsDecoded(let batch, let decoded):
             // Tiles are drawn at most 28 pixels a side: hundreds of full-size 128×128 colour decodes
             // would hold ~100 MB per set.
