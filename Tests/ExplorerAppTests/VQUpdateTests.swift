@@ -55,6 +55,16 @@ func fakeRunVQ(_ m: inout AppModel, _ commands: [Command]) {
         #expect(m.vq.codes == fakeQuantized(index: 0).codes && m.vq.paletteTiles.count == 32 && m.vq.image != nil)
     }
 
+    @Test func anOpenedImageShowsItsReconstructionWithoutDecodingItsGridAgain() {
+        var m = makeVQModel()
+        let c = Explorer.update(&m, .quantized(fakeQuantized(), reconstruction: ring(6)))
+        #expect(m.vq.image == ring(6))
+        #expect(!c.contains { if case .decodeGrid = $0 { return true } else { return false } })
+        // An edit of the grid decodes it.
+        let edit = Explorer.update(&m, .key(.char("+")))
+        #expect(edit.first == .decodeGrid(m.vq.codes))
+    }
+
     @Test func steppingACodeDecodesAndUndoRedoRevertWork() {
         var m = Self.loaded()
         _ = Explorer.update(&m, .key(.right))

@@ -18,7 +18,8 @@ extension Explorer {
             m.vq.undo = []
             m.vq.redo = []
             m.status = "image \(q.index) · label \(m.model.classNames[safe: q.label] ?? "?")"
-            return refreshVQ(&m) + openAhead(m, from: q.index)
+            // The grid of the image's codes decodes to the reconstruction, already decoded with them.
+            return refreshVQ(&m, decoded: reconstruction) + openAhead(m, from: q.index)
         case .gridsDecoded(let batch, let decoded):
             // Tiles are drawn at most 28 pixels a side: hundreds of full-size 128×128 colour decodes
             // would hold ~100 MB per set.
@@ -300,8 +301,13 @@ extension Explorer {
     }
 
     /// Decode the edited grid, and whatever the panel shows that depends on it.
-    static func refreshVQ(_ m: inout AppModel) -> [Command] {
+    /// `decoded`: the codes' image, when it is at hand.
+    static func refreshVQ(_ m: inout AppModel, decoded: Image? = nil) -> [Command] {
         var commands: [Command] = [.decodeGrid(m.vq.codes)]
+        if let decoded {
+            m.vq.image = decoded
+            commands = []
+        }
         if m.vq.showVariants || m.vq.panel == .details { commands.append(variantsCommand(m)) }
         return commands + analysisCommands(m)
     }
