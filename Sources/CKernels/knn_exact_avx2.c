@@ -9,5 +9,11 @@ void ck_knn_exact_avx2(const float *q, long d, const float *packed, long n, long
                        int32_t *index, float *dsq) {
     knn_exact_scan(q, d, packed, n, k, first, end, index, dsq);
 }
+
+void ck_knn_exact_pruned_avx2(const float *x, long d, const float *packed, const float *centres, const float *radius, long n, long k,
+                         float slack, const int32_t *original, long first, long end, int32_t *index, float *rank,
+                         long *visited) {
+    knn_pruned_scan(x, d, packed, centres, radius, n, k, slack, original, first, end, index, rank, visited);
+}
 #pragma clang attribute pop
 #endif

@@ -114,6 +114,22 @@ void ck_knn_pack(const float *data, long n, long d, float *packed);
 /// independent; the result does not depend on the CPU.
 void ck_knn_exact(const float *q, long d, const float *packed, long n, long k, long first, long end,
                   int32_t *index, float *dsq);
+/// The k nearest rows of every row of x among all rows of x, skipping the data chunks that cannot hold
+/// any: x (n × d, centred) in an order that keeps near rows near (a tree's leaf order), `packed` its
+/// `ck_knn_pack`, and per chunk of CK_KNN_LANES rows a ball holding them: `centres` in groups of
+/// CK_KNN_LANES chunks (d rows of CK_KNN_LANES values each, ⌈chunks / CK_KNN_LANES⌉ groups), `radius`
+/// one per chunk (padded as the groups). Query rows first ..< end; row r's list goes to row original[r]
+/// (index, rank: k entries each) with the rows' original numbers, ordered by (ranking value as
+/// `ck_knn_exact` computes it, original number). `slack` widens the pruning bound for the ranking's
+/// rounding (relative to ‖q‖² + 1): a chunk is skipped only if none of its rows could enter, so the lists
+/// are those of a full scan, on any CPU. *visited (when not NULL): how many chunk visits the range took.
+void ck_knn_exact_pruned(const float *x, long d, const float *packed, const float *centres, const float *radius, long n,
+                         long k, float slack, const int32_t *original, long first, long end, int32_t *index, float *rank,
+                         long *visited);
+/// The baseline build alone, for a test that every build agrees.
+void ck_knn_exact_pruned_baseline(const float *x, long d, const float *packed, const float *centres,
+                                  const float *radius, long n, long k, float slack, const int32_t *original, long first,
+                                  long end, int32_t *index, float *rank, long *visited);
 
 /// One NN-descent round's inputs: rows of `stride` floats (a multiple of 8), each point's heap of k
 /// (squared distance, index) with its farthest first, and per point up to `sample` new and old candidates.
