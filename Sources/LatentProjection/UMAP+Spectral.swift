@@ -179,12 +179,10 @@ extension UMAP {
             multiply(basis[step], &w)
             let a = dot(w, basis[step])
             alpha.append(a)
-            // Twice through Gram–Schmidt against every basis vector and the known one: in floating point
-            // the three-term recurrence alone loses orthogonality and repeats converged eigenvalues.
-            for _ in 0..<2 {
-                project(&w, outOf: known)
-                for v in basis { project(&w, outOf: v) }
-            }
+            // Through (modified) Gram–Schmidt against every basis vector and the known one: in floating
+            // point the three-term recurrence alone loses orthogonality and repeats converged eigenvalues.
+            project(&w, outOf: known)
+            for v in basis { project(&w, outOf: v) }
             let b = dot(w, w).squareRoot()
             if step == steps - 1 || b < 1e-10 { break }
             beta.append(b)
