@@ -33,6 +33,21 @@ static inline void knn_insert(float *dist, int32_t *index, long k, float v, int3
     dist[p] = v; index[p] = j;
 }
 
+/// The ranking values ‖c‖² − 2·q·c of a packed chunk's rows (`col`) for KNN_ROWS queries, summed from
+/// the norm in dimension order.
+__attribute__((always_inline)) static inline void knn_rank(const float *col, long d, const float *const *qr, knn_vf *acc) {
+    knn_vf norm;
+    memcpy(&norm, col + d * CK_KNN_LANES, sizeof norm);
+#pragma clang loop unroll(full)
+    for (long r = 0; r < KNN_ROWS; r++) acc[r] = norm;
+    for (long t = 0; t < d; t++) {
+        knn_vf v;  // −2·c_t
+        memcpy(&v, col + t * CK_KNN_LANES, sizeof v);
+#pragma clang loop unroll(full)
+        for (long r = 0; r < KNN_ROWS; r++) acc[r] += v * qr[r][t];
+    }
+}
+
 static void knn_exact_scan(const float *q, long d, const float *packed, long n, long k, long first, long end,
                            int32_t *index, float *dsq) {
     for (long i = first * k; i < end * k; i++) { index[i] = -1; dsq[i] = INFINITY; }
@@ -49,17 +64,8 @@ static void knn_exact_scan(const float *q, long d, const float *packed, long n, 
                 worst[r] = dsq[row * k + k - 1];
             }
             for (long c = c0; c < c1; c++) {
-                const float *col = packed + c * (d + 1) * CK_KNN_LANES;
-                knn_vf acc[KNN_ROWS], norm;
-                memcpy(&norm, col + d * CK_KNN_LANES, sizeof norm);
-#pragma clang loop unroll(full)
-                for (long r = 0; r < KNN_ROWS; r++) acc[r] = norm;
-                for (long t = 0; t < d; t++) {
-                    knn_vf v;  // −2·c_t
-                    memcpy(&v, col + t * CK_KNN_LANES, sizeof v);
-#pragma clang loop unroll(full)
-                    for (long r = 0; r < KNN_ROWS; r++) acc[r] += v * qr[r][t];
-                }
+                knn_vf acc[KNN_ROWS];
+                knn_rank(packed + c * (d + 1) * CK_KNN_LANES, d, qr, acc);
                 // Most chunks hold no row nearer than a query's current k-th: one compare rejects them.
                 for (long r = 0; r < rows; r++) {
                     const knn_vb near = __builtin_convertvector(acc[r] < worst[r], knn_vb);
@@ -97,17 +103,8 @@ static inline void knn_offer(float *dist, int32_t *index, long k, float v, int32
 /// to each row's list under the rows' original numbers.
 static inline void knn_visit(const float *packed, long d, long n, long k, long c, const float *const *qr, long rows,
                              const int32_t *original, float *const *dl, int32_t *const *il, float *worst) {
-    const float *col = packed + c * (d + 1) * CK_KNN_LANES;
-    knn_vf acc[KNN_ROWS], norm;
-    memcpy(&norm, col + d * CK_KNN_LANES, sizeof norm);
-#pragma clang loop unroll(full)
-    for (long r = 0; r < KNN_ROWS; r++) acc[r] = norm;
-    for (long t = 0; t < d; t++) {
-        knn_vf v;  // −2·c_t
-        memcpy(&v, col + t * CK_KNN_LANES, sizeof v);
-#pragma clang loop unroll(full)
-        for (long r = 0; r < KNN_ROWS; r++) acc[r] += v * qr[r][t];
-    }
+    knn_vf acc[KNN_ROWS];
+    knn_rank(packed + c * (d + 1) * CK_KNN_LANES, d, qr, acc);
     for (long r = 0; r < rows; r++) {
         // <=: a value equal to the k-th may still enter on a lower index
         uint16_t lanes = __builtin_bit_cast(uint16_t, __builtin_convertvector(acc[r] <= worst[r], knn_vb));
