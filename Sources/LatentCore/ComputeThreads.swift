@@ -32,6 +32,17 @@ public enum ComputeThreads {
     /// Call before any direct `cblas_*` call outside `sgemm`.
     public static func prepareBLAS() { _ = blasPinned }
 
+    /// OpenBLAS's pthread build starts a worker per core when it loads and keeps each spinning on
+    /// sched_yield for its thread timeout (~0.1 s) waiting for work, which it never gets here: a core
+    /// taken from the start of every command (a 20,000-point projection's neighbour search ran at one
+    /// core's speed on two threads). Call first thing in `main`, while no other thread can be inside
+    /// BLAS: pins OpenBLAS to one thread and ends its workers (later calls run on the caller's thread
+    /// and do not start them again).
+    public static func endBLASWorkers() {
+        prepareBLAS()
+        _ = blas_thread_shutdown_()
+    }
+
     /// Makes the calling thread treat subnormal floats as zero (FTZ/DAZ). Call it on every thread that
     /// trains or decodes: subnormals cost 10-100× a normal operation and carry no useful signal here.
     public static func flushSubnormalsOnThisThread() { CFloatEnv_flushSubnormals() }

@@ -23,6 +23,8 @@ struct Latent: ParsableCommand {
     static func main() {
         // Before anything else: a better BLAS kernel than the one OpenBLAS fell back to, if there is one.
         BLASKernel.ensureBestKernel()
+        // Then OpenBLAS's idle workers, spinning on a core from the start, are ended.
+        ComputeThreads.endBLASWorkers()
         // Decoding, like training, allocates each layer's buffers afresh (hundreds of KB at a 32×32 map):
         // kept in the heap they are reused, not faulted in from the kernel every call.
         HeapReuse.keepLargeBlocksInTheHeap()
