@@ -86,7 +86,7 @@ public struct NeighborGraph: Sendable {
             return (found.idx, found.dist, false)
         }
         guard d > 0, n >= 4 * lanes else { return full() }
-        let rows = KNNRows(x, in: x)
+        let rows = KNNRows(nil, in: x)
         let order = RPForest(PaddedRows(Tensor(shape: [n, d], data: rows.data)), trees: 1, leafSize: lanes, seed: 7, threads: 1).orders[0]
         var sorted = [Float](repeating: 0, count: n * d)
         for (r, i) in order.enumerated() { for t in 0..<d { sorted[r * d + t] = rows.data[Int(i) * d + t] } }
@@ -159,14 +159,15 @@ private struct KNNRows {
     let queries: [Float], data: [Float]
     let d: Int
 
-    init(_ x: Tensor, in data: Tensor) {
+    /// `x` nil: the data's own rows are the queries (one centred copy serves as both).
+    init(_ x: Tensor?, in data: Tensor) {
         let n = data.shape[0], d = data.shape[1]
         self.d = d
         var mean = [Double](repeating: 0, count: d)
         for j in 0..<n { for t in 0..<d { mean[t] += Double(data.data[j * d + t]) } }
         let centre = mean.map { Float($0 / Double(max(1, n))) }
         self.data = (0..<(n * d)).map { data.data[$0] - centre[$0 % d] }
-        queries = (0..<(x.shape[0] * d)).map { x.data[$0] - centre[$0 % d] }
+        queries = x.map { x in (0..<(x.shape[0] * d)).map { x.data[$0] - centre[$0 % d] } } ?? self.data
     }
 
     /// Each query row's k listed candidates (`index`, −1 for none) with their distances computed
