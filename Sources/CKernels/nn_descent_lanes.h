@@ -2,36 +2,13 @@
 // nn_descent_avx2.c under an AVX2 target: each translation unit gets its own static copy, and both
 // compute the same bits (8-float vectors, element-wise operations only, no contraction).
 #include "CKernels.h"
+#include <stdlib.h>
 #include <string.h>
 
 #pragma clang fp contract(off)
 #pragma clang diagnostic ignored "-Wpsabi"
 
 typedef float nnd_v8 __attribute__((vector_size(32)));
-
-/// ‖a − b‖² of two rows of `stride` floats (a multiple of 8): 8-float blocks alternately into two
-/// accumulators (a last odd block into the first), the two added, then their halves, then
-/// (h0 + h2) + (h1 + h3) — the order `PaddedRows.squaredDistance` sums in.
-static inline float nnd_distance(const float *a, const float *b, long stride) {
-    nnd_v8 acc0 = {0}, acc1 = {0};
-    long t = 0;
-    for (; t + 16 <= stride; t += 16) {
-        nnd_v8 a0, b0, a1, b1;
-        memcpy(&a0, a + t, 32); memcpy(&b0, b + t, 32);
-        memcpy(&a1, a + t + 8, 32); memcpy(&b1, b + t + 8, 32);
-        const nnd_v8 v0 = a0 - b0, v1 = a1 - b1;
-        acc0 += v0 * v0; acc1 += v1 * v1;
-    }
-    if (t < stride) {
-        nnd_v8 a0, b0;
-        memcpy(&a0, a + t, 32); memcpy(&b0, b + t, 32);
-        const nnd_v8 v = a0 - b0;
-        acc0 += v * v;
-    }
-    const nnd_v8 s = acc0 + acc1;
-    const float h0 = s[0] + s[4], h1 = s[1] + s[5], h2 = s[2] + s[6], h3 = s[3] + s[7];
-    return (h0 + h2) + (h1 + h3);
-}
 
 /// normal · row + offset for the rows order[0 ..< count]: 8-float blocks into one accumulator, its
 /// halves added, then (h0 + h2) + (h1 + h3) — the order the Swift `dot` sums in. A tree node's points
@@ -52,35 +29,108 @@ static void nnd_margins(const float *rows, long stride, const int32_t *order, lo
     }
 }
 
-/// Whether the k-entry list `index` holds j.
-static inline int nnd_lists(const int32_t *index, long k, int32_t j) {
-    int found = 0;
-    for (long r = 0; r < k; r++) found |= index[r] == j;
-    return found;
+typedef int32_t nnd_i8 __attribute__((vector_size(32)));
+
+/// Whether a list copied by `nnd_copy_list` (k entries, then −1 up to a multiple of 8) holds j.
+static inline int nnd_holds(const int32_t *list, long padded, int32_t j) {
+    nnd_i8 any = {0};
+    for (long r = 0; r < padded; r += 8) {
+        nnd_i8 v;
+        memcpy(&v, list + r, sizeof v);
+        any |= v == j;
+    }
+    return __builtin_reduce_or(any) != 0;
 }
 
+/// A point's k listed neighbours, padded with −1 (never a point; also what an unfilled entry holds).
+static inline void nnd_copy_list(int32_t *to, const int32_t *from, long k, long padded) {
+    memcpy(to, from, sizeof(int32_t) * (size_t)k);
+    for (long r = k; r < padded; r++) to[r] = -1;
+}
+
+static inline nnd_v8 nnd_load(const float *p) { nnd_v8 v; memcpy(&v, p, sizeof v); return v; }
+static inline nnd_i8 nnd_load_i(const int32_t *p) { nnd_i8 v; memcpy(&v, p, sizeof v); return v; }
+/// Bit l set where lane l of a comparison's mask is set.
+static inline unsigned nnd_bits(nnd_i8 mask) {
+    unsigned bits = 0;
+    for (int l = 0; l < 8; l++) bits |= (unsigned)(mask[l] & 1) << l;
+    return bits;
+}
+
+/// ‖x_a − x_c‖² for the candidate columns c of vector block `block`: `cols` holds dimension t of
+/// candidate c at cols[t·width + c]. Summed as `PaddedRows.squaredDistance` sums a row pair, lane by
+/// lane: dimension t goes to position t mod 8 of accumulator (t / 8) mod 2, the two accumulators are
+/// added, then positions j and j + 4, then (h0 + h2) + (h1 + h3). Dimensions past `dimension` are the
+/// rows' zero padding, whose +0 terms change no sum, so they are skipped.
+static inline nnd_v8 nnd_column_distances(const float *cols, long width, long dimension, long a, long block) {
+    nnd_v8 s[8];
+    for (long j = 0; j < 8; j++) {
+        nnd_v8 even = {0}, odd = {0};
+        for (long t = j; t < dimension; t += 8) {
+            const nnd_v8 v = nnd_load(cols + t * width + 8 * block) - cols[t * width + a];
+            if ((t / 8) % 2 == 0) even += v * v; else odd += v * v;
+        }
+        s[j] = even + odd;
+    }
+    const nnd_v8 h0 = s[0] + s[4], h1 = s[1] + s[5], h2 = s[2] + s[6], h3 = s[3] + s[7];
+    return (h0 + h2) + (h1 + h3);
+}
+
+/// Each point's candidates (new, then old) are first copied as columns, one row per dimension, so
+/// that the distances from one candidate to all the others are vector operations across candidates:
+/// taking pairs one at a time, each distance was a handful of loads and a horizontal sum.
 static long nnd_pairs(const ck_nnd_round *R, long first, long end, ck_nnd_update *out, long capacity, long *written) {
-    const long k = R->k, s = R->sample, stride = R->stride;
+    const long k = R->k, s = R->sample, stride = R->stride, dimension = R->dimension;
     const long most = 2 * (s * (s - 1) / 2 + s * s);  // updates one point can emit
+    const long width = (2 * s + 7) / 8 * 8;            // candidate columns, in whole vectors
+    float *cols = malloc(sizeof(float) * (size_t)(dimension * width));
+    const long padded = (k + 7) / 8 * 8;
+    int32_t *candidate = malloc(sizeof(int32_t) * (size_t)width), *lists = malloc(sizeof(int32_t) * (size_t)(width * padded));
+    float *farthest = malloc(sizeof(float) * (size_t)width);
     long count = 0, i = first;
+    if (!cols || !candidate || !farthest || !lists) {
+        free(cols); free(candidate); free(farthest); free(lists);
+        *written = 0;
+        return first;
+    }
     for (; i < end && count + most <= capacity; i++) {
-        const int32_t *news = R->new_candidates + i * s, *olds = R->old_candidates + i * s;
-        const long nn = R->new_count[i], no = R->old_count[i];
+        const long nn = R->new_count[i], total = nn + R->old_count[i];
+        if (nn == 0) continue;
+        const long blocks = (total + 7) / 8;
+        for (long c = 0; c < blocks * 8; c++) {
+            if (c < total) {
+                const int32_t q = candidate[c] = c < nn ? R->new_candidates[i * s + c] : R->old_candidates[i * s + c - nn];
+                const float *row = R->rows + (long)q * stride;
+                for (long t = 0; t < dimension; t++) cols[t * width + c] = row[t];
+                farthest[c] = R->heap_distance[(long)q * k];
+                nnd_copy_list(lists + c * padded, R->heap_index + (long)q * k, k, padded);
+            } else {
+                candidate[c] = -1;
+                farthest[c] = 0;
+                for (long t = 0; t < dimension; t++) cols[t * width + c] = 0;
+            }
+        }
         for (long a = 0; a < nn; a++) {
-            const int32_t p = news[a];
-            const float *row_p = R->rows + (long)p * stride;
-            for (long c = a + 1; c < nn + no; c++) {
-                const int32_t q = c < nn ? news[c] : olds[c - nn];
-                if (p == q) continue;
-                const float d = nnd_distance(row_p, R->rows + (long)q * stride, stride);
-                // Lists do not change while a round produces, so pairs already listed are dropped here.
-                if (d < R->heap_distance[(long)p * k] && !nnd_lists(R->heap_index + (long)p * k, k, q))
-                    out[count++] = (ck_nnd_update){p, q, d};
-                if (d < R->heap_distance[(long)q * k] && !nnd_lists(R->heap_index + (long)q * k, k, p))
-                    out[count++] = (ck_nnd_update){q, p, d};
+            const int32_t p = candidate[a];
+            for (long b = (a + 1) / 8; b < blocks; b++) {
+                const nnd_v8 d = nnd_column_distances(cols, width, dimension, a, b);
+                // Which lanes may enter p's list and which p may enter theirs, as bits: branching on
+                // each comparison mispredicted about as often as not.
+                const nnd_i8 lane = (nnd_i8){0, 1, 2, 3, 4, 5, 6, 7} + (int32_t)(8 * b);
+                const nnd_i8 valid = (lane > (int32_t)a) & (lane < (int32_t)total) & (nnd_load_i(candidate + 8 * b) != p);
+                const unsigned to_p = nnd_bits(valid & (d < farthest[a])), to_q = nnd_bits(valid & (d < nnd_load(farthest + 8 * b)));
+                for (unsigned bits = to_p | to_q; bits; bits &= bits - 1) {
+                    const int l = __builtin_ctz(bits);
+                    const long c = 8 * b + l;
+                    const int32_t q = candidate[c];
+                    // Lists do not change while a round produces, so pairs already listed are dropped here.
+                    if ((to_p >> l & 1) && !nnd_holds(lists + a * padded, padded, q)) out[count++] = (ck_nnd_update){p, q, d[l]};
+                    if ((to_q >> l & 1) && !nnd_holds(lists + c * padded, padded, p)) out[count++] = (ck_nnd_update){q, p, d[l]};
+                }
             }
         }
     }
+    free(cols); free(candidate); free(farthest); free(lists);
     *written = count;
     return i;
 }

@@ -185,7 +185,7 @@ final class NeighborHeaps: @unchecked Sendable {
                 newCount.withUnsafeBufferPointer { ncp in
                     oldCount.withUnsafeBufferPointer { ocp in
                         let round = UncheckedSendable(ck_nnd_round(
-                            rows: rows.base, stride: rows.stride, k: k, sample: sample, heap_distance: dist,
+                            rows: rows.base, stride: rows.stride, dimension: rows.dimension, k: k, sample: sample, heap_distance: dist,
                             heap_index: index, new_candidates: np.baseAddress!, old_candidates: op.baseAddress!,
                             new_count: ncp.baseAddress!, old_count: ocp.baseAddress!))
                         return apply(blocks: (n + blockSize - 1) / blockSize, threads: threads) { b, updates in
@@ -195,7 +195,10 @@ final class NeighborHeaps: @unchecked Sendable {
                             var i = b * blockSize, written = 0
                             let end = min(n, (b + 1) * blockSize)
                             while i < end {
+                                let before = i
                                 i = withUnsafePointer(to: round.value) { ck_nnd_pairs($0, i, end, found, capacity, &written) }
+                                // The capacity holds many points' worth: no progress is the kernel's scratch refused.
+                                precondition(i > before, "out of memory in NN-descent")
                                 updates.append(contentsOf: UnsafeBufferPointer(start: found, count: written))
                             }
                         }

@@ -6,7 +6,7 @@ import Testing
 /// NN-descent's C steps (`ck_nnd_pairs`, `ck_rp_margins`) against plain Swift written from their
 /// contracts, and the build the CPU gets against the baseline build, bit for bit.
 @Suite struct NNDescentKernelTests {
-    /// Random rows (stride 16: 10 values and padding), heaps with random members and a farthest
+    /// Random rows (`dimension` values padded to a multiple of 8), heaps with random members and a farthest
     /// distance per point, and per point up to `sample` new and old candidates (some repeated, some
     /// the point's own neighbours, so that every filter of the contract is exercised).
     struct Case {
@@ -16,9 +16,9 @@ import Testing
         var newCandidates: [Int32] = [], oldCandidates: [Int32] = []
         var newCount: [Int] = [], oldCount: [Int] = []
 
-        init(seed: UInt64) {
+        init(seed: UInt64, dimension: Int = 10) {
             var rng = SeededRNG(seed: seed)
-            rows = PaddedRows(Tensor(shape: [n, 10], data: (0..<(n * 10)).map { _ in rng.nextNormal() }))
+            rows = PaddedRows(Tensor(shape: [n, dimension], data: (0..<(n * dimension)).map { _ in rng.nextNormal() }))
             for _ in 0..<n {
                 // the root (farthest) first; the rest are only read by the listed check
                 heapDistance.append(4 + 30 * rng.nextFloat())
@@ -58,7 +58,7 @@ import Testing
                             newCount.withUnsafeBufferPointer { ncount in
                                 oldCount.withUnsafeBufferPointer { ocount in
                                     var round = ck_nnd_round(
-                                        rows: rows.base, stride: rows.stride, k: k, sample: sample, heap_distance: hd.baseAddress!,
+                                        rows: rows.base, stride: rows.stride, dimension: rows.dimension, k: k, sample: sample, heap_distance: hd.baseAddress!,
                                         heap_index: hi.baseAddress!, new_candidates: nc.baseAddress!, old_candidates: oc.baseAddress!,
                                         new_count: ncount.baseAddress!, old_count: ocount.baseAddress!)
                                     var found = [ck_nnd_update](repeating: ck_nnd_update(), count: capacity)
@@ -80,8 +80,10 @@ import Testing
         }
     }
 
-    @Test func pairsFollowTheContractInEveryBuild() {
-        let c = Case(seed: 5)
+    /// Dimensions of one, two and three 8-float blocks: the kernel sums across candidates in the order
+    /// `PaddedRows.squaredDistance` sums a row pair, the two accumulators and a third block included.
+    @Test(arguments: [3, 10, 21]) func pairsFollowTheContractInEveryBuild(dimension: Int) {
+        let c = Case(seed: 5, dimension: dimension)
         let most = 2 * (c.sample * (c.sample - 1) / 2 + c.sample * c.sample)
         let expected = c.reference(0, c.n)
         #expect(expected.count > 100)

@@ -131,11 +131,12 @@ void ck_knn_exact_pruned_baseline(const float *x, long d, const float *packed, c
                                   const float *radius, long n, long k, float slack, const int32_t *original, long first,
                                   long end, int32_t *index, float *rank, long *visited);
 
-/// One NN-descent round's inputs: rows of `stride` floats (a multiple of 8), each point's heap of k
-/// (squared distance, index) with its farthest first, and per point up to `sample` new and old candidates.
+/// One NN-descent round's inputs: rows of `dimension` values padded with zeros to `stride` floats (a
+/// multiple of 8), each point's heap of k (squared distance, index) with its farthest first, and per
+/// point up to `sample` new and old candidates.
 typedef struct {
     const float *rows;
-    long stride, k, sample;
+    long stride, dimension, k, sample;
     const float *heap_distance;
     const int32_t *heap_index;
     const int32_t *new_candidates, *old_candidates;
