@@ -158,27 +158,59 @@ final class NeighborHeaps: @unchecked Sendable {
         }
     }
 
+    /// Each point's candidates for a round, new and old: the points it lists and the points that list
+    /// it, in the order of one pass over the lists in point order, at most `sample` of each kind; the
+    /// new ones it lists are marked old. Threads own ranges of points and each reads every list in
+    /// point order, taking the entries that touch its own points, so each point's candidates are those
+    /// of the one pass (which ran alone, on one core, for a tenth of a million points' search). Every
+    /// thread reads the flags as they stood before the round.
+    func gatherCandidates(sample: Int, threads: Int, new newCand: inout [Int32], old oldCand: inout [Int32],
+                          newCount: inout [Int], oldCount: inout [Int]) {
+        let n = self.n, k = self.k
+        let wasFresh = UnsafeMutablePointer<Bool>.allocate(capacity: n * k)
+        wasFresh.initialize(from: fresh, count: n * k)
+        defer { wasFresh.deallocate() }
+        let W = UncheckedConst(UnsafePointer(wasFresh)), I = UncheckedConst(UnsafePointer(index)), F = UncheckedPointer(fresh)
+        newCand.withUnsafeMutableBufferPointer { nc in
+            oldCand.withUnsafeMutableBufferPointer { oc in
+                newCount.withUnsafeMutableBufferPointer { ncount in
+                    oldCount.withUnsafeMutableBufferPointer { ocount in
+                        let NC = UncheckedPointer(nc.baseAddress!), OC = UncheckedPointer(oc.baseAddress!)
+                        let NN = UncheckedPointer(ncount.baseAddress!), ON = UncheckedPointer(ocount.baseAddress!)
+                        parallelRanges(n, threads: threads) { owned in
+                            let newCand = NC.pointer, oldCand = OC.pointer, newCount = NN.pointer, oldCount = ON.pointer
+                            for i in 0..<n {
+                                let ownsI = owned.contains(i)
+                                for e in (i * k)..<(i * k + k) {
+                                    let j = I.pointer[e]
+                                    guard j >= 0 else { continue }
+                                    let jj = Int(j), ownsJ = owned.contains(jj)
+                                    guard ownsI || ownsJ else { continue }
+                                    if W.pointer[e] {
+                                        if ownsI && newCount[i] < sample {
+                                            newCand[i * sample + newCount[i]] = j; newCount[i] += 1; F.pointer[e] = false
+                                        }
+                                        if ownsJ && newCount[jj] < sample { newCand[jj * sample + newCount[jj]] = Int32(i); newCount[jj] += 1 }
+                                    } else {
+                                        if ownsI && oldCount[i] < sample { oldCand[i * sample + oldCount[i]] = j; oldCount[i] += 1 }
+                                        if ownsJ && oldCount[jj] < sample { oldCand[jj * sample + oldCount[jj]] = Int32(i); oldCount[jj] += 1 }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
     /// One round of NN-descent: new candidates against each other and against old ones, in both
     /// directions (a point's neighbours and the points that list it), at most k of each kind per point.
     func descentRound(rows: PaddedRows, threads: Int) -> Int {
         let sample = min(k, 40)  // candidates per point and kind: pynndescent caps them too (at 60)
         var newCand = [Int32](repeating: 0, count: n * sample), oldCand = [Int32](repeating: 0, count: n * sample)
         var newCount = [Int](repeating: 0, count: n), oldCount = [Int](repeating: 0, count: n)
-        for i in 0..<n {
-            for r in 0..<k {
-                let j = index[i * k + r]
-                guard j >= 0 else { continue }
-                if fresh[i * k + r] {
-                    if newCount[i] < sample { newCand[i * sample + newCount[i]] = j; newCount[i] += 1; fresh[i * k + r] = false }
-                    let jj = Int(j)
-                    if newCount[jj] < sample { newCand[jj * sample + newCount[jj]] = Int32(i); newCount[jj] += 1 }
-                } else {
-                    if oldCount[i] < sample { oldCand[i * sample + oldCount[i]] = j; oldCount[i] += 1 }
-                    let jj = Int(j)
-                    if oldCount[jj] < sample { oldCand[jj * sample + oldCount[jj]] = Int32(i); oldCount[jj] += 1 }
-                }
-            }
-        }
+        gatherCandidates(sample: sample, threads: threads, new: &newCand, old: &oldCand, newCount: &newCount, oldCount: &oldCount)
         let blockSize = 256
         return newCand.withUnsafeBufferPointer { np in
             oldCand.withUnsafeBufferPointer { op in
