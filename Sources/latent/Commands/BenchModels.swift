@@ -12,10 +12,22 @@ struct BenchTrain: ParsableCommand {
 
     @Option(help: "Epochs per measurement (the first is a warm-up and not counted when > 1).") var epochs = 3
 
+    @Option(help: "Only the architectures whose name contains this (e.g. \"K=512\"), for timing one beside another program's.")
+    var model: String?
+    @Option(help: "Thread counts to measure, comma-separated (default: 1 and all cores).")
+    var threads: String?
+
     func validate() throws {
         guard (1...1000).contains(epochs) else { throw ValidationError("--epochs must be 1…1000") }
+        if let threads, threadList(threads) == nil { throw ValidationError("--threads must be counts 1…1024, comma-separated") }
     }
     @OptionGroup var data: DataOptions
+
+    private func threadList(_ text: String) -> [Int]? {
+        let counts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !counts.isEmpty, counts.allSatisfy({ $0.map { (1...1024).contains($0) } ?? false }) else { return nil }
+        return counts.compactMap { $0 }
+    }
 
     func run() throws {
         let train = try data.trainSet()
@@ -32,7 +44,9 @@ struct BenchTrain: ParsableCommand {
             cases.append(("VQ-VAE K=512 emoji, 2 res", .convVQVAE(codebookSize: 512, codeDim: 16, residualBlocks: 2,
                                                                inputShape: [3, 32, 32], classNames: emoji.classNames), emoji))
         }
-        let threadCounts = Array(Set([1, ComputeThreads.available])).sorted()
+        if let model { cases = cases.filter { $0.0.contains(model) } }
+        guard !cases.isEmpty else { throw ValidationError("no architecture's name contains \(model ?? "")") }
+        let threadCounts = threads.flatMap(threadList) ?? Array(Set([1, ComputeThreads.available])).sorted()
         print("model                        " + threadCounts.map { "\($0) thread\($0 == 1 ? " " : "s")  img/s" }.joined(separator: "   "))
         for (name, config, images) in cases {
             // Held-out evaluation is not part of the measurement: a tiny held-out set keeps it negligible.
