@@ -1,6 +1,6 @@
 // The CPU's vector features as CPUID and the operating system report them (the compiler runtime's
 // check: a feature counts only when the OS saves its registers), for choosing kernels at run time.
-// CPUID rather than /proc/cpuinfo: it is what OpenBLAS and target_clones read, so every choice made
+// CPUID rather than /proc/cpuinfo: it is what OpenBLAS and the compiler runtime read, so every choice made
 // in one process agrees — also under an emulator, whose CPUID is not the host's /proc/cpuinfo.
 #include "CKernels.h"
 #include <stdatomic.h>

@@ -1,6 +1,7 @@
 // Element-wise kernels in C: loops the C compiler vectorises (SSE2 everywhere, AVX2+FMA and AVX-512
-// where the CPU has them, chosen at load time by target_clones). Swift's SIMD types fell back to lane-by-lane generic
-// code for min/max and float↔int conversion, which made a vectorised exp slower than libm's.
+// where the CPU has them, chosen per call from ck_cpu_features: ck_levels.h). Swift's SIMD types fell
+// back to lane-by-lane generic code for min/max and float↔int conversion, which made a vectorised exp
+// slower than libm's.
 #ifndef CKERNELS_H
 #define CKERNELS_H
 #include <stddef.h>
