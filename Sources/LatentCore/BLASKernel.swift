@@ -38,15 +38,19 @@ public enum BLASKernel {
     /// Cores whose kernels use AVX-512 (Debian's 0.3.21 has no Sapphire Rapids kernels; the name is here for
     /// later builds).
     static let avx512Cores: Set<String> = ["skylakex", "cooperlake", "sapphirerapids"]
+    /// x86 cores whose kernels use AVX (the AVX-512 ones and those before them); other architectures'
+    /// cores are never replaced.
+    static let avxCores: Set<String> = avx512Cores.union(["haswell", "zen", "skylake", "sandybridge", "bulldozer",
+                                                           "piledriver", "steamroller", "excavator"])
 
     /// The kernel a `LATENT_CPU_LEVEL` cap asks for, or nil when OpenBLAS's own choice is within it: Haswell
     /// (AVX2 + FMA) in place of an AVX-512 core under `avx2`, Prescott (SSE3, the oldest core Debian's build
-    /// dispatches to) in place of any core with AVX under `baseline`.
+    /// dispatches to) in place of any x86 core with AVX under `baseline` (other architectures' cores are kept).
     public static func cappedCore(reported: String, level: String) -> String? {
         let core = reported.lowercased()
         switch level {
         case "avx2": return avx512Cores.contains(core) ? "Haswell" : nil
-        case "baseline": return fallbackCores.subtracting(["sandybridge"]).contains(core) ? nil : "Prescott"
+        case "baseline": return avxCores.contains(core) ? "Prescott" : nil
         default: return nil
         }
     }

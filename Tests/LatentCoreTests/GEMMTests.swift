@@ -144,6 +144,8 @@ import Testing
         #expect(BLASKernel.cappedCore(reported: "Cooperlake", level: "baseline") == "Prescott")
         #expect(BLASKernel.cappedCore(reported: "Sandybridge", level: "baseline") == "Prescott")
         #expect(BLASKernel.cappedCore(reported: "Prescott", level: "baseline") == nil)
+        #expect(BLASKernel.cappedCore(reported: "Zen", level: "baseline") == "Prescott")
+        #expect(BLASKernel.cappedCore(reported: "ARMV8", level: "baseline") == nil)  // not an x86 core
         #expect(BLASKernel.cappedCore(reported: "Cooperlake", level: "avx512") == nil)
         #expect(try BLASKernel.levelCap([:]) == nil)
         #expect(try BLASKernel.levelCap(["LATENT_CPU_LEVEL": "avx512"]) == nil)
