@@ -1,16 +1,11 @@
 #include "CKernels.h"
+#include "ck_levels.h"
 #include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-// One clone per string, picked at load time: AVX-512 (x86-64-v4), AVX2 with FMA (x86-64-v3), and the
-// baseline. ("avx2,fma" in one string would be two clones, an AVX2 one without FMA and an FMA one.)
-#if defined(__x86_64__) && defined(__clang__)
-#define CK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define CK_CLONES
-#endif
+// Each kernel below is built for AVX-512, AVX2 with FMA and the baseline, and chosen per call (ck_levels.h).
 
 // x = n·ln 2 + r, |r| ≤ ln 2 / 2; e^r by Cephes' degree-6 polynomial; 2^n into the exponent bits.
 // Adding 1.5·2^23 rounds x·log2(e) to an integer held in the low mantissa bits, branch-free.
@@ -36,34 +31,34 @@ static inline float ck_exp1(float x) {
     return p * scale;
 }
 
-CK_CLONES void ck_exp(float *x, size_t n) {
+CK_KERNEL(, void, ck_exp, (float *x, size_t n), (x, n)) {
     for (size_t i = 0; i < n; i++) x[i] = ck_exp1(x[i]);
 }
 
-CK_CLONES void ck_sigmoid(float *x, size_t n) {
+CK_KERNEL(, void, ck_sigmoid, (float *x, size_t n), (x, n)) {
     for (size_t i = 0; i < n; i++) x[i] = 1.0f / (1.0f + ck_exp1(-x[i]));
 }
 
-CK_CLONES void ck_silu(float *x, size_t n) {
+CK_KERNEL(, void, ck_silu, (float *x, size_t n), (x, n)) {
     for (size_t i = 0; i < n; i++) x[i] = x[i] / (1.0f + ck_exp1(-x[i]));
 }
 
-CK_CLONES void ck_tanh(float *x, size_t n) {
+CK_KERNEL(, void, ck_tanh, (float *x, size_t n), (x, n)) {
     for (size_t i = 0; i < n; i++) x[i] = 2.0f / (1.0f + ck_exp1(-2.0f * x[i])) - 1.0f;
 }
 
 // ReLU (NaN passes through, so a diverging run still shows NaN) and its backward through the output.
-CK_CLONES void ck_relu(const float *restrict x, float *restrict y, size_t n) {
+CK_KERNEL(, void, ck_relu, (const float *restrict x, float *restrict y, size_t n), (x, y, n)) {
     for (size_t i = 0; i < n; i++) y[i] = x[i] < 0.0f ? 0.0f : x[i];
 }
 
-CK_CLONES void ck_relu_backward(const float *restrict y, const float *restrict dy, float *restrict dx, size_t n) {
+CK_KERNEL(, void, ck_relu_backward, (const float *restrict y, const float *restrict dy, float *restrict dx, size_t n), (y, dy, dx, n)) {
     for (size_t i = 0; i < n; i++) dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
 // Σ x in eight interleaved partial sums (added pairwise at the end): vectorisable without reassociating
 // a single running sum, and a little more accurate than one.
-CK_CLONES float ck_sum(const float *restrict x, size_t n) {
+CK_KERNEL(, float, ck_sum, (const float *restrict x, size_t n), (x, n)) {
     float s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     size_t i = 0;
     for (; i + 8 <= n; i += 8)
@@ -74,7 +69,7 @@ CK_CLONES float ck_sum(const float *restrict x, size_t n) {
 
 // Σ (x − c)², in sixteen interleaved partial sums: a norm's variance about its mean, the second pass
 // (the one-pass Σx² − (Σx)² cancels in float).
-CK_CLONES float ck_sum_squared_deviation(const float *restrict x, size_t n, float c) {
+CK_KERNEL(, float, ck_sum_squared_deviation, (const float *restrict x, size_t n, float c), (x, n, c)) {
     float s[16] = {0};
     size_t i = 0;
     for (; i + 16 <= n; i += 16)
@@ -86,17 +81,17 @@ CK_CLONES float ck_sum_squared_deviation(const float *restrict x, size_t n, floa
 }
 
 // x ← x·a + b in place (a norm's scale and shift).
-CK_CLONES void ck_scale_shift(float *restrict x, size_t n, float a, float b) {
+CK_KERNEL(, void, ck_scale_shift, (float *restrict x, size_t n, float a, float b), (x, n, a, b)) {
     for (size_t i = 0; i < n; i++) x[i] = x[i] * a + b;
 }
 
 // Σ e^x without writing e^x (LogSoftmax's normaliser; x already shifted by its maximum).
-CK_CLONES float ck_sum_exp(const float *restrict x, size_t n) {
+CK_KERNEL(, float, ck_sum_exp, (const float *restrict x, size_t n), (x, n)) {
     float s[16] = {0}, e[16];
     size_t i = 0;
     for (; i + 16 <= n; i += 16) {
         for (int k = 0; k < 16; k++) e[k] = x[i + k];
-        ck_exp(e, 16);
+        for (int k = 0; k < 16; k++) e[k] = ck_exp1(e[k]);
         for (int k = 0; k < 16; k++) s[k] += e[k];
     }
     float t = 0;
@@ -109,8 +104,7 @@ CK_CLONES float ck_sum_exp(const float *restrict x, size_t n) {
 // zeroed. Written here rather than in Swift because Swift cannot promise the four arrays do not
 // overlap, so its loop stayed scalar (a divide and a square root per element, a sixth of training).
 // No contraction into FMA: every CPU computes the same bits as the scalar formula.
-CK_CLONES void ck_adam(float *restrict w, float *restrict g, float *restrict m, float *restrict v, size_t n,
-                       float b1, float b2, float c1, float c2, float lr, float eps, float decay) {
+CK_KERNEL(, void, ck_adam, (float *restrict w, float *restrict g, float *restrict m, float *restrict v, size_t n, float b1, float b2, float c1, float c2, float lr, float eps, float decay), (w, g, m, v, n, b1, b2, c1, c2, lr, eps, decay)) {
 #pragma clang fp contract(off)
     const float a1 = 1.0f - b1, a2 = 1.0f - b2;
     for (size_t i = 0; i < n; i++) {
@@ -328,8 +322,7 @@ void ck_col2im(const ck_conv_geometry *g, const float *restrict cols, long first
 // max(l, 0) + log1p(e) and σ(l) = 1/(1 + e) or e/(1 + e). log1p(e) for e in (0, 1] is 2·atanh(s) with
 // s = e/(2 + e) ≤ 1/3, whose odd series to s¹⁵ is within float rounding (the term left out is under
 // 2e-8 of it). libm's log1pf, called per element, kept this loop scalar.
-CK_CLONES double ck_bce_with_logits(const float *restrict l, const float *restrict x, float *restrict g, size_t n,
-                                    float scale) {
+CK_KERNEL(, double, ck_bce_with_logits, (const float *restrict l, const float *restrict x, float *restrict g, size_t n, float scale), (l, x, g, n, scale)) {
     double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     float t[256];
     for (size_t i0 = 0; i0 < n; i0 += 256) {
@@ -360,8 +353,7 @@ CK_CLONES double ck_bce_with_logits(const float *restrict l, const float *restri
 
 // Σ (y − t)² over n elements (eight interleaved double partial sums) and g = 2(y − t)/count·scale,
 // evaluated as the scalar formula is (no contraction), so the gradient has the same bits on every CPU.
-CK_CLONES double ck_squared_error(const float *restrict y, const float *restrict t, float *restrict g, size_t n,
-                                  float count, float scale) {
+CK_KERNEL(, double, ck_squared_error, (const float *restrict y, const float *restrict t, float *restrict g, size_t n, float count, float scale), (y, t, g, n, count, scale)) {
 #pragma clang fp contract(off)
     double s[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     float q[256];
@@ -383,8 +375,7 @@ CK_CLONES double ck_squared_error(const float *restrict y, const float *restrict
 // the codes' squared norms: the smallest max(0, ‖z‖² − 2 z·e + ‖e‖²), ties to the lower index. ‖z‖² is
 // summed in row order and nothing is contracted into FMA, so the distances are the bits Codebook's
 // Swift loops computed; the minimum is found first (exact in any order), then its first index.
-CK_CLONES void ck_nearest_codes(const float *restrict dots, const float *restrict rows, const float *restrict codeNorms,
-                                long n, long k, long d, long *restrict codes) {
+CK_KERNEL(, void, ck_nearest_codes, (const float *restrict dots, const float *restrict rows, const float *restrict codeNorms, long n, long k, long d, long *restrict codes), (dots, rows, codeNorms, n, k, d, codes)) {
 #pragma clang fp contract(off)
     float *dist = malloc((size_t)(k > 0 ? k : 1) * sizeof(float));
     if (!dist) abort();

@@ -2,19 +2,15 @@
 //
 // Layout: every transform works on a whole chunk of tiles at once, tile index innermost, so each of
 // its loops is an element-wise pass over contiguous arrays that the compiler vectorises 16 floats wide
-// (the AVX-512 clone) whatever the image width: a per-tile-row loop would be 2 to 8 tiles long at the
+// (the AVX-512 build) whatever the image width: a per-tile-row loop would be 2 to 8 tiles long at the
 // 8×8 to 32×32 latents our decoders run, mostly vector remainder. Only the gather of the tiles' 6×6
 // input windows and the scatter of their 4×4 outputs touch the NCHW images, one image row at a time.
 #include "CKWinograd.h"
+#include "ck_levels.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__clang__)
-#define CK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define CK_CLONES
-#endif
 // Keeps the compiler from turning the short row copies below into memcpy/memset calls.
 #if defined(__clang__)
 #define CK_NO_CALLS __attribute__((no_builtin("memcpy"))) __attribute__((no_builtin("memset")))
@@ -32,25 +28,35 @@
 // Written out below because x·0 cannot be folded away under IEEE rules (NaN, −0), so a loop over the
 // matrices would do 36 multiplies where these do about 12 adds.
 
-CK_CLONES void ck_wino43_filter_rows(const float *w, long outChannels, long channels, long o0, long o1, float *u) {
+CK_KERNEL(, void, ck_wino43_filter_rows, (const float *w, long outChannels, long channels, long o0, long o1, float *u), (w, outChannels, channels, o0, o1, u)) {
 #pragma clang fp contract(off)
     static const double G[6][3] = {
         {1.0 / 4, 0, 0}, {-1.0 / 6, -1.0 / 6, -1.0 / 6}, {-1.0 / 6, 1.0 / 6, -1.0 / 6},
         {1.0 / 24, 1.0 / 12, 1.0 / 6}, {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1},
     };
     const long plane = outChannels * channels;
+    // Training transforms every 3×3 layer's weights at every step (a thirtieth of the emoji VQ-VAE's
+    // time filter by filter). Sixteen input channels at a time, their filters element-major, so every
+    // step is one pass over the block that the compiler vectorises and U's rows are written 16 floats
+    // at once; each number is still the single filter's expression, so the bits are unchanged.
+    enum { CK_FILTER_BLOCK = 16 };
     for (long o = o0; o < o1; o++) {
-        for (long c = 0; c < channels; c++) {
-            // Once per model, so in double: G's sixths and 24ths are inexact in float.
-            const float *g = w + (o * channels + c) * 9;
-            double gg[6][3];
+        for (long c0 = 0; c0 < channels; c0 += CK_FILTER_BLOCK) {
+            const long nb = channels - c0 < CK_FILTER_BLOCK ? channels - c0 : CK_FILTER_BLOCK;
+            // In double: G's sixths and 24ths are inexact in float.
+            double g[9][CK_FILTER_BLOCK], gg[6][3][CK_FILTER_BLOCK];
+            for (long b = 0; b < CK_FILTER_BLOCK; b++)
+                for (int k = 0; k < 9; k++) g[k][b] = b < nb ? w[(o * channels + c0 + b) * 9 + k] : 0.0;
             for (int i = 0; i < 6; i++)
                 for (int j = 0; j < 3; j++)
-                    gg[i][j] = G[i][0] * g[j] + G[i][1] * g[3 + j] + G[i][2] * g[6 + j];
+                    for (long b = 0; b < CK_FILTER_BLOCK; b++)
+                        gg[i][j][b] = G[i][0] * g[j][b] + G[i][1] * g[3 + j][b] + G[i][2] * g[6 + j][b];
             for (int i = 0; i < 6; i++)
-                for (int j = 0; j < 6; j++)
-                    u[(i * 6 + j) * plane + o * channels + c] =
-                        (float)(gg[i][0] * G[j][0] + gg[i][1] * G[j][1] + gg[i][2] * G[j][2]);
+                for (int j = 0; j < 6; j++) {
+                    float *out = u + (i * 6 + j) * plane + o * channels + c0;
+                    for (long b = 0; b < nb; b++)
+                        out[b] = (float)(gg[i][0][b] * G[j][0] + gg[i][1][b] * G[j][1] + gg[i][2][b] * G[j][2]);
+                }
         }
     }
 }
@@ -84,8 +90,7 @@ void ck_wino43_filter(const float *w, long outChannels, long channels, float *u)
         (o)[3 * (os) + q] = d12 + 8.0f * d34 + m5 + (bias);                                              \
     }
 
-CK_NO_CALLS CK_CLONES int ck_wino43_input(const ck_wino_geometry *g, const float *x, long r0, long r1, long c0, long c1,
-                                          float *v, long ldv) {
+CK_KERNEL(CK_NO_CALLS, int, ck_wino43_input, (const ck_wino_geometry *g, const float *x, long r0, long r1, long c0, long c1, float *v, long ldv), (g, x, r0, r1, c0, c1, v, ldv)) {
     const long tw = g->tilesW, th = g->tilesH, rows = r1 - r0, n = rows * tw;
     const long h = g->height, w = g->width, plane = h * w;
     const long positionStride = g->channels * ldv;
@@ -155,8 +160,7 @@ CK_NO_CALLS CK_CLONES int ck_wino43_input(const ck_wino_geometry *g, const float
     return 1;
 }
 
-CK_CLONES int ck_wino43_output(const ck_wino_geometry *g, const float *m, long ldm, long r0, long r1, long o0, long o1,
-                               const float *bias, float *y) {
+CK_KERNEL(, int, ck_wino43_output, (const ck_wino_geometry *g, const float *m, long ldm, long r0, long r1, long o0, long o1, const float *bias, float *y), (g, m, ldm, r0, r1, o0, o1, bias, y)) {
     const long tw = g->tilesW, th = g->tilesH, n = (r1 - r0) * tw;
     const long oh = g->outH, ow = g->outW, oc = g->outChannels, plane = oh * ow;
     const long positionStride = oc * ldm;

@@ -2,13 +2,8 @@
 // by Conv2d's backward pass). Laid out as winograd.c's transforms: tile index innermost, so each
 // loop is an element-wise pass the compiler vectorises.
 #include "CKWinogradGrad.h"
+#include "ck_levels.h"
 #include <stdlib.h>
-
-#if defined(__x86_64__) && defined(__clang__)
-#define CK_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#else
-#define CK_CLONES
-#endif
 
 // o[k·s] = (G′·d)[k] for the four rows d[k·ds] (k = 0 … 3), element-wise over n columns.
 #define CK_WINO_GP(d, ds, o, os, n)                                                                        \
@@ -23,8 +18,7 @@
         (o)[5 * (os) + q] = d3;                                                                          \
     }
 
-CK_CLONES int ck_wino43_grad_dy(const ck_wino_geometry *g, const float *dy, long r0, long r1, long o0, long o1,
-                                float *u, long ldu) {
+CK_KERNEL(, int, ck_wino43_grad_dy, (const ck_wino_geometry *g, const float *dy, long r0, long r1, long o0, long o1, float *u, long ldu), (g, dy, r0, r1, o0, o1, u, ldu)) {
     const long tw = g->tilesW, th = g->tilesH, n = (r1 - r0) * tw;
     const long oh = g->outH, ow = g->outW, oc = g->outChannels, plane = oh * ow;
     const long positionStride = oc * ldu;
@@ -57,7 +51,7 @@ CK_CLONES int ck_wino43_grad_dy(const ck_wino_geometry *g, const float *dy, long
     return 1;
 }
 
-CK_CLONES void ck_wino43_grad_output(const float *m, long outChannels, long channels, long i0, long i1, float *dw) {
+CK_KERNEL(, void, ck_wino43_grad_output, (const float *m, long outChannels, long channels, long i0, long i1, float *dw), (m, outChannels, channels, i0, i1, dw)) {
     const long plane = outChannels * channels;
     for (long i = i0; i < i1; i++) {
         float r[3][6];

@@ -29,11 +29,54 @@ public enum BLASKernel {
         return nil
     }
 
+    /// `LATENT_CPU_LEVEL`: caps the instruction set of our kernels (`ck_cpu_features`) and of OpenBLAS's, to
+    /// measure on an AVX-512 CPU how an AVX2 one (or one without AVX2) would run. A proxy: the caches,
+    /// clock and memory stay this CPU's.
+    public static let levelVariable = "LATENT_CPU_LEVEL"
+    public static let levels = ["avx512", "avx2", "baseline"]
+
+    /// Cores whose kernels use AVX-512 (Debian's 0.3.21 has no Sapphire Rapids kernels; the name is here for
+    /// later builds).
+    static let avx512Cores: Set<String> = ["skylakex", "cooperlake", "sapphirerapids"]
+    /// x86 cores whose kernels use AVX (the AVX-512 ones and those before them); other architectures'
+    /// cores are never replaced.
+    static let avxCores: Set<String> = avx512Cores.union(["haswell", "zen", "skylake", "sandybridge", "bulldozer",
+                                                           "piledriver", "steamroller", "excavator"])
+
+    /// The kernel a `LATENT_CPU_LEVEL` cap asks for, or nil when OpenBLAS's own choice is within it: Haswell
+    /// (AVX2 + FMA) in place of an AVX-512 core under `avx2`, Prescott (SSE3, the oldest core Debian's build
+    /// dispatches to) in place of any x86 core with AVX under `baseline` (other architectures' cores are kept).
+    public static func cappedCore(reported: String, level: String) -> String? {
+        let core = reported.lowercased()
+        switch level {
+        case "avx2": return avx512Cores.contains(core) ? "Haswell" : nil
+        case "baseline": return avxCores.contains(core) ? "Prescott" : nil
+        default: return nil
+        }
+    }
+
+    /// The cap in the environment: nil without one; a value that is not one of `levels` is an error.
+    public static func levelCap(_ env: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
+        guard let level = env[levelVariable], !level.isEmpty else { return nil }
+        guard levels.contains(level) else {
+            throw LevelError(message: "\(levelVariable)=\(level) is not one of \(levels.joined(separator: ", "))")
+        }
+        return level == "avx512" ? nil : level
+    }
+
+    public struct LevelError: Error, CustomStringConvertible {
+        public let message: String
+        public var description: String { message }
+    }
+
+    /// The build our C kernels run (`baseline`, `avx2` or `avx512`): the best the CPU has, within the cap.
+    public static var kernelLevel: String { ["baseline", "avx2", "avx512"][Int(ck_direct_best_level())] }
+
     /// The kernel OpenBLAS is running.
     public static var corename: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
 
-    /// The CPU's vector features that choose a kernel, named as Linux names them ("avx2", "avx512f", …), from
-    /// CPUID — what OpenBLAS itself reads, so the two agree also under an emulator (tested under qemu).
+    /// The CPU's vector features that choose a kernel (less what `LATENT_CPU_LEVEL` caps), named as Linux
+    /// names them ("avx2", "avx512f", …), from CPUID — what OpenBLAS itself reads, so the two agree also under an emulator (tested under qemu).
     public static func cpuFlags() -> Set<String> {
         let bits = ck_cpu_features()
         let named: [(UInt32, String)] = [(UInt32(CK_CPU_AVX2), "avx2"), (UInt32(CK_CPU_FMA), "fma"),
@@ -57,7 +100,9 @@ public enum BLASKernel {
         }
         guard env["OPENBLAS_CORETYPE"] == nil else { return }
         let reported = env[assumeVariable] ?? corename
-        guard let core = recommendedCore(reported: reported, cpuFlags: cpuFlags()) else { return }
+        let cap = (try? levelCap(env)) ?? nil
+        guard let core = cap.flatMap({ cappedCore(reported: reported, level: $0) })
+                ?? recommendedCore(reported: reported, cpuFlags: cpuFlags()) else { return }
         setenv("OPENBLAS_CORETYPE", core, 1)
         reexec(arguments, guardValue: reported)
     }
@@ -114,6 +159,9 @@ public enum BLASKernel {
         let why: String
         if let before = env[guardVariable], before.hasPrefix("failed:") {
             why = "OpenBLAS's own choice; the \(before.dropFirst(7)) kernel latent asked for disagreed with the naive GEMM"
+        } else if let before = env[guardVariable], let set = env["OPENBLAS_CORETYPE"], let cap = (try? levelCap(env)) ?? nil,
+                  cappedCore(reported: before, level: cap) == set {
+            why = "OPENBLAS_CORETYPE=\(set) set by latent: \(levelVariable)=\(cap) caps OpenBLAS's choice, \(before); checked against the naive GEMM, GEMV and SSYRK"
         } else if let before = env[guardVariable], let set = env["OPENBLAS_CORETYPE"] {
             why = "OPENBLAS_CORETYPE=\(set) set by latent: OpenBLAS chose \(before) on a CPU with \(set == "SkylakeX" ? "AVX-512" : "AVX2 and FMA"); checked against the naive GEMM, GEMV and SSYRK"
         } else if let set = env["OPENBLAS_CORETYPE"] {

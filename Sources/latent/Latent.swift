@@ -21,6 +21,11 @@ struct Latent: ParsableCommand {
     /// a --z of the wrong length for the model it loaded, a file that is not what it claims — is one line
     /// naming the command, not the usage text, with any control bytes from a file or argument escaped.
     static func main() {
+        // A mistyped instruction-set cap would otherwise measure the uncapped CPU and say nothing.
+        do { _ = try BLASKernel.levelCap() } catch {
+            FileHandle.standardError.write(Data("latent: \(error)\n".utf8))
+            Foundation.exit(2)
+        }
         // Before anything else: a better BLAS kernel than the one OpenBLAS fell back to, if there is one.
         BLASKernel.ensureBestKernel()
         // Then OpenBLAS's idle workers, spinning on a core from the start, are ended.

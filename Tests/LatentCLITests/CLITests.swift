@@ -313,6 +313,37 @@ import Testing
         #expect(preset.status == 0 && preset.stdout.contains("kernel Prescott (OPENBLAS_CORETYPE=Prescott from the environment)"), "\(preset.stdout)")
     }
 
+    /// LATENT_CPU_LEVEL caps every kernel's instruction set: under `avx2` no AVX-512 feature is reported,
+    /// our kernels run their AVX2 builds and OpenBLAS an AVX2 core (an AVX-512 one is replaced, checked);
+    /// under `baseline`, SSE only. Decoding the emoji VQ-VAE (Winograd and direct convolutions) gives the
+    /// uncapped run's pixels at every level.
+    @Test func anInstructionSetCapReachesEveryKernel() throws {
+        let flags = BLASKernel.cpuFlags()
+        let decode = ["decode", "--model", "Weights/emoji-vqvae-k512.safetensors", "--format", "json",
+                      "--codes", (0..<64).map { String($0 * 7 % 512) }.joined(separator: ",")]
+        let native = try pixels(try Self.run(decode).stdout)
+        for level in ["avx2", "baseline"] {
+            let env = ["LATENT_CPU_LEVEL": level]
+            let blas = try Self.run(["bench", "blas"], environment: env)
+            #expect(blas.status == 0 && blas.stdout.contains("agree with the naive loops"), "\(level): \(blas.stdout) \(blas.stderr)")
+            let lines = blas.stdout.split(separator: "\n")
+            let cpu = try #require(lines.first { $0.hasPrefix("cpu:") })
+            #expect(!cpu.contains("avx512") && cpu.contains("capped by LATENT_CPU_LEVEL=\(level)"), "\(cpu)")
+            let expected = level == "avx2" && flags.isSuperset(of: ["avx2", "fma"]) ? "avx2" : "baseline"
+            #expect(lines.contains("kernels: \(expected)"), "\(level): \(blas.stdout)")
+            let core = try #require(lines.first { $0.hasPrefix("BLAS:") }).lowercased()
+            #expect(!["skylakex", "cooperlake", "sapphirerapids"].contains { core.contains("kernel \($0)") }, "\(core)")
+            #if arch(x86_64)
+            if level == "baseline" { #expect(core.contains("kernel prescott"), "\(core)") }
+            #endif
+            let capped = try pixels(try Self.run(decode, environment: env).stdout)
+            #expect(capped.count == native.count && capped.count > 0 && zip(capped, native).allSatisfy { abs($0 - $1) <= 1e-5 },
+                    "\(level): largest difference \(zip(capped, native).map { abs($0 - $1) }.max() ?? -1)")
+        }
+        let wrong = try Self.run(["bench", "blas"], environment: ["LATENT_CPU_LEVEL": "avx-2"])
+        #expect(wrong.status != 0 && wrong.stderr.contains("LATENT_CPU_LEVEL=avx-2 is not one of"), "\(wrong.stderr)")
+    }
+
     /// qemu's user-mode emulator (x86-64 hosts; `make test` installs it), for running latent on CPUs this
     /// machine is not — when it runs a program at all here (a sandbox may forbid what it needs).
     static let qemu: String? = {

@@ -134,6 +134,26 @@ import Testing
         #expect(BLASKernel.recommendedCore(reported: "Prescott", cpuFlags: avx2.union(["avx512f"])) == "Haswell")
     }
 
+    /// LATENT_CPU_LEVEL: an AVX-512 core is replaced under `avx2`, every core with AVX under `baseline`;
+    /// a core already within the cap is kept, and a misspelt level is refused rather than ignored.
+    @Test func anInstructionSetCapChoosesACoreWithinIt() throws {
+        #expect(BLASKernel.cappedCore(reported: "Cooperlake", level: "avx2") == "Haswell")
+        #expect(BLASKernel.cappedCore(reported: "SkylakeX", level: "avx2") == "Haswell")
+        #expect(BLASKernel.cappedCore(reported: "Zen", level: "avx2") == nil)
+        #expect(BLASKernel.cappedCore(reported: "Haswell", level: "avx2") == nil)
+        #expect(BLASKernel.cappedCore(reported: "Cooperlake", level: "baseline") == "Prescott")
+        #expect(BLASKernel.cappedCore(reported: "Sandybridge", level: "baseline") == "Prescott")
+        #expect(BLASKernel.cappedCore(reported: "Prescott", level: "baseline") == nil)
+        #expect(BLASKernel.cappedCore(reported: "Zen", level: "baseline") == "Prescott")
+        #expect(BLASKernel.cappedCore(reported: "ARMV8", level: "baseline") == nil)  // not an x86 core
+        #expect(BLASKernel.cappedCore(reported: "Cooperlake", level: "avx512") == nil)
+        #expect(try BLASKernel.levelCap([:]) == nil)
+        #expect(try BLASKernel.levelCap(["LATENT_CPU_LEVEL": "avx512"]) == nil)
+        #expect(try BLASKernel.levelCap(["LATENT_CPU_LEVEL": "avx2"]) == "avx2")
+        #expect(try BLASKernel.levelCap(["LATENT_CPU_LEVEL": "baseline"]) == "baseline")
+        #expect(throws: BLASKernel.LevelError.self) { try BLASKernel.levelCap(["LATENT_CPU_LEVEL": "AVX-2"]) }
+    }
+
     @Test(arguments: [(rows: 300, d: 21, ldx: 23), (rows: 4096, d: 64, ldx: 64), (rows: 5, d: 40, ldx: 41), (rows: 0, d: 3, ldx: 3)])
     func gramMatchesNaive(_ shape: (rows: Int, d: Int, ldx: Int)) {
         var rng = SeededRNG(seed: UInt64(shape.rows * 100 + shape.d))

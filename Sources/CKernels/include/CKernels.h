@@ -1,6 +1,7 @@
 // Element-wise kernels in C: loops the C compiler vectorises (SSE2 everywhere, AVX2+FMA and AVX-512
-// where the CPU has them, chosen at load time by target_clones). Swift's SIMD types fell back to lane-by-lane generic
-// code for min/max and float↔int conversion, which made a vectorised exp slower than libm's.
+// where the CPU has them, chosen per call from ck_cpu_features: ck_levels.h). Swift's SIMD types fell
+// back to lane-by-lane generic code for min/max and float↔int conversion, which made a vectorised exp
+// slower than libm's.
 #ifndef CKERNELS_H
 #define CKERNELS_H
 #include <stddef.h>
@@ -50,7 +51,15 @@ enum {
     CK_CPU_AVX2 = 1 << 0, CK_CPU_FMA = 1 << 1,
     CK_CPU_AVX512F = 1 << 2, CK_CPU_AVX512BW = 1 << 3, CK_CPU_AVX512DQ = 1 << 4, CK_CPU_AVX512VL = 1 << 5,
 };
+/// The features kernels may use: the CPU's, capped by the environment variable LATENT_CPU_LEVEL
+/// (`avx2`: no AVX-512; `baseline`: SSE2 only; `avx512` or unset: no cap), read once per process. The
+/// cap is for measuring on this CPU how a lesser one would run — a proxy: the caches, clock and memory
+/// stay this CPU's.
 unsigned ck_cpu_features(void);
+/// The cap a LATENT_CPU_LEVEL value names: 2 none (NULL, "", "avx512"), 1 "avx2", 0 "baseline", −1 unknown.
+long ck_cpu_level_cap(const char *level);
+/// `features` with what a cap (as from ck_cpu_level_cap) forbids removed.
+unsigned ck_cpu_features_capped(unsigned features, long cap);
 
 /// The window geometry of a 2-D convolution (ConvGeometry in LatentNN), in elements.
 typedef struct {

@@ -16,7 +16,11 @@ struct BenchBLAS: ParsableCommand {
 
     func run() throws {
         print(BLASKernel.description)
-        print("cpu: " + (["avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl"].filter(BLASKernel.cpuFlags().contains).joined(separator: " ")))
+        let cap = try BLASKernel.levelCap()
+        let used = ["avx2", "fma", "avx512f", "avx512bw", "avx512dq", "avx512vl"].filter(BLASKernel.cpuFlags().contains)
+        print("cpu: " + (used.isEmpty ? "no AVX2" : used.joined(separator: " "))
+              + (cap.map { " (capped by \(BLASKernel.levelVariable)=\($0))" } ?? ""))
+        print("kernels: " + BLASKernel.kernelLevel)
         let ok = BLASKernel.agreesWithNaive()
         print("check: SGEMM (4 shapes × 4 transposes, strided rows, the one-row GEMV path) and SSYRK \(ok ? "agree" : "DO NOT AGREE") with the naive loops")
         if !ok { throw ExitCode(1) }

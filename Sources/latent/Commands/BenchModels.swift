@@ -12,10 +12,24 @@ struct BenchTrain: ParsableCommand {
 
     @Option(help: "Epochs per measurement (the first is a warm-up and not counted when > 1).") var epochs = 3
 
+    @Option(help: "Only the architectures whose name contains this (e.g. \"K=512\"), for timing one beside another program's.")
+    var model: String?
+    @Option(help: "Thread counts to measure, comma-separated (default: 1 and all cores).")
+    var threads: String?
+    @Flag(help: "Also print images per CPU-second (process CPU time over the counted epochs): under load a waiting thread costs wall time, not CPU time.")
+    var cpuTime = false
+
     func validate() throws {
         guard (1...1000).contains(epochs) else { throw ValidationError("--epochs must be 1…1000") }
+        if let threads, threadList(threads) == nil { throw ValidationError("--threads must be counts 1…1024, comma-separated") }
     }
     @OptionGroup var data: DataOptions
+
+    private func threadList(_ text: String) -> [Int]? {
+        let counts = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !counts.isEmpty, counts.allSatisfy({ $0.map { (1...1024).contains($0) } ?? false }) else { return nil }
+        return counts.compactMap { $0 }
+    }
 
     func run() throws {
         let train = try data.trainSet()
@@ -32,8 +46,10 @@ struct BenchTrain: ParsableCommand {
             cases.append(("VQ-VAE K=512 emoji, 2 res", .convVQVAE(codebookSize: 512, codeDim: 16, residualBlocks: 2,
                                                                inputShape: [3, 32, 32], classNames: emoji.classNames), emoji))
         }
-        let threadCounts = Array(Set([1, ComputeThreads.available])).sorted()
-        print("model                        " + threadCounts.map { "\($0) thread\($0 == 1 ? " " : "s")  img/s" }.joined(separator: "   "))
+        if let model { cases = cases.filter { $0.0.contains(model) } }
+        guard !cases.isEmpty else { throw ValidationError("no architecture's name contains \(model ?? "")") }
+        let threadCounts = threads.flatMap(threadList) ?? Array(Set([1, ComputeThreads.available])).sorted()
+        print("model                        " + threadCounts.map { "\($0) thread\($0 == 1 ? " " : "s")  img/s" + (cpuTime ? "   img/CPU-s" : "") }.joined(separator: "   "))
         for (name, config, images) in cases {
             // Held-out evaluation is not part of the measurement: a tiny held-out set keeps it negligible.
             let tiny = LabeledImages(images: Tensor(shape: [16] + Array(images.images.shape.dropFirst()),
@@ -45,10 +61,17 @@ struct BenchTrain: ParsableCommand {
                 options.epochs = epochs
                 options.threads = t
                 let model = try Autoencoder(config: config, seed: 1)
-                let reports = try Trainer.train(model, data: images, heldOut: tiny, options: options)
+                // The process's CPU clock at the start and at each epoch's end.
+                var cpu = [processCPUSeconds()]
+                let observer = TrainingObserver(epoch: { _ in cpu.append(processCPUSeconds()) })
+                let reports = try Trainer.train(model, data: images, heldOut: tiny, options: options, observer: observer)
                 let counted = reports.count > 1 ? Array(reports.dropFirst()) : reports
                 let rate = counted.map(\.imagesPerSecond).reduce(0, +) / Double(counted.count)
                 row += String(format: "%17.0f   ", rate)
+                if cpuTime {
+                    let first = reports.count > 1 ? 1 : 0
+                    row += String(format: "%9.0f   ", Double(images.count * counted.count) / max(1e-9, cpu[cpu.count - 1] - cpu[first]))
+                }
             }
             print(row)
         }
@@ -125,4 +148,11 @@ struct BenchDecode: ParsableCommand {
             if sink.isNaN { print("(NaN in output)") }
         }
     }
+}
+
+/// CPU seconds the process has used, all threads.
+private func processCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
 }
