@@ -26,12 +26,30 @@ extension NeighborGraph {
         let heaps = NeighborHeaps(count: n, k: k)
         heaps.joinLeaves(of: forest, rows: rows, threads: threads)
         heaps.fillWithRandomPoints(seed: seed, rows: rows)
+        // pynndescent caps the candidates too (at 60)
+        let candidates = RoundCandidates(count: n, sample: min(k, 40))
         for _ in 0..<maxIterations {
-            let updates = heaps.descentRound(rows: rows, threads: threads)
+            let updates = heaps.descentRound(rows: rows, candidates: candidates, threads: threads)
             if Float(updates) < delta * Float(n * k) { break }
         }
         return heaps.sortedGraph(originalIndex: order, position: rank, threads: threads)
     }
+}
+
+/// A round's candidates per point (up to `sample` new and `sample` old), kept across rounds: fresh
+/// buffers every round were a million points' 136 MB of pages faulted in and zeroed five times over.
+final class RoundCandidates: @unchecked Sendable {
+    let sample: Int
+    let new: UnsafeMutablePointer<Int32>, old: UnsafeMutablePointer<Int32>
+    let newCount: UnsafeMutablePointer<Int>, oldCount: UnsafeMutablePointer<Int>
+
+    init(count n: Int, sample: Int) {
+        self.sample = sample
+        new = .allocate(capacity: n * sample); old = .allocate(capacity: n * sample)
+        newCount = .allocate(capacity: n); oldCount = .allocate(capacity: n)
+    }
+
+    deinit { new.deallocate(); old.deallocate(); newCount.deallocate(); oldCount.deallocate() }
 }
 
 /// Per point, a max-heap of its k best (squared distance, index, is-new) so far, in flat buffers.
@@ -164,40 +182,31 @@ final class NeighborHeaps: @unchecked Sendable {
     /// point order, taking the entries that touch its own points, so each point's candidates are those
     /// of the one pass (which ran alone, on one core, for a tenth of a million points' search). Every
     /// thread reads the flags as they stood before the round.
-    func gatherCandidates(sample: Int, threads: Int, new newCand: inout [Int32], old oldCand: inout [Int32],
-                          newCount: inout [Int], oldCount: inout [Int]) {
-        let n = self.n, k = self.k
+    func gatherCandidates(into c: RoundCandidates, threads: Int) {
+        let n = self.n, k = self.k, sample = c.sample
         let wasFresh = UnsafeMutablePointer<Bool>.allocate(capacity: n * k)
         wasFresh.initialize(from: fresh, count: n * k)
         defer { wasFresh.deallocate() }
         let W = UncheckedConst(UnsafePointer(wasFresh)), I = UncheckedConst(UnsafePointer(index)), F = UncheckedPointer(fresh)
-        newCand.withUnsafeMutableBufferPointer { nc in
-            oldCand.withUnsafeMutableBufferPointer { oc in
-                newCount.withUnsafeMutableBufferPointer { ncount in
-                    oldCount.withUnsafeMutableBufferPointer { ocount in
-                        let NC = UncheckedPointer(nc.baseAddress!), OC = UncheckedPointer(oc.baseAddress!)
-                        let NN = UncheckedPointer(ncount.baseAddress!), ON = UncheckedPointer(ocount.baseAddress!)
-                        parallelRanges(n, threads: threads) { owned in
-                            let newCand = NC.pointer, oldCand = OC.pointer, newCount = NN.pointer, oldCount = ON.pointer
-                            for i in 0..<n {
-                                let ownsI = owned.contains(i)
-                                for e in (i * k)..<(i * k + k) {
-                                    let j = I.pointer[e]
-                                    guard j >= 0 else { continue }
-                                    let jj = Int(j), ownsJ = owned.contains(jj)
-                                    guard ownsI || ownsJ else { continue }
-                                    if W.pointer[e] {
-                                        if ownsI && newCount[i] < sample {
-                                            newCand[i * sample + newCount[i]] = j; newCount[i] += 1; F.pointer[e] = false
-                                        }
-                                        if ownsJ && newCount[jj] < sample { newCand[jj * sample + newCount[jj]] = Int32(i); newCount[jj] += 1 }
-                                    } else {
-                                        if ownsI && oldCount[i] < sample { oldCand[i * sample + oldCount[i]] = j; oldCount[i] += 1 }
-                                        if ownsJ && oldCount[jj] < sample { oldCand[jj * sample + oldCount[jj]] = Int32(i); oldCount[jj] += 1 }
-                                    }
-                                }
-                            }
+        parallelRanges(n, threads: threads) { owned in
+            let newCand = c.new, oldCand = c.old, newCount = c.newCount, oldCount = c.oldCount
+            (newCount + owned.lowerBound).update(repeating: 0, count: owned.count)
+            (oldCount + owned.lowerBound).update(repeating: 0, count: owned.count)
+            for i in 0..<n {
+                let ownsI = owned.contains(i)
+                for e in (i * k)..<(i * k + k) {
+                    let j = I.pointer[e]
+                    guard j >= 0 else { continue }
+                    let jj = Int(j), ownsJ = owned.contains(jj)
+                    guard ownsI || ownsJ else { continue }
+                    if W.pointer[e] {
+                        if ownsI && newCount[i] < sample {
+                            newCand[i * sample + newCount[i]] = j; newCount[i] += 1; F.pointer[e] = false
                         }
+                        if ownsJ && newCount[jj] < sample { newCand[jj * sample + newCount[jj]] = Int32(i); newCount[jj] += 1 }
+                    } else {
+                        if ownsI && oldCount[i] < sample { oldCand[i * sample + oldCount[i]] = j; oldCount[i] += 1 }
+                        if ownsJ && oldCount[jj] < sample { oldCand[jj * sample + oldCount[jj]] = Int32(i); oldCount[jj] += 1 }
                     }
                 }
             }
@@ -205,37 +214,25 @@ final class NeighborHeaps: @unchecked Sendable {
     }
 
     /// One round of NN-descent: new candidates against each other and against old ones, in both
-    /// directions (a point's neighbours and the points that list it), at most k of each kind per point.
-    func descentRound(rows: PaddedRows, threads: Int) -> Int {
-        let sample = min(k, 40)  // candidates per point and kind: pynndescent caps them too (at 60)
-        var newCand = [Int32](repeating: 0, count: n * sample), oldCand = [Int32](repeating: 0, count: n * sample)
-        var newCount = [Int](repeating: 0, count: n), oldCount = [Int](repeating: 0, count: n)
-        gatherCandidates(sample: sample, threads: threads, new: &newCand, old: &oldCand, newCount: &newCount, oldCount: &oldCount)
-        let blockSize = 256
-        return newCand.withUnsafeBufferPointer { np in
-            oldCand.withUnsafeBufferPointer { op in
-                newCount.withUnsafeBufferPointer { ncp in
-                    oldCount.withUnsafeBufferPointer { ocp in
-                        let round = UncheckedSendable(ck_nnd_round(
-                            rows: rows.base, stride: rows.stride, dimension: rows.dimension, k: k, sample: sample, heap_distance: dist,
-                            heap_index: index, new_candidates: np.baseAddress!, old_candidates: op.baseAddress!,
-                            new_count: ncp.baseAddress!, old_count: ocp.baseAddress!))
-                        return apply(blocks: (n + blockSize - 1) / blockSize, threads: threads) { b, updates in
-                            let capacity = 4 * blockSize * sample * sample
-                            let found = UnsafeMutablePointer<ck_nnd_update>.allocate(capacity: capacity)
-                            defer { found.deallocate() }
-                            var i = b * blockSize, written = 0
-                            let end = min(n, (b + 1) * blockSize)
-                            while i < end {
-                                let before = i
-                                i = withUnsafePointer(to: round.value) { ck_nnd_pairs($0, i, end, found, capacity, &written) }
-                                // The capacity holds many points' worth: no progress is the kernel's scratch refused.
-                                precondition(i > before, "out of memory in NN-descent")
-                                updates.append(contentsOf: UnsafeBufferPointer(start: found, count: written))
-                            }
-                        }
-                    }
-                }
+    /// directions (a point's neighbours and the points that list it), at most `sample` of each kind per point.
+    func descentRound(rows: PaddedRows, candidates c: RoundCandidates, threads: Int) -> Int {
+        gatherCandidates(into: c, threads: threads)
+        let blockSize = 256, sample = c.sample
+        let round = UncheckedSendable(ck_nnd_round(
+            rows: rows.base, stride: rows.stride, dimension: rows.dimension, k: k, sample: sample, heap_distance: dist,
+            heap_index: index, new_candidates: c.new, old_candidates: c.old, new_count: c.newCount, old_count: c.oldCount))
+        return apply(blocks: (n + blockSize - 1) / blockSize, threads: threads) { b, updates in
+            let capacity = 4 * blockSize * sample * sample
+            let found = UnsafeMutablePointer<ck_nnd_update>.allocate(capacity: capacity)
+            defer { found.deallocate() }
+            var i = b * blockSize, written = 0
+            let end = min(n, (b + 1) * blockSize)
+            while i < end {
+                let before = i
+                i = withUnsafePointer(to: round.value) { ck_nnd_pairs($0, i, end, found, capacity, &written) }
+                // The capacity holds many points' worth: no progress is the kernel's scratch refused.
+                precondition(i > before, "out of memory in NN-descent")
+                updates.append(contentsOf: UnsafeBufferPointer(start: found, count: written))
             }
         }
     }
