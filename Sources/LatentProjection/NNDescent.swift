@@ -26,7 +26,7 @@ extension NeighborGraph {
         let heaps = NeighborHeaps(count: n, k: k)
         heaps.joinLeaves(of: forest, rows: rows, threads: threads)
         heaps.fillWithRandomPoints(seed: seed, rows: rows)
-        // pynndescent caps the candidates too (at 60)
+        // At most 40 candidates per point and kind: pynndescent caps them too (at 60).
         let candidates = RoundCandidates(count: n, sample: min(k, 40))
         for _ in 0..<maxIterations {
             let updates = heaps.descentRound(rows: rows, candidates: candidates, threads: threads)
@@ -47,6 +47,7 @@ final class RoundCandidates: @unchecked Sendable {
         self.sample = sample
         new = .allocate(capacity: n * sample); old = .allocate(capacity: n * sample)
         newCount = .allocate(capacity: n); oldCount = .allocate(capacity: n)
+        newCount.initialize(repeating: 0, count: n); oldCount.initialize(repeating: 0, count: n)
     }
 
     deinit { new.deallocate(); old.deallocate(); newCount.deallocate(); oldCount.deallocate() }
