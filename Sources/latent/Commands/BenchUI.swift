@@ -85,11 +85,22 @@ struct BenchUI: ParsableCommand {
         // While encoding, what ran beside each key: the encoding itself, the work that follows it (the
         // reconstruction errors, the PCA of everything), or nothing; the goal is about the first.
         var phases: [String: [Double]] = [:]
+        // When the scatter of every image was complete, and when all background work had ended: noted
+        // as they happen (the key script may run on long after).
+        var scatterCompleteAt: UInt64?, backgroundDoneAt: UInt64?
+        func noteProgress() {
+            guard whileEncoding else { return }
+            let now = DispatchTime.now().uptimeNanoseconds
+            if scatterCompleteAt == nil, runtime.model.datasetProgress == nil, runtime.model.scatter.pca != nil,
+               runtime.model.scatter.pcaPoints.count == engine.data.count { scatterCompleteAt = now }
+            if scatterCompleteAt != nil, backgroundDoneAt == nil, runtime.hasNoBackgroundWork { backgroundDoneAt = now }
+        }
         for i in 0..<keys {
             let key = script[i % script.count]
             let phase = runtime.model.datasetProgress != nil ? "the encoding" : runtime.hasNoBackgroundWork ? "nothing" : "the work after it"
             let t0 = DispatchTime.now().uptimeNanoseconds, cpu0 = Self.threadCPUSeconds()
             runtime.handle([.key(key)])
+            noteProgress()
             var frame = Explorer.view(runtime.model)
             if var l = layer {
                 let (cells, bytes) = l.frame(frame, repaintedAll: false)
@@ -109,6 +120,7 @@ struct BenchUI: ParsableCommand {
                 while DispatchTime.now().uptimeNanoseconds < until {
                     if runtime.hasPendingMessages {
                         runtime.handle([])
+                        noteProgress()
                         let between = Explorer.view(runtime.model)
                         _ = between.changes(since: previous)
                         previous = between
@@ -165,12 +177,14 @@ struct BenchUI: ParsableCommand {
                 print(String(format: "  keys beside %-18@ p50 %.2f ms  p99 %.2f ms  max %.2f ms  (%d keys)", phase as NSString,
                              pct(v, 0.5), pct(v, 0.99), v.max() ?? 0, v.count))
             }
-            while runtime.model.datasetProgress != nil || runtime.model.scatter.pcaPoints.count != engine.data.count
-                    || runtime.model.scatter.pca == nil || !runtime.hasNoBackgroundWork {
+            while backgroundDoneAt == nil {
                 runtime.waitForBackground(seconds: 0.05)
+                noteProgress()
             }
-            print(String(format: "%d images encoded, PCA scatter of all of them: %.1f s after the model was loaded", engine.data.count,
-                         Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e9))
+            func seconds(_ t: UInt64?) -> Double { Double((t ?? loadStart) - loadStart) / 1e9 }
+            print(String(format: "%d images encoded, PCA scatter of all of them: %.1f s after the model was loaded; "
+                         + "the work after it (reconstruction errors) done at %.1f s", engine.data.count,
+                         seconds(scatterCompleteAt), seconds(backgroundDoneAt)))
         }
         if let startedAt { print(String(format: "process start → bench start: %.0f ms", startedAt * 1000)) }
         if let shape = engine.vqShapeValue {
