@@ -4,6 +4,8 @@
 #include "nn_descent_lanes.h"
 
 #if defined(__x86_64__) && defined(__clang__)
+long ck_nnd_pairs_avx512(const ck_nnd_round *round, long first, long end, ck_nnd_update *out, long capacity,
+                         long *written);
 long ck_nnd_pairs_avx2(const ck_nnd_round *round, long first, long end, ck_nnd_update *out, long capacity,
                        long *written);
 void ck_rp_margins_avx2(const float *rows, long stride, const int32_t *order, long count, const float *normal,
@@ -24,15 +26,17 @@ void ck_rp_margins(const float *rows, long stride, const int32_t *order, long co
     nnd_margins(rows, stride, order, count, normal, offset, margin);
 }
 
-long ck_nnd_pairs_baseline(const ck_nnd_round *round, long first, long end, ck_nnd_update *out, long capacity,
-                           long *written) {
+long ck_nnd_pairs_at(long level, const ck_nnd_round *round, long first, long end, ck_nnd_update *out, long capacity,
+                     long *written) {
+    // Levels as ck_direct_best_level's: 2 AVX-512, 1 AVX2 + FMA, 0 baseline.
+    if (level > ck_direct_best_level()) { *written = 0; return first; }
+#if defined(__x86_64__) && defined(__clang__)
+    if (level == 2) return ck_nnd_pairs_avx512(round, first, end, out, capacity, written);
+    if (level == 1) return ck_nnd_pairs_avx2(round, first, end, out, capacity, written);
+#endif
     return nnd_pairs(round, first, end, out, capacity, written);
 }
 
 long ck_nnd_pairs(const ck_nnd_round *round, long first, long end, ck_nnd_update *out, long capacity, long *written) {
-#if defined(__x86_64__) && defined(__clang__)
-    const unsigned avx2 = CK_CPU_AVX2 | CK_CPU_FMA;
-    if ((ck_cpu_features() & avx2) == avx2) return ck_nnd_pairs_avx2(round, first, end, out, capacity, written);
-#endif
-    return nnd_pairs(round, first, end, out, capacity, written);
+    return ck_nnd_pairs_at(ck_direct_best_level(), round, first, end, out, capacity, written);
 }

@@ -1,6 +1,8 @@
-// The pair step of an NN-descent round, included by nn_descent.c (baseline / any CPU) and by
-// nn_descent_avx2.c under an AVX2 target: each translation unit gets its own static copy, and both
-// compute the same bits (8-float vectors, element-wise operations only, no contraction).
+// The pair step of an NN-descent round, included by nn_descent.c (baseline / any CPU), by
+// nn_descent_avx2.c under an AVX2 target and by nn_descent_avx512.c under an AVX-512 one with
+// NND_LANES 16: each translation unit gets its own static copy, and all compute the same bits
+// (element-wise operations only, no contraction; a candidate's distance is summed in its own lane in
+// the same order whatever the vector's width).
 #include "CKernels.h"
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +10,12 @@
 #pragma clang fp contract(off)
 #pragma clang diagnostic ignored "-Wpsabi"
 
+#ifndef NND_LANES
+#define NND_LANES 8  // candidates per vector in the pair step
+#endif
 typedef float nnd_v8 __attribute__((vector_size(32)));
+typedef float nnd_vc __attribute__((vector_size(4 * NND_LANES)));
+typedef int32_t nnd_ic __attribute__((vector_size(4 * NND_LANES)));
 
 /// normal · row + offset for the rows order[0 ..< count]: 8-float blocks into one accumulator, its
 /// halves added, then (h0 + h2) + (h1 + h3) — the order the Swift `dot` sums in. A tree node's points
@@ -48,31 +55,36 @@ static inline void nnd_copy_list(int32_t *to, const int32_t *from, long k, long 
     for (long r = k; r < padded; r++) to[r] = -1;
 }
 
-static inline nnd_v8 nnd_load(const float *p) { nnd_v8 v; memcpy(&v, p, sizeof v); return v; }
-static inline nnd_i8 nnd_load_i(const int32_t *p) { nnd_i8 v; memcpy(&v, p, sizeof v); return v; }
+static inline nnd_vc nnd_load(const float *p) { nnd_vc v; memcpy(&v, p, sizeof v); return v; }
+static inline nnd_ic nnd_load_i(const int32_t *p) { nnd_ic v; memcpy(&v, p, sizeof v); return v; }
 /// Bit l set where lane l of a comparison's mask is set.
-static inline unsigned nnd_bits(nnd_i8 mask) {
+static inline unsigned nnd_bits(nnd_ic mask) {
     unsigned bits = 0;
-    for (int l = 0; l < 8; l++) bits |= (unsigned)(mask[l] & 1) << l;
+    for (int l = 0; l < NND_LANES; l++) bits |= (unsigned)(mask[l] & 1) << l;
     return bits;
 }
+static inline nnd_ic nnd_lane_numbers(void) {
+    nnd_ic v;
+    for (int l = 0; l < NND_LANES; l++) v[l] = l;
+    return v;
+}
 
-/// ‖x_a − x_c‖² for the candidate columns c of vector block `block`: `cols` holds dimension t of
+/// ‖x_a − x_c‖² for the candidate columns c of vector block `block` (NND_LANES columns): `cols` holds dimension t of
 /// candidate c at cols[t·width + c]. Summed as `PaddedRows.squaredDistance` sums a row pair, lane by
 /// lane: dimension t goes to position t mod 8 of accumulator (t / 8) mod 2, the two accumulators are
 /// added, then positions j and j + 4, then (h0 + h2) + (h1 + h3). Dimensions past `dimension` are the
 /// rows' zero padding, whose +0 terms change no sum, so they are skipped.
-static inline nnd_v8 nnd_column_distances(const float *cols, long width, long dimension, long a, long block) {
-    nnd_v8 s[8];
+static inline nnd_vc nnd_column_distances(const float *cols, long width, long dimension, long a, long block) {
+    nnd_vc s[8];
     for (long j = 0; j < 8; j++) {
-        nnd_v8 even = {0}, odd = {0};
+        nnd_vc even = {0}, odd = {0};
         for (long t = j; t < dimension; t += 8) {
-            const nnd_v8 v = nnd_load(cols + t * width + 8 * block) - cols[t * width + a];
+            const nnd_vc v = nnd_load(cols + t * width + NND_LANES * block) - cols[t * width + a];
             if ((t / 8) % 2 == 0) even += v * v; else odd += v * v;
         }
         s[j] = even + odd;
     }
-    const nnd_v8 h0 = s[0] + s[4], h1 = s[1] + s[5], h2 = s[2] + s[6], h3 = s[3] + s[7];
+    const nnd_vc h0 = s[0] + s[4], h1 = s[1] + s[5], h2 = s[2] + s[6], h3 = s[3] + s[7];
     return (h0 + h2) + (h1 + h3);
 }
 
@@ -82,7 +94,7 @@ static inline nnd_v8 nnd_column_distances(const float *cols, long width, long di
 static long nnd_pairs(const ck_nnd_round *R, long first, long end, ck_nnd_update *out, long capacity, long *written) {
     const long k = R->k, s = R->sample, stride = R->stride, dimension = R->dimension;
     const long most = 2 * (s * (s - 1) / 2 + s * s);  // updates one point can emit
-    const long width = (2 * s + 7) / 8 * 8;            // candidate columns, in whole vectors
+    const long width = (2 * s + NND_LANES - 1) / NND_LANES * NND_LANES;  // candidate columns, in whole vectors
     float *cols = malloc(sizeof(float) * (size_t)(dimension * width));
     const long padded = (k + 7) / 8 * 8;
     int32_t *candidate = malloc(sizeof(int32_t) * (size_t)width), *lists = malloc(sizeof(int32_t) * (size_t)(width * padded));
@@ -96,8 +108,8 @@ static long nnd_pairs(const ck_nnd_round *R, long first, long end, ck_nnd_update
     for (; i < end && count + most <= capacity; i++) {
         const long nn = R->new_count[i], total = nn + R->old_count[i];
         if (nn == 0) continue;
-        const long blocks = (total + 7) / 8;
-        for (long c = 0; c < blocks * 8; c++) {
+        const long blocks = (total + NND_LANES - 1) / NND_LANES;
+        for (long c = 0; c < blocks * NND_LANES; c++) {
             if (c < total) {
                 const int32_t q = candidate[c] = c < nn ? R->new_candidates[i * s + c] : R->old_candidates[i * s + c - nn];
                 const float *row = R->rows + (long)q * stride;
@@ -112,16 +124,16 @@ static long nnd_pairs(const ck_nnd_round *R, long first, long end, ck_nnd_update
         }
         for (long a = 0; a < nn; a++) {
             const int32_t p = candidate[a];
-            for (long b = (a + 1) / 8; b < blocks; b++) {
-                const nnd_v8 d = nnd_column_distances(cols, width, dimension, a, b);
+            for (long b = (a + 1) / NND_LANES; b < blocks; b++) {
+                const nnd_vc d = nnd_column_distances(cols, width, dimension, a, b);
                 // Which lanes may enter p's list and which p may enter theirs, as bits: branching on
                 // each comparison mispredicted about as often as not.
-                const nnd_i8 lane = (nnd_i8){0, 1, 2, 3, 4, 5, 6, 7} + (int32_t)(8 * b);
-                const nnd_i8 valid = (lane > (int32_t)a) & (lane < (int32_t)total) & (nnd_load_i(candidate + 8 * b) != p);
-                const unsigned to_p = nnd_bits(valid & (d < farthest[a])), to_q = nnd_bits(valid & (d < nnd_load(farthest + 8 * b)));
+                const nnd_ic lane = nnd_lane_numbers() + (int32_t)(NND_LANES * b);
+                const nnd_ic valid = (lane > (int32_t)a) & (lane < (int32_t)total) & (nnd_load_i(candidate + NND_LANES * b) != p);
+                const unsigned to_p = nnd_bits(valid & (d < farthest[a])), to_q = nnd_bits(valid & (d < nnd_load(farthest + NND_LANES * b)));
                 for (unsigned bits = to_p | to_q; bits; bits &= bits - 1) {
                     const int l = __builtin_ctz(bits);
-                    const long c = 8 * b + l;
+                    const long c = NND_LANES * b + l;
                     const int32_t q = candidate[c];
                     // Lists do not change while a round produces, so pairs already listed are dropped here.
                     if ((to_p >> l & 1) && !nnd_holds(lists + a * padded, padded, q)) out[count++] = (ck_nnd_update){p, q, d[l]};

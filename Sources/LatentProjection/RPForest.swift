@@ -41,9 +41,9 @@ struct RPForest: Sendable {
         var pending = [(0, n)]
         // Raw buffers: arrays written inside the loops below went through exclusivity checks per access.
         let normal = UnsafeMutablePointer<Float>.allocate(capacity: stride)
-        let side = UnsafeMutablePointer<Bool>.allocate(capacity: n)
+        let right = UnsafeMutablePointer<Int32>.allocate(capacity: n)
         let margins = UnsafeMutablePointer<Float>.allocate(capacity: n)
-        defer { normal.deallocate(); side.deallocate(); margins.deallocate() }
+        defer { normal.deallocate(); right.deallocate(); margins.deallocate() }
         order.withUnsafeMutableBufferPointer { op in
             let order = op.baseAddress!
             while let (start, end) = pending.popLast() {
@@ -56,28 +56,24 @@ struct RPForest: Sendable {
                 var offset: Float = 0
                 let pl = rows.row(l), pr = rows.row(r)
                 for t in 0..<stride { normal[t] = pl[t] - pr[t]; offset -= normal[t] * (pl[t] + pr[t]) / 2 }
-                var left = 0
                 ck_rp_margins(rows.base, stride, order + start, size, normal, offset, margins)
+                // A stable partition without branches on the side: each point is written to both the
+                // left run (in place: it never overtakes the reads) and the right one (aside), and only
+                // the run it belongs to advances. Which side a point falls on is a coin toss to the
+                // branch predictor, and a swapping partition mispredicted about half of the points.
+                var left = 0, rightCount = 0
                 for s in start..<end {
                     let margin = margins[s - start]
                     let goesLeft = margin == 0 ? rng.next() & 1 == 0 : margin > 0
-                    side[s] = goesLeft
-                    if goesLeft { left += 1 }
+                    let o = order[s], step = goesLeft ? 1 : 0
+                    order[start + left] = o
+                    right[rightCount] = o
+                    left += step
+                    rightCount += 1 - step
                 }
+                (order + start + left).update(from: right, count: rightCount)
                 // A degenerate cut (duplicates, or every point on one side) splits the run in half instead.
-                var mid = start + left
-                if left == 0 || left == size {
-                    mid = start + size / 2
-                } else {
-                    var a = start, b = end - 1
-                    while true {
-                        while a < b && side[a] { a += 1 }
-                        while a < b && !side[b] { b -= 1 }
-                        if a >= b { break }
-                        let o = order[a]; order[a] = order[b]; order[b] = o
-                        let t = side[a]; side[a] = side[b]; side[b] = t
-                    }
-                }
+                let mid = left == 0 || left == size ? start + size / 2 : start + left
                 pending.append((mid, end))
                 pending.append((start, mid))
             }

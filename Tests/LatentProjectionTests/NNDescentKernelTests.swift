@@ -10,13 +10,14 @@ import Testing
     /// distance per point, and per point up to `sample` new and old candidates (some repeated, some
     /// the point's own neighbours, so that every filter of the contract is exercised).
     struct Case {
-        let n = 300, k = 6, sample = 6
+        let n = 300, k = 6, sample: Int
         let rows: PaddedRows
         var heapDistance: [Float] = [], heapIndex: [Int32] = []
         var newCandidates: [Int32] = [], oldCandidates: [Int32] = []
         var newCount: [Int] = [], oldCount: [Int] = []
 
-        init(seed: UInt64, dimension: Int = 10) {
+        init(seed: UInt64, dimension: Int = 10, sample: Int = 6) {
+            self.sample = sample
             var rng = SeededRNG(seed: seed)
             rows = PaddedRows(Tensor(shape: [n, dimension], data: (0..<(n * dimension)).map { _ in rng.nextNormal() }))
             for _ in 0..<n {
@@ -50,7 +51,7 @@ import Testing
         }
 
         /// The updates through a C entry point, `capacity` at a time.
-        func run(_ first: Int, _ end: Int, capacity: Int, baseline: Bool = false) -> [[Float]] {
+        func run(_ first: Int, _ end: Int, capacity: Int, level: Int? = nil) -> [[Float]] {
             heapDistance.withUnsafeBufferPointer { hd in
                 heapIndex.withUnsafeBufferPointer { hi in
                     newCandidates.withUnsafeBufferPointer { nc in
@@ -65,8 +66,8 @@ import Testing
                                     var out: [[Float]] = [], i = first, written = 0
                                     while i < end {
                                         let before = i
-                                        i = baseline ? ck_nnd_pairs_baseline(&round, i, end, &found, capacity, &written)
-                                            : ck_nnd_pairs(&round, i, end, &found, capacity, &written)
+                                        i = level.map { ck_nnd_pairs_at($0, &round, i, end, &found, capacity, &written) }
+                                            ?? ck_nnd_pairs(&round, i, end, &found, capacity, &written)
                                         out += found.prefix(written).map { [Float($0.target), Float($0.other), $0.distance] }
                                         if i == before { return out }  // no progress: capacity below one point's worth
                                     }
@@ -82,13 +83,14 @@ import Testing
 
     /// Dimensions of one, two and three 8-float blocks: the kernel sums across candidates in the order
     /// `PaddedRows.squaredDistance` sums a row pair, the two accumulators and a third block included.
-    @Test(arguments: [3, 10, 21]) func pairsFollowTheContractInEveryBuild(dimension: Int) {
-        let c = Case(seed: 5, dimension: dimension)
+    /// Up to 12 candidates a point fill two vectors of 8 or one of 16; up to 26, four of 8 or two of 16.
+    @Test(arguments: [(3, 6), (10, 6), (21, 6), (10, 13)]) func pairsFollowTheContractInEveryBuild(dimension: Int, sample: Int) {
+        let c = Case(seed: 5, dimension: dimension, sample: sample)
         let most = 2 * (c.sample * (c.sample - 1) / 2 + c.sample * c.sample)
         let expected = c.reference(0, c.n)
         #expect(expected.count > 100)
         #expect(c.run(0, c.n, capacity: 100_000) == expected)
-        #expect(c.run(0, c.n, capacity: 100_000, baseline: true) == expected)
+        for level in 0...ck_direct_best_level() { #expect(c.run(0, c.n, capacity: 100_000, level: level) == expected) }
         // a buffer of one point's worth: the calls stop before each point that might not fit, and resume
         #expect(c.run(0, c.n, capacity: most) == expected)
         #expect(c.run(17, 90, capacity: most + 5) == c.reference(17, 90))

@@ -162,9 +162,11 @@ long ck_nnd_pairs(const ck_nnd_round *round, long first, long end, ck_nnd_update
 /// of 8): a random-projection tree node's split. The result does not depend on the CPU.
 void ck_rp_margins(const float *rows, long stride, const int32_t *order, long count, const float *normal, float offset,
                    float *margin);
-/// The baseline builds alone, for tests that they agree with the ones the CPU gets.
-long ck_nnd_pairs_baseline(const ck_nnd_round *round, long first, long end, ck_nnd_update *out, long capacity,
-                           long *written);
+/// `ck_nnd_pairs` in the build of `level` (as `ck_direct_best_level`'s; a level above it takes no
+/// point), for tests that every build the CPU has gives the same pairs.
+long ck_nnd_pairs_at(long level, const ck_nnd_round *round, long first, long end, ck_nnd_update *out, long capacity,
+                     long *written);
+/// The baseline build alone, for tests that it agrees with the one the CPU gets.
 void ck_rp_margins_baseline(const float *rows, long stride, const int32_t *order, long count, const float *normal,
                             float offset, float *margin);
 
