@@ -145,22 +145,48 @@ final class NeighborHeaps: @unchecked Sendable {
         return changed
     }
 
-    /// Every pair of points in a common tree leaf is a first guess.
+    /// Every pair of points in a common tree leaf is a first guess: a leaf's members are taken as one
+    /// point's new candidates by the round's pair step, which emits each pair both ways in member
+    /// order, less those a list's farthest or its members already rule out (which `push` would refuse).
     func joinLeaves(of forest: RPForest, rows: PaddedRows, threads: Int) {
-        let leaves = forest.leaves
-        let perBlock = 64
+        let leaves = forest.leaves, perBlock = 64
+        let sample = max(1, leaves.map { $0.end - $0.start }.max() ?? 1)
         _ = apply(blocks: (leaves.count + perBlock - 1) / perBlock, threads: threads) { b, updates in
-            for leaf in (b * perBlock)..<min(leaves.count, (b + 1) * perBlock) {
-                let members = forest.members(of: leaves[leaf])
-                for a in members.indices {
-                    for c in (a + 1)..<members.endIndex {
-                        let p = Int(members[a]), q = Int(members[c])
-                        let d = rows.squaredDistance(p, q)
-                        updates.append(Update(target: Int32(p), other: Int32(q), distance: d))
-                        updates.append(Update(target: Int32(q), other: Int32(p), distance: d))
+            let first = b * perBlock, count = min(leaves.count, first + perBlock) - first
+            var members = [Int32](repeating: 0, count: count * sample), sizes = [Int](repeating: 0, count: count)
+            for slot in 0..<count {
+                let leaf = forest.members(of: leaves[first + slot])
+                sizes[slot] = leaf.count
+                for (r, m) in leaf.enumerated() { members[slot * sample + r] = m }
+            }
+            let none = [Int](repeating: 0, count: count)
+            members.withUnsafeBufferPointer { mp in
+                sizes.withUnsafeBufferPointer { sp in
+                    none.withUnsafeBufferPointer { np in
+                        let round = ck_nnd_round(
+                            rows: rows.base, stride: rows.stride, dimension: rows.dimension, k: k, sample: sample,
+                            heap_distance: dist, heap_index: index, new_candidates: mp.baseAddress!, old_candidates: mp.baseAddress!,
+                            new_count: sp.baseAddress!, old_count: np.baseAddress!)
+                        appendPairs(round, points: 0..<count, capacity: count * sample * sample, to: &updates)
                     }
                 }
             }
+        }
+    }
+
+    /// The pair step's updates for `points` of `round`, appended in order, through a buffer of at least
+    /// `capacity` updates (the step stops before a point that might not fit, and is called again).
+    func appendPairs(_ round: ck_nnd_round, points: Range<Int>, capacity: Int, to updates: inout [Update]) {
+        let s = round.sample, capacity = max(capacity, 2 * (s * (s - 1) / 2 + s * s))
+        let found = UnsafeMutablePointer<ck_nnd_update>.allocate(capacity: capacity)
+        defer { found.deallocate() }
+        var i = points.lowerBound, written = 0
+        while i < points.upperBound {
+            let before = i
+            i = withUnsafePointer(to: round) { ck_nnd_pairs($0, i, points.upperBound, found, capacity, &written) }
+            // The capacity holds a point's worth at least: no progress is the kernel's scratch refused.
+            precondition(i > before, "out of memory in NN-descent")
+            updates.append(contentsOf: UnsafeBufferPointer(start: found, count: written))
         }
     }
 
@@ -223,18 +249,8 @@ final class NeighborHeaps: @unchecked Sendable {
             rows: rows.base, stride: rows.stride, dimension: rows.dimension, k: k, sample: sample, heap_distance: dist,
             heap_index: index, new_candidates: c.new, old_candidates: c.old, new_count: c.newCount, old_count: c.oldCount))
         return apply(blocks: (n + blockSize - 1) / blockSize, threads: threads) { b, updates in
-            let capacity = 4 * blockSize * sample * sample
-            let found = UnsafeMutablePointer<ck_nnd_update>.allocate(capacity: capacity)
-            defer { found.deallocate() }
-            var i = b * blockSize, written = 0
-            let end = min(n, (b + 1) * blockSize)
-            while i < end {
-                let before = i
-                i = withUnsafePointer(to: round.value) { ck_nnd_pairs($0, i, end, found, capacity, &written) }
-                // The capacity holds many points' worth: no progress is the kernel's scratch refused.
-                precondition(i > before, "out of memory in NN-descent")
-                updates.append(contentsOf: UnsafeBufferPointer(start: found, count: written))
-            }
+            appendPairs(round.value, points: (b * blockSize)..<min(n, (b + 1) * blockSize),
+                        capacity: 4 * blockSize * sample * sample, to: &updates)
         }
     }
 
