@@ -131,30 +131,28 @@ package struct Convolution: Sendable {
         BatchChunks(batch: n, floatsPerImage: (2 * g.patchSize + 2 * oc) * g.positions)
     }
 
-    /// y for x, weight and bias whose shapes `outputShape` accepted. `keepColumns` (one group only): where
-    /// the whole batch's im2col columns are kept for a backward pass, patch × N·P, chunk after chunk.
-    package func forward(_ x: Tensor, weight: Tensor, bias: [Float]?, keepColumns: UnsafeMutablePointer<Float>? = nil) -> Tensor {
+    /// y for x, weight and bias whose shapes `outputShape` accepted.
+    package func forward(_ x: Tensor, weight: Tensor, bias: [Float]?) -> Tensor {
         let g = geometry(input: x.shape)
         let n = x.shape[0], oc = weight.shape[0], ocg = oc / groups, p = g.positions, patch = g.patchSize
-        precondition(keepColumns == nil || groups == 1, "columns are kept for one group only")
         var y = Tensor.uninitialized(shape: [n, oc, g.outHeight, g.outWidth])
         guard n > 0, y.count > 0 else { return y }
         let chunks = plan(batch: n, geometry: g, outChannels: oc)
         let most = chunks.imagesPerChunk * p
-        let keep = keepColumns.map(UncheckedPointer.init), groups = groups, activation = activation
+        let groups = groups, activation = activation
         let pointwiseSingle = g.isPointwise
         withConvolutionPointers(x, weight, &y) { X, W, Y in
-            chunks.forEachChunk(scratch: (keep == nil ? patch : 0) * most + ocg * most) { images, scratch in
+            chunks.forEachChunk(scratch: patch * most + ocg * most) { images, scratch in
                 let columns = images.count * p
                 for gi in 0..<groups {
                     let xg = X.pointer + gi * g.channels * g.height * g.width
                     // One image needs no permutation on either side: its (C, P) plane is already the
                     // GEMM's B when the window is 1×1, and its (OC, P) output is the GEMM's C.
                     let cols: UnsafePointer<Float>
-                    if images.count == 1 && pointwiseSingle && keep == nil {
+                    if images.count == 1 && pointwiseSingle {
                         cols = xg + images.lowerBound * g.imageStride
                     } else {
-                        let into = keep.map { $0.pointer + images.lowerBound * patch * p } ?? scratch + ocg * most
+                        let into = scratch + ocg * most
                         g.im2col(xg, images: images, into: into)
                         cols = UnsafePointer(into)
                     }
