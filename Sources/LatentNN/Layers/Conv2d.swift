@@ -132,7 +132,8 @@ public final class Conv2d: Layer {
         return winogradDX ?? (inputGradient ? dx : nil)
     }
 
-    /// The working set a backward chunk that builds its own columns aims at (floats).
+    /// The working set a backward chunk that builds its own columns aims at (floats; ConvTranspose2d's
+    /// backward chunks too).
     static let backwardChunkFloats = 1 << 18
 
     /// dW and db of a 3×3 stride-1 layer by Winograd's F(3×3, 4×4) (see CKWinogradGrad.h), added into
@@ -205,9 +206,10 @@ public final class ConvTranspose2d: Layer {
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, outputPadding: Int
     public let weight: Parameter, bias: Parameter
     private var geometry: ConvGeometry?
-    /// How the last forward pass cut its batch (backward cuts it the same way).
+    /// How the last forward pass cut its batch (backward cuts its own, for its working set).
     private(set) var plan: BatchChunks?
-    private var inputPrime: [Float] = []
+    /// The input of the last training forward pass: backward permutes each chunk of it channel-major.
+    private var input: Tensor?
     /// Whether the last forward pass kept what backward needs (training) or not (inference).
     private var kept = false
 
@@ -244,12 +246,12 @@ public final class ConvTranspose2d: Layer {
         let op = op, g = op.geometry(input: x.shape, outChannels: outChannels), n = x.shape[0]
         geometry = g
         plan = op.plan(batch: n, geometry: g, inChannels: inChannels)
-        // Training keeps X' (the input channel-major) for the weight gradient, chunk after chunk (chunk
-        // [i, j) at column i·HW); inference permutes each chunk into its scratch.
+        // Training keeps the input for the weight gradient, which takes it channel-major (X'): backward
+        // permutes each chunk into its scratch, in cache, rather than forward writing the whole batch's
+        // X' to memory for backward to read back.
         kept = training
-        guard training else { return op.forward(x, weight: weight.value, bias: bias.value.data) }
-        if inputPrime.count != inChannels * n * g.positions { inputPrime = uninitializedFloats(inChannels * n * g.positions) }
-        return inputPrime.withUnsafeMutableBufferPointer { op.forward(x, weight: weight.value, bias: bias.value.data, keepInput: $0.baseAddress) }
+        input = training ? x : nil
+        return op.forward(x, weight: weight.value, bias: bias.value.data)
     }
 
     public func backward(_ dy: Tensor) -> Tensor { backward(dy, inputGradient: true)! }
@@ -257,17 +259,23 @@ public final class ConvTranspose2d: Layer {
     public func accumulateParameterGradients(_ dy: Tensor) { _ = backward(dy, inputGradient: false) }
 
     private func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
-        guard let g = geometry, let chunks = plan, kept else { preconditionFailure("ConvTranspose2d.backward without a training forward") }
-        guard chunks.batch > 0 else { return Tensor(zeros: [0, inChannels, g.outHeight, g.outWidth]) }
+        guard let g = geometry, let forwardChunks = plan, kept, let x = input else {
+            preconditionFailure("ConvTranspose2d.backward without a training forward")
+        }
+        guard forwardChunks.batch > 0 else { return Tensor(zeros: [0, inChannels, g.outHeight, g.outWidth]) }
         let ic = inChannels, oc = outChannels, p = g.positions, patch = g.patchSize, plane = g.height * g.width
+        // Chunks cut for backward's own working set (dcols, X' and dX'), as Conv2d's backward cuts them.
+        let chunks = BatchChunks(batch: forwardChunks.batch, floatsPerImage: (patch + (inputGradient ? 2 : 1) * ic) * p,
+                                 chunkFloats: Conv2d.backwardChunkFloats)
         var dx = Tensor.uninitialized(shape: inputGradient ? [chunks.batch, ic, g.outHeight, g.outWidth] : [0])
         let most = chunks.imagesPerChunk * p
-        withBackwardPointers(dy, kept: inputPrime, weight: weight.value, dx: &dx) { DY, XP, W, DX in
-            chunks.forEachChunk(scratch: (patch + (inputGradient ? ic : 0)) * most,
+        withBackwardPointers(dy, kept: x.data, weight: weight.value, dx: &dx) { DY, X, W, DX in
+            chunks.forEachChunk(scratch: (patch + (inputGradient ? 2 : 1) * ic) * most,
                                 weightGrad: &weight.grad.data, biasGrad: &bias.grad.data) { images, scratch, gw, gb in
-                let columns = images.count * p, xPrime = XP.pointer + images.lowerBound * ic * p
-                let dcols = scratch
+                let columns = images.count * p
+                let dcols = scratch, xPrime = scratch + patch * most
                 g.im2col(DY.pointer, images: images, into: dcols)
+                permuteBatchToChannelMajor(X.pointer + images.lowerBound * ic * p, n: images.count, c: ic, p: p, into: xPrime)
                 // dW_r (IC, OC·k·k) += X' (IC, chunk·HW) · dcolsᵀ; db += sums of dy's planes.
                 sgemm(transB: .transposed, m: ic, n: patch, k: columns, a: xPrime, lda: columns,
                       b: dcols, ldb: columns, beta: 1, c: gw, ldc: patch, threads: chunks.gemmThreads)
@@ -276,7 +284,7 @@ public final class ConvTranspose2d: Layer {
                 }
                 guard inputGradient, let DX else { return }
                 // dX' (IC, chunk·HW) = W_r (IC, OC·k·k) · dcols, permuted back to the chunk's images.
-                let dxPrime = scratch + patch * most
+                let dxPrime = scratch + (patch + ic) * most
                 sgemm(m: ic, n: columns, k: patch, a: W.pointer, lda: patch, b: dcols, ldb: columns,
                       c: dxPrime, ldc: columns, threads: chunks.gemmThreads)
                 permuteChannelMajorToBatch(dxPrime, n: images.count, c: ic, p: p,
