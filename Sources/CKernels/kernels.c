@@ -123,6 +123,9 @@ CK_KERNEL(, void, ck_adam, (float *restrict w, float *restrict g, float *restric
 // channel of the images is first copied into zero-bordered planes covering every window position;
 // then, for every kernel offset, the whole row of columns is one long gather through a table of
 // offsets (the same table for every kernel offset, shifted), with no bounds left to check.
+// A stride-2 window row reads every other column, which that table gathers one float at a time; so
+// for those each bordered row is also split into its even and its odd columns (`halves`), where every
+// kernel offset's window row is one contiguous run, copied in vector moves as stride-1 rows are.
 
 // The zero-bordered plane: rows −padTop … −padTop + *ph − 1, columns −padLeft … −padLeft + *pw − 1.
 static inline void ck_padded_extent(const ck_conv_geometry *g, long *ph, long *pw) {
@@ -137,6 +140,10 @@ typedef struct {
     long ph, pw, images;
     float *padded;
     int32_t *offsets;
+    // Stride 2 across: row r of image b's bordered plane as its even columns then its odd ones, each
+    // half `half` floats (see ck_half_row).
+    long half;
+    float *halves;
 } ck_window_scratch;
 
 static ck_window_scratch ck_window_scratch_make(const ck_conv_geometry *g, long count) {
@@ -149,7 +156,9 @@ static ck_window_scratch ck_window_scratch_make(const ck_conv_geometry *g, long 
     const long positions = g->outH * g->outW;
     w.padded = malloc((size_t)(w.images * plane) * sizeof(float));
     w.offsets = malloc((size_t)(w.images * positions) * sizeof(int32_t));
-    if (!w.padded || !w.offsets) abort();
+    w.half = (w.pw + 1) / 2;
+    w.halves = g->strideW == 2 ? malloc((size_t)(w.images * w.ph * 2 * w.half) * sizeof(float)) : NULL;
+    if (!w.padded || !w.offsets || (g->strideW == 2 && !w.halves)) abort();
     for (long b = 0; b < w.images; b++)
         for (long i = 0; i < g->outH; i++)
             for (long j = 0; j < g->outW; j++)
@@ -158,6 +167,7 @@ static ck_window_scratch ck_window_scratch_make(const ck_conv_geometry *g, long 
 }
 
 static void ck_window_scratch_free(ck_window_scratch *w) {
+    free(w->halves);
     free(w->offsets);
     free(w->padded);
 }
@@ -186,11 +196,35 @@ static inline long ck_run_length(const ck_window_scratch *w, long start, long fi
 typedef float ck_f8 __attribute__((vector_size(32), aligned(4), may_alias));
 typedef float ck_f4 __attribute__((vector_size(16), aligned(4), may_alias));
 
+// A row of n ≥ 4 floats ends with a vector placed against its end, overlapping the one before it:
+// no scalar tail, whatever n (a 7-wide row is two 4-float moves).
 CK_NO_CALLS static inline void ck_copy_row(float *restrict d, const float *restrict s, long n) {
-    long j = 0;
-    for (; j + 8 <= n; j += 8) *(ck_f8 *)(d + j) = *(const ck_f8 *)(s + j);
-    if (j + 4 <= n) { *(ck_f4 *)(d + j) = *(const ck_f4 *)(s + j); j += 4; }
-    for (; j < n; j++) d[j] = s[j];
+    if (n >= 8) {
+        long j = 0;
+        for (; j + 8 <= n; j += 8) *(ck_f8 *)(d + j) = *(const ck_f8 *)(s + j);
+        if (j < n) *(ck_f8 *)(d + n - 8) = *(const ck_f8 *)(s + n - 8);
+    } else if (n >= 4) {
+        *(ck_f4 *)d = *(const ck_f4 *)s;
+        *(ck_f4 *)(d + n - 4) = *(const ck_f4 *)(s + n - 4);
+    } else {
+        for (long j = 0; j < n; j++) d[j] = s[j];
+    }
+}
+
+// d += s over n floats, each element once: the end vector's sum is taken before the others are stored,
+// so where it overlaps them it stores the same sums again.
+CK_NO_CALLS static inline void ck_add_row(float *restrict d, const float *restrict s, long n) {
+    if (n >= 8) {
+        const ck_f8 end = *(const ck_f8 *)(d + n - 8) + *(const ck_f8 *)(s + n - 8);
+        for (long j = 0; j + 8 <= n; j += 8) *(ck_f8 *)(d + j) += *(const ck_f8 *)(s + j);
+        *(ck_f8 *)(d + n - 8) = end;
+    } else if (n >= 4) {
+        const ck_f4 end = *(const ck_f4 *)(d + n - 4) + *(const ck_f4 *)(s + n - 4);
+        *(ck_f4 *)d += *(const ck_f4 *)s;
+        *(ck_f4 *)(d + n - 4) = end;
+    } else {
+        for (long j = 0; j < n; j++) d[j] += s[j];
+    }
 }
 
 CK_NO_CALLS static inline void ck_zero_row(float *d, long n) {
@@ -216,6 +250,34 @@ CK_NO_CALLS static inline void ck_fill_bordered(const ck_conv_geometry *g, const
     }
 }
 
+// Where window row i of image b at kernel offset (ki, kj) starts in a stride-2 geometry's halves:
+// bordered column 2j + kj·dW is column j + ⌊kj·dW / 2⌋ of the even (kj·dW even) or the odd half.
+static inline float *ck_half_row(const ck_window_scratch *w, const ck_conv_geometry *g, long b, long i, long ki, long kj) {
+    const long r = i * g->strideH + ki * g->dilationH, column = kj * g->dilationW;
+    return w->halves + ((b * w->ph + r) * 2 + (column & 1)) * w->half + (column >> 1);
+}
+
+// The bordered planes of n images split into halves, sixteen columns at a time as two vector shuffles
+// (a plain loop stayed scalar).
+CK_NO_CALLS static inline void ck_split_columns(const ck_window_scratch *w, long n) {
+    const long pw = w->pw, half = w->half;
+    for (long r = 0; r < n * w->ph; r++) {
+        const float *restrict row = w->padded + r * pw;
+        float *restrict even = w->halves + r * 2 * half, *restrict odd = even + half;
+        long k = 0;
+        for (; 2 * k + 16 <= pw; k += 8) {
+            const ck_f8 a = *(const ck_f8 *)(row + 2 * k), b = *(const ck_f8 *)(row + 2 * k + 8);
+            *(ck_f8 *)(even + k) = __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14);
+            *(ck_f8 *)(odd + k) = __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15);
+        }
+        for (; 2 * k + 1 < pw; k++) {
+            even[k] = row[2 * k];
+            odd[k] = row[2 * k + 1];
+        }
+        if (pw & 1) even[pw / 2] = row[pw - 1];
+    }
+}
+
 // Not cloned for AVX2: its gathers are microcoded on AMD before Zen 3 (1.9× slower here than scalar).
 CK_NO_CALLS void ck_im2col(const ck_conv_geometry *g, const float *restrict x, long first, long count,
                long firstColumnImage, long ld, float *restrict cols) {
@@ -227,6 +289,7 @@ CK_NO_CALLS void ck_im2col(const ck_conv_geometry *g, const float *restrict x, l
         for (long c = 0; c < g->channels; c++) {
             for (long b = 0; b < n; b++)
                 ck_fill_bordered(g, x + (start + b) * g->imageStride + c * plane, ph, pw, w.padded + b * ph * pw);
+            if (g->strideW == 2) ck_split_columns(&w, n);
             for (long ki = 0; ki < g->kernelH; ki++) {
                 for (long kj = 0; kj < g->kernelW; kj++) {
                     float *dst = cols + ((c * g->kernelH + ki) * g->kernelW + kj) * ld + (start - firstColumnImage) * positions;
@@ -239,6 +302,13 @@ CK_NO_CALLS void ck_im2col(const ck_conv_geometry *g, const float *restrict x, l
                                 float *d = dst + (b * g->outH + i) * g->outW;
                                 ck_copy_row(d, s, g->outW);
                             }
+                        }
+                    } else if (g->strideW == 2) {
+                        const long ow = g->outW, rowStep = g->strideH * 2 * w.half;
+                        float *d = dst;
+                        for (long b = 0; b < n; b++) {
+                            const float *s = ck_half_row(&w, g, b, 0, ki, kj);
+                            for (long i = 0; i < g->outH; i++, d += ow, s += rowStep) ck_copy_row(d, s, ow);
                         }
                     } else {
                         for (long t = 0; t < total; t++) dst[t] = src[w.offsets[t]];
@@ -266,7 +336,7 @@ static inline void ck_add_pairs(float *restrict dst, long pw, long ph, const flo
     }
 }
 
-void ck_col2im(const ck_conv_geometry *g, const float *restrict cols, long first, long count,
+CK_NO_CALLS void ck_col2im(const ck_conv_geometry *g, const float *restrict cols, long first, long count,
                long firstColumnImage, long ld, float *restrict x) {
     if (count <= 0) return;
     ck_window_scratch w = ck_window_scratch_make(g, count);
@@ -309,7 +379,7 @@ void ck_col2im(const ck_conv_geometry *g, const float *restrict cols, long first
                     const long ih = r - g->padTop;
                     if (ih < 0 || ih >= g->height) continue;
                     float *dst = img + ih * g->width - g->padLeft;
-                    for (long col = lo; col < hi; col++) dst[col] += p[r * pw + col];
+                    ck_add_row(dst + lo, p + r * pw + lo, hi - lo);
                 }
             }
         }

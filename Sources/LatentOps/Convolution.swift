@@ -131,30 +131,28 @@ package struct Convolution: Sendable {
         BatchChunks(batch: n, floatsPerImage: (2 * g.patchSize + 2 * oc) * g.positions)
     }
 
-    /// y for x, weight and bias whose shapes `outputShape` accepted. `keepColumns` (one group only): where
-    /// the whole batch's im2col columns are kept for a backward pass, patch × N·P, chunk after chunk.
-    package func forward(_ x: Tensor, weight: Tensor, bias: [Float]?, keepColumns: UnsafeMutablePointer<Float>? = nil) -> Tensor {
+    /// y for x, weight and bias whose shapes `outputShape` accepted.
+    package func forward(_ x: Tensor, weight: Tensor, bias: [Float]?) -> Tensor {
         let g = geometry(input: x.shape)
         let n = x.shape[0], oc = weight.shape[0], ocg = oc / groups, p = g.positions, patch = g.patchSize
-        precondition(keepColumns == nil || groups == 1, "columns are kept for one group only")
         var y = Tensor.uninitialized(shape: [n, oc, g.outHeight, g.outWidth])
         guard n > 0, y.count > 0 else { return y }
         let chunks = plan(batch: n, geometry: g, outChannels: oc)
         let most = chunks.imagesPerChunk * p
-        let keep = keepColumns.map(UncheckedPointer.init), groups = groups, activation = activation
+        let groups = groups, activation = activation
         let pointwiseSingle = g.isPointwise
         withConvolutionPointers(x, weight, &y) { X, W, Y in
-            chunks.forEachChunk(scratch: (keep == nil ? patch : 0) * most + ocg * most) { images, scratch in
+            chunks.forEachChunk(scratch: patch * most + ocg * most) { images, scratch in
                 let columns = images.count * p
                 for gi in 0..<groups {
                     let xg = X.pointer + gi * g.channels * g.height * g.width
                     // One image needs no permutation on either side: its (C, P) plane is already the
                     // GEMM's B when the window is 1×1, and its (OC, P) output is the GEMM's C.
                     let cols: UnsafePointer<Float>
-                    if images.count == 1 && pointwiseSingle && keep == nil {
+                    if images.count == 1 && pointwiseSingle {
                         cols = xg + images.lowerBound * g.imageStride
                     } else {
-                        let into = keep.map { $0.pointer + images.lowerBound * patch * p } ?? scratch + ocg * most
+                        let into = scratch + ocg * most
                         g.im2col(xg, images: images, into: into)
                         cols = UnsafePointer(into)
                     }
@@ -247,20 +245,18 @@ package struct TransposedConvolution: Sendable {
         BatchChunks(batch: n, floatsPerImage: (2 * ic + g.patchSize) * g.positions + 2 * g.channels * groups * g.height * g.width)
     }
 
-    /// y for x, weight and bias whose shapes `outputShape` accepted. `keepInput` (one group only): where
-    /// the batch's input is kept channel-major, IC × N·H·W, for a backward pass.
-    package func forward(_ x: Tensor, weight: Tensor, bias: [Float]?, keepInput: UnsafeMutablePointer<Float>? = nil) -> Tensor {
+    /// y for x, weight and bias whose shapes `outputShape` accepted.
+    package func forward(_ x: Tensor, weight: Tensor, bias: [Float]?) -> Tensor {
         let n = x.shape[0], ic = x.shape[1], icg = ic / groups, oc = weight.shape[1] * groups
         let g = geometry(input: x.shape, outChannels: oc)
         let ocg = g.channels, p = g.positions, patch = g.patchSize, plane = g.height * g.width
-        precondition(keepInput == nil || groups == 1, "the input is kept for one group only")
         var y = Tensor.uninitialized(shape: [n, oc, g.height, g.width])
         guard n > 0, y.count > 0 else { return y }
         let chunks = plan(batch: n, geometry: g, inChannels: ic)
         let most = chunks.imagesPerChunk * p
-        let keep = keepInput.map(UncheckedPointer.init), groups = groups, activation = activation
+        let groups = groups, activation = activation
         withConvolutionPointers(x, weight, &y) { X, W, Y in
-            chunks.forEachChunk(scratch: patch * most + (keep == nil ? icg * most : 0)) { images, cols in
+            chunks.forEachChunk(scratch: patch * most + icg * most) { images, cols in
                 let columns = images.count * p
                 for b in images {
                     for o in 0..<oc { (Y.pointer + (b * oc + o) * plane).update(repeating: bias?[o] ?? 0, count: plane) }
@@ -268,11 +264,7 @@ package struct TransposedConvolution: Sendable {
                 for gi in 0..<groups {
                     // X' (ICg, chunk·HW): one image's group planes are it already.
                     let xPrime: UnsafePointer<Float>
-                    if let keep {
-                        let into = keep.pointer + images.lowerBound * ic * p
-                        permuteBatchToChannelMajor(X.pointer + images.lowerBound * ic * p, n: images.count, c: ic, p: p, into: into)
-                        xPrime = UnsafePointer(into)
-                    } else if images.count == 1 {
+                    if images.count == 1 {
                         xPrime = X.pointer + (images.lowerBound * ic + gi * icg) * p
                     } else {
                         let into = cols + patch * most

@@ -9,11 +9,10 @@ public final class Conv2d: Layer {
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int
     public let weight: Parameter, bias: Parameter
     private var geometry: ConvGeometry?
-    /// How the last forward pass cut its batch (backward cuts it the same way).
+    /// How the last forward pass cut its batch (backward cuts its own, for its working set).
     private(set) var plan: BatchChunks?
-    private var cols: [Float] = []
-    /// The input of the last training forward pass when it ran the Winograd or direct pass: backward
-    /// rebuilds each chunk's columns from it (see `backward`), so `cols` stays empty.
+    /// The input of the last training forward pass: backward rebuilds each chunk's columns from it
+    /// (see `backward`).
     private var input: Tensor?
     /// Whether the last forward pass kept what backward needs (training) or not (inference).
     private var kept = false
@@ -48,28 +47,21 @@ public final class Conv2d: Layer {
         let op = op, g = op.geometry(input: x.shape), n = x.shape[0]
         geometry = g
         plan = op.plan(batch: n, geometry: g, outChannels: outChannels)
-        // Training keeps the columns for the weight gradient, chunk after chunk (chunk [i, j) at column
-        // i·P); inference writes each chunk's columns into its scratch (k·k times the input's size saved:
-        // 37 MB for 256 emoji through a 64→64 3×3 layer, fresh pages the kernel zeroed at every batch size).
+        // Training keeps the input for the weight gradient, whose columns backward builds chunk by chunk;
+        // every pass writes each chunk's columns into its scratch. Keeping the whole batch's columns
+        // instead (k·k/s² times the input: 12.8 MB for 128 digits through the 32→64 4×4 stride-2 layer)
+        // sent them to memory and back, which cost more than building them twice in cache.
         kept = training
-        input = nil
+        input = training ? x : nil
         // The Winograd or direct pass (narrow or 3×3 stride-1 layers), its prepared weights kept until
-        // the weights change. Training keeps the input for the weight gradient, whose columns backward
-        // builds chunk by chunk.
+        // the weights change.
         if op.path(inChannels: inChannels, outChannels: outChannels, positions: g.positions) != .im2col {
             if preparedWeights?.version != weight.version || preparedWeights?.positions != g.positions {
                 preparedWeights = (weight.version, g.positions, PreparedConvolutionWeights(op, weight: weight.value, positions: g.positions))
             }
-            let y = op.forward(x, weight: weight.value, prepared: preparedWeights!.weights, bias: bias.value.data)
-            if training {
-                input = x
-                cols = []
-            }
-            return y
+            return op.forward(x, weight: weight.value, prepared: preparedWeights!.weights, bias: bias.value.data)
         }
-        guard training else { return op.forward(x, weight: weight.value, bias: bias.value.data) }
-        if cols.count != g.patchSize * n * g.positions { cols = uninitializedFloats(g.patchSize * n * g.positions) }
-        return cols.withUnsafeMutableBufferPointer { op.forward(x, weight: weight.value, bias: bias.value.data, keepColumns: $0.baseAddress) }
+        return op.forward(x, weight: weight.value, bias: bias.value.data)
     }
 
     /// The input gradient of a 3×3 stride-1 layer as a convolution: dx = dy ⋆ W′ with W′[c, o] the kernel
@@ -98,25 +90,22 @@ public final class Conv2d: Layer {
     public func accumulateParameterGradients(_ dy: Tensor) { _ = backward(dy, inputGradient: false) }
 
     private func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
-        guard let g = geometry, let forwardChunks = plan, kept else { preconditionFailure("Conv2d.backward without a training forward") }
+        guard let g = geometry, let forwardChunks = plan, kept, let rebuilt = input else { preconditionFailure("Conv2d.backward without a training forward") }
         guard forwardChunks.batch > 0 else { return Tensor(zeros: [0, inChannels, g.height, g.width]) }
         let winogradDX = inputGradient ? winogradInputGradient(dy, geometry: g) : nil
         let inputGradient = inputGradient && winogradDX == nil
         let oc = outChannels, p = g.positions, patch = g.patchSize, plane = inChannels * g.height * g.width
-        // Without kept columns each chunk's are built from the input into the chunk's scratch, where the
-        // weight-gradient GEMM finds them in cache: writing the whole batch's (9× the input for a 3×3
-        // window) to memory in forward and reading them back here cost more than building them twice.
-        // Such chunks are cut for backward's own working set, so the GEMM's inner extent is several
-        // images rather than forward's one.
-        let rebuilt = input
-        let weightsByWinograd = rebuilt.map { winogradWeightGradient(dy, input: $0, geometry: g) } ?? false
+        // Each chunk's columns are built from the input into the chunk's scratch, where the
+        // weight-gradient GEMM finds them in cache. Chunks are cut for backward's own working set, so
+        // the GEMM's inner extent is several images rather than forward's one.
+        let weightsByWinograd = winogradWeightGradient(dy, input: rebuilt, geometry: g)
         if weightsByWinograd && !inputGradient { return winogradDX }
-        let chunks = rebuilt == nil ? forwardChunks
-            : BatchChunks(batch: forwardChunks.batch, floatsPerImage: ((inputGradient ? 2 : 1) * patch + oc) * p, chunkFloats: Self.backwardChunkFloats)
+        let chunks = BatchChunks(batch: forwardChunks.batch, floatsPerImage: ((inputGradient ? 2 : 1) * patch + oc) * p,
+                                 chunkFloats: Self.backwardChunkFloats)
         var dx = Tensor.uninitialized(shape: inputGradient ? [chunks.batch, inChannels, g.height, g.width] : [0])
         let most = chunks.imagesPerChunk * p
-        let rebuiltFloats = rebuilt == nil || weightsByWinograd ? 0 : patch * most
-        withBackwardPointers(dy, kept: rebuilt?.data ?? cols, weight: weight.value, dx: &dx) { DY, K, W, DX in
+        let rebuiltFloats = weightsByWinograd ? 0 : patch * most
+        withBackwardPointers(dy, kept: rebuilt.data, weight: weight.value, dx: &dx) { DY, X, W, DX in
             chunks.forEachChunk(scratch: (oc + (inputGradient ? patch : 0)) * most + rebuiltFloats,
                                 weightGrad: &weight.grad.data, biasGrad: &bias.grad.data) { images, scratch, gw, gb in
                 let columns = images.count * p
@@ -124,14 +113,8 @@ public final class Conv2d: Layer {
                 permuteBatchToChannelMajor(DY.pointer + images.lowerBound * oc * p, n: images.count, c: oc, p: p,
                                            into: dyPrime)
                 if !weightsByWinograd {
-                    let colsChunk: UnsafePointer<Float>
-                    if rebuiltFloats > 0 {
-                        let into = scratch + (oc + (inputGradient ? patch : 0)) * most
-                        g.im2col(K.pointer, images: images, into: into)
-                        colsChunk = UnsafePointer(into)
-                    } else {
-                        colsChunk = K.pointer + images.lowerBound * patch * p
-                    }
+                    let colsChunk = scratch + (oc + (inputGradient ? patch : 0)) * most
+                    g.im2col(X.pointer, images: images, into: colsChunk)
                     // dW (OC, C·k·k) += dY' (OC, chunk·P) · colsᵀ; db += row sums of dY'.
                     sgemm(transB: .transposed, m: oc, n: patch, k: columns, a: dyPrime, lda: columns,
                           b: colsChunk, ldb: columns, beta: 1, c: gw, ldc: patch, threads: chunks.gemmThreads)
@@ -149,7 +132,8 @@ public final class Conv2d: Layer {
         return winogradDX ?? (inputGradient ? dx : nil)
     }
 
-    /// The working set a backward chunk that builds its own columns aims at (floats).
+    /// The working set a backward chunk that builds its own columns aims at (floats; ConvTranspose2d's
+    /// backward chunks too).
     static let backwardChunkFloats = 1 << 18
 
     /// dW and db of a 3×3 stride-1 layer by Winograd's F(3×3, 4×4) (see CKWinogradGrad.h), added into
@@ -222,9 +206,10 @@ public final class ConvTranspose2d: Layer {
     public let inChannels: Int, outChannels: Int, kernel: Int, stride: Int, padding: Int, outputPadding: Int
     public let weight: Parameter, bias: Parameter
     private var geometry: ConvGeometry?
-    /// How the last forward pass cut its batch (backward cuts it the same way).
+    /// How the last forward pass cut its batch (backward cuts its own, for its working set).
     private(set) var plan: BatchChunks?
-    private var inputPrime: [Float] = []
+    /// The input of the last training forward pass: backward permutes each chunk of it channel-major.
+    private var input: Tensor?
     /// Whether the last forward pass kept what backward needs (training) or not (inference).
     private var kept = false
 
@@ -261,12 +246,12 @@ public final class ConvTranspose2d: Layer {
         let op = op, g = op.geometry(input: x.shape, outChannels: outChannels), n = x.shape[0]
         geometry = g
         plan = op.plan(batch: n, geometry: g, inChannels: inChannels)
-        // Training keeps X' (the input channel-major) for the weight gradient, chunk after chunk (chunk
-        // [i, j) at column i·HW); inference permutes each chunk into its scratch.
+        // Training keeps the input for the weight gradient, which takes it channel-major (X'): backward
+        // permutes each chunk into its scratch, in cache, rather than forward writing the whole batch's
+        // X' to memory for backward to read back.
         kept = training
-        guard training else { return op.forward(x, weight: weight.value, bias: bias.value.data) }
-        if inputPrime.count != inChannels * n * g.positions { inputPrime = uninitializedFloats(inChannels * n * g.positions) }
-        return inputPrime.withUnsafeMutableBufferPointer { op.forward(x, weight: weight.value, bias: bias.value.data, keepInput: $0.baseAddress) }
+        input = training ? x : nil
+        return op.forward(x, weight: weight.value, bias: bias.value.data)
     }
 
     public func backward(_ dy: Tensor) -> Tensor { backward(dy, inputGradient: true)! }
@@ -274,17 +259,23 @@ public final class ConvTranspose2d: Layer {
     public func accumulateParameterGradients(_ dy: Tensor) { _ = backward(dy, inputGradient: false) }
 
     private func backward(_ dy: Tensor, inputGradient: Bool) -> Tensor? {
-        guard let g = geometry, let chunks = plan, kept else { preconditionFailure("ConvTranspose2d.backward without a training forward") }
-        guard chunks.batch > 0 else { return Tensor(zeros: [0, inChannels, g.outHeight, g.outWidth]) }
+        guard let g = geometry, let forwardChunks = plan, kept, let x = input else {
+            preconditionFailure("ConvTranspose2d.backward without a training forward")
+        }
+        guard forwardChunks.batch > 0 else { return Tensor(zeros: [0, inChannels, g.outHeight, g.outWidth]) }
         let ic = inChannels, oc = outChannels, p = g.positions, patch = g.patchSize, plane = g.height * g.width
+        // Chunks cut for backward's own working set (dcols, X' and dX'), as Conv2d's backward cuts them.
+        let chunks = BatchChunks(batch: forwardChunks.batch, floatsPerImage: (patch + (inputGradient ? 2 : 1) * ic) * p,
+                                 chunkFloats: Conv2d.backwardChunkFloats)
         var dx = Tensor.uninitialized(shape: inputGradient ? [chunks.batch, ic, g.outHeight, g.outWidth] : [0])
         let most = chunks.imagesPerChunk * p
-        withBackwardPointers(dy, kept: inputPrime, weight: weight.value, dx: &dx) { DY, XP, W, DX in
-            chunks.forEachChunk(scratch: (patch + (inputGradient ? ic : 0)) * most,
+        withBackwardPointers(dy, kept: x.data, weight: weight.value, dx: &dx) { DY, X, W, DX in
+            chunks.forEachChunk(scratch: (patch + (inputGradient ? 2 : 1) * ic) * most,
                                 weightGrad: &weight.grad.data, biasGrad: &bias.grad.data) { images, scratch, gw, gb in
-                let columns = images.count * p, xPrime = XP.pointer + images.lowerBound * ic * p
-                let dcols = scratch
+                let columns = images.count * p
+                let dcols = scratch, xPrime = scratch + patch * most
                 g.im2col(DY.pointer, images: images, into: dcols)
+                permuteBatchToChannelMajor(X.pointer + images.lowerBound * ic * p, n: images.count, c: ic, p: p, into: xPrime)
                 // dW_r (IC, OC·k·k) += X' (IC, chunk·HW) · dcolsᵀ; db += sums of dy's planes.
                 sgemm(transB: .transposed, m: ic, n: patch, k: columns, a: xPrime, lda: columns,
                       b: dcols, ldb: columns, beta: 1, c: gw, ldc: patch, threads: chunks.gemmThreads)
@@ -293,7 +284,7 @@ public final class ConvTranspose2d: Layer {
                 }
                 guard inputGradient, let DX else { return }
                 // dX' (IC, chunk·HW) = W_r (IC, OC·k·k) · dcols, permuted back to the chunk's images.
-                let dxPrime = scratch + patch * most
+                let dxPrime = scratch + (patch + ic) * most
                 sgemm(m: ic, n: columns, k: patch, a: W.pointer, lda: patch, b: dcols, ldb: columns,
                       c: dxPrime, ldc: columns, threads: chunks.gemmThreads)
                 permuteChannelMajorToBatch(dxPrime, n: images.count, c: ic, p: p,
