@@ -26,27 +26,29 @@ import Testing
         let (oh, ow, p) = (g.outHeight, g.outWidth, g.positions)
         var rng = SeededRNG(seed: 7)
         let x = Tensor.randomNormal(shape: [n, s.c, s.h, s.w], using: &rng)
-        func source(_ i: Int, _ j: Int, _ ki: Int, _ kj: Int) -> (r: Int, col: Int)? {
-            let r = i * s.sh - s.pt + ki * s.dh, col = j * s.sw - s.pl + kj * s.dw
-            return r >= 0 && r < s.h && col >= 0 && col < s.w ? (r, col) : nil
-        }
         let columns = images.count * p
-        var expected = [Float](repeating: 0, count: g.patchSize * columns)
-        for b in images {
-            for c in 0..<s.c {
-                for ki in 0..<s.kh {
-                    for kj in 0..<s.kw {
-                        for i in 0..<oh {
-                            for j in 0..<ow {
-                                guard let (r, col) = source(i, j, ki, kj) else { continue }
-                                expected[((c * s.kh + ki) * s.kw + kj) * columns + (b - images.lowerBound) * p + i * ow + j] =
-                                    x.data[((b * s.c + c) * s.h + r) * s.w + col]
+        // Every tap of every window: (the input element it reads, the column entry it fills), in
+        // image, channel, kernel offset, output position order.
+        func taps(_ visit: (_ source: Int, _ entry: Int) -> Void) {
+            for b in images {
+                for c in 0..<s.c {
+                    for ki in 0..<s.kh {
+                        for kj in 0..<s.kw {
+                            for i in 0..<oh {
+                                for j in 0..<ow {
+                                    let r = i * s.sh - s.pt + ki * s.dh, col = j * s.sw - s.pl + kj * s.dw
+                                    guard r >= 0 && r < s.h && col >= 0 && col < s.w else { continue }
+                                    visit(((b * s.c + c) * s.h + r) * s.w + col,
+                                          ((c * s.kh + ki) * s.kw + kj) * columns + (b - images.lowerBound) * p + i * ow + j)
+                                }
                             }
                         }
                     }
                 }
             }
         }
+        var expected = [Float](repeating: 0, count: g.patchSize * columns)
+        taps { source, entry in expected[entry] = x.data[source] }
         var cols = [Float](repeating: .nan, count: g.patchSize * columns)
         x.data.withUnsafeBufferPointer { xb in cols.withUnsafeMutableBufferPointer { g.im2col(xb.baseAddress!, images: images, into: $0.baseAddress!) } }
         #expect(cols == expected)
@@ -55,21 +57,7 @@ import Testing
         // the images hold; the other images are untouched.
         let d = Tensor.randomNormal(shape: [g.patchSize, columns], using: &rng)
         var reference = x.data.map(Double.init)
-        for b in images {
-            for c in 0..<s.c {
-                for ki in 0..<s.kh {
-                    for kj in 0..<s.kw {
-                        for i in 0..<oh {
-                            for j in 0..<ow {
-                                guard let (r, col) = source(i, j, ki, kj) else { continue }
-                                reference[((b * s.c + c) * s.h + r) * s.w + col] +=
-                                    Double(d.data[((c * s.kh + ki) * s.kw + kj) * columns + (b - images.lowerBound) * p + i * ow + j])
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        taps { source, entry in reference[source] += Double(d.data[entry]) }
         var y = x.data
         d.data.withUnsafeBufferPointer { db in y.withUnsafeMutableBufferPointer { g.col2im(db.baseAddress!, images: images, into: $0.baseAddress!) } }
         let worst = zip(y, reference).map { abs(Double($0) - $1) }.max() ?? 0
