@@ -93,7 +93,8 @@ struct BenchUI: ParsableCommand {
             let now = DispatchTime.now().uptimeNanoseconds
             if scatterCompleteAt == nil, runtime.model.datasetProgress == nil, runtime.model.scatter.pca != nil,
                runtime.model.scatter.pcaPoints.count == engine.data.count { scatterCompleteAt = now }
-            if scatterCompleteAt != nil, backgroundDoneAt == nil, runtime.hasNoBackgroundWork { backgroundDoneAt = now }
+            // Not waiting for the scatter: an encoding that stopped never completes it.
+            if backgroundDoneAt == nil, runtime.model.datasetProgress == nil, runtime.hasNoBackgroundWork { backgroundDoneAt = now }
         }
         for i in 0..<keys {
             let key = script[i % script.count]
@@ -181,10 +182,9 @@ struct BenchUI: ParsableCommand {
                 runtime.waitForBackground(seconds: 0.05)
                 noteProgress()
             }
-            func seconds(_ t: UInt64?) -> Double { Double((t ?? loadStart) - loadStart) / 1e9 }
-            print(String(format: "%d images encoded, PCA scatter of all of them: %.1f s after the model was loaded; "
-                         + "the work after it (reconstruction errors) done at %.1f s", engine.data.count,
-                         seconds(scatterCompleteAt), seconds(backgroundDoneAt)))
+            func seconds(_ t: UInt64?) -> String { t.map { String(format: "%.1f s", Double($0 - loadStart) / 1e9) } ?? "never" }
+            print("\(engine.data.count) images encoded, PCA scatter of all of them: \(seconds(scatterCompleteAt)) after the model "
+                  + "was loaded; the work after it (reconstruction errors) done at \(seconds(backgroundDoneAt))")
         }
         if let startedAt { print(String(format: "process start → bench start: %.0f ms", startedAt * 1000)) }
         if let shape = engine.vqShapeValue {
