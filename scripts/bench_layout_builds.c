@@ -18,21 +18,22 @@ int main(void) {
     float *pos = malloc(8 * n), *step = malloc(8 * n);
     long *off = malloc(8 * (n + 1));
     int32_t *col = malloc(4 * (e + pad));
-    float *share = malloc(4 * (e + pad)), *negatives = calloc((size_t)n, 4);
+    float *eps = malloc(4 * (e + pad)), *ns0 = malloc(4 * (e + pad)), *nn0 = malloc(4 * (e + pad));
+    float *ns = malloc(4 * (e + pad)), *nn = malloc(4 * (e + pad));
     for (long i = 0; i < 2 * n; i++) pos[i] = 20.0f * (float)rand() / (float)RAND_MAX - 10;
     for (long i = 0; i <= n; i++) off[i] = i * k;
     for (long t = 0; t < e + pad; t++) {
         col[t] = t < e ? (int32_t)((t / k + 1 + rand() % 200) % n) : 0;
-        const float w = (float)rand() / (float)RAND_MAX;
-        share[t] = t < e ? w / 1.05f + 0.05f : 0;
-        if (t < e) negatives[t / k] += 5 * share[t];
+        float w = (float)rand() / (float)RAND_MAX;
+        eps[t] = t < e ? 1.0f / (w + 0.05f) : -1; ns0[t] = t < e ? eps[t] : 1e30f; nn0[t] = eps[t] / 5;
     }
     fn builds[3] = {ck_umap_layout_epoch_baseline, ck_umap_layout_epoch_avx2, ck_umap_layout_epoch_avx512};
     const char *names[3] = {"baseline", "AVX2", "AVX-512"};
     double best[3] = {1e9, 1e9, 1e9};
     for (int rep = 0; rep < 5; rep++)
         for (int b = 0; b < 3; b++) {
-            ck_umap_layout L = {pos, step, off, col, share, negatives, n, 1.577f, 0.895f, 42};
+            memcpy(ns, ns0, 4 * (e + pad)); memcpy(nn, nn0, 4 * (e + pad));
+            ck_umap_layout L = {pos, step, off, col, eps, ns, nn, n, 1.577f, 0.895f, 5, 42};
             double t0 = now();
             for (long ep = 0; ep < 60; ep++) builds[b](&L, ep, 1.0f, 0, n);
             double t = now() - t0;

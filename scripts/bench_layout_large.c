@@ -23,20 +23,23 @@ int main(int argc, char **argv) {
     float *pos0 = malloc(8 * n), *pos = malloc(8 * n), *step = malloc(8 * n);
     long *off = malloc(8 * (n + 1));
     int32_t *col = malloc(4 * (e + pad));
-    float *share = malloc(4 * (e + pad)), *negatives = calloc((size_t)n, 4);
+    float *eps = malloc(4 * (e + pad)), *ns0 = malloc(4 * (e + pad)), *nn0 = malloc(4 * (e + pad));
+    float *ns = malloc(4 * (e + pad)), *nn = malloc(4 * (e + pad));
     for (long i = 0; i < 2 * n; i++) pos0[i] = 20 * uniform() - 10;
     for (long i = 0; i <= n; i++) off[i] = i * k;
     for (long t = 0; t < e + pad; t++) {
         const float w = t < e ? powf(uniform(), 2.2f) : 0;
         col[t] = t < e ? (int32_t)(next() % (uint64_t)n) : 0;
-        share[t] = w < 1.0f / 250 ? 0 : w;
-        if (t < e) negatives[t / k] += 5 * share[t];
+        const int never = w < 1.0f / 250;
+        eps[t] = never ? -1 : 1 / w; ns0[t] = never ? INFINITY : eps[t]; nn0[t] = never ? -0.2f : eps[t] / 5;
     }
     double best = INFINITY, check = 0;
     for (int run = 0; run < 3; run++) {
         for (long i = 0; i < 2 * n; i++) pos[i] = pos0[i];
-        ck_umap_layout L = {.position = pos, .step = step, .offsets = off, .columns = col, .share = share,
-                            .negative_samples = negatives, .n = n, .a = 1.577f, .b = 0.895f, .seed = 42};
+        for (long t = 0; t < e + pad; t++) { ns[t] = ns0[t]; nn[t] = nn0[t]; }
+        ck_umap_layout L = {.position = pos, .step = step, .offsets = off, .columns = col, .epochs_per_sample = eps,
+                            .next_sample = ns, .next_negative = nn, .n = n, .a = 1.577f, .b = 0.895f,
+                            .negative_rate = 5, .seed = 42};
         const double t0 = cpu();
         for (int epoch = 0; epoch < epochs; epoch++) {
             if (!ck_umap_layout_epoch(&L, epoch, 0.5f, 0, n)) return 1;

@@ -3,7 +3,6 @@
 // compiled for its instruction set, and both compute the same bits (see umap_layout.c).
 #include "CKernels.h"
 #include <float.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,6 +39,12 @@ static inline float lane_sum(vf x) {
 }
 static inline vf load_f(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
 static inline vi load_i(const int32_t *p) { vi v; memcpy(&v, p, sizeof v); return v; }
+/// Stores the first `count` lanes only: the lanes past them belong to another point's edges.
+static inline void store_first(float *p, vf v, long count) {
+    if (count == LANES) memcpy(p, &v, sizeof v);
+    else for (long l = 0; l < count; l++) p[l] = v[l];
+}
+
 /// x^b for x > 0 as 2^(b·log2 x), both by polynomials fitted here (scripts/fit_layout_pow.py): log2 of a
 /// mantissa in [√½, √2) to 7e-7, 2^r on [−½, ½] to 2.4e-7 relative; x^b to ~1e-6. Evaluated by
 /// Estrin's scheme: Horner's chain of fifteen dependent multiply-adds was the layout's critical path.
@@ -125,6 +130,14 @@ static inline float row_sum(const float *x, long count) {
     return lane_sum(acc);
 }
 
+static inline int32_t row_sum_i(const int32_t *x, long count) {
+    vi acc = splat_i(0);
+    for (long t = 0; t < count; t += LANES) acc += (lane_numbers() < (int32_t)(count - t)) & load_i(x + t);
+    int32_t total = 0;
+    for (int l = 0; l < LANES; l++) total += acc[l];
+    return total;
+}
+
 /// x[0 ..< count] = v, in whole LANES-wide stores (up to LANES − 1 past count).
 static inline void row_fill(float *x, float v, long count) {
     const vf s = splat(v);
@@ -135,6 +148,7 @@ static inline void row_fill(float *x, float v, long count) {
 typedef struct {
     long edge_capacity, sample_capacity;
     float *xi, *yi, *pull0, *pull1;   // per edge: its point's position, its attraction
+    int32_t *samples;                 // per edge: negative samples owed this epoch
     uint32_t *stream;                 // per sample: its hash input (point key + counter · golden ratio)
     int32_t *point;                   // per sample: its point
     float *sx, *sy, *push0, *push1;   // per sample: its point's position, its repulsion
@@ -151,7 +165,7 @@ static int reserve_edges(layout_scratch *w, long count) {
     if (count <= w->edge_capacity) return 1;
     count = count * 2;
     if (!(grow((void **)&w->xi, count, 4) && grow((void **)&w->yi, count, 4) && grow((void **)&w->pull0, count, 4) &&
-          grow((void **)&w->pull1, count, 4))) return 0;
+          grow((void **)&w->pull1, count, 4) && grow((void **)&w->samples, count, 4))) return 0;
     w->edge_capacity = count;
     return 1;
 }
@@ -167,7 +181,7 @@ static int reserve_samples(layout_scratch *w, long count) {
 }
 
 static void release(layout_scratch *w) {
-    free(w->xi); free(w->yi); free(w->pull0); free(w->pull1);
+    free(w->xi); free(w->yi); free(w->pull0); free(w->pull1); free(w->samples);
     free(w->stream); free(w->point); free(w->sx); free(w->sy); free(w->push0); free(w->push1);
 }
 
@@ -181,7 +195,7 @@ enum { BLOCK = 32 };  // points per block: its scratch rows stay in the first-le
 /// them). Returns 0 if scratch memory ran out (nothing is then moved).
 static int layout_epoch(const ck_umap_layout *L, long epoch, float alpha, long first, long end) {
     const float *Y = L->position;
-    const float a = L->a, b = L->b;
+    const float a = L->a, b = L->b, e = (float)epoch, negRate = L->negative_rate;
     const uint32_t n = (uint32_t)L->n;
     layout_scratch w = {0};
     int ok = 1;
@@ -193,30 +207,34 @@ static int layout_epoch(const ck_umap_layout *L, long epoch, float alpha, long f
             row_fill(w.xi + L->offsets[p] - e0, Y[2 * p], L->offsets[p + 1] - L->offsets[p]);
             row_fill(w.yi + L->offsets[p] - e0, Y[2 * p + 1], L->offsets[p + 1] - L->offsets[p]);
         }
-        // Attraction along every edge, scaled by its share w / w_max: the mean of umap-learn's sampling
-        // (an edge pulls in full with probability w / w_max an epoch), without its per-edge clocks.
+        // Attraction along the edges due this epoch; each also owes its share of negative samples.
         for (long s = 0; s < edges; s += LANES) {
             const long count = edges - s < LANES ? edges - s : LANES;
             const long at = e0 + s;
             prefetch_points(Y, L->columns + at + PREFETCH_AHEAD, at + PREFETCH_AHEAD + LANES <= L->offsets[end]);
-            const vf share = load_f(L->share + at);
+            const vf due_at = load_f(L->next_sample + at), owed = load_f(L->next_negative + at);
+            const vf eps = load_f(L->epochs_per_sample + at);
+            const vi due = (due_at <= e) & (lane_numbers() < (int32_t)count);
             vf x, y;
             gather_points(Y, L->columns + at, &x, &y);
             const vf d0 = load_f(w.xi + s) - x, d1 = load_f(w.yi + s) - y, dsq = d0 * d0 + d1 * d1;
             const vf pw = pow_b(dsq, b);
             const vf coeff = (-2 * a * b) * pw / (dsq * (a * pw + 1));
-            const vi pull = (share > 0) & (dsq > 0) & (lane_numbers() < (int32_t)count);
-            const vf g0 = select_f(pull, clip4(coeff * d0) * share, splat(0)), g1 = select_f(pull, clip4(coeff * d1) * share, splat(0));
+            const vi pull = due & (dsq > 0);
+            const vf g0 = select_f(pull, clip4(coeff * d0), splat(0)), g1 = select_f(pull, clip4(coeff * d1), splat(0));
             memcpy(w.pull0 + s, &g0, sizeof g0);
             memcpy(w.pull1 + s, &g1, sizeof g1);
+            const vf negEps = eps / negRate;
+            const vi samples = __builtin_elementwise_max(
+                splat_i(0), __builtin_convertvector(select_f(due, (e - owed) / negEps, splat(0)), vi)) & due;
+            memcpy(w.samples + s, &samples, sizeof samples);
+            store_first(L->next_sample + at, select_f(due, due_at + eps, due_at), count);
+            store_first(L->next_negative + at, select_f(due, owed + __builtin_convertvector(samples, vf) * negEps, owed), count);
         }
-        // The block's negative samples as one stream of rows: ⌊r·(epoch + 1)⌋ − ⌊r·epoch⌋ for a point
-        // owed r an epoch (in double, exact far past any epoch count), so over the epochs each point draws
-        // what umap-learn's sampled edges draw on average.
+        // The block's negative samples as one stream of rows.
         long total = 0, owed[BLOCK];
         for (long p = p0; p < p1; p++) {
-            const double r = L->negative_samples[p];
-            const long count = owed[p - p0] = (long)(floor(r * (double)(epoch + 1)) - floor(r * (double)epoch));
+            const long count = owed[p - p0] = row_sum_i(w.samples + L->offsets[p] - e0, L->offsets[p + 1] - L->offsets[p]);
             if (!(ok = reserve_samples(&w, total + count + LANES))) break;
             const vu key = (vu)splat_i((int32_t)(uint32_t)stream_key(L->seed, epoch, p));
             const vi me = splat_i((int32_t)p);

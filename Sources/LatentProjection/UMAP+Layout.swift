@@ -11,26 +11,20 @@ extension UMAP {
     /// returns how many epochs ran.
     static func optimize(_ y: inout [Float], graph g: Graph, n: Int, a: Float, b: Float, epochs: Int,
                          options: UMAPOptions, progress: (Double) -> Void) -> Int {
-        // Edges below max/epochs would never be sampled: they do not pull (umap-learn drops them too).
-        // An edge pulls by its share w / w_max every epoch, where umap-learn pulls in full with that
-        // probability, and its point draws negative_sample_rate · share samples an epoch on average.
-        // Without per-edge clocks the epoch writes nothing but the steps (and a million points' layout
-        // keeps two fewer arrays of 4 bytes an edge).
+        // Edges below max/epochs would never be sampled: drop them (umap-learn does the same).
         let maxW = g.weights.max() ?? 1
         let threshold = maxW / Float(epochs)
-        let pad = Int(CK_UMAP_LAYOUT_PAD)  // the kernel reads edge arrays a vector step past the last edge
+        // The C kernel reads edge arrays a vector step past the last edge: padded with edges never due.
+        let pad = Int(CK_UMAP_LAYOUT_PAD)
+        // Filled in place: at a million points each edge array is ~90 MB, and mapped copies of them
+        // (and of the graph's columns) were a third of the peak memory.
         let edges = g.weights.count, negRate = Float(options.negativeSampleRate)
-        // Filled in place: at a million points an edge array is ~90 MB, and mapped copies of them (and of
-        // the graph's columns) were a third of the peak memory.
-        let share = Buffer<Float>(count: edges + pad, repeating: 0)
-        let negatives = Buffer<Float>(count: n, repeating: 0)
-        for i in 0..<n {
-            var total: Float = 0
-            for e in g.offsets[i]..<g.offsets[i + 1] where g.weights[e] >= threshold {
-                share.pointer[e] = g.weights[e] / maxW
-                total += share.pointer[e]
-            }
-            negatives.pointer[i] = negRate * total
+        let epochsPerSample = Buffer<Float>(count: edges + pad, repeating: -1)
+        let nextSample = Buffer<Float>(count: edges + pad, repeating: .infinity)
+        let nextNegative = Buffer<Float>(count: edges + pad, repeating: -1 / negRate)
+        for e in 0..<edges where g.weights[e] >= threshold {
+            let eps = maxW / g.weights[e]
+            epochsPerSample.pointer[e] = eps; nextSample.pointer[e] = eps; nextNegative.pointer[e] = eps / negRate
         }
         let columns = Buffer<Int32>(count: edges + pad, repeating: 0)
         g.columns.withUnsafeBufferPointer { columns.pointer.update(from: $0.baseAddress!, count: edges) }
@@ -38,7 +32,8 @@ extension UMAP {
         let position = Buffer<Float>(y), step = Buffer<Float>([Float](repeating: 0, count: 2 * n))
         let layout = ck_umap_layout(
             position: position.pointer, step: step.pointer, offsets: offsets.pointer, columns: columns.pointer,
-            share: share.pointer, negative_samples: negatives.pointer, n: n, a: a, b: b, seed: options.seed)
+            epochs_per_sample: epochsPerSample.pointer, next_sample: nextSample.pointer,
+            next_negative: nextNegative.pointer, n: n, a: a, b: b, negative_rate: negRate, seed: options.seed)
         // The learning rate falls as (1 − epoch/epochs)²: at the same number of epochs the layout ends
         // with less of the batch updates' jitter than under umap-learn's linear fall (Fashion-MNIST,
         // 5,000 points, 150 epochs: trustworthiness(15) 0.9922 against 0.9909).
@@ -53,9 +48,7 @@ extension UMAP {
             }
             for t in 0..<(2 * n) { position.pointer[t] += step.pointer[t] }
             if epoch % 50 == 0 { progress(Double(epoch) / Double(epochs)) }
-            // No look in the schedule's first half: the learning rate is still above a quarter of its
-            // start there and the layout far from still (the first look only takes the positions).
-            if let tolerance = options.convergence, (epoch + 1) % convergenceWindow == 0, 2 * (epoch + 1) >= epochs, epoch + 1 < epochs {
+            if let tolerance = options.convergence, (epoch + 1) % convergenceWindow == 0, epoch + 1 < epochs {
                 if movement(position.pointer, since: moved, graph: g, n: n, threads: options.threads) < tolerance { run = epoch + 1; break }
             }
         }

@@ -4,8 +4,7 @@ import LatentCore
 /// UMAP (McInnes, Healy & Melville, 2018), following umap-learn: a k-nearest-neighbour graph, per-point
 /// smooth distances (smooth_knn_dist), the fuzzy union of the directed memberships, the curve
 /// 1 / (1 + a·d^(2b)) fitted to min_dist and spread, and stochastic gradient descent with negative
-/// sampling. Where umap-learn samples each edge with probability w / w_max an epoch, here every edge
-/// pulls by w / w_max each epoch and its point draws the negative samples those edges owe on average.
+/// sampling on the epoch schedule (edges sampled in proportion to their weight).
 ///
 /// The optimisation runs in "batch" form, as uwot's batch mode and umappp do: in every epoch each
 /// point's gradient is computed from the embedding as it stood at the start of the epoch, with random

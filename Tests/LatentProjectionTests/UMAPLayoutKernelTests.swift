@@ -6,16 +6,17 @@ import Testing
 /// The C layout epoch (`ck_umap_layout_epoch`) against a plain reference written from its contract, and
 /// its CPU- and split-independence.
 @Suite struct UMAPLayoutKernelTests {
-    /// A random graph: n points, 3–12 edges each (a few that never pull), each point's negative samples
-    /// an epoch (fractional), one pair of coincident points.
+    /// A random graph with the layout's state: n points, 3–12 edges each (a few never sampled), one
+    /// pair of coincident points.
     struct Case {
         var n: Int
         var position: [Float]
         var offsets: [Int] = [0]
         var columns: [Int32] = []
-        var share: [Float] = []
-        var negatives: [Float] = []
-        let a: Float = 1.577, b: Float = 0.895, seed: UInt64 = 7
+        var period: [Float] = []
+        var due: [Float] = []
+        var owed: [Float] = []
+        let a: Float = 1.577, b: Float = 0.895, rate: Float = 5, seed: UInt64 = 7
 
         init(n: Int, seed: UInt64) {
             self.n = n
@@ -27,64 +28,73 @@ import Testing
                     var j = rng.nextInt(below: n)
                     if j == i { j = (j + 1) % n }
                     columns.append(Int32(j))
-                    share.append(rng.nextInt(below: 8) == 0 ? 0 : 0.05 + 0.95 * rng.nextFloat())
+                    let eps: Float = rng.nextInt(below: 8) == 0 ? -1 : 1 + 3 * rng.nextFloat()
+                    period.append(eps)
+                    due.append(eps > 0 ? eps : .infinity)
+                    owed.append(eps / rate)
                 }
                 offsets.append(columns.count)
-                negatives.append(5 * share[offsets[i]...].reduce(0, +))
             }
         }
 
         /// One epoch through the kernel (`run` is the dispatching or the baseline entry), over the given
-        /// point ranges: the steps.
-        func kernel(epoch: Int, alpha: Float, ranges: [Range<Int>],
+        /// point ranges: the steps, and the clocks afterwards.
+        mutating func kernel(epoch: Int, alpha: Float, ranges: [Range<Int>],
                              run: (UnsafePointer<ck_umap_layout>, Int, Float, Int, Int) -> Int32 = ck_umap_layout_epoch) -> [Float] {
             var step = [Float](repeating: .nan, count: 2 * n)
             let pad = Int(CK_UMAP_LAYOUT_PAD)
-            let cols = columns + [Int32](repeating: 0, count: pad), pull = share + [Float](repeating: 0, count: pad)
-            let offs = offsets, pos = position, (n, a, b, seed) = (n, a, b, seed)
+            var cols = columns + [Int32](repeating: 0, count: pad), eps = period + [Float](repeating: -1, count: pad)
+            var dueP = due + [Float](repeating: .infinity, count: pad), owedP = owed + [Float](repeating: 0, count: pad)
+            let offs = offsets, pos = position, (n, a, b, rate, seed) = (n, a, b, rate, seed)
             step.withUnsafeMutableBufferPointer { st in
-                cols.withUnsafeBufferPointer { c in
-                    pull.withUnsafeBufferPointer { w in
-                        negatives.withUnsafeBufferPointer { r in
-                            offs.withUnsafeBufferPointer { of in
-                                pos.withUnsafeBufferPointer { p in
-                                    var layout = ck_umap_layout(
-                                        position: p.baseAddress, step: st.baseAddress, offsets: of.baseAddress,
-                                        columns: c.baseAddress, share: w.baseAddress, negative_samples: r.baseAddress,
-                                        n: n, a: a, b: b, seed: seed)
-                                    for r in ranges { #expect(run(&layout, epoch, alpha, r.lowerBound, r.upperBound) == 1) }
+                cols.withUnsafeMutableBufferPointer { c in
+                    eps.withUnsafeMutableBufferPointer { e in
+                        dueP.withUnsafeMutableBufferPointer { d in
+                            owedP.withUnsafeMutableBufferPointer { o in
+                                offs.withUnsafeBufferPointer { of in
+                                    pos.withUnsafeBufferPointer { p in
+                                        var layout = ck_umap_layout(
+                                            position: p.baseAddress, step: st.baseAddress, offsets: of.baseAddress,
+                                            columns: c.baseAddress, epochs_per_sample: e.baseAddress,
+                                            next_sample: d.baseAddress, next_negative: o.baseAddress, n: n, a: a, b: b,
+                                            negative_rate: rate, seed: seed)
+                                        for r in ranges { #expect(run(&layout, epoch, alpha, r.lowerBound, r.upperBound) == 1) }
+                                    }
                                 }
                             }
                         }
                     }
                 }
             }
+            due = Array(dueP.prefix(columns.count)); owed = Array(owedP.prefix(columns.count))
+            #expect(eps.suffix(pad).allSatisfy { $0 == -1 } && dueP.suffix(pad).allSatisfy { $0 == .infinity })
             return step
         }
 
         /// The same epoch from the contract, in doubles with libm's pow, one edge and one sample at a time.
-        /// Also returns how many negative samples were drawn.
-        func reference(epoch: Int, alpha: Float) -> (step: [Double], samples: Int) {
-            var step = [Double](repeating: 0, count: 2 * n), drawn = 0
-            let A = Double(a), B = Double(b)
+        mutating func reference(epoch: Int, alpha: Float) -> [Double] {
+            var step = [Double](repeating: 0, count: 2 * n)
+            let e = Float(epoch), A = Double(a), B = Double(b)
             func clip(_ v: Double) -> Double { min(4, max(-4, v)) }
             for i in 0..<n {
                 let yi = (Double(position[2 * i]), Double(position[2 * i + 1]))
-                var g = (0.0, 0.0)
-                for s in offsets[i]..<offsets[i + 1] where share[s] > 0 {
+                var g = (0.0, 0.0), negatives = 0
+                for s in offsets[i]..<offsets[i + 1] where due[s] <= e {
                     let j = Int(columns[s])
                     let d = (yi.0 - Double(position[2 * j]), yi.1 - Double(position[2 * j + 1]))
                     let dsq = d.0 * d.0 + d.1 * d.1
                     if dsq > 0 {
                         let pw = pow(dsq, B), coeff = -2 * A * B * pw / (dsq * (A * pw + 1))
-                        g.0 += clip(coeff * d.0) * Double(share[s]); g.1 += clip(coeff * d.1) * Double(share[s])
+                        g.0 += clip(coeff * d.0); g.1 += clip(coeff * d.1)
                     }
+                    due[s] += period[s]
+                    let negEps = period[s] / rate
+                    let samples = max(0, Int((e - owed[s]) / negEps))
+                    owed[s] += Float(samples) * negEps
+                    negatives += samples
                 }
-                let rate = Double(negatives[i])
-                let samples = Int((rate * Double(epoch + 1)).rounded(.down) - (rate * Double(epoch)).rounded(.down))
-                drawn += samples
                 let key = UInt32(truncatingIfNeeded: Self.streamKey(seed: seed, epoch: epoch, point: i))
-                for c in 0..<samples {
+                for c in 0..<negatives {
                     var x = key &+ UInt32(truncatingIfNeeded: c) &* 0x9E37_79B9
                     x ^= x >> 16; x &*= 0x7FEB_352D; x ^= x >> 15; x &*= 0x846C_A68B; x ^= x >> 16
                     let k = Int((UInt64(x) * UInt64(n)) >> 32)
@@ -100,7 +110,7 @@ import Testing
                 }
                 step[2 * i] = g.0 * Double(alpha); step[2 * i + 1] = g.1 * Double(alpha)
             }
-            return (step, drawn)
+            return step
         }
 
         static func streamKey(seed: UInt64, epoch: Int, point: Int) -> UInt64 {
@@ -112,37 +122,38 @@ import Testing
     }
 
     @Test func epochMatchesThePlainReference() {
-        let layout = Case(n: 300, seed: 3)
-        var pushedApart = false, drawn = 0
+        var kernel = Case(n: 300, seed: 3), reference = kernel
+        var pushedApart = false
         for epoch in 0..<6 {
             let alpha = 1 - Float(epoch) / 10
-            let got = layout.kernel(epoch: epoch, alpha: alpha, ranges: [0..<300])
-            let want = layout.reference(epoch: epoch, alpha: alpha)
+            let got = kernel.kernel(epoch: epoch, alpha: alpha, ranges: [0..<300])
+            let want = reference.reference(epoch: epoch, alpha: alpha)
             for t in 0..<600 {
-                #expect(abs(Double(got[t]) - want.step[t]) <= 1e-4 * max(1, abs(want.step[t])), "epoch \(epoch), coordinate \(t): \(got[t]) vs \(want.step[t])")
+                #expect(abs(Double(got[t]) - want[t]) <= 1e-4 * max(1, abs(want[t])), "epoch \(epoch), coordinate \(t): \(got[t]) vs \(want[t])")
             }
+            // The clocks advance exactly as the reference's.
+            #expect(kernel.due == reference.due && kernel.owed == reference.owed, "epoch \(epoch)")
             pushedApart = pushedApart || got[0] != 0
-            drawn += want.samples
         }
         #expect(pushedApart)
-        // Samples were drawn (about 5 · Σ share a point an epoch), or the comparison above proved little.
-        #expect(drawn > 6 * 300 * 5)
-        #expect(layout.share.contains(0) && layout.negatives.contains { $0 != $0.rounded() })
+        // Some edges were due and some samples drawn, or the comparison above proved little.
+        #expect(kernel.due.filter { $0.isFinite }.count > 1000)
     }
 
     @Test func epochIsTheSameOnEveryCPUAndAnySplit() {
-        let whole = Case(n: 500, seed: 5)
+        var whole = Case(n: 500, seed: 5), baseline = whole, split = whole, avx2 = whole
         let hasAVX2 = ck_umap_layout_uses_avx2() != 0
         for epoch in 0..<4 {
             let a = whole.kernel(epoch: epoch, alpha: 0.9, ranges: [0..<500])
-            let b = whole.kernel(epoch: epoch, alpha: 0.9, ranges: [0..<500], run: ck_umap_layout_epoch_baseline)
-            let c = whole.kernel(epoch: epoch, alpha: 0.9, ranges: [0..<1, 1..<77, 77..<331, 331..<500])
+            let b = baseline.kernel(epoch: epoch, alpha: 0.9, ranges: [0..<500], run: ck_umap_layout_epoch_baseline)
+            let c = split.kernel(epoch: epoch, alpha: 0.9, ranges: [0..<1, 1..<77, 77..<331, 331..<500])
             #expect(a.map(\.bitPattern) == b.map(\.bitPattern), "the dispatched and baseline builds differ at epoch \(epoch)")
             #expect(a.map(\.bitPattern) == c.map(\.bitPattern), "splitting the points changed epoch \(epoch)")
             if hasAVX2 {
-                let d = whole.kernel(epoch: epoch, alpha: 0.9, ranges: [0..<500], run: ck_umap_layout_epoch_avx2)
+                let d = avx2.kernel(epoch: epoch, alpha: 0.9, ranges: [0..<500], run: ck_umap_layout_epoch_avx2)
                 #expect(a.map(\.bitPattern) == d.map(\.bitPattern), "the AVX2 build differs at epoch \(epoch)")
             }
         }
+        #expect(whole.due == baseline.due && whole.owed == split.owed)
     }
 }

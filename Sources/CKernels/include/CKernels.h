@@ -77,7 +77,7 @@ void ck_im2col(const ck_conv_geometry *g, const float *x, long first, long count
 void ck_col2im(const ck_conv_geometry *g, const float *cols, long first, long count, long firstColumnImage, long ld,
                float *x);
 
-/// How many elements past the last edge `ck_umap_layout_epoch` may read in `columns` and `share` (the
+/// How many elements past the last edge `ck_umap_layout_epoch` may read in each edge array (the
 /// caller pads them): one vector step's width.
 enum { CK_UMAP_LAYOUT_PAD = 16 };
 
@@ -87,16 +87,16 @@ typedef struct {
     float *step;                    // n (x, y) pairs: this epoch's move of each point
     const long *offsets;            // n + 1: point i's edges are offsets[i] ..< offsets[i + 1]
     const int32_t *columns;         // each edge's other end
-    const float *share;             // each edge's pull, w / w_max (0: the edge never pulls)
-    const float *negative_samples;  // n: each point's negative samples an epoch (may be fractional)
+    const float *epochs_per_sample; // each edge's sampling period (any value for edges never due)
+    float *next_sample;             // each edge's next due epoch (+∞: never)
+    float *next_negative;           // each edge's negative-sample clock
     long n;
-    float a, b;
+    float a, b, negative_rate;
     uint64_t seed;
 } ck_umap_layout;
 /// One epoch of attraction and negative-sample repulsion for points first ..< end: their steps, scaled
-/// by alpha. Nothing else is written: points are independent, and the result does not depend on the
-/// CPU. The edge arrays must be readable CK_UMAP_LAYOUT_PAD elements past the last edge. Returns 0 if
-/// out of memory.
+/// by alpha, and their edges' clocks. Points are independent; the result does not depend on the CPU.
+/// The edge arrays must be readable CK_UMAP_LAYOUT_PAD elements past the last edge. Returns 0 if out of memory.
 int ck_umap_layout_epoch(const ck_umap_layout *layout, long epoch, float alpha, long first, long end);
 /// 1 if this CPU can run the AVX2 build (AVX2 + FMA).
 int ck_umap_layout_uses_avx2(void);
