@@ -7,7 +7,9 @@ compiles; warm: the figure a user sees from the second call on, and the one the 
 trustworthiness(15) and 15-NN preservation of both embeddings, computed with one formula
 (scikit-learn's definition) so the comparison is like for like: here in numpy up to 12,000 points, and
 by `latent project --score` above (numpy's n × n rank matrix would not fit in memory at 70,000).
-The last line per input is the ratio: umap-learn warm ÷ ours.
+The last line per input is the ratio: umap-learn warm ÷ ours. With --repeat N (default 3; inputs up to
+50,000 rows) ours and umap-learn's warm fit alternate N times and the ratio is of the medians: on a
+shared or virtual machine a single third-of-a-second run can land on a slow moment.
 
 Usage: python3 scripts/bench_umap.py [--input X.npy ...] [--rows N ...] [--model Weights/vae-z10.safetensors]
   --rows takes a seeded random subset of each input (e.g. --input fm10.npy --rows 20000 --rows 70000);
@@ -57,6 +59,7 @@ def main():
     ap.add_argument("--latent", default=os.path.join(root, ".build", "release", "latent"))
     ap.add_argument("--cold-rows", type=int)
     ap.add_argument("--no-reference", action="store_true")
+    ap.add_argument("--repeat", type=int, default=3)
     args = ap.parse_args()
     tmp = tempfile.mkdtemp()
     inputs = list(args.input)
@@ -83,10 +86,11 @@ def main():
                 x = (full[rng.integers(0, len(full), rows)] + rng.standard_normal((rows, full.shape[1])).astype(np.float32) * noise).astype(np.float32)
             xpath = os.path.join(tmp, "x.npy")
             np.save(xpath, x)
-            compare(args.latent, os.path.basename(path), x, xpath, tmp, umap, args.cold_rows)
+            repeat = max(1, args.repeat) if len(x) <= 50000 else 1
+            compare(args.latent, os.path.basename(path), x, xpath, tmp, umap, args.cold_rows, repeat)
 
 
-def compare(latent, name, x, xpath, tmp, umap, cold_rows=None):
+def compare(latent, name, x, xpath, tmp, umap, cold_rows=None, repeat=1):
     out = os.path.join(tmp, "latent.csv")
     print(f"== {name}: {len(x)} × {x.shape[1]}")
 
@@ -98,23 +102,40 @@ def compare(latent, name, x, xpath, tmp, umap, cold_rows=None):
         r = subprocess.run([latent, "project", "--input", xpath, "--score", ypath], capture_output=True, text=True, check=True)
         return r.stdout.strip().splitlines()[-1]
 
-    t0 = time.time()
-    run = subprocess.run([latent, "project", "--input", xpath, "--method", "umap", "-o", out], capture_output=True, text=True, check=True)
-    ours = time.time() - t0
-    print("latent project:", run.stdout.strip().replace("\n", " | "))
+    def run_ours():
+        t0 = time.time()
+        run = subprocess.run([latent, "project", "--input", xpath, "--method", "umap", "-o", out], capture_output=True, text=True, check=True)
+        return time.time() - t0, run.stdout.strip().replace("\n", " | ")
+
+    def run_reference(fit):
+        t0 = time.time()
+        y = umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=42).fit_transform(fit)
+        return time.time() - t0, y
+
+    ours, report = run_ours()
+    print("latent project:", report)
     print(f"latent: {ours:.2f} s from process start, {scores(np.loadtxt(out, delimiter=','))}")
     if umap is None:
         return
-    for label in ("cold", "warm"):
-        fit = x[:cold_rows] if label == "cold" and cold_rows else x
-        t0 = time.time()
-        y_ref = umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=42).fit_transform(fit)
-        warm = time.time() - t0
-        if fit is not x:
-            print(f"umap-learn (cold, {len(fit)} rows): {warm:.2f} s")
-            continue
-        print(f"umap-learn {umap.__version__ if hasattr(umap, '__version__') else ''} ({label}): {warm:.2f} s, {scores(y_ref)}")
-    print(f"ratio: umap-learn warm ÷ ours = {warm / ours:.1f}×")
+    version = umap.__version__ if hasattr(umap, "__version__") else ""
+    cold, y_ref = run_reference(x[:cold_rows] if cold_rows else x)  # numba compiles
+    if cold_rows:
+        print(f"umap-learn (cold, {cold_rows} rows): {cold:.2f} s")
+    else:
+        print(f"umap-learn {version} (cold): {cold:.2f} s, {scores(y_ref)}")
+    warm, y_ref = run_reference(x)
+    print(f"umap-learn {version} (warm): {warm:.2f} s, {scores(y_ref)}")
+    if repeat == 1:
+        print(f"ratio: umap-learn warm ÷ ours = {warm / ours:.1f}×")
+        return
+    ours_times, warm_times = [ours], [warm]
+    for _ in range(repeat - 1):  # alternating, so both sides see the machine's same moments
+        ours_times.append(run_ours()[0])
+        warm_times.append(run_reference(x)[0])
+    ours_med, warm_med = float(np.median(ours_times)), float(np.median(warm_times))
+    print("latent runs: " + ", ".join(f"{t:.2f}" for t in ours_times) + " s; umap-learn warm fits: " +
+          ", ".join(f"{t:.2f}" for t in warm_times) + " s")
+    print(f"ratio: umap-learn warm ÷ ours = {warm_med / ours_med:.1f}× (medians of {repeat}: {warm_med:.2f} s ÷ {ours_med:.2f} s)")
 
 
 if __name__ == "__main__":

@@ -8,8 +8,11 @@ public enum UMAPInit: String, Sendable, CaseIterable {
     case spectral
     /// The data's first two principal components.
     case pca
-    /// Spectral up to `UMAPOptions.spectralLimit` points, PCA above (where the two start equally well:
-    /// 70,000 Fashion-MNIST images give the same trustworthiness either way).
+    /// The start we recommend: PCA. The spectral start is seed-dependent (its Lanczos vector is random)
+    /// and poor on clustered latents, whose leading eigenvectors each split off a cluster or two and
+    /// pile the rest together: 20,000 VAE latents of MNIST digits end at trustworthiness(15) 0.912 from
+    /// it (umap-learn's own spectral start: 0.935) and at 0.953 from PCA; Fashion-MNIST → PCA 10 at
+    /// 20,000 points ended at 0.9919 or 0.9840 by the seed, from PCA at 0.9908 and 0.9900.
     case auto
 }
 

@@ -20,7 +20,7 @@ struct Project: ParsableCommand {
     @Option(help: "UMAP min_dist.") var minDist: Float = 0.1
     @Option(help: "UMAP epochs (default: 200 up to 10,000 points, 150 up to 25,000, else 250); t-SNE iterations (default: 750, as openTSNE).") var epochs: Int?
     @Flag(help: "UMAP: run every epoch of the schedule, also after the layout has converged (points moving under 5 % of the mean edge length over 5 epochs).") var allEpochs = false
-    @Option(help: "UMAP start: spectral, pca, or auto (spectral up to 20,000 points).") var `init`: String = "auto"
+    @Option(help: "UMAP start: spectral, pca, or auto (PCA).") var `init`: String = "auto"
     @Option(help: "Random seed.") var seed: UInt64 = 42
     @Option(help: "Threads (the result does not depend on it).") var threads = ComputeThreads.available
     @Option(name: [.short, .customLong("output")], help: "Write the coordinates: x,y rows as CSV, or an (n, 2) float32 .npy when the name ends in .npy.") var output: String?
