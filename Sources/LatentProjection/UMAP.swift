@@ -20,9 +20,10 @@ public struct UMAPOptions: Sendable {
     /// (Fashion-MNIST → PCA 10, 5,000 points, 200 epochs: 0.9929 squared, 0.9924 linear). From the PCA
     /// start the power 1.5 keeps the layout moving longer, which 20,000 of those points need
     /// (trustworthiness(15) 0.9908 against 0.9879 squared; umap-learn 0.9911) at no loss elsewhere; above
-    /// 25,000 points both give the same (70,000 points: 0.9891) and the square stops sooner. Larger inputs need more epochs:
-    /// batch updates, each from the epoch's starting layout, converge more slowly than umap-learn's
-    /// in-place ones, and at 70,000 points 150 epochs give 0.9825, 250 give 0.9884 (umap-learn at 200: 0.9896).
+    /// 25,000 points both give the same (70,000 points: 0.9891) and the square stops sooner. Larger
+    /// inputs need more epochs: batch updates, each from the epoch's starting layout, converge more
+    /// slowly than umap-learn's in-place ones, and at 70,000 points 150 epochs give 0.9825, 250 give
+    /// 0.9884 (umap-learn at 200: 0.9896).
     public var epochs: Int?
     /// The layout has converged, and the epochs stop, once points moved on average less than this
     /// fraction of the mean edge length over the last 5 epochs (checked every 5 epochs). nil: all epochs.
