@@ -9,7 +9,7 @@ import LatentCore
 extension UMAP {
     /// Runs the epoch schedule (or until the layout has converged, see `UMAPOptions.convergence`) and
     /// returns how many epochs ran.
-    static func optimize(_ y: inout [Float], graph g: Graph, n: Int, a: Float, b: Float, epochs: Int, rateFall: Float = 2,
+    static func optimize(_ y: inout [Float], graph g: Graph, n: Int, a: Float, b: Float, epochs: Int, rateFall: Float,
                          options: UMAPOptions, progress: (Double) -> Void) -> Int {
         // Edges below max/epochs would never be sampled: drop them (umap-learn does the same).
         let maxW = g.weights.max() ?? 1
@@ -41,6 +41,8 @@ extension UMAP {
         var run = epochs
         for epoch in 0..<epochs {
             let rest = 1 - Float(epoch) / Float(epochs)
+            // rest · rest for the square: the same bits as before the power became a parameter, so
+            // layouts above 25,000 points did not move.
             let alpha = options.learningRate * (rateFall == 2 ? rest * rest : powf(rest, rateFall))
             parallelRanges(n, threads: options.threads) { range in
                 let ok = withUnsafePointer(to: layout) { ck_umap_layout_epoch($0, epoch, alpha, range.lowerBound, range.upperBound) }

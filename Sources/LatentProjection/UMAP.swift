@@ -80,8 +80,9 @@ public enum UMAP {
             if spectral { start = "pca (no spectral embedding)" }
         }
         lap("init")
-        let epochs = options.epochs ?? (n <= 10_000 ? 200 : n <= 25_000 ? 150 : 250)
-        let run = optimize(&embedding, graph: graph, n: n, a: a, b: b, epochs: epochs, rateFall: n <= 25_000 ? 1.5 : 2,
+        let small = n <= 25_000  // the schedule's two sizes (see `UMAPOptions.epochs`)
+        let epochs = options.epochs ?? (n <= 10_000 ? 200 : small ? 150 : 250)
+        let run = optimize(&embedding, graph: graph, n: n, a: a, b: b, epochs: epochs, rateFall: small ? 1.5 : 2,
                            options: options, progress: progress)
         lap("optimize")
         return UMAPResult(embedding: Tensor(shape: [n, 2], data: embedding), a: a, b: b, graph: knn, timings: timings, start: start,
