@@ -1,61 +1,74 @@
-// FIt-SNE's repulsion pieces (CKTSNE.h): the dispatch between the baseline and AVX-512 builds of the
-// FFT, and the loops too light to need two builds.
+// FIt-SNE's repulsion pieces and t-SNE's attraction (CKTSNE.h): the baseline build of the loops in
+// tsne_fit_body.h, the dispatch between it and the AVX2 and AVX-512 builds, and the loops too light to
+// need more than one build.
 #include <math.h>
 #include "CKernels.h"
 #include "tsne_fit_body.h"
 
-#if defined(__x86_64__) && defined(__clang__)
-void ck_fit_columns_avx512(float *re, float *im, long g, long firstColumn, long endColumn, int inverse, int upperZero,
-                           const float *wr, const float *wi);
-void ck_fit_rows_avx512(float *re, float *im, long g, long firstRow, long endRow, long columnsIn, long columnsOut,
-                        int inverse, const float *wr, const float *wi, float *scratch);
-void ck_fit_spread_avx512(const ck_fit_geometry *g, const float *y, const float *weights, const int32_t *order,
-                          const int32_t *boxStart, long firstBox, long endBox,
-                          float *re0, float *im0, float *re1, float *im1);
-#endif
+CK_FIT_BUILD(baseline)
 
-int ck_fit_uses_avx512(void) {
 #if defined(__x86_64__) && defined(__clang__)
-    return (ck_cpu_features() & CK_CPU_AVX512F) != 0;
+#define CK_FIT_DECLARE(level)                                                                                        \
+    void ck_fit_columns_##level(float *, float *, long, long, long, int, long, const float *, const float *);         \
+    void ck_fit_convolve_##level(float *, float *, float *, float *, const float *, long, long, long, long,            \
+                                 const float *, const float *);                                                       \
+    void ck_fit_rows_##level(float *, float *, long, long, long, long, long, int, const float *, const float *,        \
+                             float *);                                                                                \
+    void ck_fit_spread_##level(const ck_fit_geometry *, const float *, const float *, const int32_t *,                \
+                               const int32_t *, long, long, float *, float *, float *, float *);                      \
+    void ck_tsne_attract_##level(const float *, const long *, const int32_t *, const float *, float *, long, long);
+CK_FIT_DECLARE(avx2)
+CK_FIT_DECLARE(avx512)
+// The build for `level` (ck_direct_best_level's numbering: 2 AVX-512, 1 AVX2 + FMA, 0 baseline).
+#define CK_FIT_DISPATCH(level, function, ...)                                                                        \
+    do {                                                                                                             \
+        if ((level) == 2) { function##_avx512(__VA_ARGS__); return; }                                                \
+        if ((level) == 1) { function##_avx2(__VA_ARGS__); return; }                                                  \
+        function##_baseline(__VA_ARGS__);                                                                            \
+    } while (0)
 #else
-    return 0;
+#define CK_FIT_DISPATCH(level, function, ...) function##_baseline(__VA_ARGS__)
 #endif
+
+void ck_fit_columns_at(long level, float *re, float *im, long g, long firstColumn, long endColumn, int inverse,
+                       long live, const float *wr, const float *wi) {
+    if (level > ck_direct_best_level()) return;
+    CK_FIT_DISPATCH(level, ck_fit_columns, re, im, g, firstColumn, endColumn, inverse, live, wr, wi);
 }
 
-void ck_fit_columns(float *re, float *im, long g, long firstColumn, long endColumn, int inverse, int upperZero,
+void ck_fit_columns(float *re, float *im, long g, long firstColumn, long endColumn, int inverse, long live,
                     const float *wr, const float *wi) {
-#if defined(__x86_64__) && defined(__clang__)
-    if (ck_fit_uses_avx512()) { ck_fit_columns_avx512(re, im, g, firstColumn, endColumn, inverse, upperZero, wr, wi); return; }
-#endif
-    fit_columns(re, im, g + CK_FIT_PAD, g, firstColumn, endColumn, inverse, upperZero, wr, wi);
+    ck_fit_columns_at(ck_direct_best_level(), re, im, g, firstColumn, endColumn, inverse, live, wr, wi);
 }
 
-void ck_fit_columns_baseline(float *re, float *im, long g, long firstColumn, long endColumn, int inverse, int upperZero,
-                             const float *wr, const float *wi) {
-    fit_columns(re, im, g + CK_FIT_PAD, g, firstColumn, endColumn, inverse, upperZero, wr, wi);
+void ck_fit_convolve(float *re0, float *im0, float *re1, float *im1, const float *k, long g, long live,
+                     long firstColumn, long endColumn, const float *wr, const float *wi) {
+    CK_FIT_DISPATCH(ck_direct_best_level(), ck_fit_convolve, re0, im0, re1, im1, k, g, live, firstColumn, endColumn,
+                    wr, wi);
 }
 
 void ck_fit_rows(float *re, float *im, long g, long firstRow, long endRow, long columnsIn, long columnsOut, int inverse,
                  const float *wr, const float *wi, float *scratch) {
-#if defined(__x86_64__) && defined(__clang__)
-    if (ck_fit_uses_avx512()) {
-        ck_fit_rows_avx512(re, im, g, firstRow, endRow, columnsIn, columnsOut, inverse, wr, wi, scratch);
-        return;
-    }
-#endif
-    fit_rows(re, im, g, firstRow, endRow, columnsIn, columnsOut, inverse, wr, wi, scratch);
+    CK_FIT_DISPATCH(ck_direct_best_level(), ck_fit_rows, re, im, g, firstRow, endRow, columnsIn, columnsOut, inverse,
+                    wr, wi, scratch);
 }
 
 void ck_fit_spread(const ck_fit_geometry *g, const float *y, const float *weights, const int32_t *order,
                    const int32_t *boxStart, long firstBox, long endBox,
                    float *re0, float *im0, float *re1, float *im1) {
-#if defined(__x86_64__) && defined(__clang__)
-    if (ck_fit_uses_avx512()) {
-        ck_fit_spread_avx512(g, y, weights, order, boxStart, firstBox, endBox, re0, im0, re1, im1);
-        return;
-    }
-#endif
-    fit_spread(g, y, weights, order, boxStart, firstBox, endBox, re0, im0, re1, im1);
+    CK_FIT_DISPATCH(ck_direct_best_level(), ck_fit_spread, g, y, weights, order, boxStart, firstBox, endBox,
+                    re0, im0, re1, im1);
+}
+
+void ck_tsne_attract_at(long level, const float *y, const long *offsets, const int32_t *columns, const float *weights,
+                        float *out, long first, long end) {
+    if (level > ck_direct_best_level()) return;
+    CK_FIT_DISPATCH(level, ck_tsne_attract, y, offsets, columns, weights, out, first, end);
+}
+
+void ck_tsne_attract(const float *y, const long *offsets, const int32_t *columns, const float *weights, float *out,
+                     long first, long end) {
+    ck_tsne_attract_at(ck_direct_best_level(), y, offsets, columns, weights, out, first, end);
 }
 
 void ck_fit_gather(const ck_fit_geometry *g, const int32_t *box, const float *weights,
@@ -112,24 +125,5 @@ void ck_fit_kernel(float *k, long size, float h, long firstRow, long endRow) {
             const float t = 1 + h2 * (di * di + dj * dj);
             k[i * ld + j] = 1 / (t * t);
         }
-    }
-}
-
-void ck_fit_multiply(float *re, float *im, const float *k, long size, long firstRow, long endRow) {
-    for (long t = firstRow * (size + CK_FIT_PAD); t < endRow * (size + CK_FIT_PAD); t++) { re[t] *= k[t]; im[t] *= k[t]; }
-}
-
-void ck_tsne_attract(const float *y, const long *offsets, const int32_t *columns, const float *weights, float *out,
-                     long first, long end) {
-    for (long i = first; i < end; i++) {
-        const float yi0 = y[2 * i], yi1 = y[2 * i + 1];
-        float a0 = 0, a1 = 0;
-        for (long e = offsets[i]; e < offsets[i + 1]; e++) {
-            const long j = columns[e];
-            const float d0 = yi0 - y[2 * j], d1 = yi1 - y[2 * j + 1];
-            const float q = 1 / (1 + d0 * d0 + d1 * d1);
-            a0 += weights[e] * q * d0; a1 += weights[e] * q * d1;
-        }
-        out[2 * i] = a0; out[2 * i + 1] = a1;
     }
 }

@@ -12,7 +12,7 @@ import LatentCore
 /// reordering, vectorised across 32 columns at a time.
 ///
 /// Coordinates are centred on the bounding square first: the charges x² + y² and the cancellation in
-/// Z then stay small enough for Float. The grid is a power of two on a side; the boxes fill it
+/// Z then stay small enough for Float. The grid is 16·2^a·3^b on a side; the boxes fill it
 /// (⌊G/6⌋ a side), so a finer grid than the width bound asks for costs nothing.
 struct FFTRepulsion {
     /// The box width, in embedding units (the kernel's own scale is 1). openTSNE uses 1; 1.5 needs
@@ -35,10 +35,17 @@ struct FFTRepulsion {
     func gridSize(span: Float) -> Int {
         // The +1: a point on the square's far edge must fall inside the last box.
         let boxes = max(minBoxes, Int((span / maxBoxWidth).rounded(.down)) + 1)
-        // The smallest 2^a, 3·2^a or 9·2^a that holds the zero-padded node grid: powers of two alone
-        // would waste up to three quarters of the area.
+        // The smallest 16·2^a·3^b that holds the zero-padded node grid: powers of two alone would
+        // waste up to three quarters of the area, and the mixed-radix passes take any such side.
         let need = 2 * nodes * boxes
-        return [1, 3, 9].map { f in var g = 16 * f; while g < need { g *= 2 }; return g }.min()!
+        var best = Int.max, threes = 16
+        while threes < 2 * need {
+            var g = threes
+            while g < need { g *= 2 }
+            best = min(best, g)
+            threes *= 3
+        }
+        return best
     }
 
     /// The grid in use: its lower-left corner and side in embedding coordinates, and its FFT side.
@@ -102,24 +109,22 @@ struct FFTRepulsion {
             let h = width / Float(nodes)
             parallelRanges(g, threads: threads) { r in ck_fit_kernel(W.value.plane(4), g, h, r.lowerBound, r.upperBound) }
             w.plane(5).initialize(repeating: 0, count: g * ld)
-            rows(4, 0..<g, columnsIn: g, columnsOut: g, inverse: false, threads: threads)
-            columns(4, inverse: false, upperZero: false, threads: threads)
+            rows([4], 0..<g, columnsIn: g, columnsOut: g, inverse: false, threads: threads)
+            columns(4, inverse: false, threads: threads)
             w.kernelReady = true
         }
 
-        // Each charge pair: forward (only the first m rows and columns hold charges), times the kernel,
-        // back (only the first m rows and columns are read).
-        for pair in 0..<2 {
-            rows(2 * pair, 0..<m, columnsIn: m, columnsOut: g, inverse: false, threads: threads)
-            for plane in [2 * pair, 2 * pair + 1] { (w.plane(plane) + m * ld).initialize(repeating: 0, count: (g / 2 - m) * ld) }
-            columns(2 * pair, inverse: false, upperZero: true, threads: threads)
-            parallelRanges(g, threads: threads) { r in
-                let v = W.value
-                ck_fit_multiply(v.plane(2 * pair), v.plane(2 * pair + 1), v.plane(4), g, r.lowerBound, r.upperBound)
-            }
-            columns(2 * pair, inverse: true, upperZero: false, threads: threads)
-            rows(2 * pair, 0..<m, columnsIn: g, columnsOut: m, inverse: true, threads: threads)
+        // Both charge pairs: along rows (only the first m rows and columns hold charges), along columns
+        // with the product by the kernel between the two directions, back along rows (only the first m
+        // rows and columns are read).
+        rows([0, 2], 0..<m, columnsIn: m, columnsOut: g, inverse: false, threads: threads)
+        let strip = Int(CK_FIT_STRIP)
+        parallelRanges((g + strip - 1) / strip, threads: threads) { r in
+            let v = W.value
+            ck_fit_convolve(v.plane(0), v.plane(1), v.plane(2), v.plane(3), v.plane(4), g, m, r.lowerBound * strip,
+                            min(g, r.upperBound * strip), v.wr, v.wi)
         }
+        rows([0, 2], 0..<m, columnsIn: g, columnsOut: m, inverse: true, threads: threads)
 
         let scale = 1 / Float(g * g)
         parallelRanges(n, threads: threads) { r in
@@ -141,26 +146,30 @@ struct FFTRepulsion {
     }
 
     /// Transforms along the columns of planes (plane, plane + 1), CK_FIT_STRIP columns per task.
-    private func columns(_ plane: Int, inverse: Bool, upperZero: Bool, threads: Int) {
+    private func columns(_ plane: Int, inverse: Bool, threads: Int) {
         let g = work.size, strip = Int(CK_FIT_STRIP)
         let W = UncheckedSendable(work)
         parallelRanges((g + strip - 1) / strip, threads: threads) { r in
             let w = W.value
             ck_fit_columns(w.plane(plane), w.plane(plane + 1), g, r.lowerBound * strip, min(g, r.upperBound * strip),
-                           inverse ? 1 : 0, upperZero ? 1 : 0, w.wr, w.wi)
+                           inverse ? 1 : 0, g, w.wr, w.wi)
         }
     }
 
-    /// Transforms along the given rows of planes (plane, plane + 1), CK_FIT_STRIP rows per task.
-    private func rows(_ plane: Int, _ range: Range<Int>, columnsIn: Int, columnsOut: Int, inverse: Bool, threads: Int) {
-        let g = work.size, strip = Int(CK_FIT_STRIP)
+    /// Transforms along the given rows of each pair of planes (p, p + 1), p in `planes`, CK_FIT_STRIP
+    /// rows per task.
+    private func rows(_ planes: [Int], _ range: Range<Int>, columnsIn: Int, columnsOut: Int, inverse: Bool, threads: Int) {
+        let g = work.size, strip = Int(CK_FIT_STRIP), strips = (range.count + strip - 1) / strip
         let W = UncheckedSendable(work)
-        parallelRanges((range.count + strip - 1) / strip, threads: threads) { r in
+        parallelRanges(planes.count * strips, threads: threads) { r in
             let w = W.value
             withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * g * strip) { scratch in
-                ck_fit_rows(w.plane(plane), w.plane(plane + 1), g, range.lowerBound + r.lowerBound * strip,
-                            min(range.upperBound, range.lowerBound + r.upperBound * strip), columnsIn, columnsOut,
-                            inverse ? 1 : 0, w.wr, w.wi, scratch.baseAddress!)
+                for task in r {
+                    let plane = planes[task / strips], s = task % strips
+                    ck_fit_rows(w.plane(plane), w.plane(plane + 1), g, range.lowerBound + s * strip,
+                                min(range.upperBound, range.lowerBound + (s + 1) * strip), columnsIn, columnsOut,
+                                inverse ? 1 : 0, w.wr, w.wi, scratch.baseAddress!)
+                }
             }
         }
     }

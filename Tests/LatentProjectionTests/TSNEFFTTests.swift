@@ -40,8 +40,8 @@ import Testing
         return at
     }
 
-    @Test(arguments: [64, 48, 384])
-    func fftMatchesTheDirectSumAndInvertsAndBothBuildsAgree(size: Int) {
+    @Test(arguments: [64, 48, 384, 432])
+    func fftMatchesTheDirectSumAndInvertsAndEveryBuildAgrees(size: Int) {
         let ld = size + Int(CK_FIT_PAD)  // grid rows are ld floats apart
         var rng = SeededRNG(seed: 1)
         // Rows from half on are zero, as in a zero-padded grid (the first stage then skips them).
@@ -50,14 +50,17 @@ import Testing
         let im = (0..<(size * ld)).map { $0 < half * ld ? rng.nextNormal() : 0 }
         var wr = [Float](repeating: 0, count: size), wi = wr
         ck_fit_twiddles(&wr, &wi, size)
-        for upperZero: Int32 in [0, 1] {
+        for live in [size, half, 5] {
+            // Rows from `live` on hold garbage the forward pass must not read.
             var outRe = re, outIm = im
-            ck_fit_columns(&outRe, &outIm, size, 3, 50, 0, upperZero, wr, wi)  // partial strips at both ends
+            for r in min(live, half)..<half { for c in 0..<ld { outRe[r * ld + c] = 1e30; outIm[r * ld + c] = -1e30 } }
+            let input = (outRe, outIm)
+            ck_fit_columns(&outRe, &outIm, size, 3, 50, 0, live, wr, wi)  // partial strips at both ends
             var worst = 0.0
             for c in [3, 17, 35, 49] {
                 for k in 0..<size {
                     var sr = 0.0, si = 0.0
-                    for r in 0..<half {
+                    for r in 0..<min(half, live) {
                         let a = -2 * Double.pi * Double(k * r) / Double(size)
                         let xr = Double(re[r * ld + c]), xi = Double(im[r * ld + c])
                         sr += xr * cos(a) - xi * sin(a); si += xr * sin(a) + xi * cos(a)
@@ -68,12 +71,24 @@ import Testing
             }
             #expect(worst < 1e-5 * Double(size), "largest difference from the direct DFT \(worst)")
             #expect(outRe[2] == re[2] && outRe[50] == re[50])  // columns outside the range are untouched
-            var base = re, baseIm = im
-            ck_fit_columns_baseline(&base, &baseIm, size, 3, 50, 0, upperZero, wr, wi)
-            #expect(base == outRe && baseIm == outIm)  // bit for bit, whichever build ran above
-            ck_fit_columns(&outRe, &outIm, size, 3, 50, 1, 0, wr, wi)
-            for r in [0, 20, half - 1, half + 5] {
-                for c in [3, 30, 49] { #expect(abs(outRe[r * ld + c] / Float(size) - re[r * ld + c]) < 1e-5) }
+            for level in 0...ck_direct_best_level() {
+                var other = input
+                ck_fit_columns_at(level, &other.0, &other.1, size, 3, 50, 0, live, wr, wi)
+                #expect(other.0 == outRe && other.1 == outIm, "level \(level)")  // bit for bit
+            }
+            // Back: rows below `live` (all of them at live = size) are the input times size.
+            let spectrum = (outRe, outIm)
+            ck_fit_columns(&outRe, &outIm, size, 3, 50, 1, live == 5 ? size : live, wr, wi)
+            for r in [0, 4, 20, half - 1, half + 5] where r < (live == half ? half : size) {
+                for c in [3, 30, 49] {
+                    let expected = live == 5 && r >= 5 ? 0 : re[r * ld + c]
+                    #expect(abs(outRe[r * ld + c] / Float(size) - expected) < 1e-5)
+                }
+            }
+            for level in 0...ck_direct_best_level() {
+                var other = spectrum
+                ck_fit_columns_at(level, &other.0, &other.1, size, 3, 50, 1, live == 5 ? size : live, wr, wi)
+                #expect(other.0 == outRe && other.1 == outIm, "level \(level)")
             }
         }
         // Along rows: the transform of the transposed grid, columns from 10 on read as zeros.
@@ -81,8 +96,20 @@ import Testing
         ck_fit_rows(&rowsRe, &rowsIm, size, 0, size, 10, size, 0, wr, wi, &scratch)
         var colRe = [Float](repeating: 0, count: size * ld), colIm = colRe
         for r in 0..<size { for c in 0..<10 { colRe[c * ld + r] = re[r * ld + c]; colIm[c * ld + r] = im[r * ld + c] } }
-        ck_fit_columns(&colRe, &colIm, size, 0, size, 0, 0, wr, wi)
+        ck_fit_columns(&colRe, &colIm, size, 0, size, 0, size, wr, wi)
         for r in [0, 7, 40] { for c in [0, 9, 33, size - 1] { #expect(abs(rowsRe[r * ld + c] - colRe[c * ld + r]) < 1e-4) } }
+    }
+
+    /// The grid side is the smallest 16·2^a·3^b holding twice the node grid (432 where a power of two
+    /// would take 512).
+    @Test func gridSideIsTheSmallestMixedRadixSideThatHoldsTheNodes() {
+        let f = FFTRepulsion()
+        for span: Float in [0, 3, 20, 106, 300, 1000] {
+            let need = 2 * f.nodes * max(f.minBoxes, Int((span / f.maxBoxWidth).rounded(.down)) + 1)
+            let sides = (4...14).flatMap { a in (0...6).map { b in (1 << a) * Int(pow(3.0, Double(b))) } }
+            #expect(f.gridSize(span: span) == sides.filter { $0 >= need }.min(), "span \(span)")
+        }
+        #expect(f.gridSize(span: 106) == 432)
     }
 
     /// Boxes of width 1 (openTSNE's) and of our default width: the error grows with the box, as

@@ -1,3 +1,4 @@
+import CKernels
 import Foundation
 import LatentCore
 @testable import LatentProjection
@@ -60,5 +61,34 @@ import Testing
         let t = EmbeddingQuality.trustworthiness(original: x, embedding: one.embedding, k: 10)
         #expect(t > 0.95, "trustworthiness \(t)")
         #expect(ExactNeighbors.labelAccuracy(one.embedding, labels: labels, k: 10) > 0.97)
+    }
+
+    /// The attraction Σ_j p_ij (y_i − y_j)/(1 + d²) of every point against a sum in Double, on rows of
+    /// 0 to 40 entries (whole sixteen-lane steps and tails); every build gives the same bits.
+    @Test func attractionIsTheSumOverEachRowInEveryBuild() {
+        var rng = SeededRNG(seed: 8)
+        let n = 60
+        let y = (0..<(2 * n)).map { _ in rng.nextNormal() * 4 }
+        var offsets = [0], columns: [Int32] = [], weights: [Float] = []
+        for i in 0..<n {
+            for _ in 0..<((i * 7) % 41) { columns.append(Int32(rng.nextInt(below: n))); weights.append(rng.nextFloat()) }
+            offsets.append(columns.count)
+        }
+        var out = [Float](repeating: 0, count: 2 * n)
+        ck_tsne_attract(y, offsets, columns, weights, &out, 0, n)
+        for i in 0..<n {
+            var a0 = 0.0, a1 = 0.0
+            for e in offsets[i]..<offsets[i + 1] {
+                let j = Int(columns[e]), d0 = Double(y[2 * i] - y[2 * j]), d1 = Double(y[2 * i + 1] - y[2 * j + 1])
+                let q = Double(weights[e]) / (1 + d0 * d0 + d1 * d1)
+                a0 += q * d0; a1 += q * d1
+            }
+            #expect(abs(Double(out[2 * i]) - a0) < 1e-5 * max(1, abs(a0)) && abs(Double(out[2 * i + 1]) - a1) < 1e-5 * max(1, abs(a1)), "point \(i)")
+        }
+        for level in 0...ck_direct_best_level() {
+            var other = [Float](repeating: .nan, count: 2 * n)
+            ck_tsne_attract_at(level, y, offsets, columns, weights, &other, 0, n)
+            #expect(other == out, "level \(level)")
+        }
     }
 }
