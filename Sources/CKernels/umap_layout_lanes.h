@@ -114,7 +114,7 @@ static inline void prefetch_points(const float *Y, const int32_t *idx, int valid
     for (int l = 0; l < LANES; l++) __builtin_prefetch(Y + 2 * (long)idx[l], 0, 3);
 }
 
-/// The stream key of (seed, epoch, point): one SplitMix64 step.
+/// The stream key of (seed, epoch, block): one SplitMix64 step.
 static inline uint64_t stream_key(uint64_t seed, long epoch, long point) {
     uint64_t z = seed + ((uint64_t)epoch << 32 | (uint64_t)point) * 0x9E3779B97F4A7C15ull;
     z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
@@ -144,14 +144,13 @@ static inline void row_fill(float *x, float v, long count) {
     for (long t = 0; t < count; t += LANES) memcpy(x + t, &s, sizeof s);
 }
 
-/// Per-thread scratch, grown as needed: one row per edge or per negative sample of a block of points.
+/// Per-thread scratch, grown as needed: one row per edge of a block of points, one per point of its pool.
 typedef struct {
     long edge_capacity, sample_capacity;
     float *xi, *yi, *pull0, *pull1;   // per edge: its point's position, its attraction
     int32_t *samples;                 // per edge: negative samples owed this epoch
-    uint32_t *stream;                 // per sample: its hash input (point key + counter · golden ratio)
-    int32_t *point;                   // per sample: its point
-    float *sx, *sy, *push0, *push1;   // per sample: its point's position, its repulsion
+    uint32_t *stream;                 // per pool point: its index
+    float *sx, *sy;                   // per pool point: its position
 } layout_scratch;
 
 static int grow(void **p, long count, size_t size) {
@@ -173,8 +172,7 @@ static int reserve_edges(layout_scratch *w, long count) {
 static int reserve_samples(layout_scratch *w, long count) {
     if (count <= w->sample_capacity) return 1;
     count = count * 2;
-    if (!(grow((void **)&w->stream, count, 4) && grow((void **)&w->point, count, 4) && grow((void **)&w->sx, count, 4) &&
-          grow((void **)&w->sy, count, 4) && grow((void **)&w->push0, count, 4) && grow((void **)&w->push1, count, 4)))
+    if (!(grow((void **)&w->stream, count, 4) && grow((void **)&w->sx, count, 4) && grow((void **)&w->sy, count, 4)))
         return 0;
     w->sample_capacity = count;
     return 1;
@@ -182,25 +180,27 @@ static int reserve_samples(layout_scratch *w, long count) {
 
 static void release(layout_scratch *w) {
     free(w->xi); free(w->yi); free(w->pull0); free(w->pull1); free(w->samples);
-    free(w->stream); free(w->point); free(w->sx); free(w->sy); free(w->push0); free(w->push1);
+    free(w->stream); free(w->sx); free(w->sy);
 }
 
 enum { BLOCK = 32 };  // points per block: its scratch rows stay in the first-level cache
 
 /// The epoch for points first ..< end, a block of points at a time, in passes over flat rows: every
-/// edge of the block, then every negative sample of the block, LANES rows per step (no lanes wasted at
-/// the end of each point's rows), then each point's sums in row order. Each pass is a short loop the
-/// core overlaps from one step to the next; one step per point with all of x^b's dependent chain in it
-/// ran at a fifth of the speed. Edge arrays are read up to LANES past the last edge (the caller pads
-/// them). Returns 0 if scratch memory ran out (nothing is then moved).
+/// edge of the block, then the block's pool of random points, then each point's pushes from the start
+/// of the pool, LANES rows per step, and its sums in row order. Each pass is a short loop the core
+/// overlaps from one step to the next; one step per point with all of x^b's dependent chain in it ran
+/// at a fifth of the speed. Blocks are the groups of BLOCK points from a multiple of BLOCK (cut at first
+/// and end), so a point's pool depends on (seed, epoch, its group) whatever the threads' ranges. Edge
+/// arrays are read up to LANES past the last edge (the caller pads them). Returns 0 if scratch memory
+/// ran out (nothing is then moved).
 static int layout_epoch(const ck_umap_layout *L, long epoch, float alpha, long first, long end) {
     const float *Y = L->position;
     const float a = L->a, b = L->b, e = (float)epoch, negRate = L->negative_rate;
     const uint32_t n = (uint32_t)L->n;
     layout_scratch w = {0};
     int ok = 1;
-    for (long p0 = first; p0 < end && ok; p0 += BLOCK) {
-        const long p1 = p0 + BLOCK < end ? p0 + BLOCK : end;
+    for (long p0 = first, p1; p0 < end && ok; p0 = p1) {
+        p1 = (p0 / BLOCK + 1) * BLOCK < end ? (p0 / BLOCK + 1) * BLOCK : end;
         const long e0 = L->offsets[p0], edges = L->offsets[p1] - e0;
         if (!(ok = reserve_edges(&w, edges + LANES))) break;
         for (long p = p0; p < p1; p++) {
@@ -231,53 +231,46 @@ static int layout_epoch(const ck_umap_layout *L, long epoch, float alpha, long f
             store_first(L->next_sample + at, select_f(due, due_at + eps, due_at), count);
             store_first(L->next_negative + at, select_f(due, owed + __builtin_convertvector(samples, vf) * negEps, owed), count);
         }
-        // The block's negative samples as one stream of rows.
-        long total = 0, owed[BLOCK];
+        // Negative samples: every point of the block takes its own count from the start of one pool of
+        // random points, drawn and gathered once. Each point's samples are still uniform and independent
+        // of its own neighbours; sharing them among the block's points (which a negative sample does not
+        // move) spares the hashing and the gathers, which past the second-level cache wait on memory.
+        long owed[BLOCK], most = 0;
         for (long p = p0; p < p1; p++) {
-            const long count = owed[p - p0] = row_sum_i(w.samples + L->offsets[p] - e0, L->offsets[p + 1] - L->offsets[p]);
-            if (!(ok = reserve_samples(&w, total + count + LANES))) break;
-            const vu key = (vu)splat_i((int32_t)(uint32_t)stream_key(L->seed, epoch, p));
-            const vi me = splat_i((int32_t)p);
-            for (long c = 0; c < count; c += LANES) {
-                const vu stream = key + ((vu)lane_numbers() + (uint32_t)c) * 0x9E3779B9u;
-                memcpy(w.stream + total + c, &stream, sizeof stream);
-                memcpy(w.point + total + c, &me, sizeof me);
-            }
-            row_fill(w.sx + total, Y[2 * p], count);
-            row_fill(w.sy + total, Y[2 * p + 1], count);
-            total += count;
+            owed[p - p0] = row_sum_i(w.samples + L->offsets[p] - e0, L->offsets[p + 1] - L->offsets[p]);
+            most = owed[p - p0] > most ? owed[p - p0] : most;
         }
-        if (!ok) break;
-        // Repulsion from random points: their indices first (a pass of its own, so that the reads below
-        // take them from memory)…
-        for (long s = 0; s < total; s += LANES) {
-            vu k;
-            memcpy(&k, w.stream + s, sizeof k);
+        if (!(ok = reserve_samples(&w, most + LANES))) break;
+        const vu key = (vu)splat_i((int32_t)(uint32_t)stream_key(L->seed, epoch, p0 / BLOCK));
+        for (long c = 0; c < most; c += LANES) {
+            vu k = key + ((vu)lane_numbers() + (uint32_t)c) * 0x9E3779B9u;
             k = sample_indices(k, n);
-            memcpy(w.stream + s, &k, sizeof k);
+            memcpy(w.stream + c, &k, sizeof k);
         }
-        // …then their pushes.
-        for (long s = 0; s < total; s += LANES) {
+        for (long c = 0; c < most; c += LANES) {
             vf x, y;
-            prefetch_points(Y, (const int32_t *)w.stream + s + PREFETCH_AHEAD, s + PREFETCH_AHEAD + LANES <= total);
-            gather_points(Y, (const int32_t *)w.stream + s, &x, &y);
-            const vf q0 = load_f(w.sx + s) - x, q1 = load_f(w.sy + s) - y, qsq = q0 * q0 + q1 * q1;
-            const vf coeff = (2 * b) / ((0.001f + qsq) * (a * pow_b(qsq, b) + 1));
-            const vi valid = (lane_numbers() < (int32_t)(total - s)) & (load_i((const int32_t *)w.stream + s) != load_i(w.point + s));
-            // coincident points push apart by the clip limit, as in umap-learn
-            const vi apart = qsq > 0;
-            const vf g0 = select_f(valid, select_f(apart, clip4(coeff * q0), splat(4)), splat(0));
-            const vf g1 = select_f(valid, select_f(apart, clip4(coeff * q1), splat(4)), splat(0));
-            memcpy(w.push0 + s, &g0, sizeof g0);
-            memcpy(w.push1 + s, &g1, sizeof g1);
+            prefetch_points(Y, (const int32_t *)w.stream + c + PREFETCH_AHEAD, c + PREFETCH_AHEAD + LANES <= most);
+            gather_points(Y, (const int32_t *)w.stream + c, &x, &y);
+            memcpy(w.sx + c, &x, sizeof x);
+            memcpy(w.sy + c, &y, sizeof y);
         }
         // Each point's move: its pulls in edge order, then its pushes in sample order.
-        long at = 0;
         for (long p = p0; p < p1; p++) {
-            const long s0 = L->offsets[p] - e0, count = L->offsets[p + 1] - L->offsets[p];
-            L->step[2 * p] = (row_sum(w.pull0 + s0, count) + row_sum(w.push0 + at, owed[p - p0])) * alpha;
-            L->step[2 * p + 1] = (row_sum(w.pull1 + s0, count) + row_sum(w.push1 + at, owed[p - p0])) * alpha;
-            at += owed[p - p0];
+            const long s0 = L->offsets[p] - e0, count = L->offsets[p + 1] - L->offsets[p], samples = owed[p - p0];
+            const vf px = splat(Y[2 * p]), py = splat(Y[2 * p + 1]);
+            const vi me = splat_i((int32_t)p);
+            vf push0 = splat(0), push1 = splat(0);
+            for (long s = 0; s < samples; s += LANES) {
+                const vf q0 = px - load_f(w.sx + s), q1 = py - load_f(w.sy + s), qsq = q0 * q0 + q1 * q1;
+                const vf coeff = (2 * b) / ((0.001f + qsq) * (a * pow_b(qsq, b) + 1));
+                const vi valid = (lane_numbers() < (int32_t)(samples - s)) & (load_i((const int32_t *)w.stream + s) != me);
+                // coincident points push apart by the clip limit, as in umap-learn
+                const vi apart = qsq > 0;
+                push0 += select_f(valid, select_f(apart, clip4(coeff * q0), splat(4)), splat(0));
+                push1 += select_f(valid, select_f(apart, clip4(coeff * q1), splat(4)), splat(0));
+            }
+            L->step[2 * p] = (row_sum(w.pull0 + s0, count) + lane_sum(push0)) * alpha;
+            L->step[2 * p + 1] = (row_sum(w.pull1 + s0, count) + lane_sum(push1)) * alpha;
         }
     }
     release(&w);

@@ -3,9 +3,9 @@ import CKernels
 import LatentCore
 
 /// The layout's stochastic gradient descent, in batch form: every epoch each point's gradient is
-/// computed from the embedding as it stood at the start of the epoch, with its random numbers from a
-/// stream keyed by (seed, epoch, point). Points are then independent, any thread may take any of them,
-/// and the same seed gives the same coordinates at any thread count.
+/// computed from the embedding as it stood at the start of the epoch, with its negative samples from a
+/// stream keyed by (seed, epoch, its group of 32 points). Points are then independent, any thread may
+/// take any of them, and the same seed gives the same coordinates at any thread count.
 extension UMAP {
     /// Runs the epoch schedule (or until the layout has converged, see `UMAPOptions.convergence`) and
     /// returns how many epochs ran.

@@ -8,7 +8,7 @@ import LatentCore
 ///
 /// The optimisation runs in "batch" form, as uwot's batch mode and umappp do: in every epoch each
 /// point's gradient is computed from the embedding as it stood at the start of the epoch, with random
-/// numbers drawn from a stream keyed by (seed, point, epoch). Points can then be processed in any order
+/// numbers drawn from a stream keyed by (seed, epoch, group of 32 points). Points can then be processed in any order
 /// and on any number of threads, and the same seed gives bit-identical coordinates whatever the thread count.
 public struct UMAPOptions: Sendable {
     public var neighbors = 15

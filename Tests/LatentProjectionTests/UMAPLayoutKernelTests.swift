@@ -93,7 +93,8 @@ import Testing
                     owed[s] += Float(samples) * negEps
                     negatives += samples
                 }
-                let key = UInt32(truncatingIfNeeded: Self.streamKey(seed: seed, epoch: epoch, point: i))
+                // Every point of a group of 32 draws from the start of the group's one stream.
+                let key = UInt32(truncatingIfNeeded: Self.streamKey(seed: seed, epoch: epoch, group: i / 32))
                 for c in 0..<negatives {
                     var x = key &+ UInt32(truncatingIfNeeded: c) &* 0x9E37_79B9
                     x ^= x >> 16; x &*= 0x7FEB_352D; x ^= x >> 15; x &*= 0x846C_A68B; x ^= x >> 16
@@ -113,8 +114,8 @@ import Testing
             return step
         }
 
-        static func streamKey(seed: UInt64, epoch: Int, point: Int) -> UInt64 {
-            var z = seed &+ (UInt64(epoch) << 32 | UInt64(point)) &* 0x9E37_79B9_7F4A_7C15
+        static func streamKey(seed: UInt64, epoch: Int, group: Int) -> UInt64 {
+            var z = seed &+ (UInt64(epoch) << 32 | UInt64(group)) &* 0x9E37_79B9_7F4A_7C15
             z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
             z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
             return z ^ (z >> 31)

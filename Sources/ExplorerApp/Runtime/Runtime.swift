@@ -328,7 +328,7 @@ public final class Runtime: @unchecked Sendable {
         case .project(.umap, let mus):
             var options = UMAPOptions()
             options.threads = ComputeThreads.available
-            let settings = "umap7 k\(options.neighbors) d\(options.minDist) s\(options.seed) \(options.initialization)"
+            let settings = "umap8 k\(options.neighbors) d\(options.minDist) s\(options.seed) \(options.initialization)"
             return projectCached(.umap, mus, settings: settings) { [options] x, progress in UMAP.fit(x, options: options, progress: progress).embedding }
         case .project(.tsne, let mus):
             var options = TSNEOptions()
