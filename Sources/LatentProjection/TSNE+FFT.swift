@@ -52,7 +52,7 @@ struct FFTRepulsion {
     struct Grid: Equatable { var x0: Float, y0: Float, span: Float, size: Int }
 
     /// Σ_j≠i (y_i − y_j)/(1 + d²)² into `repulsion` (n (x, y) pairs) and Σ_i Σ_j≠i 1/(1 + d²), returned;
-    /// nil when the map is too wide for a grid of at most `maxSize` a side.
+    /// nil when the map is too wide for a grid of at most `maxSize` a side, or Z came out implausibly small.
     func compute(_ y: [Float], into repulsion: inout [Float], threads: Int) -> Double? {
         let n = y.count / 2
         var minX = Float.infinity, maxX = -Float.infinity, minY = Float.infinity, maxY = -Float.infinity
@@ -65,6 +65,7 @@ struct FFTRepulsion {
         // depends on that side only and is made again only when it changes. The grid moves (centred on
         // the points) only when a point leaves it.
         let needed = max(maxX - minX, maxY - minY, 1e-6)
+        guard needed.isFinite, needed <= Float(maxSize) * maxBoxWidth else { return nil }
         let size = gridSize(span: needed)
         guard size <= maxSize else { return nil }
         if let grid = w.grid, grid.size == size, minX >= grid.x0, minY >= grid.y0, maxX <= grid.x0 + grid.span,
@@ -142,7 +143,13 @@ struct FFTRepulsion {
             repulsion[2 * i + 1] = yy * p0 - p2
             z += Double((1 + x * x + yy * yy) * p0 - 2 * (x * p1 + yy * p2) + p3)
         }
-        return max(z - Double(n), 1e-30)
+        // Z sums n(n − 1) kernel values, none below 1/(1 + 2·span²) on a map `span` wide. An estimate
+        // under half that floor is the interpolation's cancellation, not the map (a degenerate input —
+        // every row the same — swung the map until Z came out negative and the next step threw the
+        // points to 10³²): that iteration is left to Barnes–Hut, as a map too wide is.
+        let floor = Double(n) * Double(n - 1) / (1 + 2 * Double(needed) * Double(needed))
+        guard z.isFinite, z - Double(n) >= floor / 2 else { return nil }
+        return z - Double(n)
     }
 
     /// Transforms along the columns of planes (plane, plane + 1), CK_FIT_STRIP columns per task.

@@ -151,6 +151,12 @@ import Testing
         #expect(f.compute(y, into: &rep, threads: 2) == nil)
         y[0] = 10
         #expect(f.compute(y, into: &rep, threads: 2) != nil)
+        // Past any grid's reach, or not a number: declined, not trapped (the side's box count was an
+        // Int conversion of span / width).
+        for far: Float in [1e30, .infinity, .nan] {
+            y[0] = far
+            #expect(FFTRepulsion().compute(y, into: &rep, threads: 2) == nil)
+        }
         var x = UMAPTests.blobs(perClass: 30).x
         x.data[0] = 1e6  // one row far from the rest: its map coordinate lands far away at the start
         var options = TSNEOptions()
