@@ -27,6 +27,11 @@ struct FFTRepulsion {
     /// The largest FFT side (six planes of it: 511 MB; a map 1,150 wide). A wider map (a far outlier,
     /// say) goes to Barnes–Hut instead: wider boxes would lose Z to cancellation in Float.
     var maxSize = 4608
+    /// Most grid nodes per point. A t-SNE map's grid holds ~40 nodes per point at any size (its span
+    /// grows as √n); one with hundreds is a map of far-apart clumps (rows that are copies of a few),
+    /// where the transforms cost more than Barnes–Hut's walks over the clumps: that iteration is left
+    /// to Barnes–Hut.
+    var maxNodesPerPoint = 150
     private var work = Workspace()
 
     init() {}
@@ -52,7 +57,8 @@ struct FFTRepulsion {
     struct Grid: Equatable { var x0: Float, y0: Float, span: Float, size: Int }
 
     /// Σ_j≠i (y_i − y_j)/(1 + d²)² into `repulsion` (n (x, y) pairs) and Σ_i Σ_j≠i 1/(1 + d²), returned;
-    /// nil when the map is too wide for a grid of at most `maxSize` a side, or Z came out implausibly small.
+    /// nil when the map is too wide for a grid of at most `maxSize` a side or `maxNodesPerPoint` nodes a
+    /// point, or Z came out implausibly small.
     func compute(_ y: [Float], into repulsion: inout [Float], threads: Int) -> Double? {
         let n = y.count / 2
         var minX = Float.infinity, maxX = -Float.infinity, minY = Float.infinity, maxY = -Float.infinity
@@ -67,7 +73,7 @@ struct FFTRepulsion {
         let needed = max(maxX - minX, maxY - minY, 1e-6)
         guard needed.isFinite, needed <= Float(maxSize) * maxBoxWidth else { return nil }
         let size = gridSize(span: needed)
-        guard size <= maxSize else { return nil }
+        guard size <= maxSize, size * size / max(n, 64) <= maxNodesPerPoint else { return nil }
         if let grid = w.grid, grid.size == size, minX >= grid.x0, minY >= grid.y0, maxX <= grid.x0 + grid.span,
            maxY <= grid.y0 + grid.span {
         } else {

@@ -197,7 +197,8 @@ extension TSNE {
 }
 
 /// A quadtree over 2-D points for Barnes–Hut sums: each node has its points' count and centre of mass;
-/// leaves hold up to 16 points (or any number of coincident ones), summed exactly.
+/// leaves hold up to 16 points, summed exactly, or any number of points that no split could part
+/// (40 levels down, or narrower than 1e-10: coincident, to Float), taken as one mass.
 struct QuadTree: Sendable {
     struct Node: Sendable {
         var start: Int32, end: Int32          // its points are order[start..<end]
@@ -208,11 +209,16 @@ struct QuadTree: Sendable {
     let xs: [Float], ys: [Float]
     private(set) var order: [Int32]
     private(set) var nodes: [Node] = []
+    /// Each point's leaf.
+    private(set) var leafOf: [Int32]
+    let leafSize: Int
 
     init(_ y: [Float], leafSize: Int = 16, maxDepth: Int = 40) {
         let n = y.count / 2
         xs = (0..<n).map { y[2 * $0] }; ys = (0..<n).map { y[2 * $0 + 1] }
         order = (0..<n).map(Int32.init)
+        leafOf = [Int32](repeating: 0, count: n)
+        self.leafSize = leafSize
         let minX = xs.min() ?? 0, maxX = xs.max() ?? 0, minY = ys.min() ?? 0, maxY = ys.max() ?? 0
         let side = max(maxX - minX, maxY - minY, 1e-12) * 1.0001
         nodes.append(Node(start: 0, end: Int32(n), cx: 0, cy: 0, width: side))
@@ -228,23 +234,25 @@ struct QuadTree: Sendable {
             for t in s..<e { sx += xs[Int(order[t])]; sy += ys[Int(order[t])] }
             nodes[next].cx = sx / Float(max(1, e - s)); nodes[next].cy = sy / Float(max(1, e - s))
             if e - s > leafSize && depth[next] < maxDepth && node.width > 1e-10 {
+                // Split even when every point falls in one quadrant (a single child): a node left whole
+                // there was a leaf of many separate points, each query summing them all.
                 let half = node.width / 2, mx = x0 + half, my = y0 + half
                 func quadrant(_ i: Int32) -> Int { (xs[Int(i)] >= mx ? 1 : 0) + (ys[Int(i)] >= my ? 2 : 0) }
                 var counts = [0, 0, 0, 0]
                 for t in s..<e { counts[quadrant(order[t])] += 1 }
-                if counts.filter({ $0 > 0 }).count > 1 {
-                    var fill = [s, s + counts[0], s + counts[0] + counts[1], s + counts[0] + counts[1] + counts[2]]
-                    let starts = fill
-                    for t in s..<e { let q = quadrant(order[t]); scratch[fill[q]] = order[t]; fill[q] += 1 }
-                    for t in s..<e { order[t] = scratch[t] }
-                    nodes[next].firstChild = Int32(nodes.count)
-                    for q in 0..<4 where counts[q] > 0 {
-                        nodes.append(Node(start: Int32(starts[q]), end: Int32(starts[q] + counts[q]), cx: 0, cy: 0, width: half))
-                        boxes.append((q & 1 == 1 ? mx : x0, q & 2 == 2 ? my : y0))
-                        depth.append(depth[next] + 1)
-                        nodes[next].children += 1
-                    }
+                var fill = [s, s + counts[0], s + counts[0] + counts[1], s + counts[0] + counts[1] + counts[2]]
+                let starts = fill
+                for t in s..<e { let q = quadrant(order[t]); scratch[fill[q]] = order[t]; fill[q] += 1 }
+                for t in s..<e { order[t] = scratch[t] }
+                nodes[next].firstChild = Int32(nodes.count)
+                for q in 0..<4 where counts[q] > 0 {
+                    nodes.append(Node(start: Int32(starts[q]), end: Int32(starts[q] + counts[q]), cx: 0, cy: 0, width: half))
+                    boxes.append((q & 1 == 1 ? mx : x0, q & 2 == 2 ? my : y0))
+                    depth.append(depth[next] + 1)
+                    nodes[next].children += 1
                 }
+            } else {
+                for t in s..<e { leafOf[Int(order[t])] = Int32(next) }
             }
             next += 1
         }
@@ -265,9 +273,13 @@ struct QuadTree: Sendable {
                             stack[0] = 0
                             while top > 0 {
                                 top -= 1
-                                let node = nodes[Int(stack[top])]
+                                let at = stack[top], node = nodes[Int(at)]
                                 let d0 = px - node.cx, d1 = py - node.cy, d2 = d0 * d0 + d1 * d1
-                                if node.children == 0 {
+                                if node.children == 0 && Int(node.end - node.start) > leafSize {
+                                    // Points no split could part: one mass, less the query itself if it is one of them.
+                                    let q = 1 / (1 + d2), m = Float(node.end - node.start) - (leafOf[self] == at ? 1 : 0)
+                                    z += m * q; r0 += m * q * q * d0; r1 += m * q * q * d1
+                                } else if node.children == 0 {
                                     for t in Int(node.start)..<Int(node.end) {
                                         let j = Int(order[t])
                                         guard j != self else { continue }

@@ -121,6 +121,7 @@ import Testing
         var rep = [Float](repeating: 0, count: y.count)
         var f = FFTRepulsion()
         f.maxBoxWidth = width
+        f.maxNodesPerPoint = .max  // the interpolation itself, on maps wider than t-SNE would hand it
         let z = try #require(f.compute(y, into: &rep, threads: 2))
         let err = zip(rep, exact.rep).map { (Double($0) - $1) * (Double($0) - $1) }.reduce(0, +).squareRoot()
         let norm = exact.rep.map { $0 * $0 }.reduce(0, +).squareRoot()
@@ -151,6 +152,11 @@ import Testing
         #expect(f.compute(y, into: &rep, threads: 2) == nil)
         y[0] = 10
         #expect(f.compute(y, into: &rep, threads: 2) != nil)
+        // Two clumps of copies far apart (a grid of 3,888² nodes for 600 points): declined.
+        var clumps = [Float](repeating: 0, count: 1200)
+        for t in stride(from: 600, to: 1200, by: 2) { clumps[t] = 900 }
+        #expect(f.compute(clumps, into: &rep, threads: 2) == nil)
+        #expect(FFTRepulsion().compute(clumps, into: &rep, threads: 2) == nil)
         // Past any grid's reach, or not a number: declined, not trapped (the side's box count was an
         // Int conversion of span / width).
         for far: Float in [1e30, .infinity, .nan] {

@@ -44,6 +44,26 @@ import Testing
         #expect(same.repulsion(at: 1, 1, excluding: 0, theta: 0.5).2 == 19)
     }
 
+    /// 500 copies of one point beside 60 others: the copies are one leaf taken as one mass (each query
+    /// used to sum all 500), and the sums stay the exact ones, from inside the clump and from outside.
+    @Test func coincidentPointsAreOneMass() {
+        var rng = SeededRNG(seed: 4)
+        let y = [Float](repeating: 0.5, count: 1000) + (0..<120).map { _ in rng.nextNormal() * 5 }
+        let tree = QuadTree(y)
+        let clumps = tree.nodes.filter { $0.children == 0 && $0.end - $0.start > 16 }
+        #expect(clumps.count == 1 && clumps.first.map { $0.end - $0.start } == 500)
+        for i in [0, 499, 500, 559] {
+            let (r0, r1, z) = tree.repulsion(at: y[2 * i], y[2 * i + 1], excluding: i, theta: 0)
+            var e0 = 0.0, e1 = 0.0, ez = 0.0
+            for j in 0..<560 where j != i {
+                let d0 = Double(y[2 * i] - y[2 * j]), d1 = Double(y[2 * i + 1] - y[2 * j + 1]), q = 1 / (1 + d0 * d0 + d1 * d1)
+                ez += q; e0 += q * q * d0; e1 += q * q * d1
+            }
+            #expect(abs(z - ez) < 1e-4 * ez, "point \(i): Z \(z) vs \(ez)")
+            #expect(abs(Double(r0) - e0) < 1e-3 * max(1, abs(e0)) && abs(Double(r1) - e1) < 1e-3 * max(1, abs(e1)), "point \(i)")
+        }
+    }
+
     /// Either repulsion (Barnes–Hut, FFT interpolation): clusters apart, the same bits at 1 and 2 threads.
     @Test(arguments: [TSNERepulsion.barnesHut, .fft])
     func embeddingSeparatesClustersAndRepeatsAcrossThreadCounts(_ repulsion: TSNERepulsion) {

@@ -334,7 +334,7 @@ public final class Runtime: @unchecked Sendable {
             var options = TSNEOptions()
             options.threads = ComputeThreads.available
             options.perplexity = min(options.perplexity, Float(max(1, mus.count - 1)) / 3)
-            let settings = "tsne3 p\(options.perplexity) i\(options.iterations) s\(options.seed)"
+            let settings = "tsne4 p\(options.perplexity) i\(options.iterations) s\(options.seed)"
             return projectCached(.tsne, mus, settings: settings) { [options] x, progress in TSNE.fit(x, options: options, progress: progress).embedding }
         case .samplePrior(let locked, let temperature, let seed):
             // Eight rounds of the prior (≈ 6 ms for 7×7, 12 ms for 8×8): past an interactive frame's
