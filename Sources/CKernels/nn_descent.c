@@ -40,3 +40,44 @@ long ck_nnd_pairs_at(long level, const ck_nnd_round *round, long first, long end
 long ck_nnd_pairs(const ck_nnd_round *round, long first, long end, ck_nnd_update *out, long capacity, long *written) {
     return ck_nnd_pairs_at(ck_direct_best_level(), round, first, end, out, capacity, written);
 }
+
+/// The updates come in the order their sources were joined, their targets all over the heaps: each
+/// target's heap rows are asked for a few updates ahead (the pushes had waited on those misses).
+long ck_nnd_apply(float *heap_distance, int32_t *heap_index, _Bool *fresh, long k, const ck_nnd_update *updates,
+                  long count, int32_t lo, int32_t hi) {
+    enum { AHEAD = 8 };
+    long changed = 0;
+    for (long u = 0; u < count; u++) {
+        if (u + AHEAD < count) {
+            const int32_t t = updates[u + AHEAD].target;
+            if (t >= lo && t < hi) {
+                __builtin_prefetch(heap_distance + (long)t * k, 1, 3);
+                __builtin_prefetch(heap_index + (long)t * k, 1, 3);
+            }
+        }
+        const int32_t target = updates[u].target, j = updates[u].other;
+        if (target < lo || target >= hi) continue;
+        float *hd = heap_distance + (long)target * k;
+        int32_t *hi_ = heap_index + (long)target * k;
+        _Bool *hf = fresh + (long)target * k;
+        const float d = updates[u].distance;
+        if (!(d < hd[0])) continue;
+        int listed = 0;
+        for (long r = 0; r < k; r++) listed |= hi_[r] == j;
+        if (listed) continue;
+        long pos = 0;
+        for (;;) {
+            const long l = 2 * pos + 1, r = l + 1;
+            long largest = pos;
+            float largest_d = d;
+            if (l < k && hd[l] > largest_d) { largest = l; largest_d = hd[l]; }
+            if (r < k && hd[r] > largest_d) largest = r;
+            if (largest == pos) break;
+            hd[pos] = hd[largest]; hi_[pos] = hi_[largest]; hf[pos] = hf[largest];
+            pos = largest;
+        }
+        hd[pos] = d; hi_[pos] = j; hf[pos] = 1;
+        changed++;
+    }
+    return changed;
+}

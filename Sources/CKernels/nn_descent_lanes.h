@@ -88,6 +88,19 @@ static inline nnd_vc nnd_column_distances(const float *cols, long width, long di
     return (h0 + h2) + (h1 + h3);
 }
 
+/// Asks for the cache lines the pair step reads for point i's candidates: their rows, lists and
+/// farthest distances lie all over memory, and the copies below waited on each miss in turn.
+static inline void nnd_prefetch_candidates(const ck_nnd_round *R, long i) {
+    const long k = R->k, s = R->sample, nn = R->new_count[i], total = nn + R->old_count[i];
+    for (long c = 0; c < total; c++) {
+        const long q = c < nn ? R->new_candidates[i * s + c] : R->old_candidates[i * s + c - nn];
+        __builtin_prefetch(R->rows + q * R->stride, 0, 3);
+        __builtin_prefetch(R->heap_index + q * k, 0, 3);
+        __builtin_prefetch(R->heap_index + q * k + k - 1, 0, 3);
+        __builtin_prefetch(R->heap_distance + q * k, 0, 3);
+    }
+}
+
 /// Each point's candidates (new, then old) are first copied as columns, one row per dimension, so
 /// that the distances from one candidate to all the others are vector operations across candidates:
 /// taking pairs one at a time, each distance was a handful of loads and a horizontal sum.
@@ -108,6 +121,7 @@ static long nnd_pairs(const ck_nnd_round *R, long first, long end, ck_nnd_update
     for (; i < end && count + most <= capacity; i++) {
         const long nn = R->new_count[i], total = nn + R->old_count[i];
         if (nn == 0) continue;
+        if (i + 1 < end) nnd_prefetch_candidates(R, i + 1);
         const long blocks = (total + NND_LANES - 1) / NND_LANES;
         for (long c = 0; c < blocks * NND_LANES; c++) {
             if (c < total) {

@@ -69,34 +69,6 @@ final class NeighborHeaps: @unchecked Sendable {
 
     deinit { dist.deallocate(); index.deallocate(); fresh.deallocate() }
 
-    /// Inserts j into i's heap if closer than its farthest and not already there; true when it changed.
-    @inline(__always) @discardableResult
-    func push(_ i: Int, _ j: Int32, _ dij: Float) -> Bool {
-        let hd = dist + i * k, hi = index + i * k, hf = fresh + i * k
-        guard dij < hd[0] else { return false }
-        for r in 0..<k where hi[r] == j { return false }
-        var pos = 0
-        while true {
-            let l = 2 * pos + 1, r = l + 1
-            var largest = pos
-            var largestD = dij
-            if l < k && hd[l] > largestD { largest = l; largestD = hd[l] }
-            if r < k && hd[r] > largestD { largest = r }
-            if largest == pos { break }
-            hd[pos] = hd[largest]; hi[pos] = hi[largest]; hf[pos] = hf[largest]
-            pos = largest
-        }
-        hd[pos] = dij; hi[pos] = j; hf[pos] = true
-        return true
-    }
-
-    /// Whether i's list holds j.
-    @inline(__always) func lists(_ i: Int, _ j: Int32) -> Bool {
-        let hi = index + i * k
-        for r in 0..<k where hi[r] == j { return true }
-        return false
-    }
-
     /// A found pair: `other` may belong in `target`'s list at squared distance `distance` (the C pair
     /// step's type, so that its output is appended as it is).
     typealias Update = ck_nnd_update
@@ -134,7 +106,8 @@ final class NeighborHeaps: @unchecked Sendable {
                     var found = 0
                     for c in 0..<count {
                         S.pointer[c].withUnsafeBufferPointer { updates in
-                            for u in updates where u.target >= lo && u.target < hi && self.push(Int(u.target), u.other, u.distance) { found += 1 }
+                            guard let first = updates.baseAddress else { return }
+                            found += ck_nnd_apply(self.dist, self.index, self.fresh, self.k, first, updates.count, lo, hi)
                         }
                     }
                     C.pointer[p] = found
@@ -147,7 +120,7 @@ final class NeighborHeaps: @unchecked Sendable {
 
     /// Every pair of points in a common tree leaf is a first guess: a leaf's members are taken as one
     /// point's new candidates by the round's pair step, which emits each pair both ways in member
-    /// order, less those a list's farthest or its members already rule out (which `push` would refuse).
+    /// order, less those a list's farthest or its members already rule out (which `ck_nnd_apply` would refuse).
     func joinLeaves(of forest: RPForest, rows: PaddedRows, threads: Int) {
         let leaves = forest.leaves, perBlock = 64
         let sample = max(1, leaves.map { $0.end - $0.start }.max() ?? 1)
@@ -197,7 +170,10 @@ final class NeighborHeaps: @unchecked Sendable {
             var attempts = 0
             while dist[i * k] == .infinity && attempts < 64 * k {
                 let j = rng.nextInt(below: n)
-                if j != i { push(i, Int32(j), rows.squaredDistance(i, j)) }
+                if j != i {
+                    var update = Update(target: Int32(i), other: Int32(j), distance: rows.squaredDistance(i, j))
+                    _ = ck_nnd_apply(dist, index, fresh, k, &update, 1, Int32(i), Int32(i) + 1)
+                }
                 attempts += 1
             }
         }

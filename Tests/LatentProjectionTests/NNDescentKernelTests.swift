@@ -111,4 +111,49 @@ import Testing
         #expect(margins == expected)
         #expect(baseline == expected)
     }
+
+    /// Updates applied to max-heaps: each target keeps its k nearest distinct others (plain sets here),
+    /// the heap property holds, entrants are marked new and kept entries keep their marks, and targets
+    /// outside lo ..< hi are left alone.
+    @Test func applyKeepsEachTargetsNearestDistinctOthers() {
+        let n = 40, k = 5, lo: Int32 = 8, hi: Int32 = 31
+        var rng = SeededRNG(seed: 11)
+        var dist = [Float](repeating: .infinity, count: n * k), index = [Int32](repeating: -1, count: n * k)
+        var fresh = [Bool](repeating: false, count: n * k)
+        var want = [[Int32: Float]](repeating: [:], count: n)
+        var total = 0
+        for round in 0..<6 {
+            // few others, so that pairs already listed come again (at their one distance); no two others
+            // of a target equally far (the fraction is the other's own), so the nearest k are one set
+            let updates = (0..<400).map { _ in
+                let target = rng.nextInt(below: n), other = rng.nextInt(below: 12)
+                return ck_nnd_update(target: Int32(target), other: Int32(other),
+                                     distance: Float((target * 31 + other * 17 + round) % 23) + Float(other) / 16)
+            }
+            let entered = ck_nnd_apply(&dist, &index, &fresh, k, updates, updates.count, lo, hi)
+            var expected = 0, entrants = Set<[Int32]>()
+            for u in updates where u.target >= lo && u.target < hi {
+                var list = want[Int(u.target)]
+                let farthest = list.count < k ? Float.infinity : list.values.max()!
+                guard u.distance < farthest, list[u.other] == nil else { continue }
+                if list.count == k, let worst = list.first(where: { $0.value == farthest })?.key { list[worst] = nil }
+                list[u.other] = u.distance
+                want[Int(u.target)] = list
+                entrants.insert([u.target, u.other])
+                expected += 1
+            }
+            #expect(entered == expected, "round \(round)")
+            total += entered
+            for i in 0..<n {
+                let row = (i * k)..<(i * k + k)
+                let listed = Dictionary(uniqueKeysWithValues: row.filter { index[$0] >= 0 }.map { (index[$0], dist[$0]) })
+                #expect(listed == want[i], "point \(i), round \(round)")
+                for r in 1..<k { #expect(dist[i * k] >= dist[i * k + r]) }
+                for e in row where index[e] >= 0 { #expect(fresh[e] == entrants.contains([Int32(i), index[e]]), "point \(i), round \(round)") }
+                if i < Int(lo) || i >= Int(hi) { #expect(row.allSatisfy { index[$0] == -1 }) }
+            }
+            for e in 0..<(n * k) { fresh[e] = false }
+        }
+        #expect(total > 100)
+    }
 }
