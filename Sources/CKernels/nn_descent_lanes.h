@@ -58,10 +58,14 @@ static inline void nnd_copy_list(int32_t *to, const int32_t *from, long k, long 
 static inline nnd_vc nnd_load(const float *p) { nnd_vc v; memcpy(&v, p, sizeof v); return v; }
 static inline nnd_ic nnd_load_i(const int32_t *p) { nnd_ic v; memcpy(&v, p, sizeof v); return v; }
 /// Bit l set where lane l of a comparison's mask is set.
+/// Through a vector of bools, which compiles to one mask move (the loop over lanes did not).
+typedef _Bool nnd_bc __attribute__((ext_vector_type(NND_LANES)));
 static inline unsigned nnd_bits(nnd_ic mask) {
-    unsigned bits = 0;
-    for (int l = 0; l < NND_LANES; l++) bits |= (unsigned)(mask[l] & 1) << l;
-    return bits;
+#if NND_LANES == 16
+    return __builtin_bit_cast(uint16_t, __builtin_convertvector(mask, nnd_bc));
+#else
+    return __builtin_bit_cast(uint8_t, __builtin_convertvector(mask, nnd_bc));
+#endif
 }
 static inline nnd_ic nnd_lane_numbers(void) {
     nnd_ic v;
@@ -127,12 +131,15 @@ static long nnd_pairs(const ck_nnd_round *R, long first, long end, ck_nnd_update
             if (c < total) {
                 const int32_t q = candidate[c] = c < nn ? R->new_candidates[i * s + c] : R->old_candidates[i * s + c - nn];
                 const float *row = R->rows + (long)q * stride;
+                // Scalar stores: vectorised, these became scatters, which are slow on AMD's cores.
+#pragma clang loop vectorize(disable)
                 for (long t = 0; t < dimension; t++) cols[t * width + c] = row[t];
                 farthest[c] = R->heap_distance[(long)q * k];
                 nnd_copy_list(lists + c * padded, R->heap_index + (long)q * k, k, padded);
             } else {
                 candidate[c] = -1;
                 farthest[c] = 0;
+#pragma clang loop vectorize(disable)
                 for (long t = 0; t < dimension; t++) cols[t * width + c] = 0;
             }
         }
