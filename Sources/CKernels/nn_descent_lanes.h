@@ -57,9 +57,9 @@ static inline void nnd_copy_list(int32_t *to, const int32_t *from, long k, long 
 
 static inline nnd_vc nnd_load(const float *p) { nnd_vc v; memcpy(&v, p, sizeof v); return v; }
 static inline nnd_ic nnd_load_i(const int32_t *p) { nnd_ic v; memcpy(&v, p, sizeof v); return v; }
-/// Bit l set where lane l of a comparison's mask is set.
-/// Through a vector of bools, which compiles to one mask move (the loop over lanes did not).
 typedef _Bool nnd_bc __attribute__((ext_vector_type(NND_LANES)));
+/// Bit l set where lane l of a comparison's mask is set: through a vector of bools, which compiles to
+/// one mask move (a loop over the lanes did not).
 static inline unsigned nnd_bits(nnd_ic mask) {
 #if NND_LANES == 16
     return __builtin_bit_cast(uint16_t, __builtin_convertvector(mask, nnd_bc));

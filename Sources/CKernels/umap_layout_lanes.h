@@ -30,8 +30,8 @@ static inline vi lane_numbers(void) { return (vi){0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 
 static inline vf select_f(vi mask, vf a, vf b) { return (vf)(((vi)a & mask) | ((vi)b & ~mask)); }
 static inline vf clip4(vf x) { return __builtin_elementwise_min(splat(4), __builtin_elementwise_max(splat(-4), x)); }
 /// The lanes added in a fixed tree (the same order on every CPU): lane l + width onto lane l for width
-/// 8, 4, 2, 1, as vector halves. Through an array of floats, a point's four sums were 60 dependent
-/// scalar adds, an eighth of the epoch.
+/// 8, 4, 2, 1, as vector halves: through an array of floats a point's four sums were 60 dependent
+/// scalar adds and stores.
 _Static_assert(LANES == 16, "lane_sum halves a 16-lane vector");
 static inline float lane_sum(vf x) {
     typedef float v8 __attribute__((vector_size(32)));
