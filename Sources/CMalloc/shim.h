@@ -6,6 +6,9 @@ static inline void CMalloc_keepBlocksInHeap(int bytes) {
     mallopt(M_MMAP_THRESHOLD, bytes);
     mallopt(M_TRIM_THRESHOLD, 2 * bytes);
 }
+/// Give the heap's free pages back to the kernel, also those between blocks still in use.
+static inline void CMalloc_releaseFreePages(void) { malloc_trim(0); }
 #else
 static inline void CMalloc_keepBlocksInHeap(int bytes) { (void)bytes; }
+static inline void CMalloc_releaseFreePages(void) {}
 #endif

@@ -10,5 +10,10 @@ public enum HeapReuse {
 
     public static func keepLargeBlocksInTheHeap() { _ = setOnce }
 
+    /// Returns the heap's free pages to the kernel. With large blocks kept in the heap, a stage that frees
+    /// hundreds of megabytes (a million points' neighbour search) leaves them resident, and the next
+    /// stage's arrays, which do not fit the holes, are added on top.
+    public static func releaseFreePages() { CMalloc_releaseFreePages() }
+
     private static let setOnce: Void = { CMalloc_keepBlocksInHeap(Int32(largestHeapBlock)) }()
 }

@@ -9,7 +9,9 @@ import LatentCore
 extension UMAP {
     /// Runs the epoch schedule (or until the layout has converged, see `UMAPOptions.convergence`) and
     /// returns how many epochs ran.
-    static func optimize(_ y: inout [Float], graph g: Graph, n: Int, a: Float, b: Float, epochs: Int, rateFall: Float,
+    /// The graph's columns and weights are emptied once copied into the layout's own arrays: at a million
+    /// points each is ~100 MB, and keeping them through the epochs put the peak past a gigabyte.
+    static func optimize(_ y: inout [Float], graph g: inout Graph, n: Int, a: Float, b: Float, epochs: Int, rateFall: Float,
                          options: UMAPOptions, progress: (Double) -> Void) -> Int {
         // Edges below max/epochs would never be sampled: drop them (umap-learn does the same).
         let maxW = g.weights.max() ?? 1
@@ -26,8 +28,10 @@ extension UMAP {
             let eps = maxW / g.weights[e]
             epochsPerSample.pointer[e] = eps; nextSample.pointer[e] = eps; nextNegative.pointer[e] = eps / negRate
         }
+        g.weights = []
         let columns = Buffer<Int32>(count: edges + pad, repeating: 0)
         g.columns.withUnsafeBufferPointer { columns.pointer.update(from: $0.baseAddress!, count: edges) }
+        g.columns = []
         let offsets = Buffer<Int>(g.offsets)
         let position = Buffer<Float>(y), step = Buffer<Float>([Float](repeating: 0, count: 2 * n))
         let layout = ck_umap_layout(
@@ -51,7 +55,9 @@ extension UMAP {
             for t in 0..<(2 * n) { position.pointer[t] += step.pointer[t] }
             if epoch % 50 == 0 { progress(Double(epoch) / Double(epochs)) }
             if let tolerance = options.convergence, (epoch + 1) % convergenceWindow == 0, epoch + 1 < epochs {
-                if movement(position.pointer, since: moved, graph: g, n: n, threads: options.threads) < tolerance { run = epoch + 1; break }
+                if movement(position.pointer, since: moved, offsets: offsets, columns: columns, n: n, threads: options.threads) < tolerance {
+                    run = epoch + 1; break
+                }
             }
         }
         y = position.values
@@ -64,34 +70,29 @@ extension UMAP {
 
     /// How far points moved since the last look (`last`, replaced by the current positions), as a
     /// fraction of how far apart neighbours are: the mean distance moved over the mean length of the
-    /// graph's edges, both over every eighth point (all of them cost a twentieth of the epochs' time at a
-    /// million points). Summed in fixed chunks of points, the chunks' sums
-    /// added in chunk order, so that the stop does not depend on the thread count; the chunks run on
-    /// threads (at a million points one serial look cost about a tenth of an epoch).
-    static func movement(_ p: UnsafeMutablePointer<Float>, since last: Buffer<Float>, graph g: Graph, n: Int,
-                         threads: Int) -> Float {
+    /// graph's edges, both over every eighth point (a look at all of them cost a twentieth of the epochs'
+    /// time at a million points). Summed in fixed chunks of points, the chunks' sums added in chunk
+    /// order, so that the stop does not depend on the thread count; the chunks run on threads (at a
+    /// million points one serial look cost about a tenth of an epoch).
+    static func movement(_ p: UnsafeMutablePointer<Float>, since last: Buffer<Float>, offsets: Buffer<Int>,
+                         columns: Buffer<Int32>, n: Int, threads: Int) -> Float {
         let chunk = 8192, chunks = (n + chunk - 1) / chunk
         let sums = Buffer<Double>(count: 3 * chunks, repeating: 0)  // per chunk: moved, edge length, edges
         let P = UncheckedPointer(p)
-        g.offsets.withUnsafeBufferPointer { offsets in
-            g.columns.withUnsafeBufferPointer { columns in
-                let O = UncheckedConst(offsets.baseAddress!), C = UncheckedConst(columns.baseAddress!)
-                parallelFor(chunks, threads: threads) { c in
-                    let p = P.pointer, q = last.pointer
-                    var move = 0.0, edge = 0.0, edges = 0
-                    for i in stride(from: c * chunk, to: min(n, (c + 1) * chunk), by: 8) {
-                        let dx = p[2 * i] - q[2 * i], dy = p[2 * i + 1] - q[2 * i + 1]
-                        move += Double((dx * dx + dy * dy).squareRoot())
-                        q[2 * i] = p[2 * i]; q[2 * i + 1] = p[2 * i + 1]
-                        for e in O.pointer[i]..<O.pointer[i + 1] {
-                            let j = Int(C.pointer[e])
-                            let ex = p[2 * i] - p[2 * j], ey = p[2 * i + 1] - p[2 * j + 1]
-                            edge += Double((ex * ex + ey * ey).squareRoot()); edges += 1
-                        }
-                    }
-                    sums.pointer[3 * c] = move; sums.pointer[3 * c + 1] = edge; sums.pointer[3 * c + 2] = Double(edges)
+        parallelFor(chunks, threads: threads) { c in
+            let p = P.pointer, q = last.pointer
+            var move = 0.0, edge = 0.0, edges = 0
+            for i in stride(from: c * chunk, to: min(n, (c + 1) * chunk), by: 8) {
+                let dx = p[2 * i] - q[2 * i], dy = p[2 * i + 1] - q[2 * i + 1]
+                move += Double((dx * dx + dy * dy).squareRoot())
+                q[2 * i] = p[2 * i]; q[2 * i + 1] = p[2 * i + 1]
+                for e in offsets.pointer[i]..<offsets.pointer[i + 1] {
+                    let j = Int(columns.pointer[e])
+                    let ex = p[2 * i] - p[2 * j], ey = p[2 * i + 1] - p[2 * j + 1]
+                    edge += Double((ex * ex + ey * ey).squareRoot()); edges += 1
                 }
             }
+            sums.pointer[3 * c] = move; sums.pointer[3 * c + 1] = edge; sums.pointer[3 * c + 2] = Double(edges)
         }
         var move = 0.0, edge = 0.0, edges = 0.0
         for c in 0..<chunks { move += sums.pointer[3 * c]; edge += sums.pointer[3 * c + 1]; edges += sums.pointer[3 * c + 2] }

@@ -65,8 +65,10 @@ public enum UMAP {
 
         // Exact neighbours are O(n²): beyond `exactNeighborLimit`, NN-descent finds nearly the same ones faster.
         let knn = NeighborGraph.nearest(x, k: k, seed: options.seed, threads: options.threads, exactLimit: options.exactNeighborLimit)
+        HeapReuse.releaseFreePages()  // the search's heaps and candidates, before the graph's arrays
         lap("knn")
-        let graph = fuzzySimplicialSet(knn, threads: options.threads)
+        var graph = fuzzySimplicialSet(knn, threads: options.threads)
+        HeapReuse.releaseFreePages()  // the union's temporaries, before the layout's arrays
         lap("graph")
         let (a, b) = fitAB(minDist: options.minDist, spread: options.spread)
         var start = "pca"
@@ -82,7 +84,7 @@ public enum UMAP {
         lap("init")
         let small = n <= 25_000  // the schedule's two sizes (see `UMAPOptions.epochs`)
         let epochs = options.epochs ?? (n <= 10_000 ? 200 : small ? 150 : 250)
-        let run = optimize(&embedding, graph: graph, n: n, a: a, b: b, epochs: epochs, rateFall: small ? 1.5 : 2,
+        let run = optimize(&embedding, graph: &graph, n: n, a: a, b: b, epochs: epochs, rateFall: small ? 1.5 : 2,
                            options: options, progress: progress)
         lap("optimize")
         return UMAPResult(embedding: Tensor(shape: [n, 2], data: embedding), a: a, b: b, graph: knn, timings: timings, start: start,
