@@ -10,7 +10,7 @@ extension UMAP {
     /// Runs the epoch schedule (or until the layout has converged, see `UMAPOptions.convergence`) and
     /// returns how many epochs ran.
     /// The graph's columns and weights are emptied once copied into the layout's own arrays: at a million
-    /// points each is ~100 MB, and keeping them through the epochs put the peak past a gigabyte.
+    /// points each is ~100 MB, held for nothing through the epochs.
     static func optimize(_ y: inout [Float], graph g: inout Graph, n: Int, a: Float, b: Float, epochs: Int, rateFall: Float,
                          options: UMAPOptions, progress: (Double) -> Void) -> Int {
         // Edges below max/epochs would never be sampled: drop them (umap-learn does the same).
