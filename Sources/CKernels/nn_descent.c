@@ -41,22 +41,34 @@ long ck_nnd_pairs(const ck_nnd_round *round, long first, long end, ck_nnd_update
     return ck_nnd_pairs_at(ck_direct_best_level(), round, first, end, out, capacity, written);
 }
 
+/// The part of `parts` whose thread applies a target's updates: targets are dealt out in stripes of 64
+/// points. A chunk's updates mostly target points near its own blocks (the search numbers points in
+/// tree-leaf order), so with contiguous ranges one thread applied most of each chunk while the other waited.
+static inline uint32_t nnd_part(int32_t target, uint32_t parts) { return ((uint32_t)target >> 6) % parts; }
+
+void ck_nnd_deal(const ck_nnd_update *updates, long count, int32_t parts, ck_nnd_update *out, long *starts) {
+    const uint32_t all = (uint32_t)parts;
+    for (int32_t p = 0; p <= parts; p++) starts[p] = 0;
+    for (long u = 0; u < count; u++) starts[nnd_part(updates[u].target, all) + 1]++;
+    for (int32_t p = 0; p < parts; p++) starts[p + 1] += starts[p];
+    long at[parts];
+    for (int32_t p = 0; p < parts; p++) at[p] = starts[p];
+    for (long u = 0; u < count; u++) out[at[nnd_part(updates[u].target, all)]++] = updates[u];
+}
+
 /// The updates come in the order their sources were joined, their targets all over the heaps: each
 /// target's heap rows are asked for a few updates ahead (the pushes had waited on those misses).
 long ck_nnd_apply(float *heap_distance, int32_t *heap_index, _Bool *fresh, long k, const ck_nnd_update *updates,
-                  long count, int32_t lo, int32_t hi) {
+                  long count) {
     enum { AHEAD = 8 };
     long changed = 0;
     for (long u = 0; u < count; u++) {
         if (u + AHEAD < count) {
             const int32_t t = updates[u + AHEAD].target;
-            if (t >= lo && t < hi) {
-                __builtin_prefetch(heap_distance + (long)t * k, 1, 3);
-                __builtin_prefetch(heap_index + (long)t * k, 1, 3);
-            }
+            __builtin_prefetch(heap_distance + (long)t * k, 1, 3);
+            __builtin_prefetch(heap_index + (long)t * k, 1, 3);
         }
         const int32_t target = updates[u].target, j = updates[u].other;
-        if (target < lo || target >= hi) continue;
         float *hd = heap_distance + (long)target * k;
         int32_t *hi_ = heap_index + (long)target * k;
         _Bool *hf = fresh + (long)target * k;

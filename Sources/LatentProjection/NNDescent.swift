@@ -75,8 +75,8 @@ final class NeighborHeaps: @unchecked Sendable {
 
     /// Runs `produce` on `blocks` blocks, in chunks of `chunk` blocks: the blocks of a chunk run in
     /// parallel, each appending updates judged against the lists as they stood before the chunk (no list
-    /// changes while blocks produce), then the chunk's updates are applied, each thread
-    /// owning a range of target points and taking their updates in block order. The chunks bound the
+    /// changes while blocks produce), then the chunk's updates are applied, each thread owning stripes
+    /// of target points (see `ck_nnd_deal`) and taking their updates in block order. The chunks bound the
     /// memory the pending updates take (a whole round's at a million points held most of a gigabyte) and
     /// change nothing: an update a later chunk no longer emits would have been rejected when applied.
     /// Their size does not depend on the thread count, so neither does the graph. Returns how many lists
@@ -84,11 +84,13 @@ final class NeighborHeaps: @unchecked Sendable {
     func apply(blocks: Int, threads: Int, chunk: Int = 64,
                _ produce: (Int, _ updates: inout [Update]) -> Void) -> Int {
         let parts = max(1, threads)
-        let slots = UnsafeMutablePointer<[Update]>.allocate(capacity: chunk)
-        slots.initialize(repeating: [], count: chunk)
-        defer { slots.deinitialize(count: chunk); slots.deallocate() }
-        let S = UncheckedPointer(slots)
-        let n = self.n
+        // Per block: its updates as produced, then dealt to the parts that apply them (each part then
+        // reads its own updates only; scanning all of them for its own cost each thread as much again).
+        let slots = UnsafeMutablePointer<[Update]>.allocate(capacity: 2 * chunk)
+        slots.initialize(repeating: [], count: 2 * chunk)
+        let starts = UnsafeMutablePointer<Int>.allocate(capacity: chunk * (parts + 1))
+        defer { slots.deinitialize(count: 2 * chunk); slots.deallocate(); starts.deallocate() }
+        let S = UncheckedPointer(slots), T = UncheckedPointer(starts)
         var changed = 0
         for first in stride(from: 0, to: blocks, by: chunk) {
             let count = min(chunk, blocks - first)
@@ -96,18 +98,34 @@ final class NeighborHeaps: @unchecked Sendable {
                 var local = (S.pointer + c).move()  // moved out, so its storage is reused, not copied
                 local.removeAll(keepingCapacity: true)
                 produce(first + c, &local)
+                let at = T.pointer + c * (parts + 1)
+                if parts == 1 {
+                    at[0] = 0; at[1] = local.count
+                } else {
+                    var dealt = (S.pointer + chunk + c).move()
+                    dealt.removeAll(keepingCapacity: true)
+                    dealt.append(contentsOf: local)  // sized (and overwritten below)
+                    local.withUnsafeBufferPointer { from in
+                        dealt.withUnsafeMutableBufferPointer { to in
+                            if let source = from.baseAddress { ck_nnd_deal(source, from.count, Int32(parts), to.baseAddress!, at) }
+                            else { at.update(repeating: 0, count: parts + 1) }
+                        }
+                    }
+                    swap(&local, &dealt)
+                    (S.pointer + chunk + c).initialize(to: dealt)
+                }
                 (S.pointer + c).initialize(to: local)
             }
             var counts = [Int](repeating: 0, count: parts)
             counts.withUnsafeMutableBufferPointer { cp in
                 let C = UncheckedPointer(cp.baseAddress!)
                 parallelFor(parts, threads: threads) { p in
-                    let lo = Int32(n * p / parts), hi = Int32(n * (p + 1) / parts)
                     var found = 0
                     for c in 0..<count {
+                        let at = T.pointer + c * (parts + 1)
                         S.pointer[c].withUnsafeBufferPointer { updates in
-                            guard let first = updates.baseAddress else { return }
-                            found += ck_nnd_apply(self.dist, self.index, self.fresh, self.k, first, updates.count, lo, hi)
+                            guard let first = updates.baseAddress, at[p + 1] > at[p] else { return }
+                            found += ck_nnd_apply(self.dist, self.index, self.fresh, self.k, first + at[p], at[p + 1] - at[p])
                         }
                     }
                     C.pointer[p] = found
@@ -172,7 +190,7 @@ final class NeighborHeaps: @unchecked Sendable {
                 let j = rng.nextInt(below: n)
                 if j != i {
                     var update = Update(target: Int32(i), other: Int32(j), distance: rows.squaredDistance(i, j))
-                    _ = ck_nnd_apply(dist, index, fresh, k, &update, 1, Int32(i), Int32(i) + 1)
+                    _ = ck_nnd_apply(dist, index, fresh, k, &update, 1)
                 }
                 attempts += 1
             }

@@ -113,10 +113,10 @@ import Testing
     }
 
     /// Updates applied to max-heaps: each target keeps its k nearest distinct others (plain sets here),
-    /// the heap property holds, entrants are marked new and kept entries keep their marks, and targets
-    /// outside lo ..< hi are left alone.
+    /// the heap property holds, entrants are marked new and kept entries keep their marks, and points
+    /// no update targets are left alone.
     @Test func applyKeepsEachTargetsNearestDistinctOthers() {
-        let n = 40, k = 5, lo: Int32 = 8, hi: Int32 = 31
+        let n = 40, k = 5, lo: Int32 = 8, hi: Int32 = 31  // updates target lo ..< hi only
         var rng = SeededRNG(seed: 11)
         var dist = [Float](repeating: .infinity, count: n * k), index = [Int32](repeating: -1, count: n * k)
         var fresh = [Bool](repeating: false, count: n * k)
@@ -126,13 +126,13 @@ import Testing
             // few others, so that pairs already listed come again (at their one distance); no two others
             // of a target equally far (the fraction is the other's own), so the nearest k are one set
             let updates = (0..<400).map { _ in
-                let target = rng.nextInt(below: n), other = rng.nextInt(below: 12)
+                let target = Int(lo) + rng.nextInt(below: Int(hi - lo)), other = rng.nextInt(below: 12)
                 return ck_nnd_update(target: Int32(target), other: Int32(other),
                                      distance: Float((target * 31 + other * 17 + round) % 23) + Float(other) / 16)
             }
-            let entered = ck_nnd_apply(&dist, &index, &fresh, k, updates, updates.count, lo, hi)
+            let entered = ck_nnd_apply(&dist, &index, &fresh, k, updates, updates.count)
             var expected = 0, entrants = Set<[Int32]>()
-            for u in updates where u.target >= lo && u.target < hi {
+            for u in updates {
                 var list = want[Int(u.target)]
                 let farthest = list.count < k ? Float.infinity : list.values.max()!
                 guard u.distance < farthest, list[u.other] == nil else { continue }
@@ -155,5 +155,25 @@ import Testing
             for e in 0..<(n * k) { fresh[e] = false }
         }
         #expect(total > 100)
+    }
+
+    /// Updates dealt to the threads that apply them: every update once, each part's group holding
+    /// exactly the targets whose stripe of 64 points is that part modulo the parts, in the given order.
+    @Test func dealGroupsUpdatesByTargetStripeInOrder() {
+        var rng = SeededRNG(seed: 5)
+        let updates = (0..<3000).map { u in
+            ck_nnd_update(target: Int32(rng.nextInt(below: 1000)), other: Int32(u), distance: Float(u))
+        }
+        for parts in [1, 2, 3, 7] {
+            var out = [ck_nnd_update](repeating: ck_nnd_update(target: -1, other: -1, distance: 0), count: updates.count)
+            var starts = [Int](repeating: -1, count: parts + 1)
+            ck_nnd_deal(updates, updates.count, Int32(parts), &out, &starts)
+            #expect(starts.first == 0 && starts.last == updates.count)
+            for p in 0..<parts {
+                let group = out[starts[p]..<starts[p + 1]].map(\.other)
+                let want = updates.filter { Int($0.target) / 64 % parts == p }.map(\.other)
+                #expect(group == want, "part \(p) of \(parts)")
+            }
+        }
     }
 }

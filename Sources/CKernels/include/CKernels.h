@@ -158,11 +158,15 @@ typedef struct { int32_t target, other; float distance; } ck_nnd_update;
 /// farthest listed and not yet listed there, as updates in point, candidate order. Sets *written and
 /// returns the point it stopped before. The result does not depend on the CPU.
 long ck_nnd_pairs(const ck_nnd_round *round, long first, long end, ck_nnd_update *out, long capacity, long *written);
-/// Applies the updates whose target is in lo ..< hi, in order, to the targets' max-heaps of k (squared
-/// distance, index, is-new), farthest first: an update enters when nearer than the farthest and not
-/// already listed, marked new. Returns how many entered.
+/// Applies the updates in order to their targets' max-heaps of k (squared distance, index, is-new),
+/// farthest first: an update enters when nearer than the farthest and not already listed, marked new.
+/// Returns how many entered.
 long ck_nnd_apply(float *heap_distance, int32_t *heap_index, _Bool *fresh, long k, const ck_nnd_update *updates,
-                  long count, int32_t lo, int32_t hi);
+                  long count);
+/// The updates grouped by the part of `parts` (≥ 1) whose thread applies them — the targets' stripes
+/// of 64 points (target / 64) modulo parts — each group in the updates' order: into out[starts[p] ..<
+/// starts[p + 1]] for part p (starts holds parts + 1).
+void ck_nnd_deal(const ck_nnd_update *updates, long count, int32_t parts, ck_nnd_update *out, long *starts);
 /// normal · row + offset for each row order[0 ..< count] of `rows` (`stride` floats each, a multiple
 /// of 8): a random-projection tree node's split. The result does not depend on the CPU.
 void ck_rp_margins(const float *rows, long stride, const int32_t *order, long count, const float *normal, float offset,
