@@ -51,9 +51,10 @@ void ck_nnd_deal(const ck_nnd_update *updates, long count, int32_t parts, ck_nnd
     for (int32_t p = 0; p <= parts; p++) starts[p] = 0;
     for (long u = 0; u < count; u++) starts[nnd_part(updates[u].target, all) + 1]++;
     for (int32_t p = 0; p < parts; p++) starts[p + 1] += starts[p];
-    long at[parts];
-    for (int32_t p = 0; p < parts; p++) at[p] = starts[p];
-    for (long u = 0; u < count; u++) out[at[nnd_part(updates[u].target, all)]++] = updates[u];
+    // starts[p] serves as part p's next place, which leaves it at part p + 1's start; shifted back after.
+    for (long u = 0; u < count; u++) out[starts[nnd_part(updates[u].target, all)]++] = updates[u];
+    for (int32_t p = parts; p > 0; p--) starts[p] = starts[p - 1];
+    starts[0] = 0;
 }
 
 /// The updates come in the order their sources were joined, their targets all over the heaps: each
