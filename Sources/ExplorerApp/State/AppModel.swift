@@ -55,7 +55,6 @@ public struct AppModel: Sendable {
 
     public var isVQ: Bool { model.kind == .vqvae }
 
-    /// Whether something animates (the runtime then sends ticks): only in the panel that shows what plays.
     /// How images are drawn, as the header names it: half blocks need colours, so without them they are
     /// ASCII; the colour map means nothing without colours.
     public var drawnAs: String {
@@ -63,6 +62,7 @@ public struct AppModel: Sendable {
         return renderMode == .half ? "ascii (no colours)" : "\(renderMode.rawValue) (no colours)"
     }
 
+    /// Whether something animates (the runtime then sends ticks): only in the panel that shows what plays.
     public var isAnimating: Bool {
         !isVQ && ((vae.panel == .interpolation && vae.interpolation?.playing == true) || (vae.panel == .scatter && scatter.walkFrame != nil))
     }
