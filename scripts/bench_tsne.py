@@ -19,7 +19,7 @@ import argparse, os, subprocess, sys, tempfile, time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench_umap import preservation, trustworthiness  # noqa: E402
+from bench_umap import run_latent, score_line  # noqa: E402
 
 
 def main():
@@ -59,20 +59,13 @@ def compare(args, name, x, xpath, tmp, openTSNE):
     print(f"== {name}: {len(x)} × {x.shape[1]}, {args.threads} threads")
 
     def scores(y):
-        if len(x) <= 12000:
-            return f"trustworthiness(15) {trustworthiness(x, y):.4f}, 15-NN kept {preservation(x, y):.4f}"
-        ypath = os.path.join(tmp, "scored.csv")
-        np.savetxt(ypath, y, delimiter=",")
-        r = subprocess.run([args.latent, "project", "--input", xpath, "--score", ypath], capture_output=True, text=True, check=True)
-        return r.stdout.strip().splitlines()[-1]
+        return score_line(args.latent, x, xpath, y, tmp)
 
     def ours():
-        t0 = time.time()
-        run = subprocess.run([args.latent, "project", "--input", xpath, "--method", "tsne", "--perplexity", "30",
-                              "--seed", "42", "--threads", str(args.threads), "-o", out], capture_output=True, text=True, check=True)
-        seconds = time.time() - t0
-        stages = next((l for l in run.stdout.splitlines() if "optimize" in l), "").strip()
-        print(f"latent: {seconds:.2f} s from process start ({stages})")
+        seconds, stdout, peak = run_latent([args.latent, "project", "--input", xpath, "--method", "tsne", "--perplexity", "30",
+                                            "--seed", "42", "--threads", str(args.threads), "-o", out])
+        stages = next((l for l in stdout.splitlines() if "optimize" in l), "").strip()
+        print(f"latent: {seconds:.2f} s from process start, peak RSS {peak:.0f} MB ({stages})")
         return seconds
 
     def reference():

@@ -4,7 +4,7 @@
 For each input: ours from process start to coordinates (`latent project --input X.npy`, so loading
 and the process start count against us), umap-learn's fit on the same matrix twice (cold: numba
 compiles; warm: the figure a user sees from the second call on, and the one the ratio uses), and the
-trustworthiness(15) and 15-NN preservation of both embeddings, computed with one formula
+trustworthiness(15) and 15-NN preservation of both embeddings (and our process's peak RSS), computed with one formula
 (scikit-learn's definition) so the comparison is like for like: here in numpy up to 12,000 points, and
 by `latent project --score` above (numpy's n × n rank matrix would not fit in memory at 70,000).
 The last line per input is the ratio: umap-learn warm ÷ ours. With --repeat N (default 3; inputs up to
@@ -16,12 +16,47 @@ Usage: python3 scripts/bench_umap.py [--input X.npy ...] [--rows N ...] [--model
   more rows than the input has resamples it with repeats, plus seeded noise of 0.02 × each column's
   standard deviation (so repeated rows are near-copies, not duplicates): --rows 200000 --rows 1000000.
   --cold-rows N: umap-learn's cold fit (numba compiling) runs on N rows instead of the whole input, for
-  inputs where a second full fit would take many minutes; --no-reference skips umap-learn altogether.
+  inputs where a second full fit would take many minutes; --no-reference skips umap-learn altogether
+  (a million points: ours alone, with its peak RSS; embeddings above 250,000 points are not scored).
 umap-learn is optional (pip install umap-learn); it is not part of the test suite.
 """
 import argparse, os, subprocess, sys, tempfile, time
 
 import numpy as np
+
+
+def run_latent(cmd):
+    """Runs `latent` with `cmd`; returns (seconds from process start to exit, its stdout, its own peak
+    RSS in MB). wait4 gives that process's resource use alone (getrusage's children figure is the
+    largest of every child so far)."""
+    t0 = time.time()
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        p = subprocess.Popen(cmd, stdout=out, stderr=err)
+        _, status, usage = os.wait4(p.pid, 0)
+        seconds = time.time() - t0
+        p.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if p.returncode != 0:
+            raise subprocess.CalledProcessError(p.returncode, cmd, out.read(), err.read())
+        return seconds, out.read().decode(), usage.ru_maxrss / 1024  # kilobytes on Linux
+
+
+SCORE_LIMIT = 250_000
+
+
+def score_line(latent, x, xpath, y, tmp):
+    """Trustworthiness(15) and 15-NN preservation of embedding y of x (saved at xpath): numpy up to
+    12,000 points, `latent project --score` up to SCORE_LIMIT (exact ranks are O(n²): 200,000 points
+    take a minute, a million would take half an hour), not scored above."""
+    if len(x) <= 12000:
+        return f"trustworthiness(15) {trustworthiness(x, y):.4f}, 15-NN kept {preservation(x, y):.4f}"
+    if len(x) > SCORE_LIMIT:
+        return f"not scored (exact ranks are O(n²); this script scores up to {SCORE_LIMIT:,} points)"
+    ypath = os.path.join(tmp, "scored.csv")
+    np.savetxt(ypath, y, delimiter=",")
+    r = subprocess.run([latent, "project", "--input", xpath, "--score", ypath], capture_output=True, text=True, check=True)
+    return r.stdout.strip().splitlines()[-1]
 
 
 def knn(x, k):
@@ -95,26 +130,20 @@ def compare(latent, name, x, xpath, tmp, umap, cold_rows=None, repeat=1):
     print(f"== {name}: {len(x)} × {x.shape[1]}")
 
     def scores(y):
-        if len(x) <= 12000:
-            return f"trustworthiness(15) {trustworthiness(x, y):.4f}, 15-NN kept {preservation(x, y):.4f}"
-        ypath = os.path.join(tmp, "scored.csv")
-        np.savetxt(ypath, y, delimiter=",")
-        r = subprocess.run([latent, "project", "--input", xpath, "--score", ypath], capture_output=True, text=True, check=True)
-        return r.stdout.strip().splitlines()[-1]
+        return score_line(latent, x, xpath, y, tmp)
 
     def run_ours():
-        t0 = time.time()
-        run = subprocess.run([latent, "project", "--input", xpath, "--method", "umap", "-o", out], capture_output=True, text=True, check=True)
-        return time.time() - t0, run.stdout.strip().replace("\n", " | ")
+        seconds, stdout, peak = run_latent([latent, "project", "--input", xpath, "--method", "umap", "-o", out])
+        return seconds, stdout.strip().replace("\n", " | "), peak
 
     def run_reference(fit):
         t0 = time.time()
         y = umap.UMAP(n_neighbors=15, min_dist=0.1, random_state=42).fit_transform(fit)
         return time.time() - t0, y
 
-    ours, report = run_ours()
+    ours, report, peak = run_ours()
     print("latent project:", report)
-    print(f"latent: {ours:.2f} s from process start, {scores(np.loadtxt(out, delimiter=','))}")
+    print(f"latent: {ours:.2f} s from process start, peak RSS {peak:.0f} MB, {scores(np.loadtxt(out, delimiter=','))}")
     if umap is None:
         return
     version = umap.__version__ if hasattr(umap, "__version__") else ""
