@@ -19,7 +19,7 @@ import argparse, os, subprocess, sys, tempfile, time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from bench_umap import run_latent, score_line  # noqa: E402
+from bench_umap import peak_text, run_latent, score_line  # noqa: E402
 
 
 def main():
@@ -65,7 +65,7 @@ def compare(args, name, x, xpath, tmp, openTSNE):
         seconds, stdout, peak = run_latent([args.latent, "project", "--input", xpath, "--method", "tsne", "--perplexity", "30",
                                             "--seed", "42", "--threads", str(args.threads), "-o", out])
         stages = next((l for l in stdout.splitlines() if "optimize" in l), "").strip()
-        print(f"latent: {seconds:.2f} s from process start, peak RSS {peak:.0f} MB ({stages})")
+        print(f"latent: {seconds:.2f} s from process start, {peak_text(peak)} ({stages})")
         return seconds
 
     def reference():

@@ -499,6 +499,11 @@ import Testing
         try rows.joined(separator: "\n").write(toFile: dir + "/good.csv", atomically: true, encoding: .utf8)
         let r = try Self.run(["project", "--input", dir + "/good.csv", "--neighbors", "10", "--metrics", "-o", dir + "/y.csv"])
         #expect(r.status == 0 && r.stdout.contains("trustworthiness(15)"), "\(r.stdout)")
+        // The report ends with the process's own peak memory (what the benchmark scripts print).
+        let peak = r.stdout.split(separator: "\n").first { $0.hasPrefix("coordinates ready:") }?
+            .split(separator: ",").last?.split(separator: " ")
+        #expect(peak?.first == "peak" && peak?.last == "MB" && (peak.flatMap { Int($0[2]) }.map { (1...4096).contains($0) } ?? false),
+                "\(r.stdout)")
         let coords = try String(contentsOfFile: dir + "/y.csv", encoding: .utf8).split(separator: "\n")
         #expect(coords.count == 60 && coords.allSatisfy { $0.split(separator: ",").count == 2 })
         // The same coordinates as .npy: scoring either file gives the same figures.

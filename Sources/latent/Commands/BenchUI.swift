@@ -225,4 +225,14 @@ enum ProcessClock {
         let pick = { (key: String) in status.split(separator: "\n").first { $0.hasPrefix(key) }.map { $0.split(separator: " ").dropFirst().joined(separator: " ") } ?? "?" }
         return "\(pick("VmRSS:")) now, \(pick("VmHWM:")) peak"
     }
+
+    /// The most memory this process has had resident, in MB (nil without /proc). VmHWM belongs to this
+    /// program's address space alone, where getrusage's maximum also keeps that of the process it was
+    /// started from (a Python script's, say) from before the exec.
+    static func peakResidentMB() -> Double? {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return nil }
+        return kilobytes / 1024
+    }
 }

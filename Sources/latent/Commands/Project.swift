@@ -146,7 +146,8 @@ struct Project: ParsableCommand {
                 try FileBytes.write(Array(text.utf8), to: output)
             }
         }
-        print(String(format: "coordinates ready: %.3f s after process start", ProcessClock.secondsSinceProcessStart()))
+        let peak = ProcessClock.peakResidentMB().map { String(format: ", peak memory %.0f MB", $0) } ?? ""
+        print(String(format: "coordinates ready: %.3f s after process start", ProcessClock.secondsSinceProcessStart()) + peak)
         if plot {
             print(ProjectPlot.text(y, labels: rowLabels, columns: ProjectPlot.width(), capability: ProjectPlot.capability()), terminator: "")
         }
