@@ -221,8 +221,7 @@ enum ProcessClock {
     }
 
     static func memory() -> String {
-        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return "?" }
-        let pick = { (key: String) in status.split(separator: "\n").first { $0.hasPrefix(key) }.map { $0.split(separator: " ").dropFirst().joined(separator: " ") } ?? "?" }
+        let pick = { (key: String) in statusField(key).map { String($0) } ?? "?" }
         return "\(pick("VmRSS:")) now, \(pick("VmHWM:")) peak"
     }
 
@@ -230,9 +229,13 @@ enum ProcessClock {
     /// program's address space alone, where getrusage's maximum also keeps that of the process it was
     /// started from (a Python script's, say) from before the exec.
     static func peakResidentMB() -> Double? {
+        statusField("VmHWM:").flatMap { $0.split(separator: " ").first }.flatMap { Double($0) }.map { $0 / 1024 }
+    }
+
+    /// The value of a /proc/self/status line ("VmHWM:" → "699860 kB"), nil without /proc.
+    private static func statusField(_ key: String) -> Substring? {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-              let kilobytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return nil }
-        return kilobytes / 1024
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key) }) else { return nil }
+        return line.dropFirst(key.count).drop { $0 == " " || $0 == "\t" }
     }
 }
